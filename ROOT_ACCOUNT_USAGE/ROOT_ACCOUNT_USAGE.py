@@ -1,0 +1,79 @@
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib): wiring only.
+
+The decision lives in the root_account_usage package; this module adapts it to
+rdklib's ConfigRule and exposes the Lambda entry point.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rdklib import ConfigRule, Evaluation, Evaluator
+from root_account_usage.evaluation import evaluate_periodic_event
+from root_account_usage.logs import configure_json_logging
+from root_account_usage.verdict import RESOURCE_TYPE
+
+logger = logging.getLogger(__name__)
+
+
+class EvaluationNotPublishedError(RuntimeError):
+    """rdklib could not publish the evaluation; the invocation must fail visibly."""
+
+
+class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after the rule
+    """Periodic rule on AWS::::Account: was root used within ThresholdDays?"""
+
+    # One account resource, always re-evaluated: no clean-up calls to Config.
+    delete_old_evaluations_on_scheduled_notification = False
+
+    def __init__(self, context: object = None) -> None:
+        super().__init__()
+        self.context = context
+
+    def evaluate_parameters(self, rule_parameters: dict[str, Any]) -> dict[str, Any]:
+        # Validated in evaluate_periodic instead: rdklib publishes nothing when
+        # this method raises, and a bad parameter must still fail closed.
+        return rule_parameters
+
+    def evaluate_periodic(
+        self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: dict[str, Any]
+    ) -> list[Evaluation]:
+        periodic, verdict = evaluate_periodic_event(
+            event, lambda: client_factory.build_client("iam"), context=self.context
+        )
+        logger.info(
+            "evaluated root account usage",
+            extra={
+                "fields": {
+                    "compliance_type": verdict.compliance_type,
+                    "credential": verdict.credential,
+                    "error_code": verdict.error_code,
+                }
+            },
+        )
+        return [
+            Evaluation(
+                verdict.compliance_type,
+                resourceId=periodic.account_id,
+                resourceType=RESOURCE_TYPE,
+                annotation=verdict.annotation,
+            )
+        ]
+
+
+def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
+    """Lambda entry point: evaluate, publish with PutEvaluations, return the evaluations."""
+    configure_json_logging()
+    result = Evaluator(ROOT_ACCOUNT_USAGE(context)).handle(event, context)
+    if not isinstance(result, list):
+        # rdklib returns an error dictionary instead of raising (e.g. PutEvaluations
+        # or AssumeRole refused): nothing reached Config, so fail the invocation.
+        code = result.get("customerErrorCode") if isinstance(result, dict) else None
+        logger.error(
+            "evaluation was not published", extra={"fields": {"error_code": code or "Internal"}}
+        )
+        raise EvaluationNotPublishedError(
+            f"evaluation was not published to AWS Config: {code or 'internal error'}"
+        )
+    return result

@@ -1,0 +1,209 @@
+"""Fetch the IAM credential report: the one module that calls IAM.
+
+Get first, and use the report when it is under four hours old (IAM regenerates
+at most every four hours, so this is one API call in the common case).
+Otherwise generate, poll with capped exponential backoff and jitter, and get
+again. Every wait is bounded by the caller's time budget and an attempt cap.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .exceptions import ReportUnavailableError
+
+logger = logging.getLogger(__name__)
+
+FRESH_FOR = timedelta(hours=4)
+
+# Codes that mean "not yet": wait and ask again.
+RETRYABLE_CODES = frozenset(
+    {
+        "ReportInProgress",
+        "LimitExceeded",
+        "ServiceFailure",
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+    }
+)
+# Codes of GetCredentialReport that mean "generate one first".
+REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
+DONE_STATE = "COMPLETE"
+
+
+@dataclass(frozen=True)
+class FetchedReport:
+    """The raw report as IAM returned it."""
+
+    content: bytes
+    generated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with jitter; max_attempts bounds waits in total."""
+
+    base_delay: float = 1.0
+    max_delay: float = 8.0
+    max_attempts: int = 25
+
+    def delay(self, attempt: int, jitter: Callable[[float, float], float]) -> float:
+        """Seconds to wait before retry number `attempt` (0-based): half fixed, half random."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0**attempt)
+        return ceiling / 2 + jitter(0.0, ceiling / 2)
+
+
+TimeLeft = Callable[[], float]
+
+
+def time_budget(seconds: float, clock: Callable[[], float] = time.monotonic) -> TimeLeft:
+    """A TimeLeft that runs out `seconds` from now."""
+    deadline = clock() + seconds
+    return lambda: deadline - clock()
+
+
+class CredentialReportFetcher:
+    """Runs the GetCredentialReport / GenerateCredentialReport lifecycle once."""
+
+    def __init__(
+        self,
+        iam: Any,
+        *,
+        time_left: TimeLeft,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        self._iam = iam
+        self._time_left = time_left
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._jitter = jitter
+        self._waits = 0
+
+    def fetch(self, now: datetime) -> FetchedReport:
+        """Return a report under four hours old, or the newest one IAM will give.
+
+        Raises ReportUnavailableError when IAM refuses, keeps failing, or the
+        report is not ready within the time budget and no earlier report exists.
+        """
+        existing: FetchedReport | None
+        try:
+            existing = self._get_report(wait_if_missing=False)
+        except _ReportMissingError:
+            existing = None
+        if existing is not None and _is_fresh(existing, now):
+            return existing
+        try:
+            self._generate_until_complete()
+        except ReportUnavailableError as error:
+            if existing is None:
+                raise
+            # The older report is still evidence; the 24-hour rule judges it.
+            logger.warning(
+                "credential report generation failed; using the existing report",
+                extra={"fields": {"error_code": error.code}},
+            )
+            return existing
+        # After COMPLETE the next report is final, fresh or not.
+        return self._get_report(wait_if_missing=True)
+
+    def _get_report(self, *, wait_if_missing: bool) -> FetchedReport:
+        while True:
+            try:
+                response = self._call("GetCredentialReport", self._iam.get_credential_report)
+            except _RetryableError as retry:
+                if retry.code in REGENERATE_CODES and not wait_if_missing:
+                    raise _ReportMissingError(retry.code) from None
+                self._wait("GetCredentialReport", retry.code)
+                continue
+            return FetchedReport(
+                content=response.get("Content", b""),
+                generated_at=_as_utc(response.get("GeneratedTime")),
+            )
+
+    def _generate_until_complete(self) -> None:
+        while True:
+            try:
+                response = self._call(
+                    "GenerateCredentialReport", self._iam.generate_credential_report
+                )
+            except _RetryableError as retry:
+                self._wait("GenerateCredentialReport", retry.code)
+                continue
+            state = response.get("State")
+            if state == DONE_STATE:
+                return
+            self._wait("GenerateCredentialReport", str(state))
+
+    def _call(self, operation: str, method: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return method()
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "Unknown")
+            if code in RETRYABLE_CODES or code in REGENERATE_CODES:
+                raise _RetryableError(code) from None
+            message = error.response.get("Error", {}).get("Message", "")
+            raise ReportUnavailableError(
+                f"IAM {operation} failed: {code}: {message[:120]}".rstrip(": "), code=code
+            ) from None
+        except BotoCoreError as error:
+            code = type(error).__name__
+            raise ReportUnavailableError(
+                f"IAM {operation} failed: {error}"[:200], code=code
+            ) from None
+
+    def _wait(self, operation: str, reason: str) -> None:
+        left = self._time_left()
+        if self._waits >= self._policy.max_attempts or left <= 0:
+            raise ReportUnavailableError(
+                f"credential report not ready: {operation} still {reason} after "
+                f"{self._waits} retries, time budget exhausted",
+                code="ReportNotReady",
+            )
+        delay = min(self._policy.delay(self._waits, self._jitter), left)
+        self._waits += 1
+        logger.info(
+            "waiting for the credential report",
+            extra={
+                "fields": {
+                    "operation": operation,
+                    "state": reason,
+                    "delay_seconds": round(delay, 3),
+                }
+            },
+        )
+        self._sleep(delay)
+
+
+class _RetryableError(Exception):
+    """Internal: IAM answered with a code that means 'ask again later'."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _ReportMissingError(Exception):
+    """Internal: no report exists yet (ReportNotPresent / ReportExpired)."""
+
+
+def _is_fresh(report: FetchedReport, now: datetime) -> bool:
+    return report.generated_at is not None and now - report.generated_at < FRESH_FOR
+
+
+def _as_utc(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -1,0 +1,140 @@
+"""Evaluate one account: fetch the report, parse it, decide, and fail closed.
+
+Shared by the Lambda handler and the CLI. Any reason the rule cannot decide
+becomes a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .credential_report import CredentialReportFetcher, TimeLeft, time_budget
+from .events import PeriodicEvent, parse_periodic_event
+from .exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
+from .parameters import parse_rule_parameters
+from .report import parse_credential_report
+from .verdict import Verdict, decide, unable_to_evaluate
+
+logger = logging.getLogger(__name__)
+
+# Time kept back from the Lambda's remaining time to publish the evaluation.
+SAFETY_MARGIN_SECONDS = 10.0
+# Waiting budget when there is no Lambda context (CLI, local tests).
+DEFAULT_BUDGET_SECONDS = 60.0
+
+
+def evaluate_periodic_event(
+    event: Mapping[str, Any],
+    build_iam_client: Callable[[], Any],
+    *,
+    context: object = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[PeriodicEvent, Verdict]:
+    """Judge the account named by an AWS Config periodic event.
+
+    Raises InvalidEventError when the event cannot be read (there is then no
+    time to order an evaluation by); every other problem fails closed.
+    """
+    periodic = parse_periodic_event(event)
+    try:
+        parameters = parse_rule_parameters(periodic.rule_parameters)
+    except InvalidParameterError as error:
+        return periodic, fail_closed(error)
+    verdict = evaluate_account(
+        build_iam_client,
+        now=periodic.notification_time,
+        threshold_days=parameters.threshold_days,
+        time_left=time_left_for(context),
+        sleep=sleep,
+    )
+    return periodic, verdict
+
+
+def time_left_for(context: object) -> TimeLeft:
+    """Seconds left to wait for IAM: the Lambda's remaining time less a margin."""
+    remaining_millis = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining_millis):
+        return lambda: remaining_millis() / 1000 - SAFETY_MARGIN_SECONDS
+    return time_budget(DEFAULT_BUDGET_SECONDS)
+
+
+def evaluate_account(
+    build_iam_client: Callable[[], Any],
+    *,
+    now: datetime,
+    threshold_days: int,
+    time_left: TimeLeft,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Verdict:
+    """Fetch the account's credential report through IAM and judge it."""
+    try:
+        iam = _build_client(build_iam_client)
+        fetched = CredentialReportFetcher(iam, time_left=time_left, sleep=sleep).fetch(now)
+    except RootAccountUsageError as error:
+        return fail_closed(error, threshold_days=threshold_days)
+    return evaluate_report(
+        fetched.content,
+        now=now,
+        threshold_days=threshold_days,
+        report_generated_at=fetched.generated_at,
+    )
+
+
+def evaluate_report(
+    content: bytes | str,
+    *,
+    now: datetime,
+    threshold_days: int,
+    report_generated_at: datetime | None,
+) -> Verdict:
+    """Judge a credential report already in hand (pure apart from logging)."""
+    try:
+        root = parse_credential_report(content)
+        return decide(
+            root,
+            now=now,
+            threshold_days=threshold_days,
+            report_generated_at=report_generated_at,
+        )
+    except RootAccountUsageError as error:
+        return fail_closed(
+            error, threshold_days=threshold_days, report_generated_at=report_generated_at
+        )
+
+
+def fail_closed(
+    error: RootAccountUsageError,
+    *,
+    threshold_days: int | None = None,
+    report_generated_at: datetime | None = None,
+) -> Verdict:
+    """Log the reason once at ERROR and return the NON_COMPLIANT fail-closed verdict."""
+    verdict = unable_to_evaluate(
+        error, threshold_days=threshold_days, report_generated_at=report_generated_at
+    )
+    logger.error(
+        "unable to evaluate root account usage",
+        extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
+    )
+    return verdict
+
+
+def _build_client(build_iam_client: Callable[[], Any]) -> Any:
+    # In assume-role mode building the client calls STS, which can be refused.
+    try:
+        return build_iam_client()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        raise ReportUnavailableError(
+            f"could not get credentials to read IAM: {code}", code=code
+        ) from None
+    except BotoCoreError as error:
+        raise ReportUnavailableError(
+            f"could not get credentials to read IAM: {error}"[:200], code=type(error).__name__
+        ) from None

@@ -1,0 +1,47 @@
+"""Structured JSON log lines for the Lambda handler.
+
+Callers pass extra data as `extra={"fields": {...}}`; only those fields and the
+message are written, so report content can only reach a log if code puts it there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import UTC, datetime
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = record.exc_info[0].__name__
+        return json.dumps(entry, default=str)
+
+
+def configure_json_logging(level: int | str | None = None) -> None:
+    """Format every root handler as JSON (the Lambda runtime installs one).
+
+    The level is `level`, else the LOG_LEVEL environment variable, else INFO.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler())
+    for handler in root.handlers:
+        handler.setFormatter(JsonFormatter())
+    chosen = level if level is not None else os.environ.get("LOG_LEVEL", "INFO").upper()
+    try:
+        root.setLevel(chosen)
+    except (ValueError, TypeError):
+        root.setLevel(logging.INFO)

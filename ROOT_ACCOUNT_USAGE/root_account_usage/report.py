@@ -1,0 +1,123 @@
+"""Parse an IAM credential report (CSV) into the root user's credential use.
+
+Pure: no boto3, no clock. The report is parsed by header name, so reordered or
+additional columns work; only the `<root_account>` row is parsed into values.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from .exceptions import MalformedReportError, RootRowMissingError
+from .timestamps import parse_timestamp
+
+ROOT_USER = "<root_account>"
+
+# Values IAM writes when a credential has no recorded use.
+NO_RECORDED_USE = frozenset({"N/A", "no_information", "not_supported", ""})
+
+# (credential, column holding its last use), in the order ties are reported.
+CREDENTIAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("password", "password_last_used"),
+    ("access_key_1", "access_key_1_last_used_date"),
+    ("access_key_2", "access_key_2_last_used_date"),
+)
+REQUIRED_COLUMNS = ("user", "arn", *(column for _, column in CREDENTIAL_COLUMNS))
+
+_ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
+_SHOWN_VALUE_LIMIT = 40
+
+
+@dataclass(frozen=True)
+class CredentialUse:
+    """When one root credential was last used (None: no recorded use)."""
+
+    credential: str
+    last_used: datetime | None
+
+
+@dataclass(frozen=True)
+class RootCredentials:
+    """The root row of a credential report, reduced to what the verdict needs."""
+
+    account_id: str
+    uses: tuple[CredentialUse, ...]
+
+
+def parse_credential_report(content: bytes | str) -> RootCredentials:
+    """Return the root row of a credential report.
+
+    Raises MalformedReportError (or its RootRowMissingError) when the report
+    cannot be read: not UTF-8, no header, missing columns, a garbled root row.
+    """
+    text = _decode(content)
+    lines = text.split("\n")
+    header = _parse_line(lines[0]) if lines else []
+    if not header or header == [""]:
+        raise MalformedReportError("credential report is empty")
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise MalformedReportError("credential report lacks column(s) " + ", ".join(missing))
+
+    # IAM user names cannot contain '<', so the marker appears once per root row.
+    root_rows = text.count(ROOT_USER)
+    if root_rows == 0:
+        raise RootRowMissingError("credential report has no <root_account> row")
+    if root_rows > 1:
+        raise MalformedReportError("credential report has more than one <root_account> row")
+
+    row = _find_root_row(lines[1:], header)
+    values = dict(zip(header, row, strict=True))
+    arn = _ROOT_ARN.match(values["arn"])
+    if arn is None:
+        raise MalformedReportError("root row has an ARN that is not an account root ARN")
+    uses = tuple(
+        CredentialUse(credential, _parse_last_used(column, values[column]))
+        for credential, column in CREDENTIAL_COLUMNS
+    )
+    return RootCredentials(account_id=arn.group(1), uses=uses)
+
+
+def _decode(content: bytes | str) -> str:
+    if isinstance(content, str):
+        return content.removeprefix("\ufeff")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise MalformedReportError("credential report is not UTF-8 text") from error
+
+
+def _parse_line(line: str) -> list[str]:
+    try:
+        return next(csv.reader([line.rstrip("\r")]), [])
+    except csv.Error as error:
+        raise MalformedReportError(f"credential report is not valid CSV: {error}") from error
+
+
+def _find_root_row(lines: list[str], header: list[str]) -> list[str]:
+    user_index = header.index("user")
+    for line in lines:
+        if ROOT_USER not in line:
+            continue
+        row = _parse_line(line)
+        if len(row) != len(header):
+            raise MalformedReportError(
+                f"root row has {len(row)} fields but the header has {len(header)}"
+            )
+        if row[user_index] == ROOT_USER:
+            return row
+    raise RootRowMissingError("credential report has no <root_account> row")
+
+
+def _parse_last_used(column: str, value: str) -> datetime | None:
+    value = value.strip()
+    if value in NO_RECORDED_USE:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        shown = value[:_SHOWN_VALUE_LIMIT]
+        raise MalformedReportError(f"{column} is {shown!r}, not an ISO-8601 timestamp") from None

@@ -1,0 +1,140 @@
+"""The verdict: was root used within the threshold? Pure: time is an argument."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .exceptions import RootAccountUsageError, StaleReportError
+from .report import CredentialUse, RootCredentials
+from .timestamps import format_timestamp
+
+COMPLIANT = "COMPLIANT"
+NON_COMPLIANT = "NON_COMPLIANT"
+RESOURCE_TYPE = "AWS::::Account"
+
+# A report older than this is no evidence of the present.
+MAX_REPORT_AGE = timedelta(hours=24)
+MAX_ANNOTATION_LENGTH = 256
+UNABLE_PREFIX = "Unable to evaluate: "
+
+CREDENTIAL_LABELS = {
+    "password": "console password",
+    "access_key_1": "access key 1",
+    "access_key_2": "access key 2",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rule reports for one account, and the evidence behind it."""
+
+    compliance_type: str
+    annotation: str
+    threshold_days: int | None
+    credential: str | None = None
+    last_used: datetime | None = None
+    report_generated_at: datetime | None = None
+    account_id: str | None = None
+    error_code: str | None = None
+
+    @property
+    def evaluated(self) -> bool:
+        """False when the rule failed closed instead of deciding."""
+        return self.error_code is None
+
+
+def decide(
+    root: RootCredentials,
+    *,
+    now: datetime,
+    threshold_days: int,
+    report_generated_at: datetime | None,
+) -> Verdict:
+    """Decide compliance from the root row.
+
+    NON_COMPLIANT when the latest use of any root credential is at or after
+    `now - threshold_days` (exact spans; a use in the future counts as recent).
+    Raises StaleReportError when the report is older than MAX_REPORT_AGE.
+    """
+    if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
+        raise StaleReportError(
+            f"newest credential report was generated {format_timestamp(report_generated_at)}, "
+            f"more than {MAX_REPORT_AGE.total_seconds() / 3600:.0f} hours before "
+            f"{format_timestamp(now)}"
+        )
+    latest = latest_use(root.uses)
+    generated = _generated_text(report_generated_at)
+    if latest is None:
+        return Verdict(
+            COMPLIANT,
+            f"Root user has no recorded use of its console password or access keys; "
+            f"threshold {threshold_days} days; {generated}.",
+            threshold_days=threshold_days,
+            report_generated_at=report_generated_at,
+            account_id=root.account_id,
+        )
+    credential, last_used = latest
+    label = CREDENTIAL_LABELS[credential]
+    used = format_timestamp(last_used)
+    if last_used >= now - timedelta(days=threshold_days):
+        later = " (after the evaluation time)" if last_used > now else ""
+        compliance_type = NON_COMPLIANT
+        annotation = (
+            f"Root {label} was used at {used}{later}, within the {threshold_days}-day "
+            f"threshold; {generated}."
+        )
+    else:
+        compliance_type = COMPLIANT
+        annotation = (
+            f"Root last used at {used} ({label}), outside the {threshold_days}-day "
+            f"threshold; {generated}."
+        )
+    return Verdict(
+        compliance_type,
+        annotation,
+        threshold_days=threshold_days,
+        credential=credential,
+        last_used=last_used,
+        report_generated_at=report_generated_at,
+        account_id=root.account_id,
+    )
+
+
+def latest_use(uses: tuple[CredentialUse, ...]) -> tuple[str, datetime] | None:
+    """The credential used last and when; None when none has a recorded use."""
+    recorded = [(use.last_used, use.credential) for use in uses if use.last_used is not None]
+    if not recorded:
+        return None
+    # max() keeps the first of equals, so ties name the password first.
+    last_used, credential = max(recorded, key=lambda pair: pair[0])
+    return credential, last_used
+
+
+def unable_to_evaluate(
+    error: RootAccountUsageError,
+    *,
+    threshold_days: int | None = None,
+    report_generated_at: datetime | None = None,
+    account_id: str | None = None,
+) -> Verdict:
+    """The fail-closed verdict: NON_COMPLIANT, saying why the rule could not decide."""
+    reason = str(error).strip() or error.code
+    annotation = f"{UNABLE_PREFIX}{reason} [{error.code}]"
+    if len(annotation) > MAX_ANNOTATION_LENGTH:
+        suffix = f"... [{error.code}]"
+        annotation = annotation[: MAX_ANNOTATION_LENGTH - len(suffix)] + suffix
+    return Verdict(
+        NON_COMPLIANT,
+        annotation,
+        threshold_days=threshold_days,
+        report_generated_at=report_generated_at,
+        account_id=account_id,
+        error_code=error.code,
+    )
+
+
+def _generated_text(report_generated_at: datetime | None) -> str:
+    if report_generated_at is None:
+        return "report generation time unknown"
+    return f"report generated {format_timestamp(report_generated_at)}"
