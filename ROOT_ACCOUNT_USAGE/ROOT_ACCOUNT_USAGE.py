@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from rdklib import ConfigRule, Evaluation, Evaluator
+
 from root_account_usage.evaluation import evaluate_periodic_event
 from root_account_usage.logs import configure_json_logging
 from root_account_usage.verdict import RESOURCE_TYPE

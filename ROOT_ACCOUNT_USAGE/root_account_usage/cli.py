@@ -16,7 +16,7 @@ from . import __version__
 from .credential_report import time_budget
 from .evaluation import DEFAULT_BUDGET_SECONDS, evaluate_account, evaluate_report, fail_closed
 from .exceptions import InvalidParameterError, RootAccountUsageError
-from .logs import configure_json_logging
+from .logs import JsonFormatter
 from .output import render_json, render_text
 from .parameters import parse_threshold_days
 from .report_file import load_saved_report
@@ -88,9 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verbose:
-        configure_json_logging(logging.INFO)
-    else:
-        logging.getLogger().setLevel(logging.CRITICAL)
+        _log_json_to_stderr()
     try:
         threshold_days = parse_threshold_days(args.threshold_days)
     except InvalidParameterError as error:
@@ -132,6 +130,14 @@ def _evaluate_saved(
         threshold_days=threshold_days,
         report_generated_at=saved.generated_at,
     )
+
+
+def _log_json_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
 
 
 def _read_file(path: str) -> bytes:

@@ -80,14 +80,15 @@ class CredentialReportFetcher:
         *,
         time_left: TimeLeft,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[float, float], float] = random.uniform,
+        sleep: Callable[[float], None] | None = None,
+        jitter: Callable[[float, float], float] | None = None,
     ) -> None:
         self._iam = iam
         self._time_left = time_left
         self._policy = policy or RetryPolicy()
-        self._sleep = sleep
-        self._jitter = jitter
+        # Looked up when built (not at import), so that tests can patch time.sleep.
+        self._sleep = sleep or time.sleep
+        self._jitter = jitter or random.uniform
         self._waits = 0
 
     def fetch(self, now: datetime) -> FetchedReport:

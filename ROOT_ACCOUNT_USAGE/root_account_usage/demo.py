@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
+from unittest import mock
 
 from .simulated_aws import RootUse, periodic_event, root_in_credential_report
 
@@ -48,13 +49,20 @@ SCENARIOS = (
 
 def run_demo(out: TextIO, now: datetime | None = None) -> int:
     """Run every scenario and print its evaluation; returns the exit code 0."""
+    settings = {
+        "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "CRITICAL"),  # the evaluations speak
+    }
+    with mock.patch.dict(os.environ, settings):
+        _run_scenarios(out, now or datetime.now(UTC).replace(microsecond=0))
+    return 0
+
+
+def _run_scenarios(out: TextIO, now: datetime) -> None:
     from moto import mock_aws
 
-    os.environ.setdefault("AWS_REGION", "us-east-1")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("LOG_LEVEL", "CRITICAL")
     handler = importlib.import_module("ROOT_ACCOUNT_USAGE").lambda_handler
-    now = now or datetime.now(UTC).replace(microsecond=0)
 
     print(
         f"ROOT_ACCOUNT_USAGE demo: simulated account {ACCOUNT_ID}, now {now:%Y-%m-%dT%H:%M:%SZ}, "
@@ -71,7 +79,6 @@ def run_demo(out: TextIO, now: datetime | None = None) -> int:
         print(f"\n{number}. {scenario.title}", file=out)
         for evaluation in evaluations:
             print(json.dumps(evaluation, indent=2), file=out)
-    return 0
 
 
 def _seed_users() -> None:

@@ -7,7 +7,6 @@ becomes a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -34,7 +33,7 @@ def evaluate_periodic_event(
     build_iam_client: Callable[[], Any],
     *,
     context: object = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> tuple[PeriodicEvent, Verdict]:
     """Judge the account named by an AWS Config periodic event.
 
@@ -70,7 +69,7 @@ def evaluate_account(
     now: datetime,
     threshold_days: int,
     time_left: TimeLeft,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Verdict:
     """Fetch the account's credential report through IAM and judge it."""
     try:

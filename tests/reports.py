@@ -1,0 +1,35 @@
+"""Credential reports for tests, built relative to a fixed `now`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from root_account_usage.simulated_aws import (
+    REPORT_COLUMNS,
+    RootUse,
+    render_report,
+    root_row,
+    user_row,
+)
+
+ACCOUNT_ID = "111122223333"
+NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+
+
+def report_with_root(
+    use: RootUse,
+    *,
+    users: int = 3,
+    root_position: int = 0,
+    columns: tuple[str, ...] = REPORT_COLUMNS,
+    newline: str = "\n",
+    account_id: str = ACCOUNT_ID,
+) -> bytes:
+    """A report with `users` IAM users and the root row at `root_position`."""
+    rows = [user_row(account_id, f"user-{number:05d}") for number in range(users)]
+    rows.insert(root_position, root_row(account_id, use))
+    return render_report(rows, columns=columns, newline=newline)
+
+
+def report_without_root(users: int = 3) -> bytes:
+    return render_report([user_row(ACCOUNT_ID, f"user-{n}") for n in range(users)])
