@@ -79,11 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from .demo import run_demo  # moto is only needed here
+    try:
+        if args.command == "demo":
+            from .demo import run_demo  # moto is only needed here
 
-        return run_demo(sys.stdout)
-    return _evaluate(parser, args)
+            return run_demo(sys.stdout)
+        return _evaluate(parser, args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_UNABLE
+    except Exception as error:  # users get one line, never a traceback
+        print(f"{PROG}: error: unexpected {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_UNABLE
 
 
 def _evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -212,3 +212,13 @@ def test_demo_prints_each_scenario_evaluation(capsys, monkeypatch):
     ]
     assert "access key 1" in verdicts[2]["Annotation"]
     assert verdicts[4]["Annotation"].startswith("Unable to evaluate:")
+
+
+def test_unexpected_failure_is_one_line_not_a_traceback(capsys, write, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("root_account_usage.cli.load_saved_report", broken)
+    code, _, err = evaluate(capsys, "--report", write(report_without_root()))
+    assert code == 2
+    assert err == "root-account-usage: error: unexpected RuntimeError: disk on fire\n"
