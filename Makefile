@@ -6,11 +6,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov pins an old boto3 that conflicts with rdk: it gets a venv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_VERSION := 3.3.30
 RULE := ROOT_ACCOUNT_USAGE
+TEMPLATES := template.yaml rdk_config/conformance-pack.yaml rdk_config/organization.yaml rdk_config/member-role.yaml
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' $(RULE)/root_account_usage/__init__.py)
+ZIP := dist/root-account-usage-$(VERSION).zip
+
+# make deploy settings (override on the command line).
+AWS ?= aws
+STACK_NAME ?= root-account-usage
+CODE_BUCKET ?=
+CODE_PREFIX ?= root-account-usage
+THRESHOLD_DAYS ?= 7
+FREQUENCY ?= TwentyFour_Hours
+NOTIFICATION_TOPIC_ARN ?=
+NOTIFICATION_EMAIL ?=
+ENABLE_REMEDIATION ?= false
+AUTOMATIC_REMEDIATION ?= false
+CREATE_CONFIG_RULE ?= true
+MEMBER_ROLE_NAME ?=
+ORGANIZATION_ID ?=
 # rdk needs a region even for offline commands.
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install demo test test-fast rdk-test lint format package deploy bench clean python-check
+.PHONY: help install demo test test-fast rdk-test lint lint-templates format package deploy bench clean python-check
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,17 +64,47 @@ test-fast: $(STAMP) ## Run the tests without the slow ones
 rdk-test: $(STAMP) ## Run the rule's scenario tests under rdk test-local
 	$(BIN)/rdk test-local $(RULE)
 
-lint: $(STAMP) ## ruff (lint and format check) and mypy
+lint: $(STAMP) lint-templates ## ruff (lint and format check), mypy, cfn-lint and checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+$(CHECKOV_STAMP): | python-check
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	@touch $@
+
+lint-templates: $(STAMP) $(CHECKOV_STAMP) ## cfn-lint and checkov on every CloudFormation template
+	$(BIN)/cfn-lint $(TEMPLATES)
+	@for template in $(TEMPLATES); do \
+	  $(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f $$template || exit 1; \
+	done
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-package deploy bench: ## (comes with the deployment and benchmark issues)
-	@echo "make $@: not built yet; see the open issues." >&2; exit 1
+package: $(STAMP) ## Build dist/root-account-usage-<version>.zip for Lambda (reproducible)
+	$(BIN)/python tools/package_lambda.py
+
+deploy: package ## Upload the package and deploy template.yaml (CODE_BUCKET=... required)
+	@test -n "$(CODE_BUCKET)" || { echo "error: set CODE_BUCKET to an S3 bucket in the target region" >&2; exit 1; }
+	@command -v $(AWS) >/dev/null || { echo "error: make deploy needs the AWS CLI ('$(AWS)' not found)" >&2; exit 1; }
+	@key="$(CODE_PREFIX)/root-account-usage-$(VERSION)-$$(sha256sum $(ZIP) | cut -c1-16).zip"; \
+	set -x; \
+	$(AWS) s3 cp $(ZIP) "s3://$(CODE_BUCKET)/$$key" && \
+	$(AWS) cloudformation deploy --template-file template.yaml --stack-name $(STACK_NAME) \
+	  --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+	  --parameter-overrides CodeS3Bucket=$(CODE_BUCKET) "CodeS3Key=$$key" \
+	    ThresholdDays=$(THRESHOLD_DAYS) MaximumExecutionFrequency=$(FREQUENCY) \
+	    "NotificationTopicArn=$(NOTIFICATION_TOPIC_ARN)" "NotificationEmail=$(NOTIFICATION_EMAIL)" \
+	    EnableRemediation=$(ENABLE_REMEDIATION) AutomaticRemediation=$(AUTOMATIC_REMEDIATION) \
+	    CreateConfigRule=$(CREATE_CONFIG_RULE) "MemberRoleName=$(MEMBER_ROLE_NAME)" \
+	    "OrganizationId=$(ORGANIZATION_ID)"
+
+bench: ## (comes with the benchmark issue)
+	@echo "make bench: not built yet; see the open issues." >&2; exit 1
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage dist build *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage dist build *.egg-info

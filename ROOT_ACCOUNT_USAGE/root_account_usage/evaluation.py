@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 SAFETY_MARGIN_SECONDS = 10.0
 # Waiting budget when there is no Lambda context (CLI, local tests).
 DEFAULT_BUDGET_SECONDS = 60.0
+# template.yaml's metric filter counts this message: change both together.
+FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
 
 
 def evaluate_periodic_event(
@@ -118,7 +120,7 @@ def fail_closed(
         error, threshold_days=threshold_days, report_generated_at=report_generated_at
     )
     logger.error(
-        "unable to evaluate root account usage",
+        FAIL_CLOSED_LOG_MESSAGE,
         extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
     )
     return verdict

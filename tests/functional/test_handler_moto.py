@@ -94,17 +94,9 @@ def test_logs_are_json_and_never_carry_report_content(account, caplog):
 
 
 @pytest.mark.slow
-def test_handler_over_real_http_against_threaded_moto_server(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-        seed_users()
-        [evaluation] = run(RootUse.at(access_key_1=NOW - timedelta(hours=2)), OWN_ROLE)
-    finally:
-        server.stop()
+def test_handler_over_real_http_against_threaded_moto_server(monkeypatch, moto_server):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    seed_users()
+    [evaluation] = run(RootUse.at(access_key_1=NOW - timedelta(hours=2)), OWN_ROLE)
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert "access key 1" in evaluation["Annotation"]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cfn import load_template
+
 ROOT = Path(__file__).resolve().parents[2]
 RDK = Path(sys.executable).with_name("rdk")
 
@@ -33,3 +35,14 @@ def test_rdk_create_rule_template_rules_only_accepts_the_rule(tmp_path):
     assert detail["MaximumExecutionFrequency"] == "TwentyFour_Hours"
     assert set(rule["InputParameters"]) == {"ThresholdDays"}
     assert template["Parameters"]["ROOTACCOUNTUSAGEThresholdDays"]["Default"] == "7"
+    # ... and agrees with template.yaml, the template users deploy.
+    ours = load_template("template.yaml")
+    our_rule = ours["Resources"]["ConfigRule"]["Properties"]
+    assert our_rule["Source"]["Owner"] == rule["Source"]["Owner"]
+    [our_detail] = our_rule["Source"]["SourceDetails"]
+    assert our_detail["MessageType"] == detail["MessageType"]
+    frequency = ours["Parameters"]["MaximumExecutionFrequency"]["Default"]
+    assert frequency == detail["MaximumExecutionFrequency"]
+    assert set(rule["InputParameters"]) <= set(our_rule["InputParameters"])
+    threshold_default = template["Parameters"]["ROOTACCOUNTUSAGEThresholdDays"]["Default"]
+    assert str(ours["Parameters"]["ThresholdDays"]["Default"]) == threshold_default
