@@ -12,6 +12,7 @@ from typing import Any
 from rdklib import ConfigRule, Evaluation, Evaluator
 
 from root_account_usage.evaluation import evaluate_periodic_event
+from root_account_usage.events import PeriodicEvent, parse_periodic_event
 from root_account_usage.logs import configure_json_logging
 from root_account_usage.verdict import RESOURCE_TYPE
 
@@ -28,8 +29,9 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after 
     # One account resource, always re-evaluated: no clean-up calls to Config.
     delete_old_evaluations_on_scheduled_notification = False
 
-    def __init__(self, context: object = None) -> None:
+    def __init__(self, periodic: PeriodicEvent, context: object = None) -> None:
         super().__init__()
+        self.periodic = periodic
         self.context = context
 
     def evaluate_parameters(self, rule_parameters: dict[str, Any]) -> dict[str, Any]:
@@ -40,8 +42,8 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after 
     def evaluate_periodic(
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: dict[str, Any]
     ) -> list[Evaluation]:
-        periodic, verdict = evaluate_periodic_event(
-            event, lambda: client_factory.build_client("iam"), context=self.context
+        verdict = evaluate_periodic_event(
+            self.periodic, lambda: client_factory.build_client("iam"), context=self.context
         )
         logger.info(
             "evaluated root account usage",
@@ -56,7 +58,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after 
         return [
             Evaluation(
                 verdict.compliance_type,
-                resourceId=periodic.account_id,
+                resourceId=self.periodic.account_id,
                 resourceType=RESOURCE_TYPE,
                 annotation=verdict.annotation,
             )
@@ -64,9 +66,14 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after 
 
 
 def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
-    """Lambda entry point: evaluate, publish with PutEvaluations, return the evaluations."""
+    """Lambda entry point: evaluate, publish with PutEvaluations, return the evaluations.
+
+    Raises InvalidEventError for an event it cannot read (before rdklib would fail on
+    it less clearly) and EvaluationNotPublishedError when nothing reached Config.
+    """
     configure_json_logging()
-    result = Evaluator(ROOT_ACCOUNT_USAGE(context)).handle(event, context)
+    periodic = parse_periodic_event(event)
+    result = Evaluator(ROOT_ACCOUNT_USAGE(periodic, context)).handle(event, context)
     if not isinstance(result, list):
         # rdklib returns an error dictionary instead of raising (e.g. PutEvaluations
         # or AssumeRole refused): nothing reached Config, so fail the invocation.

@@ -162,6 +162,17 @@ class CredentialReportFetcher:
             raise ReportUnavailableError(
                 f"IAM {operation} failed: {error}"[:200], code=code
             ) from None
+        except ValueError:
+            # botocore raises binascii.Error (a ValueError) for Content that is not base64.
+            raise ReportUnavailableError(
+                f"IAM {operation} returned a response that could not be decoded",
+                code="MalformedResponse",
+            ) from None
+        except Exception as error:
+            # Anything else the SDK lets through (e.g. ResponseParserError on an HTML
+            # error page) is still "no report": fail closed, never crash.
+            code = type(error).__name__
+            raise ReportUnavailableError(f"IAM {operation} failed: {code}", code=code) from None
 
     def _wait(self, operation: str, reason: str) -> None:
         left = self._time_left()

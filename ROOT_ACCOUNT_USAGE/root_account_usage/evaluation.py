@@ -7,14 +7,14 @@ becomes a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from .credential_report import CredentialReportFetcher, TimeLeft, time_budget
-from .events import PeriodicEvent, parse_periodic_event
+from .events import PeriodicEvent
 from .exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
 from .parameters import parse_rule_parameters
 from .report import parse_credential_report
@@ -22,8 +22,9 @@ from .verdict import Verdict, decide, unable_to_evaluate
 
 logger = logging.getLogger(__name__)
 
-# Time kept back from the Lambda's remaining time to publish the evaluation.
-SAFETY_MARGIN_SECONDS = 10.0
+# Time kept back from the Lambda's remaining time: one more IAM call with the SDK's own
+# retries (up to about 15 s of backoff in botocore's legacy mode), then PutEvaluations.
+SAFETY_MARGIN_SECONDS = 30.0
 # Waiting budget when there is no Lambda context (CLI, local tests).
 DEFAULT_BUDGET_SECONDS = 60.0
 # template.yaml's metric filter counts this message: change both together.
@@ -31,30 +32,28 @@ FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
 
 
 def evaluate_periodic_event(
-    event: Mapping[str, Any],
+    periodic: PeriodicEvent,
     build_iam_client: Callable[[], Any],
     *,
     context: object = None,
     sleep: Callable[[float], None] | None = None,
-) -> tuple[PeriodicEvent, Verdict]:
-    """Judge the account named by an AWS Config periodic event.
+) -> Verdict:
+    """Judge the account named by a (parsed) AWS Config periodic event.
 
-    Raises InvalidEventError when the event cannot be read (there is then no
-    time to order an evaluation by); every other problem fails closed.
+    Every problem fails closed; an unreadable event is refused earlier, by
+    parse_periodic_event, since there is then no time to order an evaluation by.
     """
-    periodic = parse_periodic_event(event)
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters)
     except InvalidParameterError as error:
-        return periodic, fail_closed(error)
-    verdict = evaluate_account(
+        return fail_closed(error)
+    return evaluate_account(
         build_iam_client,
         now=periodic.notification_time,
         threshold_days=parameters.threshold_days,
         time_left=time_left_for(context),
         sleep=sleep,
     )
-    return periodic, verdict
 
 
 def time_left_for(context: object) -> TimeLeft:
@@ -135,7 +134,8 @@ def _build_client(build_iam_client: Callable[[], Any]) -> Any:
         raise ReportUnavailableError(
             f"could not get credentials to read IAM: {code}", code=code
         ) from None
-    except BotoCoreError as error:
+    except Exception as error:
+        # BotoCoreError (no network, no credentials) or rdklib's bare Exception.
         raise ReportUnavailableError(
             f"could not get credentials to read IAM: {error}"[:200], code=type(error).__name__
         ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,11 @@ from .exceptions import InvalidEventError
 from .timestamps import parse_timestamp
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
+# A periodic invokingEvent is a few hundred characters; refuse anything far larger.
+MAX_INVOKING_EVENT_CHARS = 64 * 1024
+# AWS Config caps a rule's InputParameters at 1,024 characters; allow room to spare.
+MAX_RULE_PARAMETERS_CHARS = 4 * 1024
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,16 @@ class PeriodicEvent:
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
-    """Read accountId, notificationCreationTime and ruleParameters from the event."""
-    invoking_event = _load_json_object(event.get("invokingEvent"), "invokingEvent")
+    """Read accountId, notificationCreationTime and ruleParameters from the event.
+
+    Also checks the fields rdklib relies on (resultToken, and executionRoleArn when
+    it assumes a role), so that a malformed event is refused here with a clear message.
+    """
+    if not isinstance(event, Mapping):
+        raise InvalidEventError("event is not a JSON object")
+    invoking_event = _load_json_object(
+        event.get("invokingEvent"), "invokingEvent", MAX_INVOKING_EVENT_CHARS
+    )
     message_type = invoking_event.get("messageType")
     if message_type != SCHEDULED_NOTIFICATION:
         raise InvalidEventError(
@@ -41,20 +55,29 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
             f"notificationCreationTime {raw_time[:40]!r} is not an ISO-8601 timestamp"
         ) from None
     account_id = event.get("accountId") or invoking_event.get("awsAccountId")
-    if not isinstance(account_id, str) or not account_id:
-        raise InvalidEventError("event has no accountId")
+    if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
+        raise InvalidEventError("event has no accountId of 12 digits")
     raw_parameters = event.get("ruleParameters")
     parameters = (
-        {} if raw_parameters in (None, "") else _load_json_object(raw_parameters, "ruleParameters")
+        {}
+        if raw_parameters in (None, "")
+        else _load_json_object(raw_parameters, "ruleParameters", MAX_RULE_PARAMETERS_CHARS)
     )
+    if not isinstance(event.get("resultToken"), str) or not event["resultToken"]:
+        raise InvalidEventError("event has no resultToken")
+    assumes_role = str(parameters.get("AssumeRoleMode", "true")).lower() != "false"
+    if assumes_role and not isinstance(event.get("executionRoleArn"), str):
+        raise InvalidEventError("event has no executionRoleArn for rdklib to assume")
     return PeriodicEvent(account_id, notification_time, parameters)
 
 
-def _load_json_object(raw: object, name: str) -> dict[str, Any]:
+def _load_json_object(raw: object, name: str, max_chars: int) -> dict[str, Any]:
     if isinstance(raw, Mapping):
         return dict(raw)
     if not isinstance(raw, str):
         raise InvalidEventError(f"event has no {name}")
+    if len(raw) > max_chars:
+        raise InvalidEventError(f"{name} is {len(raw)} characters, over the {max_chars} limit")
     try:
         loaded = json.loads(raw)
     except json.JSONDecodeError:

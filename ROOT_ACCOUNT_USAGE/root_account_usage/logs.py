@@ -11,6 +11,8 @@ import logging
 import os
 from datetime import UTC, datetime
 
+SDK_LOGGERS = ("boto3", "botocore", "urllib3", "s3transfer")
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, fields."""
@@ -45,3 +47,6 @@ def configure_json_logging(level: int | str | None = None) -> None:
         root.setLevel(chosen)
     except (ValueError, TypeError):
         root.setLevel(logging.INFO)
+    # The SDK logs whole responses at DEBUG, the credential report among them.
+    for noisy in SDK_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)

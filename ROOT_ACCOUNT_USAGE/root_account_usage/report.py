@@ -27,6 +27,10 @@ CREDENTIAL_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 REQUIRED_COLUMNS = ("user", "arn", *(column for _, column in CREDENTIAL_COLUMNS))
 
+# IAM's largest report (5,000 users and root) is about 2.5 MB; refuse far larger input
+# rather than parse it into memory.
+MAX_REPORT_BYTES = 32 * 1024 * 1024
+
 _ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
 _SHOWN_VALUE_LIMIT = 40
 
@@ -53,6 +57,10 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
     Raises MalformedReportError (or its RootRowMissingError) when the report
     cannot be read: not UTF-8, no header, missing columns, a garbled root row.
     """
+    if len(content) > MAX_REPORT_BYTES:
+        raise MalformedReportError(
+            f"credential report is {len(content)} bytes, over the {MAX_REPORT_BYTES} limit"
+        )
     text = _decode(content)
     lines = text.split("\n")
     header = _parse_line(lines[0]) if lines else []

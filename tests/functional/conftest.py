@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 
-def _reset(endpoint: str) -> None:
+def reset_moto_state(endpoint: str) -> None:
     # The server shares moto's in-process state: start and end every test clean.
     url = f"{endpoint}/moto-api/reset"  # always http://127.0.0.1:<port>
     request = urllib.request.Request(url, method="POST")  # noqa: S310
@@ -24,9 +24,9 @@ def moto_server():
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    _reset(endpoint)
+    reset_moto_state(endpoint)
     try:
         yield endpoint
     finally:
-        _reset(endpoint)
+        reset_moto_state(endpoint)
         server.stop()

@@ -125,10 +125,10 @@ def test_access_denied_fails_closed(clients, clock, caplog):
 
 def test_report_never_ready_fails_closed_within_the_lambda_time(clients, clock):
     iam_stub, config_stub = clients
-    clock.budget_seconds = 60
+    clock.budget_seconds = 80
     iam_stub.add_client_error("get_credential_report", "ReportNotPresent", http_status_code=410)
     # Waits of 1, 2, 4, then 8 s, the last one cut to what is left of the 50 s
-    # (60 s less the 10 s kept to publish): 10 polls, 9 waits.
+    # (80 s less the 30 s kept to publish): 10 polls, 9 waits.
     for _ in range(10):
         iam_stub.add_response("generate_credential_report", {"State": "INPROGRESS"}, {})
     expect_put(
