@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
 from hypothesis import settings
+
+from tests import call_recorder
+from tests.log_hygiene import leaks
 
 # CI runs the same examples every time; locally Hypothesis explores.
 settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None)
@@ -24,3 +28,22 @@ def offline_aws(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
+@pytest.fixture(autouse=True)
+def record_product_calls(monkeypatch):
+    """Every AWS call the product makes, in any test, feeds the least-privilege check."""
+    call_recorder.install(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def product_logs_stay_clean(request, caplog, monkeypatch):
+    """In the handler, lifecycle and fault tests: every product log line, at every
+    level, is free of other users, access keys and report lines."""
+    if request.node.path.parent.name not in ("functional", "faults", "security"):
+        yield
+        return
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)
+    yield
+    assert leaks(caplog.records) == []

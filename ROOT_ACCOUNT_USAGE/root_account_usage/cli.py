@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 
 from . import __version__
 from .credential_report import time_budget
@@ -19,6 +19,7 @@ from .exceptions import InvalidParameterError, RootAccountUsageError
 from .logs import JsonFormatter
 from .output import render_json, render_text
 from .parameters import parse_threshold_days
+from .report import MAX_REPORT_BYTES
 from .report_file import load_saved_report
 from .timestamps import parse_timestamp
 from .verdict import COMPLIANT, Verdict
@@ -28,6 +29,8 @@ EXIT_NON_COMPLIANT = 1
 EXIT_UNABLE = 2
 
 PROG = "root-account-usage"
+# A saved report may be base64 JSON (4/3 of the CSV) around the largest CSV accepted.
+MAX_SAVED_REPORT_BYTES = 2 * MAX_REPORT_BYTES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -124,9 +127,11 @@ def _evaluate_saved(
     parser: argparse.ArgumentParser, path: str, now: datetime, threshold_days: int
 ) -> Verdict:
     try:
-        data = sys.stdin.buffer.read() if path == "-" else _read_file(path)
+        data = _read_bounded(sys.stdin.buffer) if path == "-" else _read_file(path)
     except OSError as error:
         parser.error(f"--report: cannot read {path}: {error.strerror or error}")
+    if len(data) > MAX_SAVED_REPORT_BYTES:
+        parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
     try:
         saved = load_saved_report(data)
     except RootAccountUsageError as error:
@@ -149,7 +154,12 @@ def _log_json_to_stderr() -> None:
 
 def _read_file(path: str) -> bytes:
     with open(path, "rb") as handle:
-        return handle.read()
+        return _read_bounded(handle)
+
+
+def _read_bounded(stream: BinaryIO) -> bytes:
+    # One byte past the limit is enough to refuse it; never read without bound.
+    return stream.read(MAX_SAVED_REPORT_BYTES + 1)
 
 
 def _as_of(parser: argparse.ArgumentParser, text: str | None) -> datetime:

@@ -32,8 +32,8 @@ class PeriodicEvent:
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
     """Read accountId, notificationCreationTime and ruleParameters from the event.
 
-    Also checks the fields rdklib relies on (resultToken, and executionRoleArn when
-    it assumes a role), so that a malformed event is refused here with a clear message.
+    Also checks the fields rdklib relies on (resultToken, executionRoleArn), so that a
+    malformed event is refused here with a clear message.
     """
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
@@ -57,25 +57,23 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
     account_id = event.get("accountId") or invoking_event.get("awsAccountId")
     if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
         raise InvalidEventError("event has no accountId of 12 digits")
-    raw_parameters = event.get("ruleParameters")
+    # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
     parameters = (
-        {}
-        if raw_parameters in (None, "")
-        else _load_json_object(raw_parameters, "ruleParameters", MAX_RULE_PARAMETERS_CHARS)
+        _load_json_object(event["ruleParameters"], "ruleParameters", MAX_RULE_PARAMETERS_CHARS)
+        if "ruleParameters" in event
+        else {}
     )
     if not isinstance(event.get("resultToken"), str) or not event["resultToken"]:
         raise InvalidEventError("event has no resultToken")
-    assumes_role = str(parameters.get("AssumeRoleMode", "true")).lower() != "false"
-    if assumes_role and not isinstance(event.get("executionRoleArn"), str):
-        raise InvalidEventError("event has no executionRoleArn for rdklib to assume")
+    # rdklib reads executionRoleArn on every invocation, even in its own-role mode.
+    if not isinstance(event.get("executionRoleArn"), str) or not event["executionRoleArn"]:
+        raise InvalidEventError("event has no executionRoleArn")
     return PeriodicEvent(account_id, notification_time, parameters)
 
 
 def _load_json_object(raw: object, name: str, max_chars: int) -> dict[str, Any]:
-    if isinstance(raw, Mapping):
-        return dict(raw)
     if not isinstance(raw, str):
-        raise InvalidEventError(f"event has no {name}")
+        raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:
         raise InvalidEventError(f"{name} is {len(raw)} characters, over the {max_chars} limit")
     try:

@@ -1,0 +1,65 @@
+"""Least privilege, proven: the AWS calls the rule makes are exactly what the
+templates grant - no call outside the grants, no grant unused.
+
+Every test in the run feeds tests/call_recorder.py; the scenarios below make sure
+each path (fresh report, generated report, assumed member role) is covered even
+when this file runs alone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.simulated_aws import RootUse, periodic_event, root_in_credential_report
+from tests import call_recorder
+from tests.cfn import actions_of, load_template, policy_statements
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+TEMPLATE_ROLE = load_template("template.yaml")["Resources"]["FunctionRole"]
+MEMBER_ROLE = load_template("rdk_config/member-role.yaml")["Resources"]["MemberRole"]
+
+
+def granted(role, *, conditional: bool = False) -> set[str]:
+    """AWS actions a role grants always, or only under a template condition (logs aside)."""
+    statements = [s for s in policy_statements(role) if ("_condition" in s) == conditional]
+    actions = set().union(*(actions_of(s) for s in statements))
+    return {action for action in actions if not action.startswith("logs:")}
+
+
+def evaluate(parameters, *, generate_first: bool) -> None:
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        iam.create_user(UserName="alice")
+        if generate_first:
+            iam.generate_credential_report()
+        use = RootUse.at(password=NOW - timedelta(days=1))
+        with root_in_credential_report(DEFAULT_ACCOUNT_ID, use, NOW):
+            [evaluation] = lambda_handler(periodic_event(DEFAULT_ACCOUNT_ID, NOW, parameters), None)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+
+
+@pytest.fixture
+def scenarios(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    own_role = {"AssumeRoleMode": "false"}
+    evaluate(own_role, generate_first=True)  # fresh report: Get only
+    evaluate(own_role, generate_first=False)  # no report: Get, Generate, Get
+    evaluate({"ExecutionRoleName": "RootAccountUsageReader"}, generate_first=False)
+
+
+def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
+    own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
+    # sts:AssumeRole is granted only for the organization rollout (MemberRoleName set).
+    assert granted(TEMPLATE_ROLE, conditional=True) == {"sts:AssumeRole"}
+    assert own_calls == granted(TEMPLATE_ROLE) | granted(TEMPLATE_ROLE, conditional=True)
+
+
+def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):
+    assumed_calls = {action for action, key in call_recorder.RECORDED if key.startswith("ASIA")}
+    assert assumed_calls == granted(MEMBER_ROLE)
