@@ -103,8 +103,8 @@ deploy: package ## Upload the package and deploy template.yaml (CODE_BUCKET=... 
 	    CreateConfigRule=$(CREATE_CONFIG_RULE) "MemberRoleName=$(MEMBER_ROLE_NAME)" \
 	    "OrganizationId=$(ORGANIZATION_ID)"
 
-bench: ## (comes with the benchmark issue)
-	@echo "make bench: not built yet; see the open issues." >&2; exit 1
+bench: $(STAMP) ## Measure one evaluation against its floor; writes bench/results.json
+	$(BIN)/python bench/run_bench.py
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage dist build *.egg-info

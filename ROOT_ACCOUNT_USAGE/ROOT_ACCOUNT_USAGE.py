@@ -1,7 +1,10 @@
 """AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib): wiring only.
 
 The decision lives in the root_account_usage package; this module adapts it to
-rdklib's ConfigRule and exposes the Lambda entry point.
+rdklib's ConfigRule and exposes the Lambda entry point. lambda_handler does what
+rdklib's Evaluator.handle does for a periodic rule, with two differences: SDK clients
+of the function's own role are reused by warm invocations, and a failure to publish
+raises instead of being returned as an error dictionary that Lambda reports as success.
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rdklib import ConfigRule, Evaluation, Evaluator
+from botocore.exceptions import BotoCoreError, ClientError
+from rdklib import ConfigRule, Evaluation
+from rdklib.util.evaluations import process_periodic_evaluations_list
 
+from root_account_usage.clients import client_factory_for
 from root_account_usage.evaluation import evaluate_periodic_event
 from root_account_usage.events import PeriodicEvent, parse_periodic_event
 from root_account_usage.logs import configure_json_logging
@@ -73,15 +79,23 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     """
     configure_json_logging()
     periodic = parse_periodic_event(event)
-    result = Evaluator(ROOT_ACCOUNT_USAGE(periodic, context)).handle(event, context)
-    if not isinstance(result, list):
-        # rdklib returns an error dictionary instead of raising (e.g. PutEvaluations
-        # or AssumeRole refused): nothing reached Config, so fail the invocation.
-        code = result.get("customerErrorCode") if isinstance(result, dict) else None
-        logger.error(
-            "evaluation was not published", extra={"fields": {"error_code": code or "Internal"}}
+    rule = ROOT_ACCOUNT_USAGE(periodic, context)
+    client_factory = client_factory_for(rule, event)
+    evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
+    try:
+        published: list[dict[str, Any]] = process_periodic_evaluations_list(
+            event, client_factory, evaluations, rule
         )
+    except (ClientError, BotoCoreError) as error:
+        # PutEvaluations (after botocore's retries) or the role to publish with was
+        # refused: nothing reached Config, so the invocation must fail visibly.
+        code = (
+            error.response.get("Error", {}).get("Code", "Unknown")
+            if isinstance(error, ClientError)
+            else type(error).__name__
+        )
+        logger.error("evaluation was not published", extra={"fields": {"error_code": code}})
         raise EvaluationNotPublishedError(
-            f"evaluation was not published to AWS Config: {code or 'internal error'}"
-        )
-    return result
+            f"evaluation was not published to AWS Config: {code}"
+        ) from error
+    return published

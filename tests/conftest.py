@@ -8,6 +8,7 @@ import os
 import pytest
 from hypothesis import settings
 
+from root_account_usage.clients import forget_clients
 from tests import call_recorder
 from tests.log_hygiene import leaks
 
@@ -28,6 +29,14 @@ def offline_aws(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
+@pytest.fixture(autouse=True)
+def fresh_sdk_clients():
+    """The handler reuses SDK clients across invocations; tests change endpoints."""
+    forget_clients()
+    yield
+    forget_clients()
 
 
 @pytest.fixture(autouse=True)

@@ -2,19 +2,26 @@
 
 The zip root holds ROOT_ACCOUNT_USAGE.py, the root_account_usage package and a
 vendored rdklib (with its licence). boto3/botocore are left out (the Lambda runtime
-has them), and so are tests, the demo's moto simulation and caches. Entries are
-sorted and stamped with a fixed time and mode, so the same sources give the same
-bytes and the same sha256.
+has them), and so are tests, the demo's moto simulation and development caches.
+Entries are sorted and stamped with a fixed time and mode, so the same sources give
+the same bytes and the same sha256.
+
+Built with Python 3.13 (the Lambda runtime's), it also ships bytecode compiled from
+those sources: /var/task is read-only, so without it every cold start compiles the
+rule again (about 9 ms, most of its import time). The .pyc files are
+unchecked-hash (PEP 552): no timestamps, so they are reproducible too.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import py_compile
 import sys
+import tempfile
 import zipfile
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_DIR = ROOT / "ROOT_ACCOUNT_USAGE"
@@ -24,6 +31,7 @@ NOT_SHIPPED = frozenset({"demo.py", "simulated_aws.py"})
 MAX_BYTES = 1_000_000
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16
+LAMBDA_CACHE_TAG = "cpython-313"  # the python3.13 runtime
 
 
 def package_files() -> list[tuple[str, Path]]:
@@ -57,15 +65,43 @@ def _rdklib_files() -> list[tuple[str, Path]]:
     return files
 
 
+def bytecode(name: str, source: Path) -> bytes:
+    """Unchecked-hash bytecode of `source`, naming it by its path inside the zip."""
+    with tempfile.TemporaryDirectory() as folder:
+        compiled = Path(folder) / "module.pyc"
+        py_compile.compile(
+            str(source),
+            cfile=str(compiled),
+            dfile=name,
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        return compiled.read_bytes()
+
+
+def zip_entries() -> list[tuple[str, bytes]]:
+    files = package_files()
+    entries = [(name, source.read_bytes()) for name, source in files]
+    if sys.implementation.cache_tag == LAMBDA_CACHE_TAG:
+        for name, source in files:
+            if name.endswith(".py"):
+                module = PurePosixPath(name)
+                cached = module.parent / "__pycache__" / f"{module.stem}.{LAMBDA_CACHE_TAG}.pyc"
+                entries.append((str(cached), bytecode(name, source)))
+    else:
+        print(f"package: not Python 3.13, so no bytecode for the {LAMBDA_CACHE_TAG} runtime")
+    return sorted(entries)
+
+
 def build(output_dir: Path, version: str) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"root-account-usage-{version}.zip"
     with zipfile.ZipFile(target, "w") as archive:
-        for name, source in package_files():
+        for name, content in zip_entries():
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.external_attr = FILE_MODE
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, source.read_bytes(), compresslevel=9)
+            archive.writestr(info, content, compresslevel=9)
     size = target.stat().st_size
     if size >= MAX_BYTES:
         raise SystemExit(f"package: {target} is {size} bytes, over the {MAX_BYTES}-byte budget")

@@ -12,9 +12,8 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -40,16 +39,14 @@ REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
 DONE_STATE = "COMPLETE"
 
 
-@dataclass(frozen=True)
-class FetchedReport:
+class FetchedReport(NamedTuple):
     """The raw report as IAM returned it."""
 
     content: bytes
     generated_at: datetime | None
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """Capped exponential backoff with jitter; max_attempts bounds waits in total."""
 
     base_delay: float = 1.0

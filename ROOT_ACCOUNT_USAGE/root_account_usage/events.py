@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .exceptions import InvalidEventError
 from .timestamps import parse_timestamp
@@ -20,8 +19,7 @@ MAX_RULE_PARAMETERS_CHARS = 4 * 1024
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
-@dataclass(frozen=True)
-class PeriodicEvent:
+class PeriodicEvent(NamedTuple):
     """One scheduled invocation: which account, and the instant it is judged at."""
 
     account_id: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .exceptions import InvalidParameterError
 
@@ -19,8 +19,7 @@ RULE_PARAMETERS = frozenset({"ThresholdDays"})
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
 
 
-@dataclass(frozen=True)
-class RuleParameters:
+class RuleParameters(NamedTuple):
     """The validated rule parameters."""
 
     threshold_days: int = DEFAULT_THRESHOLD_DAYS

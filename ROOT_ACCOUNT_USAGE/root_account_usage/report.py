@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from .exceptions import MalformedReportError, RootRowMissingError
 from .timestamps import parse_timestamp
 
 ROOT_USER = "<root_account>"
+_ROOT_MARKER = ROOT_USER.encode()
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 # Values IAM writes when a credential has no recorded use.
 NO_RECORDED_USE = frozenset({"N/A", "no_information", "not_supported", ""})
@@ -35,16 +37,14 @@ _ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
 _SHOWN_VALUE_LIMIT = 40
 
 
-@dataclass(frozen=True)
-class CredentialUse:
+class CredentialUse(NamedTuple):
     """When one root credential was last used (None: no recorded use)."""
 
     credential: str
     last_used: datetime | None
 
 
-@dataclass(frozen=True)
-class RootCredentials:
+class RootCredentials(NamedTuple):
     """The root row of a credential report, reduced to what the verdict needs."""
 
     account_id: str
@@ -54,16 +54,18 @@ class RootCredentials:
 def parse_credential_report(content: bytes | str) -> RootCredentials:
     """Return the root row of a credential report.
 
+    Works on the bytes: only the header and the root line are decoded and split, so
+    a 5,000-user report costs two short lines, not a copy of every row.
     Raises MalformedReportError (or its RootRowMissingError) when the report
-    cannot be read: not UTF-8, no header, missing columns, a garbled root row.
+    cannot be read: too large, no header, missing columns, a garbled root row.
     """
-    if len(content) > MAX_REPORT_BYTES:
+    data = content.encode() if isinstance(content, str) else content
+    if len(data) > MAX_REPORT_BYTES:
         raise MalformedReportError(
-            f"credential report is {len(content)} bytes, over the {MAX_REPORT_BYTES} limit"
+            f"credential report is {len(data)} bytes, over the {MAX_REPORT_BYTES} limit"
         )
-    text = _decode(content)
-    lines = text.split("\n")
-    header = _parse_line(lines[0]) if lines else []
+    data = data.removeprefix(_UTF8_BOM)
+    header = _parse_line(_line_at(data, 0))
     if not header or header == [""]:
         raise MalformedReportError("credential report is empty")
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
@@ -71,13 +73,20 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
         raise MalformedReportError("credential report lacks column(s) " + ", ".join(missing))
 
     # IAM user names cannot contain '<', so the marker appears once per root row.
-    root_rows = text.count(ROOT_USER)
+    root_rows = data.count(_ROOT_MARKER)
     if root_rows == 0:
         raise RootRowMissingError("credential report has no <root_account> row")
     if root_rows > 1:
         raise MalformedReportError("credential report has more than one <root_account> row")
 
-    row = _find_root_row(lines[1:], header)
+    row = _parse_line(_line_at(data, data.find(_ROOT_MARKER)))
+    if len(row) != len(header):
+        raise MalformedReportError(
+            f"root row has {len(row)} fields but the header has {len(header)}"
+        )
+    if row[header.index("user")] != ROOT_USER:
+        # The marker sits in another column of another row.
+        raise RootRowMissingError("credential report has no <root_account> row")
     values = dict(zip(header, row, strict=True))
     arn = _ROOT_ARN.match(values["arn"])
     if arn is None:
@@ -89,11 +98,13 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
     return RootCredentials(account_id=arn.group(1), uses=uses)
 
 
-def _decode(content: bytes | str) -> str:
-    if isinstance(content, str):
-        return content.removeprefix("\ufeff")
+def _line_at(data: bytes, position: int) -> str:
+    """The line of `data` that holds `position`, decoded, without its line break."""
+    start = data.rfind(b"\n", 0, position) + 1
+    end = data.find(b"\n", position)
+    line = data[start : len(data) if end == -1 else end]
     try:
-        return content.decode("utf-8-sig")
+        return line.decode("utf-8")
     except UnicodeDecodeError as error:
         raise MalformedReportError("credential report is not UTF-8 text") from error
 
@@ -103,21 +114,6 @@ def _parse_line(line: str) -> list[str]:
         return next(csv.reader([line.rstrip("\r")]), [])
     except csv.Error as error:
         raise MalformedReportError(f"credential report is not valid CSV: {error}") from error
-
-
-def _find_root_row(lines: list[str], header: list[str]) -> list[str]:
-    user_index = header.index("user")
-    for line in lines:
-        if ROOT_USER not in line:
-            continue
-        row = _parse_line(line)
-        if len(row) != len(header):
-            raise MalformedReportError(
-                f"root row has {len(row)} fields but the header has {len(header)}"
-            )
-        if row[user_index] == ROOT_USER:
-            return row
-    raise RootRowMissingError("credential report has no <root_account> row")
 
 
 def _parse_last_used(column: str, value: str) -> datetime | None:

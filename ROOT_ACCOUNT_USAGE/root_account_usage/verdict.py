@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .exceptions import RootAccountUsageError, StaleReportError
 from .report import CredentialUse, RootCredentials
@@ -25,8 +25,7 @@ CREDENTIAL_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What the rule reports for one account, and the evidence behind it."""
 
     compliance_type: str

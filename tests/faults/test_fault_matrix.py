@@ -72,6 +72,8 @@ class Row:
         return f"{self.call}: {self.fault}"
 
 
+# The root row's password_enabled field turned into bytes that are not UTF-8.
+NOT_UTF8 = big_report(3).replace(b"not_supported", b"\xff\xfe", 1)
 MISSING_COLUMNS = render_report(
     [root_row(DEFAULT_ACCOUNT_ID, ROOT_USE)],
     columns=tuple(c for c in REPORT_COLUMNS if c != "access_key_1_last_used_date"),
@@ -137,7 +139,13 @@ MATRIX = [
     Row(
         "GetCredentialReport",
         "Content not UTF-8",
-        ((GET, inject.report_bytes(b"user,arn\n\xff\xfe\xfd", FRESH), None),),
+        (
+            (
+                GET,
+                inject.report_bytes(big_report(3).replace(b"not_supported", b"\xff\xfe", 1), FRESH),
+                None,
+            ),
+        ),
         "fail:MalformedReport",
     ),
     Row(

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import boto3
 import pytest
@@ -40,11 +40,24 @@ def test_package_holds_handler_package_and_rdklib_only(package):
     assert "rdklib/LICENSE" in names
     for name in names:
         assert not name.startswith(("boto3/", "botocore/", "tests/", "moto/"))
-        assert "__pycache__" not in name
-        assert not name.endswith(".pyc")
         assert not name.endswith("_test.py")
     assert "root_account_usage/simulated_aws.py" not in names
     assert package.stat().st_size < 1_000_000
+
+
+@pytest.mark.skipif(sys.implementation.cache_tag != "cpython-313", reason="bytecode is 3.13's")
+def test_package_ships_unchecked_bytecode_for_each_module_and_nothing_else(package):
+    archive = zipfile.ZipFile(package)
+    sources = {n for n in archive.namelist() if n.endswith(".py")}
+    compiled = {n for n in archive.namelist() if n.endswith(".pyc")}
+    expected = {
+        str(PurePosixPath(n).parent / "__pycache__" / f"{PurePosixPath(n).stem}.cpython-313.pyc")
+        for n in sources
+    }
+    assert compiled == expected
+    for name in compiled:
+        flags = int.from_bytes(archive.read(name)[4:8], "little")
+        assert flags == 0b01  # PEP 552: hash-based, unchecked (no timestamps)
 
 
 def test_package_is_byte_for_byte_reproducible(package, tmp_path):
@@ -72,6 +85,7 @@ RUN_HANDLER = """
 import json, sys
 code_dir, runtime_dir = sys.argv[1], sys.argv[2]
 sys.path[:0] = [code_dir, runtime_dir]
+sys.dont_write_bytecode = True  # /var/task is read-only in Lambda
 import ROOT_ACCOUNT_USAGE, rdklib, root_account_usage
 for module in (ROOT_ACCOUNT_USAGE, rdklib, root_account_usage):
     assert module.__file__.startswith(code_dir), module.__file__

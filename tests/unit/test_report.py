@@ -99,9 +99,15 @@ def test_garbage_timestamp_cannot_be_evaluated():
         parse_credential_report(report_with_root(use))
 
 
-def test_non_utf8_report_is_malformed():
-    with pytest.raises(MalformedReportError, match="UTF-8"):
-        parse_credential_report(b"user,arn\n\xff\xfe<root_account>")
+def test_root_row_that_is_not_utf8_is_malformed():
+    content = report_with_root(USED).replace(b"not_supported", b"not_\xff\xfesupported", 1)
+    with pytest.raises(MalformedReportError, match="not UTF-8"):
+        parse_credential_report(content)
+
+
+def test_header_that_is_not_utf8_is_malformed():
+    with pytest.raises(MalformedReportError, match="not UTF-8"):
+        parse_credential_report(b"user,\xffarn\n<root_account>,x")
 
 
 def test_two_root_rows_are_malformed():

@@ -1,0 +1,395 @@
+"""make bench: the cost of one ROOT_ACCOUNT_USAGE evaluation, against its floor.
+
+Every figure is a ratio against a baseline measured in the same run, so the
+budgets hold on any machine. Prints a table, writes bench/results.json, and exits 1
+when a budget is missed. Not a test: timings live here, never in `make test`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RULE_DIR = ROOT / "ROOT_ACCOUNT_USAGE"
+sys.path.insert(0, str(RULE_DIR))
+
+ACCOUNT = "123456789012"
+USERS = 5_000
+ROUNDS = 15
+BUDGETS = {
+    "cold_start_ratio": 1.15,
+    "warm_ratio": 1.25,
+    "iam_calls_fresh": 1,
+    "memory_5k_mb": 10.0,
+    "generation_overshoot_s": 8.0,
+}
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="bench",
+    AWS_SECRET_ACCESS_KEY="bench",
+    AWS_REGION="us-east-1",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_CONFIG_FILE=os.devnull,
+    AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+)
+
+
+def median_seconds(action: Callable[[], object], rounds: int = ROUNDS) -> float:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+# 1. Cold start ---------------------------------------------------------------
+
+IMPORT = (
+    "import sys, time; sys.path.insert(0, {rule_dir!r}); "
+    "start = time.perf_counter(); import {module}; print(time.perf_counter() - start)"
+)
+
+
+def import_seconds(module: str, code_dir: Path) -> float:
+    code = IMPORT.format(rule_dir=str(code_dir), module=module)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return float(result.stdout.strip())
+
+
+def cold_start(rounds: int = 25) -> dict[str, float]:
+    """Import the handler from the unzipped Lambda package, as the runtime does."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import package_lambda
+
+    with tempfile.TemporaryDirectory() as folder:
+        package = package_lambda.build(Path(folder), "bench")
+        code_dir = Path(folder) / "task"
+        zipfile.ZipFile(package).extractall(code_dir)
+        boto3_times, handler_times = [], []
+        for _ in range(rounds):  # interleaved pairs, so drift hits both alike
+            boto3_times.append(import_seconds("boto3", code_dir))
+            handler_times.append(import_seconds("ROOT_ACCOUNT_USAGE", code_dir))
+    ratios = [handler / boto3 for boto3, handler in zip(boto3_times, handler_times, strict=True)]
+    return {
+        "boto3_ms": statistics.median(boto3_times) * 1e3,
+        "handler_ms": statistics.median(handler_times) * 1e3,
+        "ratio": statistics.median(ratios),
+    }
+
+
+# 2 and 3a. Warm evaluation over real HTTP, and the calls it makes -----------------
+
+
+def warm_evaluation() -> dict[str, Any]:
+    import boto3
+    from moto.iam.models import iam_backends
+    from moto.server import ThreadedMotoServer
+
+    from ROOT_ACCOUNT_USAGE import lambda_handler
+    from root_account_usage.simulated_aws import RootUse, periodic_event, root_in_credential_report
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # The rule's INFO lines are formatted as in Lambda, written nowhere.
+    logging.getLogger().addHandler(logging.StreamHandler(io.StringIO()))
+    try:
+        backend = iam_backends[ACCOUNT]["global"]
+        for number in range(USERS):
+            backend.create_user("us-east-1", f"user-{number:05d}")
+        backend.generate_report()
+        now = datetime.now(UTC).replace(microsecond=0)
+        event = periodic_event(ACCOUNT, now, {"AssumeRoleMode": "false"})
+        use = RootUse.at(access_key_1=now - timedelta(hours=2))
+
+        calls: Counter[str] = Counter()
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION.events.register(
+            "before-call", lambda event_name, **_: calls.update([event_name.split(".", 1)[1]])
+        )
+        iam = boto3.client("iam", region_name="us-east-1")
+        config = boto3.client("config", region_name="us-east-1")
+        evaluation = [
+            {
+                "ComplianceResourceId": ACCOUNT,
+                "ComplianceResourceType": "AWS::::Account",
+                "ComplianceType": "NON_COMPLIANT",
+                "OrderingTimestamp": now,
+            }
+        ]
+
+        def floor() -> None:
+            iam.get_credential_report()
+            config.put_evaluations(Evaluations=evaluation, ResultToken="TESTMODE", TestMode=True)
+
+        with root_in_credential_report(ACCOUNT, use, now - timedelta(minutes=10)):
+            first = lambda_handler(event, None)  # the cold call: not measured
+            assert first[0]["ComplianceType"] == "NON_COMPLIANT", first
+            floor()
+            calls.clear()
+            lambda_handler(event, None)
+            calls_per_evaluation = dict(calls)
+            handler_samples, floor_samples = [], []
+            for _ in range(ROUNDS):
+                handler_samples.append(median_seconds(lambda: lambda_handler(event, None), 1))
+                floor_samples.append(median_seconds(floor, 1))
+    finally:
+        server.stop()
+        del os.environ["AWS_ENDPOINT_URL"]
+    handler_s, floor_s = statistics.median(handler_samples), statistics.median(floor_samples)
+    return {
+        "handler_ms": handler_s * 1e3,
+        "floor_ms": floor_s * 1e3,
+        "ratio": handler_s / floor_s,
+        "calls": calls_per_evaluation,
+        "iam_calls": sum(n for name, n in calls_per_evaluation.items() if name.startswith("iam.")),
+    }
+
+
+# 3b. A simulated 20-second report generation ---------------------------------------
+
+
+class _GeneratingIam:
+    """IAM whose report takes `seconds` of (simulated) time to generate."""
+
+    def __init__(self, clock: list[float], seconds: float, content: bytes) -> None:
+        self.clock, self.seconds, self.content = clock, seconds, content
+        self.started: float | None = None
+        self.calls: Counter[str] = Counter()
+
+    def get_credential_report(self) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        self.calls["GetCredentialReport"] += 1
+        if self.started is None or self.clock[0] - self.started < self.seconds:
+            code = "ReportNotPresent" if self.started is None else "ReportInProgress"
+            raise ClientError({"Error": {"Code": code, "Message": ""}}, "GetCredentialReport")
+        return {"Content": self.content, "GeneratedTime": datetime.now(UTC)}
+
+    def generate_credential_report(self) -> dict[str, str]:
+        self.calls["GenerateCredentialReport"] += 1
+        if self.started is None:
+            self.started = self.clock[0]
+            return {"State": "STARTED"}
+        done = self.clock[0] - self.started >= self.seconds
+        return {"State": "COMPLETE" if done else "INPROGRESS"}
+
+
+def generation(seconds: float = 20.0, runs: int = 25) -> dict[str, Any]:
+    from root_account_usage.credential_report import CredentialReportFetcher
+    from root_account_usage.simulated_aws import RootUse, render_report, root_row
+
+    content = render_report([root_row(ACCOUNT, RootUse())])
+    sleeps, call_counts = [], []
+    for seed in range(runs):
+        clock = [0.0]
+        iam = _GeneratingIam(clock, seconds, content)
+        jitter = random.Random(seed).uniform
+
+        def sleep(delay: float, clock: list[float] = clock) -> None:
+            clock[0] += delay
+
+        CredentialReportFetcher(iam, time_left=lambda: 270.0, sleep=sleep, jitter=jitter).fetch(
+            datetime.now(UTC)
+        )
+        sleeps.append(clock[0])
+        call_counts.append(sum(iam.calls.values()))
+    return {
+        "generation_s": seconds,
+        "sleep_mean_s": statistics.mean(sleeps),
+        "sleep_max_s": max(sleeps),
+        "overshoot_max_s": max(sleeps) - seconds,
+        "calls_mean": statistics.mean(call_counts),
+        "calls_max": max(call_counts),
+    }
+
+
+# 4. Peak memory ---------------------------------------------------------------------
+
+MEMORY = r"""
+import json, sys
+sys.path.insert(0, {rule_dir!r})
+from datetime import UTC, datetime
+import ROOT_ACCOUNT_USAGE
+from root_account_usage.evaluation import evaluate_account
+
+def kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+
+after_imports = kib("VmRSS:")
+with open({report!r}, "rb") as handle:
+    content = handle.read()  # what IAM's response hands over
+now = datetime.now(UTC)
+class Iam:
+    def get_credential_report(self):
+        return {{"Content": content, "GeneratedTime": now}}
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # restart the peak (VmHWM) from here
+before = kib("VmRSS:")
+verdict = evaluate_account(Iam, now=now, threshold_days=7, time_left=lambda: 60.0)
+assert verdict.compliance_type == "NON_COMPLIANT", verdict
+print(json.dumps({{"after_imports_kib": after_imports, "before_kib": before,
+                  "peak_kib": kib("VmHWM:"), "report_bytes": len(content)}}))
+"""
+
+
+def memory(users: int, folder: Path) -> dict[str, float]:
+    from root_account_usage.simulated_aws import RootUse, render_report, root_row, user_row
+
+    rows = [user_row(ACCOUNT, f"user-{n:06d}") for n in range(users)]
+    rows.append(root_row(ACCOUNT, RootUse.at(password=datetime.now(UTC) - timedelta(days=1))))
+    report = folder / f"report-{users}.csv"
+    report.write_bytes(render_report(rows))
+    code = MEMORY.format(rule_dir=str(RULE_DIR), report=str(report))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    figures = json.loads(result.stdout)
+    return {
+        "users": users,
+        "report_mb": figures["report_bytes"] / 1e6,
+        "growth_mb": (figures["peak_kib"] - figures["before_kib"]) / 1024,
+        "growth_over_imports_mb": (figures["peak_kib"] - figures["after_imports_kib"]) / 1024,
+    }
+
+
+# 5. Finding the root row --------------------------------------------------------------
+
+
+def root_search() -> dict[str, float]:
+    import csv
+
+    from root_account_usage.report import parse_credential_report
+    from root_account_usage.simulated_aws import RootUse, render_report, root_row, user_row
+
+    users = [user_row(ACCOUNT, f"user-{n:05d}") for n in range(USERS)]
+    root = root_row(ACCOUNT, RootUse())
+    figures = {}
+    for where, rows in (("first", [root, *users]), ("last", [*users, root])):
+        content = render_report(rows)
+
+        def dict_reader(content: bytes = content) -> dict[str, str]:
+            # As peers do it: every row into a dict, then pick the root one.
+            rows = list(csv.DictReader(io.StringIO(content.decode())))
+            return next(row for row in rows if row["user"] == "<root_account>")
+
+        ours = median_seconds(lambda content=content: parse_credential_report(content))
+        theirs = median_seconds(dict_reader)
+        figures[f"root_{where}_ours_ms"] = ours * 1e3
+        figures[f"root_{where}_dictreader_ms"] = theirs * 1e3
+        figures[f"root_{where}_speedup"] = theirs / ours
+    return figures
+
+
+def main() -> int:
+    results: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+        },
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    print("measuring cold start ...", file=sys.stderr)
+    results["cold_start"] = cold_start()
+    print("measuring warm evaluations over HTTP (5,000 users) ...", file=sys.stderr)
+    results["warm"] = warm_evaluation()
+    results["generation"] = generation()
+    print("measuring memory ...", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as folder:
+        results["memory"] = [memory(USERS, Path(folder)), memory(10 * USERS, Path(folder))]
+    results["root_search"] = root_search()
+
+    cold, warm, gen = results["cold_start"], results["warm"], results["generation"]
+    small, large = results["memory"]
+    linear_limit = 10 * max(small["growth_mb"], 1.0)
+    checks = [
+        ("cold start: import handler / import boto3", cold["ratio"], "cold_start_ratio"),
+        ("warm evaluation / floor (Get + PutEvaluations)", warm["ratio"], "warm_ratio"),
+        ("IAM calls per evaluation, fresh report", warm["iam_calls"], "iam_calls_fresh"),
+        ("peak RSS growth, 5,000 users (MB)", small["growth_mb"], "memory_5k_mb"),
+        (
+            "sleep past a 20 s generation, worst of 25 (s)",
+            gen["overshoot_max_s"],
+            "generation_overshoot_s",
+        ),
+    ]
+    budgets = [(name, value, BUDGETS[key]) for name, value, key in checks]
+    # Linear at most: ten times the rows may cost ten times the memory.
+    budgets.append(("peak RSS growth, 50,000 rows (MB)", large["growth_mb"], linear_limit))
+    results["budgets"] = [
+        {"check": name, "value": round(value, 3), "budget": budget, "pass": value <= budget}
+        for name, value, budget in budgets
+    ]
+    search = results["root_search"]
+    calls = ", ".join(f"{name} {count}" for name, count in sorted(warm["calls"].items()))
+    table = [
+        (
+            "import boto3 / import handler",
+            f"{cold['boto3_ms']:.0f} ms / {cold['handler_ms']:.0f} ms",
+        ),
+        (
+            f"warm floor / warm handler (HTTP, {USERS:,} users)",
+            f"{warm['floor_ms']:.1f} ms / {warm['handler_ms']:.1f} ms",
+        ),
+        ("calls per warm evaluation", calls),
+        (
+            "20 s generation: calls (mean / max), sleep (mean / max)",
+            f"{gen['calls_mean']:.1f} / {gen['calls_max']}, "
+            f"{gen['sleep_mean_s']:.1f} s / {gen['sleep_max_s']:.1f} s",
+        ),
+    ]
+    for figures in results["memory"]:
+        table.append(
+            (
+                f"peak RSS growth, {figures['users']:,} users ({figures['report_mb']:.1f} MB report)",
+                f"{figures['growth_mb']:.1f} MB ({figures['growth_over_imports_mb']:.1f} MB "
+                "over the process after imports)",
+            )
+        )
+    for where in ("first", "last"):
+        ours, theirs = search[f"root_{where}_ours_ms"], search[f"root_{where}_dictreader_ms"]
+        table.append(
+            (
+                f"find root ({where}): ours / csv.DictReader",
+                f"{ours:.2f} ms / {theirs:.2f} ms ({theirs / ours:.0f}x)",
+            )
+        )
+    print("\n| measure | figure |\n| --- | --- |")
+    for measure, figure in table:
+        print(f"| {measure} | {figure} |")
+    print()
+    for check in results["budgets"]:
+        verdict = "PASS" if check["pass"] else "FAIL"
+        print(f"{verdict}  {check['check']}: {check['value']} (budget {check['budget']})")
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 0 if all(check["pass"] for check in results["budgets"]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
