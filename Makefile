@@ -32,7 +32,7 @@ ORGANIZATION_ID ?=
 # rdk needs a region even for offline commands.
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install demo test test-fast rdk-test lint lint-templates format package deploy bench clean python-check
+.PHONY: help install demo test test-fast rdk-test lint lint-templates format package deploy bench evidence browser clean python-check
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -103,8 +103,16 @@ deploy: package ## Upload the package and deploy template.yaml (CODE_BUCKET=... 
 	    CreateConfigRule=$(CREATE_CONFIG_RULE) "MemberRoleName=$(MEMBER_ROLE_NAME)" \
 	    "OrganizationId=$(ORGANIZATION_ID)"
 
+evidence: $(STAMP) ## Sample auditor evidence (HTML) from the demo's simulated history
+	@mkdir -p evidence
+	$(BIN)/root-account-usage history --demo --format html --output evidence/root-account-usage-evidence.html
+	$(BIN)/root-account-usage history --demo --format json --output evidence/root-account-usage-evidence.json
+
+browser: ## Install Chromium (Debian) for the evidence page's browser test
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 bench: $(STAMP) ## Measure one evaluation against its floor; writes bench/results.json
 	$(BIN)/python bench/run_bench.py
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage dist build *.egg-info
+	rm -rf evidence $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage dist build *.egg-info

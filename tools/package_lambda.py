@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RULE_DIR = ROOT / "ROOT_ACCOUNT_USAGE"
 PACKAGE = "root_account_usage"
 # Needed only by `root-account-usage demo`, which never runs in Lambda.
-NOT_SHIPPED = frozenset({"demo.py", "simulated_aws.py"})
+NOT_SHIPPED = frozenset({"demo.py", "simulated_aws.py", "simulated_config.py"})
 MAX_BYTES = 1_000_000
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16

@@ -70,6 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.add_argument("--verbose", action="store_true", help="JSON log lines on stderr")
 
+    history = commands.add_parser(
+        "history",
+        help="compliance history and evidence from AWS Config",
+        description="Pull what AWS Config recorded for the rule (compliance changes, the "
+        "latest evaluation) and turn it into evidence. Exit 0 when the report was "
+        "produced (unreadable accounts are listed in it), 2 when AWS Config could not be read.",
+    )
+    history.add_argument(
+        "--rule-name",
+        default="root-account-usage",
+        help="the rule; conformance-pack and organization rule names around it match too",
+    )
+    history.add_argument("--account", help="account id (default: the credentials' account)")
+    history.add_argument("--aggregator", help="Config aggregator: every account and region in it")
+    history.add_argument(
+        "--since", metavar="TIMESTAMP", help="start (default: 90 days before --until)"
+    )
+    history.add_argument("--until", metavar="TIMESTAMP", help="end (default: now)")
+    history.add_argument("--format", choices=("text", "csv", "json", "html"), default="text")
+    history.add_argument("--output", metavar="FILE", help="write there instead of stdout")
+    history.add_argument("--profile", help="AWS profile")
+    history.add_argument("--region", help="AWS region of AWS Config (or the aggregator)")
+    history.add_argument(
+        "--demo", action="store_true", help="use a simulated account's history (no AWS)"
+    )
+
     commands.add_parser(
         "demo",
         help="run the Lambda handler against a simulated AWS account",
@@ -87,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .demo import run_demo  # moto is only needed here
 
             return run_demo(sys.stdout)
+        if args.command == "history":
+            from .history_command import run_history
+
+            return run_history(parser, args)
         return _evaluate(parser, args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -63,3 +63,27 @@ def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
 def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):
     assumed_calls = {action for action, key in call_recorder.RECORDED if key.startswith("ASIA")}
     assert assumed_calls == granted(MEMBER_ROLE)
+
+
+# What an auditor's role needs for `root-account-usage history` (README: "Evidence").
+HISTORY_ACTIONS = {
+    "config:DescribeConfigRules",
+    "config:DescribeConfigurationRecorders",
+    "config:GetResourceConfigHistory",
+    "config:GetComplianceDetailsByConfigRule",
+    "config:DescribeAggregateComplianceByConfigRules",
+    "config:GetAggregateComplianceDetailsByConfigRule",
+}
+
+
+def test_history_calls_only_the_documented_read_only_config_actions():
+    from tests.functional.doubles import stubbed
+    from tests.functional.test_history import collect, single_account_responses
+
+    client, stub = stubbed("config")
+    with stub:
+        single_account_responses(stub)
+        collect(client)
+    assert call_recorder.HISTORY_RECORDED
+    assert call_recorder.HISTORY_RECORDED <= HISTORY_ACTIONS
+    assert all(action.split(":")[1].startswith(("Describe", "Get")) for action in HISTORY_ACTIONS)
