@@ -18,7 +18,7 @@ from botocore.client import BaseClient
 _ACTION_PREFIX = {"config-service": "config", "configservice": "config"}
 _PRODUCT_PATHS = ("/rdklib/", "/root_account_usage/", "/ROOT_ACCOUNT_USAGE.py")
 _NOT_PRODUCT = ("simulated_aws.py", "simulated_config.py", "demo.py")
-_HISTORY = ("config_history.py",)
+_HISTORY = ("config_history.py", "history_command.py")
 
 RECORDED: set[tuple[str, str]] = set()  # the rule's calls
 HISTORY_RECORDED: set[str] = set()  # the history command's calls

@@ -73,6 +73,7 @@ HISTORY_ACTIONS = {
     "config:GetComplianceDetailsByConfigRule",
     "config:DescribeAggregateComplianceByConfigRules",
     "config:GetAggregateComplianceDetailsByConfigRule",
+    "sts:GetCallerIdentity",  # which account: needs no permission
 }
 
 
