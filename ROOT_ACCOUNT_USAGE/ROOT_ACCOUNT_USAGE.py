@@ -10,6 +10,7 @@ raises instead of being returned as an error dictionary that Lambda reports as s
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -49,7 +50,13 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after 
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: dict[str, Any]
     ) -> list[Evaluation]:
         verdict = evaluate_periodic_event(
-            self.periodic, lambda: client_factory.build_client("iam"), context=self.context
+            self.periodic,
+            lambda: client_factory.build_client("iam"),
+            build_cloudtrail_client=lambda region: client_factory.build_client(
+                "cloudtrail", region
+            ),
+            home_region=os.environ.get("AWS_REGION", "us-east-1"),
+            context=self.context,
         )
         logger.info(
             "evaluated root account usage",

@@ -19,9 +19,11 @@ _ACTION_PREFIX = {"config-service": "config", "configservice": "config"}
 _PRODUCT_PATHS = ("/rdklib/", "/root_account_usage/", "/ROOT_ACCOUNT_USAGE.py")
 _NOT_PRODUCT = ("simulated_aws.py", "simulated_config.py", "demo.py")
 _HISTORY = ("config_history.py", "history_command.py")
+_REEVALUATION = ("reevaluate.py",)
 
 RECORDED: set[tuple[str, str]] = set()  # the rule's calls
 HISTORY_RECORDED: set[str] = set()  # the history command's calls
+REEVALUATION_RECORDED: set[str] = set()  # the re-evaluation function's calls
 
 
 def _caller() -> str | None:
@@ -31,7 +33,9 @@ def _caller() -> str | None:
         if any(part in filename for part in _PRODUCT_PATHS):
             if filename.endswith(_NOT_PRODUCT):
                 return None
-            return "history" if filename.endswith(_HISTORY) else "rule"
+            if filename.endswith(_HISTORY):
+                return "history"
+            return "reevaluation" if filename.endswith(_REEVALUATION) else "rule"
         frame = frame.f_back
     return None
 
@@ -46,6 +50,8 @@ def install(monkeypatch: Any) -> None:
             action = f"{_ACTION_PREFIX.get(service, service)}:{operation_name}"
             if caller == "history":
                 HISTORY_RECORDED.add(action)
+            elif caller == "reevaluation":
+                REEVALUATION_RECORDED.add(action)
             else:
                 credentials = self._request_signer._credentials
                 RECORDED.add((action, credentials.access_key if credentials else ""))

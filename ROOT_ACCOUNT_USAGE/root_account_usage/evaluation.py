@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .cloudtrail import SIGN_IN_REGION, CloudTrailUnavailableError, lookup_root_activity
+from .cloudtrail_evidence import apply_cloudtrail
 from .credential_report import CredentialReportFetcher, TimeLeft, time_budget
 from .events import PeriodicEvent
 from .exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
@@ -35,6 +37,8 @@ def evaluate_periodic_event(
     periodic: PeriodicEvent,
     build_iam_client: Callable[[], Any],
     *,
+    build_cloudtrail_client: Callable[[str], Any] | None = None,
+    home_region: str = SIGN_IN_REGION,
     context: object = None,
     sleep: Callable[[float], None] | None = None,
 ) -> Verdict:
@@ -42,18 +46,42 @@ def evaluate_periodic_event(
 
     Every problem fails closed; an unreadable event is refused earlier, by
     parse_periodic_event, since there is then no time to order an evaluation by.
+    With CloudTrailEvidence on, root activity in CloudTrail (us-east-1 and the home
+    region) also counts; if it cannot be read, the report alone decides.
     """
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters)
     except InvalidParameterError as error:
         return fail_closed(error)
-    return evaluate_account(
+    now = periodic.notification_time
+    time_left = time_left_for(context)
+    verdict = evaluate_account(
         build_iam_client,
-        now=periodic.notification_time,
+        now=now,
         threshold_days=parameters.threshold_days,
-        time_left=time_left_for(context),
+        time_left=time_left,
         sleep=sleep,
     )
+    if not parameters.cloudtrail_evidence or build_cloudtrail_client is None:
+        return verdict
+    try:
+        activities = lookup_root_activity(
+            build_cloudtrail_client,
+            (SIGN_IN_REGION, home_region),
+            start=now - timedelta(days=parameters.threshold_days),
+            end=now,
+            time_left=time_left,
+            sleep=sleep,
+        )
+    except CloudTrailUnavailableError as error:
+        logger.warning(
+            "CloudTrail unavailable; the credential report decides alone",
+            extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
+        )
+        return apply_cloudtrail(
+            verdict, [], now=now, threshold_days=parameters.threshold_days, unavailable=str(error)
+        )
+    return apply_cloudtrail(verdict, activities, now=now, threshold_days=parameters.threshold_days)
 
 
 def time_left_for(context: object) -> TimeLeft:

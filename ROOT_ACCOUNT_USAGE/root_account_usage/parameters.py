@@ -14,7 +14,7 @@ MAX_THRESHOLD_DAYS = 3650
 
 # Parameters rdklib itself reads to choose the role the rule runs as.
 RDKLIB_PARAMETERS = frozenset({"ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode"})
-RULE_PARAMETERS = frozenset({"ThresholdDays"})
+RULE_PARAMETERS = frozenset({"ThresholdDays", "CloudTrailEvidence"})
 
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
 
@@ -23,6 +23,7 @@ class RuleParameters(NamedTuple):
     """The validated rule parameters."""
 
     threshold_days: int = DEFAULT_THRESHOLD_DAYS
+    cloudtrail_evidence: bool = False
 
 
 def parse_threshold_days(value: object) -> int:
@@ -62,5 +63,19 @@ def parse_rule_parameters(raw: Mapping[str, object]) -> RuleParameters:
     unknown = sorted(set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS)
     if unknown:
         shown = ", ".join(key[:40] for key in unknown[:3])
-        raise InvalidParameterError(f"unknown rule parameter(s) {shown}; expected ThresholdDays")
-    return RuleParameters(threshold_days=parse_threshold_days(raw.get("ThresholdDays")))
+        raise InvalidParameterError(
+            f"unknown rule parameter(s) {shown}; expected ThresholdDays, CloudTrailEvidence"
+        )
+    return RuleParameters(
+        threshold_days=parse_threshold_days(raw.get("ThresholdDays")),
+        cloudtrail_evidence=parse_switch("CloudTrailEvidence", raw.get("CloudTrailEvidence")),
+    )
+
+
+def parse_switch(name: str, value: object) -> bool:
+    """A "true"/"false" parameter (any case); absent or blank is false."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return False
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise InvalidParameterError(f'{name} must be "true" or "false", got {str(value)[:20]!r}')

@@ -8,6 +8,7 @@ when this file runs alone.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -51,18 +52,22 @@ def scenarios(monkeypatch):
     evaluate(own_role, generate_first=True)  # fresh report: Get only
     evaluate(own_role, generate_first=False)  # no report: Get, Generate, Get
     evaluate({"ExecutionRoleName": "RootAccountUsageReader"}, generate_first=False)
+    # CloudTrail evidence, with the function's role and with a member role.
+    evaluate({"AssumeRoleMode": "false", "CloudTrailEvidence": "true"}, generate_first=True)
+    evaluate({"ExecutionRoleName": "reader", "CloudTrailEvidence": "true"}, generate_first=True)
 
 
 def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
     own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
-    # sts:AssumeRole is granted only for the organization rollout (MemberRoleName set).
-    assert granted(TEMPLATE_ROLE, conditional=True) == {"sts:AssumeRole"}
+    # sts:AssumeRole (organization rollout) and cloudtrail:LookupEvents (CloudTrailEvidence)
+    # are granted only under their template conditions.
+    assert granted(TEMPLATE_ROLE, conditional=True) == {"sts:AssumeRole", "cloudtrail:LookupEvents"}
     assert own_calls == granted(TEMPLATE_ROLE) | granted(TEMPLATE_ROLE, conditional=True)
 
 
 def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):
     assumed_calls = {action for action, key in call_recorder.RECORDED if key.startswith("ASIA")}
-    assert assumed_calls == granted(MEMBER_ROLE)
+    assert assumed_calls == granted(MEMBER_ROLE) | granted(MEMBER_ROLE, conditional=True)
 
 
 # What an auditor's role needs for `root-account-usage history` (README: "Evidence").
@@ -88,3 +93,21 @@ def test_history_calls_only_the_documented_read_only_config_actions():
     assert call_recorder.HISTORY_RECORDED
     assert call_recorder.HISTORY_RECORDED <= HISTORY_ACTIONS
     assert all(action.split(":")[1].startswith(("Describe", "Get")) for action in HISTORY_ACTIONS)
+
+
+def test_reevaluation_function_calls_exactly_what_its_role_grants():
+    from root_account_usage import reevaluate
+    from tests.functional.doubles import stubbed
+
+    client, stub = stubbed("config")
+    stub.add_response("start_config_rules_evaluation", {}, {"ConfigRuleNames": ["rule"]})
+    reevaluate._state.update(client=client, last_started=None)
+    os.environ["CONFIG_RULE_NAME"] = "rule"
+    try:
+        with stub:
+            reevaluate.lambda_handler({"id": "e1"}, None)
+    finally:
+        reevaluate._state.update(client=None, last_started=None)
+        del os.environ["CONFIG_RULE_NAME"]
+    role = load_template("template.yaml")["Resources"]["ReevaluationRole"]
+    assert granted(role) == call_recorder.REEVALUATION_RECORDED

@@ -25,10 +25,12 @@ def test_runtime_and_schedule_are_what_the_rule_is_built_for():
     assert "SourceEvents" not in PARAMETERS
 
 
-def test_input_parameters_are_the_rules_own_with_its_default():
+def test_input_parameters_are_the_rules_own_with_their_defaults():
     inputs = json.loads(PARAMETERS["InputParameters"])
-    assert set(inputs) == RULE_PARAMETERS
+    optional = json.loads(PARAMETERS["OptionalParameters"])
+    assert set(inputs) | set(optional) == RULE_PARAMETERS
     assert inputs["ThresholdDays"] == str(DEFAULT_THRESHOLD_DAYS)
+    assert optional == {"CloudTrailEvidence": "false"}
 
 
 def test_rule_does_not_make_rdklib_clean_up_calls():

@@ -27,6 +27,7 @@ TEMPLATES = [
     "rdk_config/conformance-pack.yaml",
     "rdk_config/organization.yaml",
     "rdk_config/member-role.yaml",
+    "rdk_config/forward-root-signin.yaml",
 ]
 
 
@@ -50,13 +51,17 @@ def test_function_role_grants_exactly_the_rules_actions_and_its_own_logs():
     assert all("*" not in action for s in statements for action in actions_of(s))
 
 
-def test_assuming_member_roles_is_granted_only_for_the_organization_rollout():
+def test_extra_grants_exist_only_under_their_conditions():
     conditional = [s for s in policy_statements(RESOURCES["FunctionRole"]) if "_condition" in s]
-    assert [actions_of(s) for s in conditional] == [{"sts:AssumeRole"}]
-    [statement] = conditional
-    assert statement["_condition"] == "AssumeMemberRoles"
-    assert statement["Condition"]["StringEquals"] == {
-        "aws:ResourceOrgID": {"Ref": "OrganizationId"}
+    by_condition = {s["_condition"]: actions_of(s) for s in conditional}
+    assert by_condition == {
+        "UseCloudTrail": {"cloudtrail:LookupEvents"},
+        "AssumeMemberRoles": {"sts:AssumeRole"},
+    }
+    [assume] = [s for s in conditional if s["_condition"] == "AssumeMemberRoles"]
+    assert assume["Condition"]["StringEquals"] == {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}
+    assert TEMPLATE["Conditions"]["UseCloudTrail"] == {
+        "Fn::Equals": [{"Ref": "CloudTrailEvidence"}, "true"]
     }
 
 
@@ -65,10 +70,15 @@ def test_no_named_iam_roles_that_would_collide_across_regions():
         assert "RoleName" not in role["Properties"]
 
 
-def test_config_permission_is_limited_to_this_account():
-    [permission] = of_type(TEMPLATE, "AWS::Lambda::Permission").values()
-    assert permission["Properties"]["Principal"] == "config.amazonaws.com"
-    assert permission["Properties"]["SourceAccount"] == {"Ref": "AWS::AccountId"}
+def test_invoke_permissions_are_limited_to_this_account():
+    permissions = of_type(TEMPLATE, "AWS::Lambda::Permission")
+    config = permissions["ConfigInvokePermission"]["Properties"]
+    assert config["Principal"] == "config.amazonaws.com"
+    assert config["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    events = permissions["RootActivityInvokePermission"]["Properties"]
+    assert events["Principal"] == "events.amazonaws.com"
+    assert events["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert events["SourceArn"] == {"Fn::GetAtt": ["RootActivityRule", "Arn"]}
 
 
 def test_function_runs_the_rdk_handler_on_python_313_with_time_to_wait():
@@ -91,6 +101,7 @@ def test_config_rule_is_periodic_custom_lambda_after_the_permission():
     assert rule["Properties"]["InputParameters"] == {
         "ThresholdDays": {"Ref": "ThresholdDays"},
         "AssumeRoleMode": "false",
+        "CloudTrailEvidence": {"Fn::If": ["UseCloudTrail", "true", {"Ref": "AWS::NoValue"}]},
     }
 
 
@@ -194,8 +205,52 @@ def test_organization_rule_runs_the_central_function_through_member_roles():
 def test_member_role_grants_the_rules_actions_to_the_central_role_only():
     member = load_template("rdk_config/member-role.yaml")
     role = member["Resources"]["MemberRole"]
-    actions = set().union(*(actions_of(s) for s in policy_statements(role)))
-    assert actions == RULE_GRANTS
+    always = [s for s in policy_statements(role) if "_condition" not in s]
+    assert set().union(*(actions_of(s) for s in always)) == RULE_GRANTS
+    [optional] = [s for s in policy_statements(role) if "_condition" in s]
+    assert (optional["_condition"], actions_of(optional)) == (
+        "UseCloudTrail",
+        {"cloudtrail:LookupEvents"},
+    )
     [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": {"Ref": "CentralFunctionRoleArn"}}
     assert role["Properties"]["Path"] == "/"
+
+
+REEVALUATION = {
+    "ReevaluationLogGroup",
+    "ReevaluationRole",
+    "ReevaluationFunction",
+    "RootActivityRule",
+    "RootActivityInvokePermission",
+}
+
+
+def test_default_deployment_is_unchanged_when_both_options_are_off():
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["CloudTrailEvidence"]["Default"] == "false"
+    assert parameters["ReevaluateOnRootActivity"]["Default"] == "false"
+    for name in REEVALUATION:
+        assert RESOURCES[name]["Condition"] == "Reevaluate", name
+    assert {"Fn::Equals": [{"Ref": "ReevaluateOnRootActivity"}, "true"]} in TEMPLATE["Conditions"][
+        "Reevaluate"
+    ]["Fn::And"]
+
+
+def test_reevaluation_may_only_start_this_rule():
+    [start, logs] = policy_statements(RESOURCES["ReevaluationRole"])
+    assert actions_of(start) == {"config:StartConfigRulesEvaluation"}
+    assert start["Resource"] == {"Fn::GetAtt": ["ConfigRule", "Arn"]}
+    assert logs["Resource"] == {"Fn::GetAtt": ["ReevaluationLogGroup", "Arn"]}
+    function = RESOURCES["ReevaluationFunction"]["Properties"]
+    assert function["Handler"] == "root_account_usage.reevaluate.lambda_handler"
+    assert function["Environment"]["Variables"]["CONFIG_RULE_NAME"] == {"Ref": "ConfigRule"}
+
+
+def test_us_east_1_forwarder_uses_the_same_pattern_and_may_only_put_on_the_home_bus():
+    forward = load_template("rdk_config/forward-root-signin.yaml")["Resources"]
+    pattern = RESOURCES["RootActivityRule"]["Properties"]["EventPattern"]
+    assert forward["ForwardRootActivity"]["Properties"]["EventPattern"] == pattern
+    [statement] = policy_statements(forward["ForwardRole"])
+    assert actions_of(statement) == {"events:PutEvents"}
+    assert "event-bus/default" in statement["Resource"]["Fn::Sub"]
