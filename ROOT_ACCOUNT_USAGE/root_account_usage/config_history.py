@@ -11,7 +11,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -139,10 +139,8 @@ class ConfigHistoryReader:
                 ComplianceTypes=["COMPLIANT", "NON_COMPLIANT"],
                 Limit=100,
             ):
-                for result in page.get("EvaluationResults", []):
-                    evaluation = _evaluation(result, account_id)
-                    if evaluation and (latest is None or _newer(evaluation, latest)):
-                        latest = evaluation
+                found = (_evaluation(r, account_id) for r in page.get("EvaluationResults", []))
+                latest = _latest(found, latest)
         return latest
 
     def aggregate(
@@ -174,7 +172,7 @@ class ConfigHistoryReader:
     def _aggregate_current(
         self, aggregator: str, rule: str, account_id: str, region: str
     ) -> CurrentEvaluation | None:
-        latest = None
+        latest: CurrentEvaluation | None = None
         for page in self._pages(
             "get_aggregate_compliance_details_by_config_rule",
             "NextToken",
@@ -184,10 +182,8 @@ class ConfigHistoryReader:
             AwsRegion=region,
             Limit=100,
         ):
-            for result in page.get("AggregateEvaluationResults", []):
-                evaluation = _evaluation(result, account_id)
-                if evaluation and (latest is None or _newer(evaluation, latest)):
-                    latest = evaluation
+            found = (_evaluation(r, account_id) for r in page.get("AggregateEvaluationResults", []))
+            latest = _latest(found, latest)
         return latest
 
     def _pages(self, operation: str, token: str, **request: Any) -> Iterator[dict[str, Any]]:
@@ -251,10 +247,20 @@ def _evaluation(result: dict[str, Any], account_id: str) -> CurrentEvaluation | 
     )
 
 
-def _newer(candidate: CurrentEvaluation, latest: CurrentEvaluation) -> bool:
-    if candidate.recorded_at is None:
-        return False
-    return latest.recorded_at is None or candidate.recorded_at > latest.recorded_at
+def _latest(
+    evaluations: Iterable[CurrentEvaluation | None], latest: CurrentEvaluation | None
+) -> CurrentEvaluation | None:
+    """The most recently recorded of `latest` and `evaluations`."""
+    for candidate in evaluations:
+        if candidate is None or candidate.recorded_at is None:
+            continue
+        if (
+            latest is None
+            or latest.recorded_at is None
+            or candidate.recorded_at > latest.recorded_at
+        ):
+            latest = candidate
+    return latest
 
 
 def _windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
