@@ -144,9 +144,9 @@ class ConfigHistoryReader:
         return latest
 
     def aggregate(
-        self, aggregator: str, rule_name: str
+        self, aggregator: str, rule_name: str, only_account: str | None = None
     ) -> tuple[list[AccountHistory], list[UnreadableAccount]]:
-        """Current state per account and region from an aggregator."""
+        """Current state per account and region from an aggregator (one account if asked)."""
         targets: set[tuple[str, str, str]] = set()
         for page in self._pages(
             "describe_aggregate_compliance_by_config_rules",
@@ -155,7 +155,8 @@ class ConfigHistoryReader:
             Limit=1000,
         ):
             for entry in page.get("AggregateComplianceByConfigRules", []):
-                if _names_rule(entry.get("ConfigRuleName", ""), rule_name):
+                wanted = only_account is None or entry.get("AccountId") == only_account
+                if wanted and _names_rule(entry.get("ConfigRuleName", ""), rule_name):
                     targets.add((entry["AccountId"], entry["AwsRegion"], entry["ConfigRuleName"]))
         accounts: list[AccountHistory] = []
         unreadable: list[UnreadableAccount] = []
@@ -292,6 +293,7 @@ def collect_evidence(
     until: datetime,
     now: datetime,
     aggregator: str | None = None,
+    only_account: str | None = None,
     progress: Progress = _quiet,
     sleep: Callable[[float], None] | None = None,
 ) -> EvidenceReport:
@@ -307,7 +309,7 @@ def collect_evidence(
         notes.append(f"No AWS Config rule named like {rule_name!r} in {region}.")
     unreadable: list[UnreadableAccount] = []
     if aggregator:
-        accounts, unreadable = reader.aggregate(aggregator, rule_name)
+        accounts, unreadable = reader.aggregate(aggregator, rule_name, only_account)
         notes.append(
             "Compliance history is kept in each account; timelines are shown for the "
             f"account these credentials belong to ({account_id}). Run history in the others "

@@ -64,6 +64,7 @@ def _collect(
         until=until,
         now=now,
         aggregator=args.aggregator,
+        only_account=args.account if args.aggregator else None,
         progress=_progress if sys.stderr.isatty() else _silent,
     )
 

@@ -519,3 +519,32 @@ def test_cli_history_output_that_cannot_be_written_is_a_usage_error(capsys):
         main(["history", "--demo", "--output", "/nonexistent/folder/evidence.html"])
     assert exit_.value.code == 2
     assert "--output: cannot write" in capsys.readouterr().err
+
+
+def test_aggregator_can_be_narrowed_to_one_account(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                {"ConfigRuleName": ORG_RULE, "AccountId": "222222222222", "AwsRegion": "eu-west-1"},
+                {"ConfigRuleName": ORG_RULE, "AccountId": "333333333333", "AwsRegion": "us-east-1"},
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": []},
+        {
+            "ConfigurationAggregatorName": "org",
+            "ConfigRuleName": ORG_RULE,
+            "AccountId": "333333333333",
+            "AwsRegion": "us-east-1",
+            "Limit": 100,
+        },
+    )
+    expect_recorder(stub, {"allSupported": True})
+    report, _ = collect(client, aggregator="org", only_account="333333333333")
+    assert [a.account_id for a in report.accounts] == ["333333333333"]
