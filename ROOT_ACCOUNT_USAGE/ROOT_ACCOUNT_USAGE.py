@@ -41,14 +41,11 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after 
         self.periodic = periodic
         self.context = context
 
-    def evaluate_parameters(self, rule_parameters: dict[str, Any]) -> dict[str, Any]:
-        # Validated in evaluate_periodic instead: rdklib publishes nothing when
-        # this method raises, and a bad parameter must still fail closed.
-        return rule_parameters
-
     def evaluate_periodic(
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: dict[str, Any]
     ) -> list[Evaluation]:
+        # Parameters are validated in evaluate_periodic_event, so that a bad one fails
+        # closed with a published NON_COMPLIANT rather than an error and no evaluation.
         verdict = evaluate_periodic_event(
             self.periodic,
             lambda: client_factory.build_client("iam"),

@@ -193,12 +193,15 @@ def _read_bounded(stream: BinaryIO) -> bytes:
 
 
 def _as_of(parser: argparse.ArgumentParser, text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
+    return datetime.now(UTC) if text is None else time_option(parser, "--as-of", text)
+
+
+def time_option(parser: argparse.ArgumentParser, option: str, text: str) -> datetime:
+    """An ISO-8601 option value, or one usage line naming the option."""
     try:
         return parse_timestamp(text)
     except ValueError:
-        parser.error(f"--as-of: {text[:40]!r} is not an ISO-8601 timestamp")
+        parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")
 
 
 def _live_iam_client(profile: str | None, region: str | None) -> object:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from .timestamps import format_timestamp, parse_timestamp
-from .verdict import MAX_ANNOTATION_LENGTH, NON_COMPLIANT, Verdict
+from .verdict import NON_COMPLIANT, Verdict, fit_annotation, generated_text
 
 
 class RootActivity(NamedTuple):
@@ -85,12 +85,14 @@ def apply_cloudtrail(
     if not verdict.evaluated:
         return verdict
     if unavailable is not None:
-        return verdict._replace(annotation=_fit(verdict.annotation, " CloudTrail unavailable."))
+        return verdict._replace(
+            annotation=fit_annotation(verdict.annotation, " CloudTrail unavailable.")
+        )
     window_start = now - timedelta(days=threshold_days)
     latest = latest_activity(a for a in activities if a.time >= window_start)
     if latest is None:
         return verdict._replace(
-            annotation=_fit(verdict.annotation, " No root activity in CloudTrail.")
+            annotation=fit_annotation(verdict.annotation, " No root activity in CloudTrail.")
         )
     when = format_timestamp(latest.time)
     seen = f"{latest.describe()} at {when} (CloudTrail {latest.lookup_region})"
@@ -100,19 +102,11 @@ def apply_cloudtrail(
         and verdict.last_used >= latest.time
     )
     if report_is_newer:
-        return verdict._replace(annotation=_fit(verdict.annotation, f" CloudTrail also: {seen}."))
-    generated = (
-        f"report generated {format_timestamp(verdict.report_generated_at)}"
-        if verdict.report_generated_at
-        else "report generation time unknown"
-    )
+        return verdict._replace(
+            annotation=fit_annotation(verdict.annotation, f" CloudTrail also: {seen}.")
+        )
+    generated = generated_text(verdict.report_generated_at)
     annotation = f"Root {seen}, within the {threshold_days}-day threshold; {generated}."
-    return verdict._replace(compliance_type=NON_COMPLIANT, annotation=_fit(annotation, ""))
-
-
-def _fit(base: str, suffix: str) -> str:
-    """`base` + `suffix` in at most 256 characters, cutting `base` if it must."""
-    room = MAX_ANNOTATION_LENGTH - len(suffix)
-    if len(base) > room:
-        base = base[: room - 3].rstrip() + "..."
-    return base + suffix
+    return verdict._replace(
+        compliance_type=NON_COMPLIANT, annotation=fit_annotation(annotation, "")
+    )

@@ -327,8 +327,8 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     total = (report.until - report.since).total_seconds() or 1.0
     shapes = []
     for piece in timeline:
-        start = (_at(piece["start"]) - report.since).total_seconds() / total
-        end = (_at(piece["end"]) - report.since).total_seconds() / total
+        start = (parse_timestamp(piece["start"]) - report.since).total_seconds() / total
+        end = (parse_timestamp(piece["end"]) - report.since).total_seconds() / total
         x, w = left + start * width, max((end - start) * width, 0.5)
         title = html.escape(f"{LABELS[piece['state']]}: {piece['start']} to {piece['end']}")
         shapes.append(
@@ -352,10 +352,6 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
         + axis
         + "</svg>"
     )
-
-
-def _at(text: str) -> datetime:
-    return parse_timestamp(text)
 
 
 _CSS = "\n".join(

@@ -7,9 +7,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .cli import time_option
 from .config_history import HistoryUnavailableError, collect_evidence
 from .evidence import EvidenceReport, render_csv, render_html, render_json, render_text
-from .timestamps import parse_timestamp
 
 DEFAULT_PERIOD = timedelta(days=90)
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
@@ -18,8 +18,8 @@ EXIT_OK, EXIT_UNABLE = 0, 2
 
 def run_history(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    until = _time(parser, "--until", args.until) if args.until else now
-    since = _time(parser, "--since", args.since) if args.since else until - DEFAULT_PERIOD
+    until = time_option(parser, "--until", args.until) if args.until else now
+    since = time_option(parser, "--since", args.since) if args.since else until - DEFAULT_PERIOD
     if since >= until:
         parser.error("--since must be before --until")
     try:
@@ -81,13 +81,6 @@ def _live(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[An
         return session.client("config"), account, session.region_name
     except (BotoCoreError, ClientError) as error:
         raise HistoryUnavailableError(f"no AWS session: {error}"[:200]) from None
-
-
-def _time(parser: argparse.ArgumentParser, option: str, text: str) -> datetime:
-    try:
-        return parse_timestamp(text)
-    except ValueError:
-        parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")
 
 
 def _progress(message: str) -> None:

@@ -63,7 +63,7 @@ def decide(
             f"{format_timestamp(now)}"
         )
     latest = latest_use(root.uses)
-    generated = _generated_text(report_generated_at)
+    generated = generated_text(report_generated_at)
     if latest is None:
         return Verdict(
             COMPLIANT,
@@ -119,10 +119,7 @@ def unable_to_evaluate(
 ) -> Verdict:
     """The fail-closed verdict: NON_COMPLIANT, saying why the rule could not decide."""
     reason = str(error).strip() or error.code
-    annotation = f"{UNABLE_PREFIX}{reason} [{error.code}]"
-    if len(annotation) > MAX_ANNOTATION_LENGTH:
-        suffix = f"... [{error.code}]"
-        annotation = annotation[: MAX_ANNOTATION_LENGTH - len(suffix)] + suffix
+    annotation = fit_annotation(f"{UNABLE_PREFIX}{reason}", f" [{error.code}]")
     return Verdict(
         NON_COMPLIANT,
         annotation,
@@ -133,7 +130,16 @@ def unable_to_evaluate(
     )
 
 
-def _generated_text(report_generated_at: datetime | None) -> str:
+def fit_annotation(base: str, suffix: str) -> str:
+    """`base` + `suffix` in at most 256 characters (Config's limit), cutting `base`."""
+    room = MAX_ANNOTATION_LENGTH - len(suffix)
+    if len(base) > room:
+        base = base[: room - 3].rstrip() + "..."
+    return base + suffix
+
+
+def generated_text(report_generated_at: datetime | None) -> str:
+    """How an annotation states the report's age."""
     if report_generated_at is None:
         return "report generation time unknown"
     return f"report generated {format_timestamp(report_generated_at)}"
