@@ -17,20 +17,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rdklib import ConfigRule, Evaluation
 from rdklib.util.evaluations import process_periodic_evaluations_list
 
-from root_account_usage.clients import client_factory_for
-from root_account_usage.evaluation import evaluate_periodic_event
-from root_account_usage.events import PeriodicEvent, parse_periodic_event
-from root_account_usage.logs import configure_json_logging
-from root_account_usage.verdict import RESOURCE_TYPE
+from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
+from root_account_usage.core.exceptions import EvaluationNotPublishedError
+from root_account_usage.core.verdict import RESOURCE_TYPE
+from root_account_usage.rule.aws import error_code
+from root_account_usage.rule.clients import client_factory_for
+from root_account_usage.rule.evaluation import evaluate_periodic_event
+from root_account_usage.rule.logs import configure_json_logging
+
+__all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
 
 logger = logging.getLogger(__name__)
 
 
-class EvaluationNotPublishedError(RuntimeError):
-    """rdklib could not publish the evaluation; the invocation must fail visibly."""
-
-
-class ROOT_ACCOUNT_USAGE(ConfigRule):  # noqa: N801 - rdk names the class after the rule
+class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
     """Periodic rule on AWS::::Account: was root used within ThresholdDays?"""
 
     # One account resource, always re-evaluated: no clean-up calls to Config.
@@ -93,11 +93,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     except (ClientError, BotoCoreError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
         # refused: nothing reached Config, so the invocation must fail visibly.
-        code = (
-            error.response.get("Error", {}).get("Code", "Unknown")
-            if isinstance(error, ClientError)
-            else type(error).__name__
-        )
+        code = error_code(error)
         logger.error("evaluation was not published", extra={"fields": {"error_code": code}})
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"

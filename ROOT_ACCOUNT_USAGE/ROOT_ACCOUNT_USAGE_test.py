@@ -1,7 +1,8 @@
 """Scenario tests of the rule, runnable by `rdk test-local ROOT_ACCOUNT_USAGE` and pytest.
 
-Each test runs the real lambda_handler against a simulated account (moto), whose
-credential report gets the root row moto lacks.
+Each scenario of root_account_usage.simulation.scenarios (the list the demo prints)
+runs the real lambda_handler against a simulated account (moto), whose credential
+report gets the root row moto lacks.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import os
 import unittest
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from unittest import mock
 
 import boto3
 from moto import mock_aws
 
-from root_account_usage.simulated_aws import RootUse, periodic_event, root_in_credential_report
+from root_account_usage.simulation.credential_report import root_in_credential_report
+from root_account_usage.simulation.events import periodic_event
+from root_account_usage.simulation.scenarios import SCENARIOS, Scenario
 
 MODULE = __import__("ROOT_ACCOUNT_USAGE")
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -29,59 +33,29 @@ class RootAccountUsageScenarios(unittest.TestCase):
         no_waiting = mock.patch("time.sleep")
         no_waiting.start()
         self.addCleanup(no_waiting.stop)
-        aws = mock_aws()
-        aws.start()
-        self.addCleanup(aws.stop)
-        iam = boto3.client("iam", region_name="us-east-1")
-        iam.create_user(UserName="alice")
-        iam.create_access_key(UserName="alice")
 
-    def evaluate(self, use: RootUse | None, parameters: dict[str, str] | None = None) -> dict:
-        with root_in_credential_report(ACCOUNT_ID, use, generated_at=NOW - timedelta(hours=1)):
-            evaluations = MODULE.lambda_handler(periodic_event(ACCOUNT_ID, NOW, parameters), None)
+    def evaluate(self, scenario: Scenario) -> dict[str, Any]:
+        with mock_aws():
+            iam = boto3.client("iam", region_name="us-east-1")
+            iam.create_user(UserName="alice")
+            iam.create_access_key(UserName="alice")
+            use = scenario.root_use(NOW)
+            with root_in_credential_report(ACCOUNT_ID, use, generated_at=NOW - timedelta(hours=1)):
+                event = periodic_event(ACCOUNT_ID, NOW, scenario.parameters)
+                evaluations: list[dict[str, Any]] = MODULE.lambda_handler(event, None)
         self.assertEqual(len(evaluations), 1)
-        evaluation = evaluations[0]
-        self.assertEqual(evaluation["ComplianceResourceType"], "AWS::::Account")
-        self.assertEqual(evaluation["ComplianceResourceId"], ACCOUNT_ID)
-        self.assertEqual(evaluation["OrderingTimestamp"], "2026-11-27T12:00:00.000Z")
-        self.assertLessEqual(len(evaluation["Annotation"]), 256)
-        return evaluation
+        return evaluations[0]
 
-    def test_root_never_used_is_compliant(self) -> None:
-        evaluation = self.evaluate(RootUse())
-        self.assertEqual(evaluation["ComplianceType"], "COMPLIANT")
-        self.assertIn("no recorded use", evaluation["Annotation"])
-
-    def test_console_sign_in_two_days_ago_is_non_compliant(self) -> None:
-        evaluation = self.evaluate(RootUse.at(password=NOW - timedelta(days=2)))
-        self.assertEqual(evaluation["ComplianceType"], "NON_COMPLIANT")
-        self.assertIn("console password was used at 2026-11-25T12:00:00Z", evaluation["Annotation"])
-
-    def test_old_password_does_not_hide_access_key_used_two_hours_ago(self) -> None:
-        use = RootUse.at(password=NOW - timedelta(days=400), access_key_1=NOW - timedelta(hours=2))
-        evaluation = self.evaluate(use)
-        self.assertEqual(evaluation["ComplianceType"], "NON_COMPLIANT")
-        self.assertIn("access key 1", evaluation["Annotation"])
-
-    def test_use_outside_the_threshold_is_compliant(self) -> None:
-        evaluation = self.evaluate(RootUse.at(password=NOW - timedelta(days=8)))
-        self.assertEqual(evaluation["ComplianceType"], "COMPLIANT")
-
-    def test_threshold_days_parameter_widens_the_window(self) -> None:
-        use = RootUse.at(password=NOW - timedelta(days=40))
-        evaluation = self.evaluate(use, {"ThresholdDays": "60"})
-        self.assertEqual(evaluation["ComplianceType"], "NON_COMPLIANT")
-        self.assertIn("60-day threshold", evaluation["Annotation"])
-
-    def test_report_without_root_row_fails_closed(self) -> None:
-        evaluation = self.evaluate(None)
-        self.assertEqual(evaluation["ComplianceType"], "NON_COMPLIANT")
-        self.assertTrue(evaluation["Annotation"].startswith("Unable to evaluate: "))
-
-    def test_invalid_threshold_fails_closed(self) -> None:
-        evaluation = self.evaluate(RootUse(), {"ThresholdDays": "seven"})
-        self.assertEqual(evaluation["ComplianceType"], "NON_COMPLIANT")
-        self.assertIn("ThresholdDays", evaluation["Annotation"])
+    def test_every_scenario_publishes_its_verdict_for_the_account(self) -> None:
+        for scenario in SCENARIOS:
+            with self.subTest(scenario.name):
+                evaluation = self.evaluate(scenario)
+                self.assertEqual(evaluation["ComplianceResourceType"], "AWS::::Account")
+                self.assertEqual(evaluation["ComplianceResourceId"], ACCOUNT_ID)
+                self.assertEqual(evaluation["OrderingTimestamp"], "2026-11-27T12:00:00.000Z")
+                self.assertEqual(evaluation["ComplianceType"], scenario.compliance_type)
+                self.assertIn(scenario.annotation_contains, evaluation["Annotation"])
+                self.assertLessEqual(len(evaluation["Annotation"]), 256)
 
 
 if __name__ == "__main__":

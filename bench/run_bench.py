@@ -105,7 +105,8 @@ def warm_evaluation() -> dict[str, Any]:
     from moto.server import ThreadedMotoServer
 
     from ROOT_ACCOUNT_USAGE import lambda_handler
-    from root_account_usage.simulated_aws import RootUse, periodic_event, root_in_credential_report
+    from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
+    from root_account_usage.simulation.events import periodic_event
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -197,8 +198,8 @@ class _GeneratingIam:
 
 
 def generation(seconds: float = 20.0, runs: int = 25) -> dict[str, Any]:
-    from root_account_usage.credential_report import CredentialReportFetcher
-    from root_account_usage.simulated_aws import RootUse, render_report, root_row
+    from root_account_usage.rule.credential_report import CredentialReportFetcher
+    from root_account_usage.simulation.credential_report import RootUse, render_report, root_row
 
     content = render_report([root_row(ACCOUNT, RootUse())])
     sleeps, call_counts = [], []
@@ -232,7 +233,7 @@ import json, sys
 sys.path.insert(0, {rule_dir!r})
 from datetime import UTC, datetime
 import ROOT_ACCOUNT_USAGE
-from root_account_usage.evaluation import evaluate_account
+from root_account_usage.rule.evaluation import evaluate_account
 
 def kib(field):
     with open("/proc/self/status") as status:
@@ -258,7 +259,12 @@ print(json.dumps({{"after_imports_kib": after_imports, "before_kib": before,
 
 
 def memory(users: int, folder: Path) -> dict[str, float]:
-    from root_account_usage.simulated_aws import RootUse, render_report, root_row, user_row
+    from root_account_usage.simulation.credential_report import (
+        RootUse,
+        render_report,
+        root_row,
+        user_row,
+    )
 
     rows = [user_row(ACCOUNT, f"user-{n:06d}") for n in range(users)]
     rows.append(root_row(ACCOUNT, RootUse.at(password=datetime.now(UTC) - timedelta(days=1))))
@@ -283,8 +289,13 @@ def memory(users: int, folder: Path) -> dict[str, float]:
 def root_search() -> dict[str, float]:
     import csv
 
-    from root_account_usage.report import parse_credential_report
-    from root_account_usage.simulated_aws import RootUse, render_report, root_row, user_row
+    from root_account_usage.core.report import parse_credential_report
+    from root_account_usage.simulation.credential_report import (
+        RootUse,
+        render_report,
+        root_row,
+        user_row,
+    )
 
     users = [user_row(ACCOUNT, f"user-{n:05d}") for n in range(USERS)]
     root = root_row(ACCOUNT, RootUse())

@@ -1,42 +1,66 @@
 """Record every AWS API call the product makes (not the tests' own set-up calls).
 
-The innermost frame of rdklib or root_account_usage on the stack says who called:
-the `history` command (config_history.py, an auditor's credentials), the demo's
-simulation (seeding accounts: not counted), or else the rule itself. Each call is
-kept as (IAM action, access key id), so calls made with an assumed role can be told
-from the function's.
+Who called is read off the product frames on the stack, by package folder, the same
+folders that decide what the Lambda zip ships (tools/package_lambda.py): `core` and
+`rule` (and rdklib, and the handler module) are the rule, `history` is the auditor's
+`history` command; `cli` and `simulation` never call AWS for the product (the demo
+seeds simulated accounts). The re-evaluation function is its own Lambda with its own
+role. Each rule call is kept as (IAM action, access key id),
+so calls made with an assumed role can be told from the function's.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path, PurePath
 from typing import Any
 
 from botocore.client import BaseClient
 
+import root_account_usage
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from package_lambda import SHIPPED_SUBPACKAGES
+
+PACKAGE_DIR = Path(root_account_usage.__file__).resolve().parent
+REEVALUATION_MODULE = PurePath("rule", "reevaluate.py")
 # botocore's service names that differ from IAM's action prefix.
 _ACTION_PREFIX = {"config-service": "config", "configservice": "config"}
-_PRODUCT_PATHS = ("/rdklib/", "/root_account_usage/", "/ROOT_ACCOUNT_USAGE.py")
-_NOT_PRODUCT = ("simulated_aws.py", "simulated_config.py", "demo.py")
-_HISTORY = ("config_history.py", "history_command.py")
-_REEVALUATION = ("reevaluate.py",)
 
 RECORDED: set[tuple[str, str]] = set()  # the rule's calls
 HISTORY_RECORDED: set[str] = set()  # the history command's calls
 REEVALUATION_RECORDED: set[str] = set()  # the re-evaluation function's calls
 
 
+def room_of(filename: str) -> str | None:
+    """'rule', 'reevaluation', 'history', 'none' (product code that never calls AWS for
+    the product), or None when `filename` is not product code."""
+    path = Path(filename)
+    if "rdklib" in path.parts or path.name == "ROOT_ACCOUNT_USAGE.py":
+        return "rule"
+    try:
+        inside = path.resolve().relative_to(PACKAGE_DIR)
+    except ValueError:
+        return None
+    if inside == REEVALUATION_MODULE:
+        return "reevaluation"
+    folder = inside.parts[0] if len(inside.parts) > 1 else ""
+    if folder in SHIPPED_SUBPACKAGES:
+        return "rule"
+    return "history" if folder == "history" else "none"
+
+
 def _caller() -> str | None:
+    # history reads Config through the rule's shared AWS helpers, and the demo runs the
+    # handler: so the room that called is the most specific one anywhere on the stack.
+    rooms = set()
     frame = sys._getframe(2)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if any(part in filename for part in _PRODUCT_PATHS):
-            if filename.endswith(_NOT_PRODUCT):
-                return None
-            if filename.endswith(_HISTORY):
-                return "history"
-            return "reevaluation" if filename.endswith(_REEVALUATION) else "rule"
+        rooms.add(room_of(frame.f_code.co_filename))
         frame = frame.f_back
+    for room in ("history", "reevaluation", "rule"):
+        if room in rooms:
+            return room
     return None
 
 

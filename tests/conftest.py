@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import urllib.request
 
 import pytest
 from hypothesis import settings
 
-from root_account_usage.clients import forget_clients
+from root_account_usage.rule.clients import forget_clients
 from tests import call_recorder
 from tests.log_hygiene import leaks
 
@@ -49,10 +50,35 @@ def record_product_calls(monkeypatch):
 def product_logs_stay_clean(request, caplog, monkeypatch):
     """In the handler, lifecycle and fault tests: every product log line, at every
     level, is free of other users, access keys and report lines."""
-    if request.node.path.parent.name not in ("functional", "faults", "security"):
+    if not {"functional", "faults", "security"} & set(request.node.path.parts):
         yield
         return
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     caplog.set_level(logging.DEBUG)
     yield
     assert leaks(caplog.records) == []
+
+
+def reset_moto_state(endpoint: str) -> None:
+    # The server shares moto's in-process state: start and end every test clean.
+    url = f"{endpoint}/moto-api/reset"  # always http://127.0.0.1:<port>
+    request = urllib.request.Request(url, method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
+
+
+@pytest.fixture
+def moto_server():
+    """A real HTTP endpoint (moto's ThreadedMotoServer on loopback); yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    reset_moto_state(endpoint)
+    try:
+        yield endpoint
+    finally:
+        reset_moto_state(endpoint)
+        server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from root_account_usage.logs import JsonFormatter
+from root_account_usage.rule.logs import JsonFormatter
 
 PRODUCT_LOGGERS = ("root_account_usage", "ROOT_ACCOUNT_USAGE", "rdklib")
 FORBIDDEN = [

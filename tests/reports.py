@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from root_account_usage.simulated_aws import (
+from root_account_usage.simulation.credential_report import (
     REPORT_COLUMNS,
     RootUse,
     render_report,

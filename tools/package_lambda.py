@@ -1,8 +1,9 @@
 """Build the Lambda package: dist/root-account-usage-<version>.zip.
 
-The zip root holds ROOT_ACCOUNT_USAGE.py, the root_account_usage package and a
-vendored rdklib (with its licence). boto3/botocore are left out (the Lambda runtime
-has them), and so are tests, the demo's moto simulation and development caches.
+The zip root holds ROOT_ACCOUNT_USAGE.py, the parts of the root_account_usage package
+that run in Lambda (its `core` and `rule` folders, chosen by folder, never by file
+name) and a vendored rdklib (with its licence). boto3/botocore are left out (the Lambda
+runtime has them), and so are the CLI, `history`, the simulation, tests and caches.
 Entries are sorted and stamped with a fixed time and mode, so the same sources give
 the same bytes and the same sha256.
 
@@ -26,8 +27,9 @@ from pathlib import Path, PurePosixPath
 ROOT = Path(__file__).resolve().parents[1]
 RULE_DIR = ROOT / "ROOT_ACCOUNT_USAGE"
 PACKAGE = "root_account_usage"
-# Needed only by `root-account-usage demo`, which never runs in Lambda.
-NOT_SHIPPED = frozenset({"demo.py", "simulated_aws.py", "simulated_config.py"})
+# The folders of the package that run in Lambda; tests/call_recorder.py scopes the
+# least-privilege check by the same folders.
+SHIPPED_SUBPACKAGES = ("core", "rule")
 MAX_BYTES = 1_000_000
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16
@@ -39,8 +41,10 @@ def package_files() -> list[tuple[str, Path]]:
     files = [("ROOT_ACCOUNT_USAGE.py", RULE_DIR / "ROOT_ACCOUNT_USAGE.py")]
     package_dir = RULE_DIR / PACKAGE
     for path in package_dir.rglob("*"):
-        if path.is_file() and _is_source(path) and path.name not in NOT_SHIPPED:
-            files.append((f"{PACKAGE}/{path.relative_to(package_dir).as_posix()}", path))
+        inside = path.relative_to(package_dir)
+        shipped = len(inside.parts) == 1 or inside.parts[0] in SHIPPED_SUBPACKAGES
+        if path.is_file() and shipped and _is_source(path) and path.name != "__main__.py":
+            files.append((f"{PACKAGE}/{inside.as_posix()}", path))
     files.extend(_rdklib_files())
     return sorted(files)
 

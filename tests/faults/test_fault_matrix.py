@@ -20,17 +20,17 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
-from root_account_usage.simulated_aws import (
+from root_account_usage.simulation.credential_report import (
     REPORT_COLUMNS,
     RootUse,
-    periodic_event,
     render_report,
     root_in_credential_report,
     root_row,
     user_row,
 )
+from root_account_usage.simulation.events import periodic_event
+from tests.doubles import FakeClock, FakeLambdaContext
 from tests.faults import injector as inject
-from tests.functional.doubles import FakeClock, FakeLambdaContext
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 FRESH = "2026-11-27T11:55:00Z"

@@ -26,9 +26,10 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
-from root_account_usage.simulated_aws import RootUse, periodic_event, root_in_credential_report
-from tests.functional.conftest import reset_moto_state
-from tests.functional.doubles import FakeClock, FakeLambdaContext
+from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
+from root_account_usage.simulation.events import periodic_event
+from tests.conftest import reset_moto_state
+from tests.doubles import FakeClock, FakeLambdaContext
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import io
 import json
 import os
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from unittest import mock
 
@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from rdklib import ClientFactory
 
 from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
-from root_account_usage.cli import main
-from root_account_usage.events import PeriodicEvent, parse_periodic_event
-from root_account_usage.exceptions import InvalidEventError, InvalidParameterError
-from root_account_usage.parameters import parse_rule_parameters, parse_threshold_days
-from root_account_usage.simulated_aws import RootUse, periodic_event
+from root_account_usage.cli.main import main
+from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
+from root_account_usage.core.exceptions import InvalidEventError, InvalidParameterError
+from root_account_usage.core.parameters import parse_rule_parameters, parse_threshold_days
+from root_account_usage.simulation.credential_report import RootUse
+from root_account_usage.simulation.events import periodic_event
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
 json_values = st.recursive(
@@ -99,6 +100,9 @@ class _Iam:
         use = RootUse.at(password=NOW - timedelta(days=3))
         return {"Content": report_with_root(use), "GeneratedTime": NOW}
 
+    def generate_credential_report(self) -> dict[str, Any]:
+        return {"State": "COMPLETE"}
+
 
 class _Config:
     def put_evaluations(self, **request: Any) -> dict[str, Any]:
@@ -166,6 +170,24 @@ def test_cli_exits_0_1_or_2_without_traceback_for_any_report_file(content):
         assert stderr.count("\n") == 1
 
 
-def test_fuzzed_reference_time_is_fixed():
-    # The examples above are built around NOW; a moving clock would make CI flaky.
-    assert datetime(2026, 11, 27, 12, tzinfo=UTC) == NOW
+@given(st.integers(min_value=-3 * 24 * 3600, max_value=60 * 24 * 3600))
+def test_handler_judges_the_event_instant_not_the_wall_clock(offset_seconds):
+    # The fake report says root was used 3 days before NOW, generated at NOW. Moving
+    # only the event's notificationCreationTime moves the verdict, so no example above
+    # depends on when the test runs.
+    event_time = NOW + timedelta(seconds=offset_seconds)
+    event = periodic_event(ACCOUNT_ID, event_time, {"AssumeRoleMode": "false"})
+    clients = {"iam": _Iam(), "config": _Config()}
+    build = mock.patch.object(
+        ClientFactory, "build_client", lambda self, name, *a, **k: clients[name]
+    )
+    with build, mock.patch("time.sleep"):
+        [evaluation] = lambda_handler(event, None)
+    if event_time - NOW > timedelta(hours=24):
+        assert evaluation["Annotation"].endswith("[StaleReport]")
+    elif event_time - (NOW - timedelta(days=3)) <= timedelta(days=7):
+        assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+        assert "was used at 2026-11-24T12:00:00Z" in evaluation["Annotation"]
+    else:
+        assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["OrderingTimestamp"].startswith(f"{event_time:%Y-%m-%dT%H:%M:%S}")

@@ -7,15 +7,16 @@ import logging
 
 import pytest
 
-from root_account_usage.cli import MAX_SAVED_REPORT_BYTES, main
-from root_account_usage.events import (
+from root_account_usage.cli.evaluate import MAX_SAVED_REPORT_BYTES
+from root_account_usage.cli.main import main
+from root_account_usage.core.events import (
     MAX_INVOKING_EVENT_CHARS,
     MAX_RULE_PARAMETERS_CHARS,
     parse_periodic_event,
 )
-from root_account_usage.exceptions import InvalidEventError, MalformedReportError
-from root_account_usage.report import MAX_REPORT_BYTES, parse_credential_report
-from root_account_usage.simulated_aws import periodic_event
+from root_account_usage.core.exceptions import InvalidEventError, MalformedReportError
+from root_account_usage.core.report import MAX_REPORT_BYTES, parse_credential_report
+from root_account_usage.simulation.events import periodic_event
 from tests.log_hygiene import leaks
 from tests.reports import ACCOUNT_ID, NOW
 

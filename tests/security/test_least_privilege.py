@@ -17,7 +17,8 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
-from root_account_usage.simulated_aws import RootUse, periodic_event, root_in_credential_report
+from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
+from root_account_usage.simulation.events import periodic_event
 from tests import call_recorder
 from tests.cfn import actions_of, load_template, policy_statements
 
@@ -83,8 +84,8 @@ HISTORY_ACTIONS = {
 
 
 def test_history_calls_only_the_documented_read_only_config_actions():
-    from tests.functional.doubles import stubbed
-    from tests.functional.test_history import collect, single_account_responses
+    from tests.doubles import stubbed
+    from tests.functional.history.test_history import collect, single_account_responses
 
     client, stub = stubbed("config")
     with stub:
@@ -96,8 +97,8 @@ def test_history_calls_only_the_documented_read_only_config_actions():
 
 
 def test_reevaluation_function_calls_exactly_what_its_role_grants():
-    from root_account_usage import reevaluate
-    from tests.functional.doubles import stubbed
+    from root_account_usage.rule import reevaluate
+    from tests.doubles import stubbed
 
     client, stub = stubbed("config")
     stub.add_response("start_config_rules_evaluation", {}, {"ConfigRuleNames": ["rule"]})

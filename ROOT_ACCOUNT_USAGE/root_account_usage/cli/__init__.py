@@ -1,0 +1,1 @@
+"""The `root-account-usage` command (cli.main): evaluate, history and demo subcommands."""

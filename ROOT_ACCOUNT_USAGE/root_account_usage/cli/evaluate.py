@@ -1,0 +1,125 @@
+"""`root-account-usage evaluate`: a saved credential report, or the live account."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from ..core.exceptions import InvalidParameterError, RootAccountUsageError
+from ..core.parameters import parse_threshold_days
+from ..core.report import MAX_REPORT_BYTES
+from ..core.verdict import COMPLIANT, Verdict
+from ..rule.budget import DEFAULT_BUDGET_SECONDS, time_budget
+from ..rule.evaluation import evaluate_account, evaluate_report, fail_closed
+from ..rule.logs import JsonFormatter
+from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
+from .output import render_json, render_text
+from .report_file import load_saved_report
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+# A saved report may be base64 JSON (4/3 of the CSV) around the largest CSV accepted.
+MAX_SAVED_REPORT_BYTES = 2 * MAX_REPORT_BYTES
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    evaluate: argparse.ArgumentParser = commands.add_parser(
+        "evaluate",
+        help="evaluate a saved credential report, or the live account",
+        description="Evaluate a credential report the way the Config rule does. "
+        "Exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 unable to evaluate.",
+    )
+    evaluate.add_argument(
+        "--report",
+        metavar="FILE",
+        help="credential report: raw CSV or `aws iam get-credential-report` JSON; - for stdin. "
+        "Without it, the live account is read through the AWS credential chain.",
+    )
+    evaluate.add_argument("--profile", help="AWS profile for the live account")
+    evaluate.add_argument("--region", help="AWS region for the live account")
+    evaluate.add_argument(
+        "--threshold-days", default="7", metavar="N", help="days of root use that count (1..3650)"
+    )
+    evaluate.add_argument(
+        "--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)"
+    )
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--verbose", action="store_true", help="JSON log lines on stderr")
+    return evaluate
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.verbose:
+        _log_json_to_stderr()
+    try:
+        threshold_days = parse_threshold_days(args.threshold_days)
+    except InvalidParameterError as error:
+        parser.error(f"--threshold-days: {error}")
+    now = datetime.now(UTC) if args.as_of is None else time_option(parser, "--as-of", args.as_of)
+
+    if args.report is not None:
+        verdict = _evaluate_saved(parser, args.report, now, threshold_days)
+    else:
+        verdict = evaluate_account(
+            lambda: _live_iam_client(args.profile, args.region),
+            now=now,
+            threshold_days=threshold_days,
+            time_left=time_budget(DEFAULT_BUDGET_SECONDS),
+        )
+
+    rendered = render_json(verdict, now) if args.format == "json" else render_text(verdict, now)
+    print(rendered)
+    if not verdict.evaluated:
+        print(f"{PROG}: error: {verdict.annotation}", file=sys.stderr)
+        return EXIT_UNABLE
+    return EXIT_COMPLIANT if verdict.compliance_type == COMPLIANT else EXIT_NON_COMPLIANT
+
+
+def _evaluate_saved(
+    parser: argparse.ArgumentParser, path: str, now: datetime, threshold_days: int
+) -> Verdict:
+    try:
+        data = _read_bounded(sys.stdin.buffer) if path == "-" else _read_file(path)
+    except OSError as error:
+        parser.error(f"--report: cannot read {path}: {error.strerror or error}")
+    if len(data) > MAX_SAVED_REPORT_BYTES:
+        parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
+    try:
+        saved = load_saved_report(data)
+    except RootAccountUsageError as error:
+        return fail_closed(error, threshold_days=threshold_days)
+    return evaluate_report(
+        saved.content,
+        now=now,
+        threshold_days=threshold_days,
+        report_generated_at=saved.generated_at,
+    )
+
+
+def _log_json_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return _read_bounded(handle)
+
+
+def _read_bounded(stream: BinaryIO) -> bytes:
+    # One byte past the limit is enough to refuse it; never read without bound.
+    return stream.read(MAX_SAVED_REPORT_BYTES + 1)
+
+
+def _live_iam_client(profile: str | None, region: str | None) -> IAMClient:
+    import boto3  # imported here so that evaluating a file needs no AWS setup
+
+    session = boto3.Session(profile_name=profile, region_name=region)
+    return session.client("iam")

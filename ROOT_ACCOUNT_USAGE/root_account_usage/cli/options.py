@@ -1,0 +1,31 @@
+"""What every subcommand shares: exit codes, the one-line usage error, option types."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import NoReturn
+
+from ..core.timestamps import parse_timestamp
+
+PROG = "root-account-usage"
+
+EXIT_COMPLIANT = 0  # evaluate: COMPLIANT; history: the evidence was produced
+EXIT_OK = 0
+EXIT_NON_COMPLIANT = 1
+EXIT_UNABLE = 2  # unable to evaluate / read AWS Config, or bad usage
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one line for a usage error, no usage dump, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_UNABLE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def time_option(parser: argparse.ArgumentParser, option: str, text: str) -> datetime:
+    """An ISO-8601 option value, or one usage line naming the option."""
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")

@@ -1,0 +1,122 @@
+"""The verdict: was root used within the threshold? Pure: time is an argument."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from . import annotation as text
+from .exceptions import RootAccountUsageError, StaleReportError
+from .report import CredentialUse, RootCredentials
+from .timestamps import format_timestamp
+
+COMPLIANT = "COMPLIANT"
+NON_COMPLIANT = "NON_COMPLIANT"
+RESOURCE_TYPE = "AWS::::Account"
+
+# A report older than this is no evidence of the present.
+MAX_REPORT_AGE = timedelta(hours=24)
+
+
+class Verdict(NamedTuple):
+    """What the rule reports for one account, and the evidence behind it."""
+
+    compliance_type: str
+    annotation: str
+    threshold_days: int | None
+    credential: str | None = None
+    last_used: datetime | None = None
+    report_generated_at: datetime | None = None
+    account_id: str | None = None
+    error_code: str | None = None
+
+    @property
+    def evaluated(self) -> bool:
+        """False when the rule failed closed instead of deciding."""
+        return self.error_code is None
+
+
+def decide(
+    root: RootCredentials,
+    *,
+    now: datetime,
+    threshold_days: int,
+    report_generated_at: datetime | None,
+) -> Verdict:
+    """Decide compliance from the root row.
+
+    NON_COMPLIANT when the latest use of any root credential is at or after
+    `now - threshold_days` (exact spans; a use in the future counts as recent).
+    Raises StaleReportError when the report is older than MAX_REPORT_AGE.
+    """
+    if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
+        raise StaleReportError(
+            f"newest credential report was generated {format_timestamp(report_generated_at)}, "
+            f"more than {MAX_REPORT_AGE.total_seconds() / 3600:.0f} hours before "
+            f"{format_timestamp(now)}"
+        )
+    latest = latest_use(root.uses)
+    if latest is None:
+        return Verdict(
+            COMPLIANT,
+            text.no_recorded_use(threshold_days, report_generated_at),
+            threshold_days=threshold_days,
+            report_generated_at=report_generated_at,
+            account_id=root.account_id,
+        )
+    credential, last_used = latest
+    if last_used >= now - timedelta(days=threshold_days):
+        compliance_type = NON_COMPLIANT
+        annotation = text.recent_use(
+            credential,
+            last_used,
+            after_now=last_used > now,
+            threshold_days=threshold_days,
+            report_generated_at=report_generated_at,
+        )
+    else:
+        compliance_type = COMPLIANT
+        annotation = text.old_use(
+            credential,
+            last_used,
+            threshold_days=threshold_days,
+            report_generated_at=report_generated_at,
+        )
+    return Verdict(
+        compliance_type,
+        annotation,
+        threshold_days=threshold_days,
+        credential=credential,
+        last_used=last_used,
+        report_generated_at=report_generated_at,
+        account_id=root.account_id,
+    )
+
+
+def latest_use(uses: tuple[CredentialUse, ...]) -> tuple[str, datetime] | None:
+    """The credential used last and when; None when none has a recorded use."""
+    recorded = [(use.last_used, use.credential) for use in uses if use.last_used is not None]
+    if not recorded:
+        return None
+    # max() keeps the first of equals, so ties name the password first.
+    last_used, credential = max(recorded, key=lambda pair: pair[0])
+    return credential, last_used
+
+
+def unable_to_evaluate(
+    error: RootAccountUsageError,
+    *,
+    threshold_days: int | None = None,
+    report_generated_at: datetime | None = None,
+    account_id: str | None = None,
+) -> Verdict:
+    """The fail-closed verdict: NON_COMPLIANT, saying why the rule could not decide."""
+    reason = str(error).strip() or error.code
+    return Verdict(
+        NON_COMPLIANT,
+        text.unable(reason, error.code),
+        threshold_days=threshold_days,
+        report_generated_at=report_generated_at,
+        account_id=account_id,
+        error_code=error.code,
+    )

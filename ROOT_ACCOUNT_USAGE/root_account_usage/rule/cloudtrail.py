@@ -1,0 +1,113 @@
+"""Look up the root user's activity in CloudTrail event history (LookupEvents).
+
+Within the API's limits: 2 requests a second per region (a pause between pages),
+50 events a page, a bounded number of pages, and the caller's time budget. Events
+come newest first, so the first root action found in a region is its latest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..core.cloudtrail_evidence import RootActivity, root_activity
+from ..core.exceptions import RootAccountUsageError
+from .aws import THROTTLING_CODES, Retrier, error_code
+from .budget import Backoff, Sleep, TimeLeft
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+MAX_PAGES_PER_REGION = 20
+PAUSE_BETWEEN_CALLS = 0.5  # LookupEvents allows 2 requests per second per region
+THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
+# Root console sign-ins are recorded in us-east-1, whatever the home region.
+SIGN_IN_REGION = "us-east-1"
+
+
+class CloudTrailUnavailableError(RootAccountUsageError):
+    """CloudTrail event history could not be read (the verdict then rests on the report)."""
+
+    code = "CloudTrailUnavailable"
+
+
+def lookup_root_activity(
+    build_client: Callable[[str], CloudTrailClient],
+    regions: Iterable[str],
+    *,
+    start: datetime,
+    end: datetime,
+    time_left: TimeLeft,
+    sleep: Sleep | None = None,
+) -> list[RootActivity]:
+    """The latest root action in each region's event history within [start, end]."""
+    pause = sleep or time.sleep
+    retrier = Retrier(THROTTLING_CODES, backoff=THROTTLE_BACKOFF, sleep=pause)
+    found: list[RootActivity] = []
+    for region in dict.fromkeys(regions):
+        try:
+            client = build_client(region)
+        except Exception as error:
+            raise CloudTrailUnavailableError(
+                f"no CloudTrail client for {region}: {error}"[:200]
+            ) from None
+        try:
+            activity = _latest_in_region(client, region, start, end, time_left, retrier, pause)
+        except CloudTrailUnavailableError:
+            raise
+        except Exception as error:
+            # Supplementary evidence: any failure leaves the verdict to the report.
+            raise CloudTrailUnavailableError(
+                f"LookupEvents in {region}: {error_code(error)}"
+            ) from None
+        if activity is not None:
+            found.append(activity)
+    return found
+
+
+def _latest_in_region(
+    client: CloudTrailClient,
+    region: str,
+    start: datetime,
+    end: datetime,
+    time_left: TimeLeft,
+    retrier: Retrier,
+    pause: Sleep,
+) -> RootActivity | None:
+    _check_time(time_left, region)
+    pages = retrier.pages(
+        client,
+        "lookup_events",
+        LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "root"}],
+        StartTime=start,
+        EndTime=end,
+        page_size=PAGE_SIZE,
+    )
+    for number, page in enumerate(pages, start=1):
+        for event in page.get("Events", []):
+            # Username "root" may also be an IAM user named root: type Root decides.
+            activity = root_activity(event, region)
+            if activity is not None:
+                return activity
+        if not page.get("NextToken"):
+            return None
+        if number == MAX_PAGES_PER_REGION:
+            logger.warning(
+                "CloudTrail lookup stopped at its page limit",
+                extra={"fields": {"region": region, "pages": MAX_PAGES_PER_REGION}},
+            )
+            return None
+        _check_time(time_left, region)
+        pause(PAUSE_BETWEEN_CALLS)
+    return None
+
+
+def _check_time(time_left: TimeLeft, region: str) -> None:
+    if time_left() <= 0:
+        raise CloudTrailUnavailableError(f"time budget exhausted in {region}")

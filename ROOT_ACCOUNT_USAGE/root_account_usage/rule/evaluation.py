@@ -1,0 +1,160 @@
+"""Evaluate one account: fetch the report, parse it, decide, and fail closed.
+
+Shared by the Lambda handler and the CLI. Any reason the rule cannot decide
+becomes a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..core.cloudtrail_evidence import apply_cloudtrail
+from ..core.events import PeriodicEvent
+from ..core.exceptions import (
+    InvalidParameterError,
+    ReportUnavailableError,
+    RootAccountUsageError,
+)
+from ..core.parameters import parse_rule_parameters
+from ..core.report import parse_credential_report
+from ..core.verdict import Verdict, decide, unable_to_evaluate
+from .aws import error_code, error_message
+from .budget import Sleep, TimeLeft, lambda_time_left
+from .cloudtrail import SIGN_IN_REGION, CloudTrailUnavailableError, lookup_root_activity
+from .credential_report import CredentialReportFetcher
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_iam import IAMClient
+
+logger = logging.getLogger(__name__)
+
+# template.yaml's metric filter counts this message: change both together.
+FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
+
+
+def evaluate_periodic_event(
+    periodic: PeriodicEvent,
+    build_iam_client: Callable[[], IAMClient],
+    *,
+    build_cloudtrail_client: Callable[[str], CloudTrailClient] | None = None,
+    home_region: str = SIGN_IN_REGION,
+    context: object = None,
+    sleep: Sleep | None = None,
+) -> Verdict:
+    """Judge the account named by a (parsed) AWS Config periodic event.
+
+    Every problem fails closed; an unreadable event is refused earlier, by
+    parse_periodic_event, since there is then no time to order an evaluation by.
+    With CloudTrailEvidence on, root activity in CloudTrail (us-east-1 and the home
+    region) also counts; if it cannot be read, the report alone decides.
+    """
+    try:
+        parameters = parse_rule_parameters(periodic.rule_parameters)
+    except InvalidParameterError as error:
+        return fail_closed(error)
+    now = periodic.notification_time
+    time_left = lambda_time_left(context)
+    verdict = evaluate_account(
+        build_iam_client,
+        now=now,
+        threshold_days=parameters.threshold_days,
+        time_left=time_left,
+        sleep=sleep,
+    )
+    if not parameters.cloudtrail_evidence or build_cloudtrail_client is None:
+        return verdict
+    try:
+        activities = lookup_root_activity(
+            build_cloudtrail_client,
+            (SIGN_IN_REGION, home_region),
+            start=now - timedelta(days=parameters.threshold_days),
+            end=now,
+            time_left=time_left,
+            sleep=sleep,
+        )
+    except CloudTrailUnavailableError as error:
+        logger.warning(
+            "CloudTrail unavailable; the credential report decides alone",
+            extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
+        )
+        return apply_cloudtrail(
+            verdict, [], now=now, threshold_days=parameters.threshold_days, unavailable=str(error)
+        )
+    return apply_cloudtrail(verdict, activities, now=now, threshold_days=parameters.threshold_days)
+
+
+def evaluate_account(
+    build_iam_client: Callable[[], IAMClient],
+    *,
+    now: datetime,
+    threshold_days: int,
+    time_left: TimeLeft,
+    sleep: Sleep | None = None,
+) -> Verdict:
+    """Fetch the account's credential report through IAM and judge it."""
+    try:
+        iam = _build_client(build_iam_client)
+        fetched = CredentialReportFetcher(iam, time_left=time_left, sleep=sleep).fetch(now)
+    except RootAccountUsageError as error:
+        return fail_closed(error, threshold_days=threshold_days)
+    return evaluate_report(
+        fetched.content,
+        now=now,
+        threshold_days=threshold_days,
+        report_generated_at=fetched.generated_at,
+    )
+
+
+def evaluate_report(
+    content: bytes | str,
+    *,
+    now: datetime,
+    threshold_days: int,
+    report_generated_at: datetime | None,
+) -> Verdict:
+    """Judge a credential report already in hand (pure apart from logging)."""
+    try:
+        root = parse_credential_report(content)
+        return decide(
+            root,
+            now=now,
+            threshold_days=threshold_days,
+            report_generated_at=report_generated_at,
+        )
+    except RootAccountUsageError as error:
+        return fail_closed(
+            error, threshold_days=threshold_days, report_generated_at=report_generated_at
+        )
+
+
+def fail_closed(
+    error: RootAccountUsageError,
+    *,
+    threshold_days: int | None = None,
+    report_generated_at: datetime | None = None,
+) -> Verdict:
+    """Log the reason once at ERROR and return the NON_COMPLIANT fail-closed verdict."""
+    verdict = unable_to_evaluate(
+        error, threshold_days=threshold_days, report_generated_at=report_generated_at
+    )
+    logger.error(
+        FAIL_CLOSED_LOG_MESSAGE,
+        extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
+    )
+    return verdict
+
+
+def _build_client(build_iam_client: Callable[[], IAMClient]) -> IAMClient:
+    # In assume-role mode building the client calls STS, which can be refused.
+    try:
+        return build_iam_client()
+    except Exception as error:
+        # ClientError (STS refused), BotoCoreError (no network, no credentials) or
+        # rdklib's bare Exception.
+        code = error_code(error)
+        reason = f"could not get credentials to read IAM: {code}: {error_message(error)}"
+        raise ReportUnavailableError(reason.rstrip(": ")[:200], code=code) from None

@@ -1,0 +1,166 @@
+"""Credential reports as IAM writes them, and moto's report with its gaps filled.
+
+moto's credential report has no root row and a fixed 2015 GeneratedTime;
+`root_in_credential_report` fills exactly those two gaps by wrapping moto's
+GetCredentialReport response. Never imported by the Lambda handler.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from unittest import mock
+
+from ..core.timestamps import format_timestamp
+
+# The columns of a real credential report, in IAM's order.
+REPORT_COLUMNS = (
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "password_last_changed",
+    "password_next_rotation",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_1_last_used_region",
+    "access_key_1_last_used_service",
+    "access_key_2_active",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+    "access_key_2_last_used_region",
+    "access_key_2_last_used_service",
+    "cert_1_active",
+    "cert_1_last_rotated",
+    "cert_2_active",
+    "cert_2_last_rotated",
+)
+
+
+@dataclass(frozen=True)
+class RootUse:
+    """Last-use values of the root row, as IAM writes them (timestamps or markers)."""
+
+    password_last_used: str = "no_information"  # noqa: S105 - an IAM marker, not a secret
+    access_key_1_last_used: str = "N/A"
+    access_key_2_last_used: str = "N/A"
+
+    @classmethod
+    def at(
+        cls,
+        password: datetime | None = None,
+        access_key_1: datetime | None = None,
+        access_key_2: datetime | None = None,
+    ) -> RootUse:
+        """Build from datetimes; None becomes IAM's 'no recorded use' marker."""
+        return cls(
+            password_last_used=_iam_time(password, "no_information"),
+            access_key_1_last_used=_iam_time(access_key_1, "N/A"),
+            access_key_2_last_used=_iam_time(access_key_2, "N/A"),
+        )
+
+
+def root_row(account_id: str, use: RootUse) -> dict[str, str]:
+    """A root row as IAM writes it: the root's password columns say not_supported."""
+    key_1_used = use.access_key_1_last_used not in ("N/A", "")
+    key_2_used = use.access_key_2_last_used not in ("N/A", "")
+    return {
+        "user": "<root_account>",
+        "arn": f"arn:aws:iam::{account_id}:root",
+        "user_creation_time": "2019-03-04T09:10:11+00:00",
+        "password_enabled": "not_supported",
+        "password_last_used": use.password_last_used,
+        "password_last_changed": "not_supported",
+        "password_next_rotation": "not_supported",
+        "mfa_active": "true",
+        "access_key_1_active": str(key_1_used).lower(),
+        "access_key_1_last_rotated": "2019-03-04T09:12:00+00:00" if key_1_used else "N/A",
+        "access_key_1_last_used_date": use.access_key_1_last_used,
+        "access_key_1_last_used_region": "us-east-1" if key_1_used else "N/A",
+        "access_key_1_last_used_service": "iam" if key_1_used else "N/A",
+        "access_key_2_active": str(key_2_used).lower(),
+        "access_key_2_last_rotated": "2019-03-04T09:13:00+00:00" if key_2_used else "N/A",
+        "access_key_2_last_used_date": use.access_key_2_last_used,
+        "access_key_2_last_used_region": "eu-west-1" if key_2_used else "N/A",
+        "access_key_2_last_used_service": "s3" if key_2_used else "N/A",
+        "cert_1_active": "false",
+        "cert_1_last_rotated": "N/A",
+        "cert_2_active": "false",
+        "cert_2_last_rotated": "N/A",
+    }
+
+
+def user_row(
+    account_id: str, name: str, last_used: str = "2024-05-06T07:08:09+00:00"
+) -> dict[str, str]:
+    """An ordinary IAM user's row, with a console password used at `last_used`."""
+    row = dict.fromkeys(REPORT_COLUMNS, "N/A")
+    row.update(
+        {
+            "user": name,
+            "arn": f"arn:aws:iam::{account_id}:user/{name}",
+            "user_creation_time": "2020-01-02T03:04:05+00:00",
+            "password_enabled": "true",
+            "password_last_used": last_used,
+            "password_last_changed": "2020-01-02T03:04:05+00:00",
+            "mfa_active": "true",
+            "access_key_1_active": "false",
+            "access_key_2_active": "false",
+            "cert_1_active": "false",
+            "cert_2_active": "false",
+        }
+    )
+    return row
+
+
+def render_report(
+    rows: list[Mapping[str, str]], columns: tuple[str, ...] = REPORT_COLUMNS, newline: str = "\n"
+) -> bytes:
+    """Render rows as a credential report CSV."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns, lineterminator=newline, extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+@contextmanager
+def root_in_credential_report(
+    account_id: str, use: RootUse | None, generated_at: datetime
+) -> Iterator[None]:
+    """Make moto's GetCredentialReport carry a root row (first, as IAM puts it) and
+    `generated_at` as GeneratedTime. With `use` None the report keeps moto's lack of one."""
+    from moto.core.responses import ActionResult
+    from moto.iam.responses import IamResponse
+
+    def get_credential_report(self: IamResponse) -> ActionResult:
+        report = self.backend.get_credential_report()
+        if use is not None:
+            header, _, users = report.partition("\n")
+            root = render_report([root_row(account_id, use)]).decode().partition("\n")[2]
+            report = f"{header}\n{root}{users}"
+        return ActionResult(
+            {
+                "Content": report,
+                "ReportFormat": "text/csv",
+                "GeneratedTime": format_timestamp(generated_at),
+            }
+        )
+
+    with mock.patch.object(IamResponse, "get_credential_report", get_credential_report):
+        yield
+
+
+def _iam_time(moment: datetime | None, marker: str) -> str:
+    if moment is None:
+        return marker
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")

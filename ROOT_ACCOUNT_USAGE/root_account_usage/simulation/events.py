@@ -1,0 +1,43 @@
+"""AWS Config's periodic invoking event, built for a given account and instant.
+
+The samples under `events/` at the top of the repository are the same shape with fixed
+values; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+
+def periodic_event(
+    account_id: str,
+    now: datetime,
+    rule_parameters: Mapping[str, str] | None = None,
+    result_token: str = "TESTMODE",  # noqa: S107 - rdklib's test-mode token, not a secret
+    region: str = "us-east-1",
+) -> dict[str, Any]:
+    """A ScheduledNotification event as AWS Config sends it to a custom Lambda rule."""
+    notification_time = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return {
+        "version": "1.0",
+        "invokingEvent": json.dumps(
+            {
+                "awsAccountId": account_id,
+                "notificationCreationTime": notification_time,
+                "messageType": "ScheduledNotification",
+                "recordVersion": "1.0",
+            }
+        ),
+        "ruleParameters": json.dumps(dict(rule_parameters or {"ThresholdDays": "7"})),
+        "resultToken": result_token,
+        "eventLeftScope": False,
+        "executionRoleArn": f"arn:aws:iam::{account_id}:role/aws-service-role/"
+        "config.amazonaws.com/AWSServiceRoleForConfig",
+        "configRuleArn": f"arn:aws:config:{region}:{account_id}:config-rule/config-rule-abc123",
+        "configRuleName": "root-account-usage",
+        "configRuleId": "config-rule-abc123",
+        "accountId": account_id,
+    }

@@ -1,0 +1,136 @@
+"""The Lambda package: contents, reproducibility, and a run as the runtime would do it."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+import boto3
+import pytest
+
+from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
+from root_account_usage.simulation.events import periodic_event
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import package_lambda  # noqa: E402 - a script folder, not a package
+
+pytestmark = pytest.mark.slow
+
+# What the python3.13 Lambda runtime provides besides the standard library.
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    return package_lambda.build(tmp_path_factory.mktemp("dist"), "0.0.0-test")
+
+
+def test_package_holds_handler_package_and_rdklib_only(package):
+    names = zipfile.ZipFile(package).namelist()
+    assert "ROOT_ACCOUNT_USAGE.py" in names
+    assert "root_account_usage/rule/evaluation.py" in names
+    assert "root_account_usage/core/verdict.py" in names
+    assert "rdklib/__init__.py" in names
+    assert "rdklib/LICENSE" in names
+    package_folders = {
+        PurePosixPath(name).parts[1]
+        for name in names
+        if name.startswith("root_account_usage/") and len(PurePosixPath(name).parts) > 2
+    }
+    assert package_folders == {"core", "rule", "__pycache__"}
+    for name in names:
+        assert not name.startswith(("boto3/", "botocore/", "tests/", "moto/"))
+        assert not name.endswith(("_test.py", "__main__.py"))
+    assert package.stat().st_size < 1_000_000
+
+
+@pytest.mark.skipif(sys.implementation.cache_tag != "cpython-313", reason="bytecode is 3.13's")
+def test_package_ships_unchecked_bytecode_for_each_module_and_nothing_else(package):
+    archive = zipfile.ZipFile(package)
+    sources = {n for n in archive.namelist() if n.endswith(".py")}
+    compiled = {n for n in archive.namelist() if n.endswith(".pyc")}
+    expected = {
+        str(PurePosixPath(n).parent / "__pycache__" / f"{PurePosixPath(n).stem}.cpython-313.pyc")
+        for n in sources
+    }
+    assert compiled == expected
+    for name in compiled:
+        flags = int.from_bytes(archive.read(name)[4:8], "little")
+        assert flags == 0b01  # PEP 552: hash-based, unchecked (no timestamps)
+
+
+def test_package_is_byte_for_byte_reproducible(package, tmp_path):
+    again = package_lambda.build(tmp_path, "0.0.0-test")
+    assert (
+        hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(package.read_bytes()).digest()
+    )
+
+
+def runtime_path(tmp_path: Path) -> Path:
+    """A folder with only the runtime's third-party modules, linked from this venv."""
+    folder = tmp_path / "runtime"
+    folder.mkdir()
+    for module in RUNTIME_MODULES:
+        spec = importlib.util.find_spec(module)
+        assert spec is not None
+        assert spec.origin is not None
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (folder / source.name).symlink_to(source)
+    return folder
+
+
+RUN_HANDLER = """
+import json, sys
+code_dir, runtime_dir = sys.argv[1], sys.argv[2]
+sys.path[:0] = [code_dir, runtime_dir]
+sys.dont_write_bytecode = True  # /var/task is read-only in Lambda
+import ROOT_ACCOUNT_USAGE, rdklib, root_account_usage
+for module in (ROOT_ACCOUNT_USAGE, rdklib, root_account_usage):
+    assert module.__file__.startswith(code_dir), module.__file__
+print(json.dumps(ROOT_ACCOUNT_USAGE.lambda_handler(json.loads(sys.stdin.read()), None)))
+"""
+
+
+def test_unzipped_package_handles_a_periodic_event_with_only_boto3(package, tmp_path, moto_server):
+    code_dir = tmp_path / "task"
+    zipfile.ZipFile(package).extractall(code_dir)
+    now = datetime.now(UTC).replace(microsecond=0)
+    environment = {
+        "PATH": os.environ["PATH"],
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "LOG_LEVEL": "WARNING",
+    }
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=moto_server)
+    iam.create_user(UserName="alice")
+    iam.generate_credential_report()
+    event = periodic_event("123456789012", now, {"ThresholdDays": "7", "AssumeRoleMode": "false"})
+    command = [sys.executable, "-I", "-S", "-c", RUN_HANDLER, str(code_dir)]
+    with root_in_credential_report(
+        "123456789012", RootUse.at(password=now - timedelta(days=1)), now
+    ):
+        # -I -S: no site-packages, no PYTHON* variables - only the two folders.
+        result = subprocess.run(
+            [*command, str(runtime_path(tmp_path))],
+            input=json.dumps(event),
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    [evaluation] = json.loads(result.stdout.splitlines()[-1])
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert "console password" in evaluation["Annotation"]

@@ -1,0 +1,37 @@
+"""The rule's names and defaults agree everywhere they are written down."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+from root_account_usage.core.parameters import DEFAULT_THRESHOLD_DAYS, RULE_PARAMETERS
+
+rule_module = importlib.import_module("ROOT_ACCOUNT_USAGE")
+RULE_DIR = Path(__file__).resolve().parents[2] / "ROOT_ACCOUNT_USAGE"
+PARAMETERS = json.loads((RULE_DIR / "parameters.json").read_text())["Parameters"]
+FREQUENCIES = {"One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"}
+
+
+def test_rule_name_folder_module_and_class_agree():
+    assert PARAMETERS["RuleName"] == RULE_DIR.name == rule_module.__name__
+    assert hasattr(rule_module, PARAMETERS["RuleName"])
+
+
+def test_runtime_and_schedule_are_what_the_rule_is_built_for():
+    assert PARAMETERS["SourceRuntime"] == "python3.13-lib"
+    assert PARAMETERS["SourcePeriodic"] in FREQUENCIES
+    assert "SourceEvents" not in PARAMETERS
+
+
+def test_input_parameters_are_the_rules_own_with_their_defaults():
+    inputs = json.loads(PARAMETERS["InputParameters"])
+    optional = json.loads(PARAMETERS["OptionalParameters"])
+    assert set(inputs) | set(optional) == RULE_PARAMETERS
+    assert inputs["ThresholdDays"] == str(DEFAULT_THRESHOLD_DAYS)
+    assert optional == {"CloudTrailEvidence": "false"}
+
+
+def test_rule_does_not_make_rdklib_clean_up_calls():
+    assert rule_module.ROOT_ACCOUNT_USAGE.delete_old_evaluations_on_scheduled_notification is False

@@ -1,0 +1,256 @@
+"""Contracts of the CloudFormation templates: least privilege, StackSet safety, and
+agreement with the rule's own metadata."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from root_account_usage.core.parameters import (
+    DEFAULT_THRESHOLD_DAYS,
+    MAX_THRESHOLD_DAYS,
+    MIN_THRESHOLD_DAYS,
+)
+from root_account_usage.rule.budget import SAFETY_MARGIN_SECONDS
+from tests.cfn import ROOT, actions_of, load_template, policy_statements
+
+TEMPLATE = load_template("template.yaml")
+RESOURCES = TEMPLATE["Resources"]
+RULE_PARAMETERS = json.loads((ROOT / "ROOT_ACCOUNT_USAGE/parameters.json").read_text())[
+    "Parameters"
+]
+FREQUENCIES = ["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"]
+RULE_GRANTS = {"iam:GenerateCredentialReport", "iam:GetCredentialReport", "config:PutEvaluations"}
+TEMPLATES = [
+    "template.yaml",
+    "rdk_config/conformance-pack.yaml",
+    "rdk_config/organization.yaml",
+    "rdk_config/member-role.yaml",
+    "rdk_config/forward-root-signin.yaml",
+]
+
+
+def of_type(template, resource_type):
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def test_template_has_no_transform_for_service_managed_stacksets():
+    assert "Transform" not in TEMPLATE
+
+
+def test_function_role_grants_exactly_the_rules_actions_and_its_own_logs():
+    statements = policy_statements(RESOURCES["FunctionRole"])
+    unconditional = [s for s in statements if "_condition" not in s]
+    actions = set().union(*(actions_of(s) for s in unconditional))
+    assert actions == RULE_GRANTS | {"logs:CreateLogStream", "logs:PutLogEvents"}
+    for statement in unconditional:
+        if actions_of(statement) & {"logs:CreateLogStream", "logs:PutLogEvents"}:
+            assert statement["Resource"] == {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
+    assert "ManagedPolicyArns" not in RESOURCES["FunctionRole"]["Properties"]
+    assert all("*" not in action for s in statements for action in actions_of(s))
+
+
+def test_extra_grants_exist_only_under_their_conditions():
+    conditional = [s for s in policy_statements(RESOURCES["FunctionRole"]) if "_condition" in s]
+    by_condition = {s["_condition"]: actions_of(s) for s in conditional}
+    assert by_condition == {
+        "UseCloudTrail": {"cloudtrail:LookupEvents"},
+        "AssumeMemberRoles": {"sts:AssumeRole"},
+    }
+    [assume] = [s for s in conditional if s["_condition"] == "AssumeMemberRoles"]
+    assert assume["Condition"]["StringEquals"] == {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}
+    assert TEMPLATE["Conditions"]["UseCloudTrail"] == {
+        "Fn::Equals": [{"Ref": "CloudTrailEvidence"}, "true"]
+    }
+
+
+def test_no_named_iam_roles_that_would_collide_across_regions():
+    for role in of_type(TEMPLATE, "AWS::IAM::Role").values():
+        assert "RoleName" not in role["Properties"]
+
+
+def test_invoke_permissions_are_limited_to_this_account():
+    permissions = of_type(TEMPLATE, "AWS::Lambda::Permission")
+    config = permissions["ConfigInvokePermission"]["Properties"]
+    assert config["Principal"] == "config.amazonaws.com"
+    assert config["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    events = permissions["RootActivityInvokePermission"]["Properties"]
+    assert events["Principal"] == "events.amazonaws.com"
+    assert events["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert events["SourceArn"] == {"Fn::GetAtt": ["RootActivityRule", "Arn"]}
+
+
+def test_function_runs_the_rdk_handler_on_python_313_with_time_to_wait():
+    function = RESOURCES["Function"]["Properties"]
+    assert function["Runtime"] == "python3.13"
+    assert function["Handler"] == f"{RULE_PARAMETERS['RuleName']}.lambda_handler"
+    assert function["Timeout"] >= 120 + SAFETY_MARGIN_SECONDS
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
+
+
+def test_config_rule_is_periodic_custom_lambda_after_the_permission():
+    rule = RESOURCES["ConfigRule"]
+    assert rule["DependsOn"] == "ConfigInvokePermission"
+    source = rule["Properties"]["Source"]
+    assert source["Owner"] == "CUSTOM_LAMBDA"
+    assert source["SourceIdentifier"] == {"Fn::GetAtt": ["Function", "Arn"]}
+    [detail] = source["SourceDetails"]
+    assert detail["MessageType"] == "ScheduledNotification"
+    assert detail["MaximumExecutionFrequency"] == {"Ref": "MaximumExecutionFrequency"}
+    assert rule["Properties"]["InputParameters"] == {
+        "ThresholdDays": {"Ref": "ThresholdDays"},
+        "AssumeRoleMode": "false",
+        "CloudTrailEvidence": {"Fn::If": ["UseCloudTrail", "true", {"Ref": "AWS::NoValue"}]},
+    }
+
+
+def test_parameters_agree_with_the_rule_metadata_and_core():
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["MaximumExecutionFrequency"]["AllowedValues"] == FREQUENCIES
+    assert parameters["MaximumExecutionFrequency"]["Default"] == RULE_PARAMETERS["SourcePeriodic"]
+    threshold = parameters["ThresholdDays"]
+    assert threshold["Default"] == DEFAULT_THRESHOLD_DAYS
+    assert (
+        str(threshold["Default"]) == json.loads(RULE_PARAMETERS["InputParameters"])["ThresholdDays"]
+    )
+    assert (threshold["MinValue"], threshold["MaxValue"]) == (
+        MIN_THRESHOLD_DAYS,
+        MAX_THRESHOLD_DAYS,
+    )
+
+
+def test_remediation_exists_only_under_its_condition():
+    remediation_types = {
+        "AWS::SSM::Document",
+        "AWS::Config::RemediationConfiguration",
+    }
+    for name, resource in RESOURCES.items():
+        if resource["Type"] in remediation_types or name == "RemediationRole":
+            assert resource.get("Condition") == "Remediate", name
+    conditions = TEMPLATE["Conditions"]["Remediate"]["Fn::And"]
+    assert {"Fn::Equals": [{"Ref": "EnableRemediation"}, "true"]} in conditions
+    assert TEMPLATE["Parameters"]["EnableRemediation"]["Default"] == "false"
+
+
+def test_remediation_role_may_only_publish_to_the_topic():
+    [statement] = policy_statements(RESOURCES["RemediationRole"])
+    assert actions_of(statement) == {"sns:Publish"}
+    assert statement["Resource"]["Fn::If"][0] == "UseGivenTopic"
+
+
+def test_remediation_maps_the_account_and_is_manual_by_default():
+    properties = RESOURCES["Remediation"]["Properties"]
+    assert properties["TargetType"] == "SSM_DOCUMENT"
+    assert properties["Parameters"]["AccountId"] == {"ResourceValue": {"Value": "RESOURCE_ID"}}
+    assert properties["Automatic"] == {"Fn::If": ["RemediateAutomatically", True, False]}
+    attempts = properties["MaximumAutomaticAttempts"]["Fn::If"][1]
+    assert 1 <= attempts <= 25
+    document = RESOURCES["RemediationDocument"]["Properties"]
+    assert document["DocumentType"] == "Automation"
+    assert document["Content"]["schemaVersion"] == "0.3"
+    assert set(document["Content"]["parameters"]) == set(properties["Parameters"])
+    message = document["Content"]["mainSteps"][0]["inputs"]["Message"]
+    for step in ("Stop using the root user", "MFA-enabled administrator", "rotate", "MFA enabled"):
+        assert step in message
+
+
+def test_alarms_watch_errors_and_fail_closed_evaluations():
+    metric_filter = RESOURCES["UnableToEvaluateMetricFilter"]["Properties"]
+    # The pattern must match what evaluation.fail_closed logs.
+    assert '"unable to evaluate root account usage"' in metric_filter["FilterPattern"]
+    alarms = of_type(TEMPLATE, "AWS::CloudWatch::Alarm")
+    assert {a["Properties"]["MetricName"] for a in alarms.values()} == {
+        "Errors",
+        "UnableToEvaluate",
+    }
+
+
+@pytest.mark.parametrize("path", TEMPLATES)
+def test_every_parameter_is_typed_and_described(path):
+    for name, parameter in load_template(path).get("Parameters", {}).items():
+        assert parameter.get("Type"), f"{path}: {name} has no Type"
+        assert parameter.get("Description"), f"{path}: {name} has no Description"
+
+
+@pytest.mark.parametrize("path", TEMPLATES)
+def test_every_output_is_described_and_every_checkov_skip_justified(path):
+    template = load_template(path)
+    for name, output in template.get("Outputs", {}).items():
+        assert output.get("Description"), f"{path}: output {name} has no Description"
+    for name, resource in template["Resources"].items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert len(skip.get("comment", "")) > 20, f"{path}: {name} skips {skip['id']} silently"
+
+
+def test_conformance_pack_holds_only_rules_and_remediations():
+    pack = load_template("rdk_config/conformance-pack.yaml")
+    allowed = {"AWS::Config::ConfigRule", "AWS::Config::RemediationConfiguration"}
+    assert {r["Type"] for r in pack["Resources"].values()} <= allowed
+    rule = pack["Resources"]["RootAccountUsageRule"]["Properties"]
+    assert rule["Source"]["SourceIdentifier"] == {"Ref": "RootAccountUsageFunctionArn"}
+    assert pack["Parameters"]["ThresholdDays"]["Default"] == str(DEFAULT_THRESHOLD_DAYS)
+
+
+def test_organization_rule_runs_the_central_function_through_member_roles():
+    organization = load_template("rdk_config/organization.yaml")
+    [rule] = of_type(organization, "AWS::Config::OrganizationConfigRule").values()
+    metadata = rule["Properties"]["OrganizationCustomRuleMetadata"]
+    assert metadata["OrganizationConfigRuleTriggerTypes"] == ["ScheduledNotification"]
+    assert "ExecutionRoleName" in metadata["InputParameters"]["Fn::Sub"]
+    assert "ThresholdDays" in metadata["InputParameters"]["Fn::Sub"]
+    assert rule["DependsOn"] == "MemberConfigInvokePermission"
+
+
+def test_member_role_grants_the_rules_actions_to_the_central_role_only():
+    member = load_template("rdk_config/member-role.yaml")
+    role = member["Resources"]["MemberRole"]
+    always = [s for s in policy_statements(role) if "_condition" not in s]
+    assert set().union(*(actions_of(s) for s in always)) == RULE_GRANTS
+    [optional] = [s for s in policy_statements(role) if "_condition" in s]
+    assert (optional["_condition"], actions_of(optional)) == (
+        "UseCloudTrail",
+        {"cloudtrail:LookupEvents"},
+    )
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": {"Ref": "CentralFunctionRoleArn"}}
+    assert role["Properties"]["Path"] == "/"
+
+
+REEVALUATION = {
+    "ReevaluationLogGroup",
+    "ReevaluationRole",
+    "ReevaluationFunction",
+    "RootActivityRule",
+    "RootActivityInvokePermission",
+}
+
+
+def test_default_deployment_is_unchanged_when_both_options_are_off():
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["CloudTrailEvidence"]["Default"] == "false"
+    assert parameters["ReevaluateOnRootActivity"]["Default"] == "false"
+    for name in REEVALUATION:
+        assert RESOURCES[name]["Condition"] == "Reevaluate", name
+    assert {"Fn::Equals": [{"Ref": "ReevaluateOnRootActivity"}, "true"]} in TEMPLATE["Conditions"][
+        "Reevaluate"
+    ]["Fn::And"]
+
+
+def test_reevaluation_may_only_start_this_rule():
+    [start, logs] = policy_statements(RESOURCES["ReevaluationRole"])
+    assert actions_of(start) == {"config:StartConfigRulesEvaluation"}
+    assert start["Resource"] == {"Fn::GetAtt": ["ConfigRule", "Arn"]}
+    assert logs["Resource"] == {"Fn::GetAtt": ["ReevaluationLogGroup", "Arn"]}
+    function = RESOURCES["ReevaluationFunction"]["Properties"]
+    assert function["Handler"] == "root_account_usage.rule.reevaluate.lambda_handler"
+    assert function["Environment"]["Variables"]["CONFIG_RULE_NAME"] == {"Ref": "ConfigRule"}
+
+
+def test_us_east_1_forwarder_uses_the_same_pattern_and_may_only_put_on_the_home_bus():
+    forward = load_template("rdk_config/forward-root-signin.yaml")["Resources"]
+    pattern = RESOURCES["RootActivityRule"]["Properties"]["EventPattern"]
+    assert forward["ForwardRootActivity"]["Properties"]["EventPattern"] == pattern
+    [statement] = policy_statements(forward["ForwardRole"])
+    assert actions_of(statement) == {"events:PutEvents"}
+    assert "event-bus/default" in statement["Resource"]["Fn::Sub"]

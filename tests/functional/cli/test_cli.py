@@ -1,0 +1,222 @@
+"""The CLI: exit codes, both report formats, stdin, --as-of, the live account."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import subprocess
+import sys
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from root_account_usage.cli.main import main
+from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
+from root_account_usage.simulation.scenarios import SCENARIOS
+from tests.reports import ACCOUNT_ID, NOW, report_with_root, report_without_root
+
+AS_OF = "2026-11-27T12:00:00Z"
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write_file(content: bytes, name: str = "report.csv") -> str:
+        path = tmp_path / name
+        path.write_bytes(content)
+        return str(path)
+
+    return write_file
+
+
+def cli_json(content: bytes, generated: str = "2026-11-27T10:00:00+00:00") -> bytes:
+    document = {
+        "Content": base64.b64encode(content).decode(),
+        "ReportFormat": "text/csv",
+        "GeneratedTime": generated,
+    }
+    return json.dumps(document).encode()
+
+
+def evaluate(capsys, *args):
+    code = main(["evaluate", "--as-of", AS_OF, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_compliant_report_exits_0(capsys, write):
+    code, out, err = evaluate(capsys, "--report", write(report_with_root(RootUse())))
+    assert code == 0
+    assert out.startswith(f"COMPLIANT  AWS::::Account {ACCOUNT_ID}")
+    assert err == ""
+
+
+def test_recent_use_exits_1(capsys, write):
+    use = RootUse.at(password=NOW - timedelta(days=1))
+    code, out, _ = evaluate(capsys, "--report", write(report_with_root(use)))
+    assert code == 1
+    assert "Root console password was used at 2026-11-26T12:00:00Z" in out
+
+
+def test_unreadable_report_exits_2_with_one_line_on_stderr(capsys, write):
+    code, out, err = evaluate(capsys, "--report", write(report_without_root()))
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "Unable to evaluate: credential report has no <root_account> row" in err
+    assert "Traceback" not in err
+    assert out.startswith("NON_COMPLIANT")
+
+
+def test_json_format_has_the_documented_fields(capsys, write):
+    use = RootUse.at(access_key_2=NOW - timedelta(hours=3))
+    report = write(cli_json(report_with_root(use)), "report.json")
+    code, out, _ = evaluate(
+        capsys, "--report", report, "--format", "json", "--threshold-days", "30"
+    )
+    assert code == 1
+    document = json.loads(out)
+    assert document == {
+        "compliance_type": "NON_COMPLIANT",
+        "annotation": document["annotation"],
+        "credential": "access_key_2",
+        "last_used": "2026-11-27T09:00:00Z",
+        "threshold_days": 30,
+        "resource_type": "AWS::::Account",
+        "resource_id": ACCOUNT_ID,
+        "report_generated_at": "2026-11-27T10:00:00Z",
+        "evaluated_at": "2026-11-27T12:00:00Z",
+        "error_code": None,
+    }
+    assert "30-day threshold" in document["annotation"]
+
+
+def test_cli_json_report_older_than_a_day_exits_2(capsys, write):
+    report = write(cli_json(report_with_root(RootUse()), "2026-11-20T10:00:00Z"), "r.json")
+    code, out, _err = evaluate(capsys, "--report", report, "--format", "json")
+    assert code == 2
+    assert json.loads(out)["error_code"] == "StaleReport"
+
+
+def test_as_of_reevaluates_a_past_report(capsys, write):
+    use = RootUse.at(password=NOW - timedelta(days=10))
+    report = write(report_with_root(use))
+    assert evaluate(capsys, "--report", report)[0] == 0
+    code = main(["evaluate", "--report", report, "--as-of", "2026-11-20T12:00:00+00:00"])
+    assert code == 1
+
+
+def test_report_from_stdin(capsys, monkeypatch):
+    data = cli_json(report_with_root(RootUse.at(password=NOW - timedelta(days=2))))
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(data)))
+    assert evaluate(capsys, "--report", "-")[0] == 1
+
+
+def test_malformed_json_report_exits_2(capsys, write):
+    code, _, err = evaluate(capsys, "--report", write(b'{"Content": 5}', "r.json"))
+    assert code == 2
+    assert "no Content string" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--threshold-days", "abc"], "--threshold-days: ThresholdDays must be a whole number"),
+        (["--threshold-days", "0"], "--threshold-days: ThresholdDays must be from 1 to 3650"),
+        (["--as-of", "yesterday"], "--as-of: 'yesterday' is not an ISO-8601 timestamp"),
+        (["--format", "xml"], "argument --format: invalid choice"),
+        (["--report", "/nonexistent/report.csv"], "--report: cannot read /nonexistent/report.csv"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_clear_line(capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate", "--report", "/dev/null", *args])
+    _, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_missing_command_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2
+    assert "required" in capsys.readouterr().err
+
+
+def test_live_account_is_read_with_the_same_lifecycle(capsys, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    with (
+        mock_aws(),
+        root_in_credential_report(
+            DEFAULT_ACCOUNT_ID, RootUse.at(access_key_1=NOW - timedelta(hours=1)), NOW
+        ),
+    ):
+        code, out, _ = evaluate(capsys, "--format", "json", "--region", "us-east-1")
+    assert code == 1
+    assert json.loads(out)["credential"] == "access_key_1"
+    assert json.loads(out)["resource_id"] == DEFAULT_ACCOUNT_ID
+
+
+def test_unknown_profile_exits_2_without_traceback(capsys):
+    code, _, err = evaluate(capsys, "--profile", "no-such-profile")
+    assert code == 2
+    assert "no-such-profile" in err
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def restore_root_logger():
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in set(root.handlers) - before:
+        root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_quiet_by_default_verbose_writes_json_logs_to_stderr(capsys, write, restore_root_logger):
+    report = write(report_without_root())
+    evaluate(capsys, "--report", report)  # quiet: only the one error line (checked above)
+    code, _, err = evaluate(capsys, "--verbose", "--report", report)
+    assert code == 2
+    [log_line, error_line] = err.splitlines()
+    assert json.loads(log_line)["error_code"] == "RootRowMissing"
+    assert error_line.startswith("root-account-usage: error: Unable to evaluate")
+
+
+def test_module_entry_point_and_version():
+    result = subprocess.run(
+        [sys.executable, "-m", "root_account_usage", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("root-account-usage ")
+
+
+def test_demo_prints_each_scenario_evaluation(capsys, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    assert main(["demo"]) == 0
+    blocks = capsys.readouterr().out.split("\n\n")[1:]
+    assert len(blocks) == len(SCENARIOS)
+    for block, scenario in zip(blocks, SCENARIOS, strict=True):
+        title, body = block.split("\n", 1)
+        assert title.endswith(scenario.title)
+        [evaluation] = [json.loads(body)]
+        assert evaluation["ComplianceType"] == scenario.compliance_type
+        assert scenario.annotation_contains in evaluation["Annotation"]
+
+
+def test_unexpected_failure_is_one_line_not_a_traceback(capsys, write, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("root_account_usage.cli.evaluate.load_saved_report", broken)
+    code, _, err = evaluate(capsys, "--report", write(report_without_root()))
+    assert code == 2
+    assert err == "root-account-usage: error: unexpected RuntimeError: disk on fire\n"

@@ -1,0 +1,537 @@
+"""`history`: AWS Config read through Stubber (checked against Config's real API model),
+golden files for CSV and JSON, structural checks of the HTML, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from root_account_usage.cli.main import main
+from root_account_usage.history.config_reader import (
+    COMPLIANCE_RESOURCE_TYPE,
+    HistoryUnavailableError,
+    collect_evidence,
+)
+from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
+from root_account_usage.simulation.config import compliance_item
+from tests.doubles import stubbed
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SINCE = datetime(2026, 11, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 11, 11, tzinfo=UTC)
+NOW = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
+ACCOUNT = "111122223333"
+RULE = "root-account-usage"
+ORG_RULE = "OrgConfigRule-root-account-usage-abcd1234"
+PACK_RULE = "root-account-usage-conformance-pack-x1y2z3"
+RESOURCE_ID = f"AWS::::Account/{ACCOUNT}"
+ANNOTATION = (
+    "Root access key 1 was used at 2026-11-10T20:00:00Z, within the 7-day threshold; "
+    "report generated 2026-11-10T22:00:00Z."
+)
+
+
+def day(n, hours=6):
+    return SINCE + timedelta(days=n, hours=hours)
+
+
+def ci(when, compliance, rule=RULE):
+    return compliance_item(when, {rule: compliance}, account_id=ACCOUNT, status="OK")
+
+
+def evaluation_result(rule, compliance, annotation, recorded, account=ACCOUNT, region=None):
+    result = {
+        "EvaluationResultIdentifier": {
+            "EvaluationResultQualifier": {
+                "ConfigRuleName": rule,
+                "ResourceType": "AWS::::Account",
+                "ResourceId": account,
+            },
+            "OrderingTimestamp": recorded,
+        },
+        "ComplianceType": compliance,
+        "ResultRecordedTime": recorded,
+        "ConfigRuleInvokedTime": recorded,
+        "Annotation": annotation,
+    }
+    if region:
+        result |= {"AccountId": account, "AwsRegion": region}
+    return result
+
+
+def history_request(**extra):
+    return {"resourceType": COMPLIANCE_RESOURCE_TYPE, "resourceId": RESOURCE_ID, **extra}
+
+
+def window(start, end, token=None):
+    request = history_request(
+        earlierTime=start, laterTime=end, chronologicalOrder="Forward", limit=100
+    )
+    return request | ({"nextToken": token} if token else {})
+
+
+def expect_rules(stub, *names):
+    stub.add_response(
+        "describe_config_rules",
+        {
+            "ConfigRules": [{"ConfigRuleName": "s3-bucket-logging", "Source": {"Owner": "AWS"}}],
+            "NextToken": "p2",
+        },
+        {},
+    )
+    stub.add_response(
+        "describe_config_rules",
+        {
+            "ConfigRules": [
+                {
+                    "ConfigRuleName": name,
+                    "Source": {"Owner": "CUSTOM_LAMBDA"},
+                    "InputParameters": '{"ThresholdDays": "7"}',
+                }
+                for name in names
+            ]
+        },
+        {"NextToken": "p2"},
+    )
+
+
+def expect_recorder(stub, recording_group):
+    stub.add_response(
+        "describe_configuration_recorders",
+        {"ConfigurationRecorders": [{"name": "default", "recordingGroup": recording_group}]},
+        {},
+    )
+
+
+def single_account_responses(stub):
+    expect_rules(stub, RULE, ORG_RULE, PACK_RULE)
+    expect_recorder(stub, {"allSupported": True})
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(SINCE - timedelta(days=3), "COMPLIANT")]},
+        history_request(laterTime=SINCE, limit=1),
+    )
+    # First seven days: two pages.
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(day(2), "NON_COMPLIANT")], "nextToken": "n1"},
+        window(SINCE, SINCE + timedelta(days=7)),
+    )
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(day(5), "COMPLIANT"), ci(day(5), "COMPLIANT", "s3-rule")]},
+        window(SINCE, SINCE + timedelta(days=7), token="n1"),
+    )
+    # Last three days: throttled once, then answered.
+    stub.add_client_error(
+        "get_resource_config_history", "ThrottlingException", http_status_code=400
+    )
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(day(9, 22), "NON_COMPLIANT")]},
+        window(SINCE + timedelta(days=7), UNTIL),
+    )
+    for rule, compliance, annotation, when in (
+        (ORG_RULE, "COMPLIANT", "Root user has no recorded use", day(1)),
+        (RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22)),
+        (PACK_RULE, "COMPLIANT", "Root user has no recorded use", day(2)),
+    ):
+        stub.add_response(
+            "get_compliance_details_by_config_rule",
+            {"EvaluationResults": [evaluation_result(rule, compliance, annotation, when)]},
+            {
+                "ConfigRuleName": rule,
+                "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"],
+                "Limit": 100,
+            },
+        )
+
+
+@pytest.fixture
+def config():
+    client, stub = stubbed("config")
+    with stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+def collect(client, **options):
+    sleeps = []
+    report = collect_evidence(
+        client,
+        rule_name=RULE,
+        account_id=ACCOUNT,
+        region="us-east-1",
+        since=SINCE,
+        until=UNTIL,
+        now=NOW,
+        sleep=sleeps.append,
+        **options,
+    )
+    return report, sleeps
+
+
+def test_single_account_history_reads_pages_windows_and_every_matching_rule(config):
+    client, stub = config
+    single_account_responses(stub)
+    report, sleeps = collect(client)
+    assert sorted(report.rules) == [ORG_RULE, RULE, PACK_RULE]
+    [account] = report.accounts
+    assert account.state_at_start == "COMPLIANT"
+    assert [(c.time, c.compliance_type) for c in account.changes] == [
+        (day(2), "NON_COMPLIANT"),
+        (day(5), "COMPLIANT"),
+        (day(9, 22), "NON_COMPLIANT"),
+    ]
+    assert account.current.annotation == ANNOTATION
+    assert len(sleeps) == 1  # the throttled call was retried after a pause
+
+
+def test_json_output_matches_the_golden_file(config):
+    client, stub = config
+    single_account_responses(stub)
+    report, _ = collect(client)
+    assert render_json(report) == (GOLDEN / "history.json").read_text()
+
+
+def test_csv_output_matches_the_golden_file(config):
+    client, stub = config
+    single_account_responses(stub)
+    report, _ = collect(client)
+    assert render_csv(report) == (GOLDEN / "history.csv").read_text()
+
+
+def test_recorder_without_resource_compliance_is_said_not_shown_empty(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": False, "resourceTypes": ["AWS::IAM::User"]})
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {
+            "EvaluationResults": [
+                evaluation_result(RULE, "COMPLIANT", "Root user has no recorded use", day(9))
+            ]
+        },
+        {"ConfigRuleName": RULE, "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"], "Limit": 100},
+    )
+    report, _ = collect(client)
+    [account] = report.accounts
+    assert account.history_note == "not recorded"
+    assert any("does not record AWS::Config::ResourceCompliance" in note for note in report.notes)
+    document = json.loads(render_json(report))
+    assert document["accounts"][0]["history_available"] is False
+    assert document["accounts"][0]["timeline"] == []
+
+
+def test_empty_period_keeps_the_state_it_started_with(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(SINCE - timedelta(days=40), "COMPLIANT")]},
+        history_request(laterTime=SINCE, limit=1),
+    )
+    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
+        stub.add_response(
+            "get_resource_config_history", {"configurationItems": []}, window(start, end)
+        )
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": []},
+        {"ConfigRuleName": RULE, "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"], "Limit": 100},
+    )
+    report, _ = collect(client)
+    account = json.loads(render_json(report))["accounts"][0]
+    assert account["changes"] == []
+    assert account["timeline"] == [
+        {"start": "2026-11-01T00:00:00Z", "end": "2026-11-11T00:00:00Z", "state": "COMPLIANT"}
+    ]
+    assert account["non_compliant_share"] == 0.0
+
+
+def test_aggregator_lists_accounts_and_never_drops_an_unreadable_one(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                {
+                    "ConfigRuleName": RULE,
+                    "AccountId": ACCOUNT,
+                    "AwsRegion": "us-east-1",
+                    "Compliance": {"ComplianceType": "NON_COMPLIANT"},
+                },
+                {
+                    "ConfigRuleName": ORG_RULE,
+                    "AccountId": "222222222222",
+                    "AwsRegion": "eu-west-1",
+                    "Compliance": {"ComplianceType": "COMPLIANT"},
+                },
+            ],
+            "NextToken": "a2",
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                {
+                    "ConfigRuleName": ORG_RULE,
+                    "AccountId": "333333333333",
+                    "AwsRegion": "us-east-1",
+                    "Compliance": {"ComplianceType": "NON_COMPLIANT"},
+                },
+                {
+                    "ConfigRuleName": "s3-bucket-logging",
+                    "AccountId": "444444444444",
+                    "AwsRegion": "us-east-1",
+                    "Compliance": {"ComplianceType": "NON_COMPLIANT"},
+                },
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000, "NextToken": "a2"},
+    )
+
+    def details(rule, account, region):
+        return {
+            "ConfigurationAggregatorName": "org",
+            "ConfigRuleName": rule,
+            "AccountId": account,
+            "AwsRegion": region,
+            "Limit": 100,
+        }
+
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {
+            "AggregateEvaluationResults": [
+                evaluation_result(
+                    RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22), ACCOUNT, "us-east-1"
+                )
+            ]
+        },
+        details(RULE, ACCOUNT, "us-east-1"),
+    )
+    stub.add_client_error(
+        "get_aggregate_compliance_details_by_config_rule",
+        "AccessDeniedException",
+        "not authorized",
+        http_status_code=400,
+        expected_params=details(ORG_RULE, "222222222222", "eu-west-1"),
+    )
+    unable = "Unable to evaluate: IAM GetCredentialReport failed: AccessDenied [AccessDenied]"
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {
+            "AggregateEvaluationResults": [
+                evaluation_result(
+                    ORG_RULE, "NON_COMPLIANT", unable, day(9), "333333333333", "us-east-1"
+                )
+            ]
+        },
+        details(ORG_RULE, "333333333333", "us-east-1"),
+    )
+    expect_recorder(stub, {"allSupported": True})
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": []},
+        history_request(laterTime=SINCE, limit=1),
+    )
+    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
+        stub.add_response(
+            "get_resource_config_history", {"configurationItems": []}, window(start, end)
+        )
+    report, _ = collect(client, aggregator="org")
+    document = json.loads(render_json(report))
+    accounts = {a["account_id"]: a for a in document["accounts"]}
+    assert set(accounts) == {ACCOUNT, "333333333333"}
+    assert accounts[ACCOUNT]["history_available"] is True
+    assert accounts["333333333333"]["history_available"] is False
+    assert accounts["333333333333"]["current"]["state"] == "UNABLE_TO_EVALUATE"
+    assert document["unreadable_accounts"] == [
+        {
+            "account_id": "222222222222",
+            "region": "eu-west-1",
+            "error": "get_aggregate_compliance_details_by_config_rule: "
+            "AccessDeniedException: not authorized",
+        }
+    ]
+
+
+def test_config_that_cannot_be_read_raises_its_own_error(config):
+    client, stub = config
+    stub.add_client_error("describe_config_rules", "AccessDeniedException", http_status_code=400)
+    with pytest.raises(HistoryUnavailableError, match="AccessDeniedException"):
+        collect(client)
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.external: list[str] = []
+        self.states: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        values = dict(attrs)
+        for attribute in ("src", "href"):
+            if values.get(attribute):
+                self.external.append(values[attribute])
+        if tag == "rect" and "data-state" in values:
+            self.states.append(values["data-state"])
+
+
+def test_html_is_self_contained_with_a_timeline_and_the_table_of_changes(config):
+    client, stub = config
+    single_account_responses(stub)
+    report, _ = collect(client)
+    page_html = render_html(report)
+    page = _Page()
+    page.feed(page_html)
+    assert page_html.startswith("<!DOCTYPE html>")
+    assert page.external == []  # no external assets
+    assert "script" not in page.tags
+    assert page.states == ["COMPLIANT", "NON_COMPLIANT", "COMPLIANT", "NON_COMPLIANT"]
+    assert page.tags.count("tr") >= 1 + 1 + 3  # summary, start row, three changes
+    assert "2026-11-01T00:00:00Z to 2026-11-11T00:00:00Z" in page_html
+    assert "ThresholdDays" in page_html  # the rule's parameters
+    assert "access key 1 at 2026-11-10T20:00:00Z" in page_html
+
+
+def test_cli_demo_writes_each_format(tmp_path, capsys):
+    for fmt in ("text", "csv", "json", "html"):
+        target = tmp_path / f"evidence.{fmt}"
+        assert main(["history", "--demo", "--format", fmt, "--output", str(target)]) == 0
+        assert target.stat().st_size > 200
+    document = json.loads((tmp_path / "evidence.json").read_text())
+    [account] = document["accounts"]
+    assert account["current"]["compliance_type"] == "NON_COMPLIANT"
+    assert {change["compliance_type"] for change in account["changes"]} == {
+        "COMPLIANT",
+        "NON_COMPLIANT",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "last week"], "--since: 'last week' is not an ISO-8601 timestamp"),
+        (
+            ["--since", "2026-11-02T00:00:00Z", "--until", "2026-11-01T00:00:00Z"],
+            "--since must be before",
+        ),
+        (["--format", "pdf"], "invalid choice"),
+    ],
+)
+def test_cli_history_bad_usage_is_one_line(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "--demo", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_cli_history_without_config_access_exits_2(monkeypatch, capsys):
+    client, stub = stubbed("config")
+    stub.add_client_error("describe_config_rules", "AccessDeniedException", http_status_code=400)
+    stub.activate()
+    monkeypatch.setattr(
+        "root_account_usage.cli.history.open_session",
+        lambda profile, region, account: (client, ACCOUNT, "us-east-1"),
+    )
+    assert main(["history"]) == 2
+    assert "cannot read AWS Config" in capsys.readouterr().err
+
+
+def test_resource_never_evaluated_has_no_timeline_but_keeps_the_report(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    stub.add_client_error(
+        "get_resource_config_history", "ResourceNotDiscoveredException", http_status_code=400
+    )
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": []},
+        {"ConfigRuleName": RULE, "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"], "Limit": 100},
+    )
+    report, _ = collect(client)
+    assert report.accounts[0].history_note == "no compliance history recorded"
+    text = render_text(report)
+    assert "no timeline: no compliance history recorded" in text
+
+
+def test_throttling_that_never_ends_makes_the_account_unreadable(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    for _ in range(7):
+        stub.add_client_error(
+            "get_resource_config_history", "ThrottlingException", http_status_code=400
+        )
+    report, sleeps = collect(client)
+    assert report.accounts == ()
+    [unreadable] = report.unreadable
+    assert "ThrottlingException" in unreadable.error
+    assert len(sleeps) == 6
+    page = render_html(report)
+    assert "Accounts that could not be read" in page
+    assert "Unreadable: 111122223333" in render_text(report)
+    assert render_csv(report).splitlines()[-1].startswith("unreadable,111122223333")
+
+
+def test_cli_history_against_a_live_account_in_moto(capsys):
+    from moto import mock_aws
+
+    with mock_aws():
+        code = main(["history", "--region", "us-east-1", "--format", "json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    document = json.loads(out)
+    assert document["source"] == "account 123456789012 in us-east-1"
+    assert any("No AWS Config rule" in note for note in document["notes"])
+
+
+def test_cli_history_output_that_cannot_be_written_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "--demo", "--output", "/nonexistent/folder/evidence.html"])
+    assert exit_.value.code == 2
+    assert "--output: cannot write" in capsys.readouterr().err
+
+
+def test_aggregator_can_be_narrowed_to_one_account(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                {"ConfigRuleName": ORG_RULE, "AccountId": "222222222222", "AwsRegion": "eu-west-1"},
+                {"ConfigRuleName": ORG_RULE, "AccountId": "333333333333", "AwsRegion": "us-east-1"},
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": []},
+        {
+            "ConfigurationAggregatorName": "org",
+            "ConfigRuleName": ORG_RULE,
+            "AccountId": "333333333333",
+            "AwsRegion": "us-east-1",
+            "Limit": 100,
+        },
+    )
+    expect_recorder(stub, {"allSupported": True})
+    report, _ = collect(client, aggregator="org", only_account="333333333333")
+    assert [a.account_id for a in report.accounts] == ["333333333333"]

@@ -1,0 +1,99 @@
+"""lambda_handler with a real periodic event against moto (in process and over HTTP).
+
+moto's credential report lacks a root row and a current GeneratedTime; the
+`root_in_credential_report` fixture adds both, as IAM would have them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
+from root_account_usage.simulation.events import periodic_event
+from root_account_usage.simulation.scenarios import SCENARIOS
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+USERS = ("alice", "bob", "deploy-bot")
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def seed_users():
+    iam = boto3.client("iam", region_name="us-east-1")
+    for name in USERS:
+        iam.create_user(UserName=name)
+    iam.create_access_key(UserName="deploy-bot")
+
+
+@pytest.fixture
+def account():
+    with mock_aws():
+        seed_users()
+        yield DEFAULT_ACCOUNT_ID
+
+
+def run(use, parameters=None, generated_at=NOW - timedelta(minutes=5)):
+    with root_in_credential_report(DEFAULT_ACCOUNT_ID, use, generated_at):
+        event = periodic_event(DEFAULT_ACCOUNT_ID, NOW, parameters)
+        return lambda_handler(event, None)
+
+
+OWN_ROLE = {"ThresholdDays": "7", "AssumeRoleMode": "false"}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
+def test_each_scenario_with_the_function_role(account, scenario):
+    parameters = {**scenario.parameters, "AssumeRoleMode": "false"}
+    [evaluation] = run(scenario.root_use(NOW), parameters)
+    assert evaluation["ComplianceType"] == scenario.compliance_type
+    assert scenario.annotation_contains in evaluation["Annotation"]
+    assert evaluation["ComplianceResourceId"] == account
+    assert evaluation["ComplianceResourceType"] == "AWS::::Account"
+
+
+def test_never_used_root_is_compliant_with_the_config_role(account):
+    # Default mode: rdklib assumes the event's executionRoleArn through STS.
+    [evaluation] = run(RootUse(), {"ThresholdDays": "7"})
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+
+
+def test_execution_role_name_is_assumed_for_organization_rollout(account):
+    parameters = {"ThresholdDays": "7", "ExecutionRoleName": "root-account-usage-reader"}
+    [evaluation] = run(RootUse.at(access_key_2=NOW - timedelta(hours=1)), parameters)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert "access key 2" in evaluation["Annotation"]
+
+
+def test_report_still_old_after_generation_fails_closed(account):
+    # The simulated report stays two days old even after generation, so the
+    # 24-hour rule fails closed rather than trusting it.
+    [evaluation] = run(RootUse(), OWN_ROLE, generated_at=NOW - timedelta(days=2))
+    assert evaluation["Annotation"].endswith("[StaleReport]")
+
+
+def test_logs_are_json_and_never_carry_report_content(account, caplog):
+    caplog.set_level(logging.DEBUG)
+    run(RootUse.at(password=NOW - timedelta(days=1)), OWN_ROLE)
+    text = caplog.text
+    assert '"compliance_type": "NON_COMPLIANT"' in text
+    for leaked in (*USERS, "arn:aws:iam::", "<root_account>", "user_creation_time"):
+        assert leaked not in text
+
+
+@pytest.mark.slow
+def test_handler_over_real_http_against_threaded_moto_server(monkeypatch, moto_server):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    seed_users()
+    [evaluation] = run(RootUse.at(access_key_1=NOW - timedelta(hours=2)), OWN_ROLE)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert "access key 1" in evaluation["Annotation"]

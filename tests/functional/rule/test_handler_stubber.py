@@ -1,0 +1,193 @@
+"""lambda_handler end to end with Stubber-checked IAM and Config clients.
+
+rdklib's ClientFactory is pointed at the stubbed clients; everything else is the
+real handler, so the exact PutEvaluations request is what Config would receive.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from rdklib import ClientFactory
+
+from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
+from root_account_usage.simulation.credential_report import RootUse
+from root_account_usage.simulation.events import periodic_event
+from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
+from tests.reports import ACCOUNT_ID, NOW, report_with_root
+
+ORDERING = "2026-11-27T12:00:00.000Z"
+
+
+@pytest.fixture
+def clients(monkeypatch):
+    iam, iam_stub = stubbed("iam")
+    config, config_stub = stubbed("config")
+    built = {"iam": iam, "config": config}
+    monkeypatch.setattr(
+        ClientFactory, "build_client", lambda self, service, *args, **kwargs: built[service]
+    )
+    with iam_stub, config_stub:
+        yield iam_stub, config_stub
+        iam_stub.assert_no_pending_responses()
+        config_stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock(budget_seconds=300)
+    monkeypatch.setattr("time.sleep", fake.sleep)
+    monkeypatch.setattr("random.uniform", lambda low, high: high)  # jitter at its maximum
+    return fake
+
+
+def expect_put(config_stub, compliance, annotation, test_mode=True, token="TESTMODE"):
+    config_stub.add_response(
+        "put_evaluations",
+        {"FailedEvaluations": []},
+        {
+            "Evaluations": [
+                {
+                    "ComplianceResourceId": ACCOUNT_ID,
+                    "ComplianceResourceType": "AWS::::Account",
+                    "ComplianceType": compliance,
+                    "OrderingTimestamp": ORDERING,
+                    "Annotation": annotation,
+                }
+            ],
+            "ResultToken": token,
+            "TestMode": test_mode,
+        },
+    )
+
+
+def test_missing_report_is_generated_and_the_verdict_published(clients, clock):
+    iam_stub, config_stub = clients
+    content = report_with_root(RootUse.at(access_key_1=NOW - timedelta(hours=2)))
+    iam_stub.add_client_error("get_credential_report", "ReportNotPresent", http_status_code=410)
+    iam_stub.add_response("generate_credential_report", {"State": "STARTED"}, {})
+    iam_stub.add_response("generate_credential_report", {"State": "COMPLETE"}, {})
+    iam_stub.add_response("get_credential_report", report_response(content, NOW))
+    annotation = (
+        "Root access key 1 was used at 2026-11-27T10:00:00Z, within the 7-day threshold; "
+        "report generated 2026-11-27T12:00:00Z."
+    )
+    expect_put(config_stub, "NON_COMPLIANT", annotation)
+
+    result = lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+
+    assert result == [
+        {
+            "ComplianceResourceId": ACCOUNT_ID,
+            "ComplianceResourceType": "AWS::::Account",
+            "ComplianceType": "NON_COMPLIANT",
+            "OrderingTimestamp": ORDERING,
+            "Annotation": annotation,
+        }
+    ]
+    assert len(clock.sleeps) == 1
+
+
+def test_real_result_token_is_not_test_mode(clients, clock):
+    iam_stub, config_stub = clients
+    iam_stub.add_response(
+        "get_credential_report", report_response(report_with_root(RootUse()), NOW)
+    )
+    expect_put(
+        config_stub,
+        "COMPLIANT",
+        "Root user has no recorded use of its console password or access keys; "
+        "threshold 30 days; report generated 2026-11-27T12:00:00Z.",
+        test_mode=False,
+        token="real-token",
+    )
+    event = periodic_event(ACCOUNT_ID, NOW, {"ThresholdDays": "30"}, result_token="real-token")
+    lambda_handler(event, FakeLambdaContext(clock))
+
+
+def test_access_denied_fails_closed(clients, clock, caplog):
+    iam_stub, config_stub = clients
+    iam_stub.add_client_error(
+        "get_credential_report", "AccessDenied", "not authorized", http_status_code=403
+    )
+    expect_put(
+        config_stub,
+        "NON_COMPLIANT",
+        "Unable to evaluate: IAM GetCredentialReport failed: AccessDenied: not authorized "
+        "[AccessDenied]",
+    )
+    lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0].fields["error_code"] == "AccessDenied"
+
+
+def test_report_never_ready_fails_closed_within_the_lambda_time(clients, clock):
+    iam_stub, config_stub = clients
+    clock.budget_seconds = 80
+    iam_stub.add_client_error("get_credential_report", "ReportNotPresent", http_status_code=410)
+    # Waits of 1, 2, 4, then 8 s, the last one cut to what is left of the 50 s
+    # (80 s less the 30 s kept to publish): 10 polls, 9 waits.
+    for _ in range(10):
+        iam_stub.add_response("generate_credential_report", {"State": "INPROGRESS"}, {})
+    expect_put(
+        config_stub,
+        "NON_COMPLIANT",
+        "Unable to evaluate: credential report not ready: GenerateCredentialReport still "
+        "INPROGRESS after 9 retries, time budget exhausted [ReportNotReady]",
+    )
+    lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    assert clock.sleeps == [1, 2, 4, 8, 8, 8, 8, 8, 3]
+
+
+def test_stale_report_fails_closed(clients, clock):
+    iam_stub, config_stub = clients
+    old = NOW - timedelta(hours=25)
+    content = report_with_root(RootUse())
+    iam_stub.add_response("get_credential_report", report_response(content, old))
+    iam_stub.add_client_error("generate_credential_report", "AccessDenied", http_status_code=403)
+    expect_put(
+        config_stub,
+        "NON_COMPLIANT",
+        "Unable to evaluate: newest credential report was generated 2026-11-26T11:00:00Z, "
+        "more than 24 hours before 2026-11-27T12:00:00Z [StaleReport]",
+    )
+    lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+
+
+@pytest.mark.parametrize(
+    ("parameters", "reason"),
+    [
+        ({"ThresholdDays": "abc"}, "ThresholdDays must be a whole number"),
+        ({"ThresholdDays": "0"}, "ThresholdDays must be from 1 to 3650 days, got 0"),
+        ({"Threshold": "7"}, "unknown rule parameter(s) Threshold"),
+    ],
+)
+def test_bad_parameter_fails_closed_without_reading_iam(clients, clock, parameters, reason):
+    _, config_stub = clients
+    config_stub.add_response("put_evaluations", {"FailedEvaluations": []})
+    result = lambda_handler(periodic_event(ACCOUNT_ID, NOW, parameters), FakeLambdaContext(clock))
+    assert result[0]["ComplianceType"] == "NON_COMPLIANT"
+    assert result[0]["Annotation"].startswith("Unable to evaluate: " + reason)
+    assert result[0]["Annotation"].endswith("[InvalidParameter]")
+
+
+def test_refused_put_evaluations_fails_the_invocation(clients, clock):
+    iam_stub, config_stub = clients
+    iam_stub.add_response(
+        "get_credential_report", report_response(report_with_root(RootUse()), NOW)
+    )
+    config_stub.add_client_error("put_evaluations", "AccessDeniedException", http_status_code=400)
+    with pytest.raises(EvaluationNotPublishedError, match="AccessDeniedException"):
+        lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+
+
+def test_malformed_event_fails_the_invocation(clients, clock):
+    event = periodic_event(ACCOUNT_ID, NOW)
+    invoking = json.loads(event["invokingEvent"])
+    invoking["notificationCreationTime"] = "not a time"
+    event["invokingEvent"] = json.dumps(invoking)
+    with pytest.raises(Exception, match="notificationCreationTime"):
+        lambda_handler(event, FakeLambdaContext(clock))

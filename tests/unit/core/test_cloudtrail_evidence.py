@@ -1,0 +1,162 @@
+"""CloudTrail as supplementary evidence: which events count, and how they join the verdict."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH
+from root_account_usage.core.cloudtrail_evidence import (
+    RootActivity,
+    apply_cloudtrail,
+    root_activity,
+)
+from root_account_usage.core.exceptions import ReportUnavailableError
+from root_account_usage.core.report import parse_credential_report
+from root_account_usage.core.verdict import (
+    COMPLIANT,
+    NON_COMPLIANT,
+    decide,
+    unable_to_evaluate,
+)
+from root_account_usage.simulation.credential_report import RootUse
+from tests.reports import NOW, report_with_root
+
+
+def cloudtrail_event(**detail_changes):
+    detail = {
+        "eventTime": "2026-11-26T10:00:00Z",
+        "eventName": "ConsoleLogin",
+        "eventSource": "signin.amazonaws.com",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.7",
+        "eventType": "AwsConsoleSignIn",
+        "userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"},
+        "additionalEventData": {"MFAUsed": "No"},
+        "responseElements": {"ConsoleLogin": "Success"},
+    }
+    detail.update(detail_changes)
+    return {"EventName": detail["eventName"], "CloudTrailEvent": json.dumps(detail)}
+
+
+def test_root_console_sign_in_is_root_activity():
+    activity = root_activity(cloudtrail_event(), "us-east-1")
+    assert activity == RootActivity(
+        datetime(2026, 11, 26, 10, tzinfo=UTC),
+        "ConsoleLogin",
+        "us-east-1",
+        "203.0.113.7",
+        False,
+        "us-east-1",
+    )
+    assert activity.describe() == "console sign-in from 203.0.113.7 without MFA"
+
+
+def test_root_api_call_is_described_by_name_and_region():
+    event = cloudtrail_event(
+        eventName="DeleteTrail",
+        awsRegion="eu-west-1",
+        eventType="AwsApiCall",
+        additionalEventData=None,
+    )
+    assert root_activity(event, "eu-west-1").describe() == "API call DeleteTrail in eu-west-1"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"userIdentity": {"type": "IAMUser", "userName": "root"}},  # an IAM user named root
+        {
+            "userIdentity": {"type": "Root", "invokedBy": "config.amazonaws.com"}
+        },  # a service for root
+        {"eventType": "AwsServiceEvent"},
+    ],
+)
+def test_events_that_are_not_the_root_users_own_do_not_count(changes):
+    assert root_activity(cloudtrail_event(**changes), "us-east-1") is None
+
+
+def test_garbled_events_are_skipped():
+    assert root_activity({"CloudTrailEvent": "{nope"}, "us-east-1") is None
+    assert root_activity({"CloudTrailEvent": "[]"}, "us-east-1") is None
+
+
+def report_verdict(use=None, threshold=7):
+    root = parse_credential_report(report_with_root(use or RootUse()))
+    return decide(
+        root, now=NOW, threshold_days=threshold, report_generated_at=NOW - timedelta(hours=1)
+    )
+
+
+def activity_at(when, name="ConsoleLogin"):
+    return RootActivity(when, name, "us-east-1", "198.51.100.4", True, "us-east-1")
+
+
+def test_cloudtrail_activity_in_the_window_makes_a_clean_report_non_compliant():
+    verdict = apply_cloudtrail(
+        report_verdict(), [activity_at(NOW - timedelta(days=2))], now=NOW, threshold_days=7
+    )
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert verdict.annotation.startswith(
+        "Root console sign-in from 198.51.100.4 with MFA at 2026-11-25T12:00:00Z "
+        "(CloudTrail us-east-1), "
+        "within the 7-day threshold"
+    )
+
+
+def test_window_edges_are_exact():
+    edge = apply_cloudtrail(
+        report_verdict(), [activity_at(NOW - timedelta(days=7))], now=NOW, threshold_days=7
+    )
+    outside = apply_cloudtrail(
+        report_verdict(),
+        [activity_at(NOW - timedelta(days=7, seconds=1))],
+        now=NOW,
+        threshold_days=7,
+    )
+    assert edge.compliance_type == NON_COMPLIANT
+    assert outside.compliance_type == COMPLIANT
+    assert outside.annotation.endswith("No root activity in CloudTrail.")
+
+
+def test_the_most_recent_evidence_is_named():
+    recent_key = report_verdict(RootUse.at(access_key_1=NOW - timedelta(hours=1)))
+    older_sign_in = apply_cloudtrail(
+        recent_key, [activity_at(NOW - timedelta(days=1))], now=NOW, threshold_days=7
+    )
+    assert older_sign_in.annotation.startswith("Root access key 1 was used at")
+    assert "CloudTrail also: console sign-in" in older_sign_in.annotation
+    old_key = report_verdict(RootUse.at(access_key_1=NOW - timedelta(days=3)))
+    newer_call = apply_cloudtrail(
+        old_key, [activity_at(NOW - timedelta(hours=2), "StopLogging")], now=NOW, threshold_days=7
+    )
+    assert newer_call.annotation.startswith("Root API call StopLogging in us-east-1")
+
+
+def test_lookup_failure_leaves_the_report_verdict_and_says_so():
+    verdict = apply_cloudtrail(
+        report_verdict(), [], now=NOW, threshold_days=7, unavailable="Throttled"
+    )
+    assert verdict.compliance_type == COMPLIANT
+    assert verdict.annotation.endswith("CloudTrail unavailable.")
+
+
+def test_fail_closed_verdict_stays_fail_closed():
+    failed = unable_to_evaluate(
+        ReportUnavailableError("denied", code="AccessDenied"), threshold_days=7
+    )
+    assert apply_cloudtrail(failed, [activity_at(NOW)], now=NOW, threshold_days=7) == failed
+
+
+def test_longest_annotations_fit():
+    ipv6 = "2001:0db8:85a3:0000:0000:8a2e:0370:7334"
+    longest = RootActivity(NOW, "X" * 120, "ap-southeast-4", ipv6, False, "ap-southeast-4")
+    for base in (report_verdict(threshold=3650), report_verdict(RootUse.at(password=NOW), 3650)):
+        for activities in ([longest], [longest._replace(event_name="ConsoleLogin")], []):
+            for unavailable in (None, "x" * 300):
+                verdict = apply_cloudtrail(
+                    base, activities, now=NOW, threshold_days=3650, unavailable=unavailable
+                )
+                assert len(verdict.annotation) <= MAX_ANNOTATION_LENGTH

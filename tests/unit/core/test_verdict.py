@@ -1,0 +1,172 @@
+"""The verdict: exact time spans, the latest of three credentials, peers' bugs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH, UNABLE_PREFIX
+from root_account_usage.core.exceptions import RootRowMissingError, StaleReportError
+from root_account_usage.core.report import parse_credential_report
+from root_account_usage.core.verdict import (
+    COMPLIANT,
+    NON_COMPLIANT,
+    Verdict,
+    decide,
+    unable_to_evaluate,
+)
+from root_account_usage.simulation.credential_report import RootUse
+from tests.reports import ACCOUNT_ID, NOW, report_with_root
+
+GENERATED = NOW - timedelta(hours=1)
+
+
+def judge(use: RootUse, threshold_days: int = 7, now=NOW, generated=GENERATED) -> Verdict:
+    root = parse_credential_report(report_with_root(use))
+    return decide(root, now=now, threshold_days=threshold_days, report_generated_at=generated)
+
+
+def test_never_used_root_is_compliant_and_says_so():
+    verdict = judge(RootUse())
+    assert verdict.compliance_type == COMPLIANT
+    assert verdict.credential is None
+    assert verdict.last_used is None
+    assert "no recorded use" in verdict.annotation
+    assert "threshold 7 days" in verdict.annotation
+    assert "report generated 2026-11-27T11:00:00Z" in verdict.annotation
+    assert verdict.account_id == ACCOUNT_ID
+
+
+def test_password_used_two_days_ago_is_non_compliant():
+    verdict = judge(RootUse.at(password=NOW - timedelta(days=2)))
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert verdict.credential == "password"
+    assert verdict.last_used == NOW - timedelta(days=2)
+    assert "console password" in verdict.annotation
+    assert "2026-11-25T12:00:00Z" in verdict.annotation
+    assert "7-day threshold" in verdict.annotation
+
+
+def test_old_password_does_not_hide_fresh_access_key_1():
+    # Prowler reads only the first non-empty date.
+    verdict = judge(
+        RootUse.at(password=NOW - timedelta(days=400), access_key_1=NOW - timedelta(hours=2))
+    )
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert verdict.credential == "access_key_1"
+    assert "access key 1" in verdict.annotation
+
+
+def test_no_information_password_does_not_beat_fresh_access_key_2():
+    # CloudSploit compares the strings: "no_information" > "2026-...".
+    verdict = judge(RootUse(access_key_2_last_used="2026-11-26T12:00:00+00:00"))
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert verdict.credential == "access_key_2"
+
+
+def test_access_key_used_100_days_ago_is_compliant():
+    # Steampipe's key comparison is inverted.
+    verdict = judge(RootUse.at(access_key_1=NOW - timedelta(days=100)))
+    assert verdict.compliance_type == COMPLIANT
+    assert verdict.credential == "access_key_1"
+    assert "outside the 7-day threshold" in verdict.annotation
+
+
+def test_use_seven_days_and_one_minute_ago_is_outside_threshold():
+    verdict = judge(RootUse.at(password=NOW - timedelta(days=7, minutes=1)))
+    assert verdict.compliance_type == COMPLIANT
+
+
+def test_use_six_days_23_hours_ago_is_inside_threshold():
+    # A tool that truncates to whole days calls this 6 days either way; the
+    # next case shows the span is exact, not rounded.
+    verdict = judge(RootUse.at(password=NOW - timedelta(days=6, hours=23)))
+    assert verdict.compliance_type == NON_COMPLIANT
+
+
+def test_use_exactly_at_the_threshold_edge_is_inside():
+    verdict = judge(RootUse.at(password=NOW - timedelta(days=7)))
+    assert verdict.compliance_type == NON_COMPLIANT
+
+
+def test_use_seven_days_and_one_second_ago_is_outside():
+    # Whole-day truncation would call this "7 days" and flag it.
+    verdict = judge(RootUse.at(password=NOW - timedelta(days=7, seconds=1)))
+    assert verdict.compliance_type == COMPLIANT
+
+
+@pytest.mark.parametrize(
+    ("threshold", "age", "expected"),
+    [
+        (30, timedelta(days=29, hours=23), NON_COMPLIANT),
+        (30, timedelta(days=30, minutes=1), COMPLIANT),
+        (1, timedelta(hours=23, minutes=59), NON_COMPLIANT),
+        (1, timedelta(days=1, minutes=1), COMPLIANT),
+    ],
+)
+def test_threshold_30_and_1_days(threshold, age, expected):
+    verdict = judge(RootUse.at(password=NOW - age), threshold_days=threshold)
+    assert verdict.compliance_type == expected
+    assert f"{threshold}-day threshold" in verdict.annotation
+
+
+def test_future_timestamp_counts_as_recent_use():
+    verdict = judge(RootUse.at(access_key_1=NOW + timedelta(minutes=10)))
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert "after the evaluation time" in verdict.annotation
+
+
+def test_latest_of_three_credentials_is_reported():
+    verdict = judge(
+        RootUse.at(
+            password=NOW - timedelta(days=3),
+            access_key_1=NOW - timedelta(days=1),
+            access_key_2=NOW - timedelta(days=2),
+        )
+    )
+    assert verdict.credential == "access_key_1"
+    assert verdict.last_used == NOW - timedelta(days=1)
+
+
+def test_report_older_than_24_hours_is_stale():
+    with pytest.raises(StaleReportError, match="more than 24 hours"):
+        judge(RootUse(), generated=NOW - timedelta(hours=24, seconds=1))
+
+
+def test_report_exactly_24_hours_old_is_still_evidence():
+    assert judge(RootUse(), generated=NOW - timedelta(hours=24)).compliance_type == COMPLIANT
+
+
+def test_unknown_generation_time_is_said_in_the_annotation():
+    verdict = judge(RootUse(), generated=None)
+    assert "report generation time unknown" in verdict.annotation
+
+
+def test_unable_to_evaluate_is_non_compliant_with_reason_and_code():
+    verdict = unable_to_evaluate(RootRowMissingError("credential report has no root row"))
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert verdict.annotation == (
+        "Unable to evaluate: credential report has no root row [RootRowMissing]"
+    )
+    assert not verdict.evaluated
+    assert verdict.error_code == "RootRowMissing"
+
+
+def test_unable_to_evaluate_truncates_a_long_reason_but_keeps_the_code():
+    verdict = unable_to_evaluate(RootRowMissingError("x" * 1000))
+    assert len(verdict.annotation) == MAX_ANNOTATION_LENGTH
+    assert verdict.annotation.startswith(UNABLE_PREFIX)
+    assert verdict.annotation.endswith("... [RootRowMissing]")
+
+
+def test_longest_annotation_fits_config_limit():
+    far_future = NOW + timedelta(days=3000)
+    verdict = judge(RootUse.at(access_key_2=far_future), threshold_days=3650)
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert len(verdict.annotation) <= MAX_ANNOTATION_LENGTH
+    for use in (
+        RootUse(),
+        RootUse.at(access_key_2=NOW - timedelta(days=4000)),
+    ):
+        assert len(judge(use, threshold_days=3650).annotation) <= MAX_ANNOTATION_LENGTH
