@@ -5,7 +5,7 @@ report says root signed in two days ago (so an evaluated verdict is NON_COMPLIAN
 with one fault injected at the HTTP boundary. The outcome must be the correct
 verdict after bounded retries, a fail-closed NON_COMPLIANT naming the cause, or,
 when nothing can reach AWS Config, a raised error - always within the Lambda's
-remaining time. README's failure table is this matrix.
+remaining time. docs/development.md's failure table is this matrix (tests/contract/test_docs.py).
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):
     assert assumed_calls == granted(MEMBER_ROLE) | granted(MEMBER_ROLE, conditional=True)
 
 
-# What an auditor's role needs for `root-account-usage history` (README: "Evidence").
+# What an auditor's role needs for `root-account-usage history` (docs/audit.md).
 HISTORY_ACTIONS = {
     "config:DescribeConfigRules",
     "config:DescribeConfigurationRecorders",
