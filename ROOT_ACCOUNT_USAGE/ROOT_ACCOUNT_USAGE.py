@@ -52,6 +52,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
             build_cloudtrail_client=lambda region: client_factory.build_client(
                 "cloudtrail", region
             ),
+            build_ssm_client=lambda: client_factory.build_client("ssm"),
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )

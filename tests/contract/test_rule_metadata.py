@@ -30,7 +30,12 @@ def test_input_parameters_are_the_rules_own_with_their_defaults():
     optional = json.loads(PARAMETERS["OptionalParameters"])
     assert set(inputs) | set(optional) == RULE_PARAMETERS
     assert inputs["ThresholdDays"] == str(DEFAULT_THRESHOLD_DAYS)
-    assert optional == {"CloudTrailEvidence": "false"}
+    assert optional == {
+        "CloudTrailEvidence": "false",
+        "AssumeRootSessions": "count",
+        # template.yaml sets it when ReevaluateOnRootActivity records root events.
+        "RootActivityEvidence": "",
+    }
 
 
 def test_rule_does_not_make_rdklib_clean_up_calls():

@@ -76,8 +76,12 @@ def test_eventbridge_samples_match_the_rule_and_start_an_evaluation(sample, monk
     client, stub = stubbed("config")
     stub.add_response("start_config_rules_evaluation", {}, {"ConfigRuleNames": ["rule"]})
     monkeypatch.setenv("CONFIG_RULE_NAME", "rule")
-    monkeypatch.setitem(reevaluate._state, "client", client)
-    monkeypatch.setitem(reevaluate._state, "last_started", None)
+    monkeypatch.setitem(reevaluate._state, "config", client)
+    monkeypatch.setitem(reevaluate._state, "handled", {})
     with stub:
         assert reevaluate.lambda_handler(event, None) == {"started": True}
     stub.assert_no_pending_responses()
+    # Each sample is root activity by the rule's own reading, so it would be recorded.
+    activity = reevaluate.activity_of(event)
+    assert activity is not None
+    assert activity.assumed_root == ("session" in sample.stem)

@@ -8,11 +8,14 @@ import json
 import pytest
 
 from root_account_usage.core.parameters import (
+    ASSUME_ROOT_SESSIONS,
     DEFAULT_THRESHOLD_DAYS,
     MAX_THRESHOLD_DAYS,
     MIN_THRESHOLD_DAYS,
 )
+from root_account_usage.core.recorded_activity import NOTHING_RECORDED, SLOTS, parameter_name
 from root_account_usage.rule.budget import SAFETY_MARGIN_SECONDS
+from root_account_usage.rule.reevaluate import MARGIN_SECONDS, RETRY_AFTER_SECONDS
 from tests.cfn import ROOT, actions_of, load_template, policy_statements
 
 TEMPLATE = load_template("template.yaml")
@@ -57,6 +60,7 @@ def test_extra_grants_exist_only_under_their_conditions():
     assert by_condition == {
         "UseCloudTrail": {"cloudtrail:LookupEvents"},
         "AssumeMemberRoles": {"sts:AssumeRole"},
+        "Reevaluate": {"ssm:GetParameters"},
     }
     [assume] = [s for s in conditional if s["_condition"] == "AssumeMemberRoles"]
     assert assume["Condition"]["StringEquals"] == {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}
@@ -102,6 +106,14 @@ def test_config_rule_is_periodic_custom_lambda_after_the_permission():
         "ThresholdDays": {"Ref": "ThresholdDays"},
         "AssumeRoleMode": "false",
         "CloudTrailEvidence": {"Fn::If": ["UseCloudTrail", "true", {"Ref": "AWS::NoValue"}]},
+        "AssumeRootSessions": {"Ref": "AssumeRootSessions"},
+        "RootActivityEvidence": {
+            "Fn::If": [
+                "Reevaluate",
+                {"Fn::Sub": "/root-account-usage/${ConfigRuleName}"},
+                {"Ref": "AWS::NoValue"},
+            ]
+        },
     }
 
 
@@ -218,6 +230,8 @@ def test_member_role_grants_the_rules_actions_to_the_central_role_only():
 
 
 REEVALUATION = {
+    "RootActivityRecord",
+    "AssumedRootActivityRecord",
     "ReevaluationLogGroup",
     "ReevaluationRole",
     "ReevaluationFunction",
@@ -237,14 +251,48 @@ def test_default_deployment_is_unchanged_when_both_options_are_off():
     ]["Fn::And"]
 
 
-def test_reevaluation_may_only_start_this_rule():
-    [start, logs] = policy_statements(RESOURCES["ReevaluationRole"])
+def test_reevaluation_may_only_start_this_rule_and_write_its_records():
+    [start, record, logs] = policy_statements(RESOURCES["ReevaluationRole"])
     assert actions_of(start) == {"config:StartConfigRulesEvaluation"}
     assert start["Resource"] == {"Fn::GetAtt": ["ConfigRule", "Arn"]}
+    assert actions_of(record) == {"ssm:PutParameter"}
+    assert [arn["Fn::Sub"].rsplit(":", 1)[1] for arn in record["Resource"]] == [
+        "parameter${RootActivityRecord}",
+        "parameter${AssumedRootActivityRecord}",
+    ]
     assert logs["Resource"] == {"Fn::GetAtt": ["ReevaluationLogGroup", "Arn"]}
     function = RESOURCES["ReevaluationFunction"]["Properties"]
     assert function["Handler"] == "root_account_usage.rule.reevaluate.lambda_handler"
-    assert function["Environment"]["Variables"]["CONFIG_RULE_NAME"] == {"Ref": "ConfigRule"}
+    variables = function["Environment"]["Variables"]
+    assert variables["CONFIG_RULE_NAME"] == {"Ref": "ConfigRule"}
+    # Its busy retry waits RETRY_AFTER_SECONDS and keeps a margin: the timeout allows both.
+    assert function["Timeout"] >= RETRY_AFTER_SECONDS + MARGIN_SECONDS + 10
+
+
+def test_records_are_where_the_function_writes_and_the_rule_reads():
+    path = RESOURCES["ReevaluationFunction"]["Properties"]["Environment"]["Variables"][
+        "ROOT_ACTIVITY_EVIDENCE"
+    ]
+    rule_path = RESOURCES["ConfigRule"]["Properties"]["InputParameters"]["RootActivityEvidence"]
+    assert rule_path["Fn::If"][1] == path
+    names = {
+        RESOURCES[name]["Properties"]["Name"]["Fn::Sub"]
+        for name in ("RootActivityRecord", "AssumedRootActivityRecord")
+    }
+    assert names == {parameter_name(path["Fn::Sub"], slot) for slot in SLOTS}
+    for name in ("RootActivityRecord", "AssumedRootActivityRecord"):
+        record = RESOURCES[name]["Properties"]
+        assert (record["Type"], record["Value"]) == ("String", NOTHING_RECORDED)
+    [read] = [
+        s
+        for s in policy_statements(RESOURCES["FunctionRole"])
+        if s.get("_condition") == "Reevaluate"
+    ]
+    assert {arn["Fn::Sub"].split(":parameter", 1)[1] for arn in read["Resource"]} == names
+    assert TEMPLATE["Parameters"]["AssumeRootSessions"]["AllowedValues"] == list(
+        ASSUME_ROOT_SESSIONS
+    )
+    assert TEMPLATE["Parameters"]["AssumeRootSessions"]["Default"] == ASSUME_ROOT_SESSIONS[0]
 
 
 def test_us_east_1_forwarder_uses_the_same_pattern_and_may_only_put_on_the_home_bus():

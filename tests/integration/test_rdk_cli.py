@@ -33,7 +33,12 @@ def test_rdk_create_rule_template_rules_only_accepts_the_rule(tmp_path):
     [detail] = rule["Source"]["SourceDetails"]
     assert detail["MessageType"] == "ScheduledNotification"
     assert detail["MaximumExecutionFrequency"] == "TwentyFour_Hours"
-    assert set(rule["InputParameters"]) == {"ThresholdDays", "CloudTrailEvidence"}
+    assert set(rule["InputParameters"]) == {
+        "ThresholdDays",
+        "CloudTrailEvidence",
+        "AssumeRootSessions",
+        "RootActivityEvidence",
+    }
     assert template["Parameters"]["ROOTACCOUNTUSAGEThresholdDays"]["Default"] == "7"
     # ... and agrees with template.yaml, the template users deploy.
     ours = load_template("template.yaml")

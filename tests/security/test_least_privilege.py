@@ -56,13 +56,22 @@ def scenarios(monkeypatch):
     # CloudTrail evidence, with the function's role and with a member role.
     evaluate({"AssumeRoleMode": "false", "CloudTrailEvidence": "true"}, generate_first=True)
     evaluate({"ExecutionRoleName": "reader", "CloudTrailEvidence": "true"}, generate_first=True)
+    # Recorded root events (ReevaluateOnRootActivity), read with the function's role.
+    evaluate(
+        {"AssumeRoleMode": "false", "RootActivityEvidence": "/root-account-usage/rule"},
+        generate_first=True,
+    )
 
 
 def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
     own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
-    # sts:AssumeRole (organization rollout) and cloudtrail:LookupEvents (CloudTrailEvidence)
-    # are granted only under their template conditions.
-    assert granted(TEMPLATE_ROLE, conditional=True) == {"sts:AssumeRole", "cloudtrail:LookupEvents"}
+    # sts:AssumeRole (organization rollout), cloudtrail:LookupEvents (CloudTrailEvidence) and
+    # ssm:GetParameters (recorded root events) are granted only under their conditions.
+    assert granted(TEMPLATE_ROLE, conditional=True) == {
+        "sts:AssumeRole",
+        "cloudtrail:LookupEvents",
+        "ssm:GetParameters",
+    }
     assert own_calls == granted(TEMPLATE_ROLE) | granted(TEMPLATE_ROLE, conditional=True)
 
 
@@ -102,13 +111,24 @@ def test_reevaluation_function_calls_exactly_what_its_role_grants():
 
     client, stub = stubbed("config")
     stub.add_response("start_config_rules_evaluation", {}, {"ConfigRuleNames": ["rule"]})
-    reevaluate._state.update(client=client, last_started=None)
-    os.environ["CONFIG_RULE_NAME"] = "rule"
+    ssm, ssm_stub = stubbed("ssm")
+    ssm_stub.add_response("put_parameter", {"Version": 1})
+    reevaluate._state.update(config=client, ssm=ssm, handled={})
+    os.environ.update(CONFIG_RULE_NAME="rule", ROOT_ACTIVITY_EVIDENCE="/root-account-usage/rule")
+    sign_in = {
+        "id": "e1",
+        "detail": {
+            "eventTime": "2026-11-27T11:58:02Z",
+            "eventName": "ConsoleLogin",
+            "awsRegion": "us-east-1",
+            "userIdentity": {"type": "Root"},
+        },
+    }
     try:
-        with stub:
-            reevaluate.lambda_handler({"id": "e1"}, None)
+        with stub, ssm_stub:
+            reevaluate.lambda_handler(sign_in, None)
     finally:
-        reevaluate._state.update(client=None, last_started=None)
-        del os.environ["CONFIG_RULE_NAME"]
+        reevaluate._state.update(config=None, ssm=None, handled={})
+        del os.environ["CONFIG_RULE_NAME"], os.environ["ROOT_ACTIVITY_EVIDENCE"]
     role = load_template("template.yaml")["Resources"]["ReevaluationRole"]
     assert granted(role) == call_recorder.REEVALUATION_RECORDED

@@ -22,7 +22,17 @@ CREDENTIAL_LABELS = {
     "access_key_1": "access key 1",
     "access_key_2": "access key 2",
 }
-CLOUDTRAIL = "cloudtrail"  # the "credential" of a use seen only in CloudTrail
+# What the report shows when centralized root access removed root's credentials.
+NO_CREDENTIALS = "no console password or access keys"
+# Where a root action seen outside the report was found: CloudTrail event history, or
+# the event the re-evaluation function recorded when EventBridge delivered it.
+CLOUDTRAIL = "CloudTrail"
+EVENTBRIDGE = "EventBridge"
+ACTIVITY_SOURCES = (CLOUDTRAIL, EVENTBRIDGE)
+RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, when unreadable
+# How an AssumeRoot session (a privileged task run from the management account or IAM's
+# delegated administrator) is named in an annotation.
+ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
 
 
 def fit(base: str, suffix: str = "") -> str:
@@ -47,6 +57,18 @@ def no_recorded_use(threshold_days: int, report_generated_at: datetime | None) -
     )
 
 
+def no_credentials(threshold_days: int, report_generated_at: datetime | None) -> str:
+    """No recorded use, and the report shows the credentials are gone (not merely unused)."""
+    return fit(
+        f"Root has {NO_CREDENTIALS} (no recorded use); threshold {threshold_days} days; "
+        f"{generated_text(report_generated_at)}."
+    )
+
+
+def _removed_now(credentials_removed: bool) -> str:
+    return f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
+
+
 def recent_use(
     credential: str,
     last_used: datetime,
@@ -54,11 +76,13 @@ def recent_use(
     after_now: bool,
     threshold_days: int,
     report_generated_at: datetime | None,
+    credentials_removed: bool = False,
 ) -> str:
     later = " (after the evaluation time)" if after_now else ""
     return fit(
         f"Root {CREDENTIAL_LABELS[credential]} was used at {format_timestamp(last_used)}{later}, "
-        f"within the {threshold_days}-day threshold; {generated_text(report_generated_at)}."
+        f"within the {threshold_days}-day threshold{_removed_now(credentials_removed)}; "
+        f"{generated_text(report_generated_at)}."
     )
 
 
@@ -68,10 +92,12 @@ def old_use(
     *,
     threshold_days: int,
     report_generated_at: datetime | None,
+    credentials_removed: bool = False,
 ) -> str:
     return fit(
         f"Root last used at {format_timestamp(last_used)} ({CREDENTIAL_LABELS[credential]}), "
-        f"outside the {threshold_days}-day threshold; {generated_text(report_generated_at)}."
+        f"outside the {threshold_days}-day threshold{_removed_now(credentials_removed)}; "
+        f"{generated_text(report_generated_at)}."
     )
 
 
@@ -80,44 +106,48 @@ def unable(reason: str, code: str) -> str:
     return fit(f"{UNABLE_PREFIX}{reason}", f" [{code}]")
 
 
-def cloudtrail_seen(what: str, when: datetime, lookup_region: str) -> str:
-    """One root action found in CloudTrail, as annotations name it."""
-    return f"{what} at {format_timestamp(when)} (CloudTrail {lookup_region})"
+def activity_seen(what: str, when: datetime, source: str, region: str) -> str:
+    """One root action found outside the report (CloudTrail, or a recorded event)."""
+    return f"{what} at {format_timestamp(when)} ({source} {region})"
 
 
-def cloudtrail_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
-    """A use CloudTrail shows and the report does not (or not as recently)."""
-    return fit(
+def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
+    """A use seen outside the report, and not in it (or not as recently). Not yet fitted:
+    the caller adds its notes."""
+    return (
         f"Root {seen}, within the {threshold_days}-day threshold; "
         f"{generated_text(report_generated_at)}."
     )
 
 
-def with_cloudtrail_also(annotation: str, seen: str) -> str:
-    return fit(annotation, f" CloudTrail also: {seen}.")
+def also_seen(source: str, seen: str) -> str:
+    """The suffix naming a root action less recent than the one the annotation leads with."""
+    return f" {source} also: {seen}."
 
 
-def with_no_cloudtrail_activity(annotation: str) -> str:
-    return fit(annotation, " No root activity in CloudTrail.")
+NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
 
 
-def with_cloudtrail_unavailable(annotation: str) -> str:
-    return fit(annotation, " CloudTrail unavailable.")
+def unavailable_note(source: str) -> str:
+    """The suffix saying a supplementary source could not be read."""
+    return f" {source} unavailable."
 
 
 class RootUseSeen(NamedTuple):
     """The most recent root use an annotation names."""
 
-    credential: str  # "console password", "access key 1|2", or "CloudTrail: <what>"
+    # "console password", "access key 1|2", "CloudTrail: <what>" or "EventBridge: <what>"
+    credential: str
     time: str  # as written: YYYY-MM-DDTHH:MM:SSZ
 
 
 _TIME = r"(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"
 _LABEL = "|".join(re.escape(label) for label in CREDENTIAL_LABELS.values())
+_SOURCE = "|".join(ACTIVITY_SOURCES)
 _READERS = (
     re.compile(rf"^Root (?P<label>{_LABEL}) was used at {_TIME}"),
     re.compile(rf"^Root last used at {_TIME} \((?P<label>{_LABEL})\)"),
-    re.compile(rf"^Root (?P<seen>.+?) at {_TIME} \(CloudTrail [a-z0-9-]+\), within"),
+    re.compile(rf"^Root (?P<seen>.+?) at {_TIME} \((?P<source>{_SOURCE}) [a-z0-9-]+\), within"),
 )
 
 
@@ -132,6 +162,6 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
         match = reader.search(annotation)
         if match is not None:
             groups = match.groupdict()
-            credential = groups.get("label") or f"CloudTrail: {groups['seen']}"
+            credential = groups.get("label") or f"{groups['source']}: {groups['seen']}"
             return RootUseSeen(credential=credential, time=match.group("time"))
     return None

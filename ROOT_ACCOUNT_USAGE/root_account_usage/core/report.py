@@ -28,6 +28,10 @@ CREDENTIAL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("access_key_2", "access_key_2_last_used_date"),
 )
 REQUIRED_COLUMNS = ("user", "arn", *(column for _, column in CREDENTIAL_COLUMNS))
+# Whether root still holds each credential. Optional: without them the rule only cannot
+# say that the credentials are gone. Root's password_enabled is "not_supported" on
+# accounts from before IAM reported it: only an explicit "false" means no password.
+PRESENCE_COLUMNS = ("password_enabled", "access_key_1_active", "access_key_2_active")
 
 # IAM's largest report (5,000 users and root) is about 2.5 MB; refuse far larger input
 # rather than parse it into memory.
@@ -49,6 +53,8 @@ class RootCredentials(NamedTuple):
 
     account_id: str
     uses: tuple[CredentialUse, ...]
+    # True only when the report says explicitly: no password and no active access key.
+    credentials_removed: bool = False
 
 
 def parse_credential_report(content: bytes | str) -> RootCredentials:
@@ -95,7 +101,16 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
         CredentialUse(credential, _parse_last_used(column, values[column]))
         for credential, column in CREDENTIAL_COLUMNS
     )
-    return RootCredentials(account_id=arn.group(1), uses=uses)
+    return RootCredentials(
+        account_id=arn.group(1), uses=uses, credentials_removed=_credentials_removed(values)
+    )
+
+
+def _credentials_removed(values: dict[str, str]) -> bool:
+    """Whether the root row says, column by column, that root has no password and no
+    active access key (centralized root access removes them). Anything else, a missing
+    column or "not_supported" among them, is not proof."""
+    return all(values.get(column, "").strip().lower() == "false" for column in PRESENCE_COLUMNS)
 
 
 def _line_at(data: bytes, position: int) -> str:

@@ -46,7 +46,9 @@ def decide(
     """Decide compliance from the root row.
 
     NON_COMPLIANT when the latest use of any root credential is at or after
-    `now - threshold_days` (exact spans; a use in the future counts as recent).
+    `now - threshold_days` (exact spans; a use in the future counts as recent). A use
+    inside the threshold is judged even when the credentials have since been removed;
+    the annotation then says both.
     Raises StaleReportError when the report is older than MAX_REPORT_AGE.
     """
     if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
@@ -57,9 +59,11 @@ def decide(
         )
     latest = latest_use(root.uses)
     if latest is None:
+        # Credentials gone (centralized root access) is stronger evidence than unused ones.
+        never_used = text.no_credentials if root.credentials_removed else text.no_recorded_use
         return Verdict(
             COMPLIANT,
-            text.no_recorded_use(threshold_days, report_generated_at),
+            never_used(threshold_days, report_generated_at),
             threshold_days=threshold_days,
             report_generated_at=report_generated_at,
             account_id=root.account_id,
@@ -73,6 +77,7 @@ def decide(
             after_now=last_used > now,
             threshold_days=threshold_days,
             report_generated_at=report_generated_at,
+            credentials_removed=root.credentials_removed,
         )
     else:
         compliance_type = COMPLIANT
@@ -81,6 +86,7 @@ def decide(
             last_used,
             threshold_days=threshold_days,
             report_generated_at=report_generated_at,
+            credentials_removed=root.credentials_removed,
         )
     return Verdict(
         compliance_type,

@@ -45,8 +45,13 @@ def lookup_root_activity(
     end: datetime,
     time_left: TimeLeft,
     sleep: Sleep | None = None,
+    include: Callable[[RootActivity], bool] | None = None,
 ) -> list[RootActivity]:
-    """The latest root action in each region's event history within [start, end]."""
+    """The latest root action in each region's event history within [start, end].
+
+    `include` leaves actions out (AssumeRoot sessions, when excluded) while the search
+    goes on, so that an excluded newer action never hides an older one that counts.
+    """
     pause = sleep or time.sleep
     retrier = Retrier(THROTTLING_CODES, backoff=THROTTLE_BACKOFF, sleep=pause)
     found: list[RootActivity] = []
@@ -58,7 +63,9 @@ def lookup_root_activity(
                 f"no CloudTrail client for {region}: {error}"[:200]
             ) from None
         try:
-            activity = _latest_in_region(client, region, start, end, time_left, retrier, pause)
+            activity = _latest_in_region(
+                client, region, start, end, time_left, retrier, pause, include
+            )
         except CloudTrailUnavailableError:
             raise
         except Exception as error:
@@ -79,6 +86,7 @@ def _latest_in_region(
     time_left: TimeLeft,
     retrier: Retrier,
     pause: Sleep,
+    include: Callable[[RootActivity], bool] | None,
 ) -> RootActivity | None:
     _check_time(time_left, region)
     pages = retrier.pages(
@@ -93,7 +101,7 @@ def _latest_in_region(
         for event in page.get("Events", []):
             # Username "root" may also be an IAM user named root: type Root decides.
             activity = root_activity(event, region)
-            if activity is not None:
+            if activity is not None and (include is None or include(activity)):
                 return activity
         if not page.get("NextToken"):
             return None

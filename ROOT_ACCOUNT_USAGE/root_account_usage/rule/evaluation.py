@@ -11,24 +11,27 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..core.cloudtrail_evidence import apply_cloudtrail
+from ..core import annotation as text
+from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
 from ..core.events import PeriodicEvent
 from ..core.exceptions import (
     InvalidParameterError,
     ReportUnavailableError,
     RootAccountUsageError,
 )
-from ..core.parameters import parse_rule_parameters
+from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
 from ..core.report import parse_credential_report
 from ..core.verdict import Verdict, decide, unable_to_evaluate
 from .aws import error_code, error_message
 from .budget import Sleep, TimeLeft, lambda_time_left
 from .cloudtrail import SIGN_IN_REGION, CloudTrailUnavailableError, lookup_root_activity
 from .credential_report import CredentialReportFetcher
+from .recorded_events import RecordedEventsUnavailableError, read_recorded_activity
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_ssm import SSMClient
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ def evaluate_periodic_event(
     build_iam_client: Callable[[], IAMClient],
     *,
     build_cloudtrail_client: Callable[[str], CloudTrailClient] | None = None,
+    build_ssm_client: Callable[[], SSMClient] | None = None,
     home_region: str = SIGN_IN_REGION,
     context: object = None,
     sleep: Sleep | None = None,
@@ -50,7 +54,8 @@ def evaluate_periodic_event(
     Every problem fails closed; an unreadable event is refused earlier, by
     parse_periodic_event, since there is then no time to order an evaluation by.
     With CloudTrailEvidence on, root activity in CloudTrail (us-east-1 and the home
-    region) also counts; if it cannot be read, the report alone decides.
+    region) also counts; with RootActivityEvidence set, so do the root events the
+    re-evaluation function recorded. If either cannot be read, the others decide.
     """
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters)
@@ -65,26 +70,55 @@ def evaluate_periodic_event(
         time_left=time_left,
         sleep=sleep,
     )
-    if not parameters.cloudtrail_evidence or build_cloudtrail_client is None:
+    cloudtrail = build_cloudtrail_client if parameters.cloudtrail_evidence else None
+    records = build_ssm_client if parameters.root_activity_evidence is not None else None
+    if cloudtrail is None and records is None:
         return verdict
-    try:
-        activities = lookup_root_activity(
-            build_cloudtrail_client,
-            (SIGN_IN_REGION, home_region),
-            start=now - timedelta(days=parameters.threshold_days),
-            end=now,
-            time_left=time_left,
-            sleep=sleep,
-        )
-    except CloudTrailUnavailableError as error:
-        logger.warning(
-            "CloudTrail unavailable; the credential report decides alone",
-            extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
-        )
-        return apply_cloudtrail(
-            verdict, [], now=now, threshold_days=parameters.threshold_days, unavailable=str(error)
-        )
-    return apply_cloudtrail(verdict, activities, now=now, threshold_days=parameters.threshold_days)
+    exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
+
+    def include(activity: RootActivity) -> bool:
+        return counted(activity, exclude_assume_root=exclude)
+
+    activities: list[RootActivity] = []
+    unavailable: list[str] = []
+    if cloudtrail is not None:
+        try:
+            activities += lookup_root_activity(
+                cloudtrail,
+                (SIGN_IN_REGION, home_region),
+                start=now - timedelta(days=parameters.threshold_days),
+                end=now,
+                time_left=time_left,
+                sleep=sleep,
+                include=include,
+            )
+        except CloudTrailUnavailableError as error:
+            _warn("CloudTrail unavailable; the other evidence decides", error)
+            unavailable.append(text.CLOUDTRAIL)
+    if records is not None and parameters.root_activity_evidence and verdict.evaluated:
+        # Read last, after the slow report and CloudTrail: an evaluation already running
+        # when the re-evaluation function records an event then still sees it.
+        try:
+            recorded = read_recorded_activity(records, parameters.root_activity_evidence)
+        except RecordedEventsUnavailableError as error:
+            _warn("recorded root events unavailable; the other evidence decides", error)
+            unavailable.append(text.RECORDED_EVENTS)
+        else:
+            activities += filter(include, recorded)
+    return apply_activity(
+        verdict,
+        activities,
+        now=now,
+        threshold_days=parameters.threshold_days,
+        cloudtrail_read=cloudtrail is not None and text.CLOUDTRAIL not in unavailable,
+        unavailable=unavailable,
+    )
+
+
+def _warn(message: str, error: RootAccountUsageError) -> None:
+    logger.warning(
+        message, extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}}
+    )
 
 
 def evaluate_account(

@@ -73,15 +73,41 @@ def test_event_pattern_matches_root_activity_only(event, matches):
     assert EventPattern.load(json.dumps(PATTERN)).matches_event(event) is matches
 
 
+PATH = "/root-account-usage/root-account-usage"
+
+
+class Context:
+    """A Lambda context whose remaining time the test sets."""
+
+    def __init__(self, seconds=120.0):
+        self.seconds = seconds
+
+    def get_remaining_time_in_millis(self):
+        return int(self.seconds * 1000)
+
+
 @pytest.fixture
-def config(monkeypatch):
-    client, stub = stubbed("config")
+def clients(monkeypatch):
+    """Stubbed Config and SSM (both checked against the real API models), a fake clock."""
+    config, config_stub = stubbed("config")
+    ssm, ssm_stub = stubbed("ssm")
     monkeypatch.setenv("CONFIG_RULE_NAME", "root-account-usage")
-    monkeypatch.setitem(reevaluate._state, "client", client)
-    monkeypatch.setitem(reevaluate._state, "last_started", None)
-    with stub:
-        yield stub
-        stub.assert_no_pending_responses()
+    monkeypatch.setenv("ROOT_ACTIVITY_EVIDENCE", PATH)
+    monkeypatch.setitem(reevaluate._state, "config", config)
+    monkeypatch.setitem(reevaluate._state, "ssm", ssm)
+    monkeypatch.setitem(reevaluate._state, "handled", {})
+    clock = {"now": 1000.0, "sleeps": []}
+
+    def sleep(seconds):
+        clock["sleeps"].append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr("time.monotonic", lambda: clock["now"])
+    monkeypatch.setattr("time.sleep", sleep)
+    with config_stub, ssm_stub:
+        yield config_stub, ssm_stub, clock
+        config_stub.assert_no_pending_responses()
+        ssm_stub.assert_no_pending_responses()
 
 
 def start(stub):
@@ -90,36 +116,143 @@ def start(stub):
     )
 
 
-EVENT = cloudtrail_event(SIGN_IN, eventName="ConsoleLogin", sourceIPAddress="203.0.113.7")
-
-
-def test_root_activity_starts_an_evaluation_and_a_burst_is_debounced(config, caplog):
-    start(config)
-    assert reevaluate.lambda_handler(EVENT, None) == {"started": True}
-    # The next events of the burst make no further calls (Stubber would refuse them).
-    assert reevaluate.lambda_handler(EVENT, None) == {"started": False, "reason": "debounced"}
-    assert "203.0.113.7" not in caplog.text  # the root's address is not logged
-
-
-def test_evaluation_already_running_counts_as_done(config):
-    config.add_client_error(
+def busy(stub):
+    stub.add_client_error(
         "start_config_rules_evaluation", "LimitExceededException", http_status_code=400
     )
-    assert reevaluate.lambda_handler(EVENT, None) == {"started": False, "reason": "already running"}
 
 
-def test_other_errors_fail_the_invocation_so_eventbridge_retries(config):
+def recorded(stub, slot, value):
+    stub.add_response(
+        "put_parameter",
+        {"Version": 2, "Tier": "Standard"},
+        {"Name": f"{PATH}/{slot}", "Value": value, "Type": "String", "Overwrite": True},
+    )
+
+
+EVENT = cloudtrail_event(
+    SIGN_IN,
+    eventName="ConsoleLogin",
+    eventType="AwsConsoleSignIn",
+    eventTime="2026-11-27T11:58:02Z",
+    awsRegion="us-east-1",
+    sourceIPAddress="203.0.113.7",
+    additionalEventData={"MFAUsed": "No"},
+)
+SIGN_IN_RECORD = (
+    '{"assumedRoot":false,"event":"ConsoleLogin","mfa":false,'
+    '"region":"us-east-1","time":"2026-11-27T11:58:02Z","v":1}'
+)
+SESSION_EVENT = cloudtrail_event(
+    API_CALL,
+    eventName="DeleteLoginProfile",
+    eventTime="2026-11-27T11:59:00Z",
+    awsRegion="us-east-1",
+    userIdentity={
+        "type": "Root",
+        "arn": "arn:aws:iam::111122223333:root",
+        "sessionContext": {"attributes": {"mfaAuthenticated": "false"}, "assumedRoot": "true"},
+    },
+)
+SESSION_RECORD = (
+    '{"assumedRoot":true,"event":"DeleteLoginProfile",'
+    '"region":"us-east-1","time":"2026-11-27T11:59:00Z","v":1}'
+)
+
+
+def test_the_event_is_recorded_before_the_evaluation_starts(clients, caplog):
+    config, ssm, _ = clients
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    start(config)
+    assert reevaluate.lambda_handler(EVENT, Context()) == {"started": True}
+    # The record and the logs keep no address (the annotation does not need it).
+    assert "203.0.113.7" not in SIGN_IN_RECORD
+    assert "203.0.113.7" not in caplog.text
+
+
+def test_a_burst_of_one_kind_is_debounced_but_another_kind_is_not(clients):
+    config, ssm, clock = clients
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    start(config)
+    assert reevaluate.lambda_handler(EVENT, Context())["started"] is True
+    # The same kind again: no record, no start (Stubber would refuse any call).
+    assert reevaluate.lambda_handler(EVENT, Context()) == {"started": False, "reason": "debounced"}
+    # An AssumeRoot session is another kind: with AssumeRootSessions "exclude" the first
+    # evaluation could not have counted it, so it is recorded and evaluated on its own.
+    recorded(ssm, "assumed-root", SESSION_RECORD)
+    start(config)
+    assert reevaluate.lambda_handler(SESSION_EVENT, Context())["started"] is True
+    clock["now"] += reevaluate.DEBOUNCE_SECONDS + 1
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    start(config)
+    assert reevaluate.lambda_handler(EVENT, Context())["started"] is True
+
+
+def test_busy_config_is_asked_again_a_minute_after_the_record(clients):
+    config, ssm, clock = clients
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    busy(config)  # an evaluation that began before the record may not see it
+    start(config)
+    assert reevaluate.lambda_handler(EVENT, Context()) == {"started": True}
+    assert clock["sleeps"] == [reevaluate.RETRY_AFTER_SECONDS]
+
+
+def test_refused_again_after_a_minute_means_a_later_evaluation_reads_the_record(clients):
+    config, ssm, _ = clients
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    busy(config)
+    busy(config)
+    assert reevaluate.lambda_handler(EVENT, Context()) == {
+        "started": False,
+        "reason": "started since recorded",
+    }
+
+
+def test_busy_with_too_little_time_left_fails_so_lambda_retries_later(clients):
+    config, ssm, _ = clients
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    busy(config)
+    with pytest.raises(reevaluate.EvaluationBusyError):
+        reevaluate.lambda_handler(EVENT, Context(seconds=30))
+
+
+def test_busy_without_a_record_counts_as_done(clients, monkeypatch):
+    config, _, clock = clients
+    monkeypatch.delenv("ROOT_ACTIVITY_EVIDENCE")
+    busy(config)
+    assert reevaluate.lambda_handler(EVENT, Context()) == {
+        "started": False,
+        "reason": "already running",
+    }
+    assert clock["sleeps"] == []
+
+
+def test_a_failed_record_still_starts_then_fails_so_the_retry_records_it(clients):
+    config, ssm, _ = clients
+    ssm.add_client_error("put_parameter", "AccessDeniedException", http_status_code=400)
+    start(config)
+    with pytest.raises(reevaluate.RootEventNotRecordedError, match="AccessDeniedException"):
+        reevaluate.lambda_handler(EVENT, Context())
+    # Not debounced: Lambda's retry records the event and starts again.
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    start(config)
+    assert reevaluate.lambda_handler(EVENT, Context())["started"] is True
+
+
+def test_an_event_that_is_not_root_use_is_not_recorded_but_still_evaluated(clients):
+    config, _, _ = clients
+    start(config)
+    service = cloudtrail_event(
+        API_CALL, eventName="Decrypt", userIdentity={"type": "Root", "invokedBy": "kms"}
+    )
+    assert reevaluate.lambda_handler(service, Context()) == {"started": True}
+
+
+def test_other_errors_fail_the_invocation_so_lambda_retries(clients, monkeypatch):
+    config, _, _ = clients
+    monkeypatch.delenv("ROOT_ACTIVITY_EVIDENCE")
     config.add_client_error(
         "start_config_rules_evaluation", "NoSuchConfigRuleException", http_status_code=400
     )
     with pytest.raises(Exception, match="NoSuchConfigRuleException"):
         reevaluate.lambda_handler(EVENT, None)
-
-
-def test_debounce_ends_after_its_window(config, monkeypatch):
-    start(config)
-    start(config)
-    clock = iter([1000.0, 1000.0 + reevaluate.DEBOUNCE_SECONDS + 1, 2000.0])
-    monkeypatch.setattr("time.monotonic", lambda: next(clock))
-    assert reevaluate.lambda_handler(EVENT, None)["started"] is True
-    assert reevaluate.lambda_handler(EVENT, None)["started"] is True

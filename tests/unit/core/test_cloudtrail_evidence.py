@@ -10,7 +10,9 @@ import pytest
 from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH
 from root_account_usage.core.cloudtrail_evidence import (
     RootActivity,
+    apply_activity,
     apply_cloudtrail,
+    counted,
     root_activity,
 )
 from root_account_usage.core.exceptions import ReportUnavailableError
@@ -160,3 +162,77 @@ def test_longest_annotations_fit():
                     base, activities, now=NOW, threshold_days=3650, unavailable=unavailable
                 )
                 assert len(verdict.annotation) <= MAX_ANNOTATION_LENGTH
+
+
+# AssumeRoot sessions: the member-account record of an action taken in a privileged root
+# session (AWS's "Track privileged tasks in CloudTrail": type Root, assumedRoot "true").
+SESSION_IDENTITY = {
+    "type": "Root",
+    "arn": "arn:aws:iam::111122223333:root",
+    "accessKeyId": "ASIAIOSFODNN7EXAMPLE",
+    "sessionContext": {
+        "attributes": {"creationDate": "2026-11-26T09:59:50Z", "mfaAuthenticated": "false"},
+        "assumedRoot": "true",
+    },
+}
+
+
+def session_event(**changes):
+    detail = {
+        "eventName": "DeleteLoginProfile",
+        "eventSource": "iam.amazonaws.com",
+        "eventType": "AwsApiCall",
+        "userIdentity": SESSION_IDENTITY,
+        "requestParameters": None,
+        "additionalEventData": None,
+    }
+    return cloudtrail_event(**(detail | changes))
+
+
+def test_an_assume_root_session_is_root_activity_named_as_such():
+    activity = root_activity(session_event(), "us-east-1")
+    assert activity.assumed_root is True
+    assert activity.describe() == (
+        "privileged session from the management account (AssumeRoot): "
+        "DeleteLoginProfile in us-east-1"
+    )
+
+
+@pytest.mark.parametrize("flag", ["false", None, False, {"x": 1}])
+def test_only_an_assumed_root_flag_of_true_is_a_session(flag):
+    context = {"attributes": {}} if flag is None else {"assumedRoot": flag}
+    identity = SESSION_IDENTITY | {"sessionContext": context}
+    assert root_activity(session_event(userIdentity=identity), "us-east-1").assumed_root is False
+
+
+def test_excluded_sessions_do_not_count_but_the_root_users_own_use_always_does():
+    session = root_activity(session_event(), "us-east-1")
+    sign_in = root_activity(cloudtrail_event(), "us-east-1")
+    assert counted(session, exclude_assume_root=False) is True
+    assert counted(session, exclude_assume_root=True) is False
+    assert counted(sign_in, exclude_assume_root=True) is True
+
+
+def test_a_source_that_could_not_be_read_is_said_and_the_others_still_decide():
+    recorded = activity_at(NOW - timedelta(hours=1))._replace(source="EventBridge", source_ip=None)
+    verdict = apply_activity(
+        report_verdict(), [recorded], now=NOW, threshold_days=7, unavailable=("CloudTrail",)
+    )
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert verdict.annotation.startswith(
+        "Root console sign-in with MFA at 2026-11-27T11:00:00Z (EventBridge us-east-1)"
+    )
+    assert verdict.annotation.endswith(" CloudTrail unavailable.")
+    assert (verdict.credential, verdict.last_used) == ("eventbridge", NOW - timedelta(hours=1))
+    nothing = apply_activity(
+        report_verdict(),
+        [],
+        now=NOW,
+        threshold_days=7,
+        cloudtrail_read=True,
+        unavailable=("Recorded root events",),
+    )
+    assert nothing.compliance_type == COMPLIANT
+    assert nothing.annotation.endswith(
+        "No root activity in CloudTrail. Recorded root events unavailable."
+    )

@@ -154,3 +154,36 @@ def test_report_of_5000_users_with_root_last():
 def test_unbalanced_quote_in_the_header_is_malformed():
     with pytest.raises(MalformedReportError):
         parse_credential_report(b'user,"arn\n<root_account>,x\n')
+
+
+def removed_row(**changes: str) -> bytes:
+    row = root_row(ACCOUNT_ID, RootUse())
+    row |= {"password_enabled": "false", "access_key_1_active": "false"}
+    row |= {"access_key_2_active": "false", **changes}
+    return render_report([row])
+
+
+def test_explicit_false_everywhere_means_the_credentials_are_removed():
+    assert parse_credential_report(removed_row()).credentials_removed is True
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"password_enabled": "not_supported"},  # older accounts: unknown, not "no password"
+        {"password_enabled": "true"},
+        {"access_key_1_active": "true"},
+        {"access_key_2_active": "TRUE"},
+        {"password_enabled": ""},
+    ],
+)
+def test_anything_short_of_an_explicit_false_is_no_proof(changes):
+    assert parse_credential_report(removed_row(**changes)).credentials_removed is False
+
+
+def test_a_report_without_the_presence_columns_is_no_proof():
+    columns = tuple(c for c in REPORT_COLUMNS if c != "password_enabled")
+    row = root_row(ACCOUNT_ID, RootUse())
+    row |= {"access_key_1_active": "false", "access_key_2_active": "false"}
+    content = render_report([row], columns=columns)
+    assert parse_credential_report(content).credentials_removed is False

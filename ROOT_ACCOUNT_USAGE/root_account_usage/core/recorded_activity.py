@@ -1,0 +1,112 @@
+"""Root events recorded by the re-evaluation function, written and read here. Pure.
+
+When EventBridge delivers a root sign-in or root API call, the re-evaluation function
+stores it in an SSM parameter of the account before it asks AWS Config to re-evaluate,
+and the rule reads it back. The rule thus sees the use at once, however long CloudTrail
+event history and the credential report take to show it.
+
+Evidence only adds use: a recorded event inside the threshold makes the account
+NON_COMPLIANT; a missing, deleted or unreadable record leaves the verdict to the report
+and CloudTrail. Nothing read here can make the account COMPLIANT.
+
+One parameter per kind of root activity (the root user's own credentials, and AssumeRoot
+sessions), so that a sanctioned session recorded after a root sign-in never overwrites
+it: with AssumeRootSessions "exclude" the sign-in still counts. Each holds the latest
+event of its kind as a small JSON object: time, event name, region, whether console
+MFA was used, whether it was an AssumeRoot session. No address, no identity, no
+request: nothing an annotation does not need.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from . import annotation as text
+from .cloudtrail_evidence import RootActivity
+from .timestamps import format_timestamp, parse_timestamp
+
+ROOT_SLOT = "root"  # the root user's own password or access keys
+ASSUMED_ROOT_SLOT = "assumed-root"  # AssumeRoot sessions from the management account
+SLOTS = (ROOT_SLOT, ASSUMED_ROOT_SLOT)
+# The value a parameter holds before any event (SSM does not store empty values).
+NOTHING_RECORDED = "none"
+# A record is about 150 characters; anything far larger was not written by the function.
+MAX_RECORD_CHARS = 1024
+FORMAT_VERSION = 1
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,4}$")
+_EVENT_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+class MalformedRecordError(ValueError):
+    """A recorded event that the re-evaluation function did not write as it is."""
+
+
+def parameter_name(path: str, slot: str) -> str:
+    """The SSM parameter holding `slot` under the rule's RootActivityEvidence path."""
+    return f"{path}/{slot}"
+
+
+def slot_of(activity: RootActivity) -> str:
+    return ASSUMED_ROOT_SLOT if activity.assumed_root else ROOT_SLOT
+
+
+def encode(activity: RootActivity) -> str:
+    """The parameter value recording `activity` (never its source address)."""
+    record: dict[str, Any] = {
+        "v": FORMAT_VERSION,
+        "time": format_timestamp(activity.time),
+        "event": activity.event_name[:128],
+        "region": activity.region,
+        "assumedRoot": activity.assumed_root,
+    }
+    if activity.mfa_used is not None:
+        record["mfa"] = activity.mfa_used
+    return json.dumps(record, separators=(",", ":"), sort_keys=True)
+
+
+def decode(value: str, slot: str) -> RootActivity | None:
+    """The event a parameter of `slot` records; None when nothing is recorded.
+
+    Raises MalformedRecordError for anything the function would not have written: too
+    long, not JSON, an unknown version, a bad field, or a kind that is not its slot's.
+    """
+    if value.strip() == NOTHING_RECORDED:
+        return None
+    if len(value) > MAX_RECORD_CHARS:
+        raise MalformedRecordError(f"record is {len(value)} characters")
+    try:
+        record = json.loads(value)
+    except json.JSONDecodeError:
+        raise MalformedRecordError("record is not JSON") from None
+    if not isinstance(record, dict) or record.get("v") != FORMAT_VERSION:
+        raise MalformedRecordError("record is not a version 1 object")
+    event, region = record.get("event"), record.get("region")
+    assumed_root, mfa = record.get("assumedRoot"), record.get("mfa")
+    if not isinstance(event, str) or not _EVENT_NAME.match(event):
+        raise MalformedRecordError("record has no valid event name")
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise MalformedRecordError("record has no valid region")
+    if (
+        not isinstance(assumed_root, bool)
+        or (ASSUMED_ROOT_SLOT if assumed_root else ROOT_SLOT) != slot
+    ):
+        raise MalformedRecordError(f"record is not of its parameter's kind ({slot})")
+    if mfa is not None and not isinstance(mfa, bool):
+        raise MalformedRecordError("record has an invalid mfa flag")
+    try:
+        time = parse_timestamp(str(record.get("time")))
+    except ValueError:
+        raise MalformedRecordError("record has no valid time") from None
+    return RootActivity(
+        time=time,
+        event_name=event,
+        region=region,
+        source_ip=None,
+        mfa_used=mfa,
+        lookup_region=region,
+        assumed_root=assumed_root,
+        source=text.EVENTBRIDGE,
+    )

@@ -1,0 +1,136 @@
+"""The rule reads the root events the re-evaluation function recorded (moto's SSM
+Parameter Store, IAM and Config), and the CloudTrail lookup with AssumeRoot sessions
+excluded (Stubber)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.core.cloudtrail_evidence import RootActivity
+from root_account_usage.core.recorded_activity import encode
+from root_account_usage.rule.cloudtrail import lookup_root_activity
+from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
+from root_account_usage.simulation.events import periodic_event
+from tests.doubles import FakeClock, stubbed
+from tests.functional.rule.test_cloudtrail import START, event, request
+from tests.reports import NOW
+
+PATH = "/root-account-usage/root-account-usage"
+SIGN_IN = RootActivity(
+    NOW - timedelta(minutes=3), "ConsoleLogin", "us-east-1", None, False, "us-east-1"
+)
+SESSION = SIGN_IN._replace(event_name="DeleteAccessKey", mfa_used=None, assumed_root=True)
+
+
+def evaluate(records: dict[str, str], use: RootUse | None = None, **parameters) -> dict:
+    """One evaluation with a fresh report showing `use` and `records` in SSM."""
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="us-east-1")
+        for slot, value in records.items():
+            ssm.put_parameter(Name=f"{PATH}/{slot}", Value=value, Type="String")
+        boto3.client("iam", region_name="us-east-1").generate_credential_report()
+        rule_parameters = {"AssumeRoleMode": "false", "RootActivityEvidence": PATH, **parameters}
+        with root_in_credential_report(
+            DEFAULT_ACCOUNT_ID, use or RootUse(), NOW - timedelta(hours=3)
+        ):
+            [evaluation] = lambda_handler(
+                periodic_event(DEFAULT_ACCOUNT_ID, NOW, rule_parameters), None
+            )
+    return evaluation
+
+
+def test_a_recorded_sign_in_is_non_compliant_before_the_report_shows_it():
+    evaluation = evaluate({"root": encode(SIGN_IN), "assumed-root": "none"})
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith(
+        "Root console sign-in without MFA at 2026-11-27T11:57:00Z (EventBridge us-east-1), "
+        "within the 7-day threshold; report generated 2026-11-27T09:00:00Z."
+    )
+
+
+def test_nothing_recorded_or_no_records_at_all_leaves_the_report_to_decide():
+    for records in ({"root": "none", "assumed-root": "none"}, {}):
+        evaluation = evaluate(records)
+        assert evaluation["ComplianceType"] == "COMPLIANT"
+        assert evaluation["Annotation"].startswith("Root user has no recorded use")
+        assert "unavailable" not in evaluation["Annotation"]
+
+
+def test_a_recorded_event_outside_the_threshold_does_not_count():
+    old = SIGN_IN._replace(time=NOW - timedelta(days=7, seconds=1))
+    assert evaluate({"root": encode(old)})["ComplianceType"] == "COMPLIANT"
+
+
+def test_sessions_count_unless_excluded_and_never_hide_the_root_users_own_use():
+    records = {"root": "none", "assumed-root": encode(SESSION)}
+    counted = evaluate(records)
+    assert counted["ComplianceType"] == "NON_COMPLIANT"
+    assert "privileged session from the management account (AssumeRoot)" in counted["Annotation"]
+    assert evaluate(records, AssumeRootSessions="exclude")["ComplianceType"] == "COMPLIANT"
+    # A sanctioned session recorded after a root sign-in keeps its own slot.
+    both = {"root": encode(SIGN_IN), "assumed-root": encode(SESSION)}
+    excluded = evaluate(both, AssumeRootSessions="exclude")
+    assert excluded["ComplianceType"] == "NON_COMPLIANT"
+    assert excluded["Annotation"].startswith("Root console sign-in")
+
+
+def test_a_garbled_record_never_turns_a_use_compliant(caplog):
+    used = RootUse.at(password=NOW - timedelta(days=1))
+    evaluation = evaluate({"root": '{"v":1,"time":"garbage"}'}, use=used)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].endswith(" Recorded root events unavailable.")
+    clean = evaluate({"root": '{"v":1,"time":"garbage"}'})
+    assert clean["ComplianceType"] == "COMPLIANT"  # the report decides, and says why
+    assert clean["Annotation"].endswith(" Recorded root events unavailable.")
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert {w.fields["error_code"] for w in warnings} == {"RecordedEventsUnavailable"}
+
+
+def test_ssm_refusing_leaves_the_report_to_decide(monkeypatch):
+    from root_account_usage.rule import recorded_events
+
+    def denied(self, client, operation, **request):
+        raise RuntimeError("AccessDeniedException")
+
+    monkeypatch.setattr(recorded_events.Retrier, "call", denied)
+    evaluation = evaluate({})
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["Annotation"].endswith(" Recorded root events unavailable.")
+
+
+@pytest.fixture
+def trail():
+    client, stub = stubbed("cloudtrail")
+    with stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+def test_an_excluded_newer_session_does_not_hide_an_older_sign_in(trail):
+    client, stub = trail
+    session = event("DeleteAccessKey", "2026-11-27T10:00:00Z")
+    session_detail = session["CloudTrailEvent"].replace(
+        '"type": "Root"', '"type": "Root", "sessionContext": {"assumedRoot": "true"}'
+    )
+    stub.add_response(
+        "lookup_events",
+        {"Events": [session | {"CloudTrailEvent": session_detail}], "NextToken": "t2"},
+        request(),
+    )
+    stub.add_response("lookup_events", {"Events": [event()]}, request("t2"))
+    [found] = lookup_root_activity(
+        lambda region: client,
+        ("us-east-1",),
+        start=START,
+        end=NOW,
+        time_left=FakeClock().time_left,
+        sleep=FakeClock().sleep,
+        include=lambda activity: not activity.assumed_root,
+    )
+    assert (found.event_name, found.assumed_root) == ("ConsoleLogin", False)
