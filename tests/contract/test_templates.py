@@ -31,6 +31,8 @@ TEMPLATES = [
     "rdk_config/organization.yaml",
     "rdk_config/member-role.yaml",
     "rdk_config/forward-root-signin.yaml",
+    "rdk_config/root-credentials-removal.yaml",
+    "rdk_config/forward-compliance-changes.yaml",
 ]
 
 
@@ -211,6 +213,7 @@ def test_organization_rule_runs_the_central_function_through_member_roles():
     assert metadata["OrganizationConfigRuleTriggerTypes"] == ["ScheduledNotification"]
     assert "ExecutionRoleName" in metadata["InputParameters"]["Fn::Sub"]
     assert "ThresholdDays" in metadata["InputParameters"]["Fn::Sub"]
+    assert '"AssumeRootSessions": "${AssumeRootSessions}"' in metadata["InputParameters"]["Fn::Sub"]
     assert rule["DependsOn"] == "MemberConfigInvokePermission"
 
 

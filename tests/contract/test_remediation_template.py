@@ -1,0 +1,141 @@
+"""rdk_config/root-credentials-removal.yaml and forward-compliance-changes.yaml: the
+document runs exactly the tested module, its role grants exactly what the script calls,
+and automatic removal is off unless asked for and fires only on root use."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from moto.events.models import EventPattern
+
+from root_account_usage.remediation import remove_root_credentials as removal
+from tests.cfn import ROOT, actions_of, load_template, policy_statements
+
+sys.path.insert(0, str(ROOT / "tools"))
+import embed_remediation_script
+
+TEMPLATE = load_template("rdk_config/root-credentials-removal.yaml")
+RESOURCES = TEMPLATE["Resources"]
+DOCUMENT = RESOURCES["RemovalDocument"]["Properties"]["Content"]
+[STEP] = DOCUMENT["mainSteps"]
+FORWARDER = load_template("rdk_config/forward-compliance-changes.yaml")["Resources"]
+SAMPLE = json.loads((ROOT / "events" / "compliance-change-non-compliant.json").read_text())
+
+
+def test_the_document_embeds_the_tested_module_verbatim():
+    module = Path(removal.__file__).read_text()
+    assert STEP["inputs"]["Script"] == module.rstrip("\n")
+    # ... and the tool that writes it leaves the template as it is.
+    text = embed_remediation_script.TEMPLATE.read_text()
+    assert embed_remediation_script.embedded(text, module) == text
+
+
+def test_the_step_runs_the_handler_on_python_311_within_the_action_limit():
+    assert STEP["action"] == "aws:executeScript"
+    assert STEP["inputs"]["Runtime"] == "python3.11"
+    assert STEP["inputs"]["Handler"] == removal.handler.__name__
+    assert STEP["timeoutSeconds"] <= 600
+    # Every document parameter reaches the script, besides the role it runs as.
+    payload = STEP["inputs"]["InputPayload"]
+    assert set(DOCUMENT["parameters"]) - {"AutomationAssumeRole"} <= set(payload)
+    assert payload["Region"] == "{{ global:REGION }}"
+
+
+def test_dry_run_is_the_default_and_the_extras_are_opt_in():
+    parameters = DOCUMENT["parameters"]
+    assert parameters["DryRun"]["default"] == "true"
+    assert parameters["AlsoDelete"]["default"] == []
+    assert parameters["AlsoDelete"]["allowedValues"] == list(removal.OPTIONAL_CREDENTIALS)
+    assert TEMPLATE["Parameters"]["AutomaticRemoval"]["Default"] == "off"
+    automatic = {"ForwardedEventsPolicy", "StartRemovalRole", "NonCompliantAccountRule"}
+    for name, resource in RESOURCES.items():
+        assert (resource.get("Condition") == "Automatic") == (name in automatic), name
+
+
+def test_the_automation_role_grants_exactly_what_the_script_calls():
+    statements = policy_statements(RESOURCES["AutomationRole"])
+    granted = set().union(*(actions_of(s) for s in statements))
+    # GetCallerIdentity needs no permission; the root session's calls are the task
+    # policy's (tests/functional/remediation checks them against it).
+    assert granted == {
+        "sts:AssumeRoot",
+        "iam:ListOrganizationsFeatures",
+        "organizations:DescribeOrganization",
+        "sns:Publish",
+    }
+    [assume] = [s for s in statements if actions_of(s) == {"sts:AssumeRoot"}]
+    assert assume["Condition"]["StringEquals"]["sts:TaskPolicyArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/root-task/" + removal.ROOT_TASK_POLICY
+    }
+    trust = RESOURCES["AutomationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust[0]["Principal"] == {"Service": "ssm.amazonaws.com"}
+
+
+def test_eventbridge_may_start_only_this_automation_as_only_its_role():
+    start, pass_role = policy_statements(RESOURCES["StartRemovalRole"])
+    assert actions_of(start) == {"ssm:StartAutomationExecution"}
+    assert "automation-definition/${RemovalDocument}" in start["Resource"]["Fn::Sub"]
+    assert pass_role["Resource"] == {"Fn::GetAtt": ["AutomationRole", "Arn"]}
+    assert pass_role["Condition"]["StringEquals"] == {"iam:PassedToService": "ssm.amazonaws.com"}
+    policy = RESOURCES["ForwardedEventsPolicy"]["Properties"]["Statement"]
+    assert policy["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+
+
+def resolved(pattern):
+    """The pattern with the rule name filled in, as CloudFormation would."""
+    text = json.dumps(pattern)
+    text = text.replace('{"Ref": "ConfigRuleName"}', '"root-account-usage"')
+    text = text.replace(
+        '{"Fn::Sub": "OrgConfigRule-${ConfigRuleName}-"}', '"OrgConfigRule-root-account-usage-"'
+    )
+    return text
+
+
+PATTERN = RESOURCES["NonCompliantAccountRule"]["Properties"]["EventPattern"]
+
+
+def with_result(compliance, annotation="Root console sign-in ..."):
+    event = json.loads(json.dumps(SAMPLE))
+    event["detail"]["newEvaluationResult"] |= {
+        "complianceType": compliance,
+        "annotation": annotation,
+    }
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "starts"),
+    [
+        (SAMPLE, True),
+        (with_result("COMPLIANT"), False),
+        (with_result("NON_COMPLIANT", "Unable to evaluate: denied [AccessDenied]"), False),
+    ],
+    ids=["root use", "compliant", "fail closed"],
+)
+def test_removal_starts_only_on_root_use(event, starts):
+    assert EventPattern.load(resolved(PATTERN)).matches_event(event) is starts
+
+
+def test_the_forwarder_sends_exactly_what_the_management_rule_acts_on():
+    forwarded = FORWARDER["ForwardNonCompliantAccount"]["Properties"]["EventPattern"]
+    assert forwarded == PATTERN
+    [statement] = policy_statements(FORWARDER["ForwardRole"])
+    assert actions_of(statement) == {"events:PutEvents"}
+    assert "${ManagementAccountId}:event-bus/default" in statement["Resource"]["Fn::Sub"]
+
+
+def test_the_target_passes_the_account_of_the_event_and_the_chosen_mode():
+    [target] = RESOURCES["NonCompliantAccountRule"]["Properties"]["Targets"]
+    transformer = target["InputTransformer"]
+    assert transformer["InputPathsMap"] == {"account": "$.detail.awsAccountId"}
+    condition, with_extras, keys_only = transformer["InputTemplate"]["Fn::If"]
+    assert condition == "AlsoDeleteAutomatically"
+    for variant in (with_extras, keys_only):
+        template, values = variant["Fn::Sub"]
+        assert '"AccountId": [<account>]' in template
+        assert values["DryRun"] == {"Fn::If": ["DeleteAutomatically", "false", "true"]}
+        named = {part.split('"')[1] for part in template.split("{", 1)[1].split("], ")}
+        assert named <= set(DOCUMENT["parameters"])
