@@ -38,6 +38,10 @@ BUDGETS = {
     "iam_calls_fresh": 1,
     "memory_5k_mb": 10.0,
     "generation_overshoot_s": 8.0,
+    # Modelled (tests/latency_model.py), in simulated minutes: root action -> NON_COMPLIANT
+    # with CloudTrail delivering to EventBridge within 5 minutes, and after that delivery.
+    "detection_min": 15.0,
+    "detection_after_delivery_min": 10.0,
 }
 
 os.environ.update(
@@ -226,6 +230,33 @@ def generation(seconds: float = 20.0, runs: int = 25) -> dict[str, Any]:
     }
 
 
+# 3c. Modelled detection time: root action -> NON_COMPLIANT --------------------------
+
+
+def detection() -> dict[str, Any]:
+    """Run the latency model's whole grid (LookupEvents lag 0/5/15/30 min, delivery,
+    Config's delay, the rule's run time, a busy rule) with and without recorded events."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["LOG_LEVEL"] = "WARNING"
+    from tests.latency_model import detection_seconds, scenarios
+
+    figures: dict[str, Any] = {}
+    for design, records in (("recorded", True), ("lookup_only", False)):
+        runs = [(scenario, detection_seconds(scenario)) for scenario in scenarios(records)]
+        missed = [s for s, seconds in runs if seconds is None]
+        assert not missed, missed
+        times = [seconds for _, seconds in runs if seconds is not None]
+        after = [seconds - s.delivery for s, seconds in runs if seconds is not None]
+        figures[design] = {
+            "scenarios": len(runs),
+            "median_min": statistics.median(times) / 60,
+            "max_min": max(times) / 60,
+            "max_after_delivery_min": max(after) / 60,
+        }
+    del os.environ["LOG_LEVEL"]
+    return figures
+
+
 # 4. Peak memory ---------------------------------------------------------------------
 
 MEMORY = r"""
@@ -331,6 +362,8 @@ def main() -> int:
     print("measuring warm evaluations over HTTP (5,000 users) ...", file=sys.stderr)
     results["warm"] = warm_evaluation()
     results["generation"] = generation()
+    print("modelling detection time ...", file=sys.stderr)
+    results["detection"] = detection()
     print("measuring memory ...", file=sys.stderr)
     with tempfile.TemporaryDirectory() as folder:
         results["memory"] = [memory(USERS, Path(folder)), memory(10 * USERS, Path(folder))]
@@ -348,6 +381,19 @@ def main() -> int:
             "sleep past a 20 s generation, worst of 25 (s)",
             gen["overshoot_max_s"],
             "generation_overshoot_s",
+        ),
+    ]
+    recorded = results["detection"]["recorded"]
+    checks += [
+        (
+            "modelled root action -> NON_COMPLIANT, worst of the grid (min)",
+            recorded["max_min"],
+            "detection_min",
+        ),
+        (
+            "modelled EventBridge delivery -> NON_COMPLIANT, worst (min)",
+            recorded["max_after_delivery_min"],
+            "detection_after_delivery_min",
         ),
     ]
     budgets = [(name, value, BUDGETS[key]) for name, value, key in checks]
@@ -375,6 +421,15 @@ def main() -> int:
             f"{gen['sleep_mean_s']:.1f} s / {gen['sleep_max_s']:.1f} s",
         ),
     ]
+    lookup_only = results["detection"]["lookup_only"]
+    table.append(
+        (
+            f"modelled detection, {recorded['scenarios']} scenarios: median / worst",
+            f"{recorded['median_min']:.1f} / {recorded['max_min']:.1f} min with recorded events; "
+            f"{lookup_only['median_min']:.1f} / {lookup_only['max_min']:.0f} min with "
+            "LookupEvents alone",
+        )
+    )
     for figures in results["memory"]:
         table.append(
             (
