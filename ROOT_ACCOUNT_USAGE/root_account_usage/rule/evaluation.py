@@ -99,7 +99,9 @@ def evaluate_periodic_event(
         # Read last, after the slow report and CloudTrail: an evaluation already running
         # when the re-evaluation function records an event then still sees it.
         try:
-            recorded = read_recorded_activity(records, parameters.root_activity_evidence)
+            recorded = read_recorded_activity(
+                records, parameters.root_activity_evidence, time_left=time_left
+            )
         except RecordedEventsUnavailableError as error:
             _warn("recorded root events unavailable; the other evidence decides", error)
             unavailable.append(text.RECORDED_EVENTS)

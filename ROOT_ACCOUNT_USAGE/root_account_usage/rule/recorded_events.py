@@ -17,9 +17,13 @@ from ..core.recorded_activity import (
     parameter_name,
     slot_of,
 )
-from .aws import Retrier, error_code
+from .aws import THROTTLING_CODES, Retrier, error_code
+from .budget import Backoff, TimeLeft
 
 logger = logging.getLogger(__name__)
+
+# Read last in an evaluation, with what time is left: two quick retries at most.
+READ_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 
 
 class RecordedEventsUnavailableError(RootAccountUsageError):
@@ -29,7 +33,11 @@ class RecordedEventsUnavailableError(RootAccountUsageError):
 
 
 def read_recorded_activity(
-    build_client: Callable[[], Any], path: str, retrier: Retrier | None = None
+    build_client: Callable[[], Any],
+    path: str,
+    *,
+    time_left: TimeLeft,
+    retrier: Retrier | None = None,
 ) -> list[RootActivity]:
     """The root events recorded under `path`, one per kind at most.
 
@@ -38,9 +46,12 @@ def read_recorded_activity(
     RecordedEventsUnavailableError when SSM cannot be read or a record is malformed.
     """
     names = {parameter_name(path, slot): slot for slot in SLOTS}
+    if time_left() <= 0:
+        raise RecordedEventsUnavailableError("time budget exhausted before reading them")
     try:
         client = build_client()
-        response = (retrier or Retrier()).call(client, "get_parameters", Names=list(names))
+        retrier = retrier or Retrier(THROTTLING_CODES, backoff=READ_BACKOFF)
+        response = retrier.call(client, "get_parameters", Names=list(names))
     except Exception as error:
         raise RecordedEventsUnavailableError(
             f"GetParameters under {path[:80]}: {error_code(error)}"

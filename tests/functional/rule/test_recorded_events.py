@@ -134,3 +134,16 @@ def test_an_excluded_newer_session_does_not_hide_an_older_sign_in(trail):
         include=lambda activity: not activity.assumed_root,
     )
     assert (found.event_name, found.assumed_root) == ("ConsoleLogin", False)
+
+
+def test_no_time_left_skips_the_read_and_says_so():
+    from root_account_usage.rule.recorded_events import (
+        RecordedEventsUnavailableError,
+        read_recorded_activity,
+    )
+
+    def never():
+        raise AssertionError("no client may be built without time left")
+
+    with pytest.raises(RecordedEventsUnavailableError, match="time budget"):
+        read_recorded_activity(never, PATH, time_left=lambda: 0.0)
