@@ -58,12 +58,36 @@ def scenarios(monkeypatch):
     evaluate({"ExecutionRoleName": "reader", "CloudTrailEvidence": "true"}, generate_first=True)
 
 
+# Made with the function's role by the Lambda service, not by the rule's code: an
+# invocation that still fails after Lambda's retries is published to the on-failure
+# destination (template.yaml's FunctionEventInvokeConfig; Lambda Developer Guide,
+# "Capturing records of Lambda asynchronous invocations": the execution role needs
+# sns:Publish). No test here can record it, so it is named, with that reason.
+LAMBDA_SERVICE_CALLS = {"sns:Publish"}
+
+
 def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
     own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
-    # sts:AssumeRole (organization rollout) and cloudtrail:LookupEvents (CloudTrailEvidence)
-    # are granted only under their template conditions.
-    assert granted(TEMPLATE_ROLE, conditional=True) == {"sts:AssumeRole", "cloudtrail:LookupEvents"}
-    assert own_calls == granted(TEMPLATE_ROLE) | granted(TEMPLATE_ROLE, conditional=True)
+    # sts:AssumeRole (organization rollout), cloudtrail:LookupEvents (CloudTrailEvidence)
+    # and sns:Publish (a topic to send failed invocations to) are granted only under their
+    # template conditions.
+    assert granted(TEMPLATE_ROLE, conditional=True) == {
+        "sts:AssumeRole",
+        "cloudtrail:LookupEvents",
+        "sns:Publish",
+    }
+    assert not own_calls & LAMBDA_SERVICE_CALLS  # the rule's code never publishes itself
+    assert own_calls | LAMBDA_SERVICE_CALLS == granted(TEMPLATE_ROLE) | granted(
+        TEMPLATE_ROLE, conditional=True
+    )
+
+
+def test_the_lambda_service_publishes_only_where_a_failure_destination_is_set():
+    invoke_config = load_template("template.yaml")["Resources"]["FunctionEventInvokeConfig"]
+    condition, destination, _ = invoke_config["Properties"]["DestinationConfig"]["Fn::If"]
+    [publish] = [s for s in policy_statements(TEMPLATE_ROLE) if "sns:Publish" in actions_of(s)]
+    assert publish["_condition"] == condition
+    assert publish["Resource"] == destination["OnFailure"]["Destination"]
 
 
 def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):
