@@ -25,6 +25,7 @@ from tests.cfn import actions_of, load_template, policy_statements
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TEMPLATE_ROLE = load_template("template.yaml")["Resources"]["FunctionRole"]
 MEMBER_ROLE = load_template("rdk_config/member-role.yaml")["Resources"]["MemberRole"]
+RDK_ROLE = load_template("rdk_config/rdk-function-role.yaml")["Resources"]["FunctionRole"]
 
 
 def granted(role, *, conditional: bool = False) -> set[str]:
@@ -88,6 +89,14 @@ def test_the_lambda_service_publishes_only_where_a_failure_destination_is_set():
     [publish] = [s for s in policy_statements(TEMPLATE_ROLE) if "sns:Publish" in actions_of(s)]
     assert publish["_condition"] == condition
     assert publish["Resource"] == destination["OnFailure"]["Destination"]
+
+
+def test_rdk_function_role_grants_are_exactly_the_calls_of_the_own_role_mode(scenarios):
+    own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
+    # Under `rdk deploy` the rule runs with AssumeRoleMode "false" (parameters.json), so
+    # it never assumes a member role: everything else the function's own role does.
+    assert granted(RDK_ROLE) | granted(RDK_ROLE, conditional=True) == own_calls - {"sts:AssumeRole"}
+    assert granted(RDK_ROLE, conditional=True) == {"cloudtrail:LookupEvents"}
 
 
 def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):
