@@ -416,3 +416,38 @@ def test_sign_ins_match_under_both_spellings_of_their_detail_type():
     assert "AWS Console Sign In via CloudTrail" in detail_types
     assert "AWS Console Signin via CloudTrail" in detail_types
     assert "AWS API Call via CloudTrail" in detail_types
+
+
+def test_organization_rule_is_deployed_in_one_home_region():
+    description = load_template("rdk_config/organization.yaml")["Description"]
+    assert "each region" not in description
+    assert "ONE home region" in description
+
+
+CENTRAL = load_template("rdk_config/central-notifications.yaml")
+
+
+def publishers(policy):
+    return {
+        statement["Sid"]: (statement["Principal"], statement["Condition"]["StringEquals"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sns:Publish"
+    }
+
+
+def test_central_topic_takes_alarms_by_source_org_and_roles_by_principal_org():
+    policy = CENTRAL["Resources"]["TopicPolicy"]
+    organization = {"Ref": "OrganizationId"}
+    # CloudWatch alarms publish as the service (aws:SourceOrgID); the function's role
+    # (on-failure destination) and the remediation role publish as themselves.
+    assert publishers(policy) == {
+        "AlarmsOfTheOrganization": (
+            {"Service": "cloudwatch.amazonaws.com"},
+            {"aws:SourceOrgID": organization},
+        ),
+        "RolesOfTheOrganization": ({"AWS": "*"}, {"aws:PrincipalOrgID": organization}),
+    }
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] == {"Ref": "Topic"}
+    assert CENTRAL["Parameters"]["OrganizationId"]["AllowedPattern"] == "^o-[a-z0-9]{10,32}$"
