@@ -10,10 +10,12 @@ wins), and with nothing otherwise, as most AWS CLI writes do with `--output text
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-_SCRIPT = """#!/usr/bin/env python3
+# The test's own interpreter (a #!/usr/bin/env python3 could be a slow version shim).
+_SCRIPT = """#!{python} -I
 import json, os, sys
 here = sys.argv[0]
 chosen = ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION")
@@ -51,7 +53,7 @@ class AwsStandIn:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "aws"
-        self.path.write_text(_SCRIPT)
+        self.path.write_text(_SCRIPT.replace("{python}", sys.executable))
         self.path.chmod(0o755)
         self._answers: dict[str, str] = {}
 
