@@ -11,14 +11,21 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV_VERSION := 3.3.30
 RULE := ROOT_ACCOUNT_USAGE
-TEMPLATES := template.yaml rdk_config/conformance-pack.yaml rdk_config/organization.yaml rdk_config/member-role.yaml rdk_config/forward-root-signin.yaml rdk_config/root-credentials-removal.yaml rdk_config/forward-compliance-changes.yaml
+# Every CloudFormation template: template.yaml and rdk_config/*.yaml but the RDK region file.
+TEMPLATES := template.yaml $(filter-out rdk_config/regions.yaml,$(sort $(wildcard rdk_config/*.yaml)))
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' $(RULE)/root_account_usage/__init__.py)
 ZIP := dist/root-account-usage-$(VERSION).zip
 
-# make deploy settings (override on the command line).
+# make deploy / make publish settings (override on the command line).
 AWS ?= aws
+# Empty: where your credentials point (AWS_REGION, AWS_DEFAULT_REGION, then the profile's region).
+REGION ?=
 STACK_NAME ?= root-account-usage
+# One bucket in the stack's region (CODE_BUCKET), or a prefix: <prefix>-<region> per region.
 CODE_BUCKET ?=
+CODE_BUCKET_PREFIX ?=
+# make publish: the regions whose <CODE_BUCKET_PREFIX>-<region> bucket gets the package.
+REGIONS ?=
 CODE_PREFIX ?= root-account-usage
 THRESHOLD_DAYS ?= 7
 FREQUENCY ?= TwentyFour_Hours
@@ -29,10 +36,13 @@ AUTOMATIC_REMEDIATION ?= false
 CREATE_CONFIG_RULE ?= true
 MEMBER_ROLE_NAME ?=
 ORGANIZATION_ID ?=
-# rdk needs a region even for offline commands.
-export AWS_DEFAULT_REGION ?= us-east-1
+# rdk needs a region even for its offline commands; only they get a default, so that
+# make deploy goes where the user's credentials point.
+RDK_OFFLINE := AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/rdk
+# The package's content-addressed S3 key (shell text: run after the zip is built).
+CODE_KEY = $(CODE_PREFIX)/root-account-usage-$(VERSION)-$$(sha256sum $(ZIP) | cut -c1-16).zip
 
-.PHONY: help install demo test test-fast rdk-test lint lint-templates format package deploy bench evidence browser clean python-check
+.PHONY: help install demo test test-fast rdk-test lint lint-templates format package publish deploy bench evidence browser clean python-check
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,7 +72,7 @@ test-fast: $(STAMP) ## Run the tests without the slow ones
 	$(BIN)/python -m pytest -m 'not slow'
 
 rdk-test: $(STAMP) ## Run the rule's scenario tests under rdk test-local
-	$(BIN)/rdk test-local $(RULE)
+	$(RDK_OFFLINE) test-local $(RULE)
 
 lint: $(STAMP) lint-templates ## ruff (lint and format check), mypy, cfn-lint and checkov
 	$(BIN)/ruff check .
@@ -75,8 +85,8 @@ $(CHECKOV_STAMP): | python-check
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	@touch $@
 
-lint-templates: $(STAMP) $(CHECKOV_STAMP) ## cfn-lint and checkov on every CloudFormation template
-	$(BIN)/cfn-lint $(TEMPLATES)
+lint-templates: $(STAMP) $(CHECKOV_STAMP) ## cfn-lint (every region) and checkov on every CloudFormation template
+	$(BIN)/cfn-lint --regions ALL_REGIONS -- $(TEMPLATES)
 	@for template in $(TEMPLATES); do \
 	  $(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f $$template || exit 1; \
 	done
@@ -88,15 +98,34 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 package: $(STAMP) ## Build dist/root-account-usage-<version>.zip for Lambda (reproducible)
 	$(BIN)/python tools/package_lambda.py
 
-deploy: package ## Upload the package and deploy template.yaml (CODE_BUCKET=... required)
-	@test -n "$(CODE_BUCKET)" || { echo "error: set CODE_BUCKET to an S3 bucket in the target region" >&2; exit 1; }
+publish: package ## Upload the package to <CODE_BUCKET_PREFIX>-<region> for each of REGIONS (StackSets)
+	@test -n "$(CODE_BUCKET_PREFIX)" || { echo "error: set CODE_BUCKET_PREFIX (buckets <prefix>-<region> must exist)" >&2; exit 1; }
+	@test -n "$(strip $(REGIONS))" || { echo 'error: set REGIONS, e.g. REGIONS="us-east-1 eu-west-1"' >&2; exit 1; }
+	@command -v $(AWS) >/dev/null || { echo "error: make publish needs the AWS CLI ('$(AWS)' not found)" >&2; exit 1; }
+	@key="$(CODE_KEY)"; \
+	for region in $(REGIONS); do \
+	  echo "publish: s3://$(CODE_BUCKET_PREFIX)-$$region/$$key" >&2; \
+	  $(AWS) s3 cp $(ZIP) "s3://$(CODE_BUCKET_PREFIX)-$$region/$$key" --region "$$region" >&2 || exit 1; \
+	done; \
+	echo "CodeS3Key=$$key"
+
+deploy: package ## Upload the package and deploy template.yaml where your credentials point (CODE_BUCKET=... or CODE_BUCKET_PREFIX=...)
+	@test -n "$(CODE_BUCKET)$(CODE_BUCKET_PREFIX)" || { echo "error: set CODE_BUCKET to an S3 bucket in the target region (or CODE_BUCKET_PREFIX for <prefix>-<region>)" >&2; exit 1; }
+	@test -z "$(CODE_BUCKET)" -o -z "$(CODE_BUCKET_PREFIX)" || { echo "error: set CODE_BUCKET or CODE_BUCKET_PREFIX, not both" >&2; exit 1; }
 	@command -v $(AWS) >/dev/null || { echo "error: make deploy needs the AWS CLI ('$(AWS)' not found)" >&2; exit 1; }
-	@key="$(CODE_PREFIX)/root-account-usage-$(VERSION)-$$(sha256sum $(ZIP) | cut -c1-16).zip"; \
+	@# The region the CLI would pick (CLI v2 order), then passed explicitly to every call.
+	@region="$(REGION)"; \
+	if [ -z "$$region" ]; then region="$${AWS_REGION:-$${AWS_DEFAULT_REGION:-$$($(AWS) configure get region || true)}}"; fi; \
+	test -n "$$region" || { echo "error: no AWS region: set REGION=..., AWS_REGION, or a region in your AWS profile" >&2; exit 1; }; \
+	account="$$($(AWS) sts get-caller-identity --query Account --output text --region "$$region")" || { echo "error: the AWS CLI has no working credentials (sts get-caller-identity failed)" >&2; exit 1; }; \
+	bucket="$(CODE_BUCKET)"; test -n "$$bucket" || bucket="$(CODE_BUCKET_PREFIX)-$$region"; \
+	key="$(CODE_KEY)"; \
+	echo "deploy: stack $(STACK_NAME) to account $$account in region $$region (code s3://$$bucket/$$key)"; \
 	set -x; \
-	$(AWS) s3 cp $(ZIP) "s3://$(CODE_BUCKET)/$$key" && \
-	$(AWS) cloudformation deploy --template-file template.yaml --stack-name $(STACK_NAME) \
+	$(AWS) s3 cp $(ZIP) "s3://$$bucket/$$key" --region "$$region" && \
+	$(AWS) cloudformation deploy --region "$$region" --template-file template.yaml --stack-name $(STACK_NAME) \
 	  --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-	  --parameter-overrides CodeS3Bucket=$(CODE_BUCKET) "CodeS3Key=$$key" \
+	  --parameter-overrides "CodeS3Bucket=$$bucket" CodeS3BucketPerRegion=false "CodeS3Key=$$key" \
 	    ThresholdDays=$(THRESHOLD_DAYS) MaximumExecutionFrequency=$(FREQUENCY) \
 	    "NotificationTopicArn=$(NOTIFICATION_TOPIC_ARN)" "NotificationEmail=$(NOTIFICATION_EMAIL)" \
 	    EnableRemediation=$(ENABLE_REMEDIATION) AutomaticRemediation=$(AUTOMATIC_REMEDIATION) \

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import json
-import os
-import subprocess
 import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -17,15 +13,13 @@ import pytest
 
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.events import periodic_event
+from tests.lambda_runtime import run_handler, runtime_path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 import package_lambda  # noqa: E402 - a script folder, not a package
 
 pytestmark = pytest.mark.slow
-
-# What the python3.13 Lambda runtime provides besides the standard library.
-RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 
 
 @pytest.fixture(scope="module")
@@ -74,38 +68,11 @@ def test_package_is_byte_for_byte_reproducible(package, tmp_path):
     )
 
 
-def runtime_path(tmp_path: Path) -> Path:
-    """A folder with only the runtime's third-party modules, linked from this venv."""
-    folder = tmp_path / "runtime"
-    folder.mkdir()
-    for module in RUNTIME_MODULES:
-        spec = importlib.util.find_spec(module)
-        assert spec is not None
-        assert spec.origin is not None
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (folder / source.name).symlink_to(source)
-    return folder
-
-
-RUN_HANDLER = """
-import json, sys
-code_dir, runtime_dir = sys.argv[1], sys.argv[2]
-sys.path[:0] = [code_dir, runtime_dir]
-sys.dont_write_bytecode = True  # /var/task is read-only in Lambda
-import ROOT_ACCOUNT_USAGE, rdklib, root_account_usage
-for module in (ROOT_ACCOUNT_USAGE, rdklib, root_account_usage):
-    assert module.__file__.startswith(code_dir), module.__file__
-print(json.dumps(ROOT_ACCOUNT_USAGE.lambda_handler(json.loads(sys.stdin.read()), None)))
-"""
-
-
 def test_unzipped_package_handles_a_periodic_event_with_only_boto3(package, tmp_path, moto_server):
     code_dir = tmp_path / "task"
     zipfile.ZipFile(package).extractall(code_dir)
     now = datetime.now(UTC).replace(microsecond=0)
     environment = {
-        "PATH": os.environ["PATH"],
         "AWS_ENDPOINT_URL": moto_server,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -116,21 +83,14 @@ def test_unzipped_package_handles_a_periodic_event_with_only_boto3(package, tmp_
     iam.create_user(UserName="alice")
     iam.generate_credential_report()
     event = periodic_event("123456789012", now, {"ThresholdDays": "7", "AssumeRoleMode": "false"})
-    command = [sys.executable, "-I", "-S", "-c", RUN_HANDLER, str(code_dir)]
     with root_in_credential_report(
         "123456789012", RootUse.at(password=now - timedelta(days=1)), now
     ):
-        # -I -S: no site-packages, no PYTHON* variables - only the two folders.
-        result = subprocess.run(
-            [*command, str(runtime_path(tmp_path))],
-            input=json.dumps(event),
-            capture_output=True,
-            text=True,
-            env=environment,
-            timeout=120,
-            check=False,
+        run = run_handler(
+            code_dir, event, environment, runtime_dir=runtime_path(tmp_path / "runtime")
         )
-    assert result.returncode == 0, result.stderr
-    [evaluation] = json.loads(result.stdout.splitlines()[-1])
+    for origin in run["origins"].values():
+        assert origin.startswith(str(code_dir)), origin
+    [evaluation] = run["result"]
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert "console password" in evaluation["Annotation"]

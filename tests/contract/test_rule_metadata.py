@@ -28,7 +28,7 @@ def test_runtime_and_schedule_are_what_the_rule_is_built_for():
 def test_input_parameters_are_the_rules_own_with_their_defaults():
     inputs = json.loads(PARAMETERS["InputParameters"])
     optional = json.loads(PARAMETERS["OptionalParameters"])
-    assert set(inputs) | set(optional) == RULE_PARAMETERS
+    assert set(inputs) | set(optional) == RULE_PARAMETERS | {"AssumeRoleMode"}
     assert inputs["ThresholdDays"] == str(DEFAULT_THRESHOLD_DAYS)
     assert optional == {
         "CloudTrailEvidence": "false",
@@ -36,6 +36,13 @@ def test_input_parameters_are_the_rules_own_with_their_defaults():
         # template.yaml sets it when ReevaluateOnRootActivity records root events.
         "RootActivityEvidence": "",
     }
+
+
+def test_rdk_deploy_runs_the_rule_with_the_functions_own_role():
+    # `rdk deploy` passes InputParameters to the rule. Without AssumeRoleMode "false"
+    # rdklib assumes the event's executionRoleArn, which with the service-linked
+    # AWSServiceRoleForConfig cannot be assumed: nothing would be published.
+    assert json.loads(PARAMETERS["InputParameters"])["AssumeRoleMode"] == "false"
 
 
 def test_rule_does_not_make_rdklib_clean_up_calls():

@@ -85,3 +85,27 @@ def test_eventbridge_samples_match_the_rule_and_start_an_evaluation(sample, monk
     activity = reevaluate.activity_of(event)
     assert activity is not None
     assert activity.assumed_root == ("session" in sample.stem)
+
+
+FORWARD_PATTERN = load_template("rdk_config/forward-root-signin.yaml")["Resources"][
+    "ForwardRootActivity"
+]["Properties"]["EventPattern"]
+
+
+@pytest.mark.parametrize(
+    "detail_type",
+    [
+        "AWS Console Sign In via CloudTrail",  # what CloudTrail puts on the bus
+        "AWS Console Signin via CloudTrail",  # how the EventBridge user guide spells it
+    ],
+)
+@pytest.mark.parametrize("pattern", [PATTERN, FORWARD_PATTERN], ids=["home", "forwarder"])
+def test_a_root_sign_in_matches_under_either_spelling_of_its_detail_type(detail_type, pattern):
+    event = load(EVENTS / "eventbridge-root-console-sign-in.json") | {"detail-type": detail_type}
+    assert EventPattern.load(json.dumps(pattern)).matches_event(event)
+
+
+def test_an_iam_user_sign_in_does_not_match():
+    event = load(EVENTS / "eventbridge-root-console-sign-in.json")
+    event["detail"]["userIdentity"]["type"] = "IAMUser"
+    assert not EventPattern.load(json.dumps(PATTERN)).matches_event(event)

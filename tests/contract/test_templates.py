@@ -4,8 +4,12 @@ agreement with the rule's own metadata."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
+import cfnlint.api
 import pytest
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from root_account_usage.core.parameters import (
     ASSUME_ROOT_SESSIONS,
@@ -25,15 +29,13 @@ RULE_PARAMETERS = json.loads((ROOT / "ROOT_ACCOUNT_USAGE/parameters.json").read_
 ]
 FREQUENCIES = ["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"]
 RULE_GRANTS = {"iam:GenerateCredentialReport", "iam:GetCredentialReport", "config:PutEvaluations"}
-TEMPLATES = [
-    "template.yaml",
-    "rdk_config/conformance-pack.yaml",
-    "rdk_config/organization.yaml",
-    "rdk_config/member-role.yaml",
-    "rdk_config/forward-root-signin.yaml",
-    "rdk_config/root-credentials-removal.yaml",
-    "rdk_config/forward-compliance-changes.yaml",
-]
+# Every CloudFormation template (the RDK region file is not one), as `make lint` finds them.
+RDK_CONFIG_TEMPLATES = sorted(
+    path.relative_to(ROOT).as_posix()
+    for path in (ROOT / "rdk_config").glob("*.yaml")
+    if path.name != "regions.yaml"
+)
+TEMPLATES = ["template.yaml", *RDK_CONFIG_TEMPLATES]
 
 
 def of_type(template, resource_type):
@@ -60,6 +62,7 @@ def test_extra_grants_exist_only_under_their_conditions():
     conditional = [s for s in policy_statements(RESOURCES["FunctionRole"]) if "_condition" in s]
     by_condition = {s["_condition"]: actions_of(s) for s in conditional}
     assert by_condition == {
+        "HasTopic": {"sns:Publish"},
         "UseCloudTrail": {"cloudtrail:LookupEvents"},
         "AssumeMemberRoles": {"sts:AssumeRole"},
         "Reevaluate": {"ssm:GetParameters"},
@@ -305,3 +308,195 @@ def test_us_east_1_forwarder_uses_the_same_pattern_and_may_only_put_on_the_home_
     [statement] = policy_statements(forward["ForwardRole"])
     assert actions_of(statement) == {"events:PutEvents"}
     assert "event-bus/default" in statement["Resource"]["Fn::Sub"]
+
+
+NOTIFICATION_TOPIC = {
+    "Fn::If": ["UseGivenTopic", {"Ref": "NotificationTopicArn"}, {"Ref": "NotificationTopic"}]
+}
+SECONDS = {
+    "One_Hour": 3600,
+    "Three_Hours": 3 * 3600,
+    "Six_Hours": 6 * 3600,
+    "Twelve_Hours": 12 * 3600,
+    "TwentyFour_Hours": 24 * 3600,
+}
+LAMBDA_MAXIMUM_EVENT_AGE = 21600
+
+
+def resolve_if(value, true_conditions):
+    """Pick the Fn::If branches a set of true condition names selects (nested ifs too)."""
+    while isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        value = when_true if condition in true_conditions else when_false
+    return value
+
+
+def true_conditions_for_frequency(frequency):
+    return {
+        name
+        for name, condition in TEMPLATE["Conditions"].items()
+        if condition.get("Fn::Equals") == [{"Ref": "MaximumExecutionFrequency"}, frequency]
+    }
+
+
+def test_asynchronous_invocations_retry_and_then_reach_the_topic():
+    config = RESOURCES["FunctionEventInvokeConfig"]
+    assert config["Type"] == "AWS::Lambda::EventInvokeConfig"
+    properties = config["Properties"]
+    assert properties["FunctionName"] == {"Ref": "Function"}
+    assert properties["Qualifier"] == "$LATEST"
+    assert properties["MaximumRetryAttempts"] == 2
+    destination = properties["DestinationConfig"]
+    assert destination["Fn::If"][0] == "HasTopic"
+    assert destination["Fn::If"][1] == {"OnFailure": {"Destination": NOTIFICATION_TOPIC}}
+    assert destination["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+    # Lambda publishes to the destination with the function's role: the grant names the
+    # same topic, under the same condition.
+    [publish] = [
+        s for s in policy_statements(RESOURCES["FunctionRole"]) if "sns:Publish" in actions_of(s)
+    ]
+    assert (publish["_condition"], publish["Resource"]) == ("HasTopic", NOTIFICATION_TOPIC)
+
+
+@pytest.mark.parametrize("frequency", FREQUENCIES)
+def test_a_failed_evaluation_is_retried_until_the_next_scheduled_run_at_most(frequency):
+    age = resolve_if(
+        RESOURCES["FunctionEventInvokeConfig"]["Properties"]["MaximumEventAgeInSeconds"],
+        true_conditions_for_frequency(frequency),
+    )
+    assert age == min(SECONDS[frequency], LAMBDA_MAXIMUM_EVENT_AGE)
+    assert 60 <= age <= LAMBDA_MAXIMUM_EVENT_AGE  # what EventInvokeConfig accepts
+
+
+def test_checkov_skip_of_a_dead_letter_queue_says_why_truthfully():
+    skips = RESOURCES["Function"]["Metadata"]["checkov"]["skip"]
+    [dead_letter] = [skip for skip in skips if skip["id"] == "CKV_AWS_116"]
+    assert "asynchronously" in dead_letter["comment"]
+    assert "synchronously;" not in dead_letter["comment"]
+
+
+def test_automatic_remediation_describes_retry_attempt_seconds_as_a_window():
+    description = TEMPLATE["Parameters"]["AutomaticRemediation"]["Description"]
+    properties = RESOURCES["Remediation"]["Properties"]
+    attempts = properties["MaximumAutomaticAttempts"]["Fn::If"][1]
+    window = properties["RetryAttemptSeconds"]["Fn::If"][1]
+    assert f"at most {attempts} attempts within" in description
+    assert f"{window}-second window" in description
+    assert "apart" not in description
+
+
+def regions_without(resource_type):
+    return sorted(
+        region
+        for region in cfnlint.api.REGIONS
+        if resource_type not in PROVIDER_SCHEMA_MANAGER.get_resource_types(region)
+    )
+
+
+def test_remediation_stays_out_of_regions_without_remediation_configuration():
+    available = TEMPLATE["Conditions"]["RemediationConfigurationAvailable"]
+    listed = sorted(
+        equals["Fn::Equals"][1]
+        for equals in available["Fn::Not"][0]["Fn::Or"]
+        if equals["Fn::Equals"][0] == {"Ref": "AWS::Region"}
+    )
+    assert listed == regions_without("AWS::Config::RemediationConfiguration")
+    assert {"Condition": "RemediationConfigurationAvailable"} in TEMPLATE["Conditions"][
+        "Remediate"
+    ]["Fn::And"]
+
+
+@pytest.mark.parametrize("path", TEMPLATES)
+def test_templates_nest_conditions_in_long_form(path):
+    # moto reads `!Condition X` inside Fn::And / Fn::Or / Fn::Not as false (or true under
+    # Not), which would make the offline deployment tests prove a different template.
+    assert "!Condition" not in (ROOT / path).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", TEMPLATES)
+def test_cfn_lint_finds_nothing_in_any_region(path):
+    matches = cfnlint.api.lint_file(
+        Path(ROOT / path), config=cfnlint.api.ManualArgs(regions=list(cfnlint.api.REGIONS))
+    )
+    assert [str(match) for match in matches] == []
+
+
+def test_make_lint_runs_cfn_lint_over_every_region_and_every_template():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "cfn-lint --regions ALL_REGIONS -- $(TEMPLATES)" in makefile
+    [templates] = re.findall(r"^TEMPLATES := (.+)$", makefile, re.MULTILINE)
+    assert "rdk_config/*.yaml" in templates
+    assert "filter-out rdk_config/regions.yaml" in templates
+
+
+def test_code_is_read_from_the_bucket_in_the_stacks_own_region():
+    for name in ("Function", "ReevaluationFunction"):
+        code = RESOURCES[name]["Properties"]["Code"]
+        assert code["S3Bucket"] == {
+            "Fn::If": [
+                "CodeInRegionalBuckets",
+                {"Fn::Sub": "${CodeS3Bucket}-${AWS::Region}"},
+                {"Ref": "CodeS3Bucket"},
+            ]
+        }
+    assert TEMPLATE["Conditions"]["CodeInRegionalBuckets"] == {
+        "Fn::Equals": [{"Ref": "CodeS3BucketPerRegion"}, "true"]
+    }
+    assert TEMPLATE["Parameters"]["CodeS3BucketPerRegion"]["Default"] == "false"
+
+
+def test_read_only_root_calls_reach_the_rule_only_when_asked():
+    state = RESOURCES["RootActivityRule"]["Properties"]["State"]
+    assert state == {
+        "Fn::If": ["IncludeReadOnly", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", "ENABLED"]
+    }
+    assert TEMPLATE["Parameters"]["IncludeReadOnlyRootCalls"]["Default"] == "false"
+    assert TEMPLATE["Conditions"]["IncludeReadOnly"] == {
+        "Fn::Equals": [{"Ref": "IncludeReadOnlyRootCalls"}, "true"]
+    }
+    forward = load_template("rdk_config/forward-root-signin.yaml")
+    assert forward["Resources"]["ForwardRootActivity"]["Properties"]["State"] == state
+
+
+def test_sign_ins_match_under_both_spellings_of_their_detail_type():
+    detail_types = RESOURCES["RootActivityRule"]["Properties"]["EventPattern"]["detail-type"]
+    # What CloudTrail sends, and what the EventBridge guide writes.
+    assert "AWS Console Sign In via CloudTrail" in detail_types
+    assert "AWS Console Signin via CloudTrail" in detail_types
+    assert "AWS API Call via CloudTrail" in detail_types
+
+
+def test_organization_rule_is_deployed_in_one_home_region():
+    description = load_template("rdk_config/organization.yaml")["Description"]
+    assert "each region" not in description
+    assert "ONE home region" in description
+
+
+CENTRAL = load_template("rdk_config/central-notifications.yaml")
+
+
+def publishers(policy):
+    return {
+        statement["Sid"]: (statement["Principal"], statement["Condition"]["StringEquals"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sns:Publish"
+    }
+
+
+def test_central_topic_takes_alarms_by_source_org_and_roles_by_principal_org():
+    policy = CENTRAL["Resources"]["TopicPolicy"]
+    organization = {"Ref": "OrganizationId"}
+    # CloudWatch alarms publish as the service (aws:SourceOrgID); the function's role
+    # (on-failure destination) and the remediation role publish as themselves.
+    assert publishers(policy) == {
+        "AlarmsOfTheOrganization": (
+            {"Service": "cloudwatch.amazonaws.com"},
+            {"aws:SourceOrgID": organization},
+        ),
+        "RolesOfTheOrganization": ({"AWS": "*"}, {"aws:PrincipalOrgID": organization}),
+    }
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] == {"Ref": "Topic"}
+    assert CENTRAL["Parameters"]["OrganizationId"]["AllowedPattern"] == "^o-[a-z0-9]{10,32}$"

@@ -35,11 +35,17 @@ def test_rdk_create_rule_template_rules_only_accepts_the_rule(tmp_path):
     assert detail["MaximumExecutionFrequency"] == "TwentyFour_Hours"
     assert set(rule["InputParameters"]) == {
         "ThresholdDays",
+        "AssumeRoleMode",
         "CloudTrailEvidence",
         "AssumeRootSessions",
         "RootActivityEvidence",
     }
     assert template["Parameters"]["ROOTACCOUNTUSAGEThresholdDays"]["Default"] == "7"
+    # The rule rdk's template creates runs with the function's own role, as ours does.
+    assert template["Parameters"]["ROOTACCOUNTUSAGEAssumeRoleMode"]["Default"] == "false"
+    assert rule["InputParameters"]["AssumeRoleMode"] == {"Ref": "ROOTACCOUNTUSAGEAssumeRoleMode"}
+    # Its rule is named after the folder, unlike template.yaml's `root-account-usage`.
+    assert rule["ConfigRuleName"] == "ROOT_ACCOUNT_USAGE"
     # ... and agrees with template.yaml, the template users deploy.
     ours = load_template("template.yaml")
     our_rule = ours["Resources"]["ConfigRule"]["Properties"]

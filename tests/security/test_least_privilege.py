@@ -25,6 +25,7 @@ from tests.cfn import actions_of, load_template, policy_statements
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TEMPLATE_ROLE = load_template("template.yaml")["Resources"]["FunctionRole"]
 MEMBER_ROLE = load_template("rdk_config/member-role.yaml")["Resources"]["MemberRole"]
+RDK_ROLE = load_template("rdk_config/rdk-function-role.yaml")["Resources"]["FunctionRole"]
 
 
 def granted(role, *, conditional: bool = False) -> set[str]:
@@ -63,16 +64,47 @@ def scenarios(monkeypatch):
     )
 
 
+# Made with the function's role by the Lambda service, not by the rule's code: an
+# invocation that still fails after Lambda's retries is published to the on-failure
+# destination (template.yaml's FunctionEventInvokeConfig; Lambda Developer Guide,
+# "Capturing records of Lambda asynchronous invocations": the execution role needs
+# sns:Publish). No test here can record it, so it is named, with that reason.
+LAMBDA_SERVICE_CALLS = {"sns:Publish"}
+
+
 def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
     own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
-    # sts:AssumeRole (organization rollout), cloudtrail:LookupEvents (CloudTrailEvidence) and
-    # ssm:GetParameters (recorded root events) are granted only under their conditions.
+    # sts:AssumeRole (organization rollout), cloudtrail:LookupEvents (CloudTrailEvidence),
+    # ssm:GetParameters (recorded root events) and sns:Publish (a topic to send failed
+    # invocations to) are granted only under their template conditions.
     assert granted(TEMPLATE_ROLE, conditional=True) == {
         "sts:AssumeRole",
         "cloudtrail:LookupEvents",
         "ssm:GetParameters",
+        "sns:Publish",
     }
-    assert own_calls == granted(TEMPLATE_ROLE) | granted(TEMPLATE_ROLE, conditional=True)
+    assert not own_calls & LAMBDA_SERVICE_CALLS  # the rule's code never publishes itself
+    assert own_calls | LAMBDA_SERVICE_CALLS == granted(TEMPLATE_ROLE) | granted(
+        TEMPLATE_ROLE, conditional=True
+    )
+
+
+def test_the_lambda_service_publishes_only_where_a_failure_destination_is_set():
+    invoke_config = load_template("template.yaml")["Resources"]["FunctionEventInvokeConfig"]
+    condition, destination, _ = invoke_config["Properties"]["DestinationConfig"]["Fn::If"]
+    [publish] = [s for s in policy_statements(TEMPLATE_ROLE) if "sns:Publish" in actions_of(s)]
+    assert publish["_condition"] == condition
+    assert publish["Resource"] == destination["OnFailure"]["Destination"]
+
+
+def test_rdk_function_role_grants_are_exactly_the_calls_of_the_own_role_mode(scenarios):
+    own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
+    # Under `rdk deploy` the rule runs with AssumeRoleMode "false" (parameters.json), so
+    # it never assumes a member role, and no re-evaluation function records root events
+    # (only template.yaml deploys one): everything else the function's own role does.
+    not_under_rdk = {"sts:AssumeRole", "ssm:GetParameters"}
+    assert granted(RDK_ROLE) | granted(RDK_ROLE, conditional=True) == own_calls - not_under_rdk
+    assert granted(RDK_ROLE, conditional=True) == {"cloudtrail:LookupEvents"}
 
 
 def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):
