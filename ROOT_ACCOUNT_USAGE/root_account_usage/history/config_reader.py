@@ -19,7 +19,7 @@ from ..core.exceptions import RootAccountUsageError
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
-from .model import AccountHistory, CurrentEvaluation
+from .model import UNKNOWN, AccountHistory, CurrentEvaluation
 from .rules import input_parameters, names_rule, threshold_of
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
@@ -164,8 +164,8 @@ class ConfigHistoryReader:
         at_start: dict[str, str | None] = dict.fromkeys(rule_names)
         for item in before.get("configurationItems", []):
             states = states_from_item(item, rule_names)
-            if states is not None:
-                at_start = dict(states.states)
+            if states is not None:  # None: no record of the rule when the period began
+                at_start = {name: None if s == UNKNOWN else s for name, s in states.states.items()}
         recorded: list[RecordedStates] = []
         for start, end in _windows(since, until):
             self._progress(f"reading compliance history {start:%Y-%m-%d} .. {end:%Y-%m-%d}")

@@ -75,7 +75,7 @@ def demo_accounts() -> tuple[SimulatedAccount, ...]:
         SimulatedAccount(
             "555555555555",
             {f"{RULE_NAME}-conformance-pack-k3m9x2p7q": Story(threshold_days=30)},
-            throttled_calls=3,
+            throttled_calls=2,
         ),
         # A root sign-in that only CloudTrail saw, nine days ago: non-compliant for a week.
         SimulatedAccount("666666666666", {RULE_NAME: Story(cloudtrail_uses=(9 * days, 3 * days))}),
