@@ -11,7 +11,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV_VERSION := 3.3.30
 RULE := ROOT_ACCOUNT_USAGE
-TEMPLATES := template.yaml rdk_config/conformance-pack.yaml rdk_config/organization.yaml rdk_config/member-role.yaml rdk_config/forward-root-signin.yaml rdk_config/root-credentials-removal.yaml rdk_config/forward-compliance-changes.yaml
+TEMPLATES := template.yaml rdk_config/conformance-pack.yaml rdk_config/organization.yaml rdk_config/member-role.yaml rdk_config/forward-root-signin.yaml rdk_config/root-credentials-removal.yaml rdk_config/forward-compliance-changes.yaml rdk_config/auditor-read-role.yaml
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' $(RULE)/root_account_usage/__init__.py)
 ZIP := dist/root-account-usage-$(VERSION).zip
 

@@ -128,6 +128,7 @@ class SimulatedConfig:
         self.evaluations = {name: daily_verdicts(now, days, s) for name, s in self.rules.items()}
         self.items: list[dict[str, Any]] = []
         self.aggregate = aggregate or []
+        self.aggregated: dict[str, SimulatedConfig] = {}  # account -> its Config, for details
         self._throttled = throttled_calls
         self._lock = threading.Lock()
         moments = sorted({moment for runs in self.evaluations.values() for moment, _ in runs})
@@ -208,25 +209,41 @@ class SimulatedConfig:
         name = request["ConfigRuleName"]
         if name not in self.evaluations:
             raise ServiceError("NoSuchConfigRuleException", f"no rule {name}")
+        return {"EvaluationResults": self.latest_results(name, request.get("ComplianceTypes"))}
+
+    def latest_results(self, name: str, types: list[str] | None) -> list[dict[str, Any]]:
+        """The latest evaluation of the account under rule `name`, if of one of `types`."""
         moment, verdict = self.evaluations[name][-1]
-        if verdict.compliance_type not in request.get("ComplianceTypes", [verdict.compliance_type]):
-            return {"EvaluationResults": []}
-        return {
-            "EvaluationResults": [
-                {
-                    "EvaluationResultIdentifier": {
-                        "EvaluationResultQualifier": {
-                            "ConfigRuleName": name,
-                            "ResourceType": RESOURCE_TYPE,
-                            "ResourceId": self.account_id,
-                        },
-                        "OrderingTimestamp": moment,
+        if types and verdict.compliance_type not in types:
+            return []
+        return [
+            {
+                "EvaluationResultIdentifier": {
+                    "EvaluationResultQualifier": {
+                        "ConfigRuleName": name,
+                        "ResourceType": RESOURCE_TYPE,
+                        "ResourceId": self.account_id,
                     },
-                    "ComplianceType": verdict.compliance_type,
-                    "ResultRecordedTime": moment + timedelta(seconds=40),
-                    "ConfigRuleInvokedTime": moment,
-                    "Annotation": verdict.annotation,
-                }
+                    "OrderingTimestamp": moment,
+                },
+                "ComplianceType": verdict.compliance_type,
+                "ResultRecordedTime": moment + timedelta(seconds=40),
+                "ConfigRuleInvokedTime": moment,
+                "Annotation": verdict.annotation,
+            }
+        ]
+
+    def get_aggregate_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
+        """What the aggregator holds of another account: only COMPLIANT and NON_COMPLIANT."""
+        self.throttle()
+        source = self.aggregated.get(request["AccountId"])
+        name = request["ConfigRuleName"]
+        if source is None or name not in source.evaluations:
+            return {"AggregateEvaluationResults": []}
+        return {
+            "AggregateEvaluationResults": [
+                result | {"AccountId": request["AccountId"], "AwsRegion": request["AwsRegion"]}
+                for result in source.latest_results(name, ["COMPLIANT", "NON_COMPLIANT"])
             ]
         }
 

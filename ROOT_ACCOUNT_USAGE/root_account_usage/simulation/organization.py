@@ -167,6 +167,7 @@ class SimulatedOrganization:
             self.configs[auditor] = SimulatedConfig(
                 now, days, account_id=auditor, region=region, rules={}, aggregate=aggregate
             )
+        self.configs[auditor].aggregated = self.configs
         self.sts = SimulatedSts(self)
 
     def auditor_config(self) -> ConfigServiceClient:
