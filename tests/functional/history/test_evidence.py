@@ -210,6 +210,11 @@ def test_every_state_config_records_renders_in_every_format(fmt):
         assert state in rendered
 
 
+def test_a_latest_evaluation_that_is_not_applicable_is_read_not_filtered_out():
+    [account] = json.loads(render_json(collect(every_state_records())))["accounts"]
+    assert account["current"]["compliance_type"] == "NOT_APPLICABLE"
+
+
 def test_each_state_has_its_own_colour_and_legend_entry_in_html():
     page = _Page()
     page.feed(render_html(collect(every_state_records())))
