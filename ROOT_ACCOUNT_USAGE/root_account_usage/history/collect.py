@@ -14,14 +14,14 @@ from .config_reader import (
     ConfigHistoryReader,
     HistoryUnavailableError,
     Progress,
-    _quiet,
+    say_nothing,
 )
 from .model import AccountHistory, EvidenceReport, UnreadableAccount
 from .organization import (
     DEFAULT_MAX_WORKERS,
     AccountOpener,
-    AccountsProgress,
-    _no_progress,
+    AccountsDone,
+    count_nothing,
     read_accounts,
 )
 from .period import bounded
@@ -59,8 +59,8 @@ def collect_evidence(
     only_account: str | None = None,
     members: AccountOpener | None = None,
     max_workers: int = DEFAULT_MAX_WORKERS,
-    progress: Progress = _quiet,
-    accounts_progress: AccountsProgress = _no_progress,
+    progress: Progress = say_nothing,
+    accounts_progress: AccountsDone = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
     """Read everything AWS Config holds for the rule and the period into a report.

@@ -47,7 +47,7 @@ class HistoryUnavailableError(RootAccountUsageError):
 Progress = Callable[[str], None]
 
 
-def _quiet(message: str) -> None:
+def say_nothing(message: str) -> None:
     """Default progress sink: say nothing."""
 
 
@@ -74,7 +74,7 @@ class ConfigHistoryReader:
         config: ConfigServiceClient,
         *,
         sleep: Sleep | None = None,
-        progress: Progress = _quiet,
+        progress: Progress = say_nothing,
     ) -> None:
         self._config = config
         self._retrier = Retrier(THROTTLED, sleep=sleep)
@@ -168,7 +168,7 @@ class ConfigHistoryReader:
                 at_start = {name: None if s == UNKNOWN else s for name, s in states.states.items()}
         recorded: list[RecordedStates] = []
         for start, end in _windows(since, until):
-            if self._progress is not _quiet:  # thousands of accounts say nothing: skip the text
+            if self._progress is not say_nothing:  # thousands of accounts: skip the text
                 self._progress(f"reading compliance history {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
             for page in self._pages(
                 "get_resource_config_history",

@@ -132,13 +132,12 @@ class AccountOutcome(NamedTuple):
     unreadable: UnreadableAccount | None
 
 
-class AccountsProgress(Protocol):
-    def __call__(self, done: int, total: int) -> None:
-        """`done` of `total` accounts are finished."""
+# Told after each account: how many are done, of how many.
+AccountsDone = Callable[[int, int], None]
 
 
-def _no_progress(done: int, total: int) -> None:
-    """Default: say nothing."""
+def count_nothing(done: int, total: int) -> None:
+    """Default: tell nobody."""
 
 
 def read_accounts(
@@ -150,7 +149,7 @@ def read_accounts(
     until: datetime,
     max_workers: int = DEFAULT_MAX_WORKERS,
     sleep: Sleep | None = None,
-    progress: AccountsProgress = _no_progress,
+    progress: AccountsDone = count_nothing,
 ) -> list[AccountOutcome]:
     """Read each (account, region) of `targets`, at most `max_workers` at a time.
 
@@ -165,7 +164,10 @@ def read_accounts(
         except HistoryUnavailableError as error:
             reason = str(error)
         except Exception as error:  # one account's surprise must not lose the others
-            logger.exception("reading account failed", extra={"fields": {"account": account_id}})
+            # The report lists it with the reason; the trace is for whoever logs INFO
+            # (users get no traceback).
+            fields = {"fields": {"account": account_id}}
+            logger.info("reading account failed", exc_info=True, extra=fields)
             reason = f"unexpected {type(error).__name__}: {error}"[:300]
         return AccountOutcome(
             account_id, region, None, UnreadableAccount(account_id, region, reason)

@@ -204,7 +204,7 @@ def test_accounts_run_concurrently_but_never_more_than_max_workers():
     ]
 
 
-def test_an_unexpected_error_in_one_account_is_listed_and_the_others_still_read():
+def test_an_unexpected_error_in_one_account_is_listed_and_the_others_still_read(capsys):
     organization = SimulatedOrganization(NOW)
 
     class Opener:
@@ -224,6 +224,7 @@ def test_an_unexpected_error_in_one_account_is_listed_and_the_others_still_read(
     )
     assert outcomes[0].unreadable.error == "unexpected KeyError: 'Credentials'"
     assert outcomes[1].read is not None
+    assert capsys.readouterr().err == ""  # no traceback for users
 
 
 @pytest.mark.parametrize(
