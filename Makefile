@@ -132,15 +132,17 @@ deploy: package ## Upload the package and deploy template.yaml where your creden
 	    CreateConfigRule=$(CREATE_CONFIG_RULE) "MemberRoleName=$(MEMBER_ROLE_NAME)" \
 	    "OrganizationId=$(ORGANIZATION_ID)"
 
-evidence: $(STAMP) ## Sample auditor evidence (HTML) from the demo's simulated history
+evidence: $(STAMP) ## Sample auditor evidence from simulated history: one account, and an organization
 	@mkdir -p evidence
 	$(BIN)/root-account-usage history --demo --format html --output evidence/root-account-usage-evidence.html
 	$(BIN)/root-account-usage history --demo --format json --output evidence/root-account-usage-evidence.json
+	$(BIN)/root-account-usage history --demo organization --format html --output evidence/organization-evidence.html
+	$(BIN)/root-account-usage history --demo organization --format csv --output evidence/organization-evidence.csv
 
 browser: ## Install Chromium (Debian) for the evidence page's browser test
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-bench: $(STAMP) ## Measure one evaluation against its floor; writes bench/results.json
+bench: $(STAMP) ## Measure an evaluation, and history over 5,000 accounts; writes bench/results.json
 	$(BIN)/python bench/run_bench.py
 
 clean: ## Remove the virtual environment and caches

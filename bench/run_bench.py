@@ -42,7 +42,15 @@ BUDGETS = {
     # with CloudTrail delivering to EventBridge within 5 minutes, and after that delivery.
     "detection_min": 15.0,
     "detection_after_delivery_min": 10.0,
+    "organization_ratio": 1.2,
+    "organization_peak_mb": 200.0,
 }
+# history over an organization: 5,000 accounts, each call 2 ms (50 ms scaled by 1/25, so
+# that the run takes tens of seconds; the floor scales alike), 8 workers (the default).
+ORGANIZATION = {"accounts": 5_000, "small": 1_000, "latency_s": 0.002, "workers": 8}
+# Calls per account: AssumeRole, DescribeConfigRules, DescribeConfigurationRecorders, the
+# state at the start, 13 seven-day windows (90 days), the latest evaluation of its rule.
+CALLS_PER_ACCOUNT = 1 + 1 + 1 + 1 + 13 + 1
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="bench",
@@ -347,6 +355,98 @@ def root_search() -> dict[str, float]:
     return figures
 
 
+# 6. history over an organization ----------------------------------------------------
+
+
+def organization_run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "organization.py"),
+            str(accounts),
+            str(latency),
+            str(workers),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return dict(json.loads(result.stdout))
+
+
+class _CannedBody:
+    """An HTTP body as urllib3 hands it to botocore."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        yield self.body
+
+    def read(self, *args: Any) -> bytes:
+        return self.body
+
+
+def sdk_cpu(calls: int = 500, clients: int = 100) -> dict[str, float]:
+    """What a real boto3 client costs in CPU, which the fakes above leave out: one
+    Config call (request serialised and signed, the answer's HTTP body parsed; only the
+    socket replaced), and one client built from assumed-role credentials."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+
+    session = boto3.Session(region_name="us-east-1")
+    keys = {"aws_access_key_id": "ASIA", "aws_secret_access_key": "x", "aws_session_token": "y"}
+    body = json.dumps(
+        {"ConfigurationRecorders": [{"name": "default", "recordingGroup": {"allSupported": True}}]}
+    ).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": "bench"}
+
+    def send(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, 200, headers, _CannedBody(body))  # type: ignore[arg-type]
+
+    client = session.client("config", **keys)
+    client.meta.events.register("before-send.config-service", send)
+    client.describe_configuration_recorders()  # the first call loads what later ones reuse
+    started = time.process_time()
+    for _ in range(calls):
+        client.describe_configuration_recorders()
+    per_call = (time.process_time() - started) / calls
+    started = time.process_time()
+    for _ in range(clients):
+        session.client("config", **keys)
+    per_client = (time.process_time() - started) / clients
+    return {"call_ms": per_call * 1e3, "client_ms": per_client * 1e3}
+
+
+def organization() -> dict[str, Any]:
+    big = organization_run(
+        ORGANIZATION["accounts"], ORGANIZATION["latency_s"], ORGANIZATION["workers"]
+    )
+    small = organization_run(ORGANIZATION["small"], 0.0, ORGANIZATION["workers"])
+    first_tries = big["calls_total"] - big["retries"]
+    sdk = sdk_cpu()
+    # A real account's SDK CPU (one client, its calls), against the floor it shares at
+    # the latency the run stands for: 50 ms a call, 8 workers.
+    account_cpu_ms = sdk["client_ms"] + CALLS_PER_ACCOUNT * sdk["call_ms"]
+    account_floor_ms = CALLS_PER_ACCOUNT * REALISTIC_LATENCY_S * 1e3 / ORGANIZATION["workers"]
+    return {
+        "run": big,
+        "small": small,
+        "ratio": big["wall_s"] / big["floor_s"],
+        "calls_per_account": big["calls_total"] / big["accounts"],
+        "first_try_calls_per_account": first_tries / big["accounts"],
+        "growth_mb": big["peak_mb"] - big["before_mb"],
+        "small_growth_mb": small["peak_mb"] - small["before_mb"],
+        "sdk": sdk,
+        "sdk_account_cpu_ms": account_cpu_ms,
+        "sdk_share_at_50ms": account_cpu_ms / account_floor_ms,
+    }
+
+
+REALISTIC_LATENCY_S = 0.050
+
+
 def main() -> int:
     results: dict[str, Any] = {
         "machine": {
@@ -368,6 +468,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         results["memory"] = [memory(USERS, Path(folder)), memory(10 * USERS, Path(folder))]
     results["root_search"] = root_search()
+    print("measuring history over 5,000 simulated accounts ...", file=sys.stderr)
+    results["organization"] = organization()
 
     cold, warm, gen = results["cold_start"], results["warm"], results["generation"]
     small, large = results["memory"]
@@ -399,6 +501,31 @@ def main() -> int:
     budgets = [(name, value, BUDGETS[key]) for name, value, key in checks]
     # Linear at most: ten times the rows may cost ten times the memory.
     budgets.append(("peak RSS growth, 50,000 rows (MB)", large["growth_mb"], linear_limit))
+    org = results["organization"]
+    accounts, small_accounts = ORGANIZATION["accounts"], ORGANIZATION["small"]
+    budgets += [
+        (
+            f"history, {accounts:,} accounts: wall / floor (calls x latency / workers)",
+            org["ratio"],
+            BUDGETS["organization_ratio"],
+        ),
+        (
+            f"history, {accounts:,} accounts: first-try calls per account",
+            org["first_try_calls_per_account"],
+            CALLS_PER_ACCOUNT + 0.01,  # + the aggregator's pages, shared by all
+        ),
+        (
+            f"history, {accounts:,} accounts: peak RSS of the process (MB)",
+            org["run"]["peak_mb"],
+            BUDGETS["organization_peak_mb"],
+        ),
+        (
+            f"history: memory growth, {accounts:,} accounts (MB), linear in accounts",
+            org["growth_mb"],
+            # accounts / small_accounts times the small run's growth, with 20 % slack
+            1.2 * accounts / small_accounts * max(org["small_growth_mb"], 1.0),
+        ),
+    ]
     results["budgets"] = [
         {"check": name, "value": round(value, 3), "budget": budget, "pass": value <= budget}
         for name, value, budget in budgets
@@ -446,6 +573,33 @@ def main() -> int:
                 f"{ours:.2f} ms / {theirs:.2f} ms ({theirs / ours:.0f}x)",
             )
         )
+    run = org["run"]
+    table += [
+        (
+            f"history, {accounts:,} accounts, {run['latency_ms']:.0f} ms a call, {run['workers']} workers",
+            f"{run['wall_s']:.1f} s (floor {run['floor_s']:.1f} s), CPU {run['cpu_s']:.1f} s, "
+            f"{org['calls_per_account']:.2f} calls per account ({run['retries']} throttled)",
+        ),
+        (
+            "history calls",
+            ", ".join(f"{name} {count}" for name, count in sorted(run["calls"].items())),
+        ),
+        (
+            f"history memory: {accounts:,} / {small_accounts:,} accounts",
+            f"+{org['growth_mb']:.1f} MB / +{org['small_growth_mb']:.1f} MB "
+            f"(process peak {run['peak_mb']:.0f} MB)",
+        ),
+        (
+            f"evidence for {accounts:,} accounts: render time, JSON, HTML",
+            f"{run['render_s']:.2f} s, {run['json_mb']:.1f} MB, {run['html_mb']:.1f} MB",
+        ),
+        (
+            "boto3 CPU left out above: a call / a client / an account",
+            f"{org['sdk']['call_ms']:.2f} ms / {org['sdk']['client_ms']:.2f} ms / "
+            f"{org['sdk_account_cpu_ms']:.1f} ms = {org['sdk_share_at_50ms']:.1%} of an "
+            "account's floor at 50 ms a call, 8 workers",
+        ),
+    ]
     print("\n| measure | figure |\n| --- | --- |")
     for measure, figure in table:
         print(f"| {measure} | {figure} |")

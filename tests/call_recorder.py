@@ -29,6 +29,7 @@ _ACTION_PREFIX = {"config-service": "config", "configservice": "config"}
 
 RECORDED: set[tuple[str, str]] = set()  # the rule's calls
 HISTORY_RECORDED: set[str] = set()  # the history command's calls
+HISTORY_ASSUMED_RECORDED: set[str] = set()  # ... of them, those made with an assumed role
 REEVALUATION_RECORDED: set[str] = set()  # the re-evaluation function's calls
 
 
@@ -72,13 +73,16 @@ def install(monkeypatch: Any) -> None:
         if caller is not None:
             service = self.meta.service_model.service_name
             action = f"{_ACTION_PREFIX.get(service, service)}:{operation_name}"
+            credentials = self._request_signer._credentials
+            key = credentials.access_key if credentials else ""
             if caller == "history":
                 HISTORY_RECORDED.add(action)
+                if key.startswith("ASIA"):  # temporary credentials: a member account's role
+                    HISTORY_ASSUMED_RECORDED.add(action)
             elif caller == "reevaluation":
                 REEVALUATION_RECORDED.add(action)
             else:
-                credentials = self._request_signer._credentials
-                RECORDED.add((action, credentials.access_key if credentials else ""))
+                RECORDED.add((action, key))
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)

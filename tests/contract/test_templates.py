@@ -500,3 +500,34 @@ def test_central_topic_takes_alarms_by_source_org_and_roles_by_principal_org():
         assert statement["Effect"] == "Allow"
         assert statement["Resource"] == {"Ref": "Topic"}
     assert CENTRAL["Parameters"]["OrganizationId"]["AllowedPattern"] == "^o-[a-z0-9]{10,32}$"
+
+
+def test_auditor_read_role_only_reads_config_and_trusts_only_the_auditor_in_the_organization():
+    from root_account_usage.simulation.organization import READ_ROLE
+
+    template = load_template("rdk_config/auditor-read-role.yaml")
+    role = template["Resources"]["AuditorReadRole"]
+    [statement] = policy_statements(role)
+    assert actions_of(statement) == {
+        "config:DescribeConfigRules",
+        "config:DescribeConfigurationRecorders",
+        "config:GetResourceConfigHistory",
+        "config:GetComplianceDetailsByConfigRule",
+    }
+    assert statement["Effect"] == "Allow"
+    assert "ManagedPolicyArns" not in role["Properties"]
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRole"
+    assert trust["Principal"] == {
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AuditorAccountId}:root"}
+    }
+    condition = trust["Condition"]
+    assert condition["ArnLike"] == {"aws:PrincipalArn": {"Ref": "AuditorPrincipalArn"}}
+    _, with_external_id, without = condition["StringEquals"]["Fn::If"]
+    organization = {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+    assert with_external_id == organization | {"sts:ExternalId": {"Ref": "ExternalId"}}
+    assert without == organization
+    assert role["Properties"]["MaxSessionDuration"] <= 3600
+    # The role's default name is the one the docs and the demo use.
+    assert template["Parameters"]["RoleName"]["Default"] == READ_ROLE
+    assert template["Parameters"]["ExternalId"]["NoEcho"] is True

@@ -54,3 +54,14 @@ def test_evidence_page_renders_with_its_chart(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000  # a drawn page, not a blank one
+
+
+def test_organization_evidence_page_renders_its_summary_first(tmp_path):
+    page = tmp_path / "organization.html"
+    args = ["history", "--demo", "organization", "--format", "html", "--output", str(page)]
+    assert main(args) == 0
+    dom = chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    summary = dom.stdout.index("<h2>Summary</h2>")
+    assert summary < dom.stdout.index('class="account"')
+    assert dom.stdout.count('class="seg"') >= 6

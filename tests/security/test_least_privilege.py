@@ -120,11 +120,20 @@ HISTORY_ACTIONS = {
     "config:GetComplianceDetailsByConfigRule",
     "config:DescribeAggregateComplianceByConfigRules",
     "config:GetAggregateComplianceDetailsByConfigRule",
+    "sts:AssumeRole",  # --member-role: into each account's read role
     "sts:GetCallerIdentity",  # which account: needs no permission
 }
+AUDITOR_ROLE = load_template("rdk_config/auditor-read-role.yaml")["Resources"]["AuditorReadRole"]
 
 
-def test_history_calls_only_the_documented_read_only_config_actions():
+@pytest.fixture
+def history_scenarios():
+    """history's every path: one account, an aggregator alone, an organization through
+    its members' read roles, and the auditor's own session."""
+    from root_account_usage.cli.main import main
+    from root_account_usage.history.collect import collect_evidence
+    from root_account_usage.history.session import open_session
+    from root_account_usage.simulation.organization import AGGREGATOR, SimulatedOrganization
     from tests.doubles import stubbed
     from tests.functional.history.test_history import collect, single_account_responses
 
@@ -132,9 +141,33 @@ def test_history_calls_only_the_documented_read_only_config_actions():
     with stub:
         single_account_responses(stub)
         collect(client)
-    assert call_recorder.HISTORY_RECORDED
-    assert call_recorder.HISTORY_RECORDED <= HISTORY_ACTIONS
-    assert all(action.split(":")[1].startswith(("Describe", "Get")) for action in HISTORY_ACTIONS)
+    organization = SimulatedOrganization(NOW)
+    collect_evidence(
+        organization.auditor_config(),
+        rule_name="root-account-usage",
+        account_id=organization.auditor,
+        region=organization.region,
+        since=NOW - timedelta(days=30),
+        until=NOW,
+        now=NOW,
+        aggregator=AGGREGATOR,
+        sleep=lambda seconds: None,
+    )
+    assert (
+        main(["history", "--demo", "organization", "--format", "json", "--output", os.devnull]) == 0
+    )
+    with mock_aws():
+        open_session(None, "us-east-1")
+
+
+def test_history_calls_exactly_the_documented_read_only_actions(history_scenarios):
+    assert call_recorder.HISTORY_RECORDED == HISTORY_ACTIONS
+    reads = HISTORY_ACTIONS - {"sts:AssumeRole"}
+    assert all(action.split(":")[1].startswith(("Describe", "Get")) for action in reads)
+
+
+def test_auditor_read_role_grants_exactly_the_calls_made_with_it(history_scenarios):
+    assert granted(AUDITOR_ROLE) == call_recorder.HISTORY_ASSUMED_RECORDED
 
 
 def test_reevaluation_function_calls_exactly_what_its_role_grants():

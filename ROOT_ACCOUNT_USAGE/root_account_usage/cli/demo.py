@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from unittest import mock
 
 from ..simulation.credential_report import root_in_credential_report
@@ -22,6 +22,8 @@ from ..simulation.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
+
+    from ..history.organization import AccountOpener
 
 ACCOUNT_ID = "123456789012"
 
@@ -50,6 +52,40 @@ def simulated_history_source(now: datetime) -> tuple[ConfigServiceClient, str, s
     )
 
     return simulated_config_client(SimulatedConfig(now)), DEMO_ACCOUNT, DEMO_REGION
+
+
+class OrganizationSource(NamedTuple):
+    config: ConfigServiceClient  # the auditor's account, holding the aggregator
+    account: str
+    region: str
+    aggregator: str
+    members: AccountOpener
+
+
+def simulated_organization_source(
+    now: datetime, role_name: str | None = None, external_id: str | None = None
+) -> OrganizationSource:
+    """`history --demo organization`: a simulated organization of seven accounts, read
+    through the same AssumeRole code as a real one."""
+    from ..history.organization import MemberRoleOpener
+    from ..simulation.organization import AGGREGATOR, READ_ROLE, SimulatedOrganization
+
+    organization = SimulatedOrganization(now)
+    members = MemberRoleOpener(
+        organization.sts_client(),
+        organization.config_client,
+        role_name=role_name or READ_ROLE,
+        partition="aws",
+        own_account=organization.auditor,
+        external_id=external_id,
+    )
+    return OrganizationSource(
+        organization.auditor_config(),
+        organization.auditor,
+        organization.region,
+        AGGREGATOR,
+        members,
+    )
 
 
 def run_demo(out: TextIO, now: datetime | None = None) -> int:

@@ -7,13 +7,18 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..history.config_reader import HistoryUnavailableError, collect_evidence
+from ..history.collect import collect_evidence
+from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
 from ..history.model import EvidenceReport
-from ..history.session import NoRegionError, open_session
+from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
+from ..history.period import PeriodOutOfReachError, days_before
+from ..history.session import NoRegionError, member_opener, open_session
 from .options import EXIT_OK, EXIT_UNABLE, PROG, time_option
+from .progress import TerminalProgress
 
 DEFAULT_PERIOD = timedelta(days=90)
+MAX_WORKERS = 64  # beyond this AWS Config's own rate limits are the bound
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
 
 
@@ -30,8 +35,27 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         default="root-account-usage",
         help="the rule; conformance-pack and organization rule names around it match too",
     )
-    history.add_argument("--account", help="account id (default: the credentials' account)")
+    history.add_argument(
+        "--account",
+        help="account id (default: the credentials' account); with --aggregator, read only it",
+    )
     history.add_argument("--aggregator", help="Config aggregator: every account and region in it")
+    history.add_argument(
+        "--member-role",
+        metavar="NAME",
+        help="with --aggregator: read each account's own history through this read-only role "
+        "(rdk_config/auditor-read-role.yaml)",
+    )
+    history.add_argument(
+        "--external-id", metavar="ID", help="the external id the member role's trust requires"
+    )
+    history.add_argument(
+        "--max-workers",
+        type=int,
+        default=DEFAULT_MAX_WORKERS,
+        metavar="N",
+        help=f"accounts read at once with --member-role (default {DEFAULT_MAX_WORKERS})",
+    )
     history.add_argument(
         "--since", metavar="TIMESTAMP", help="start (default: 90 days before --until)"
     )
@@ -41,7 +65,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     history.add_argument("--profile", help="AWS profile")
     history.add_argument("--region", help="AWS region of AWS Config (or the aggregator)")
     history.add_argument(
-        "--demo", action="store_true", help="use a simulated account's history (no AWS)"
+        "--demo",
+        nargs="?",
+        const="account",
+        choices=("account", "organization"),
+        help="use a simulated account's history, or a simulated organization's (no AWS)",
     )
     return history
 
@@ -49,11 +77,19 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
     until = time_option(parser, "--until", args.until) if args.until else now
-    since = time_option(parser, "--since", args.since) if args.since else until - DEFAULT_PERIOD
+    since = (
+        time_option(parser, "--since", args.since)
+        if args.since
+        else days_before(until, DEFAULT_PERIOD)
+    )
     if since >= until:
         parser.error("--since must be before --until")
+    _check_organization_options(parser, args)
     try:
-        report = _collect(parser, args, since=since, until=until, now=now)
+        with TerminalProgress(sys.stderr) as progress:
+            report = _collect(parser, args, since=since, until=until, now=now, progress=progress)
+    except PeriodOutOfReachError as error:
+        parser.error(f"--since/--until: {error}")
     except HistoryUnavailableError as error:
         print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
         return EXIT_UNABLE
@@ -70,6 +106,15 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_organization_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.member_role and not (args.aggregator or args.demo == "organization"):
+        parser.error("--member-role needs --aggregator (the accounts to read come from it)")
+    if args.external_id and not args.member_role:
+        parser.error("--external-id needs --member-role")
+    if not 1 <= args.max_workers <= MAX_WORKERS:
+        parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
+
+
 def _collect(
     parser: argparse.ArgumentParser,
     args: argparse.Namespace,
@@ -77,16 +122,30 @@ def _collect(
     since: datetime,
     until: datetime,
     now: datetime,
+    progress: TerminalProgress,
 ) -> EvidenceReport:
-    if args.demo:
+    aggregator: str | None = args.aggregator
+    members: AccountOpener | None = None
+    if args.demo == "organization":
+        from .demo import simulated_organization_source
+
+        demo = simulated_organization_source(now, args.member_role, args.external_id)
+        config, account, region, members = demo.config, demo.account, demo.region, demo.members
+        aggregator = aggregator or demo.aggregator
+    elif args.demo:
         from .demo import simulated_history_source
 
         config, account, region = simulated_history_source(now)
     else:
         try:
-            config, account, region = open_session(args.profile, args.region, args.account)
+            # With an aggregator, --account narrows what is read; the credentials'
+            # own account is still the one STS names.
+            auditor = open_session(args.profile, args.region, None if aggregator else args.account)
         except NoRegionError as error:
             parser.error(f"--region: {error}")
+        config, account, region = auditor.config, auditor.account_id, auditor.region
+        if args.member_role:
+            members = member_opener(auditor, args.member_role, args.external_id)
     return collect_evidence(
         config,
         rule_name=args.rule_name,
@@ -95,15 +154,10 @@ def _collect(
         since=since,
         until=until,
         now=now,
-        aggregator=args.aggregator,
-        only_account=args.account if args.aggregator else None,
-        progress=_progress if sys.stderr.isatty() else _silent,
+        aggregator=aggregator,
+        only_account=args.account if aggregator else None,
+        members=members,
+        max_workers=args.max_workers,
+        progress=progress.message,
+        accounts_progress=progress.accounts,
     )
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _silent(message: str) -> None:
-    """Progress goes nowhere when stderr is not a terminal."""

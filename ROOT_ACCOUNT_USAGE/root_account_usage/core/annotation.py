@@ -33,14 +33,26 @@ RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, whe
 # How an AssumeRoot session (a privileged task run from the management account or IAM's
 # delegated administrator) is named in an annotation.
 ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
+# An event's fields (source address, event name, region) are not ours: the description
+# of a root action is cut to this, so that its time and source always fit after it;
+# shorter after "also:", so that the report's use the annotation leads with always fits
+# before it, with a note that a source was unavailable.
+MAX_ACTIVITY_DESCRIPTION = 100
+MAX_ALSO_DESCRIPTION = 70
 
 
 def fit(base: str, suffix: str = "") -> str:
     """`base` + `suffix` in at most 256 characters, cutting `base` (never the suffix)."""
     room = MAX_ANNOTATION_LENGTH - len(suffix)
     if len(base) > room:
-        base = base[: room - 3].rstrip() + "..."
-    return base + suffix
+        base = base[: max(room - 3, 0)].rstrip() + "..."
+    # AWS Config refuses a longer annotation: the limit holds even for a suffix that
+    # would not fit (none of ours comes near it).
+    return (base + suffix)[:MAX_ANNOTATION_LENGTH]
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def generated_text(report_generated_at: datetime | None) -> str:
@@ -106,9 +118,16 @@ def unable(reason: str, code: str) -> str:
     return fit(f"{UNABLE_PREFIX}{reason}", f" [{code}]")
 
 
-def activity_seen(what: str, when: datetime, source: str, region: str) -> str:
+def activity_seen(
+    what: str, when: datetime, source: str, region: str, limit: int = MAX_ACTIVITY_DESCRIPTION
+) -> str:
     """One root action found outside the report (CloudTrail, or a recorded event)."""
-    return f"{what} at {format_timestamp(when)} ({source} {region})"
+    return f"{_cut(what, limit)} at {format_timestamp(when)} ({source} {region})"
+
+
+def activity_credential(source: str, what: str) -> str:
+    """How `read_root_use` names a use written by `activity_seen(what, ..., source, ...)`."""
+    return f"{source}: {_cut(what, MAX_ACTIVITY_DESCRIPTION)}"
 
 
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
@@ -147,7 +166,11 @@ _SOURCE = "|".join(ACTIVITY_SOURCES)
 _READERS = (
     re.compile(rf"^Root (?P<label>{_LABEL}) was used at {_TIME}"),
     re.compile(rf"^Root last used at {_TIME} \((?P<label>{_LABEL})\)"),
-    re.compile(rf"^Root (?P<seen>.+?) at {_TIME} \((?P<source>{_SOURCE}) [a-z0-9-]+\), within"),
+    # Greedy, so that an event's own text cannot end the description early: the last
+    # "at <time> (<source> <region>), within" is the one activity_use wrote.
+    re.compile(
+        rf"^Root (?P<seen>.+) at {_TIME} \((?P<source>{_SOURCE}) [a-z0-9-]+\), within", re.DOTALL
+    ),
 )
 
 

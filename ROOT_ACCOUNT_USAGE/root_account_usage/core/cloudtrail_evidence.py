@@ -50,8 +50,10 @@ class RootActivity(NamedTuple):
             return f"console sign-in{where}{mfa}"
         return f"API call {self.event_name[:60]} in {self.region}"
 
-    def seen(self) -> str:
-        return text.activity_seen(self.describe(), self.time, self.source, self.lookup_region)
+    def seen(self, limit: int = text.MAX_ACTIVITY_DESCRIPTION) -> str:
+        return text.activity_seen(
+            self.describe(), self.time, self.source, self.lookup_region, limit
+        )
 
 
 def root_activity(event: Mapping[str, Any], lookup_region: str) -> RootActivity | None:
@@ -156,7 +158,7 @@ def apply_activity(
         and verdict.last_used >= latest.time
     )
     if report_is_newer:
-        suffix = text.also_seen(latest.source, latest.seen()) + notes
+        suffix = text.also_seen(latest.source, latest.seen(text.MAX_ALSO_DESCRIPTION)) + notes
         return verdict._replace(annotation=text.fit(verdict.annotation, suffix))
     use = text.activity_use(latest.seen(), threshold_days, verdict.report_generated_at)
     return verdict._replace(

@@ -1,17 +1,17 @@
-"""Read what AWS Config recorded for the rule: the only module of `history` that calls AWS.
+"""Read what AWS Config recorded for the rule in one account (or through an aggregator).
 
 get_resource_config_history spans at most seven days a call, so the period is read
 in seven-day windows, page by page. Throttling is retried with backoff; an account
-that cannot be read is reported, never dropped.
+that cannot be read is reported, never dropped. Every rule that matches is read on its
+own: its own entries of the history, its own latest evaluation.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,14 +19,9 @@ from ..core.exceptions import RootAccountUsageError
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
-from .model import (
-    AccountHistory,
-    ComplianceChange,
-    CurrentEvaluation,
-    EvidenceReport,
-    UnreadableAccount,
-)
-from .timeline import change_from_item
+from .model import UNKNOWN, AccountHistory, CurrentEvaluation
+from .rules import input_parameters, names_rule, threshold_of
+from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -35,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 COMPLIANCE_RESOURCE_TYPE = "AWS::Config::ResourceCompliance"
 WINDOW = timedelta(days=7)  # the API's limit for one call
+# Every type an evaluation can have (INSUFFICIENT_DATA cannot be asked for: it is a
+# summary's, never an evaluation's). Leaving NOT_APPLICABLE out would hide the latest
+# evaluation when it is one.
+EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
 
@@ -48,8 +47,23 @@ class HistoryUnavailableError(RootAccountUsageError):
 Progress = Callable[[str], None]
 
 
-def _quiet(message: str) -> None:
+def say_nothing(message: str) -> None:
     """Default progress sink: say nothing."""
+
+
+class AccountRead(NamedTuple):
+    """What one account's own AWS Config holds for the rule."""
+
+    rules: dict[str, dict[str, Any]]  # matched rule name -> its InputParameters
+    histories: list[AccountHistory]  # one per matched rule, or one saying there is none
+
+
+class AggregatorView(NamedTuple):
+    """What an aggregator knows: the accounts and regions where a matching rule runs,
+    with those rules' names, and every account it has any rule's results for."""
+
+    targets: dict[tuple[str, str], list[str]]  # (account, region) -> matching rule names
+    known_accounts: frozenset[str]
 
 
 class ConfigHistoryReader:
@@ -60,21 +74,20 @@ class ConfigHistoryReader:
         config: ConfigServiceClient,
         *,
         sleep: Sleep | None = None,
-        progress: Progress = _quiet,
+        progress: Progress = say_nothing,
     ) -> None:
         self._config = config
         self._retrier = Retrier(THROTTLED, sleep=sleep)
         self._progress = progress
 
     def matching_rules(self, name: str) -> dict[str, dict[str, Any]]:
-        """Rules named `name`, or carrying it between a conformance pack's or an
-        organization rule's prefix and suffix; name -> InputParameters."""
+        """Rules named `name`, or named by AWS from it (rules.names_rule) -> InputParameters."""
         rules: dict[str, dict[str, Any]] = {}
         for page in self._pages("describe_config_rules"):
             for rule in page.get("ConfigRules", []):
                 candidate = rule.get("ConfigRuleName", "")
-                if _names_rule(candidate, name):
-                    rules[candidate] = _parameters(rule.get("InputParameters"))
+                if names_rule(candidate, name):
+                    rules[candidate] = input_parameters(rule.get("InputParameters"))
         return rules
 
     def records_compliance(self) -> bool:
@@ -91,10 +104,46 @@ class ConfigHistoryReader:
                 return True
         return False
 
+    def read_account(
+        self,
+        account_id: str,
+        region: str,
+        rule_name: str,
+        since: datetime,
+        until: datetime,
+        *,
+        rules: dict[str, dict[str, Any]] | None = None,
+    ) -> AccountRead:
+        """Every matching rule's history and latest evaluation for the account (the
+        matching rules are looked up unless given)."""
+        if rules is None:
+            rules = self.matching_rules(rule_name)
+        if not rules:
+            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
+            return AccountRead(rules, [AccountHistory(account_id, region, history_note=note)])
+        names = sorted(rules)
+        if self.records_compliance():
+            histories = self.history(account_id, region, names, since, until)
+        else:
+            histories = [
+                AccountHistory(account_id, region, history_note="not recorded", rule_name=name)
+                for name in names
+            ]
+        return AccountRead(
+            rules,
+            [
+                history._replace(
+                    current=self.current(account_id, history.rule_name or ""),
+                    threshold_days=threshold_of(rules[history.rule_name or ""]),
+                )
+                for history in histories
+            ],
+        )
+
     def history(
         self, account_id: str, region: str, rule_names: list[str], since: datetime, until: datetime
-    ) -> AccountHistory:
-        """The account's compliance changes in [since, until) and its state at `since`."""
+    ) -> list[AccountHistory]:
+        """Each rule's compliance changes in [since, until) and its state at `since`."""
         resource_id = f"{RESOURCE_TYPE}/{account_id}"
         try:
             before = self._call(
@@ -107,14 +156,20 @@ class ConfigHistoryReader:
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
-            return AccountHistory(account_id, region, history_note="no compliance history recorded")
-        start_state = None
+            note = "no compliance history recorded"
+            return [
+                AccountHistory(account_id, region, history_note=note, rule_name=name)
+                for name in rule_names
+            ]
+        at_start: dict[str, str | None] = dict.fromkeys(rule_names)
         for item in before.get("configurationItems", []):
-            change = change_from_item(item, rule_names)
-            start_state = change.compliance_type if change else None
-        changes: list[ComplianceChange] = []
+            states = states_from_item(item, rule_names)
+            if states is not None:  # None: no record of the rule when the period began
+                at_start = {name: None if s == UNKNOWN else s for name, s in states.states.items()}
+        recorded: list[RecordedStates] = []
         for start, end in _windows(since, until):
-            self._progress(f"reading compliance history {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
+            if self._progress is not say_nothing:  # thousands of accounts: skip the text
+                self._progress(f"reading compliance history {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
             for page in self._pages(
                 "get_resource_config_history",
                 page_size=100,
@@ -125,54 +180,62 @@ class ConfigHistoryReader:
                 chronologicalOrder="Forward",
             ):
                 for item in page.get("configurationItems", []):
-                    change = change_from_item(item, rule_names)
-                    if change is not None and since <= change.time < until:
-                        changes.append(change)
-        return AccountHistory(account_id, region, tuple(_deduplicated(changes)), start_state)
+                    states = states_from_item(item, rule_names)
+                    if states is not None and since <= states.time < until:
+                        recorded.append(states)
+        changes = changes_by_rule(recorded, rule_names, at_start)
+        return [
+            AccountHistory(
+                account_id,
+                region,
+                tuple(changes[name]),
+                at_start[name],
+                rule_name=name,
+            )
+            for name in rule_names
+        ]
 
-    def current(self, account_id: str, rule_names: list[str]) -> CurrentEvaluation | None:
-        """The latest evaluation of the account under any of the rules."""
+    def current(self, account_id: str, rule_name: str) -> CurrentEvaluation | None:
+        """The latest evaluation of the account under exactly this rule."""
         latest: CurrentEvaluation | None = None
-        for rule_name in rule_names:
-            for page in self._pages(
-                "get_compliance_details_by_config_rule",
-                page_size=100,
-                ConfigRuleName=rule_name,
-                ComplianceTypes=["COMPLIANT", "NON_COMPLIANT"],
-            ):
-                found = (_evaluation(r, account_id) for r in page.get("EvaluationResults", []))
-                latest = _latest(found, latest)
+        for page in self._pages(
+            "get_compliance_details_by_config_rule",
+            page_size=100,
+            ConfigRuleName=rule_name,
+            ComplianceTypes=EVALUATION_TYPES,
+        ):
+            found = (_evaluation(r, account_id) for r in page.get("EvaluationResults", []))
+            latest = _latest(found, latest, rule_name)
         return latest
 
-    def aggregate(
+    def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None
-    ) -> tuple[list[AccountHistory], list[UnreadableAccount]]:
-        """Current state per account and region from an aggregator (one account if asked)."""
-        targets: set[tuple[str, str, str]] = set()
+    ) -> AggregatorView:
+        """Where the aggregator sees a matching rule (one account if asked)."""
+        targets: dict[tuple[str, str], set[str]] = {}
+        known: set[str] = set()
         for page in self._pages(
             "describe_aggregate_compliance_by_config_rules",
             page_size=1000,
             ConfigurationAggregatorName=aggregator,
         ):
             for entry in page.get("AggregateComplianceByConfigRules", []):
-                wanted = only_account is None or entry.get("AccountId") == only_account
-                if wanted and _names_rule(entry.get("ConfigRuleName", ""), rule_name):
-                    targets.add((entry["AccountId"], entry["AwsRegion"], entry["ConfigRuleName"]))
-        accounts: list[AccountHistory] = []
-        unreadable: list[UnreadableAccount] = []
-        for number, (account_id, region, rule) in enumerate(sorted(targets), start=1):
-            self._progress(f"reading account {number}/{len(targets)}: {account_id} {region}")
-            try:
-                latest = self._aggregate_current(aggregator, rule, account_id, region)
-            except HistoryUnavailableError as error:
-                unreadable.append(UnreadableAccount(account_id, region, str(error)))
-                continue
-            accounts.append(AccountHistory(account_id, region, current=latest))
-        return accounts, unreadable
+                account = entry.get("AccountId", "")
+                if only_account is not None and account != only_account:
+                    continue
+                known.add(account)
+                if names_rule(entry.get("ConfigRuleName", ""), rule_name):
+                    key = (account, entry.get("AwsRegion", ""))
+                    targets.setdefault(key, set()).add(entry["ConfigRuleName"])
+        return AggregatorView(
+            {key: sorted(names) for key, names in sorted(targets.items())}, frozenset(known)
+        )
 
-    def _aggregate_current(
+    def aggregate_current(
         self, aggregator: str, rule: str, account_id: str, region: str
     ) -> CurrentEvaluation | None:
+        """The latest evaluation of the account under exactly this rule, as the
+        aggregator holds it."""
         latest: CurrentEvaluation | None = None
         for page in self._pages(
             "get_aggregate_compliance_details_by_config_rule",
@@ -183,7 +246,7 @@ class ConfigHistoryReader:
             AwsRegion=region,
         ):
             found = (_evaluation(r, account_id) for r in page.get("AggregateEvaluationResults", []))
-            latest = _latest(found, latest)
+            latest = _latest(found, latest, rule)
         return latest
 
     def _pages(
@@ -211,24 +274,7 @@ def _unavailable(operation: str, error: Exception) -> HistoryUnavailableError:
     return HistoryUnavailableError(reason, code=code)
 
 
-def _names_rule(candidate: str, name: str) -> bool:
-    return (
-        candidate == name
-        or candidate.startswith(f"{name}-")  # conformance pack: NAME-conformance-pack-xxxx
-        or candidate.endswith(f"-{name}")
-        or f"-{name}-" in candidate  # organization rule: OrgConfigRule-NAME-xxxx
-    )
-
-
-def _parameters(raw: object) -> dict[str, Any]:
-    try:
-        loaded = json.loads(raw) if isinstance(raw, str) else {}
-    except json.JSONDecodeError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def _evaluation(result: dict[str, Any], account_id: str) -> CurrentEvaluation | None:
+def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation | None:
     qualifier = result.get("EvaluationResultIdentifier", {}).get("EvaluationResultQualifier", {})
     if qualifier.get("ResourceType") != RESOURCE_TYPE or qualifier.get("ResourceId") != account_id:
         return None
@@ -241,16 +287,17 @@ def _evaluation(result: dict[str, Any], account_id: str) -> CurrentEvaluation | 
 
 
 def _latest(
-    evaluations: Iterable[CurrentEvaluation | None], latest: CurrentEvaluation | None
+    evaluations: Iterable[CurrentEvaluation | None],
+    latest: CurrentEvaluation | None,
+    rule_name: str,
 ) -> CurrentEvaluation | None:
-    """The most recently recorded of `latest` and `evaluations`."""
+    """The most recently recorded of `latest` and those of `evaluations` under `rule_name`."""
     for candidate in evaluations:
-        if candidate is None or candidate.recorded_at is None:
+        if candidate is None or candidate.rule_name != rule_name:
             continue
-        if (
-            latest is None
-            or latest.recorded_at is None
-            or candidate.recorded_at > latest.recorded_at
+        if latest is None or (
+            candidate.recorded_at is not None
+            and (latest.recorded_at is None or candidate.recorded_at > latest.recorded_at)
         ):
             latest = candidate
     return latest
@@ -262,87 +309,3 @@ def _windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datet
         end = min(start + WINDOW, until)
         yield start, end
         start = end
-
-
-def _deduplicated(changes: list[ComplianceChange]) -> list[ComplianceChange]:
-    # Windows share their edges; keep each change once, in order.
-    seen: set[ComplianceChange] = set()
-    unique = []
-    for change in sorted(changes):
-        if change not in seen:
-            seen.add(change)
-            unique.append(change)
-    return unique
-
-
-def collect_evidence(
-    config: ConfigServiceClient,
-    *,
-    rule_name: str,
-    account_id: str,
-    region: str,
-    since: datetime,
-    until: datetime,
-    now: datetime,
-    aggregator: str | None = None,
-    only_account: str | None = None,
-    progress: Progress = _quiet,
-    sleep: Sleep | None = None,
-) -> EvidenceReport:
-    """Read everything AWS Config holds for the rule and the period into a report.
-
-    Raises HistoryUnavailableError when AWS Config cannot be read at all; an account
-    that cannot be read is listed in the report instead.
-    """
-    reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
-    rules = reader.matching_rules(rule_name)
-    notes: list[str] = []
-    if not rules:
-        notes.append(f"No AWS Config rule named like {rule_name!r} in {region}.")
-    unreadable: list[UnreadableAccount] = []
-    if aggregator:
-        accounts, unreadable = reader.aggregate(aggregator, rule_name, only_account)
-        notes.append(
-            "Compliance history is kept in each account; timelines are shown for the "
-            f"account these credentials belong to ({account_id}). Run history in the others "
-            "for theirs."
-        )
-        source = f"aggregator {aggregator}, read from account {account_id} in {region}"
-    else:
-        accounts = [AccountHistory(account_id, region)]
-        source = f"account {account_id} in {region}"
-    if not reader.records_compliance():
-        notes.append(
-            "The configuration recorder does not record AWS::Config::ResourceCompliance, so "
-            "AWS Config kept no compliance history; only the latest evaluation is shown."
-        )
-        recorded = False
-    else:
-        recorded = True
-    completed = []
-    for account in accounts:
-        if account.account_id != account_id or account.region != region:
-            completed.append(account._replace(history_note="history kept in that account"))
-            continue
-        try:
-            history = (
-                reader.history(account_id, region, sorted(rules), since, until)
-                if recorded
-                else AccountHistory(account_id, region, history_note="not recorded")
-            )
-            current = account.current or reader.current(account_id, sorted(rules))
-        except HistoryUnavailableError as error:
-            unreadable.append(UnreadableAccount(account_id, region, str(error)))
-            continue
-        completed.append(history._replace(current=current))
-    return EvidenceReport(
-        rule_name=rule_name,
-        rules=rules,
-        since=since,
-        until=until,
-        generated_at=now,
-        source=source,
-        accounts=tuple(completed),
-        unreadable=tuple(unreadable),
-        notes=tuple(notes),
-    )

@@ -1,5 +1,10 @@
 """Evidence from the compliance history: JSON (stable), CSV, text, and a self-contained
-HTML page with a timeline chart. Pure: rendering only, from data already read."""
+HTML page with a timeline chart. Pure: rendering only, from data already read.
+
+Every value that came from AWS (rule names, annotations, error messages) is untrusted
+here: CSV cells cannot start a formula, text cannot gain a line, HTML is escaped, and
+JSON is always valid JSON.
+"""
 
 from __future__ import annotations
 
@@ -7,58 +12,98 @@ import csv
 import html
 import io
 import json
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from ..core.timestamps import format_timestamp, parse_timestamp
 from ..core.verdict import COMPLIANT, NON_COMPLIANT
-from .model import UNABLE_TO_EVALUATE, UNKNOWN, AccountHistory, EvidenceReport
-from .timeline import STATES, most_recent_root_use, segments, share
+from .model import (
+    INSUFFICIENT_DATA,
+    NOT_APPLICABLE,
+    UNABLE_TO_EVALUATE,
+    UNKNOWN,
+    AccountHistory,
+    EvidenceReport,
+)
+from .timeline import (
+    NON_COMPLIANT_STATES,
+    STATES,
+    ever_non_compliant,
+    most_recent_root_use,
+    segments,
+    share,
+)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
 COLOURS = {
     COMPLIANT: "#2e7d32",
     NON_COMPLIANT: "#c62828",
     UNABLE_TO_EVALUATE: "#ef6c00",
+    NOT_APPLICABLE: "#1565c0",
+    INSUFFICIENT_DATA: "#6a1b9a",
     UNKNOWN: "#b0bec5",
 }
 LABELS = {
     COMPLIANT: "compliant",
     NON_COMPLIANT: "non-compliant",
     UNABLE_TO_EVALUATE: "unable to evaluate",
+    NOT_APPLICABLE: "not applicable",
+    INSUFFICIENT_DATA: "insufficient data",
     UNKNOWN: "no record",
 }
+OTHER_COLOUR = "#6d4c41"  # a state AWS Config may add one day: shown as it is written
+
+
+def colour(state: str) -> str:
+    return COLOURS.get(state, OTHER_COLOUR)
+
+
+def label(state: str) -> str:
+    return LABELS.get(state, state)
 
 
 def evidence_document(report: EvidenceReport) -> dict[str, Any]:
     """The report as plain data: the JSON format, and what every other format shows."""
+    period = {"since": format_timestamp(report.since), "until": format_timestamp(report.until)}
+    accounts = [_account(history, report, period) for history in report.accounts]
     return {
         "format_version": FORMAT_VERSION,
         "generated_at": format_timestamp(report.generated_at),
-        "period": {
-            "since": format_timestamp(report.since),
-            "until": format_timestamp(report.until),
-        },
+        "period": period,
         "rule_name": report.rule_name,
         "rules": [
             {"name": name, "parameters": report.rules[name]} for name in sorted(report.rules)
         ],
         "source": report.source,
         "notes": list(report.notes),
-        "accounts": [_account(history, report) for history in report.accounts],
+        "summary": _summary(accounts, report),
+        "accounts": accounts,
         "unreadable_accounts": [
-            {"account_id": u.account_id, "region": u.region, "error": u.error}
+            {
+                "account_id": u.account_id,
+                "region": u.region,
+                "error": u.error,
+                "rule_name": report.rule_name,
+                "period": period,
+            }
             for u in report.unreadable
         ],
     }
 
 
-def _account(history: AccountHistory, report: EvidenceReport) -> dict[str, Any]:
+def _account(
+    history: AccountHistory, report: EvidenceReport, period: dict[str, str]
+) -> dict[str, Any]:
     pieces = segments(history, report.since, report.until) if history.history_note is None else []
     current = history.current
     root_use = most_recent_root_use(current)
     return {
         "account_id": history.account_id,
         "region": history.region,
+        "rule_name": history.rule_name,
+        "threshold_days": history.threshold_days,
+        "period": period,
         "history_available": history.history_note is None,
         "history_note": history.history_note,
         "state_at_start": history.state_at_start,
@@ -74,10 +119,9 @@ def _account(history: AccountHistory, report: EvidenceReport) -> dict[str, Any]:
             {"start": format_timestamp(p.start), "end": format_timestamp(p.end), "state": p.state}
             for p in pieces
         ],
-        "non_compliant_share": round(share(pieces, {NON_COMPLIANT, UNABLE_TO_EVALUATE}), 4)
-        if pieces
-        else None,
+        "non_compliant_share": round(share(pieces, NON_COMPLIANT_STATES), 4) if pieces else None,
         "unknown_share": round(share(pieces, {UNKNOWN}), 4) if pieces else None,
+        "ever_non_compliant": ever_non_compliant(history, report.since, report.until),
         "current": None
         if current is None
         else {
@@ -93,100 +137,175 @@ def _account(history: AccountHistory, report: EvidenceReport) -> dict[str, Any]:
     }
 
 
+def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str, Any]:
+    """The organization at a glance: each list names accounts once, sorted."""
+
+    def ids(entries: Iterable[dict[str, Any]]) -> list[str]:
+        return sorted({entry["account_id"] for entry in entries})
+
+    ruled = [a for a in accounts if a["rule_name"] is not None]
+    return {
+        "accounts": len(
+            {a.account_id for a in report.accounts} | {u.account_id for u in report.unreadable}
+        ),
+        "ever_non_compliant": ids(a for a in ruled if a["ever_non_compliant"]),
+        "unreadable": sorted({u.account_id for u in report.unreadable}),
+        "without_rule": ids(a for a in accounts if a["rule_name"] is None),
+        "without_history": ids(a for a in ruled if not a["history_available"]),
+    }
+
+
 def render_json(report: EvidenceReport) -> str:
-    return json.dumps(evidence_document(report), indent=2) + "\n"
+    # allow_nan=False: never NaN or Infinity, which JSON has no words for (the rule
+    # parameters that carried them are kept as text when read).
+    return json.dumps(evidence_document(report), indent=2, allow_nan=False) + "\n"
 
 
-CSV_COLUMNS = ("kind", "account_id", "region", "time", "state", "rule_name", "detail")
+CSV_COLUMNS = (
+    "kind",
+    "account_id",
+    "region",
+    "time",
+    "state",
+    "rule_name",
+    "detail",
+    # added: every row says what it is evidence of
+    "period_since",
+    "period_until",
+    "threshold_days",
+    "root_use_credential",
+    "root_use_time",
+)
+# OWASP (CSV injection): a cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+
+def csv_cell(value: object) -> str:
+    """A cell no spreadsheet runs: one that would start a formula gets a leading quote."""
+    text = "" if value is None else str(value)
+    if text.lstrip(" ").startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
 def render_csv(report: EvidenceReport) -> str:
-    """One row per change, per current evaluation and per unreadable account."""
+    """One row per start state, change, latest evaluation, missing history and
+    unreadable account, each carrying the period, rule and threshold it is about.
+
+    Every cell is quoted (a separator inside a value never starts a cell, whatever the
+    spreadsheet's separator is) and neutralised (csv_cell)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     document = evidence_document(report)
+    since, until = document["period"]["since"], document["period"]["until"]
+
+    def row(
+        kind: str, account: dict[str, Any], time: object, state: object, detail: object
+    ) -> None:
+        root_use = account.get("most_recent_root_use") or {}
+        cells = (
+            kind,
+            account["account_id"],
+            account["region"],
+            time,
+            state,
+            account["rule_name"],
+            detail,
+            since,
+            until,
+            account.get("threshold_days"),
+            root_use.get("credential"),
+            root_use.get("time"),
+        )
+        writer.writerow([csv_cell(cell) for cell in cells])
+
     for account in document["accounts"]:
-        ids = (account["account_id"], account["region"])
         if account["state_at_start"]:
-            writer.writerow(
-                ("start", *ids, document["period"]["since"], account["state_at_start"], "", "")
-            )
+            row("start", account, since, account["state_at_start"], "")
         for change in account["changes"]:
-            writer.writerow(
-                ("change", *ids, change["time"], change["compliance_type"], change["rule_name"], "")
-            )
+            row("change", account, change["time"], change["compliance_type"], "")
         if not account["history_available"]:
-            writer.writerow(("no-history", *ids, "", "", "", account["history_note"]))
+            row("no-history", account, "", "", account["history_note"])
         current = account["current"]
         if current:
-            writer.writerow(
-                (
-                    "current",
-                    *ids,
-                    current["recorded_at"] or "",
-                    current["state"],
-                    current["rule_name"],
-                    current["annotation"],
-                )
-            )
+            row("current", account, current["recorded_at"], current["state"], current["annotation"])
     for unreadable in document["unreadable_accounts"]:
-        writer.writerow(
-            (
-                "unreadable",
-                unreadable["account_id"],
-                unreadable["region"],
-                "",
-                "",
-                "",
-                unreadable["error"],
-            )
-        )
+        row("unreadable", unreadable, "", "", unreadable["error"])
     return buffer.getvalue()
+
+
+def plain(value: object) -> str:
+    """One line of text: control characters (newlines, terminal escapes) and invisible
+    format characters written as escapes, so that a value cannot add a line of
+    evidence or rewrite the terminal."""
+    text = "" if value is None else str(value)
+    return "".join(
+        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+        else ch
+        for ch in text
+    )
 
 
 def render_text(report: EvidenceReport) -> str:
     document = evidence_document(report)
     period = document["period"]
-    matched = ", ".join(sorted(report.rules)) or "no rule found"
+    summary = document["summary"]
+    matched = ", ".join(plain(name) for name in sorted(report.rules)) or "no rule found"
     lines = [
-        f"Root account usage evidence: rule {report.rule_name} ({matched})",
+        f"Root account usage evidence: rule {plain(report.rule_name)} ({matched})",
         f"Period {period['since']} .. {period['until']}, generated {document['generated_at']}",
-        f"Source: {report.source}",
-        *(f"Note: {note}" for note in report.notes),
+        f"Source: {plain(report.source)}",
+        *(f"Note: {plain(note)}" for note in report.notes),
+        f"Accounts: {summary['accounts']}",
+        _listed("ever non-compliant in the period", summary["ever_non_compliant"]),
+        _listed("unreadable", summary["unreadable"]),
+        _listed("without the rule", summary["without_rule"]),
+        _listed("without history (latest evaluation only)", summary["without_history"]),
     ]
     for account in document["accounts"]:
         lines.append("")
-        lines.append(f"Account {account['account_id']} ({account['region']})")
+        rule = plain(account["rule_name"]) if account["rule_name"] else "no matching rule"
+        threshold = account["threshold_days"]
+        days = f", threshold {threshold} days" if threshold is not None else ""
+        region = plain(account["region"]) or "all regions"
+        lines.append(f"Account {plain(account['account_id'])} ({region}), {rule}{days}")
         if account["history_available"]:
-            lines.append(f"  state at start: {account['state_at_start'] or 'no record'}")
+            lines.append(f"  state at start: {plain(account['state_at_start'] or 'no record')}")
             for change in account["changes"]:
-                lines.append(f"  {change['time']}  {change['compliance_type']}")
+                lines.append(f"  {change['time']}  {plain(change['compliance_type'])}")
             lines.append(
                 f"  non-compliant share of the period: {account['non_compliant_share']:.1%}"
             )
         else:
-            lines.append(f"  no timeline: {account['history_note']}")
+            lines.append(f"  no timeline: {plain(account['history_note'])}")
         current = account["current"]
         if current:
             lines.append(
-                f"  current: {current['state']} ({current['recorded_at']}): {current['annotation']}"
+                f"  current: {plain(current['state'])} ({current['recorded_at']}): "
+                f"{plain(current['annotation'])}"
             )
         root_use = account["most_recent_root_use"]
         if root_use:
-            lines.append(
-                f"  most recent root use seen: {root_use['credential']} at {root_use['time']}"
-            )
+            seen = f"{plain(root_use['credential'])} at {root_use['time']}"
+            lines.append(f"  most recent root use seen: {seen}")
     for unreadable in document["unreadable_accounts"]:
         lines.append(
-            f"\nUnreadable: {unreadable['account_id']} ({unreadable['region']}): "
-            f"{unreadable['error']}"
+            f"\nUnreadable: {plain(unreadable['account_id'])} ({plain(unreadable['region'])}): "
+            f"{plain(unreadable['error'])}"
         )
     return "\n".join(lines) + "\n"
 
 
+def _listed(what: str, ids: list[str]) -> str:
+    shown = ", ".join(plain(i) for i in ids) if ids else "none"
+    return f"  {what}: {len(ids)} ({shown})" if ids else f"  {what}: none"
+
+
 def render_html(report: EvidenceReport) -> str:
-    """A self-contained evidence page: inline CSS and SVG, no external assets."""
+    """A self-contained evidence page: inline CSS and SVG, no external assets. It leads
+    with the organization summary, then one section per account."""
     document = evidence_document(report)
     e = html.escape
     period = document["period"]
@@ -208,10 +327,11 @@ def render_html(report: EvidenceReport) -> str:
         f"<dt>Source</dt><dd>{e(report.source)}</dd>",
         "</dl>",
         *(f'<p class="note">{e(note)}</p>' for note in report.notes),
-        _legend(),
+        _legend(document),
         "</header><main>",
+        _organization_summary(document),
+        _summary_table(document),
     ]
-    parts.append(_summary_table(document))
     for account in document["accounts"]:
         parts.append(_account_section(account, report))
     if document["unreadable_accounts"]:
@@ -229,20 +349,48 @@ def render_html(report: EvidenceReport) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _legend() -> str:
+def _states_shown(document: dict[str, Any]) -> list[str]:
+    """Every known state, then any other state the document holds (as Config wrote it)."""
+    seen = {p["state"] for a in document["accounts"] for p in a["timeline"]}
+    seen |= {a["current"]["state"] for a in document["accounts"] if a["current"]}
+    return [*STATES, *sorted(seen - set(STATES))]
+
+
+def _legend(document: dict[str, Any]) -> str:
     items = "".join(
-        f'<span class="key"><span class="swatch" style="background:{COLOURS[s]}"></span>'
-        f"{LABELS[s]}</span>"
-        for s in STATES
+        f'<span class="key" data-state="{html.escape(s)}"><span class="swatch" '
+        f'style="background:{colour(s)}"></span>{html.escape(label(s))}</span>'
+        for s in _states_shown(document)
     )
     return f'<p class="legend">{items}</p>'
+
+
+def _organization_summary(document: dict[str, Any]) -> str:
+    e = html.escape
+    summary = document["summary"]
+
+    def listed(ids: list[str]) -> str:
+        return f"{len(ids)}: {e(', '.join(ids))}" if ids else "none"
+
+    rows = [
+        ("Accounts", str(summary["accounts"])),
+        ("Ever non-compliant in the period", listed(summary["ever_non_compliant"])),
+        ("Could not be read", listed(summary["unreadable"])),
+        ("Without the rule", listed(summary["without_rule"])),
+        ("Latest evaluation only (no history)", listed(summary["without_history"])),
+    ]
+    body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
+    return (
+        f'<section class="organization"><h2>Summary</h2><table class="org">{body}</table></section>'
+    )
 
 
 def _summary_table(document: dict[str, Any]) -> str:
     e = html.escape
     rows = [
-        '<table class="summary"><tr><th>Account</th><th>Region</th><th>Current</th>'
-        "<th>Non-compliant share</th><th>Most recent root use</th></tr>"
+        '<table class="summary"><tr><th>Account</th><th>Region</th><th>Rule</th>'
+        "<th>Threshold</th><th>Current</th><th>Non-compliant share</th>"
+        "<th>Most recent root use</th></tr>"
     ]
     for account in document["accounts"]:
         current = account["current"]
@@ -254,9 +402,13 @@ def _summary_table(document: dict[str, Any]) -> str:
         )
         root_use = account["most_recent_root_use"]
         use_text = f"{root_use['credential']} at {root_use['time']}" if root_use else "none seen"
+        threshold = account["threshold_days"]
         rows.append(
-            f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'])}</td>"
-            f'<td class="state" style="color:{COLOURS[state]}">{e(LABELS[state])}</td>'
+            f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
+            f"<td>{e(account['rule_name'] or 'none')}</td>"
+            f"<td>{'' if threshold is None else f'{threshold} days'}</td>"
+            f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
+            f"{e(label(state))}</td>"
             f"<td>{share_text}</td><td>{e(use_text)}</td></tr>"
         )
     rows.append("</table>")
@@ -265,9 +417,10 @@ def _summary_table(document: dict[str, Any]) -> str:
 
 def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
     e = html.escape
+    rule = e(account["rule_name"] or "no matching rule")
     parts = [
         f'<section class="account"><h2>Account {e(account["account_id"])} '
-        f"({e(account['region'])})</h2>"
+        f"({e(account['region'] or 'all regions')}), {rule}</h2>"
     ]
     if account["history_available"]:
         parts.append(_chart(account["timeline"], report))
@@ -277,7 +430,7 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
         if account["state_at_start"]:
             parts.append(
                 f"<tr><td>{e(format_timestamp(report.since))} (start)</td>"
-                f"<td>{e(account['state_at_start'])}</td><td></td></tr>"
+                f"<td>{e(account['state_at_start'])}</td><td>{rule}</td></tr>"
             )
         for change in account["changes"]:
             parts.append(
@@ -309,10 +462,12 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
         start = (parse_timestamp(piece["start"]) - report.since).total_seconds() / total
         end = (parse_timestamp(piece["end"]) - report.since).total_seconds() / total
         x, w = left + start * width, max((end - start) * width, 0.5)
-        title = html.escape(f"{LABELS[piece['state']]}: {piece['start']} to {piece['end']}")
+        state = piece["state"]
+        title = html.escape(f"{label(state)}: {piece['start']} to {piece['end']}")
         shapes.append(
-            f'<rect class="seg" data-state="{piece["state"]}" x="{x:.1f}" y="5" width="{w:.1f}" '
-            f'height="{height:.0f}" fill="{COLOURS[piece["state"]]}"><title>{title}</title></rect>'
+            f'<rect class="seg" data-state="{html.escape(state)}" x="{x:.1f}" y="5" '
+            f'width="{w:.1f}" height="{height:.0f}" fill="{colour(state)}">'
+            f"<title>{title}</title></rect>"
         )
     ticks = []
     for step in range(5):  # the two ends and three dates between
@@ -346,6 +501,7 @@ _CSS = "\n".join(
         "th,td{border:1px solid #d5dbe0;padding:.35rem .5rem;text-align:left;vertical-align:top}",
         "th{background:#f2f4f6}",
         ".state{font-weight:600}",
+        "table.org th{width:22rem}",
         ".note{color:#6d4c00;background:#fff8e1;padding:.4rem .6rem}",
         ".legend .key{margin-right:1.2rem;white-space:nowrap}",
         ".swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.35rem;",

@@ -8,6 +8,11 @@ from typing import Any, NamedTuple
 
 from ..core.annotation import is_unable
 
+# What AWS Config records beside COMPLIANT and NON_COMPLIANT (core.verdict): a custom
+# rule may publish NOT_APPLICABLE; Config's own summaries say INSUFFICIENT_DATA.
+NOT_APPLICABLE = "NOT_APPLICABLE"
+INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+# Ours: a NON_COMPLIANT that failed closed, and no record at all.
 UNABLE_TO_EVALUATE = "UNABLE_TO_EVALUATE"
 UNKNOWN = "UNKNOWN"  # no record: before the first evaluation, or not recorded
 
@@ -37,7 +42,11 @@ class CurrentEvaluation(NamedTuple):
 
 
 class AccountHistory(NamedTuple):
-    """Everything known of one account (in one region) for the period."""
+    """Everything known of one account (in one region) under one rule for the period.
+
+    An account with several matching rules has one AccountHistory per rule; one with
+    none has a single AccountHistory whose rule_name is None.
+    """
 
     account_id: str
     region: str
@@ -45,6 +54,8 @@ class AccountHistory(NamedTuple):
     state_at_start: str | None = None
     current: CurrentEvaluation | None = None
     history_note: str | None = None  # why there is no timeline, when there is none
+    rule_name: str | None = None  # the matched rule, as named in that account
+    threshold_days: int | None = None  # what that rule's parameters set
 
 
 class Segment(NamedTuple):
@@ -54,6 +65,8 @@ class Segment(NamedTuple):
 
 
 class UnreadableAccount(NamedTuple):
+    """An account (in a region) whose records could not be read, and why."""
+
     account_id: str
     region: str
     error: str

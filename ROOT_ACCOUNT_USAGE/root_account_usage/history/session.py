@@ -1,12 +1,14 @@
-"""The auditor's AWS session: which account, which region, an AWS Config client."""
+"""The auditor's AWS session: which account, which region, an AWS Config client, and
+the way into each member account's read role."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .config_reader import HistoryUnavailableError
+from .organization import MemberRoleOpener, boto3_client_factory
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -22,6 +24,7 @@ class AuditorSession(NamedTuple):
     config: ConfigServiceClient
     account_id: str
     region: str
+    session: Any = None  # the boto3 session, for member accounts' clients
 
 
 def open_session(
@@ -36,6 +39,23 @@ def open_session(
         if not session.region_name:
             raise NoRegionError("no region given or configured for AWS Config")
         account = account_id or session.client("sts").get_caller_identity()["Account"]
-        return AuditorSession(session.client("config"), account, session.region_name)
+        return AuditorSession(session.client("config"), account, session.region_name, session)
     except (BotoCoreError, ClientError) as error:
         raise HistoryUnavailableError(f"no AWS session: {error}"[:200]) from None
+
+
+def member_opener(
+    auditor: AuditorSession, role_name: str, external_id: str | None = None
+) -> MemberRoleOpener:
+    """Each account's read role, assumed from the auditor's session (the role's ARN in
+    the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...)."""
+    session = auditor.session
+    partition = session.get_partition_for_region(auditor.region)
+    return MemberRoleOpener(
+        session.client("sts", region_name=auditor.region),  # the regional STS endpoint
+        boto3_client_factory(session),
+        role_name=role_name,
+        partition=partition,
+        own_account=auditor.account_id,
+        external_id=external_id,
+    )

@@ -9,13 +9,15 @@ both into a timeline over a period and the figures an auditor asks for.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.annotation import RootUseSeen, read_root_use
 from ..core.verdict import COMPLIANT, NON_COMPLIANT
 from .model import (
+    INSUFFICIENT_DATA,
+    NOT_APPLICABLE,
     UNABLE_TO_EVALUATE,
     UNKNOWN,
     AccountHistory,
@@ -24,32 +26,71 @@ from .model import (
     Segment,
 )
 
-STATES = (COMPLIANT, NON_COMPLIANT, UNABLE_TO_EVALUATE, UNKNOWN)
+# Every state the evidence can show, in the order legends list them.
+STATES = (
+    COMPLIANT,
+    NON_COMPLIANT,
+    UNABLE_TO_EVALUATE,
+    NOT_APPLICABLE,
+    INSUFFICIENT_DATA,
+    UNKNOWN,
+)
+# The states that count as non-compliant: the rule publishes a fail-closed verdict as
+# NON_COMPLIANT too.
+NON_COMPLIANT_STATES = frozenset({NON_COMPLIANT, UNABLE_TO_EVALUATE})
 
 
-def change_from_item(
-    item: Mapping[str, Any], rule_names: Collection[str]
-) -> ComplianceChange | None:
-    """Read one ResourceCompliance configuration item; None if it does not concern the rules.
+class RecordedStates(NamedTuple):
+    """The state of each rule asked about, as one configuration item recorded it."""
 
-    Its `configuration` is a JSON string with `configRuleList`, one entry per rule.
+    time: datetime
+    states: dict[str, str]  # rule name -> compliance type (UNKNOWN when not listed)
+
+
+def states_from_item(item: Mapping[str, Any], rule_names: Collection[str]) -> RecordedStates | None:
+    """Read one ResourceCompliance configuration item; None when it cannot be read.
+
+    Its `configuration` is a JSON string whose `configRuleList` has one entry per rule
+    that evaluates the account, each with its own complianceType: every rule's state is
+    read from its own entry, never another rule's. A rule the item does not list has no
+    record there (deleted, or not yet evaluated): UNKNOWN, never its earlier state.
     """
-    raw = item.get("configuration")
     time = item.get("configurationItemCaptureTime")
     if not isinstance(time, datetime):
         return None
-    try:
-        configuration = json.loads(raw) if isinstance(raw, str) else {}
-    except json.JSONDecodeError:
-        configuration = {}
-    for entry in configuration.get("configRuleList") or []:
-        if isinstance(entry, dict) and entry.get("configRuleName") in rule_names:
-            return ComplianceChange(
-                time, str(entry.get("complianceType", UNKNOWN)), entry["configRuleName"]
-            )
     if item.get("configurationItemStatus") in ("ResourceDeleted", "ResourceDeletedNotRecorded"):
-        return ComplianceChange(time, UNKNOWN, "")
-    return None
+        return RecordedStates(time, dict.fromkeys(rule_names, UNKNOWN))
+    raw = item.get("configuration")
+    try:
+        configuration = json.loads(raw) if isinstance(raw, str) else None
+    except (json.JSONDecodeError, RecursionError):
+        configuration = None
+    entries = configuration.get("configRuleList") if isinstance(configuration, dict) else None
+    if not isinstance(entries, list):
+        return None
+    listed = {
+        entry["configRuleName"]: str(entry.get("complianceType") or UNKNOWN)
+        for entry in entries
+        if isinstance(entry, dict) and entry.get("configRuleName") in rule_names
+    }
+    return RecordedStates(time, {name: listed.get(name, UNKNOWN) for name in rule_names})
+
+
+def changes_by_rule(
+    recorded: Iterable[RecordedStates],
+    rule_names: Collection[str],
+    state_at_start: Mapping[str, str | None],
+) -> dict[str, list[ComplianceChange]]:
+    """For each rule, the items at which its own state changed, in time order."""
+    last: dict[str, str | None] = {name: state_at_start.get(name) for name in rule_names}
+    changes: dict[str, list[ComplianceChange]] = {name: [] for name in rule_names}
+    for states in sorted(recorded, key=lambda r: r.time):
+        for name in rule_names:
+            state = states.states[name]
+            if state != (last[name] or UNKNOWN):
+                changes[name].append(ComplianceChange(states.time, state, name))
+            last[name] = state
+    return changes
 
 
 def segments(history: AccountHistory, since: datetime, until: datetime) -> list[Segment]:
@@ -84,6 +125,25 @@ def share(pieces: list[Segment], states: Collection[str]) -> float:
         return 0.0
     inside = sum((p.end - p.start).total_seconds() for p in pieces if p.state in states)
     return inside / total
+
+
+def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime) -> bool:
+    """Whether the account was non-compliant under the rule at any time in the period.
+
+    From the timeline when there is one; and from the latest evaluation in any case:
+    one recorded before the period ended was in force from then until now, whatever the
+    history (which may have started later, or not be recorded at all) shows.
+    """
+    if history.history_note is None and any(
+        p.state in NON_COMPLIANT_STATES for p in segments(history, since, until)
+    ):
+        return True
+    current = history.current
+    return (
+        current is not None
+        and current.state in NON_COMPLIANT_STATES
+        and (current.recorded_at is None or current.recorded_at < until)
+    )
 
 
 def most_recent_root_use(current: CurrentEvaluation | None) -> RootUseSeen | None:

@@ -13,14 +13,16 @@ Never imported by the Lambda handler.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
+from ..core.cloudtrail_evidence import RootActivity, apply_cloudtrail
 from ..core.exceptions import ReportUnavailableError
 from ..core.report import parse_credential_report
 from ..core.verdict import RESOURCE_TYPE, Verdict, decide, unable_to_evaluate
@@ -34,60 +36,131 @@ DEMO_ACCOUNT = "123456789012"
 DEMO_REGION = "us-east-1"
 
 
-def _daily_verdicts(now: datetime, days: int) -> list[tuple[datetime, Verdict]]:
-    sign_in = now - timedelta(days=52, hours=5)
-    unreadable_day = (now - timedelta(days=20)).date()
-    key_use = now - timedelta(hours=2)
+class Story(NamedTuple):
+    """What happened to a simulated account's root user, as ages before "now"."""
+
+    password_uses: tuple[timedelta, ...] = ()
+    key_uses: tuple[timedelta, ...] = ()  # access key 1
+    unreadable_days: tuple[int, ...] = ()  # days ago the rule could not read the report
+    cloudtrail_uses: tuple[timedelta, ...] = ()  # root sign-ins only CloudTrail saw
+    threshold_days: int = 7
+
+    def parameters(self) -> dict[str, str]:
+        parameters = {"ThresholdDays": str(self.threshold_days), "AssumeRoleMode": "false"}
+        if self.cloudtrail_uses:
+            parameters["CloudTrailEvidence"] = "true"
+        return parameters
+
+
+# The single-account demo: a console sign-in 52 days ago, a day the report could not be
+# read, and an access key used two hours ago.
+DEMO_STORY = Story(
+    password_uses=(timedelta(days=52, hours=5),),
+    key_uses=(timedelta(hours=2),),
+    unreadable_days=(20,),
+)
+
+
+def daily_verdicts(now: datetime, days: int, story: Story) -> list[tuple[datetime, Verdict]]:
+    """What the real rule would have published: one evaluation a day at 06:00 UTC, and
+    the latest ten minutes ago, each judged by the real verdict code."""
     first = (now - timedelta(days=days)).replace(hour=6, minute=0, second=0, microsecond=0)
-    verdicts = []
+    moments = []
     moment = first
     while moment <= now - timedelta(hours=1):
-        generated = moment - timedelta(minutes=20)
-        if moment.date() == unreadable_day:
-            error = ReportUnavailableError(
-                "IAM GetCredentialReport failed: AccessDenied", code="AccessDenied"
-            )
-            verdicts.append((moment, unable_to_evaluate(error, threshold_days=7)))
-        else:
-            used = [t for t in (sign_in,) if t <= generated]
-            use = RootUse.at(password=max(used) if used else None)
-            root = parse_credential_report(render_report([root_row(DEMO_ACCOUNT, use)]))
-            verdicts.append(
-                (moment, decide(root, now=moment, threshold_days=7, report_generated_at=generated))
-            )
+        moments.append(moment)
         moment += timedelta(days=1)
-    # The latest run, minutes ago, sees the access key used two hours ago.
-    latest = now - timedelta(minutes=10)
-    root = parse_credential_report(
-        render_report([root_row(DEMO_ACCOUNT, RootUse.at(password=sign_in, access_key_1=key_use))])
-    )
-    verdicts.append(
-        (latest, decide(root, now=latest, threshold_days=7, report_generated_at=latest))
-    )
-    return verdicts
+    moments.append(now - timedelta(minutes=10))
+    unreadable = {(now - timedelta(days=d)).date() for d in story.unreadable_days}
+    return [
+        (moment, _verdict(now, moment, story, moment.date() in unreadable)) for moment in moments
+    ]
+
+
+def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) -> Verdict:
+    threshold = story.threshold_days
+    if unreadable:
+        error = ReportUnavailableError(
+            "IAM GetCredentialReport failed: AccessDenied", code="AccessDenied"
+        )
+        return unable_to_evaluate(error, threshold_days=threshold)
+    generated = moment - timedelta(minutes=20)
+
+    def last(ages: tuple[timedelta, ...]) -> datetime | None:
+        return max((now - age for age in ages if now - age <= generated), default=None)
+
+    use = RootUse.at(password=last(story.password_uses), access_key_1=last(story.key_uses))
+    root = parse_credential_report(render_report([root_row(DEMO_ACCOUNT, use)]))
+    verdict = decide(root, now=moment, threshold_days=threshold, report_generated_at=generated)
+    if not story.cloudtrail_uses:
+        return verdict
+    seen = [
+        RootActivity(now - age, "ConsoleLogin", DEMO_REGION, "203.0.113.7", False, DEMO_REGION)
+        for age in story.cloudtrail_uses
+        if now - age <= moment
+    ]
+    return apply_cloudtrail(verdict, seen, now=moment, threshold_days=threshold)
 
 
 class SimulatedConfig:
-    """Answers the AWS Config calls of `history` for one simulated account."""
+    """Answers the AWS Config calls of `history` for one simulated account and region.
 
-    def __init__(self, now: datetime, days: int = 120) -> None:
-        self.evaluations = _daily_verdicts(now, days)
+    `rules` maps each rule's name (as named in the account) to its story: each rule is
+    evaluated on its own, and each change of any rule's verdict is a configuration item
+    listing every rule with its own verdict, as AWS Config records them. The first
+    `throttled_calls` calls are refused with ThrottlingException. `aggregate` is what a
+    Config aggregator in this account reports (DescribeAggregateComplianceByConfigRules).
+    """
+
+    def __init__(
+        self,
+        now: datetime,
+        days: int = 120,
+        *,
+        account_id: str = DEMO_ACCOUNT,
+        region: str = DEMO_REGION,
+        rules: Mapping[str, Story] | None = None,
+        throttled_calls: int = 0,
+        aggregate: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.account_id, self.region = account_id, region
+        self.rules = dict(rules if rules is not None else {RULE_NAME: DEMO_STORY})
+        self.evaluations = {name: daily_verdicts(now, days, s) for name, s in self.rules.items()}
         self.items: list[dict[str, Any]] = []
-        previous = None
-        for moment, verdict in self.evaluations:
-            if verdict.compliance_type != previous:
+        self.aggregate = aggregate or []
+        self.aggregated: dict[str, SimulatedConfig] = {}  # account -> its Config, for details
+        self._throttled = throttled_calls
+        self._lock = threading.Lock()
+        moments = sorted({moment for runs in self.evaluations.values() for moment, _ in runs})
+        state: dict[str, str] = {}
+        for moment in moments:
+            before = dict(state)
+            for name, runs in self.evaluations.items():
+                for run_at, verdict in runs:
+                    if run_at == moment:
+                        state[name] = verdict.compliance_type
+            if state != before:
                 captured = moment + timedelta(minutes=1)
-                self.items.append(compliance_item(captured, {RULE_NAME: verdict.compliance_type}))
-                previous = verdict.compliance_type
+                self.items.append(
+                    compliance_item(captured, state, account_id=account_id, region=region)
+                )
+
+    def throttle(self) -> None:
+        """Refuse this call if throttled calls remain."""
+        with self._lock:
+            if self._throttled > 0:
+                self._throttled -= 1
+                raise ServiceError("ThrottlingException", "Rate exceeded")
 
     def describe_config_rules(self, **_: Any) -> dict[str, Any]:
+        self.throttle()
         return {
             "ConfigRules": [
                 {
-                    "ConfigRuleName": RULE_NAME,
+                    "ConfigRuleName": name,
                     "Source": {
                         "Owner": "CUSTOM_LAMBDA",
-                        "SourceIdentifier": f"arn:aws:lambda:{DEMO_REGION}:{DEMO_ACCOUNT}:"
+                        "SourceIdentifier": f"arn:aws:lambda:{self.region}:{self.account_id}:"
                         "function:root-account-usage",
                         "SourceDetails": [
                             {
@@ -97,14 +170,14 @@ class SimulatedConfig:
                             }
                         ],
                     },
-                    "InputParameters": json.dumps(
-                        {"ThresholdDays": "7", "AssumeRoleMode": "false"}
-                    ),
+                    "InputParameters": json.dumps(story.parameters()),
                 }
+                for name, story in self.rules.items()
             ]
         }
 
     def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
+        self.throttle()
         return {
             "ConfigurationRecorders": [
                 {"name": "default", "recordingGroup": {"allSupported": True}}
@@ -112,9 +185,10 @@ class SimulatedConfig:
         }
 
     def get_resource_config_history(self, **request: Any) -> dict[str, Any]:
+        self.throttle()
         earlier, later = request.get("earlierTime"), request.get("laterTime")
         if earlier is not None and later is not None and later - earlier > timedelta(days=7):
-            raise _ServiceError("InvalidTimeRangeException", "more than 7 days")
+            raise ServiceError("InvalidTimeRangeException", "more than 7 days")
         items = [
             item
             for item in self.items
@@ -130,26 +204,57 @@ class SimulatedConfig:
             page["nextToken"] = str(end)
         return page
 
-    def get_compliance_details_by_config_rule(self, **_: Any) -> dict[str, Any]:
-        moment, verdict = self.evaluations[-1]
-        return {
-            "EvaluationResults": [
-                {
-                    "EvaluationResultIdentifier": {
-                        "EvaluationResultQualifier": {
-                            "ConfigRuleName": RULE_NAME,
-                            "ResourceType": RESOURCE_TYPE,
-                            "ResourceId": DEMO_ACCOUNT,
-                        },
-                        "OrderingTimestamp": moment,
+    def get_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
+        self.throttle()
+        name = request["ConfigRuleName"]
+        if name not in self.evaluations:
+            raise ServiceError("NoSuchConfigRuleException", f"no rule {name}")
+        return {"EvaluationResults": self.latest_results(name, request.get("ComplianceTypes"))}
+
+    def latest_results(self, name: str, types: list[str] | None) -> list[dict[str, Any]]:
+        """The latest evaluation of the account under rule `name`, if of one of `types`."""
+        moment, verdict = self.evaluations[name][-1]
+        if types and verdict.compliance_type not in types:
+            return []
+        return [
+            {
+                "EvaluationResultIdentifier": {
+                    "EvaluationResultQualifier": {
+                        "ConfigRuleName": name,
+                        "ResourceType": RESOURCE_TYPE,
+                        "ResourceId": self.account_id,
                     },
-                    "ComplianceType": verdict.compliance_type,
-                    "ResultRecordedTime": moment + timedelta(seconds=40),
-                    "ConfigRuleInvokedTime": moment,
-                    "Annotation": verdict.annotation,
-                }
+                    "OrderingTimestamp": moment,
+                },
+                "ComplianceType": verdict.compliance_type,
+                "ResultRecordedTime": moment + timedelta(seconds=40),
+                "ConfigRuleInvokedTime": moment,
+                "Annotation": verdict.annotation,
+            }
+        ]
+
+    def get_aggregate_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
+        """What the aggregator holds of another account: only COMPLIANT and NON_COMPLIANT."""
+        self.throttle()
+        source = self.aggregated.get(request["AccountId"])
+        name = request["ConfigRuleName"]
+        if source is None or name not in source.evaluations:
+            return {"AggregateEvaluationResults": []}
+        return {
+            "AggregateEvaluationResults": [
+                result | {"AccountId": request["AccountId"], "AwsRegion": request["AwsRegion"]}
+                for result in source.latest_results(name, ["COMPLIANT", "NON_COMPLIANT"])
             ]
         }
+
+    def describe_aggregate_compliance_by_config_rules(self, **request: Any) -> dict[str, Any]:
+        self.throttle()
+        start = int(request.get("NextToken") or 0)
+        end = start + (request.get("Limit") or 1000)
+        page: dict[str, Any] = {"AggregateComplianceByConfigRules": self.aggregate[start:end]}
+        if end < len(self.aggregate):
+            page["NextToken"] = str(end)
+        return page
 
 
 def compliance_item(
@@ -190,7 +295,7 @@ def compliance_item(
     }
 
 
-class _ServiceError(Exception):
+class ServiceError(Exception):
     """An error answer of the simulated service (becomes a botocore ClientError)."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -198,18 +303,46 @@ class _ServiceError(Exception):
         self.code = code
 
 
-def simulated_config_client(simulation: Any, region: str = DEMO_REGION) -> ConfigServiceClient:
-    """A real boto3 AWS Config client whose answers come from `simulation`.
+_SESSION_LOCK = threading.Lock()
+_SESSIONS: list[boto3.session.Session] = []
+
+
+def _session() -> boto3.session.Session:
+    """One boto3 session for every simulated client: its API models load once."""
+    if not _SESSIONS:
+        _SESSIONS.append(boto3.session.Session())
+    return _SESSIONS[0]
+
+
+def simulated_config_client(
+    simulation: Any,
+    region: str = DEMO_REGION,
+    credentials: Mapping[str, str] | None = None,
+) -> ConfigServiceClient:
+    """A real boto3 AWS Config client whose answers come from `simulation`."""
+    client: ConfigServiceClient = simulated_client("config", simulation, region, credentials)
+    return client
+
+
+def simulated_client(
+    service: str,
+    simulation: Any,
+    region: str = DEMO_REGION,
+    credentials: Mapping[str, str] | None = None,
+) -> Any:
+    """A real boto3 client of `service` whose answers come from `simulation`.
 
     `simulation` has a method per operation, named as boto3 names it, taking the
     request's parameters. Requests and answers are checked against the API model.
+    `credentials` (boto3's keyword names) are what the client signs with, as a client
+    built from assumed-role credentials would.
     """
-    client = boto3.client(
-        "config",
-        region_name=region,
-        aws_access_key_id="simulated",
-        aws_secret_access_key="simulated",  # noqa: S106 - never sent anywhere
-    )
+    keys = credentials or {
+        "aws_access_key_id": "simulated",
+        "aws_secret_access_key": "simulated",  # never sent anywhere
+    }
+    with _SESSION_LOCK:  # boto3 sessions are not thread-safe; clients are
+        client: Any = _session().client(service, region_name=region, **keys)  # type: ignore[call-overload]
     names = {api: python for python, api in client.meta.method_to_api_mapping.items()}
 
     def remember_request(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -219,13 +352,13 @@ def simulated_config_client(simulation: Any, region: str = DEMO_REGION) -> Confi
         operation = getattr(simulation, names[model.name])
         try:
             parsed = operation(**context["simulated_request"])
-        except _ServiceError as error:
+        except ServiceError as error:
             failure = {"Error": {"Code": error.code, "Message": str(error)}}
             return AWSResponse(None, 400, {}, None), failure  # type: ignore[arg-type]
         if model.output_shape is not None:
             validate_parameters(parsed, model.output_shape)
         return AWSResponse(None, 200, {}, None), parsed  # type: ignore[arg-type]
 
-    client.meta.events.register_first("before-parameter-build.config.*", remember_request)
-    client.meta.events.register_first("before-call.config.*", answer)  # type: ignore[arg-type]
+    client.meta.events.register_first(f"before-parameter-build.{service}.*", remember_request)
+    client.meta.events.register_first(f"before-call.{service}.*", answer)
     return client

@@ -3,6 +3,8 @@ golden files for CSV and JSON, structural checks of the HTML, and the CLI."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -11,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from root_account_usage.cli.main import main
+from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import (
     COMPLIANCE_RESOURCE_TYPE,
+    EVALUATION_TYPES,
     HistoryUnavailableError,
-    collect_evidence,
 )
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
+from root_account_usage.history.session import AuditorSession
 from root_account_usage.simulation.config import compliance_item
 from tests.doubles import stubbed
 
@@ -28,6 +32,9 @@ ACCOUNT = "111122223333"
 RULE = "root-account-usage"
 ORG_RULE = "OrgConfigRule-root-account-usage-abcd1234"
 PACK_RULE = "root-account-usage-conformance-pack-x1y2z3"
+# Other rules, whose names contain ours: never this rule.
+LEGACY_RULE = "legacy-root-account-usage"
+V2_RULE = "root-account-usage-v2"
 RESOURCE_ID = f"AWS::::Account/{ACCOUNT}"
 ANNOTATION = (
     "Root access key 1 was used at 2026-11-10T20:00:00Z, within the 7-day threshold; "
@@ -39,8 +46,13 @@ def day(n, hours=6):
     return SINCE + timedelta(days=n, hours=hours)
 
 
-def ci(when, compliance, rule=RULE):
-    return compliance_item(when, {rule: compliance}, account_id=ACCOUNT, status="OK")
+def ci(when, compliance, **others):
+    """A ResourceCompliance item as AWS Config records it: every rule that evaluates the
+    account, each with its own verdict (a legacy rule first: it must never decide)."""
+    states = {LEGACY_RULE: "COMPLIANT", RULE: compliance, ORG_RULE: "COMPLIANT"}
+    states |= {PACK_RULE: "COMPLIANT", "s3-bucket-logging": "NON_COMPLIANT"}
+    states |= {name.replace("_", "-"): value for name, value in others.items()}
+    return compliance_item(when, states, account_id=ACCOUNT, status="OK")
 
 
 def evaluation_result(rule, compliance, annotation, recorded, account=ACCOUNT, region=None):
@@ -107,8 +119,24 @@ def expect_recorder(stub, recording_group):
     )
 
 
+def expect_current(stub, rule, compliance, annotation, when):
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": [evaluation_result(rule, compliance, annotation, when)]},
+        {"ConfigRuleName": rule, "ComplianceTypes": EVALUATION_TYPES, "Limit": 100},
+    )
+
+
+def expect_no_current(stub, rule):
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": []},
+        {"ConfigRuleName": rule, "ComplianceTypes": EVALUATION_TYPES, "Limit": 100},
+    )
+
+
 def single_account_responses(stub):
-    expect_rules(stub, RULE, ORG_RULE, PACK_RULE)
+    expect_rules(stub, LEGACY_RULE, RULE, ORG_RULE, PACK_RULE, V2_RULE)
     expect_recorder(stub, {"allSupported": True})
     stub.add_response(
         "get_resource_config_history",
@@ -123,7 +151,12 @@ def single_account_responses(stub):
     )
     stub.add_response(
         "get_resource_config_history",
-        {"configurationItems": [ci(day(5), "COMPLIANT"), ci(day(5), "COMPLIANT", "s3-rule")]},
+        {
+            "configurationItems": [
+                ci(day(5), "COMPLIANT"),
+                ci(day(6), "COMPLIANT", s3_bucket_logging="COMPLIANT"),  # another rule changed
+            ]
+        },
         window(SINCE, SINCE + timedelta(days=7), token="n1"),
     )
     # Last three days: throttled once, then answered.
@@ -140,15 +173,7 @@ def single_account_responses(stub):
         (RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22)),
         (PACK_RULE, "COMPLIANT", "Root user has no recorded use", day(2)),
     ):
-        stub.add_response(
-            "get_compliance_details_by_config_rule",
-            {"EvaluationResults": [evaluation_result(rule, compliance, annotation, when)]},
-            {
-                "ConfigRuleName": rule,
-                "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"],
-                "Limit": 100,
-            },
-        )
+        expect_current(stub, rule, compliance, annotation, when)
 
 
 @pytest.fixture
@@ -180,7 +205,9 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
     single_account_responses(stub)
     report, sleeps = collect(client)
     assert sorted(report.rules) == [ORG_RULE, RULE, PACK_RULE]
-    [account] = report.accounts
+    by_rule = {account.rule_name: account for account in report.accounts}
+    assert sorted(by_rule) == [ORG_RULE, RULE, PACK_RULE]  # one entry per matched rule
+    account = by_rule[RULE]
     assert account.state_at_start == "COMPLIANT"
     assert [(c.time, c.compliance_type) for c in account.changes] == [
         (day(2), "NON_COMPLIANT"),
@@ -188,6 +215,10 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
         (day(9, 22), "NON_COMPLIANT"),
     ]
     assert account.current.annotation == ANNOTATION
+    assert account.threshold_days == 7
+    # The organization rule's own entries: compliant throughout, its own evaluation.
+    assert by_rule[ORG_RULE].changes == ()
+    assert by_rule[ORG_RULE].current.compliance_type == "COMPLIANT"
     assert len(sleeps) == 1  # the throttled call was retried after a pause
 
 
@@ -209,15 +240,7 @@ def test_recorder_without_resource_compliance_is_said_not_shown_empty(config):
     client, stub = config
     expect_rules(stub, RULE)
     expect_recorder(stub, {"allSupported": False, "resourceTypes": ["AWS::IAM::User"]})
-    stub.add_response(
-        "get_compliance_details_by_config_rule",
-        {
-            "EvaluationResults": [
-                evaluation_result(RULE, "COMPLIANT", "Root user has no recorded use", day(9))
-            ]
-        },
-        {"ConfigRuleName": RULE, "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"], "Limit": 100},
-    )
+    expect_current(stub, RULE, "COMPLIANT", "Root user has no recorded use", day(9))
     report, _ = collect(client)
     [account] = report.accounts
     assert account.history_note == "not recorded"
@@ -240,11 +263,7 @@ def test_empty_period_keeps_the_state_it_started_with(config):
         stub.add_response(
             "get_resource_config_history", {"configurationItems": []}, window(start, end)
         )
-    stub.add_response(
-        "get_compliance_details_by_config_rule",
-        {"EvaluationResults": []},
-        {"ConfigRuleName": RULE, "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"], "Limit": 100},
-    )
+    expect_no_current(stub, RULE)
     report, _ = collect(client)
     account = json.loads(render_json(report))["accounts"][0]
     assert account["changes"] == []
@@ -254,25 +273,34 @@ def test_empty_period_keeps_the_state_it_started_with(config):
     assert account["non_compliant_share"] == 0.0
 
 
+def aggregate_entry(rule, account, region, compliance="COMPLIANT"):
+    return {
+        "ConfigRuleName": rule,
+        "AccountId": account,
+        "AwsRegion": region,
+        "Compliance": {"ComplianceType": compliance},
+    }
+
+
+def aggregate_details(rule, account, region):
+    return {
+        "ConfigurationAggregatorName": "org",
+        "ConfigRuleName": rule,
+        "AccountId": account,
+        "AwsRegion": region,
+        "Limit": 100,
+    }
+
+
 def test_aggregator_lists_accounts_and_never_drops_an_unreadable_one(config):
     client, stub = config
-    expect_rules(stub, RULE)
     stub.add_response(
         "describe_aggregate_compliance_by_config_rules",
         {
             "AggregateComplianceByConfigRules": [
-                {
-                    "ConfigRuleName": RULE,
-                    "AccountId": ACCOUNT,
-                    "AwsRegion": "us-east-1",
-                    "Compliance": {"ComplianceType": "NON_COMPLIANT"},
-                },
-                {
-                    "ConfigRuleName": ORG_RULE,
-                    "AccountId": "222222222222",
-                    "AwsRegion": "eu-west-1",
-                    "Compliance": {"ComplianceType": "COMPLIANT"},
-                },
+                aggregate_entry(RULE, ACCOUNT, "us-east-1", "NON_COMPLIANT"),
+                aggregate_entry(ORG_RULE, "222222222222", "eu-west-1"),
+                aggregate_entry(LEGACY_RULE, "222222222222", "eu-west-1"),
             ],
             "NextToken": "a2",
         },
@@ -282,49 +310,33 @@ def test_aggregator_lists_accounts_and_never_drops_an_unreadable_one(config):
         "describe_aggregate_compliance_by_config_rules",
         {
             "AggregateComplianceByConfigRules": [
-                {
-                    "ConfigRuleName": ORG_RULE,
-                    "AccountId": "333333333333",
-                    "AwsRegion": "us-east-1",
-                    "Compliance": {"ComplianceType": "NON_COMPLIANT"},
-                },
-                {
-                    "ConfigRuleName": "s3-bucket-logging",
-                    "AccountId": "444444444444",
-                    "AwsRegion": "us-east-1",
-                    "Compliance": {"ComplianceType": "NON_COMPLIANT"},
-                },
+                aggregate_entry(ORG_RULE, "333333333333", "us-east-1", "NON_COMPLIANT"),
+                aggregate_entry("s3-bucket-logging", "444444444444", "us-east-1"),
+                aggregate_entry(V2_RULE, "444444444444", "us-east-1"),
             ]
         },
         {"ConfigurationAggregatorName": "org", "Limit": 1000, "NextToken": "a2"},
     )
-
-    def details(rule, account, region):
-        return {
-            "ConfigurationAggregatorName": "org",
-            "ConfigRuleName": rule,
-            "AccountId": account,
-            "AwsRegion": region,
-            "Limit": 100,
-        }
-
+    # The credentials' own account: its own rules, history and latest evaluation.
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
     stub.add_response(
-        "get_aggregate_compliance_details_by_config_rule",
-        {
-            "AggregateEvaluationResults": [
-                evaluation_result(
-                    RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22), ACCOUNT, "us-east-1"
-                )
-            ]
-        },
-        details(RULE, ACCOUNT, "us-east-1"),
+        "get_resource_config_history",
+        {"configurationItems": []},
+        history_request(laterTime=SINCE, limit=1),
     )
+    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
+        stub.add_response(
+            "get_resource_config_history", {"configurationItems": []}, window(start, end)
+        )
+    expect_current(stub, RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22))
+    # The others: the aggregator's latest evaluation of each matching rule.
     stub.add_client_error(
         "get_aggregate_compliance_details_by_config_rule",
         "AccessDeniedException",
         "not authorized",
         http_status_code=400,
-        expected_params=details(ORG_RULE, "222222222222", "eu-west-1"),
+        expected_params=aggregate_details(ORG_RULE, "222222222222", "eu-west-1"),
     )
     unable = "Unable to evaluate: IAM GetCredentialReport failed: AccessDenied [AccessDenied]"
     stub.add_response(
@@ -336,31 +348,28 @@ def test_aggregator_lists_accounts_and_never_drops_an_unreadable_one(config):
                 )
             ]
         },
-        details(ORG_RULE, "333333333333", "us-east-1"),
+        aggregate_details(ORG_RULE, "333333333333", "us-east-1"),
     )
-    expect_recorder(stub, {"allSupported": True})
-    stub.add_response(
-        "get_resource_config_history",
-        {"configurationItems": []},
-        history_request(laterTime=SINCE, limit=1),
-    )
-    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
-        stub.add_response(
-            "get_resource_config_history", {"configurationItems": []}, window(start, end)
-        )
     report, _ = collect(client, aggregator="org")
     document = json.loads(render_json(report))
     accounts = {a["account_id"]: a for a in document["accounts"]}
-    assert set(accounts) == {ACCOUNT, "333333333333"}
+    assert set(accounts) == {ACCOUNT, "333333333333", "444444444444"}
     assert accounts[ACCOUNT]["history_available"] is True
+    assert accounts[ACCOUNT]["rule_name"] == RULE
     assert accounts["333333333333"]["history_available"] is False
     assert accounts["333333333333"]["current"]["state"] == "UNABLE_TO_EVALUATE"
+    # An account with other rules only is shown as one without the rule, never dropped.
+    assert accounts["444444444444"]["rule_name"] is None
+    assert document["summary"]["without_rule"] == ["444444444444"]
+    assert document["summary"]["ever_non_compliant"] == [ACCOUNT, "333333333333"]
     assert document["unreadable_accounts"] == [
         {
             "account_id": "222222222222",
             "region": "eu-west-1",
             "error": "get_aggregate_compliance_details_by_config_rule: "
             "AccessDeniedException: not authorized",
+            "rule_name": RULE,
+            "period": {"since": "2026-11-01T00:00:00Z", "until": "2026-11-11T00:00:00Z"},
         }
     ]
 
@@ -399,7 +408,14 @@ def test_html_is_self_contained_with_a_timeline_and_the_table_of_changes(config)
     assert page_html.startswith("<!DOCTYPE html>")
     assert page.external == []  # no external assets
     assert "script" not in page.tags
-    assert page.states == ["COMPLIANT", "NON_COMPLIANT", "COMPLIANT", "NON_COMPLIANT"]
+    assert page.states == [
+        "COMPLIANT",  # the organization rule, all period
+        "COMPLIANT",  # the rule itself: compliant, non-compliant, compliant, non-compliant
+        "NON_COMPLIANT",
+        "COMPLIANT",
+        "NON_COMPLIANT",
+        "COMPLIANT",  # the conformance pack's rule
+    ]
     assert page.tags.count("tr") >= 1 + 1 + 3  # summary, start row, three changes
     assert "2026-11-01T00:00:00Z to 2026-11-11T00:00:00Z" in page_html
     assert "ThresholdDays" in page_html  # the rule's parameters
@@ -446,7 +462,7 @@ def test_cli_history_without_config_access_exits_2(monkeypatch, capsys):
     stub.activate()
     monkeypatch.setattr(
         "root_account_usage.cli.history.open_session",
-        lambda profile, region, account: (client, ACCOUNT, "us-east-1"),
+        lambda profile, region, account: AuditorSession(client, ACCOUNT, "us-east-1"),
     )
     assert main(["history"]) == 2
     assert "cannot read AWS Config" in capsys.readouterr().err
@@ -459,11 +475,7 @@ def test_resource_never_evaluated_has_no_timeline_but_keeps_the_report(config):
     stub.add_client_error(
         "get_resource_config_history", "ResourceNotDiscoveredException", http_status_code=400
     )
-    stub.add_response(
-        "get_compliance_details_by_config_rule",
-        {"EvaluationResults": []},
-        {"ConfigRuleName": RULE, "ComplianceTypes": ["COMPLIANT", "NON_COMPLIANT"], "Limit": 100},
-    )
+    expect_no_current(stub, RULE)
     report, _ = collect(client)
     assert report.accounts[0].history_note == "no compliance history recorded"
     text = render_text(report)
@@ -486,7 +498,8 @@ def test_throttling_that_never_ends_makes_the_account_unreadable(config):
     page = render_html(report)
     assert "Accounts that could not be read" in page
     assert "Unreadable: 111122223333" in render_text(report)
-    assert render_csv(report).splitlines()[-1].startswith("unreadable,111122223333")
+    last_row = list(csv.reader(io.StringIO(render_csv(report))))[-1]
+    assert last_row[:3] == ["unreadable", "111122223333", "us-east-1"]
 
 
 def test_cli_history_against_a_live_account_in_moto(capsys):
@@ -510,13 +523,12 @@ def test_cli_history_output_that_cannot_be_written_is_a_usage_error(capsys):
 
 def test_aggregator_can_be_narrowed_to_one_account(config):
     client, stub = config
-    expect_rules(stub, RULE)
     stub.add_response(
         "describe_aggregate_compliance_by_config_rules",
         {
             "AggregateComplianceByConfigRules": [
-                {"ConfigRuleName": ORG_RULE, "AccountId": "222222222222", "AwsRegion": "eu-west-1"},
-                {"ConfigRuleName": ORG_RULE, "AccountId": "333333333333", "AwsRegion": "us-east-1"},
+                aggregate_entry(ORG_RULE, "222222222222", "eu-west-1"),
+                aggregate_entry(ORG_RULE, "333333333333", "us-east-1"),
             ]
         },
         {"ConfigurationAggregatorName": "org", "Limit": 1000},
@@ -524,14 +536,7 @@ def test_aggregator_can_be_narrowed_to_one_account(config):
     stub.add_response(
         "get_aggregate_compliance_details_by_config_rule",
         {"AggregateEvaluationResults": []},
-        {
-            "ConfigurationAggregatorName": "org",
-            "ConfigRuleName": ORG_RULE,
-            "AccountId": "333333333333",
-            "AwsRegion": "us-east-1",
-            "Limit": 100,
-        },
+        aggregate_details(ORG_RULE, "333333333333", "us-east-1"),
     )
-    expect_recorder(stub, {"allSupported": True})
     report, _ = collect(client, aggregator="org", only_account="333333333333")
     assert [a.account_id for a in report.accounts] == ["333333333333"]

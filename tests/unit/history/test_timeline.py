@@ -10,10 +10,12 @@ from root_account_usage.history.timeline import (
     AccountHistory,
     ComplianceChange,
     CurrentEvaluation,
-    change_from_item,
+    changes_by_rule,
+    ever_non_compliant,
     most_recent_root_use,
     segments,
     share,
+    states_from_item,
 )
 from root_account_usage.simulation.config import compliance_item
 
@@ -22,33 +24,73 @@ UNTIL = datetime(2026, 11, 11, tzinfo=UTC)
 RULE = "root-account-usage"
 
 
-def item(when, compliance, rule=RULE, status="OK"):
-    return compliance_item(when, {rule: compliance}, status=status)
+ORG_RULE = "OrgConfigRule-root-account-usage-ab12cd34"
+LEGACY = "legacy-root-account-usage"
+
+
+def item(when, states, status="OK"):
+    return compliance_item(when, states, status=status)
 
 
 def day(n, hours=0):
     return SINCE + timedelta(days=n, hours=hours)
 
 
-def test_item_gives_the_verdict_of_the_rule():
-    change = change_from_item(item(day(1), "NON_COMPLIANT"), {RULE})
-    assert change == ComplianceChange(day(1), "NON_COMPLIANT", RULE)
+def test_item_gives_each_rule_its_own_verdict():
+    recorded = states_from_item(
+        item(day(1), {LEGACY: "COMPLIANT", ORG_RULE: "COMPLIANT", RULE: "NON_COMPLIANT"}),
+        {RULE, ORG_RULE},
+    )
+    assert recorded.states == {RULE: "NON_COMPLIANT", ORG_RULE: "COMPLIANT"}
 
 
-def test_item_of_another_rule_is_ignored():
-    assert change_from_item(item(day(1), "NON_COMPLIANT", rule="s3-rule"), {RULE}) is None
+def test_a_rule_the_item_does_not_list_has_no_record_there():
+    recorded = states_from_item(item(day(1), {"s3-rule": "NON_COMPLIANT"}), {RULE})
+    assert recorded.states == {RULE: UNKNOWN}
 
 
 def test_deleted_or_garbled_items_do_not_crash():
-    deleted = item(day(1), "COMPLIANT", rule="other", status="ResourceDeleted")
-    assert change_from_item(deleted, {RULE}).compliance_type == UNKNOWN
-    assert (
-        change_from_item(
-            {"configuration": "{not json", "configurationItemCaptureTime": day(1)}, {RULE}
-        )
-        is None
-    )
-    assert change_from_item({"configuration": None}, {RULE}) is None
+    deleted = item(day(1), {"other": "COMPLIANT"}, status="ResourceDeleted")
+    assert states_from_item(deleted, {RULE}).states == {RULE: UNKNOWN}
+    garbled = {"configuration": "{not json", "configurationItemCaptureTime": day(1)}
+    assert states_from_item(garbled, {RULE}) is None
+    assert states_from_item({"configuration": None}, {RULE}) is None
+    not_a_list = {"configuration": '{"configRuleList": 5}', "configurationItemCaptureTime": day(1)}
+    assert states_from_item(not_a_list, {RULE}) is None
+
+
+def test_changes_are_each_rules_own_and_only_real_changes():
+    items = [
+        states_from_item(
+            item(day(1), {ORG_RULE: "COMPLIANT", RULE: "NON_COMPLIANT"}), {RULE, ORG_RULE}
+        ),
+        # Another rule's change: not a change of RULE.
+        states_from_item(
+            item(day(2), {ORG_RULE: "NON_COMPLIANT", RULE: "NON_COMPLIANT"}), {RULE, ORG_RULE}
+        ),
+        states_from_item(item(day(3), {ORG_RULE: "NON_COMPLIANT"}), {RULE, ORG_RULE}),
+    ]
+    changes = changes_by_rule(items, [RULE, ORG_RULE], {RULE: "COMPLIANT", ORG_RULE: None})
+    assert changes[RULE] == [
+        ComplianceChange(day(1), "NON_COMPLIANT", RULE),
+        ComplianceChange(day(3), UNKNOWN, RULE),  # the rule went: no record, never "as before"
+    ]
+    assert changes[ORG_RULE] == [
+        ComplianceChange(day(1), "COMPLIANT", ORG_RULE),
+        ComplianceChange(day(2), "NON_COMPLIANT", ORG_RULE),
+    ]
+
+
+def test_ever_non_compliant_reads_the_timeline_or_else_the_latest_evaluation():
+    flat = AccountHistory("1", "r", state_at_start="COMPLIANT")
+    assert not ever_non_compliant(flat, SINCE, UNTIL)
+    failed = CurrentEvaluation(RULE, "NON_COMPLIANT", "Unable to evaluate: x [X]", day(5))
+    assert ever_non_compliant(flat._replace(current=failed), SINCE, UNTIL)
+    no_history = AccountHistory("1", "r", history_note="history kept in that account")
+    assert not ever_non_compliant(no_history, SINCE, UNTIL)
+    assert ever_non_compliant(no_history._replace(current=failed), SINCE, UNTIL)
+    later = failed._replace(recorded_at=day(20))  # after the period: says nothing of it
+    assert not ever_non_compliant(no_history._replace(current=later), SINCE, UNTIL)
 
 
 def test_segments_follow_the_changes_from_the_state_at_start():

@@ -1,0 +1,179 @@
+"""Everything AWS Config holds for the rule and the period, gathered into one report:
+one account, an aggregator's view, or every account of an organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..rule.budget import Sleep
+from .config_reader import (
+    AccountRead,
+    AggregatorView,
+    ConfigHistoryReader,
+    HistoryUnavailableError,
+    Progress,
+    say_nothing,
+)
+from .model import AccountHistory, EvidenceReport, UnreadableAccount
+from .organization import (
+    DEFAULT_MAX_WORKERS,
+    AccountOpener,
+    AccountsDone,
+    count_nothing,
+    read_accounts,
+)
+from .period import bounded
+
+if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
+
+ALL_REGIONS = ""  # an account the aggregator knows in no particular region
+
+
+@dataclass
+class _Gathered:
+    """What the reads gave so far."""
+
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    accounts: list[AccountHistory] = field(default_factory=list)
+    unreadable: list[UnreadableAccount] = field(default_factory=list)
+
+    def keep(self, read: AccountRead) -> None:
+        for name, parameters in read.rules.items():
+            self.rules.setdefault(name, parameters)
+        self.accounts.extend(read.histories)
+
+
+def collect_evidence(
+    config: ConfigServiceClient,
+    *,
+    rule_name: str,
+    account_id: str,
+    region: str,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    aggregator: str | None = None,
+    only_account: str | None = None,
+    members: AccountOpener | None = None,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    progress: Progress = say_nothing,
+    accounts_progress: AccountsDone = count_nothing,
+    sleep: Sleep | None = None,
+) -> EvidenceReport:
+    """Read everything AWS Config holds for the rule and the period into a report.
+
+    The period is first cut to what AWS Config can hold (period.bounded, which raises
+    PeriodOutOfReachError when nothing is left). Raises HistoryUnavailableError when
+    AWS Config cannot be read at all; an account that cannot be read is listed in the
+    report instead. With `members`, every account the aggregator knows is read in its
+    own AWS Config, `max_workers` at a time.
+    """
+    period = bounded(since, until, now)
+    since, until = period.since, period.until
+    notes = list(period.notes)
+    reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
+    gathered = _Gathered()
+    if aggregator is None:
+        local_rules = reader.matching_rules(rule_name)  # raises: Config unreadable at all
+        try:
+            gathered.keep(
+                reader.read_account(account_id, region, rule_name, since, until, rules=local_rules)
+            )
+        except HistoryUnavailableError as error:
+            gathered.unreadable.append(UnreadableAccount(account_id, region, str(error)))
+        source = f"account {account_id} in {region}"
+    else:
+        view = reader.aggregator_view(aggregator, rule_name, only_account)
+        source = f"aggregator {aggregator}, read from account {account_id} in {region}"
+        if members is not None:
+            source += f"; {members.description}"
+            for outcome in read_accounts(
+                list(view.targets),
+                members,
+                rule_name=rule_name,
+                since=since,
+                until=until,
+                max_workers=max_workers,
+                sleep=sleep,
+                progress=accounts_progress,
+            ):
+                if outcome.read is not None:
+                    gathered.keep(outcome.read)
+                if outcome.unreadable is not None:
+                    gathered.unreadable.append(outcome.unreadable)
+        else:
+            notes.append(
+                "Compliance history is kept in each account; timelines are shown for the "
+                f"account these credentials belong to ({account_id}). Give --member-role "
+                "to read every account's own history."
+            )
+            _aggregate_only(
+                reader, view, gathered, aggregator, (account_id, region), rule_name, since, until
+            )
+        gathered.accounts.extend(_without_rule(view, rule_name))
+    if not gathered.rules:
+        notes.append(f"No AWS Config rule {rule_name} (or one AWS named from it) was found.")
+    if any(a.history_note == "not recorded" for a in gathered.accounts):
+        notes.append(
+            "Where the configuration recorder does not record "
+            "AWS::Config::ResourceCompliance, AWS Config kept no compliance history; only the "
+            "latest evaluation is shown."
+        )
+    return EvidenceReport(
+        rule_name=rule_name,
+        rules=gathered.rules,
+        since=since,
+        until=until,
+        generated_at=now,
+        source=source,
+        accounts=tuple(sorted(gathered.accounts, key=_order)),
+        unreadable=tuple(sorted(gathered.unreadable)),
+        notes=tuple(notes),
+    )
+
+
+def _aggregate_only(
+    reader: ConfigHistoryReader,
+    view: AggregatorView,
+    gathered: _Gathered,
+    aggregator: str,
+    own: tuple[str, str],
+    rule_name: str,
+    since: datetime,
+    until: datetime,
+) -> None:
+    """The aggregator's latest evaluations; history for the credentials' own account."""
+    for (account_id, region), names in view.targets.items():
+        try:
+            if (account_id, region) == own:
+                gathered.keep(reader.read_account(account_id, region, rule_name, since, until))
+                continue
+            for name in names:
+                gathered.accounts.append(
+                    AccountHistory(
+                        account_id,
+                        region,
+                        current=reader.aggregate_current(aggregator, name, account_id, region),
+                        history_note="history kept in that account",
+                        rule_name=name,
+                    )
+                )
+        except HistoryUnavailableError as error:
+            gathered.unreadable.append(UnreadableAccount(account_id, region, str(error)))
+
+
+def _without_rule(view: AggregatorView, rule_name: str) -> list[AccountHistory]:
+    """Accounts the aggregator has results for, but none of this rule: a gap to show."""
+    covered = {account for account, _ in view.targets}
+    note = f"the aggregator has results for other rules here, none for {rule_name}"
+    return [
+        AccountHistory(account, ALL_REGIONS, history_note=note)
+        for account in sorted(view.known_accounts - covered)
+    ]
+
+
+def _order(history: AccountHistory) -> tuple[str, str, str]:
+    return (history.account_id, history.region, history.rule_name or "")

@@ -1,0 +1,189 @@
+"""Every account of an organization: assume a read-only role in each, read its own
+AWS Config, several accounts at a time.
+
+Compliance history stays in each account (no aggregator API returns it), so the
+auditor's credentials assume a role the organization deployed in every account
+(rdk_config/auditor-read-role.yaml) and read the account's Config there. Accounts run
+on a bounded pool of threads; throttling is retried; an account that cannot be read,
+for any reason, is listed with that reason, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..rule.aws import Retrier, error_code, error_message
+from ..rule.budget import Sleep
+from .config_reader import THROTTLED, AccountRead, ConfigHistoryReader, HistoryUnavailableError
+from .model import UnreadableAccount
+
+if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
+    from mypy_boto3_sts import STSClient
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_WORKERS = 8
+SESSION_NAME = "root-account-usage-history"  # what each member account's CloudTrail shows
+# Reading one account takes seconds; the shortest session STS grants is ample.
+SESSION_SECONDS = 900
+
+# region, and temporary credentials (None: the auditor's own) -> a Config client there
+ClientFactory = Callable[[str, "Mapping[str, str] | None"], "ConfigServiceClient"]
+
+
+class MemberRoleRefusedError(HistoryUnavailableError):
+    """The member account's read role could not be assumed."""
+
+    code = "AssumeRoleFailed"
+
+
+class AccountOpener(Protocol):
+    description: str  # how accounts are reached, for the report's source line
+
+    def open(self, account_id: str, region: str) -> ConfigServiceClient:
+        """A Config client reading `account_id` in `region`."""
+        ...
+
+
+class MemberRoleOpener:
+    """Opens an account's AWS Config through its read role (the auditor's own account
+    through the auditor's own credentials)."""
+
+    def __init__(
+        self,
+        sts: STSClient,
+        client_factory: ClientFactory,
+        *,
+        role_name: str,
+        partition: str,
+        own_account: str,
+        external_id: str | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self._sts = sts
+        self._client_factory = client_factory
+        self._role_name = role_name
+        self._partition = partition
+        self._own_account = own_account
+        self._external_id = external_id
+        self._retrier = Retrier(THROTTLED, sleep=sleep)
+        self.description = f"each account read through its role {role_name}"
+
+    def role_arn(self, account_id: str) -> str:
+        return f"arn:{self._partition}:iam::{account_id}:role/{self._role_name}"
+
+    def open(self, account_id: str, region: str) -> ConfigServiceClient:
+        if account_id == self._own_account:
+            return self._client_factory(region, None)
+        arn = self.role_arn(account_id)
+        request: dict[str, Any] = {
+            "RoleArn": arn,
+            "RoleSessionName": SESSION_NAME,
+            "DurationSeconds": SESSION_SECONDS,
+        }
+        if self._external_id:
+            request["ExternalId"] = self._external_id
+        try:
+            credentials = self._retrier.call(self._sts, "assume_role", **request)["Credentials"]
+        except (ClientError, BotoCoreError) as error:
+            code = error_code(error)
+            reason = f"cannot assume {arn}: {code}: {error_message(error)}".rstrip(": ")
+            raise MemberRoleRefusedError(reason, code=code) from None
+        return self._client_factory(
+            region,
+            {
+                "aws_access_key_id": credentials["AccessKeyId"],
+                "aws_secret_access_key": credentials["SecretAccessKey"],
+                "aws_session_token": credentials["SessionToken"],
+            },
+        )
+
+
+def boto3_client_factory(session: Any) -> ClientFactory:
+    """Config clients from one boto3 session (its loaded models shared by all of them).
+
+    boto3 sessions are not thread-safe, so clients are created one at a time; the
+    clients themselves are, and each account's is used by one thread only.
+    """
+    lock = threading.Lock()
+
+    def build(region: str, credentials: Mapping[str, str] | None) -> ConfigServiceClient:
+        with lock:
+            client: ConfigServiceClient = session.client(
+                "config", region_name=region, **(credentials or {})
+            )
+            return client
+
+    return build
+
+
+class AccountOutcome(NamedTuple):
+    account_id: str
+    region: str
+    read: AccountRead | None
+    unreadable: UnreadableAccount | None
+
+
+# Told after each account: how many are done, of how many.
+AccountsDone = Callable[[int, int], None]
+
+
+def count_nothing(done: int, total: int) -> None:
+    """Default: tell nobody."""
+
+
+def read_accounts(
+    targets: Sequence[tuple[str, str]],
+    opener: AccountOpener,
+    *,
+    rule_name: str,
+    since: datetime,
+    until: datetime,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    sleep: Sleep | None = None,
+    progress: AccountsDone = count_nothing,
+) -> list[AccountOutcome]:
+    """Read each (account, region) of `targets`, at most `max_workers` at a time.
+
+    Every target has an outcome, in the order of `targets`: what was read, or why not.
+    """
+
+    def read_one(account_id: str, region: str) -> AccountOutcome:
+        try:
+            reader = ConfigHistoryReader(opener.open(account_id, region), sleep=sleep)
+            read = reader.read_account(account_id, region, rule_name, since, until)
+            return AccountOutcome(account_id, region, read, None)
+        except HistoryUnavailableError as error:
+            reason = str(error)
+        except Exception as error:  # one account's surprise must not lose the others
+            # The report lists it with the reason; the trace is for whoever logs INFO
+            # (users get no traceback).
+            fields = {"fields": {"account": account_id}}
+            logger.info("reading account failed", exc_info=True, extra=fields)
+            reason = f"unexpected {type(error).__name__}: {error}"[:300]
+        return AccountOutcome(
+            account_id, region, None, UnreadableAccount(account_id, region, reason)
+        )
+
+    outcomes: dict[tuple[str, str], AccountOutcome] = {}
+    executor = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="account")
+    try:
+        futures: list[Future[AccountOutcome]] = [
+            executor.submit(read_one, account_id, region) for account_id, region in targets
+        ]
+        for done, future in enumerate(as_completed(futures), start=1):
+            outcome = future.result()
+            outcomes[(outcome.account_id, outcome.region)] = outcome
+            progress(done, len(futures))
+    finally:
+        # On an interrupt, do not start the accounts still waiting.
+        executor.shutdown(wait=True, cancel_futures=True)
+    return [outcomes[target] for target in targets]

@@ -1,0 +1,189 @@
+"""A simulated AWS Organization for `history --demo organization` and the tests.
+
+Each account has its own simulated AWS Config (its own rules and timelines); the
+auditor's account also holds an aggregator that knows them all; STS hands out
+credentials for each account's read role, or refuses them where the role is missing.
+Every client is a real boto3 client (simulation.config.simulated_client): botocore
+checks each request and answer against the API model. Never in the Lambda package.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .config import (
+    DEMO_REGION,
+    RULE_NAME,
+    ServiceError,
+    SimulatedConfig,
+    Story,
+    simulated_client,
+    simulated_config_client,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
+    from mypy_boto3_sts import STSClient
+
+AUDITOR_ACCOUNT = "111111111111"
+AGGREGATOR = "organization"
+READ_ROLE = "RootAccountUsageAuditor"
+_KEY_PREFIX = "ASIA"  # what AssumeRole's temporary keys start with
+
+
+class SimulatedAccount(NamedTuple):
+    """One member account: its rules (name in the account -> story), and its faults."""
+
+    account_id: str
+    rules: Mapping[str, Story]
+    refuses_role: bool = False  # the read role is missing or does not trust the auditor
+    throttled_calls: int = 0  # its AWS Config refuses this many first calls
+
+
+def demo_accounts() -> tuple[SimulatedAccount, ...]:
+    """Seven accounts, each telling a different story."""
+    days = timedelta(days=1)
+    return (
+        # The auditor's own account: root never used.
+        SimulatedAccount(AUDITOR_ACCOUNT, {RULE_NAME: Story()}),
+        # A console sign-in, a day unreadable, an access key used two hours ago; its
+        # organization rule name carries AWS's prefix and suffix.
+        SimulatedAccount(
+            "222222222222",
+            {
+                f"OrgConfigRule-{RULE_NAME}-ab12cd34": Story(
+                    password_uses=(52 * days + timedelta(hours=5),),
+                    key_uses=(timedelta(hours=2),),
+                    unreadable_days=(20,),
+                )
+            },
+        ),
+        # Root used long ago only; a legacy rule of another name is not this rule.
+        SimulatedAccount(
+            "333333333333",
+            {
+                f"OrgConfigRule-{RULE_NAME}-ef56gh78": Story(password_uses=(400 * days,)),
+                f"legacy-{RULE_NAME}": Story(),
+            },
+        ),
+        # The read role was never deployed here.
+        SimulatedAccount("444444444444", {RULE_NAME: Story()}, refuses_role=True),
+        # Busy: AWS Config throttles the first calls; deployed by a conformance pack.
+        SimulatedAccount(
+            "555555555555",
+            {f"{RULE_NAME}-conformance-pack-k3m9x2p7q": Story(threshold_days=30)},
+            throttled_calls=2,
+        ),
+        # A root sign-in that only CloudTrail saw, nine days ago: non-compliant for a week.
+        SimulatedAccount("666666666666", {RULE_NAME: Story(cloudtrail_uses=(9 * days, 3 * days))}),
+        # No root-account-usage rule at all (the aggregator knows it by another rule).
+        SimulatedAccount("777777777777", {"s3-bucket-versioning-enabled": Story()}),
+    )
+
+
+class SimulatedSts:
+    """STS for the auditor: AssumeRole into each account's read role."""
+
+    def __init__(self, organization: SimulatedOrganization) -> None:
+        self._organization = organization
+        self._lock = threading.Lock()
+        self.assumed: list[str] = []
+
+    def get_caller_identity(self, **_: Any) -> dict[str, Any]:
+        account = self._organization.auditor
+        return {
+            "UserId": "AROAEXAMPLEAUDITOR:auditor",
+            "Account": account,
+            "Arn": f"arn:aws:sts::{account}:assumed-role/Auditor/auditor",
+        }
+
+    def assume_role(self, **request: Any) -> dict[str, Any]:
+        arn = request["RoleArn"]
+        account_id = arn.split(":")[4]
+        account = self._organization.accounts.get(account_id)
+        with self._lock:
+            self.assumed.append(arn)
+        if account is None or account.refuses_role or not arn.endswith(f":role/{READ_ROLE}"):
+            raise ServiceError(
+                "AccessDenied",
+                f"User: arn:aws:sts::{self._organization.auditor}:assumed-role/Auditor/auditor "
+                f"is not authorized to perform: sts:AssumeRole on resource: {arn}",
+            )
+        session = request["RoleSessionName"]
+        return {
+            "Credentials": {
+                "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
+                "SecretAccessKey": "simulated-secret",
+                "SessionToken": "simulated-session-token",
+                "Expiration": self._organization.now + timedelta(seconds=900),
+            },
+            "AssumedRoleUser": {
+                "AssumedRoleId": f"AROAEXAMPLE{account_id}:{session}",
+                "Arn": f"arn:aws:sts::{account_id}:assumed-role/{READ_ROLE}/{session}",
+            },
+        }
+
+
+class SimulatedOrganization:
+    """The accounts, their AWS Config, the auditor's aggregator, and STS."""
+
+    def __init__(
+        self,
+        now: datetime,
+        accounts: Sequence[SimulatedAccount] | None = None,
+        *,
+        auditor: str = AUDITOR_ACCOUNT,
+        region: str = DEMO_REGION,
+        days: int = 120,
+    ) -> None:
+        self.now, self.auditor, self.region = now, auditor, region
+        self.accounts = {a.account_id: a for a in (accounts or demo_accounts())}
+        aggregate = [
+            {
+                "ConfigRuleName": name,
+                "AccountId": account.account_id,
+                "AwsRegion": region,
+                "Compliance": {"ComplianceType": "COMPLIANT"},
+            }
+            for account in self.accounts.values()
+            for name in account.rules
+        ]
+        self.configs = {
+            account.account_id: SimulatedConfig(
+                now,
+                days,
+                account_id=account.account_id,
+                region=region,
+                rules=account.rules,
+                throttled_calls=account.throttled_calls,
+                aggregate=aggregate if account.account_id == auditor else None,
+            )
+            for account in self.accounts.values()
+        }
+        if auditor not in self.configs:  # an auditor account outside the evaluated ones
+            self.configs[auditor] = SimulatedConfig(
+                now, days, account_id=auditor, region=region, rules={}, aggregate=aggregate
+            )
+        self.configs[auditor].aggregated = self.configs
+        self.sts = SimulatedSts(self)
+
+    def auditor_config(self) -> ConfigServiceClient:
+        return simulated_config_client(self.configs[self.auditor], self.region)
+
+    def sts_client(self) -> STSClient:
+        client: STSClient = simulated_client("sts", self.sts, self.region)
+        return client
+
+    def config_client(
+        self, region: str, credentials: Mapping[str, str] | None
+    ) -> ConfigServiceClient:
+        """A member.ClientFactory: the account is the one the credentials were issued for."""
+        if credentials is None:
+            account = self.auditor
+        else:
+            key = credentials["aws_access_key_id"]
+            account = key.removeprefix(_KEY_PREFIX)[:12]
+        return simulated_config_client(self.configs[account], region, credentials)

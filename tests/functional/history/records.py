@@ -1,0 +1,116 @@
+"""An AWS Config account for the history tests, answering by what each request asks
+(not by call order), through a real boto3 client that checks every request and answer
+against Config's API model (simulation.config.simulated_config_client)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from root_account_usage.simulation.config import compliance_item, simulated_config_client
+
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+SINCE = datetime(2026, 11, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 11, 11, tzinfo=UTC)
+NOW = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
+RULE = "root-account-usage"
+
+
+def day(n: float, hours: float = 6) -> datetime:
+    return SINCE + timedelta(days=n, hours=hours)
+
+
+class ConfigRecords:
+    """What one account's AWS Config holds: rules, ResourceCompliance items, and the
+    latest evaluation of each rule. `max_calls` stops a run that reads without end."""
+
+    def __init__(
+        self,
+        rules: dict[str, str],  # name -> InputParameters (JSON text)
+        items: list[tuple[datetime, dict[str, str]]],  # (time, rule -> compliance type)
+        latest: dict[str, tuple[str, str, datetime]],  # rule -> (type, annotation, time)
+        *,
+        account_id: str = ACCOUNT,
+        max_calls: int = 1_000,
+    ) -> None:
+        self.rules, self.latest, self.account_id = rules, latest, account_id
+        self.items = [
+            compliance_item(when, states, account_id=account_id, status="OK")
+            for when, states in items
+        ]
+        self.calls: list[str] = []
+        self.max_calls = max_calls
+
+    def _called(self, operation: str) -> None:
+        self.calls.append(operation)
+        assert len(self.calls) <= self.max_calls, f"more than {self.max_calls} calls"
+
+    def describe_config_rules(self, **_: Any) -> dict[str, Any]:
+        self._called("DescribeConfigRules")
+        return {
+            "ConfigRules": [
+                {
+                    "ConfigRuleName": name,
+                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": "arn:aws:lambda:x"},
+                    "InputParameters": parameters,
+                }
+                for name, parameters in self.rules.items()
+            ]
+        }
+
+    def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
+        self._called("DescribeConfigurationRecorders")
+        return {
+            "ConfigurationRecorders": [
+                {"name": "default", "recordingGroup": {"allSupported": True}}
+            ]
+        }
+
+    def get_resource_config_history(self, **request: Any) -> dict[str, Any]:
+        self._called("GetResourceConfigHistory")
+        earlier, later = request.get("earlierTime"), request.get("laterTime")
+        chosen = [
+            item
+            for item in self.items
+            if (earlier is None or item["configurationItemCaptureTime"] >= earlier)
+            and (later is None or item["configurationItemCaptureTime"] <= later)
+        ]
+        if request.get("chronologicalOrder") != "Forward":
+            chosen.reverse()
+        return {"configurationItems": chosen[: request.get("limit") or 10]}
+
+    def get_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
+        self._called("GetComplianceDetailsByConfigRule")
+        name = request["ConfigRuleName"]
+        if name not in self.latest:
+            return {"EvaluationResults": []}
+        compliance, annotation, when = self.latest[name]
+        if compliance not in request.get("ComplianceTypes", [compliance]):
+            return {"EvaluationResults": []}
+        return {
+            "EvaluationResults": [
+                {
+                    "EvaluationResultIdentifier": {
+                        "EvaluationResultQualifier": {
+                            "ConfigRuleName": name,
+                            "ResourceType": "AWS::::Account",
+                            "ResourceId": self.account_id,
+                        },
+                        "OrderingTimestamp": when,
+                    },
+                    "ComplianceType": compliance,
+                    "ResultRecordedTime": when,
+                    "ConfigRuleInvokedTime": when,
+                    "Annotation": annotation,
+                }
+            ]
+        }
+
+    def client(self) -> Any:
+        return simulated_config_client(self, REGION)
+
+
+def parameters(**values: Any) -> str:
+    return json.dumps({"ThresholdDays": "7", **values})

