@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from typing import NoReturn
 
-from ..core.timestamps import parse_timestamp
+from ..core.timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 PROG = "root-account-usage"
 
@@ -26,6 +26,11 @@ class Parser(argparse.ArgumentParser):
 def time_option(parser: argparse.ArgumentParser, option: str, text: str) -> datetime:
     """An ISO-8601 option value, or one usage line naming the option."""
     try:
-        return parse_timestamp(text)
+        moment = parse_timestamp(text, date_only=True)
     except ValueError:
         parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")
+    if moment < EARLIEST_EVALUATION_TIME:
+        parser.error(
+            f"{option}: {text[:40]!r} is before {format_timestamp(EARLIEST_EVALUATION_TIME)}"
+        )
+    return moment
