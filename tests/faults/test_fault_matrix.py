@@ -157,7 +157,7 @@ MATRIX = [
     ),
     Row(
         "GetCredentialReport",
-        "an IAM user under the path /<root_account>/",
+        "an IAM user under the path `/<root_account>/`",
         (),
         "verdict",
         user_path="/<root_account>/",
