@@ -62,6 +62,7 @@ def test_rdklib_role_parameters_are_accepted():
         ({"ExecutionRoleRegion": "us-gov-west-1"}, RoleChoice(region="us-gov-west-1")),
         ({"ExecutionRoleRegion": "cn-northwest-1"}, RoleChoice(region="cn-northwest-1")),
         ({"ExecutionRoleRegion": "eu-central-2"}, RoleChoice(region="eu-central-2")),
+        ({"ExecutionRoleRegion": "eusc-de-east-1"}, RoleChoice(region="eusc-de-east-1")),
     ],
 )
 def test_rdklib_role_parameters_become_a_role_choice(raw, role):
