@@ -12,6 +12,7 @@ from root_account_usage.rule.budget import (
     CLOUDTRAIL_LIMITS,
     CONFIG_LIMITS,
     IAM_LIMITS,
+    SSM_LIMITS,
     STS_LIMITS,
     Backoff,
     CallLimits,
@@ -20,7 +21,12 @@ from root_account_usage.rule.budget import (
 from root_account_usage.rule.clients import client_factory_for, regional_sts_client
 
 EVENT_ROLE = "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/Config"
-SERVICES = {"iam": IAM_LIMITS, "cloudtrail": CLOUDTRAIL_LIMITS, "config": CONFIG_LIMITS}
+SERVICES = {
+    "iam": IAM_LIMITS,
+    "cloudtrail": CLOUDTRAIL_LIMITS,
+    "ssm": SSM_LIMITS,
+    "config": CONFIG_LIMITS,
+}
 
 
 def bounds(client: object) -> tuple[float, float, dict[str, object]]:
@@ -83,10 +89,12 @@ def test_with_20_seconds_left_a_throttled_report_read_is_retried_after_a_short_w
 
 
 def test_with_template_yaml_s_300_seconds_a_hanging_sts_and_iam_still_leave_publish_whole():
-    # Assume role, read IAM through three tries, look up CloudTrail in two regions.
+    # Assume role, read IAM through three tries, look up CloudTrail in two regions, read
+    # the recorded root events twice.
     worst = (
         STS_LIMITS.worst_case_seconds
         + 3 * IAM_LIMITS.worst_case_seconds
         + 2 * CLOUDTRAIL_LIMITS.worst_case_seconds
+        + 2 * SSM_LIMITS.worst_case_seconds
     )
     assert worst + publish_reserve(300) <= 300
