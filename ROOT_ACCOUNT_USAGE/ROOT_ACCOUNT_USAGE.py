@@ -2,9 +2,11 @@
 
 The decision lives in the root_account_usage package; this module adapts it to
 rdklib's ConfigRule and exposes the Lambda entry point. lambda_handler does what
-rdklib's Evaluator.handle does for a periodic rule, with two differences: SDK clients
-of the function's own role are reused by warm invocations, and a failure to publish
-raises instead of being returned as an error dictionary that Lambda reports as success.
+rdklib's Evaluator.handle does for a periodic rule, with these differences: rdklib's
+role parameters are validated before anything reads them; every SDK client is bounded
+in time (rule/clients.py), and those of the function's own role are reused by warm
+invocations; and a failure to publish raises instead of being returned as an error
+dictionary that Lambda reports as success.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rdklib.util.evaluations import process_periodic_evaluations_list
 
 from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
 from root_account_usage.core.exceptions import EvaluationNotPublishedError
+from root_account_usage.core.parameters import usable_role_choice
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
 from root_account_usage.rule.clients import client_factory_for
@@ -85,7 +88,10 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     configure_json_logging()
     periodic = parse_periodic_event(event)
     rule = ROOT_ACCOUNT_USAGE(periodic, context)
-    client_factory = client_factory_for(rule, event)
+    # A bad role parameter fails the verdict closed (evaluate_periodic); the verdict is
+    # still published with the role rdklib would use were that parameter absent.
+    role = usable_role_choice(periodic.rule_parameters)
+    client_factory = client_factory_for(periodic.execution_role_arn, role)
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
         published: list[dict[str, Any]] = process_periodic_evaluations_list(

@@ -1,8 +1,12 @@
-"""Test doubles for the functional tests: a fake clock and Lambda context, and
-real boto3 clients whose calls botocore's Stubber checks against the API model."""
+"""Test doubles for the functional tests: a fake clock and Lambda context, a real-time
+Lambda context and an endpoint that hangs, and real boto3 clients whose calls
+botocore's Stubber checks against the API model."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,3 +48,42 @@ def stubbed(service: str) -> tuple[object, Stubber]:
 
 def report_response(content: bytes, generated_at: datetime) -> dict[str, object]:
     return {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": generated_at}
+
+
+@dataclass
+class MonotonicLambdaContext:
+    """A Lambda context whose remaining time runs down with the real clock."""
+
+    seconds: float
+    deadline: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+class SilentEndpoint:
+    """A TCP server on loopback that accepts every connection and never answers: an AWS
+    endpoint that hangs. Counts the connections it was given."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            self.connections.append(connection)  # held open, never read or answered
+
+    def close(self) -> None:
+        self._server.close()
+        for connection in self.connections:
+            connection.close()

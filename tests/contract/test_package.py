@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -46,8 +47,20 @@ def test_package_holds_handler_package_and_rdklib_only(package):
     assert package.stat().st_size < 1_000_000
 
 
+def test_a_file_git_does_not_track_never_ships(tmp_path):
+    stray = ROOT / "ROOT_ACCOUNT_USAGE" / "root_account_usage" / "rule" / "zz_untracked_probe.py"
+    assert not stray.exists()
+    stray.write_text("raise SystemExit('an untracked file was shipped')\n")
+    try:
+        names = zipfile.ZipFile(package_lambda.build(tmp_path, "0.0.0-test")).namelist()
+    finally:
+        stray.unlink()
+    assert "root_account_usage/rule/zz_untracked_probe.py" not in names
+    assert "root_account_usage/rule/evaluation.py" in names
+
+
 @pytest.mark.skipif(sys.implementation.cache_tag != "cpython-313", reason="bytecode is 3.13's")
-def test_package_ships_unchecked_bytecode_for_each_module_and_nothing_else(package):
+def test_package_ships_checked_bytecode_for_each_module_and_nothing_else(package):
     archive = zipfile.ZipFile(package)
     sources = {n for n in archive.namelist() if n.endswith(".py")}
     compiled = {n for n in archive.namelist() if n.endswith(".pyc")}
@@ -58,7 +71,35 @@ def test_package_ships_unchecked_bytecode_for_each_module_and_nothing_else(packa
     assert compiled == expected
     for name in compiled:
         flags = int.from_bytes(archive.read(name)[4:8], "little")
-        assert flags == 0b01  # PEP 552: hash-based, unchecked (no timestamps)
+        assert flags == 0b11  # PEP 552: hash-based (no timestamps), checked against the source
+
+
+EDITED_RUN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+sys.dont_write_bytecode = True  # /var/task is read-only in Lambda
+from root_account_usage.core import verdict
+print(verdict.NON_COMPLIANT)
+"""
+
+
+@pytest.mark.skipif(sys.implementation.cache_tag != "cpython-313", reason="bytecode is 3.13's")
+def test_a_source_edited_after_packaging_runs_as_edited(package, tmp_path):
+    # As in the Lambda console: the shipped bytecode must not hide the edit.
+    code_dir = tmp_path / "task"
+    zipfile.ZipFile(package).extractall(code_dir)
+    source = code_dir / "root_account_usage" / "core" / "verdict.py"
+    source.write_text(
+        source.read_text().replace('NON_COMPLIANT = "NON_COMPLIANT"', 'NON_COMPLIANT = "EDITED"')
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", EDITED_RUN, str(code_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "EDITED"
 
 
 def test_package_is_byte_for_byte_reproducible(package, tmp_path):

@@ -18,7 +18,7 @@ from root_account_usage.core.parameters import (
     MIN_THRESHOLD_DAYS,
 )
 from root_account_usage.core.recorded_activity import NOTHING_RECORDED, SLOTS, parameter_name
-from root_account_usage.rule.budget import SAFETY_MARGIN_SECONDS
+from root_account_usage.rule.budget import CONFIG_LIMITS, IAM_LIMITS, publish_reserve
 from root_account_usage.rule.reevaluate import MARGIN_SECONDS, RETRY_AFTER_SECONDS
 from tests.cfn import ROOT, actions_of, load_template, policy_statements
 
@@ -94,7 +94,10 @@ def test_function_runs_the_rdk_handler_on_python_313_with_time_to_wait():
     function = RESOURCES["Function"]["Properties"]
     assert function["Runtime"] == "python3.13"
     assert function["Handler"] == f"{RULE_PARAMETERS['RuleName']}.lambda_handler"
-    assert function["Timeout"] >= 120 + SAFETY_MARGIN_SECONDS
+    # Two minutes to wait for a report, the last IAM call, and PutEvaluations's worst case.
+    reserve = publish_reserve(function["Timeout"])
+    assert reserve == CONFIG_LIMITS.worst_case_seconds
+    assert function["Timeout"] - reserve >= 120 + IAM_LIMITS.worst_case_seconds
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
 
 

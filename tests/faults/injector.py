@@ -1,6 +1,6 @@
 """Inject faults into real boto3 clients at the HTTP boundary.
 
-A `before-send` hook registered first on boto3's default session (the one rdklib's
+A `before-send` hook registered first on boto3's default session (the one the rule's
 ClientFactory uses) answers chosen operations with an HTTP error, a crafted body, or
 a raised connection error, before moto would. botocore then parses and retries the
 answer exactly as it would a real one. Everything else passes through to moto.

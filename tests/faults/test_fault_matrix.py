@@ -66,6 +66,8 @@ class Row:
     fresh_report: bool = True  # a fresh report exists, so the first Get succeeds
     parameters: tuple[tuple[str, str], ...] = (("AssumeRoleMode", "false"),)
     budget: float = BUDGET_SECONDS
+    account: str = DEFAULT_ACCOUNT_ID  # the account the event names
+    user_path: str | None = None  # an IAM user created under this path
 
     @property
     def id(self) -> str:
@@ -74,6 +76,9 @@ class Row:
 
 # The root row's password_enabled field turned into bytes that are not UTF-8.
 NOT_UTF8 = big_report(3).replace(b"not_supported", b"\xff\xfe", 1)
+DATE_ONLY_USE = render_report(
+    [root_row(DEFAULT_ACCOUNT_ID, RootUse(password_last_used="2026-11-25"))]
+)
 MISSING_COLUMNS = render_report(
     [root_row(DEFAULT_ACCOUNT_ID, ROOT_USE)],
     columns=tuple(c for c in REPORT_COLUMNS if c != "access_key_1_last_used_date"),
@@ -129,6 +134,45 @@ MATRIX = [
         "ReadTimeoutError",
         ((GET, inject.raises(read_timeout), None),),
         "fail:ReadTimeoutError",
+    ),
+    Row(
+        "GetCredentialReport",
+        "ReadTimeoutError then success",
+        ((GET, inject.raises(read_timeout), 1),),
+        "verdict",
+    ),
+    Row(
+        "GetCredentialReport",
+        "Throttling once, 20 s left",
+        ((GET, inject.error("Throttling", 400), 1),),
+        "verdict",
+        budget=20.0,
+    ),
+    Row(
+        "GetCredentialReport",
+        "report of another account (event for 999999999999)",
+        (),
+        "fail:AccountMismatch",
+        account="999999999999",
+    ),
+    Row(
+        "GetCredentialReport",
+        "an IAM user under the path `/<root_account>/`",
+        (),
+        "verdict",
+        user_path="/<root_account>/",
+    ),
+    Row(
+        "GetCredentialReport",
+        "GeneratedTime out of range",
+        ((GET, inject.report_bytes(big_report(3), "9999-12-31T23:59:59-01:00"), None),),
+        "fail:MalformedResponse",
+    ),
+    Row(
+        "GetCredentialReport",
+        "last use a date without a time",
+        ((GET, inject.report_bytes(DATE_ONLY_USE, FRESH), None),),
+        "fail:MalformedReport",
     ),
     Row(
         "GetCredentialReport",
@@ -304,12 +348,15 @@ def account(monkeypatch):
 
 def run_row(row: Row, clock: FakeClock, faults: inject.FaultInjector):
     clock.budget_seconds = row.budget
+    if row.user_path is not None:
+        iam = boto3.client("iam", region_name="us-east-1")
+        iam.create_user(UserName="mallory", Path=row.user_path)
     if row.fresh_report:
         boto3.client("iam", region_name="us-east-1").generate_credential_report()
         faults.attempts.clear()
     for target, respond, times in row.faults:
         faults.add(target, respond, times)
-    event = periodic_event(DEFAULT_ACCOUNT_ID, NOW, dict(row.parameters))
+    event = periodic_event(row.account, NOW, dict(row.parameters))
     with root_in_credential_report(DEFAULT_ACCOUNT_ID, ROOT_USE, NOW - timedelta(minutes=5)):
         return lambda_handler(event, FakeLambdaContext(clock))
 

@@ -18,13 +18,13 @@ from unittest import mock
 
 from hypothesis import given
 from hypothesis import strategies as st
-from rdklib import ClientFactory
 
 from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
 from root_account_usage.cli.main import main
 from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
 from root_account_usage.core.exceptions import InvalidEventError, InvalidParameterError
 from root_account_usage.core.parameters import parse_rule_parameters, parse_threshold_days
+from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
@@ -114,7 +114,7 @@ class _Config:
 def test_handler_publishes_a_verdict_or_raises_a_clear_error(event):
     clients = {"iam": _Iam(), "config": _Config()}
     build = mock.patch.object(
-        ClientFactory, "build_client", lambda self, name, *a, **k: clients[name]
+        BoundedClientFactory, "build_client", lambda self, name, *a, **k: clients[name]
     )
     with build, mock.patch("time.sleep"):
         try:
@@ -179,7 +179,7 @@ def test_handler_judges_the_event_instant_not_the_wall_clock(offset_seconds):
     event = periodic_event(ACCOUNT_ID, event_time, {"AssumeRoleMode": "false"})
     clients = {"iam": _Iam(), "config": _Config()}
     build = mock.patch.object(
-        ClientFactory, "build_client", lambda self, name, *a, **k: clients[name]
+        BoundedClientFactory, "build_client", lambda self, name, *a, **k: clients[name]
     )
     with build, mock.patch("time.sleep"):
         [evaluation] = lambda_handler(event, None)

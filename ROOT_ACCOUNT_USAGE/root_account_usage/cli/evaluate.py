@@ -121,5 +121,7 @@ def _read_bounded(stream: BinaryIO) -> bytes:
 def _live_iam_client(profile: str | None, region: str | None) -> IAMClient:
     import boto3  # imported here so that evaluating a file needs no AWS setup
 
+    from ..rule.clients import sdk_config  # bounded in time, as in the Lambda
+
     session = boto3.Session(profile_name=profile, region_name=region)
-    return session.client("iam")
+    return session.client("iam", config=sdk_config("iam"))

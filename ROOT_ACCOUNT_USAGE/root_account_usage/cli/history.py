@@ -76,9 +76,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    until = time_option(parser, "--until", args.until) if args.until else now
+    until = time_option(parser, "--until", args.until, earliest=None) if args.until else now
     since = (
-        time_option(parser, "--since", args.since)
+        time_option(parser, "--since", args.since, earliest=None)
         if args.since
         else days_before(until, DEFAULT_PERIOD)
     )

@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from typing import NoReturn
 
-from ..core.timestamps import parse_timestamp
+from ..core.timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 PROG = "root-account-usage"
 
@@ -23,9 +23,22 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_UNABLE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def time_option(parser: argparse.ArgumentParser, option: str, text: str) -> datetime:
-    """An ISO-8601 option value, or one usage line naming the option."""
+def time_option(
+    parser: argparse.ArgumentParser,
+    option: str,
+    text: str,
+    *,
+    earliest: datetime | None = EARLIEST_EVALUATION_TIME,
+) -> datetime:
+    """An ISO-8601 option value, or one usage line naming the option.
+
+    Before `earliest` is refused (an evaluation instant that far back means nothing and
+    would overflow date arithmetic); `history` passes None and clamps its period itself.
+    """
     try:
-        return parse_timestamp(text)
+        moment = parse_timestamp(text, date_only=True)
     except ValueError:
         parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")
+    if earliest is not None and moment < earliest:
+        parser.error(f"{option}: {text[:40]!r} is before {format_timestamp(earliest)}")
+    return moment

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from . import annotation as text
@@ -56,21 +56,35 @@ class RootActivity(NamedTuple):
         )
 
 
+class UnreadableRecordError(ValueError):
+    """A LookupEvents record of a shape CloudTrail does not write: it is skipped."""
+
+
 def root_activity(event: Mapping[str, Any], lookup_region: str) -> RootActivity | None:
-    """Read one LookupEvents record; None unless it is the root user's own action."""
+    """Read one LookupEvents record; None unless it is the root user's own action.
+
+    Raises UnreadableRecordError for a record that cannot be read (CloudTrailEvent not
+    a JSON object, a root action with no usable time). An odd additionalEventData only
+    loses the MFA flag.
+    """
+    raw = event.get("CloudTrailEvent")
+    if not isinstance(raw, str):
+        raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
     try:
-        detail = json.loads(event.get("CloudTrailEvent") or "{}")
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(detail, dict):
-        return None
-    fallback = event.get("EventTime")
-    return root_activity_in_record(
+        detail = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        raise UnreadableRecordError("CloudTrailEvent is not valid JSON") from None
+    if not isinstance(detail, dict) or not isinstance(detail.get("userIdentity") or {}, dict):
+        raise UnreadableRecordError("CloudTrailEvent is not an event object")
+    activity = root_activity_in_record(
         detail,
         lookup_region,
-        fallback_time=fallback if isinstance(fallback, datetime) else None,
+        fallback_time=_utc_or_none(event.get("EventTime")),
         fallback_name=str(event.get("EventName", "unknown")),
     )
+    if activity is None and _is_root_action(detail):
+        raise UnreadableRecordError("record has no readable event time")
+    return activity
 
 
 def root_activity_in_record(
@@ -81,11 +95,9 @@ def root_activity_in_record(
     fallback_name: str = "unknown",
     source: str = text.CLOUDTRAIL,
 ) -> RootActivity | None:
-    """Read one CloudTrail record (a dict); None unless it is the root user's own action."""
-    identity = detail.get("userIdentity") or {}
-    if not isinstance(identity, dict) or identity.get("type") != "Root":
-        return None
-    if "invokedBy" in identity or detail.get("eventType") == "AwsServiceEvent":
+    """Read one CloudTrail record (a dict); None unless it is the root user's own action
+    (or when it has no time to place it by)."""
+    if not _is_root_action(detail):
         return None
     try:
         time = parse_timestamp(str(detail["eventTime"]))
@@ -103,9 +115,29 @@ def root_activity_in_record(
         source_ip=source_ip if isinstance(source_ip, str) else None,
         mfa_used=None if mfa is None else mfa == "Yes",
         lookup_region=lookup_region,
-        assumed_root=is_assumed_root(identity),
+        assumed_root=is_assumed_root(detail["userIdentity"]),
         source=source,
     )
+
+
+def _is_root_action(detail: Mapping[str, Any]) -> bool:
+    """userIdentity.type Root, and not an AWS service acting for the account."""
+    identity = detail.get("userIdentity") or {}
+    if not isinstance(identity, dict) or identity.get("type") != "Root":
+        return False
+    return "invokedBy" not in identity and detail.get("eventType") != "AwsServiceEvent"
+
+
+def _utc_or_none(value: object) -> datetime | None:
+    """A datetime LookupEvents parsed, in UTC; None when there is none in range."""
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def is_assumed_root(identity: Mapping[str, Any]) -> bool:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from .exceptions import InvalidEventError
-from .timestamps import parse_timestamp
+from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
 # A periodic invokingEvent is a few hundred characters; refuse anything far larger.
 MAX_INVOKING_EVENT_CHARS = 64 * 1024
 # AWS Config caps a rule's InputParameters at 1,024 characters; allow room to spare.
 MAX_RULE_PARAMETERS_CHARS = 4 * 1024
-_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")  # matched whole: no trailing newline
 
 
 class PeriodicEvent(NamedTuple):
@@ -25,6 +26,8 @@ class PeriodicEvent(NamedTuple):
     account_id: str
     notification_time: datetime
     rule_parameters: Mapping[str, object]
+    execution_role_arn: str = ""
+    repeated_parameters: frozenset[str] = frozenset()  # keys given twice in ruleParameters
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
@@ -35,9 +38,13 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
     """
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
-    invoking_event = _load_json_object(
+    invoking_event, repeated = _load_json_object(
         event.get("invokingEvent"), "invokingEvent", MAX_INVOKING_EVENT_CHARS
     )
+    if repeated:
+        raise InvalidEventError(
+            "invokingEvent has key(s) " + ", ".join(sorted(repeated)[:3]) + " more than once"
+        )
     message_type = invoking_event.get("messageType")
     if message_type != SCHEDULED_NOTIFICATION:
         raise InvalidEventError(
@@ -52,32 +59,54 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
         raise InvalidEventError(
             f"notificationCreationTime {raw_time[:40]!r} is not an ISO-8601 timestamp"
         ) from None
+    if notification_time < EARLIEST_EVALUATION_TIME:
+        raise InvalidEventError(
+            f"notificationCreationTime {raw_time[:40]!r} is before "
+            f"{format_timestamp(EARLIEST_EVALUATION_TIME)}"
+        )
     account_id = event.get("accountId") or invoking_event.get("awsAccountId")
-    if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
+    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
         raise InvalidEventError("event has no accountId of 12 digits")
     # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
-    parameters = (
+    parameters, repeated = (
         _load_json_object(event["ruleParameters"], "ruleParameters", MAX_RULE_PARAMETERS_CHARS)
         if "ruleParameters" in event
-        else {}
+        else ({}, frozenset())
     )
     if not isinstance(event.get("resultToken"), str) or not event["resultToken"]:
         raise InvalidEventError("event has no resultToken")
     # rdklib reads executionRoleArn on every invocation, even in its own-role mode.
     if not isinstance(event.get("executionRoleArn"), str) or not event["executionRoleArn"]:
         raise InvalidEventError("event has no executionRoleArn")
-    return PeriodicEvent(account_id, notification_time, parameters)
+    return PeriodicEvent(
+        account_id,
+        notification_time,
+        parameters,
+        execution_role_arn=event["executionRoleArn"],
+        repeated_parameters=repeated,
+    )
 
 
-def _load_json_object(raw: object, name: str, max_chars: int) -> dict[str, Any]:
+def _load_json_object(
+    raw: object, name: str, max_chars: int
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """The JSON object in `raw`, and the keys its top level gives more than once
+    (json.loads would silently keep the last)."""
     if not isinstance(raw, str):
         raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:
         raise InvalidEventError(f"{name} is {len(raw)} characters, over the {max_chars} limit")
+    repeated: list[frozenset[str]] = []  # per object, innermost first: the top level is last
+
+    def keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        counts = Counter(key for key, _ in pairs)
+        repeated.append(frozenset(key for key, count in counts.items() if count > 1))
+        return dict(pairs)
+
     try:
-        loaded = json.loads(raw)
-    except json.JSONDecodeError:
+        loaded = json.loads(raw, object_pairs_hook=keep_repeats)
+    except (json.JSONDecodeError, RecursionError):
         raise InvalidEventError(f"{name} is not valid JSON") from None
     if not isinstance(loaded, dict):
         raise InvalidEventError(f"{name} is not a JSON object")
-    return loaded
+    return loaded, repeated[-1]

@@ -38,6 +38,12 @@ class RootRowMissingError(MalformedReportError):
     code = "RootRowMissing"
 
 
+class AccountMismatchError(RootAccountUsageError):
+    """The credential report is not the report of the account the event names."""
+
+    code = "AccountMismatch"
+
+
 class StaleReportError(RootAccountUsageError):
     """The newest credential report is too old to be evidence."""
 

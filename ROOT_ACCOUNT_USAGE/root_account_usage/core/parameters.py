@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
 from .exceptions import InvalidParameterError
@@ -29,6 +29,20 @@ _WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
 # (template.yaml sets it): SSM's name characters, absolute, no empty segment.
 _EVIDENCE_PATH = re.compile(r"^(/[A-Za-z0-9_.-]+){1,15}$")
 MAX_EVIDENCE_PATH_CHARS = 900  # SSM names are at most 1011 characters, with the slot
+# An IAM role name (64 characters at most), optionally after a path: team/reader.
+_ROLE_NAME = re.compile(r"(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}")
+_MAX_ROLE_PATH_AND_NAME = 512 + 64
+# A region name: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, us-isob-east-1,
+# eusc-de-east-1 (the European Sovereign Cloud).
+_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
+
+
+class RoleChoice(NamedTuple):
+    """Which role reads IAM and publishes, as rdklib's parameters choose it."""
+
+    assume_role: bool = True  # AssumeRoleMode: absent means rdklib assumes a role
+    role_name: str | None = None  # ExecutionRoleName; None: the event's executionRoleArn
+    region: str | None = None  # ExecutionRoleRegion; None: the function's region
 
 
 class RuleParameters(NamedTuple):
@@ -38,6 +52,7 @@ class RuleParameters(NamedTuple):
     cloudtrail_evidence: bool = False
     assume_root_sessions: str = COUNT_ASSUME_ROOT
     root_activity_evidence: str | None = None  # SSM path of recorded root events
+    role: RoleChoice = RoleChoice()
 
 
 def parse_threshold_days(value: object) -> int:
@@ -68,18 +83,29 @@ def parse_threshold_days(value: object) -> int:
     return days
 
 
-def parse_rule_parameters(raw: Mapping[str, object]) -> RuleParameters:
+def parse_rule_parameters(
+    raw: Mapping[str, object], repeated: Collection[str] = ()
+) -> RuleParameters:
     """Turn the event's ruleParameters into RuleParameters.
 
     An unknown key is refused rather than ignored, so that a typo such as
-    `ThresholdDay` never silently falls back to the default.
+    `ThresholdDay` never silently falls back to the default; so are a null value and a
+    key given twice (`repeated`, found by the event parser) rather than the last one
+    winning.
     """
+    if repeated:
+        shown = ", ".join(key[:40] for key in sorted(repeated)[:3])
+        raise InvalidParameterError(f"rule parameter(s) {shown} given more than once")
     unknown = sorted(set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS)
     if unknown:
         shown = ", ".join(key[:40] for key in unknown[:3])
         raise InvalidParameterError(
             f"unknown rule parameter(s) {shown}; expected {', '.join(sorted(RULE_PARAMETERS))}"
         )
+    # null is not "absent": a template that meant a value and produced none is an error.
+    nulls = sorted(key for key, value in raw.items() if value is None)
+    if nulls:
+        raise InvalidParameterError(f"rule parameter {nulls[0]} is null; give a string or omit it")
     return RuleParameters(
         threshold_days=parse_threshold_days(raw.get("ThresholdDays")),
         cloudtrail_evidence=parse_switch("CloudTrailEvidence", raw.get("CloudTrailEvidence")),
@@ -87,16 +113,17 @@ def parse_rule_parameters(raw: Mapping[str, object]) -> RuleParameters:
             "AssumeRootSessions", raw.get("AssumeRootSessions"), ASSUME_ROOT_SESSIONS
         ),
         root_activity_evidence=parse_evidence_path(raw.get("RootActivityEvidence")),
+        role=parse_role_choice(raw),
     )
 
 
-def parse_switch(name: str, value: object) -> bool:
-    """A "true"/"false" parameter (any case); absent or blank is false."""
+def parse_switch(name: str, value: object, default: bool = False) -> bool:
+    """A "true"/"false" parameter (any case); absent or blank is `default`."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return False
+        return default
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise InvalidParameterError(f'{name} must be "true" or "false", got {str(value)[:20]!r}')
+    raise InvalidParameterError(f'{name} must be "true" or "false", got {_shown(value)}')
 
 
 def parse_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
@@ -124,3 +151,74 @@ def parse_evidence_path(value: object) -> str | None:
             f"/root-account-usage/rule, got {str(value)[:40]!r}"
         )
     return value.strip()
+
+
+def parse_role_choice(raw: Mapping[str, object]) -> RoleChoice:
+    """rdklib's role parameters, validated here because rdklib reads them unchecked
+    (`null` or `1` crash it; any AssumeRoleMode but "false" means true to it)."""
+    return RoleChoice(
+        assume_role=parse_switch("AssumeRoleMode", raw.get("AssumeRoleMode"), default=True),
+        role_name=_optional_name("ExecutionRoleName", raw.get("ExecutionRoleName")),
+        region=_optional_region(raw.get("ExecutionRoleRegion")),
+    )
+
+
+def usable_role_choice(raw: Mapping[str, object]) -> RoleChoice:
+    """The role to publish with even when a role parameter is bad: each bad value counts
+    as absent (rdklib's default), so that the fail-closed verdict naming it still gets
+    published."""
+    default = RoleChoice()
+    return RoleChoice(
+        assume_role=_or_default(
+            lambda: parse_switch("AssumeRoleMode", raw.get("AssumeRoleMode"), default=True),
+            default.assume_role,
+        ),
+        role_name=_or_default(
+            lambda: _optional_name("ExecutionRoleName", raw.get("ExecutionRoleName")),
+            default.role_name,
+        ),
+        region=_or_default(lambda: _optional_region(raw.get("ExecutionRoleRegion")), None),
+    )
+
+
+def _optional_name(name: str, value: object) -> str | None:
+    text = _optional_text(name, value)
+    if text is None:
+        return None
+    if len(text) > _MAX_ROLE_PATH_AND_NAME or not _ROLE_NAME.fullmatch(text):
+        raise InvalidParameterError(
+            f"{name} must be an IAM role name, optionally after a path (team/reader), "
+            f"got {_shown(text)}"
+        )
+    return text
+
+
+def _optional_region(value: object) -> str | None:
+    text = _optional_text("ExecutionRoleRegion", value)
+    if text is None:
+        return None
+    if not _REGION.fullmatch(text):
+        raise InvalidParameterError(
+            f"ExecutionRoleRegion must be a region name such as us-east-1, got {_shown(text)}"
+        )
+    return text
+
+
+def _optional_text(name: str, value: object) -> str | None:
+    """A string parameter, as given; absent or blank is None; a non-string is refused."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidParameterError(f"{name} must be a string, got {type(value).__name__}")
+    return value if value.strip() else None
+
+
+def _or_default[T](parse: Callable[[], T], default: T) -> T:
+    try:
+        return parse()
+    except InvalidParameterError:
+        return default
+
+
+def _shown(value: object) -> str:
+    return repr(value)[:24] if isinstance(value, str) else type(value).__name__

@@ -37,7 +37,8 @@ PRESENCE_COLUMNS = ("password_enabled", "access_key_1_active", "access_key_2_act
 # rather than parse it into memory.
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 
-_ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
+# arn:<partition>:iam::<12 digits>:root, matched whole (fullmatch), ASCII digits only.
+_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
 _SHOWN_VALUE_LIMIT = 40
 
 
@@ -51,7 +52,7 @@ class CredentialUse(NamedTuple):
 class RootCredentials(NamedTuple):
     """The root row of a credential report, reduced to what the verdict needs."""
 
-    account_id: str
+    account_id: str | None  # None when the root row's ARN names no account
     uses: tuple[CredentialUse, ...]
     # True only when the report says explicitly: no password and no active access key.
     credentials_removed: bool = False
@@ -60,10 +61,13 @@ class RootCredentials(NamedTuple):
 def parse_credential_report(content: bytes | str) -> RootCredentials:
     """Return the root row of a credential report.
 
-    Works on the bytes: only the header and the root line are decoded and split, so
-    a 5,000-user report costs two short lines, not a copy of every row.
-    Raises MalformedReportError (or its RootRowMissingError) when the report
-    cannot be read: too large, no header, missing columns, a garbled root row.
+    Works on the bytes: only the header and the lines that mention `<root_account>` are
+    decoded and split, so a 5,000-user report costs a few short lines, not a copy of
+    every row. The root row is the one whose `user` field is `<root_account>`; the same
+    text elsewhere (an IAM user path such as `/<root_account>/` shows in that user's
+    ARN) does not count. Raises MalformedReportError (or its RootRowMissingError) when
+    the report cannot be read: too large, no header, missing or repeated columns, no or
+    two root rows, a garbled root row.
     """
     data = content.encode() if isinstance(content, str) else content
     if len(data) > MAX_REPORT_BYTES:
@@ -71,38 +75,33 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
             f"credential report is {len(data)} bytes, over the {MAX_REPORT_BYTES} limit"
         )
     data = data.removeprefix(_UTF8_BOM)
-    header = _parse_line(_line_at(data, 0))
+    header_end = _line_end(data, 0)
+    header = _parse_line(data[:header_end])
     if not header or header == [""]:
         raise MalformedReportError("credential report is empty")
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise MalformedReportError("credential report lacks column(s) " + ", ".join(missing))
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        shown = ", ".join(column[:40] for column in repeated[:3])
+        raise MalformedReportError(f"credential report has column(s) {shown} more than once")
 
-    # IAM user names cannot contain '<', so the marker appears once per root row.
-    root_rows = data.count(_ROOT_MARKER)
-    if root_rows == 0:
-        raise RootRowMissingError("credential report has no <root_account> row")
-    if root_rows > 1:
-        raise MalformedReportError("credential report has more than one <root_account> row")
-
-    row = _parse_line(_line_at(data, data.find(_ROOT_MARKER)))
+    row = _root_row(data, header_end, header.index("user"))
     if len(row) != len(header):
         raise MalformedReportError(
             f"root row has {len(row)} fields but the header has {len(header)}"
         )
-    if row[header.index("user")] != ROOT_USER:
-        # The marker sits in another column of another row.
-        raise RootRowMissingError("credential report has no <root_account> row")
     values = dict(zip(header, row, strict=True))
-    arn = _ROOT_ARN.match(values["arn"])
-    if arn is None:
-        raise MalformedReportError("root row has an ARN that is not an account root ARN")
+    arn = _ROOT_ARN.fullmatch(values["arn"])
     uses = tuple(
         CredentialUse(credential, _parse_last_used(column, values[column]))
         for credential, column in CREDENTIAL_COLUMNS
     )
     return RootCredentials(
-        account_id=arn.group(1), uses=uses, credentials_removed=_credentials_removed(values)
+        account_id=arn.group(1) if arn else None,
+        uses=uses,
+        credentials_removed=_credentials_removed(values),
     )
 
 
@@ -113,20 +112,37 @@ def _credentials_removed(values: dict[str, str]) -> bool:
     return all(values.get(column, "").strip().lower() == "false" for column in PRESENCE_COLUMNS)
 
 
-def _line_at(data: bytes, position: int) -> str:
-    """The line of `data` that holds `position`, decoded, without its line break."""
-    start = data.rfind(b"\n", 0, position) + 1
+def _root_row(data: bytes, header_end: int, user_column: int) -> list[str]:
+    """The one row after the header whose `user` field is `<root_account>`."""
+    found: list[str] | None = None
+    position = data.find(_ROOT_MARKER, header_end)
+    while position != -1:
+        start = data.rfind(b"\n", 0, position) + 1
+        end = _line_end(data, position)
+        row = _parse_line(data[start:end])
+        if len(row) > user_column and row[user_column] == ROOT_USER:
+            if found is not None:
+                raise MalformedReportError("credential report has more than one <root_account> row")
+            found = row
+        position = data.find(_ROOT_MARKER, end)
+    if found is None:
+        raise RootRowMissingError("credential report has no <root_account> row")
+    return found
+
+
+def _line_end(data: bytes, position: int) -> int:
+    """Where the line holding `position` ends (its line break, or the end of `data`)."""
     end = data.find(b"\n", position)
-    line = data[start : len(data) if end == -1 else end]
+    return len(data) if end == -1 else end
+
+
+def _parse_line(line: bytes) -> list[str]:
     try:
-        return line.decode("utf-8")
+        text = line.decode("utf-8")
     except UnicodeDecodeError as error:
         raise MalformedReportError("credential report is not UTF-8 text") from error
-
-
-def _parse_line(line: str) -> list[str]:
     try:
-        return next(csv.reader([line.rstrip("\r")]), [])
+        return next(csv.reader([text.rstrip("\r")]), [])
     except csv.Error as error:
         raise MalformedReportError(f"credential report is not valid CSV: {error}") from error
 
@@ -139,4 +155,6 @@ def _parse_last_used(column: str, value: str) -> datetime | None:
         return parse_timestamp(value)
     except ValueError:
         shown = value[:_SHOWN_VALUE_LIMIT]
-        raise MalformedReportError(f"{column} is {shown!r}, not an ISO-8601 timestamp") from None
+        raise MalformedReportError(
+            f"{column} is {shown!r}, not an ISO-8601 date and time in range"
+        ) from None

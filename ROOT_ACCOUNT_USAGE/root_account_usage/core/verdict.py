@@ -6,7 +6,12 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from . import annotation as text
-from .exceptions import RootAccountUsageError, StaleReportError
+from .exceptions import (
+    AccountMismatchError,
+    MalformedReportError,
+    RootAccountUsageError,
+    StaleReportError,
+)
 from .report import CredentialUse, RootCredentials
 from .timestamps import format_timestamp
 
@@ -34,6 +39,24 @@ class Verdict(NamedTuple):
     def evaluated(self) -> bool:
         """False when the rule failed closed instead of deciding."""
         return self.error_code is None
+
+
+def require_account(root: RootCredentials, account_id: str) -> None:
+    """The report must be the named account's own: its root ARN names that account.
+
+    Otherwise a verdict would be about an account nobody looked at (an event for one
+    account, read with credentials of another). Raises AccountMismatchError, or
+    MalformedReportError when the root ARN names no account.
+    """
+    if root.account_id is None:
+        raise MalformedReportError(
+            f"root row has an ARN that is not an account root ARN, so the report cannot be "
+            f"shown to belong to account {account_id}"
+        )
+    if root.account_id != account_id:
+        raise AccountMismatchError(
+            f"credential report belongs to account {root.account_id}, not {account_id}"
+        )
 
 
 def decide(

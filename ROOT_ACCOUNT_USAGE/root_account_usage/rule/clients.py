@@ -1,46 +1,143 @@
-"""rdklib client factories for the rule, reusing SDK clients where that is safe."""
+"""The rule's SDK clients: every one bounded in time, built through rdklib's ClientFactory
+interface (rdklib publishes with `build_client("config")`).
+
+rdklib's own factory builds clients with botocore's defaults (60 s connect and read
+timeouts, retried), and its AssumeRole falls back to another endpoint on any error, so
+one hanging endpoint could outlast the Lambda. Here each service gets the CallLimits of
+budget.py, AssumeRole goes to the regional STS endpoint only, and a refused AssumeRole
+is remembered so that publishing does not wait for it a second time.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
+import boto3
+from botocore.config import Config
 from rdklib import ClientFactory
+
+from ..core.parameters import RoleChoice
+from . import budget
+
+# rdklib's session name and duration for the role it assumes.
+ROLE_SESSION_NAME = "configLambdaExecution"
+ROLE_SESSION_SECONDS = 900
+_GLOBAL_STS_HOST = "sts.amazonaws.com"
 
 # (service, region) -> client, kept for the life of the Lambda container.
 _CLIENTS: dict[tuple[str, str | None], Any] = {}
 
 
-class ReusedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory for the function's own role (AssumeRoleMode "false").
+def limits_for(service: str) -> budget.CallLimits:
+    """The bounds of `service`'s calls (read when a client is built, so tests may patch)."""
+    return {
+        "iam": budget.IAM_LIMITS,
+        "cloudtrail": budget.CLOUDTRAIL_LIMITS,
+        "ssm": budget.SSM_LIMITS,
+        "sts": budget.STS_LIMITS,
+    }.get(service, budget.CONFIG_LIMITS)
 
-    That role's credentials do not change within a Lambda container, so each client is
-    built once and reused by warm invocations (AWS's advice for SDK clients in Lambda).
-    Assumed roles get a plain ClientFactory: fresh credentials for every invocation.
+
+def sdk_config(service: str) -> Config:
+    """botocore's Config for `service`: explicit timeouts, standard retries, N attempts."""
+    limits = limits_for(service)
+    return Config(
+        connect_timeout=limits.connect_timeout,
+        read_timeout=limits.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": limits.max_attempts},
+    )
+
+
+def new_client(service: Any, **options: Any) -> Any:
+    """A boto3 client of the default session (whose event hooks tests use), bounded."""
+    return boto3.client(service, config=sdk_config(service), **options)
+
+
+class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
+    """rdklib's ClientFactory, with bounded clients.
+
+    Own role (AssumeRoleMode "false"): that role's credentials do not change within a
+    Lambda container, so each client is built once and reused by warm invocations
+    (AWS's advice for SDK clients in Lambda). Assumed role: fresh credentials for every
+    invocation, from the regional STS endpoint.
     """
 
-    def __init__(self, region: str | None = None) -> None:
+    def __init__(self, role_arn: str | None, region: str | None, assume_role: bool) -> None:
+        self._role_arn = role_arn
         self._region = region or os.environ.get("AWS_REGION")
-        super().__init__(role_arn=None, region=self._region, assume_role_mode=False)
+        self._assume_role = assume_role
+        self._credentials: dict[str, Any] | None = None
+        self._refusal: Exception | None = None
+        super().__init__(role_arn=role_arn, region=self._region, assume_role_mode=assume_role)
 
     def build_client(
         self, service: str, region: str | None = None, assume_role_mode: bool = True
     ) -> Any:
-        key = (service, region or self._region)
-        client = _CLIENTS.get(key)
-        if client is None:
-            client = _CLIENTS[key] = super().build_client(service, region, assume_role_mode)
-        return client
+        region = region or self._region
+        if not (assume_role_mode and self._assume_role):
+            key = (service, region)
+            client = _CLIENTS.get(key)
+            if client is None:
+                client = _CLIENTS[key] = new_client(service, region_name=region)
+            return client
+        credentials = self._assumed_credentials()
+        return new_client(
+            service,
+            region_name=region,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+
+    def _assumed_credentials(self) -> dict[str, Any]:
+        if self._refusal is not None:
+            raise self._refusal  # refused once, within this invocation: do not wait again
+        if self._credentials is None:
+            if not self._role_arn:
+                raise ValueError("no role to assume: the event has no executionRoleArn")
+            try:
+                response = regional_sts_client(self._region).assume_role(
+                    RoleArn=self._role_arn,
+                    RoleSessionName=ROLE_SESSION_NAME,
+                    DurationSeconds=ROLE_SESSION_SECONDS,
+                )
+            except Exception as error:
+                self._refusal = error
+                raise
+            self._credentials = response["Credentials"]
+        return self._credentials
 
 
-def client_factory_for(rule: Any, event: dict[str, Any]) -> Any:
-    """The factory rdklib's Evaluator would build, reusing clients in own-role mode."""
-    region = rule.get_assume_role_region(event)
-    if not rule.get_assume_role_mode(event):
-        return ReusedClientFactory(region)
-    return ClientFactory(
-        role_arn=rule.get_execution_role_arn(event), region=region, assume_role_mode=True
-    )
+def regional_sts_client(region: str | None) -> Any:
+    """An STS client for `region`'s own endpoint, never the global one.
+
+    botocore 1.40 and later resolve regional endpoints by default; older botocore (or
+    AWS_STS_REGIONAL_ENDPOINTS=legacy) sends some commercial regions to
+    sts.amazonaws.com, and only those, so the regional name is built for them.
+    """
+    client = new_client("sts", region_name=region)
+    if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
+        client = new_client(
+            "sts", region_name=region, endpoint_url=f"https://sts.{region}.amazonaws.com"
+        )
+    return client
+
+
+def execution_role_arn(event_role_arn: str, role: RoleChoice) -> str:
+    """The role rdklib would assume: ExecutionRoleName in the account of the event's
+    executionRoleArn, else the executionRoleArn itself."""
+    if role.role_name is None:
+        return event_role_arn
+    return f"{event_role_arn.split('/')[0]}/{role.role_name}"
+
+
+def client_factory_for(event_role_arn: str, role: RoleChoice) -> BoundedClientFactory:
+    """The factory for an invocation, from validated role parameters (never the raw event)."""
+    region = role.region or os.environ.get("AWS_REGION")
+    if not role.assume_role:
+        return BoundedClientFactory(None, region, assume_role=False)
+    return BoundedClientFactory(execution_role_arn(event_role_arn, role), region, assume_role=True)
 
 
 def forget_clients() -> None:

@@ -1,8 +1,10 @@
 """Look up the root user's activity in CloudTrail event history (LookupEvents).
 
 Within the API's limits: 2 requests a second per region (a pause between pages),
-50 events a page, a bounded number of pages, and the caller's time budget. Events
-come newest first, so the first root action found in a region is its latest.
+50 events a page, a bounded number of pages, and the caller's time budget: a call
+starts only when the budget covers its worst case (budget.CLOUDTRAIL_LIMITS). Events
+come newest first, so the first root action found in a region is its latest. A record
+of a shape CloudTrail does not write is skipped, with a WARNING that names it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..core.cloudtrail_evidence import RootActivity, root_activity
+from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
+from . import budget
 from .aws import THROTTLING_CODES, Retrier, error_code
 from .budget import Backoff, Sleep, TimeLeft
 
@@ -53,7 +56,14 @@ def lookup_root_activity(
     goes on, so that an excluded newer action never hides an older one that counts.
     """
     pause = sleep or time.sleep
-    retrier = Retrier(THROTTLING_CODES, backoff=THROTTLE_BACKOFF, sleep=pause)
+    call_seconds = budget.CLOUDTRAIL_LIMITS.worst_case_seconds
+    retrier = Retrier(
+        THROTTLING_CODES,
+        backoff=THROTTLE_BACKOFF,
+        sleep=pause,
+        time_left=time_left,
+        call_seconds=call_seconds,
+    )
     found: list[RootActivity] = []
     for region in dict.fromkeys(regions):
         try:
@@ -64,7 +74,14 @@ def lookup_root_activity(
             ) from None
         try:
             activity = _latest_in_region(
-                client, region, start, end, time_left, retrier, pause, include
+                client,
+                region,
+                start,
+                end,
+                _Timer(time_left, call_seconds),
+                retrier,
+                pause,
+                include,
             )
         except CloudTrailUnavailableError:
             raise
@@ -83,12 +100,12 @@ def _latest_in_region(
     region: str,
     start: datetime,
     end: datetime,
-    time_left: TimeLeft,
+    timer: _Timer,
     retrier: Retrier,
     pause: Sleep,
     include: Callable[[RootActivity], bool] | None,
 ) -> RootActivity | None:
-    _check_time(time_left, region)
+    timer.check(region)
     pages = retrier.pages(
         client,
         "lookup_events",
@@ -100,7 +117,20 @@ def _latest_in_region(
     for number, page in enumerate(pages, start=1):
         for event in page.get("Events", []):
             # Username "root" may also be an IAM user named root: type Root decides.
-            activity = root_activity(event, region)
+            try:
+                activity = root_activity(event, region)
+            except UnreadableRecordError as error:
+                logger.warning(
+                    "CloudTrail record skipped",
+                    extra={
+                        "fields": {
+                            "region": region,
+                            "event_id": str(event.get("EventId"))[:64],
+                            "reason": str(error),
+                        }
+                    },
+                )
+                continue
             if activity is not None and (include is None or include(activity)):
                 return activity
         if not page.get("NextToken"):
@@ -111,11 +141,18 @@ def _latest_in_region(
                 extra={"fields": {"region": region, "pages": MAX_PAGES_PER_REGION}},
             )
             return None
-        _check_time(time_left, region)
+        timer.check(region, PAUSE_BETWEEN_CALLS)
         pause(PAUSE_BETWEEN_CALLS)
     return None
 
 
-def _check_time(time_left: TimeLeft, region: str) -> None:
-    if time_left() <= 0:
-        raise CloudTrailUnavailableError(f"time budget exhausted in {region}")
+class _Timer:
+    """Refuses to start a call that might not end inside the budget."""
+
+    def __init__(self, time_left: TimeLeft, call_seconds: float) -> None:
+        self._time_left = time_left
+        self._call_seconds = call_seconds
+
+    def check(self, region: str, wait: float = 0.0) -> None:
+        if self._time_left() - wait < self._call_seconds:
+            raise CloudTrailUnavailableError(f"time budget exhausted in {region}")

@@ -3,7 +3,10 @@
 Get first, and use the report when it is under four hours old (IAM regenerates
 at most every four hours, so this is one API call in the common case).
 Otherwise generate, poll with capped exponential backoff and jitter, and get
-again. Every wait is bounded by the caller's time budget and an attempt cap.
+again. Every wait is bounded by the caller's time budget and an attempt cap, and a call
+starts only when the budget covers its worst case (budget.IAM_LIMITS), so a hanging IAM
+endpoint cannot keep the rule past the Lambda's time. A timeout or dropped connection is
+tried again at most twice.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import ReportUnavailableError
-from .aws import THROTTLING_CODES, error_code, error_message
+from . import budget
+from .aws import THROTTLING_CODES, TRANSIENT_ERRORS, error_code, error_message, http_status
 from .budget import Backoff, Jitter, Sleep, TimeLeft
 
 if TYPE_CHECKING:
@@ -35,13 +39,16 @@ RETRYABLE_CODES = frozenset({"ReportInProgress", "LimitExceeded", "ServiceFailur
 # Codes of GetCredentialReport that mean "generate one first".
 REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
 DONE_STATE = "COMPLETE"
+# A timeout, a dropped connection or a gateway error: tried again this many times at
+# most, then the rule fails closed naming it.
+MAX_TRANSIENT_RETRIES = 2
 
 
 class FetchedReport(NamedTuple):
     """The raw report as IAM returned it."""
 
     content: bytes
-    generated_at: datetime | None
+    generated_at: datetime
 
 
 class CredentialReportFetcher:
@@ -55,9 +62,14 @@ class CredentialReportFetcher:
         backoff: Backoff | None = None,
         sleep: Sleep | None = None,
         jitter: Jitter | None = None,
+        call_seconds: float | None = None,
     ) -> None:
         self._iam = iam
         self._time_left = time_left
+        # The longest one IAM call may take: no call starts with less time left.
+        self._call_seconds = (
+            budget.IAM_LIMITS.worst_case_seconds if call_seconds is None else call_seconds
+        )
         self._backoff = backoff or Backoff()
         # Looked up when built (not at import), so that tests can patch time.sleep.
         self._sleep = sleep or time.sleep
@@ -102,7 +114,7 @@ class CredentialReportFetcher:
                 continue
             return FetchedReport(
                 content=response.get("Content", b""),
-                generated_at=_as_utc(response.get("GeneratedTime")),
+                generated_at=_generated_time(response.get("GeneratedTime")),
             )
 
     def _generate_until_complete(self) -> None:
@@ -120,41 +132,66 @@ class CredentialReportFetcher:
             self._wait("GenerateCredentialReport", str(state))
 
     def _call(self, operation: str, method: Callable[[], Any]) -> Any:
-        try:
-            return method()
-        except ClientError as error:
-            code = error_code(error)
-            if code in RETRYABLE_CODES or code in REGENERATE_CODES:
-                raise _RetryableError(code) from None
-            raise ReportUnavailableError(
-                f"IAM {operation} failed: {code}: {error_message(error, 120)}".rstrip(": "),
-                code=code,
-            ) from None
-        except BotoCoreError as error:
-            raise ReportUnavailableError(
-                f"IAM {operation} failed: {error}"[:200], code=error_code(error)
-            ) from None
-        except ValueError:
-            # botocore raises binascii.Error (a ValueError) for Content that is not base64.
-            raise ReportUnavailableError(
-                f"IAM {operation} returned a response that could not be decoded",
-                code="MalformedResponse",
-            ) from None
-        except Exception as error:
-            # Anything else the SDK lets through (e.g. ResponseParserError on an HTML
-            # error page) is still "no report": fail closed, never crash.
-            code = error_code(error)
-            raise ReportUnavailableError(f"IAM {operation} failed: {code}", code=code) from None
+        transient_failures = 0
+        while True:
+            if self._time_left() < self._call_seconds:
+                raise ReportUnavailableError(
+                    f"no time left to call IAM {operation} within the Lambda's remaining time",
+                    code="ReportNotReady",
+                )
+            try:
+                return method()
+            except ClientError as error:
+                code = error_code(error)
+                if code in RETRYABLE_CODES or code in REGENERATE_CODES:
+                    raise _RetryableError(code) from None
+                failure = ReportUnavailableError(
+                    f"IAM {operation} failed: {code}: {error_message(error, 120)}".rstrip(": "),
+                    code=code,
+                )
+                if http_status(error) < 500:
+                    raise failure from None
+            except TRANSIENT_ERRORS as error:
+                failure = ReportUnavailableError(
+                    f"IAM {operation} failed: {error}"[:200], code=error_code(error)
+                )
+            except BotoCoreError as error:
+                raise ReportUnavailableError(
+                    f"IAM {operation} failed: {error}"[:200], code=error_code(error)
+                ) from None
+            except ValueError:
+                # botocore raises binascii.Error (a ValueError) for Content that is not base64.
+                raise ReportUnavailableError(
+                    f"IAM {operation} returned a response that could not be decoded",
+                    code="MalformedResponse",
+                ) from None
+            except Exception as error:
+                # Anything else the SDK lets through (e.g. ResponseParserError on an HTML
+                # error page) is still "no report": fail closed, never crash.
+                code = error_code(error)
+                raise ReportUnavailableError(f"IAM {operation} failed: {code}", code=code) from None
+            # A transient failure: try again while the attempts and the time allow.
+            if transient_failures >= MAX_TRANSIENT_RETRIES or not self._may_wait():
+                raise failure from None
+            transient_failures += 1
+            self._wait(operation, failure.code)
+
+    def _may_wait(self) -> bool:
+        """Whether one more wait and one more call still fit the budget."""
+        return (
+            self._waits < self._backoff.max_attempts and self._time_left() - self._call_seconds > 0
+        )
 
     def _wait(self, operation: str, reason: str) -> None:
-        left = self._time_left()
-        if self._waits >= self._backoff.max_attempts or left <= 0:
+        if not self._may_wait():
             raise ReportUnavailableError(
                 f"credential report not ready: {operation} still {reason} after "
                 f"{self._waits} retries, time budget exhausted",
                 code="ReportNotReady",
             )
-        delay = min(self._backoff.delay(self._waits, self._jitter), left)
+        # Never so long that the next call would not fit before the budget ends.
+        room = self._time_left() - self._call_seconds
+        delay = min(self._backoff.delay(self._waits, self._jitter), room)
         self._waits += 1
         logger.info(
             "waiting for the credential report",
@@ -182,12 +219,19 @@ class _ReportMissingError(Exception):
 
 
 def _is_fresh(report: FetchedReport, now: datetime) -> bool:
-    return report.generated_at is not None and now - report.generated_at < FRESH_FOR
+    return now - report.generated_at < FRESH_FOR
 
 
-def _as_utc(value: object) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+def _generated_time(value: object) -> datetime:
+    """GeneratedTime in UTC. Without it a report's age, and so its worth as evidence
+    (the 24-hour rule), is unknown: that answer is refused."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            pass
+    raise ReportUnavailableError(
+        "IAM GetCredentialReport returned no GeneratedTime in range", code="MalformedResponse"
+    )

@@ -21,7 +21,7 @@ from ..core.exceptions import (
 )
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
 from ..core.report import parse_credential_report
-from ..core.verdict import Verdict, decide, unable_to_evaluate
+from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
 from .budget import Sleep, TimeLeft, lambda_time_left
 from .cloudtrail import SIGN_IN_REGION, CloudTrailUnavailableError, lookup_root_activity
@@ -58,7 +58,7 @@ def evaluate_periodic_event(
     re-evaluation function recorded. If either cannot be read, the others decide.
     """
     try:
-        parameters = parse_rule_parameters(periodic.rule_parameters)
+        parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
     except InvalidParameterError as error:
         return fail_closed(error)
     now = periodic.notification_time
@@ -69,6 +69,7 @@ def evaluate_periodic_event(
         threshold_days=parameters.threshold_days,
         time_left=time_left,
         sleep=sleep,
+        account_id=periodic.account_id,
     )
     cloudtrail = build_cloudtrail_client if parameters.cloudtrail_evidence else None
     records = build_ssm_client if parameters.root_activity_evidence is not None else None
@@ -130,8 +131,13 @@ def evaluate_account(
     threshold_days: int,
     time_left: TimeLeft,
     sleep: Sleep | None = None,
+    account_id: str | None = None,
 ) -> Verdict:
-    """Fetch the account's credential report through IAM and judge it."""
+    """Fetch the account's credential report through IAM and judge it.
+
+    With `account_id` (the Lambda: the event's account) the report must be that
+    account's; without it (the CLI's live account) it is judged as the account it names.
+    """
     try:
         iam = _build_client(build_iam_client)
         fetched = CredentialReportFetcher(iam, time_left=time_left, sleep=sleep).fetch(now)
@@ -142,6 +148,7 @@ def evaluate_account(
         now=now,
         threshold_days=threshold_days,
         report_generated_at=fetched.generated_at,
+        account_id=account_id,
     )
 
 
@@ -151,10 +158,16 @@ def evaluate_report(
     now: datetime,
     threshold_days: int,
     report_generated_at: datetime | None,
+    account_id: str | None = None,
 ) -> Verdict:
-    """Judge a credential report already in hand (pure apart from logging)."""
+    """Judge a credential report already in hand (pure apart from logging).
+
+    With `account_id` the report must be that account's (require_account).
+    """
     try:
         root = parse_credential_report(content)
+        if account_id is not None:
+            require_account(root, account_id)
         return decide(
             root,
             now=now,

@@ -17,6 +17,7 @@ from ..core.recorded_activity import (
     parameter_name,
     slot_of,
 )
+from . import budget
 from .aws import THROTTLING_CODES, Retrier, error_code
 from .budget import Backoff, TimeLeft
 
@@ -46,11 +47,18 @@ def read_recorded_activity(
     RecordedEventsUnavailableError when SSM cannot be read or a record is malformed.
     """
     names = {parameter_name(path, slot): slot for slot in SLOTS}
-    if time_left() <= 0:
+    # A call starts only when its worst case still ends before the publish reserve.
+    call_seconds = budget.SSM_LIMITS.worst_case_seconds
+    if time_left() < call_seconds:
         raise RecordedEventsUnavailableError("time budget exhausted before reading them")
     try:
         client = build_client()
-        retrier = retrier or Retrier(THROTTLING_CODES, backoff=READ_BACKOFF)
+        retrier = retrier or Retrier(
+            THROTTLING_CODES,
+            backoff=READ_BACKOFF,
+            time_left=time_left,
+            call_seconds=call_seconds,
+        )
         response = retrier.call(client, "get_parameters", Names=list(names))
     except Exception as error:
         raise RecordedEventsUnavailableError(

@@ -115,6 +115,35 @@ def test_report_from_stdin(capsys, monkeypatch):
     assert evaluate(capsys, "--report", "-")[0] == 1
 
 
+def test_report_whose_root_arn_names_no_account_is_judged_for_an_unknown_account(capsys, write):
+    report = report_with_root(RootUse()).replace(
+        f"arn:aws:iam::{ACCOUNT_ID}:root".encode(), b"arn:aws:iam::redacted:root"
+    )
+    code, out, _ = evaluate(capsys, "--report", write(report), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["compliance_type"] == "COMPLIANT"
+    assert json.loads(out)["resource_id"] is None
+    code, out, _ = evaluate(capsys, "--report", write(report))
+    assert out.startswith("COMPLIANT  AWS::::Account unknown account")
+
+
+def test_cli_json_saved_by_powershell_is_read(capsys, write):
+    use = RootUse.at(password=NOW - timedelta(days=1))
+    saved = json.dumps(json.loads(cli_json(report_with_root(use))), indent=4)
+    for data in (b"\xef\xbb\xbf" + saved.encode(), saved.encode("utf-16")):
+        code, out, err = evaluate(capsys, "--report", write(data, "report.json"))
+        assert code == 1, err
+        assert "Root console password was used at 2026-11-26T12:00:00Z" in out
+
+
+def test_yaml_output_exits_2_saying_what_to_save_instead(capsys, write):
+    yaml = b"Content: " + base64.b64encode(report_with_root(RootUse())) + b"\n"
+    code, _, err = evaluate(capsys, "--report", write(yaml, "report.yaml"))
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "`--output yaml`; save `aws iam get-credential-report --output json` instead" in err
+
+
 def test_malformed_json_report_exits_2(capsys, write):
     code, _, err = evaluate(capsys, "--report", write(b'{"Content": 5}', "r.json"))
     assert code == 2
@@ -127,6 +156,9 @@ def test_malformed_json_report_exits_2(capsys, write):
         (["--threshold-days", "abc"], "--threshold-days: ThresholdDays must be a whole number"),
         (["--threshold-days", "0"], "--threshold-days: ThresholdDays must be from 1 to 3650"),
         (["--as-of", "yesterday"], "--as-of: 'yesterday' is not an ISO-8601 timestamp"),
+        # now - ThresholdDays would overflow: refused, not an OverflowError traceback
+        (["--as-of", "0001-01-01T00:00:00Z"], "--as-of: '0001-01-01T00:00:00Z' is before"),
+        (["--as-of", "9999-12-31T23:59:59-01:00"], "is not an ISO-8601 timestamp"),
         (["--format", "xml"], "argument --format: invalid choice"),
         (["--report", "/nonexistent/report.csv"], "--report: cannot read /nonexistent/report.csv"),
     ],

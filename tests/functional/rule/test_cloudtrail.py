@@ -7,9 +7,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from rdklib import ClientFactory
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.cloudtrail import (
     MAX_PAGES_PER_REGION,
     PAUSE_BETWEEN_CALLS,
@@ -114,6 +114,25 @@ def test_throttling_is_retried(regions):
     assert len(lookup(clients, FakeClock())) == 1
 
 
+def test_a_record_of_odd_shape_is_skipped_with_a_warning_and_the_lookup_goes_on(regions, caplog):
+    clients, stubs = regions
+    odd = event() | {"EventId": "odd-1", "CloudTrailEvent": "{not json"}
+    stubs["us-east-1"].add_response("lookup_events", {"Events": [odd, event()]}, request())
+    stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    [found] = lookup(clients, FakeClock())
+    assert found.event_name == "ConsoleLogin"
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.getMessage() == "CloudTrail record skipped"
+    assert warning.fields["event_id"] == "odd-1"
+
+
+def test_no_call_starts_that_might_outlast_the_budget(regions):
+    # 12 s left is less than one LookupEvents call may take (13 s): not started.
+    clients, _ = regions
+    with pytest.raises(CloudTrailUnavailableError, match="time budget"):
+        lookup(clients, FakeClock(budget_seconds=12))
+
+
 def test_page_limit_bounds_the_lookup(regions):
     clients, stubs = regions
     service = event("Decrypt", invokedBy="kms.amazonaws.com")
@@ -148,7 +167,7 @@ def rule_clients(monkeypatch):
             return trails[region][0]
         return {"iam": iam, "config": config}[service]
 
-    monkeypatch.setattr(ClientFactory, "build_client", build)
+    monkeypatch.setattr(BoundedClientFactory, "build_client", build)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     for stub in (iam_stub, config_stub, *(s for _, s in trails.values())):

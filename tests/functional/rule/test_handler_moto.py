@@ -97,3 +97,49 @@ def test_handler_over_real_http_against_threaded_moto_server(monkeypatch, moto_s
     [evaluation] = run(RootUse.at(access_key_1=NOW - timedelta(hours=2)), OWN_ROLE)
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert "access key 1" in evaluation["Annotation"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "named"),
+    [
+        ({"AssumeRoleMode": None}, "AssumeRoleMode"),  # crashed in rdklib: nothing published
+        ({"AssumeRoleMode": 1}, "AssumeRoleMode"),
+        ({"AssumeRoleMode": "maybe"}, "AssumeRoleMode"),  # meant true to rdklib
+        ({"ExecutionRoleName": None}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": ["reader"]}, "ExecutionRoleName"),
+        ({"ExecutionRoleRegion": 7}, "ExecutionRoleRegion"),
+        ({"ExecutionRoleRegion": "moon-base-1a"}, "ExecutionRoleRegion"),
+    ],
+)
+def test_bad_rdklib_parameter_fails_closed_naming_it_and_is_published(account, parameters, named):
+    [evaluation] = run(RootUse(), parameters)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith("Unable to evaluate: ")
+    assert named in evaluation["Annotation"]
+    assert evaluation["Annotation"].endswith("[InvalidParameter]")
+
+
+def test_a_parameter_given_twice_fails_closed_rather_than_the_last_winning(account):
+    event = periodic_event(DEFAULT_ACCOUNT_ID, NOW, OWN_ROLE)
+    event["ruleParameters"] = (
+        '{"AssumeRoleMode": "false", "ThresholdDays": "1", "ThresholdDays": "7"}'
+    )
+    with root_in_credential_report(DEFAULT_ACCOUNT_ID, RootUse(), NOW - timedelta(minutes=5)):
+        [evaluation] = lambda_handler(event, None)
+    assert evaluation["Annotation"] == (
+        "Unable to evaluate: rule parameter(s) ThresholdDays given more than once "
+        "[InvalidParameter]"
+    )
+
+
+def test_event_for_an_account_whose_report_was_not_read_fails_closed(account):
+    # The function's own role reads its own account (123456789012): not 999999999999's.
+    with root_in_credential_report(DEFAULT_ACCOUNT_ID, RootUse(), NOW - timedelta(minutes=5)):
+        event = periodic_event("999999999999", NOW, OWN_ROLE)
+        [evaluation] = lambda_handler(event, None)
+    assert evaluation["ComplianceResourceId"] == "999999999999"
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"] == (
+        f"Unable to evaluate: credential report belongs to account {DEFAULT_ACCOUNT_ID}, "
+        "not 999999999999 [AccountMismatch]"
+    )

@@ -1,6 +1,6 @@
 """lambda_handler end to end with Stubber-checked IAM and Config clients.
 
-rdklib's ClientFactory is pointed at the stubbed clients; everything else is the
+The rule's client factory is pointed at the stubbed clients; everything else is the
 real handler, so the exact PutEvaluations request is what Config would receive.
 """
 
@@ -10,9 +10,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from rdklib import ClientFactory
 
 from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
+from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
 from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
@@ -27,7 +27,7 @@ def clients(monkeypatch):
     config, config_stub = stubbed("config")
     built = {"iam": iam, "config": config}
     monkeypatch.setattr(
-        ClientFactory, "build_client", lambda self, service, *args, **kwargs: built[service]
+        BoundedClientFactory, "build_client", lambda self, service, *args, **kwargs: built[service]
     )
     with iam_stub, config_stub:
         yield iam_stub, config_stub
@@ -128,18 +128,50 @@ def test_report_never_ready_fails_closed_within_the_lambda_time(clients, clock):
     iam_stub, config_stub = clients
     clock.budget_seconds = 80
     iam_stub.add_client_error("get_credential_report", "ReportNotPresent", http_status_code=410)
-    # Waits of 1, 2, 4, then 8 s, the last one cut to what is left of the 50 s
-    # (80 s less the 30 s kept to publish): 10 polls, 9 waits.
-    for _ in range(10):
+    # 80 s less a quarter kept to publish leaves 60 s; no wait may start unless an IAM
+    # call (13 s at worst) still fits after it: waits of 1, 2, 4, then 8 s up to 47 s,
+    # the ninth poll at 47 s, and no time for a tenth.
+    for _ in range(9):
         iam_stub.add_response("generate_credential_report", {"State": "INPROGRESS"}, {})
     expect_put(
         config_stub,
         "NON_COMPLIANT",
         "Unable to evaluate: credential report not ready: GenerateCredentialReport still "
-        "INPROGRESS after 9 retries, time budget exhausted [ReportNotReady]",
+        "INPROGRESS after 8 retries, time budget exhausted [ReportNotReady]",
     )
     lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
-    assert clock.sleeps == [1, 2, 4, 8, 8, 8, 8, 8, 3]
+    assert clock.sleeps == [1, 2, 4, 8, 8, 8, 8, 8]
+
+
+def test_throttled_once_with_20_seconds_left_is_retried_and_judged(clients, clock):
+    # A margin of a fixed 30 s failed this at once, "after 0 retries".
+    iam_stub, config_stub = clients
+    clock.budget_seconds = 20
+    content = report_with_root(RootUse.at(password=NOW - timedelta(days=2)))
+    iam_stub.add_client_error("get_credential_report", "Throttling", http_status_code=400)
+    iam_stub.add_response("get_credential_report", report_response(content, NOW))
+    expect_put(
+        config_stub,
+        "NON_COMPLIANT",
+        "Root console password was used at 2026-11-25T12:00:00Z, within the 7-day threshold; "
+        "report generated 2026-11-27T12:00:00Z.",
+    )
+    lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    assert len(clock.sleeps) == 1
+    assert 0 < clock.sleeps[0] <= 1
+
+
+def test_no_time_for_one_iam_call_fails_closed_at_once_and_still_publishes(clients, clock):
+    _, config_stub = clients
+    clock.budget_seconds = 15  # 3.75 s kept to publish: 11.25 s is less than one IAM call
+    expect_put(
+        config_stub,
+        "NON_COMPLIANT",
+        "Unable to evaluate: no time left to call IAM GetCredentialReport within the "
+        "Lambda's remaining time [ReportNotReady]",
+    )
+    lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    assert clock.sleeps == []
 
 
 def test_stale_report_fails_closed(clients, clock):

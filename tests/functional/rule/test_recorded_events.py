@@ -147,3 +147,6 @@ def test_no_time_left_skips_the_read_and_says_so():
 
     with pytest.raises(RecordedEventsUnavailableError, match="time budget"):
         read_recorded_activity(never, PATH, time_left=lambda: 0.0)
+    # Less than one GetParameters may take (5 s): not started either, the reserve kept.
+    with pytest.raises(RecordedEventsUnavailableError, match="time budget"):
+        read_recorded_activity(never, PATH, time_left=lambda: 4.0)

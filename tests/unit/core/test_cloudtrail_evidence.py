@@ -10,6 +10,7 @@ import pytest
 from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH
 from root_account_usage.core.cloudtrail_evidence import (
     RootActivity,
+    UnreadableRecordError,
     apply_activity,
     apply_cloudtrail,
     counted,
@@ -80,9 +81,47 @@ def test_events_that_are_not_the_root_users_own_do_not_count(changes):
     assert root_activity(cloudtrail_event(**changes), "us-east-1") is None
 
 
-def test_garbled_events_are_skipped():
-    assert root_activity({"CloudTrailEvent": "{nope"}, "us-east-1") is None
-    assert root_activity({"CloudTrailEvent": "[]"}, "us-east-1") is None
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"CloudTrailEvent": "{nope"},
+        {"CloudTrailEvent": "[]"},
+        {"CloudTrailEvent": {"userIdentity": {"type": "Root"}}},  # not a string
+        {"CloudTrailEvent": 7},
+        {"CloudTrailEvent": json.dumps({"userIdentity": "Root"})},
+        {"CloudTrailEvent": "[" * 50_000 + "]" * 50_000},
+    ],
+)
+def test_records_of_odd_shape_are_refused_as_unreadable(record):
+    with pytest.raises(UnreadableRecordError):
+        root_activity(record, "us-east-1")
+
+
+@pytest.mark.parametrize("odd", ["Yes", ["MFAUsed", "Yes"], 3])
+def test_odd_additional_event_data_keeps_the_root_action_without_its_mfa_flag(odd):
+    event = cloudtrail_event()
+    detail = json.loads(event["CloudTrailEvent"]) | {"additionalEventData": odd}
+    activity = root_activity(event | {"CloudTrailEvent": json.dumps(detail)}, "us-east-1")
+    assert activity is not None
+    assert activity.mfa_used is None
+    assert "with" not in activity.describe()
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_overflowing_event_time_without_a_fallback_is_unreadable(when):
+    event = cloudtrail_event()
+    detail = json.loads(event["CloudTrailEvent"]) | {"eventTime": when}
+    with pytest.raises(UnreadableRecordError, match="event time"):
+        root_activity({"CloudTrailEvent": json.dumps(detail)}, "us-east-1")
+
+
+def test_overflowing_event_time_falls_back_to_the_records_event_time():
+    event = cloudtrail_event()
+    detail = json.loads(event["CloudTrailEvent"]) | {"eventTime": "9999-12-31T23:59:59-01:00"}
+    record = {"CloudTrailEvent": json.dumps(detail), "EventTime": NOW - timedelta(days=1)}
+    activity = root_activity(record, "us-east-1")
+    assert activity is not None
+    assert activity.time == NOW - timedelta(days=1)
 
 
 def report_verdict(use=None, threshold=7):

@@ -68,3 +68,51 @@ def test_event_without_any_account_is_refused():
     del event["accountId"]
     with pytest.raises(InvalidEventError, match="accountId"):
         parse_periodic_event(event)
+
+
+def test_account_id_with_a_trailing_newline_is_refused():
+    event = periodic_event(ACCOUNT_ID, NOW) | {"accountId": ACCOUNT_ID + "\n"}
+    with pytest.raises(InvalidEventError, match="accountId"):
+        parse_periodic_event(event)
+
+
+def test_rule_parameters_given_twice_are_reported_not_last_wins():
+    event = periodic_event(ACCOUNT_ID, NOW)
+    event["ruleParameters"] = '{"ThresholdDays": "3650", "ThresholdDays": "7"}'
+    parsed = parse_periodic_event(event)
+    assert parsed.repeated_parameters == {"ThresholdDays"}
+
+
+def test_nested_repeats_are_not_top_level_parameters():
+    event = periodic_event(ACCOUNT_ID, NOW)
+    event["ruleParameters"] = '{"ThresholdDays": {"a": 1, "a": 2}}'
+    assert parse_periodic_event(event).repeated_parameters == frozenset()
+
+
+def test_invoking_event_with_a_key_given_twice_is_refused():
+    event = periodic_event(ACCOUNT_ID, NOW)
+    event["invokingEvent"] = event["invokingEvent"].replace(
+        '"messageType"', '"notificationCreationTime": "2026-11-20T00:00:00.000Z", "messageType"'
+    )
+    with pytest.raises(InvalidEventError, match="notificationCreationTime more than once"):
+        parse_periodic_event(event)
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("9999-12-31T23:59:59-01:00", "not an ISO-8601"),
+        ("0001-01-01T00:00:00+01:00", "not an ISO-8601"),
+        ("0001-01-02T00:00:00Z", "before 2000-01-01"),  # now - 3650 days would overflow
+        ("2026-11-27", "not an ISO-8601"),
+    ],
+)
+def test_notification_time_out_of_range_or_without_a_time_is_refused(when, message):
+    with pytest.raises(InvalidEventError, match=message):
+        parse_periodic_event(with_invoking(notificationCreationTime=when))
+
+
+def test_deeply_nested_rule_parameters_are_refused_not_a_recursion_error():
+    event = periodic_event(ACCOUNT_ID, NOW) | {"invokingEvent": "[" * 60_000 + "]" * 60_000}
+    with pytest.raises(InvalidEventError):
+        parse_periodic_event(event)

@@ -6,9 +6,11 @@ import pytest
 
 from root_account_usage.core.exceptions import InvalidParameterError
 from root_account_usage.core.parameters import (
+    RoleChoice,
     RuleParameters,
     parse_rule_parameters,
     parse_threshold_days,
+    usable_role_choice,
 )
 
 
@@ -39,7 +41,76 @@ def test_rdklib_role_parameters_are_accepted():
         "ExecutionRoleRegion": "us-east-1",
         "AssumeRoleMode": "true",
     }
-    assert parse_rule_parameters(raw).threshold_days == 30
+    parameters = parse_rule_parameters(raw)
+    assert parameters.threshold_days == 30
+    assert parameters.role == RoleChoice(True, "root-usage-reader", "us-east-1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "role"),
+    [
+        ({}, RoleChoice(assume_role=True)),
+        ({"AssumeRoleMode": "FALSE"}, RoleChoice(assume_role=False)),
+        ({"AssumeRoleMode": " False "}, RoleChoice(assume_role=False)),
+        ({"AssumeRoleMode": ""}, RoleChoice(assume_role=True)),
+        (
+            {"ExecutionRoleName": "security/audit/root-reader"},
+            RoleChoice(True, "security/audit/root-reader"),
+        ),
+        ({"ExecutionRoleName": "a+=,.@_-b"}, RoleChoice(True, "a+=,.@_-b")),
+        ({"ExecutionRoleName": ""}, RoleChoice()),
+        ({"ExecutionRoleRegion": "us-gov-west-1"}, RoleChoice(region="us-gov-west-1")),
+        ({"ExecutionRoleRegion": "cn-northwest-1"}, RoleChoice(region="cn-northwest-1")),
+        ({"ExecutionRoleRegion": "eu-central-2"}, RoleChoice(region="eu-central-2")),
+        ({"ExecutionRoleRegion": "eusc-de-east-1"}, RoleChoice(region="eusc-de-east-1")),
+    ],
+)
+def test_rdklib_role_parameters_become_a_role_choice(raw, role):
+    assert parse_rule_parameters(raw).role == role
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ({"AssumeRoleMode": "maybe"}, "AssumeRoleMode"),  # rdklib: anything but "false" is true
+        ({"AssumeRoleMode": None}, "AssumeRoleMode"),  # rdklib: AttributeError, nothing published
+        ({"AssumeRoleMode": 1}, "AssumeRoleMode"),
+        ({"AssumeRoleMode": False}, "AssumeRoleMode"),
+        ({"ExecutionRoleName": None}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": 7}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": "arn:aws:iam::111122223333:role/reader"}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": "/reader"}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": "reader/"}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": "a" * 65}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": "r\u00e9ader"}, "ExecutionRoleName"),
+        ({"ExecutionRoleName": "reader\n"}, "ExecutionRoleName"),
+        ({"ExecutionRoleRegion": "US-EAST-1"}, "ExecutionRoleRegion"),
+        ({"ExecutionRoleRegion": "us-east-1\n"}, "ExecutionRoleRegion"),
+        ({"ExecutionRoleRegion": "https://evil.example"}, "ExecutionRoleRegion"),
+        ({"ExecutionRoleRegion": ["us-east-1"]}, "ExecutionRoleRegion"),
+        ({"ThresholdDays": None}, "ThresholdDays"),
+        ({"CloudTrailEvidence": None}, "CloudTrailEvidence"),
+    ],
+)
+def test_bad_role_parameter_is_refused_naming_it_never_a_default(raw, named):
+    with pytest.raises(InvalidParameterError, match=named):
+        parse_rule_parameters(raw)
+
+
+def test_a_bad_role_parameter_counts_as_absent_only_to_publish_the_refusal():
+    raw = {
+        "AssumeRoleMode": "maybe",
+        "ExecutionRoleName": "/bad",
+        "ExecutionRoleRegion": "nowhere",
+    }
+    assert usable_role_choice(raw) == RoleChoice()
+    good = {"AssumeRoleMode": "false", "ExecutionRoleRegion": "eu-west-1", "ThresholdDays": "x"}
+    assert usable_role_choice(good) == RoleChoice(assume_role=False, region="eu-west-1")
+
+
+def test_a_parameter_given_twice_is_refused_not_last_wins():
+    with pytest.raises(InvalidParameterError, match="ThresholdDays given more than once"):
+        parse_rule_parameters({"ThresholdDays": "30"}, repeated={"ThresholdDays"})
 
 
 def test_unknown_key_is_refused_so_a_typo_is_not_the_default():
@@ -51,7 +122,8 @@ def test_unknown_key_is_refused_so_a_typo_is_not_the_default():
     ("raw", "value"), [(None, "count"), ("", "count"), ("count", "count"), (" Exclude ", "exclude")]
 )
 def test_assume_root_sessions_count_by_default(raw, value):
-    assert parse_rule_parameters({"AssumeRootSessions": raw}).assume_root_sessions == value
+    given = {} if raw is None else {"AssumeRootSessions": raw}  # None: absent (null is refused)
+    assert parse_rule_parameters(given).assume_root_sessions == value
 
 
 @pytest.mark.parametrize("raw", ["ignore", "true", "counted", 1, []])
@@ -65,7 +137,8 @@ def test_unknown_assume_root_sessions_value_is_refused(raw):
     [(None, None), ("  ", None), ("/root-account-usage/rule_1.a", "/root-account-usage/rule_1.a")],
 )
 def test_root_activity_evidence_is_an_ssm_path_or_nothing(raw, path):
-    assert parse_rule_parameters({"RootActivityEvidence": raw}).root_activity_evidence == path
+    given = {} if raw is None else {"RootActivityEvidence": raw}  # None: absent (null is refused)
+    assert parse_rule_parameters(given).root_activity_evidence == path
 
 
 @pytest.mark.parametrize(

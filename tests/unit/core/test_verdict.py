@@ -7,13 +7,19 @@ from datetime import timedelta
 import pytest
 
 from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH, UNABLE_PREFIX
-from root_account_usage.core.exceptions import RootRowMissingError, StaleReportError
+from root_account_usage.core.exceptions import (
+    AccountMismatchError,
+    MalformedReportError,
+    RootRowMissingError,
+    StaleReportError,
+)
 from root_account_usage.core.report import parse_credential_report
 from root_account_usage.core.verdict import (
     COMPLIANT,
     NON_COMPLIANT,
     Verdict,
     decide,
+    require_account,
     unable_to_evaluate,
 )
 from root_account_usage.simulation.credential_report import RootUse
@@ -170,3 +176,22 @@ def test_longest_annotation_fits_config_limit():
         RootUse.at(access_key_2=NOW - timedelta(days=4000)),
     ):
         assert len(judge(use, threshold_days=3650).annotation) <= MAX_ANNOTATION_LENGTH
+
+
+def test_report_of_the_named_account_is_its_own():
+    require_account(parse_credential_report(report_with_root(RootUse())), ACCOUNT_ID)
+
+
+def test_report_of_another_account_is_refused_naming_both():
+    root = parse_credential_report(report_with_root(RootUse()))
+    with pytest.raises(
+        AccountMismatchError,
+        match=f"credential report belongs to account {ACCOUNT_ID}, not 999999999999",
+    ):
+        require_account(root, "999999999999")
+
+
+def test_report_whose_root_arn_names_no_account_cannot_be_shown_to_be_the_accounts():
+    root = parse_credential_report(report_with_root(RootUse()))._replace(account_id=None)
+    with pytest.raises(MalformedReportError, match="not an account root ARN"):
+        require_account(root, ACCOUNT_ID)

@@ -1,0 +1,100 @@
+"""The rule's SDK clients are bounded in time, and the budget keeps time to publish."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from root_account_usage.core.parameters import RoleChoice
+from root_account_usage.rule import budget
+from root_account_usage.rule.budget import (
+    CLOUDTRAIL_LIMITS,
+    CONFIG_LIMITS,
+    IAM_LIMITS,
+    SSM_LIMITS,
+    STS_LIMITS,
+    Backoff,
+    CallLimits,
+    publish_reserve,
+)
+from root_account_usage.rule.clients import client_factory_for, regional_sts_client
+
+EVENT_ROLE = "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/Config"
+SERVICES = {
+    "iam": IAM_LIMITS,
+    "cloudtrail": CLOUDTRAIL_LIMITS,
+    "ssm": SSM_LIMITS,
+    "config": CONFIG_LIMITS,
+}
+
+
+def bounds(client: object) -> tuple[float, float, dict[str, object]]:
+    config = client.meta.config  # type: ignore[attr-defined]
+    return config.connect_timeout, config.read_timeout, config.retries
+
+
+@pytest.mark.parametrize("role", [RoleChoice(assume_role=False), RoleChoice(role_name="reader")])
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_client_the_rule_builds_has_explicit_timeouts_and_attempts(role, service):
+    limits = SERVICES[service]
+    with mock_aws():
+        client = client_factory_for(EVENT_ROLE, role).build_client(service, "eu-west-1")
+    assert bounds(client) == (
+        limits.connect_timeout,
+        limits.read_timeout,
+        {"mode": "standard", "total_max_attempts": limits.max_attempts},
+    )
+    if service != "iam":  # IAM is global
+        assert client.meta.region_name == "eu-west-1"
+
+
+def test_assume_role_asks_the_regional_sts_endpoint_even_under_legacy_settings(monkeypatch):
+    # Legacy settings (older botocore's default) send us-east-1 to sts.amazonaws.com.
+    monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
+    assert boto3.client("sts", region_name="us-east-1").meta.endpoint_url.endswith(
+        "//sts.amazonaws.com"
+    )
+    client = regional_sts_client("us-east-1")
+    assert client.meta.endpoint_url == "https://sts.us-east-1.amazonaws.com"
+    assert bounds(client)[:2] == (STS_LIMITS.connect_timeout, STS_LIMITS.read_timeout)
+    assert regional_sts_client("cn-north-1").meta.endpoint_url.endswith(".amazonaws.com.cn")
+
+
+def test_execution_role_name_is_assumed_in_the_events_account():
+    factory = client_factory_for(EVENT_ROLE, RoleChoice(role_name="audit/reader"))
+    assert factory._role_arn == "arn:aws:iam::123456789012:role/audit/reader"
+    assert client_factory_for(EVENT_ROLE, RoleChoice())._role_arn == EVENT_ROLE
+
+
+def test_worst_case_of_a_call_counts_every_attempt_and_the_longest_backoffs():
+    limits = CallLimits(connect_timeout=2.0, read_timeout=3.0, max_attempts=3)
+    # 3 x (2 + 3) s, then waits of at most 1 and 2 s, each lengthened by retry-after (5 s).
+    assert limits.worst_case_seconds == 15 + (1 + 5) + (2 + 5)
+    assert IAM_LIMITS.worst_case_seconds == IAM_LIMITS.connect_timeout + IAM_LIMITS.read_timeout
+
+
+def test_publish_reserve_scales_with_the_time_left():
+    assert publish_reserve(8) == budget.MIN_PUBLISH_RESERVE_SECONDS
+    assert publish_reserve(20) == 5
+    assert publish_reserve(60) == 15
+    # From about 150 s on, PutEvaluations's own worst case is kept whole.
+    assert publish_reserve(300) == publish_reserve(900) == CONFIG_LIMITS.worst_case_seconds
+
+
+def test_with_20_seconds_left_a_throttled_report_read_is_retried_after_a_short_wait():
+    left_after_first_call = 20 - publish_reserve(20) - IAM_LIMITS.worst_case_seconds
+    longest_first_wait = Backoff().delay(0, lambda low, high: high)
+    assert left_after_first_call > longest_first_wait
+
+
+def test_with_template_yaml_s_300_seconds_a_hanging_sts_and_iam_still_leave_publish_whole():
+    # Assume role, read IAM through three tries, look up CloudTrail in two regions, read
+    # the recorded root events twice.
+    worst = (
+        STS_LIMITS.worst_case_seconds
+        + 3 * IAM_LIMITS.worst_case_seconds
+        + 2 * CLOUDTRAIL_LIMITS.worst_case_seconds
+        + 2 * SSM_LIMITS.worst_case_seconds
+    )
+    assert worst + publish_reserve(300) <= 300
