@@ -36,8 +36,8 @@ NOTHING_RECORDED = "none"
 MAX_RECORD_CHARS = 1024
 FORMAT_VERSION = 1
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,4}$")
-_EVENT_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+){1,4}")
+_EVENT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
 class MalformedRecordError(ValueError):
@@ -85,9 +85,9 @@ def decode(value: str, slot: str) -> RootActivity | None:
         raise MalformedRecordError("record is not a version 1 object")
     event, region = record.get("event"), record.get("region")
     assumed_root, mfa = record.get("assumedRoot"), record.get("mfa")
-    if not isinstance(event, str) or not _EVENT_NAME.match(event):
+    if not isinstance(event, str) or not _EVENT_NAME.fullmatch(event):
         raise MalformedRecordError("record has no valid event name")
-    if not isinstance(region, str) or not _REGION.match(region):
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
         raise MalformedRecordError("record has no valid region")
     if (
         not isinstance(assumed_root, bool)

@@ -29,6 +29,7 @@ from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, root_activity_in_record
 from ..core.recorded_activity import slot_of
 from .aws import error_code
+from .clients import new_client
 from .logs import configure_json_logging
 from .recorded_events import record_activity
 
@@ -139,16 +140,13 @@ def _try_start(rule_name: str) -> bool:
 
 
 def _config() -> Any:
+    # Bounded like the rule's clients, so that a hung endpoint cannot outlast the function.
     if _state["config"] is None:
-        import boto3
-
-        _state["config"] = boto3.client("config")
+        _state["config"] = new_client("config")
     return _state["config"]
 
 
 def _ssm() -> Any:
     if _state["ssm"] is None:
-        import boto3
-
-        _state["ssm"] = boto3.client("ssm")
+        _state["ssm"] = new_client("ssm")
     return _state["ssm"]

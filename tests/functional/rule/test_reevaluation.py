@@ -256,3 +256,15 @@ def test_other_errors_fail_the_invocation_so_lambda_retries(clients, monkeypatch
     )
     with pytest.raises(Exception, match="NoSuchConfigRuleException"):
         reevaluate.lambda_handler(EVENT, None)
+
+
+def test_its_own_clients_are_bounded_in_time_like_the_rules(monkeypatch):
+    from root_account_usage.rule.clients import limits_for
+
+    monkeypatch.setitem(reevaluate._state, "config", None)
+    monkeypatch.setitem(reevaluate._state, "ssm", None)
+    for service, client in (("config", reevaluate._config()), ("ssm", reevaluate._ssm())):
+        limits = limits_for(service)
+        assert client.meta.config.connect_timeout == limits.connect_timeout
+        assert client.meta.config.read_timeout == limits.read_timeout
+        assert client.meta.config.retries["total_max_attempts"] == limits.max_attempts

@@ -83,3 +83,12 @@ def test_a_forged_record_in_the_future_still_only_adds_use():
     # recent use, as a future timestamp in the report is.
     future = decode(good(time="2999-01-01T00:00:00Z"), ROOT_SLOT)
     assert future.time.year == 2999
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("region", "us-east-1\n"), ("event", "ConsoleLogin\n")]
+)
+def test_a_trailing_newline_is_not_what_the_function_writes(field, value):
+    record = json.loads(encode(SIGN_IN)) | {field: value}
+    with pytest.raises(MalformedRecordError):
+        decode(json.dumps(record), ROOT_SLOT)
