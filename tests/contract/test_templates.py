@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import cfnlint.api
 import pytest
@@ -416,16 +415,9 @@ def test_templates_nest_conditions_in_long_form(path):
     assert "!Condition" not in (ROOT / path).read_text()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", TEMPLATES)
-def test_cfn_lint_finds_nothing_in_any_region(path):
-    matches = cfnlint.api.lint_file(
-        Path(ROOT / path), config=cfnlint.api.ManualArgs(regions=list(cfnlint.api.REGIONS))
-    )
-    assert [str(match) for match in matches] == []
-
-
 def test_make_lint_runs_cfn_lint_over_every_region_and_every_template():
+    # `make lint` (run by CI) is where cfn-lint proves every template in every region; run
+    # again here it would add minutes to `make test` and prove nothing more.
     makefile = (ROOT / "Makefile").read_text()
     assert "cfn-lint --regions ALL_REGIONS -- $(TEMPLATES)" in makefile
     [templates] = re.findall(r"^TEMPLATES := (.+)$", makefile, re.MULTILINE)
