@@ -123,13 +123,13 @@ deploy: package ## Upload the package and deploy template.yaml where your creden
 	echo "deploy: stack $(STACK_NAME) to account $$account in region $$region (code s3://$$bucket/$$key)"; \
 	set -x; \
 	$(AWS) s3 cp $(ZIP) "s3://$$bucket/$$key" --region "$$region" && \
-	$(AWS) cloudformation deploy --region "$$region" --template-file template.yaml --stack-name $(STACK_NAME) \
+	$(AWS) cloudformation deploy --region "$$region" --template-file template.yaml --stack-name "$(STACK_NAME)" \
 	  --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 	  --parameter-overrides "CodeS3Bucket=$$bucket" CodeS3BucketPerRegion=false "CodeS3Key=$$key" \
-	    ThresholdDays=$(THRESHOLD_DAYS) MaximumExecutionFrequency=$(FREQUENCY) \
+	    "ThresholdDays=$(THRESHOLD_DAYS)" "MaximumExecutionFrequency=$(FREQUENCY)" \
 	    "NotificationTopicArn=$(NOTIFICATION_TOPIC_ARN)" "NotificationEmail=$(NOTIFICATION_EMAIL)" \
-	    EnableRemediation=$(ENABLE_REMEDIATION) AutomaticRemediation=$(AUTOMATIC_REMEDIATION) \
-	    CreateConfigRule=$(CREATE_CONFIG_RULE) "MemberRoleName=$(MEMBER_ROLE_NAME)" \
+	    "EnableRemediation=$(ENABLE_REMEDIATION)" "AutomaticRemediation=$(AUTOMATIC_REMEDIATION)" \
+	    "CreateConfigRule=$(CREATE_CONFIG_RULE)" "MemberRoleName=$(MEMBER_ROLE_NAME)" \
 	    "OrganizationId=$(ORGANIZATION_ID)"
 
 evidence: $(STAMP) ## Sample auditor evidence from simulated history: one account, and an organization

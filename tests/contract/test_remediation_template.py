@@ -91,6 +91,10 @@ def resolved(pattern):
     text = text.replace(
         '{"Fn::Sub": "OrgConfigRule-${ConfigRuleName}-"}', '"OrgConfigRule-root-account-usage-"'
     )
+    text = text.replace(
+        '{"Fn::Sub": "${ConfigRuleName}-conformance-pack-"}',
+        '"root-account-usage-conformance-pack-"',
+    )
     return text
 
 
@@ -119,6 +123,28 @@ def test_removal_starts_only_on_root_use(event, starts):
     assert EventPattern.load(resolved(PATTERN)).matches_event(event) is starts
 
 
+def with_rule(name):
+    event = json.loads(json.dumps(SAMPLE))
+    event["detail"]["configRuleName"] = name
+    return event
+
+
+@pytest.mark.parametrize(
+    ("rule", "matches"),
+    [
+        ("root-account-usage", True),
+        ("OrgConfigRule-root-account-usage-ab12cd34", True),
+        ("root-account-usage-conformance-pack-x1y2z3w4", True),
+        # Prefix matches: the pattern lets them through, the automation refuses them.
+        ("OrgConfigRule-root-account-usage-strict-ab12cd34", True),
+        ("legacy-root-account-usage", False),
+        ("s3-bucket-logging", False),
+    ],
+)
+def test_the_pattern_lets_through_every_name_the_rule_can_have(rule, matches):
+    assert EventPattern.load(resolved(PATTERN)).matches_event(with_rule(rule)) is matches
+
+
 def test_the_forwarder_sends_exactly_what_the_management_rule_acts_on():
     forwarded = FORWARDER["ForwardNonCompliantAccount"]["Properties"]["EventPattern"]
     assert forwarded == PATTERN
@@ -130,12 +156,17 @@ def test_the_forwarder_sends_exactly_what_the_management_rule_acts_on():
 def test_the_target_passes_the_account_of_the_event_and_the_chosen_mode():
     [target] = RESOURCES["NonCompliantAccountRule"]["Properties"]["Targets"]
     transformer = target["InputTransformer"]
-    assert transformer["InputPathsMap"] == {"account": "$.detail.awsAccountId"}
+    assert transformer["InputPathsMap"] == {
+        "account": "$.detail.awsAccountId",
+        "rule": "$.detail.configRuleName",
+    }
     condition, with_extras, keys_only = transformer["InputTemplate"]["Fn::If"]
     assert condition == "AlsoDeleteAutomatically"
     for variant in (with_extras, keys_only):
         template, values = variant["Fn::Sub"]
         assert '"AccountId": [<account>]' in template
+        # The automation checks the rule that started it (an event pattern cannot).
+        assert '"TriggeringRuleName": [<rule>], "RuleName": ["${ConfigRuleName}"]' in template
         assert values["DryRun"] == {"Fn::If": ["DeleteAutomatically", "false", "true"]}
         named = {part.split('"')[1] for part in template.split("{", 1)[1].split("], ")}
         assert named <= set(DOCUMENT["parameters"])

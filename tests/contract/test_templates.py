@@ -10,11 +10,12 @@ import cfnlint.api
 import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
+from root_account_usage.core.exceptions import InvalidParameterError
 from root_account_usage.core.parameters import (
     ASSUME_ROOT_SESSIONS,
     DEFAULT_THRESHOLD_DAYS,
     MAX_THRESHOLD_DAYS,
-    MIN_THRESHOLD_DAYS,
+    parse_threshold_days,
 )
 from root_account_usage.core.recorded_activity import NOTHING_RECORDED, SLOTS, parameter_name
 from root_account_usage.rule.budget import CONFIG_LIMITS, IAM_LIMITS, publish_reserve
@@ -49,7 +50,14 @@ def test_function_role_grants_exactly_the_rules_actions_and_its_own_logs():
     statements = policy_statements(RESOURCES["FunctionRole"])
     unconditional = [s for s in statements if "_condition" not in s]
     actions = set().union(*(actions_of(s) for s in unconditional))
-    assert actions == RULE_GRANTS | {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    # The rule's own actions, whenever the function reads and publishes for its own
+    # account: its own rule, or a conformance pack's (not a central organization function).
+    own = [s for s in statements if s.get("_condition") == "ReadOwnAccount"]
+    assert set().union(*(actions_of(s) for s in own)) == RULE_GRANTS
+    assert TEMPLATE["Conditions"]["ReadOwnAccount"] == {
+        "Fn::Or": [{"Condition": "CreateRule"}, {"Fn::Not": [{"Condition": "AssumeMemberRoles"}]}]
+    }
     for statement in unconditional:
         if actions_of(statement) & {"logs:CreateLogStream", "logs:PutLogEvents"}:
             assert statement["Resource"] == {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
@@ -58,7 +66,11 @@ def test_function_role_grants_exactly_the_rules_actions_and_its_own_logs():
 
 
 def test_extra_grants_exist_only_under_their_conditions():
-    conditional = [s for s in policy_statements(RESOURCES["FunctionRole"]) if "_condition" in s]
+    conditional = [
+        s
+        for s in policy_statements(RESOURCES["FunctionRole"])
+        if s.get("_condition") not in (None, "ReadOwnAccount")
+    ]
     by_condition = {s["_condition"]: actions_of(s) for s in conditional}
     assert by_condition == {
         "HasTopic": {"sns:Publish"},
@@ -129,14 +141,29 @@ def test_parameters_agree_with_the_rule_metadata_and_core():
     assert parameters["MaximumExecutionFrequency"]["AllowedValues"] == FREQUENCIES
     assert parameters["MaximumExecutionFrequency"]["Default"] == RULE_PARAMETERS["SourcePeriodic"]
     threshold = parameters["ThresholdDays"]
-    assert threshold["Default"] == DEFAULT_THRESHOLD_DAYS
-    assert (
-        str(threshold["Default"]) == json.loads(RULE_PARAMETERS["InputParameters"])["ThresholdDays"]
-    )
-    assert (threshold["MinValue"], threshold["MaxValue"]) == (
-        MIN_THRESHOLD_DAYS,
-        MAX_THRESHOLD_DAYS,
-    )
+    assert threshold["Default"] == str(DEFAULT_THRESHOLD_DAYS)
+    assert threshold["Default"] == json.loads(RULE_PARAMETERS["InputParameters"])["ThresholdDays"]
+
+
+def rule_accepts(text: str) -> bool:
+    try:
+        parse_threshold_days(text)
+    except InvalidParameterError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("path", ["template.yaml", "rdk_config/organization.yaml"])
+def test_threshold_days_takes_exactly_the_whole_days_the_rule_accepts(path):
+    # A Number parameter would take 7.5 or 1e1, which the rule refuses at every evaluation.
+    threshold = load_template(path)["Parameters"]["ThresholdDays"]
+    assert threshold["Type"] == "String"
+    pattern = re.compile(threshold["AllowedPattern"])  # Java's syntax, Python's here too
+    for days in range(MAX_THRESHOLD_DAYS + 50):
+        text = str(days)
+        assert (pattern.search(text) is not None) == rule_accepts(text), text
+    for refused in ("7.5", "1e1", "-7", " 7", "07", ""):
+        assert pattern.search(refused) is None, refused
 
 
 def test_remediation_exists_only_under_its_condition():
@@ -144,11 +171,22 @@ def test_remediation_exists_only_under_its_condition():
         "AWS::SSM::Document",
         "AWS::Config::RemediationConfiguration",
     }
+    expected = {
+        "RemediationDocument": "ProvideRemediation",
+        "RemediationRole": "ProvideRemediation",
+        "Remediation": "Remediate",
+    }
     for name, resource in RESOURCES.items():
         if resource["Type"] in remediation_types or name == "RemediationRole":
-            assert resource.get("Condition") == "Remediate", name
-    conditions = TEMPLATE["Conditions"]["Remediate"]["Fn::And"]
-    assert {"Fn::Equals": [{"Ref": "EnableRemediation"}, "true"]} in conditions
+            assert resource.get("Condition") == expected[name], name
+    provide = TEMPLATE["Conditions"]["ProvideRemediation"]["Fn::And"]
+    assert {"Fn::Equals": [{"Ref": "EnableRemediation"}, "true"]} in provide
+    # The document is there for a conformance pack too; the configuration only for this
+    # stack's rule.
+    assert {"Condition": "CreateRule"} not in provide
+    assert {"Condition": "CreateRule"} in TEMPLATE["Conditions"]["Remediate"]["Fn::And"]
+    for output in ("RemediationDocumentName", "RemediationRoleArn"):
+        assert TEMPLATE["Outputs"][output]["Condition"] == "ProvideRemediation"
     assert TEMPLATE["Parameters"]["EnableRemediation"]["Default"] == "false"
 
 
@@ -526,3 +564,22 @@ def test_auditor_read_role_only_reads_config_and_trusts_only_the_auditor_in_the_
     # The role's default name is the one the docs and the demo use.
     assert template["Parameters"]["RoleName"]["Default"] == READ_ROLE
     assert template["Parameters"]["ExternalId"]["NoEcho"] is True
+
+
+def asserted(rule_name):
+    rule = TEMPLATE["Rules"][rule_name]
+    return rule["RuleCondition"], [a["Assert"] for a in rule["Assertions"]]
+
+
+def test_parameter_combinations_that_would_silently_do_nothing_are_refused():
+    # The re-evaluation and automatic remediation act on this stack's rule: without it
+    # they would deploy and never run.
+    condition, asserts = asserted("ReevaluationNeedsTheRule")
+    assert condition == {"Fn::Equals": [{"Ref": "ReevaluateOnRootActivity"}, "true"]}
+    assert asserts == [{"Fn::Equals": [{"Ref": "CreateConfigRule"}, "true"]}]
+    condition, asserts = asserted("AutomaticRemediationNeedsTheRemediation")
+    assert condition == {"Fn::Equals": [{"Ref": "AutomaticRemediation"}, "true"]}
+    assert asserts == [
+        {"Fn::Equals": [{"Ref": "EnableRemediation"}, "true"]},
+        {"Fn::Equals": [{"Ref": "CreateConfigRule"}, "true"]},
+    ]

@@ -317,6 +317,20 @@ def test_every_option_deploys_and_only_the_known_types_are_left_to_the_contract_
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
 
 
+def test_the_conformance_pack_path_gets_its_remediation_document(organization, package):
+    # docs/deploy.md path 4: the function and the remediation, no rule of its own; the
+    # pack takes RemediationDocumentName and RemediationRoleArn.
+    [account, _] = organization.members
+    publish(account, package, "artifacts", regions=("eu-west-1",))
+    outputs, _ = create_stack(
+        account, "eu-west-1", "root-account-usage", "template.yaml",
+        CodeS3Bucket="artifacts-eu-west-1", CodeS3Key=CODE_KEY, CreateConfigRule="false",
+        NotificationEmail="secops@example.com", EnableRemediation="true",
+    )  # fmt: skip
+    assert {"RemediationDocumentName", "RemediationRoleArn", "FunctionArn"} <= set(outputs)
+    assert "ConfigRuleName" not in outputs
+
+
 def test_central_topic_deploys_with_its_policy_left_to_the_contract_tests(organization):
     security = organization.members[0]
     outputs, skipped = create_stack(

@@ -161,3 +161,23 @@ def test_publish_without_regions_says_what_is_missing(aws):
     assert result.returncode != 0
     assert "set REGIONS" in result.stderr
     assert aws.calls() == []
+
+
+def test_each_setting_stays_one_argument_whatever_it_holds(aws):
+    # A value with a space must not split into another parameter override (or argument).
+    result = make(
+        "deploy",
+        f"AWS={aws.path}",
+        "CODE_BUCKET=artifacts-bucket",
+        "THRESHOLD_DAYS=7 CodeS3Key=evil.zip",
+        "STACK_NAME=a b",
+        AWS_REGION="eu-central-1",
+    )
+    assert result.returncode == 0, result.stderr
+    [deploy] = aws.calls_to("cloudformation deploy")
+    assert deploy.option("--stack-name") == "a b"
+    overrides = deploy.args[deploy.args.index("--parameter-overrides") + 1 :]
+    assert "ThresholdDays=7 CodeS3Key=evil.zip" in overrides
+    assert [o for o in overrides if o.startswith("CodeS3Key=")] == [
+        o for o in overrides if o.startswith("CodeS3Key=") and o != "CodeS3Key=evil.zip"
+    ]

@@ -76,12 +76,16 @@ def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
     own_calls = {action for action, key in call_recorder.RECORDED if not key.startswith("ASIA")}
     # sts:AssumeRole (organization rollout), cloudtrail:LookupEvents (CloudTrailEvidence),
     # ssm:GetParameters (recorded root events) and sns:Publish (a topic to send failed
-    # invocations to) are granted only under their template conditions.
+    # invocations to) are granted only under their template conditions; the report and
+    # PutEvaluations whenever the function reads its own account (not a central function).
     assert granted(TEMPLATE_ROLE, conditional=True) == {
         "sts:AssumeRole",
         "cloudtrail:LookupEvents",
         "ssm:GetParameters",
         "sns:Publish",
+        "iam:GenerateCredentialReport",
+        "iam:GetCredentialReport",
+        "config:PutEvaluations",
     }
     assert not own_calls & LAMBDA_SERVICE_CALLS  # the rule's code never publishes itself
     assert own_calls | LAMBDA_SERVICE_CALLS == granted(TEMPLATE_ROLE) | granted(

@@ -98,7 +98,7 @@ def _decodes_to_a_report(text: bytes) -> bool:
 def _from_cli_json(data: bytes) -> SavedReport:
     try:
         document = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # also a number past Python's 4,300-digit limit
         raise MalformedReportError("report file starts like JSON but is not valid JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("Content"), str):
         raise MalformedReportError(
@@ -111,8 +111,12 @@ def _from_cli_json(data: bytes) -> SavedReport:
     generated_raw = document.get("GeneratedTime")
     generated_at = None
     if generated_raw is not None:
+        if not isinstance(generated_raw, str):
+            raise MalformedReportError(
+                f"report JSON GeneratedTime is a {type(generated_raw).__name__}, not a timestamp"
+            )
         try:
-            generated_at = parse_timestamp(str(generated_raw))
+            generated_at = parse_timestamp(generated_raw)
         except ValueError:
             raise MalformedReportError(
                 f"report JSON GeneratedTime {str(generated_raw)[:40]!r} is not an ISO-8601 "

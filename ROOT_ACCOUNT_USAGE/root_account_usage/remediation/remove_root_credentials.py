@@ -17,6 +17,11 @@ in the management account or IAM's delegated administrator, for one member accou
 5. Publishes what it did, would do or refused to the topic, then fails the step when it
    refused or could not finish, so the execution shows it.
 
+Started by an EventBridge rule (automatic removal), it is also told which Config rule's
+NON_COMPLIANT started it, and refuses unless that is the root account usage rule or a rule
+AWS derived from it (an event pattern can only match name prefixes, so another team's
+`OrgConfigRule-<name>-strict-...` would otherwise start a removal).
+
 Self-contained (standard library and boto3) and Python 3.11, the runtime's version.
 """
 
@@ -33,6 +38,9 @@ OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
 DNS_SUFFIX = {"aws-cn": "amazonaws.com.cn"}  # every other partition: amazonaws.com
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,4}$")
+# The suffix AWS Config appends to organization and conformance-pack rule names (the same
+# rule as `history`'s names_rule; a test keeps the two in agreement).
+_RULE_SUFFIX = "[a-z0-9]+"
 _FEATURE_ERRORS = {
     "ServiceAccessNotEnabledException": "trusted access for IAM is not enabled in Organizations",
     "AccountNotManagementOrDelegatedAdministratorException": (
@@ -95,6 +103,7 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         also = _also_delete(events.get("AlsoDelete"))
         if not _ACCOUNT_ID.match(account):
             raise RefusedError(f"AccountId must be 12 digits, got {account[:20]!r}")
+        _check_trigger(events)
         partition = _check_target(account, region, client)
         iam = _root_session(account, region, partition, client)
         found = _list_credentials(iam, also)
@@ -111,6 +120,33 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
     except Exception as error:  # AWS errors and the unexpected: report, never hide
         done = f"; deleted before it: {', '.join(deleted)}" if deleted else ""
         return _result(account, FAILED, f"failed: {_describe(error)}{done}")
+
+
+def is_rule_or_derived(candidate: str, name: str) -> bool:
+    """Whether Config rule `candidate` is `name`, or the rule an organization rule or a
+    conformance pack made of it (`OrgConfigRule-<name>-<suffix>`,
+    `<name>-conformance-pack-<suffix>`)."""
+    if not name:
+        return False
+    escaped = re.escape(name)
+    return (
+        candidate == name
+        or re.fullmatch(rf"OrgConfigRule-{escaped}-{_RULE_SUFFIX}", candidate) is not None
+        or re.fullmatch(rf"{escaped}-conformance-pack-{_RULE_SUFFIX}", candidate) is not None
+    )
+
+
+def _check_trigger(events: dict[str, Any]) -> None:
+    """An automatic start names the rule whose NON_COMPLIANT started it: it must be ours."""
+    trigger = str(events.get("TriggeringRuleName") or "").strip()
+    if not trigger:
+        return  # started by hand
+    expected = str(events.get("RuleName") or "").strip()
+    if not is_rule_or_derived(trigger, expected):
+        raise RefusedError(
+            f"started by Config rule {trigger[:128]!r}, which is not {expected[:128]!r} "
+            "or a rule AWS derived from it"
+        )
 
 
 def _check_target(account: str, region: str, client: ClientMaker) -> str:

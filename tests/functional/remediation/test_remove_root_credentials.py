@@ -11,6 +11,8 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from hypothesis import given
+from hypothesis import strategies as st
 
 from root_account_usage.remediation import remove_root_credentials as removal
 
@@ -393,3 +395,59 @@ def test_the_script_runs_on_the_automation_runtime_python_311():
     }
     # Nothing of this package: the automation document holds this file alone.
     assert imported <= {"__future__", "re", "collections.abc", "typing", "boto3", "botocore.config"}
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        "OrgConfigRule-root-account-usage-strict-ab12cd34",
+        "OrgConfigRule-root-account-usage-mfa-check-x9y8z7w6",
+        "root-account-usage-v2",
+        "OrgConfigRule-root-account-usage-",
+    ],
+)
+def test_an_automatic_start_by_another_rule_is_refused_before_any_aws_call(clients, trigger):
+    sns = clients.add("sns")
+    sns.add_response("publish", {"MessageId": "m-1"})
+    changes = {"TriggeringRuleName": trigger, "RuleName": "root-account-usage"}
+    with pytest.raises(removal.RemovalNotCompleteError, match="started by Config rule"):
+        removal.remove_and_notify(events(**changes), clients)
+    assert [service for service, _ in clients.built] == ["sns"]
+    clients.verify()
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        "root-account-usage",
+        "OrgConfigRule-root-account-usage-ab12cd34",
+        "root-account-usage-conformance-pack-x1y2z3w4",
+    ],
+)
+def test_an_automatic_start_by_the_rule_or_its_derived_names_goes_ahead(clients, trigger):
+    checks_pass(clients)
+    root_keys(assumes_root(clients), KEY_1)
+    result = removal.remove_root_credentials(
+        events(TriggeringRuleName=trigger, RuleName="root-account-usage"), clients
+    )
+    assert result["Outcome"] == removal.DRY_RUN
+    clients.verify()
+
+
+@given(
+    st.sampled_from(["OrgConfigRule-", "", "x-", "OrgConfigRule-x-"])
+    .flatmap(
+        lambda prefix: st.tuples(
+            st.just(prefix),
+            st.sampled_from(["root-account-usage", "rule.v2", "a"]),
+            st.sampled_from(["", "-", "-conformance-pack-", "-strict-"]),
+            st.text(alphabet="abcXYZ019-_", max_size=10),
+        )
+    )
+    .map(lambda parts: ("".join(parts), parts[1]))
+)
+def test_the_automation_and_history_agree_on_which_rules_are_ours(candidate_and_name):
+    from root_account_usage.history.rules import names_rule
+
+    candidate, name = candidate_and_name
+    assert removal.is_rule_or_derived(candidate, name) == names_rule(candidate, name)

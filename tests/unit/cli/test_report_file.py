@@ -114,3 +114,21 @@ def test_common_mistakes_are_named_in_one_line(data, message):
     with pytest.raises(MalformedReportError, match=re.escape(message)) as raised:
         load_saved_report(data)
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "generated",
+    [
+        "9" * 5000,  # a number past Python's 4,300-digit int limit (json.loads refuses it)
+        "1732708800",  # epoch seconds: a number, not the timestamp the CLI writes
+        "null",
+    ],
+)
+def test_generated_time_that_is_not_a_timestamp_string_is_malformed(generated):
+    content = base64.b64encode(report_with_root(RootUse())).decode()
+    data = f'{{"Content": "{content}", "GeneratedTime": {generated}}}'.encode()
+    if generated == "null":
+        assert load_saved_report(data).generated_at is None  # absent, as the API allows
+        return
+    with pytest.raises(MalformedReportError):
+        load_saved_report(data)
