@@ -106,10 +106,18 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
             cursor = change.time
         state = change.compliance_type
     current = history.current
-    if current is not None and current.state == UNABLE_TO_EVALUATE and state == NON_COMPLIANT:
-        # History items carry no annotation: only the latest evaluation says it failed closed.
-        recorded = current.recorded_at
-        if recorded is not None and cursor < recorded < until:
+    recorded = None if current is None else current.recorded_at
+    if (
+        current is not None
+        and current.state == UNABLE_TO_EVALUATE
+        and state == NON_COMPLIANT
+        and recorded is not None
+        and recorded < until
+    ):
+        # History items carry no annotation: only the latest evaluation says it failed
+        # closed, and only from when it was recorded. One recorded after the period (or
+        # at an unknown time) says nothing of it: the period keeps what Config recorded.
+        if cursor < recorded:
             pieces.append(Segment(cursor, recorded, state))
             cursor = recorded
         state = UNABLE_TO_EVALUATE

@@ -136,6 +136,34 @@ def test_latest_evaluation_that_failed_closed_marks_the_end_unable_to_evaluate()
     assert current.state == UNABLE_TO_EVALUATE
 
 
+def test_a_failure_recorded_after_the_period_leaves_the_period_as_config_recorded_it():
+    # A real root use on day 2 (NON_COMPLIANT), the period ends on day 5, and the rule
+    # failed closed only on day 9: the period's end was non-compliant, not "unable".
+    failed = CurrentEvaluation(
+        RULE, "NON_COMPLIANT", "Unable to evaluate: x [AccessDenied]", day(9)
+    )
+    history = AccountHistory(
+        "1",
+        "r",
+        changes=(ComplianceChange(day(2), "NON_COMPLIANT", RULE),),
+        state_at_start="COMPLIANT",
+        current=failed,
+    )
+    assert [(p.start, p.end, p.state) for p in segments(history, SINCE, day(5))] == [
+        (SINCE, day(2), "COMPLIANT"),
+        (day(2), day(5), "NON_COMPLIANT"),
+    ]
+    # Recorded exactly when the period ends: still after it ([since, until)).
+    at_end = history._replace(current=failed._replace(recorded_at=day(5)))
+    assert segments(at_end, SINCE, day(5))[-1].state == "NON_COMPLIANT"
+    # A time unknown says nothing of when it began either.
+    unknown = history._replace(current=failed._replace(recorded_at=None))
+    assert segments(unknown, SINCE, day(5))[-1].state == "NON_COMPLIANT"
+    # Recorded before the period: in force throughout it, from the first change on.
+    earlier = history._replace(current=failed._replace(recorded_at=SINCE - timedelta(days=1)))
+    assert segments(earlier, SINCE, day(5))[-1] == (day(2), day(5), UNABLE_TO_EVALUATE)
+
+
 def test_equal_neighbours_merge_and_changes_after_the_period_are_ignored():
     history = AccountHistory(
         "1",
