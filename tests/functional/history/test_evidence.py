@@ -360,6 +360,35 @@ def test_a_non_compliant_verdict_cloudtrail_decided_shows_the_use_in_every_forma
         assert "2026-11-09T13:00:00Z" in rendered
 
 
+class NotRecordingCompliance(ConfigRecords):
+    """A recorder that records other types only: AWS Config keeps no compliance history."""
+
+    def describe_configuration_recorders(self, **_):
+        self._called("DescribeConfigurationRecorders")
+        group = {"allSupported": False, "resourceTypes": ["AWS::S3::Bucket"]}
+        return {"ConfigurationRecorders": [{"name": "default", "recordingGroup": group}]}
+
+
+def test_a_root_use_named_inside_the_period_makes_the_account_ever_non_compliant():
+    # No history; the latest evaluation was stamped a minute after the period ended (by
+    # AWS's clock, ahead of the auditor's) and names a use ten minutes before it ended.
+    use = UNTIL - timedelta(minutes=10)
+    annotation = (
+        f"Root console password was used at {use:%Y-%m-%dT%H:%M:%SZ}, within the 7-day "
+        "threshold; report generated 2026-11-10T23:55:00Z."
+    )
+    records = NotRecordingCompliance(
+        {RULE: parameters()},
+        [],
+        {RULE: ("NON_COMPLIANT", annotation, UNTIL + timedelta(minutes=1))},
+    )
+    report = collect(records)
+    evidence = json.loads(render_json(report))
+    assert evidence["summary"]["ever_non_compliant"] == [ACCOUNT]
+    assert evidence["summary"]["without_history"] == [ACCOUNT]
+    assert f"ever non-compliant in the period: 1 ({ACCOUNT})" in render_text(report)
+
+
 # 5. Bounded work ------------------------------------------------------------------------
 
 
