@@ -36,6 +36,24 @@ WINDOW = timedelta(days=7)  # the API's limit for one call
 EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
+# The most pages each read may take: several times what the largest real answer holds,
+# so that AWS Config paging without end (a new token every time) stops there; a token
+# given twice stops at once (rule.aws.Retrier.pages). The account is then unreadable,
+# with the reason.
+MAX_PAGES = {
+    # At most 1,000 rules per account and region (AWS Config's quota), 25 a page: 40.
+    "describe_config_rules": 200,
+    # One seven-day window of the account's compliance changes, 100 a page: each of
+    # 1,000 rules changing every hour of the week would take 1,680.
+    "get_resource_config_history": 2_000,
+    # One rule's evaluations in one account (the rule evaluates the account: one), 100 a page.
+    "get_compliance_details_by_config_rule": 100,
+    # Every account, region and rule the aggregator knows, 1,000 a page: 10,000 accounts
+    # in 20 regions with 250 rules each would take 50,000.
+    "describe_aggregate_compliance_by_config_rules": 50_000,
+    # One rule's evaluations of one account in one region, 100 a page.
+    "get_aggregate_compliance_details_by_config_rule": 100,
+}
 
 
 class HistoryUnavailableError(RootAccountUsageError):
@@ -252,9 +270,15 @@ class ConfigHistoryReader:
     def _pages(
         self, operation: str, *, page_size: int | None = None, **request: Any
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation` (botocore's paginator), throttling retried."""
+        """Every page of `operation` (up to its MAX_PAGES), throttling retried."""
         try:
-            yield from self._retrier.pages(self._config, operation, page_size=page_size, **request)
+            yield from self._retrier.pages(
+                self._config,
+                operation,
+                page_size=page_size,
+                max_pages=MAX_PAGES[operation],
+                **request,
+            )
         except (ClientError, BotoCoreError) as error:
             raise _unavailable(operation, error) from None
 

@@ -19,7 +19,9 @@ from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_clou
 from root_account_usage.core.report import CredentialUse, RootCredentials
 from root_account_usage.core.verdict import decide
 from root_account_usage.history.collect import collect_evidence
+from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
+from root_account_usage.history.organization import read_accounts
 from tests.functional.history.records import (
     ACCOUNT,
     NOW,
@@ -436,3 +438,92 @@ def test_cli_period_wholly_before_what_config_holds_is_one_usage_line(until, cap
     err = capsys.readouterr().err
     assert "--since/--until: the period lies entirely outside" in err
     assert err.count("\n") == 1
+
+
+class Cycling(ConfigRecords):
+    """AWS Config answering one operation's pages with tokens that never end: a cycle
+    (A, B, A, ...) or a new token every time."""
+
+    def __init__(self, operation: str, cycle: bool, **kwargs):
+        super().__init__({RULE: parameters()}, [(day(1), {RULE: "COMPLIANT"})], {}, **kwargs)
+        self.operation, self.cycle, self.tokens = operation, cycle, 0
+
+    def _page(self, page, request, token_key):
+        self.tokens += 1
+        if self.cycle:
+            page[token_key] = "B" if request.get(token_key) in (None, "A") else "A"
+        else:
+            page[token_key] = f"t{self.tokens}"
+        return page
+
+    def describe_config_rules(self, **request):
+        page = super().describe_config_rules(**request)
+        if self.operation != "describe_config_rules":
+            return page
+        return self._page(page, request, "NextToken")
+
+    def get_resource_config_history(self, **request):
+        page = super().get_resource_config_history(**request)
+        if self.operation != "get_resource_config_history" or request.get("limit") == 1:
+            return page
+        return self._page(page, request, "nextToken")
+
+    def get_compliance_details_by_config_rule(self, **request):
+        page = super().get_compliance_details_by_config_rule(**request)
+        if self.operation != "get_compliance_details_by_config_rule":
+            return page
+        return self._page(page, request, "NextToken")
+
+
+def test_rules_paged_in_a_cycle_make_config_unreadable_at_once():
+    records = Cycling("describe_config_rules", cycle=True)
+    with pytest.raises(HistoryUnavailableError, match="describe_config_rules: paging stopped"):
+        collect(records)
+    assert records.calls.count("DescribeConfigRules") == 3  # A, B, then A again: stop
+
+
+@pytest.mark.parametrize(
+    ("operation", "cycle", "most_calls"),
+    [
+        ("get_resource_config_history", True, 10),
+        ("get_compliance_details_by_config_rule", True, 10),
+        ("get_compliance_details_by_config_rule", False, 110),  # MAX_PAGES: 100
+    ],
+)
+def test_an_account_paged_without_end_is_unreadable_with_the_reason(operation, cycle, most_calls):
+    records = Cycling(operation, cycle=cycle, max_calls=5_000)
+    report = collect(records)
+    [unreadable] = report.unreadable
+    assert unreadable.error.startswith(f"{operation}: paging stopped: ")
+    assert len(records.calls) <= most_calls
+    assert f"Unreadable: {ACCOUNT}" in render_text(report)
+
+
+def test_one_member_account_paged_without_end_never_holds_up_the_others():
+    endless = Cycling(
+        "get_resource_config_history", cycle=False, account_id="222222222222", max_calls=3_000
+    )
+    fine = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, day(1))},
+    )
+
+    class Opener:
+        description = "test"
+
+        def open(self, account_id, region):
+            return (endless if account_id == "222222222222" else fine).client()
+
+    outcomes = read_accounts(
+        [("222222222222", REGION), (ACCOUNT, REGION)],
+        Opener(),
+        rule_name=RULE,
+        since=SINCE,
+        until=UNTIL,
+        sleep=lambda seconds: None,
+    )
+    assert "get_resource_config_history: paging stopped: more pages after 2000" in (
+        outcomes[0].unreadable.error
+    )
+    assert outcomes[1].read is not None
