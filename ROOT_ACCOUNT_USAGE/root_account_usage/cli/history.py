@@ -14,7 +14,7 @@ from ..history.model import EvidenceReport
 from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
-from .options import EXIT_OK, EXIT_UNABLE, PROG, time_option
+from .options import EXIT_OK, EXIT_UNABLE, PROG, account_id, time_option
 from .progress import TerminalProgress
 
 DEFAULT_PERIOD = timedelta(days=90)
@@ -37,7 +37,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     history.add_argument(
         "--account",
-        help="account id (default: the credentials' account); with --aggregator, read only it",
+        type=account_id,
+        help="with --aggregator, read only this account; without it, the credentials' own "
+        "account, checked with sts:GetCallerIdentity (default: that account)",
     )
     history.add_argument("--aggregator", help="Config aggregator: every account and region in it")
     history.add_argument(
@@ -138,14 +140,19 @@ def _collect(
         config, account, region = simulated_history_source(now)
     else:
         try:
-            # With an aggregator, --account narrows what is read; the credentials'
-            # own account is still the one STS names.
-            auditor = open_session(args.profile, args.region, None if aggregator else args.account)
+            auditor = open_session(args.profile, args.region)
         except NoRegionError as error:
             parser.error(f"--region: {error}")
         config, account, region = auditor.config, auditor.account_id, auditor.region
         if args.member_role:
             members = member_opener(auditor, args.member_role, args.external_id)
+    if args.account and not aggregator and args.account != account:
+        # Without an aggregator the credentials' own AWS Config is read: evidence under
+        # another account's id would be evidence of the wrong account.
+        parser.error(
+            f"--account: these credentials belong to account {account}, not {args.account}; "
+            "without --aggregator only their own account can be read"
+        )
     return collect_evidence(
         config,
         rule_name=args.rule_name,

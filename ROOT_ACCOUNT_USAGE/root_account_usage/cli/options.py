@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import datetime
 from typing import NoReturn
 
@@ -42,3 +43,13 @@ def time_option(
     if earliest is not None and moment < earliest:
         parser.error(f"{option}: {text[:40]!r} is before {format_timestamp(earliest)}")
     return moment
+
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def account_id(text: str) -> str:
+    """An AWS account id option: exactly twelve digits."""
+    if not _ACCOUNT_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not an AWS account id (12 digits)")
+    return text

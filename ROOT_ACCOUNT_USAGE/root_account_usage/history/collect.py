@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
 ALL_REGIONS = ""  # an account the aggregator knows in no particular region
+NOT_IN_AGGREGATOR = "the aggregator has no results for this account"
 
 
 @dataclass
@@ -114,6 +115,16 @@ def collect_evidence(
                 reader, view, gathered, aggregator, (account_id, region), rule_name, since, until
             )
         gathered.accounts.extend(_without_rule(view, rule_name))
+        if only_account is not None and only_account not in view.known_accounts:
+            # Asked for by name: a gap to show, never an empty report.
+            notes.append(
+                f"The aggregator {aggregator} has no results for account {only_account}: "
+                "it is not an account the aggregator covers, or AWS Config evaluates no "
+                "rule there."
+            )
+            gathered.accounts.append(
+                AccountHistory(only_account, ALL_REGIONS, history_note=NOT_IN_AGGREGATOR)
+            )
     if not gathered.rules:
         notes.append(f"No AWS Config rule {rule_name} (or one AWS named from it) was found.")
     if any(a.history_note == "not recorded" for a in gathered.accounts):
