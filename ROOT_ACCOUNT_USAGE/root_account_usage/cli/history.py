@@ -15,6 +15,7 @@ from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
 from .options import EXIT_OK, EXIT_UNABLE, PROG, account_id, time_option
+from .output_file import write_whole
 from .progress import TerminalProgress
 
 DEFAULT_PERIOD = timedelta(days=90)
@@ -98,8 +99,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     rendered = RENDERERS[args.format](report)
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(rendered)
+            write_whole(args.output, rendered)
         except OSError as error:
             parser.error(f"--output: cannot write {args.output}: {error.strerror or error}")
         print(f"wrote {args.output}", file=sys.stderr)

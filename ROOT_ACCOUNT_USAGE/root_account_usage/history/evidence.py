@@ -232,20 +232,31 @@ def render_csv(report: EvidenceReport) -> str:
             row("current", account, current["recorded_at"], current["state"], current["annotation"])
     for unreadable in document["unreadable_accounts"]:
         row("unreadable", unreadable, "", "", unreadable["error"])
-    return buffer.getvalue()
+    return writable(buffer.getvalue())
+
+
+# Control characters (newlines, terminal escapes), invisible format characters, line
+# and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def plain(value: object) -> str:
-    """One line of text: control characters (newlines, terminal escapes) and invisible
-    format characters written as escapes, so that a value cannot add a line of
-    evidence or rewrite the terminal."""
+    """One line of text: control and invisible format characters, separators and lone
+    surrogates written as escapes, so that a value cannot add a line of evidence,
+    rewrite the terminal, or make the file unwritable."""
     text = "" if value is None else str(value)
     return "".join(
         (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+        if unicodedata.category(ch) in _ESCAPED_CATEGORIES
         else ch
         for ch in text
     )
+
+
+def writable(text: str) -> str:
+    """`text` as UTF-8 can hold it: a lone surrogate (a JSON escape of half a character,
+    in what AWS returned) written as its escape, \\ud83d, rather than failing the write."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def render_text(report: EvidenceReport) -> str:
@@ -295,7 +306,7 @@ def render_text(report: EvidenceReport) -> str:
             f"\nUnreadable: {plain(unreadable['account_id'])} ({plain(unreadable['region'])}): "
             f"{plain(unreadable['error'])}"
         )
-    return "\n".join(lines) + "\n"
+    return writable("\n".join(lines) + "\n")
 
 
 def _listed(what: str, ids: list[str]) -> str:
@@ -346,7 +357,7 @@ def render_html(report: EvidenceReport) -> str:
         "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>"
     )
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return writable("\n".join(parts) + "\n")
 
 
 def _states_shown(document: dict[str, Any]) -> list[str]:

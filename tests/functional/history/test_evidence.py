@@ -11,6 +11,7 @@ import io
 import json
 from datetime import timedelta
 from html.parser import HTMLParser
+from unittest import mock
 
 import pytest
 
@@ -22,6 +23,7 @@ from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
 from root_account_usage.history.organization import read_accounts
+from root_account_usage.history.session import AuditorSession
 from tests.functional.history.records import (
     ACCOUNT,
     NOW,
@@ -527,3 +529,22 @@ def test_one_member_account_paged_without_end_never_holds_up_the_others():
         outcomes[0].unreadable.error
     )
     assert outcomes[1].read is not None
+
+
+# A lone surrogate: half a character, as a JSON escape in what AWS returned can hold.
+HALF = "Root user has no recorded use \ud83d; threshold 7 days"
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_a_lone_surrogate_from_aws_is_written_as_an_escape_in_every_format(fmt, tmp_path, capsys):
+    records = ConfigRecords(
+        {RULE: parameters()}, [(day(1), {RULE: "COMPLIANT"})], {RULE: ("COMPLIANT", HALF, day(1))}
+    )
+    target = tmp_path / f"evidence.{fmt}"
+    target.write_text("earlier evidence")
+    session = AuditorSession(records.client(), ACCOUNT, REGION)
+    with mock.patch("root_account_usage.cli.history.open_session", return_value=session):
+        code = main(["history", "--region", REGION, "--format", fmt, "--output", str(target)])
+    assert code == 0, capsys.readouterr().err
+    written = target.read_text(encoding="utf-8")
+    assert "no recorded use \\ud83d; threshold" in written
