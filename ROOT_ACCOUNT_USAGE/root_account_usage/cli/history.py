@@ -14,7 +14,18 @@ from ..history.model import EvidenceReport
 from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
-from .options import EXIT_OK, EXIT_UNABLE, PROG, account_id, time_option
+from .options import (
+    EXIT_OK,
+    EXIT_UNABLE,
+    PROG,
+    account_id,
+    aggregator_name,
+    external_id,
+    file_name,
+    role_name,
+    rule_name,
+    time_option,
+)
 from .output_file import write_whole
 from .progress import TerminalProgress
 
@@ -33,6 +44,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     history.add_argument(
         "--rule-name",
+        type=rule_name,
         default="root-account-usage",
         help="the rule; conformance-pack and organization rule names around it match too",
     )
@@ -42,15 +54,23 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="with --aggregator, read only this account; without it, the credentials' own "
         "account, checked with sts:GetCallerIdentity (default: that account)",
     )
-    history.add_argument("--aggregator", help="Config aggregator: every account and region in it")
+    history.add_argument(
+        "--aggregator",
+        type=aggregator_name,
+        help="Config aggregator: every account and region in it",
+    )
     history.add_argument(
         "--member-role",
+        type=role_name,
         metavar="NAME",
         help="with --aggregator: read each account's own history through this read-only role "
         "(rdk_config/auditor-read-role.yaml)",
     )
     history.add_argument(
-        "--external-id", metavar="ID", help="the external id the member role's trust requires"
+        "--external-id",
+        type=external_id,
+        metavar="ID",
+        help="the external id the member role's trust requires",
     )
     history.add_argument(
         "--max-workers",
@@ -64,7 +84,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     history.add_argument("--until", metavar="TIMESTAMP", help="end (default: now)")
     history.add_argument("--format", choices=tuple(RENDERERS), default="text")
-    history.add_argument("--output", metavar="FILE", help="write there instead of stdout")
+    history.add_argument(
+        "--output", type=file_name, metavar="FILE", help="write there instead of stdout"
+    )
     history.add_argument("--profile", help="AWS profile")
     history.add_argument("--region", help="AWS region of AWS Config (or the aggregator)")
     history.add_argument(
@@ -79,10 +101,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    until = time_option(parser, "--until", args.until, earliest=None) if args.until else now
+    # `is not None`: an empty value is a mistake to name, never the default.
+    until = (
+        time_option(parser, "--until", args.until, earliest=None) if args.until is not None else now
+    )
     since = (
         time_option(parser, "--since", args.since, earliest=None)
-        if args.since
+        if args.since is not None
         else days_before(until, DEFAULT_PERIOD)
     )
     if since >= until:
@@ -97,7 +122,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
         return EXIT_UNABLE
     rendered = RENDERERS[args.format](report)
-    if args.output:
+    if args.output is not None:
         try:
             write_whole(args.output, rendered)
         except OSError as error:
@@ -109,9 +134,9 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _check_organization_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.member_role and not (args.aggregator or args.demo == "organization"):
+    if args.member_role is not None and not (args.aggregator or args.demo == "organization"):
         parser.error("--member-role needs --aggregator (the accounts to read come from it)")
-    if args.external_id and not args.member_role:
+    if args.external_id is not None and args.member_role is None:
         parser.error("--external-id needs --member-role")
     if not 1 <= args.max_workers <= MAX_WORKERS:
         parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
