@@ -20,7 +20,7 @@ from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation
-from .rules import input_parameters, names_rule, threshold_of
+from .rules import RuleSettings, names_rule, rule_settings
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
@@ -98,14 +98,15 @@ class ConfigHistoryReader:
         self._retrier = Retrier(THROTTLED, sleep=sleep)
         self._progress = progress
 
-    def matching_rules(self, name: str) -> dict[str, dict[str, Any]]:
-        """Rules named `name`, or named by AWS from it (rules.names_rule) -> InputParameters."""
-        rules: dict[str, dict[str, Any]] = {}
+    def matching_rules(self, name: str) -> dict[str, RuleSettings]:
+        """Rules named `name`, or named by AWS from it (rules.names_rule), with their
+        parameters and what the rule makes of them."""
+        rules: dict[str, RuleSettings] = {}
         for page in self._pages("describe_config_rules"):
             for rule in page.get("ConfigRules", []):
                 candidate = rule.get("ConfigRuleName", "")
                 if names_rule(candidate, name):
-                    rules[candidate] = input_parameters(rule.get("InputParameters"))
+                    rules[candidate] = rule_settings(rule.get("InputParameters"))
         return rules
 
     def records_compliance(self) -> bool:
@@ -130,15 +131,16 @@ class ConfigHistoryReader:
         since: datetime,
         until: datetime,
         *,
-        rules: dict[str, dict[str, Any]] | None = None,
+        rules: dict[str, RuleSettings] | None = None,
     ) -> AccountRead:
         """Every matching rule's history and latest evaluation for the account (the
         matching rules are looked up unless given)."""
         if rules is None:
             rules = self.matching_rules(rule_name)
+        shown = {name: settings.parameters for name, settings in rules.items()}
         if not rules:
             note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-            return AccountRead(rules, [AccountHistory(account_id, region, history_note=note)])
+            return AccountRead(shown, [AccountHistory(account_id, region, history_note=note)])
         names = sorted(rules)
         if self.records_compliance():
             histories = self.history(account_id, region, names, since, until)
@@ -148,11 +150,12 @@ class ConfigHistoryReader:
                 for name in names
             ]
         return AccountRead(
-            rules,
+            shown,
             [
                 history._replace(
                     current=self.current(account_id, history.rule_name or ""),
-                    threshold_days=threshold_of(rules[history.rule_name or ""]),
+                    threshold_days=rules[history.rule_name or ""].threshold_days,
+                    parameters_invalid=rules[history.rule_name or ""].invalid,
                 )
                 for history in histories
             ],

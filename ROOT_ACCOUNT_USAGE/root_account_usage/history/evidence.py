@@ -103,6 +103,7 @@ def _account(
         "region": history.region,
         "rule_name": history.rule_name,
         "threshold_days": history.threshold_days,
+        "parameters_invalid": history.parameters_invalid,
         "period": period,
         "history_available": history.history_note is None,
         "history_note": history.history_note,
@@ -153,6 +154,15 @@ def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str
         "without_rule": ids(a for a in accounts if a["rule_name"] is None),
         "without_history": ids(a for a in ruled if not a["history_available"]),
     }
+
+
+def _threshold_shown(account: dict[str, Any], unit: str = " days") -> str | None:
+    """The threshold the rule applies, or why it applies none: what the rule would do
+    with its parameters (it fails closed on invalid ones)."""
+    if account.get("parameters_invalid"):
+        return f"invalid: {account['parameters_invalid']}"
+    days = account.get("threshold_days")
+    return None if days is None else f"{days}{unit}"
 
 
 def render_json(report: EvidenceReport) -> str:
@@ -214,7 +224,7 @@ def render_csv(report: EvidenceReport) -> str:
             detail,
             since,
             until,
-            account.get("threshold_days"),
+            _threshold_shown(account, unit=""),
             root_use.get("credential"),
             root_use.get("time"),
         )
@@ -278,8 +288,8 @@ def render_text(report: EvidenceReport) -> str:
     for account in document["accounts"]:
         lines.append("")
         rule = plain(account["rule_name"]) if account["rule_name"] else "no matching rule"
-        threshold = account["threshold_days"]
-        days = f", threshold {threshold} days" if threshold is not None else ""
+        threshold = _threshold_shown(account)
+        days = f", threshold {plain(threshold)}" if threshold is not None else ""
         region = plain(account["region"]) or "all regions"
         lines.append(f"Account {plain(account['account_id'])} ({region}), {rule}{days}")
         if account["history_available"]:
@@ -413,11 +423,11 @@ def _summary_table(document: dict[str, Any]) -> str:
         )
         root_use = account["most_recent_root_use"]
         use_text = f"{root_use['credential']} at {root_use['time']}" if root_use else "none seen"
-        threshold = account["threshold_days"]
+        threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
             f"<td>{e(account['rule_name'] or 'none')}</td>"
-            f"<td>{'' if threshold is None else f'{threshold} days'}</td>"
+            f"<td>{'' if threshold is None else e(threshold)}</td>"
             f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
             f"{e(label(state))}</td>"
             f"<td>{share_text}</td><td>{e(use_text)}</td></tr>"

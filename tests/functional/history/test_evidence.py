@@ -17,6 +17,9 @@ import pytest
 
 from root_account_usage.cli.main import main
 from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_cloudtrail
+from root_account_usage.core.events import parse_periodic_event
+from root_account_usage.core.exceptions import InvalidEventError, InvalidParameterError
+from root_account_usage.core.parameters import parse_rule_parameters
 from root_account_usage.core.report import CredentialUse, RootCredentials
 from root_account_usage.core.verdict import decide
 from root_account_usage.history.collect import collect_evidence
@@ -24,6 +27,7 @@ from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
 from root_account_usage.history.organization import read_accounts
 from root_account_usage.history.session import AuditorSession
+from root_account_usage.simulation.events import periodic_event
 from tests.functional.history.records import (
     ACCOUNT,
     NOW,
@@ -158,6 +162,57 @@ def test_each_matched_rule_is_shown_separately_with_its_own_verdict():
     text = render_text(report)
     assert f"{RULE}, threshold 30 days" in text
     assert f"{ORG_RULE}, threshold 7 days" in text
+
+
+# What the rule makes of each: (InputParameters, threshold shown, why invalid).
+PARAMETERS = [
+    ('{"ThresholdDays": "30"}', 30, None),
+    ('{"ThresholdDays": 30}', 30, None),
+    ("{}", 7, None),
+    (None, 7, None),  # no InputParameters at all
+    ('{"ThresholdDays": null}', None, "rule parameter ThresholdDays is null"),
+    ('{"ThresholdDays": "7", "ThresholdDays": "30"}', None, "given more than once"),
+    ('{"ThresholdDay": "30"}', None, "unknown rule parameter(s) ThresholdDay"),
+    ('{"ThresholdDays": 7.0}', None, "ThresholdDays must be a whole number"),
+    ('{"ThresholdDays": "0"}', None, "ThresholdDays must be from 1 to 3650"),
+    ("not json", None, "InputParameters is not valid JSON"),
+    ("[7]", None, "InputParameters is not a JSON object"),
+    ('{"ThresholdDays": ' + "9" * 5000 + "}", None, "over the 4096 limit"),
+]
+
+
+@pytest.mark.parametrize(("raw", "threshold", "invalid"), PARAMETERS)
+def test_the_threshold_shown_is_what_the_rule_makes_of_its_parameters(raw, threshold, invalid):
+    records = ConfigRecords(
+        {RULE: raw}, [(day(1), {RULE: "COMPLIANT"})], {RULE: ("COMPLIANT", NO_USE, day(1))}
+    )
+    report = collect(records)
+    [account] = json.loads(render_json(report))["accounts"]
+    assert account["threshold_days"] == threshold
+    [current] = [row for row in csv_rows(report) if row["kind"] == "current"]
+    text = render_text(report)
+    if invalid is None:
+        assert account["parameters_invalid"] is None
+        assert current["threshold_days"] == str(threshold)
+        assert f"{RULE}, threshold {threshold} days" in text
+    else:
+        assert invalid in account["parameters_invalid"]
+        assert current["threshold_days"].startswith("invalid: ")
+        assert f"{RULE}, threshold invalid: " in text
+        assert "invalid: " in render_html(report)
+    # The rule itself, handed the same text as its event's ruleParameters.
+    event = periodic_event(ACCOUNT, NOW)
+    if raw is None:
+        del event["ruleParameters"]
+    else:
+        event["ruleParameters"] = raw
+    try:
+        periodic = parse_periodic_event(event)
+        ruled = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
+    except (InvalidEventError, InvalidParameterError):
+        assert threshold is None
+    else:
+        assert ruled.threshold_days == threshold
 
 
 # 2. Every state Config records --------------------------------------------------------
