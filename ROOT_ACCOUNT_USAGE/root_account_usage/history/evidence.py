@@ -191,9 +191,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 
 def csv_cell(value: object) -> str:
-    """A cell no spreadsheet runs: one that would start a formula gets a leading quote."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" ").startswith(_FORMULA_STARTS):
+    """A cell no spreadsheet runs and no terminal obeys: control and invisible
+    characters written as escapes, as text has them (plain), then one that would start
+    a formula, after any blank, gets a leading quote."""
+    text = plain(value)
+    if text.lstrip().startswith(_FORMULA_STARTS):
         return "'" + text
     return text
 

