@@ -190,6 +190,6 @@ def _collect(
         only_account=args.account if aggregator else None,
         members=members,
         max_workers=args.max_workers,
-        progress=progress.message,
+        progress=progress.weeks,
         accounts_progress=progress.accounts,
     )

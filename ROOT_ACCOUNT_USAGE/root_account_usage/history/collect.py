@@ -14,16 +14,10 @@ from .config_reader import (
     ConfigHistoryReader,
     HistoryUnavailableError,
     Progress,
-    say_nothing,
+    count_nothing,
 )
 from .model import AccountHistory, EvidenceReport, UnreadableAccount
-from .organization import (
-    DEFAULT_MAX_WORKERS,
-    AccountOpener,
-    AccountsDone,
-    count_nothing,
-    read_accounts,
-)
+from .organization import DEFAULT_MAX_WORKERS, AccountOpener, read_accounts
 from .period import bounded
 
 if TYPE_CHECKING:
@@ -60,8 +54,8 @@ def collect_evidence(
     only_account: str | None = None,
     members: AccountOpener | None = None,
     max_workers: int = DEFAULT_MAX_WORKERS,
-    progress: Progress = say_nothing,
-    accounts_progress: AccountsDone = count_nothing,
+    progress: Progress = count_nothing,
+    accounts_progress: Progress = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
     """Read everything AWS Config holds for the rule and the period into a report.

@@ -62,11 +62,13 @@ class HistoryUnavailableError(RootAccountUsageError):
     code = "HistoryUnavailable"
 
 
-Progress = Callable[[str], None]
+# Told as the work goes: how many parts are done, of how many (the seven-day windows
+# of an account's history; the accounts of an organization).
+Progress = Callable[[int, int], None]
 
 
-def say_nothing(message: str) -> None:
-    """Default progress sink: say nothing."""
+def count_nothing(done: int, total: int) -> None:
+    """Default: tell nobody."""
 
 
 class AccountRead(NamedTuple):
@@ -92,7 +94,7 @@ class ConfigHistoryReader:
         config: ConfigServiceClient,
         *,
         sleep: Sleep | None = None,
-        progress: Progress = say_nothing,
+        progress: Progress = count_nothing,
     ) -> None:
         self._config = config
         self._retrier = Retrier(THROTTLED, sleep=sleep)
@@ -188,9 +190,8 @@ class ConfigHistoryReader:
             if states is not None:  # None: no record of the rule when the period began
                 at_start = {name: None if s == UNKNOWN else s for name, s in states.states.items()}
         recorded: list[RecordedStates] = []
-        for start, end in _windows(since, until):
-            if self._progress is not say_nothing:  # thousands of accounts: skip the text
-                self._progress(f"reading compliance history {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
+        windows = list(_windows(since, until))  # 366 at most (period.bounded)
+        for done, (start, end) in enumerate(windows, start=1):
             for page in self._pages(
                 "get_resource_config_history",
                 page_size=100,
@@ -204,6 +205,7 @@ class ConfigHistoryReader:
                     states = states_from_item(item, rule_names)
                     if states is not None and since <= states.time < until:
                         recorded.append(states)
+            self._progress(done, len(windows))
         changes = changes_by_rule(recorded, rule_names, at_start)
         return [
             AccountHistory(

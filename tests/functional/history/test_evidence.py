@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
 import unicodedata
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -630,3 +632,23 @@ def test_a_lone_surrogate_from_aws_is_written_as_an_escape_in_every_format(fmt, 
     assert code == 0, capsys.readouterr().err
     written = target.read_text(encoding="utf-8")
     assert "no recorded use \\ud83d; threshold" in written
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("tqdm", [True, False])
+def test_years_of_one_accounts_history_show_one_bar_not_a_line_a_week(tqdm, monkeypatch, capsys):
+    if tqdm:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm", None)  # an install without the extra
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["history", "--demo", "--since", "2020-01-01", "--format", "json"]) == 0
+    shown = terminal.getvalue()
+    # Every seven-day read since 2020 (some 360 of them), counted to the end.
+    assert re.search(r"\b(3\d\d)/\1\b", shown), shown[-200:]
+    assert shown.count("\n") <= (1 if tqdm else 21)
