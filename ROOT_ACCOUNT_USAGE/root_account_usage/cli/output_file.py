@@ -13,7 +13,8 @@ def write_whole(path: str, text: str) -> None:
     written: a temporary file in the same folder, then renamed over it, so that a
     failure never leaves a truncated file where earlier evidence was. The file keeps the
     mode it had (a new one gets the usual mode for the umask). A path that is no regular
-    file (/dev/stdout, a named pipe) is written directly: it cannot be replaced.
+    file (/dev/stdout, a named pipe) is written directly: it cannot be replaced; so is
+    a file you may write in a folder where you may create none.
 
     Raises OSError when the file cannot be written; `path` is then as it was.
     """
@@ -24,12 +25,18 @@ def write_whole(path: str, text: str) -> None:
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(target, "wb") as handle:
-            handle.write(data)
+        _write_in_place(target, data)
         return
-    descriptor, temporary = tempfile.mkstemp(
-        dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-    )
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+        )
+    except PermissionError:
+        if mode is None:
+            raise
+        # A file you may write in a folder you may not: written in place, as before.
+        _write_in_place(target, data)
+        return
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -41,6 +48,11 @@ def write_whole(path: str, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _write_in_place(target: str, data: bytes) -> None:
+    with open(target, "wb") as handle:
+        handle.write(data)
 
 
 def _umask() -> int:

@@ -64,7 +64,9 @@ def collect_evidence(
     PeriodOutOfReachError when nothing is left). Raises HistoryUnavailableError when
     AWS Config cannot be read at all; an account that cannot be read is listed in the
     report instead. With `members`, every account the aggregator knows is read in its
-    own AWS Config, `max_workers` at a time.
+    own AWS Config, `max_workers` at a time. `progress` is told after each seven-day
+    window of the history read through `config`, `accounts_progress` after each member
+    account.
     """
     period = bounded(since, until, now)
     since, until = period.since, period.until

@@ -59,3 +59,19 @@ def test_a_device_is_written_directly():
 def test_a_folder_that_does_not_exist_is_an_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_whole(str(tmp_path / "missing" / "evidence.html"), "x")
+
+
+def test_a_writable_file_in_a_folder_that_takes_no_new_file_is_written_in_place(
+    tmp_path, monkeypatch
+):
+    target = tmp_path / "evidence.txt"
+    target.write_text("earlier")
+
+    def refused(**_):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(output_file.tempfile, "mkstemp", refused)
+    write_whole(str(target), "new")
+    assert target.read_text() == "new"
+    with pytest.raises(PermissionError):  # and a new file there cannot be made at all
+        write_whole(str(tmp_path / "new.txt"), "new")
