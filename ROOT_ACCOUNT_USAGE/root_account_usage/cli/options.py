@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import NoReturn
 
@@ -61,54 +62,32 @@ def _shown(text: str) -> str:
     return repr(text[:40] + ("..." if len(text) > 40 else ""))
 
 
-def account_id(text: str) -> str:
-    """An AWS account id option: exactly twelve digits."""
-    if not _ACCOUNT_ID.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{_shown(text)} is not an AWS account id (12 digits)")
-    return text
+def _option(what: str, valid: Callable[[str], object], hint: str = "") -> Callable[[str], str]:
+    """An argparse `type` that takes a value `valid` accepts, and otherwise says it is
+    not `what` (with `hint` when the value looks like an ARN)."""
+
+    def checked(text: str) -> str:
+        if not valid(text):
+            said = f"; {hint}" if hint and text.startswith("arn:") else ""
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is not {what}{said}")
+        return text
+
+    return checked
 
 
-def role_name(text: str) -> str:
-    """An IAM role's name, optionally after its path (team/reader); never its ARN."""
-    if not is_role_name(text):
-        hint = ": give the role's name, not its ARN" if text.startswith("arn:") else ""
-        raise argparse.ArgumentTypeError(
-            f"{_shown(text)} is not an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-, "
-            f"optionally after a path: team/reader){hint}"
-        )
-    return text
-
-
-def external_id(text: str) -> str:
-    """The external id a role's trust policy asks for, as sts:AssumeRole accepts it."""
-    if not _EXTERNAL_ID.fullmatch(text):
-        raise argparse.ArgumentTypeError(
-            f"{_shown(text)} is not an external id (2 to 1224 of A-Z a-z 0-9 _+=,.@:/-)"
-        )
-    return text
-
-
-def rule_name(text: str) -> str:
-    """An AWS Config rule name: 1 to 128 characters, not all blank."""
-    if not text.strip() or len(text) > MAX_RULE_NAME:
-        raise argparse.ArgumentTypeError(
-            f"{_shown(text)} is not an AWS Config rule name (1 to {MAX_RULE_NAME} "
-            "characters, not all blank)"
-        )
-    return text
-
-
-def aggregator_name(text: str) -> str:
-    """An AWS Config aggregator's name: 1 to 256 of A-Z a-z 0-9 _ and -."""
-    if not _AGGREGATOR_NAME.fullmatch(text):
-        raise argparse.ArgumentTypeError(
-            f"{_shown(text)} is not an AWS Config aggregator name (1 to 256 of A-Z a-z 0-9 _-)"
-        )
-    return text
-
-
-def file_name(text: str) -> str:
-    """A file to write: any name but none."""
-    if not text:
-        raise argparse.ArgumentTypeError("'' is not a file name")
-    return text
+account_id = _option("an AWS account id (12 digits)", _ACCOUNT_ID.fullmatch)
+role_name = _option(
+    "an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-, optionally after a path: team/reader)",
+    is_role_name,
+    hint="give the role's name, not its ARN",
+)
+# The external id a role's trust policy asks for, as sts:AssumeRole accepts it.
+external_id = _option("an external id (2 to 1224 of A-Z a-z 0-9 _+=,.@:/-)", _EXTERNAL_ID.fullmatch)
+rule_name = _option(
+    f"an AWS Config rule name (1 to {MAX_RULE_NAME} characters, not all blank)",
+    lambda text: text.strip() and len(text) <= MAX_RULE_NAME,
+)
+aggregator_name = _option(
+    "an AWS Config aggregator name (1 to 256 of A-Z a-z 0-9 _-)", _AGGREGATOR_NAME.fullmatch
+)
+file_name = _option("a file name", bool)
