@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ROOT_ACCOUNT_USAGE"))
 
+import boto3
 from botocore.exceptions import ClientError
 
 from root_account_usage.history.collect import collect_evidence
@@ -66,36 +67,18 @@ class Calls:
             time.sleep(self.latency)
 
 
-class _Pages:
-    """What botocore's paginator gives: pages, and a resume token between them."""
-
-    resume_token: str | None = None
-
-    def __init__(self, method: Any, request: dict[str, Any], config: dict[str, Any]) -> None:
-        self.method, self.request, self.config = method, request, config
-
-    def __iter__(self) -> Any:
-        token = self.config.get("StartingToken")
-        while True:
-            page = self.method(**self.request, **({"NextToken": token} if token else {}))
-            yield page
-            token = page.get("NextToken")
-            if not token:
-                return
-            self.resume_token = token
-
-
-class _Paginator:
-    def __init__(self, method: Any) -> None:
-        self.method = method
-
-    def paginate(self, PaginationConfig: dict[str, Any] | None = None, **request: Any) -> _Pages:  # noqa: N803 - botocore's name
-        return _Pages(self.method, request, PaginationConfig or {})
+# What the pager reads of a client (its service and operation names, to look up
+# botocore's paging model): a real Config client's, made once.
+CONFIG_META = boto3.client(
+    "config", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+).meta
 
 
 class FakeConfig:
     """One account's AWS Config: a rule (an organization rule in a third of them), one
     item before the period, and a change to NON_COMPLIANT in one account in seven."""
+
+    meta = CONFIG_META
 
     def __init__(self, calls: Calls, account: str, index: int, aggregate: list[Any] | None = None):
         self.calls, self.account, self.index = calls, account, index
@@ -110,9 +93,6 @@ class FakeConfig:
             self.calls.retried += 1
             error = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
             raise ClientError(error, operation)  # type: ignore[arg-type]
-
-    def get_paginator(self, operation: str) -> _Paginator:
-        return _Paginator(getattr(self, operation))
 
     def describe_config_rules(self, **_: Any) -> dict[str, Any]:
         self._call("DescribeConfigRules")

@@ -14,7 +14,19 @@ from ..history.model import EvidenceReport
 from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
-from .options import EXIT_OK, EXIT_UNABLE, PROG, time_option
+from .options import (
+    EXIT_OK,
+    EXIT_UNABLE,
+    PROG,
+    account_id,
+    aggregator_name,
+    external_id,
+    file_name,
+    role_name,
+    rule_name,
+    time_option,
+)
+from .output_file import write_whole
 from .progress import TerminalProgress
 
 DEFAULT_PERIOD = timedelta(days=90)
@@ -32,22 +44,33 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     history.add_argument(
         "--rule-name",
+        type=rule_name,
         default="root-account-usage",
         help="the rule; conformance-pack and organization rule names around it match too",
     )
     history.add_argument(
         "--account",
-        help="account id (default: the credentials' account); with --aggregator, read only it",
+        type=account_id,
+        help="with --aggregator, read only this account; without it, the credentials' own "
+        "account, checked with sts:GetCallerIdentity (default: that account)",
     )
-    history.add_argument("--aggregator", help="Config aggregator: every account and region in it")
+    history.add_argument(
+        "--aggregator",
+        type=aggregator_name,
+        help="Config aggregator: every account and region in it",
+    )
     history.add_argument(
         "--member-role",
+        type=role_name,
         metavar="NAME",
         help="with --aggregator: read each account's own history through this read-only role "
         "(rdk_config/auditor-read-role.yaml)",
     )
     history.add_argument(
-        "--external-id", metavar="ID", help="the external id the member role's trust requires"
+        "--external-id",
+        type=external_id,
+        metavar="ID",
+        help="the external id the member role's trust requires",
     )
     history.add_argument(
         "--max-workers",
@@ -61,7 +84,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     history.add_argument("--until", metavar="TIMESTAMP", help="end (default: now)")
     history.add_argument("--format", choices=tuple(RENDERERS), default="text")
-    history.add_argument("--output", metavar="FILE", help="write there instead of stdout")
+    history.add_argument(
+        "--output", type=file_name, metavar="FILE", help="write there instead of stdout"
+    )
     history.add_argument("--profile", help="AWS profile")
     history.add_argument("--region", help="AWS region of AWS Config (or the aggregator)")
     history.add_argument(
@@ -76,10 +101,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    until = time_option(parser, "--until", args.until, earliest=None) if args.until else now
+    # `is not None`: an empty value is a mistake to name, never the default.
+    until = (
+        time_option(parser, "--until", args.until, earliest=None) if args.until is not None else now
+    )
     since = (
         time_option(parser, "--since", args.since, earliest=None)
-        if args.since
+        if args.since is not None
         else days_before(until, DEFAULT_PERIOD)
     )
     if since >= until:
@@ -94,10 +122,9 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
         return EXIT_UNABLE
     rendered = RENDERERS[args.format](report)
-    if args.output:
+    if args.output is not None:
         try:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(rendered)
+            write_whole(args.output, rendered)
         except OSError as error:
             parser.error(f"--output: cannot write {args.output}: {error.strerror or error}")
         print(f"wrote {args.output}", file=sys.stderr)
@@ -107,9 +134,9 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _check_organization_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.member_role and not (args.aggregator or args.demo == "organization"):
+    if args.member_role is not None and not (args.aggregator or args.demo == "organization"):
         parser.error("--member-role needs --aggregator (the accounts to read come from it)")
-    if args.external_id and not args.member_role:
+    if args.external_id is not None and args.member_role is None:
         parser.error("--external-id needs --member-role")
     if not 1 <= args.max_workers <= MAX_WORKERS:
         parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
@@ -138,14 +165,19 @@ def _collect(
         config, account, region = simulated_history_source(now)
     else:
         try:
-            # With an aggregator, --account narrows what is read; the credentials'
-            # own account is still the one STS names.
-            auditor = open_session(args.profile, args.region, None if aggregator else args.account)
+            auditor = open_session(args.profile, args.region)
         except NoRegionError as error:
             parser.error(f"--region: {error}")
         config, account, region = auditor.config, auditor.account_id, auditor.region
         if args.member_role:
             members = member_opener(auditor, args.member_role, args.external_id)
+    if args.account and not aggregator and args.account != account:
+        # Without an aggregator the credentials' own AWS Config is read: evidence under
+        # another account's id would be evidence of the wrong account.
+        parser.error(
+            f"--account: these credentials belong to account {account}, not {args.account}; "
+            "without --aggregator only their own account can be read"
+        )
     return collect_evidence(
         config,
         rule_name=args.rule_name,
@@ -158,6 +190,6 @@ def _collect(
         only_account=args.account if aggregator else None,
         members=members,
         max_workers=args.max_workers,
-        progress=progress.message,
+        progress=progress.weeks,
         accounts_progress=progress.accounts,
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import NoReturn
 
+from ..core.parameters import is_role_name
 from ..core.timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 PROG = "root-account-usage"
@@ -42,3 +45,49 @@ def time_option(
     if earliest is not None and moment < earliest:
         parser.error(f"{option}: {text[:40]!r} is before {format_timestamp(earliest)}")
     return moment
+
+
+# The values AWS accepts, checked where they are typed (argparse `type=`), so that a
+# mistake is one usage line rather than an AWS error per account read.
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# sts:AssumeRole ExternalId: 2 to 1,224 of A-Z a-z 0-9 _ and +=,.@:/-
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+# AWS Config: a rule name is 1 to 128 characters, not all blank; an aggregator's name
+# 1 to 256 of A-Z a-z 0-9 _ and -.
+MAX_RULE_NAME = 128
+_AGGREGATOR_NAME = re.compile(r"[\w-]{1,256}", re.ASCII)
+
+
+def _shown(text: str) -> str:
+    return repr(text[:40] + ("..." if len(text) > 40 else ""))
+
+
+def _option(what: str, valid: Callable[[str], object], hint: str = "") -> Callable[[str], str]:
+    """An argparse `type` that takes a value `valid` accepts, and otherwise says it is
+    not `what` (with `hint` when the value looks like an ARN)."""
+
+    def checked(text: str) -> str:
+        if not valid(text):
+            said = f"; {hint}" if hint and text.startswith("arn:") else ""
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is not {what}{said}")
+        return text
+
+    return checked
+
+
+account_id = _option("an AWS account id (12 digits)", _ACCOUNT_ID.fullmatch)
+role_name = _option(
+    "an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-, optionally after a path: team/reader)",
+    is_role_name,
+    hint="give the role's name, not its ARN",
+)
+# The external id a role's trust policy asks for, as sts:AssumeRole accepts it.
+external_id = _option("an external id (2 to 1224 of A-Z a-z 0-9 _+=,.@:/-)", _EXTERNAL_ID.fullmatch)
+rule_name = _option(
+    f"an AWS Config rule name (1 to {MAX_RULE_NAME} characters, not all blank)",
+    lambda text: text.strip() and len(text) <= MAX_RULE_NAME,
+)
+aggregator_name = _option(
+    "an AWS Config aggregator name (1 to 256 of A-Z a-z 0-9 _-)", _AGGREGATOR_NAME.fullmatch
+)
+file_name = _option("a file name", bool)

@@ -1,8 +1,10 @@
 """Progress of a long `history` run: a bar on a terminal, nothing on a pipe.
 
-The bar is tqdm's, from the CLI's optional extra (`pip install
-'root-account-usage[progress]'`); without it a terminal gets a plain line now and then.
-Never part of the Lambda package.
+Two kinds of work are counted: the weeks of one account's compliance history (a period
+from years back is hundreds of seven-day reads), and the accounts of an organization.
+Each gets a bar, tqdm's, from the CLI's optional extra (`pip install
+'root-account-usage[progress]'`); without it a terminal gets a plain line for every
+twentieth of the way. Never part of the Lambda package.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import importlib
 from types import TracebackType
 from typing import Any, TextIO
 
+WEEKS = "week"
+ACCOUNTS = "account"
+_WHAT = {WEEKS: "weeks of compliance history", ACCOUNTS: "accounts"}
+
 
 class TerminalProgress:
     """Says how the run goes on `stream`, only when it is a terminal."""
@@ -18,28 +24,31 @@ class TerminalProgress:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._live = _is_terminal(stream)
-        self._bar: Any = None
-        self._tried_bar = False
-        self._last_line = 0
+        self._bars: dict[str, Any] = {}
+        self._last: dict[str, int] = {}  # without a bar: the count last written
 
-    def message(self, text: str) -> None:
-        if self._live and self._bar is None:
-            print(text, file=self._stream, flush=True)
+    def weeks(self, done: int, total: int) -> None:
+        """One more seven-day window of an account's history read."""
+        self._advance(WEEKS, done, total)
 
     def accounts(self, done: int, total: int) -> None:
+        """One more account of the organization read."""
+        self._advance(ACCOUNTS, done, total)
+
+    def _advance(self, unit: str, done: int, total: int) -> None:
         if not self._live:
             return
-        if not self._tried_bar:
-            self._tried_bar = True
-            self._bar = _bar(total, self._stream)
-        if self._bar is not None:
-            self._bar.update(1)
+        if unit not in self._bars:
+            self._bars[unit] = _bar(total, unit, self._stream)
+        bar = self._bars[unit]
+        if bar is not None:
+            bar.update(1)
             return
-        # No tqdm: a line for every twentieth of the way, and the last.
         step = max(1, total // 20)
-        if done == total or done - self._last_line >= step:
-            self._last_line = done
-            print(f"read {done}/{total} accounts", file=self._stream, flush=True)
+        last = self._last.get(unit, 0)
+        if done == total or done - last >= step:
+            self._last[unit] = done
+            print(f"read {done}/{total} {_WHAT[unit]}", file=self._stream, flush=True)
 
     def __enter__(self) -> TerminalProgress:
         return self
@@ -50,8 +59,9 @@ class TerminalProgress:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._bar is not None:
-            self._bar.close()
+        for bar in self._bars.values():
+            if bar is not None:
+                bar.close()
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -61,10 +71,10 @@ def _is_terminal(stream: TextIO) -> bool:
         return False
 
 
-def _bar(total: int, stream: TextIO) -> Any:
+def _bar(total: int, unit: str, stream: TextIO) -> Any:
     """A tqdm bar, or None when tqdm (the optional extra) is not installed."""
     try:
         tqdm = importlib.import_module("tqdm")
     except ImportError:
         return None
-    return tqdm.tqdm(total=total, unit="account", file=stream, dynamic_ncols=True)
+    return tqdm.tqdm(total=total, unit=unit, file=stream, dynamic_ncols=True, leave=True)

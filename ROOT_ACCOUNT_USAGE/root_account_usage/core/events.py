@@ -69,7 +69,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
         raise InvalidEventError("event has no accountId of 12 digits")
     # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
     parameters, repeated = (
-        _load_json_object(event["ruleParameters"], "ruleParameters", MAX_RULE_PARAMETERS_CHARS)
+        load_rule_parameters(event["ruleParameters"])
         if "ruleParameters" in event
         else ({}, frozenset())
     )
@@ -85,6 +85,16 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
         execution_role_arn=event["executionRoleArn"],
         repeated_parameters=repeated,
     )
+
+
+def load_rule_parameters(
+    raw: str, name: str = "ruleParameters"
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """A rule's parameters as the rule reads them from its event: the JSON object in
+    `raw` (a rule's InputParameters, which AWS Config passes as ruleParameters), and the
+    keys given more than once. For parse_rule_parameters; raises InvalidEventError,
+    naming `name`, when `raw` is no JSON object or too long."""
+    return _load_json_object(raw, name, MAX_RULE_PARAMETERS_CHARS)
 
 
 def _load_json_object(

@@ -181,11 +181,17 @@ def usable_role_choice(raw: Mapping[str, object]) -> RoleChoice:
     )
 
 
+def is_role_name(text: str) -> bool:
+    """Whether `text` is an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-), optionally
+    after a path of such segments (team/reader)."""
+    return len(text) <= _MAX_ROLE_PATH_AND_NAME and _ROLE_NAME.fullmatch(text) is not None
+
+
 def _optional_name(name: str, value: object) -> str | None:
     text = _optional_text(name, value)
     if text is None:
         return None
-    if len(text) > _MAX_ROLE_PATH_AND_NAME or not _ROLE_NAME.fullmatch(text):
+    if not is_role_name(text):
         raise InvalidParameterError(
             f"{name} must be an IAM role name, optionally after a path (team/reader), "
             f"got {_shown(text)}"

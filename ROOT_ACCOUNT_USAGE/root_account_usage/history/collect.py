@@ -14,22 +14,17 @@ from .config_reader import (
     ConfigHistoryReader,
     HistoryUnavailableError,
     Progress,
-    say_nothing,
+    count_nothing,
 )
 from .model import AccountHistory, EvidenceReport, UnreadableAccount
-from .organization import (
-    DEFAULT_MAX_WORKERS,
-    AccountOpener,
-    AccountsDone,
-    count_nothing,
-    read_accounts,
-)
+from .organization import DEFAULT_MAX_WORKERS, AccountOpener, read_accounts
 from .period import bounded
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
 ALL_REGIONS = ""  # an account the aggregator knows in no particular region
+NOT_IN_AGGREGATOR = "the aggregator has no results for this account"
 
 
 @dataclass
@@ -59,8 +54,8 @@ def collect_evidence(
     only_account: str | None = None,
     members: AccountOpener | None = None,
     max_workers: int = DEFAULT_MAX_WORKERS,
-    progress: Progress = say_nothing,
-    accounts_progress: AccountsDone = count_nothing,
+    progress: Progress = count_nothing,
+    accounts_progress: Progress = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
     """Read everything AWS Config holds for the rule and the period into a report.
@@ -69,7 +64,9 @@ def collect_evidence(
     PeriodOutOfReachError when nothing is left). Raises HistoryUnavailableError when
     AWS Config cannot be read at all; an account that cannot be read is listed in the
     report instead. With `members`, every account the aggregator knows is read in its
-    own AWS Config, `max_workers` at a time.
+    own AWS Config, `max_workers` at a time. `progress` is told after each seven-day
+    window of the history read through `config`, `accounts_progress` after each member
+    account.
     """
     period = bounded(since, until, now)
     since, until = period.since, period.until
@@ -114,6 +111,16 @@ def collect_evidence(
                 reader, view, gathered, aggregator, (account_id, region), rule_name, since, until
             )
         gathered.accounts.extend(_without_rule(view, rule_name))
+        if only_account is not None and only_account not in view.known_accounts:
+            # Asked for by name: a gap to show, never an empty report.
+            notes.append(
+                f"The aggregator {aggregator} has no results for account {only_account}: "
+                "it is not an account the aggregator covers, or AWS Config evaluates no "
+                "rule there."
+            )
+            gathered.accounts.append(
+                AccountHistory(only_account, ALL_REGIONS, history_note=NOT_IN_AGGREGATOR)
+            )
     if not gathered.rules:
         notes.append(f"No AWS Config rule {rule_name} (or one AWS named from it) was found.")
     if any(a.history_note == "not recorded" for a in gathered.accounts):

@@ -20,7 +20,7 @@ from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation
-from .rules import input_parameters, names_rule, threshold_of
+from .rules import RuleSettings, names_rule, rule_settings
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
@@ -36,6 +36,24 @@ WINDOW = timedelta(days=7)  # the API's limit for one call
 EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
+# The most pages each read may take: several times what the largest real answer holds,
+# so that AWS Config paging without end (a new token every time) stops there; a token
+# given twice stops at once (rule.aws.Retrier.pages). The account is then unreadable,
+# with the reason.
+MAX_PAGES = {
+    # At most 1,000 rules per account and region (AWS Config's quota), 25 a page: 40.
+    "describe_config_rules": 200,
+    # One seven-day window of the account's compliance changes, 100 a page: each of
+    # 1,000 rules changing every hour of the week would take 1,680.
+    "get_resource_config_history": 2_000,
+    # One rule's evaluations in one account (the rule evaluates the account: one), 100 a page.
+    "get_compliance_details_by_config_rule": 100,
+    # Every account, region and rule the aggregator knows, 1,000 a page: 10,000 accounts
+    # in 20 regions with 250 rules each would take 50,000.
+    "describe_aggregate_compliance_by_config_rules": 50_000,
+    # One rule's evaluations of one account in one region, 100 a page.
+    "get_aggregate_compliance_details_by_config_rule": 100,
+}
 
 
 class HistoryUnavailableError(RootAccountUsageError):
@@ -44,11 +62,13 @@ class HistoryUnavailableError(RootAccountUsageError):
     code = "HistoryUnavailable"
 
 
-Progress = Callable[[str], None]
+# Told as the work goes: how many parts are done, of how many (the seven-day windows
+# of an account's history; the accounts of an organization).
+Progress = Callable[[int, int], None]
 
 
-def say_nothing(message: str) -> None:
-    """Default progress sink: say nothing."""
+def count_nothing(done: int, total: int) -> None:
+    """Default: tell nobody."""
 
 
 class AccountRead(NamedTuple):
@@ -74,20 +94,21 @@ class ConfigHistoryReader:
         config: ConfigServiceClient,
         *,
         sleep: Sleep | None = None,
-        progress: Progress = say_nothing,
+        progress: Progress = count_nothing,
     ) -> None:
         self._config = config
         self._retrier = Retrier(THROTTLED, sleep=sleep)
         self._progress = progress
 
-    def matching_rules(self, name: str) -> dict[str, dict[str, Any]]:
-        """Rules named `name`, or named by AWS from it (rules.names_rule) -> InputParameters."""
-        rules: dict[str, dict[str, Any]] = {}
+    def matching_rules(self, name: str) -> dict[str, RuleSettings]:
+        """Rules named `name`, or named by AWS from it (rules.names_rule), with their
+        parameters and what the rule makes of them."""
+        rules: dict[str, RuleSettings] = {}
         for page in self._pages("describe_config_rules"):
             for rule in page.get("ConfigRules", []):
                 candidate = rule.get("ConfigRuleName", "")
                 if names_rule(candidate, name):
-                    rules[candidate] = input_parameters(rule.get("InputParameters"))
+                    rules[candidate] = rule_settings(rule.get("InputParameters"))
         return rules
 
     def records_compliance(self) -> bool:
@@ -112,15 +133,16 @@ class ConfigHistoryReader:
         since: datetime,
         until: datetime,
         *,
-        rules: dict[str, dict[str, Any]] | None = None,
+        rules: dict[str, RuleSettings] | None = None,
     ) -> AccountRead:
         """Every matching rule's history and latest evaluation for the account (the
         matching rules are looked up unless given)."""
         if rules is None:
             rules = self.matching_rules(rule_name)
+        shown = {name: settings.parameters for name, settings in rules.items()}
         if not rules:
             note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-            return AccountRead(rules, [AccountHistory(account_id, region, history_note=note)])
+            return AccountRead(shown, [AccountHistory(account_id, region, history_note=note)])
         names = sorted(rules)
         if self.records_compliance():
             histories = self.history(account_id, region, names, since, until)
@@ -130,11 +152,12 @@ class ConfigHistoryReader:
                 for name in names
             ]
         return AccountRead(
-            rules,
+            shown,
             [
                 history._replace(
                     current=self.current(account_id, history.rule_name or ""),
-                    threshold_days=threshold_of(rules[history.rule_name or ""]),
+                    threshold_days=rules[history.rule_name or ""].threshold_days,
+                    parameters_invalid=rules[history.rule_name or ""].invalid,
                 )
                 for history in histories
             ],
@@ -167,9 +190,8 @@ class ConfigHistoryReader:
             if states is not None:  # None: no record of the rule when the period began
                 at_start = {name: None if s == UNKNOWN else s for name, s in states.states.items()}
         recorded: list[RecordedStates] = []
-        for start, end in _windows(since, until):
-            if self._progress is not say_nothing:  # thousands of accounts: skip the text
-                self._progress(f"reading compliance history {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
+        windows = list(_windows(since, until))  # 366 at most (period.bounded)
+        for done, (start, end) in enumerate(windows, start=1):
             for page in self._pages(
                 "get_resource_config_history",
                 page_size=100,
@@ -183,6 +205,7 @@ class ConfigHistoryReader:
                     states = states_from_item(item, rule_names)
                     if states is not None and since <= states.time < until:
                         recorded.append(states)
+            self._progress(done, len(windows))
         changes = changes_by_rule(recorded, rule_names, at_start)
         return [
             AccountHistory(
@@ -252,9 +275,15 @@ class ConfigHistoryReader:
     def _pages(
         self, operation: str, *, page_size: int | None = None, **request: Any
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation` (botocore's paginator), throttling retried."""
+        """Every page of `operation` (up to its MAX_PAGES), throttling retried."""
         try:
-            yield from self._retrier.pages(self._config, operation, page_size=page_size, **request)
+            yield from self._retrier.pages(
+                self._config,
+                operation,
+                page_size=page_size,
+                max_pages=MAX_PAGES[operation],
+                **request,
+            )
         except (ClientError, BotoCoreError) as error:
             raise _unavailable(operation, error) from None
 

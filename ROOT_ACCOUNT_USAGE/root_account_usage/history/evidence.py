@@ -103,6 +103,7 @@ def _account(
         "region": history.region,
         "rule_name": history.rule_name,
         "threshold_days": history.threshold_days,
+        "parameters_invalid": history.parameters_invalid,
         "period": period,
         "history_available": history.history_note is None,
         "history_note": history.history_note,
@@ -155,6 +156,15 @@ def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str
     }
 
 
+def _threshold_shown(account: dict[str, Any], unit: str = " days") -> str | None:
+    """The threshold the rule applies, or why it applies none: what the rule would do
+    with its parameters (it fails closed on invalid ones)."""
+    if account.get("parameters_invalid"):
+        return f"invalid: {account['parameters_invalid']}"
+    days = account.get("threshold_days")
+    return None if days is None else f"{days}{unit}"
+
+
 def render_json(report: EvidenceReport) -> str:
     # allow_nan=False: never NaN or Infinity, which JSON has no words for (the rule
     # parameters that carried them are kept as text when read).
@@ -181,9 +191,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 
 def csv_cell(value: object) -> str:
-    """A cell no spreadsheet runs: one that would start a formula gets a leading quote."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" ").startswith(_FORMULA_STARTS):
+    """A cell no spreadsheet runs and no terminal obeys: control and invisible
+    characters written as escapes, as text has them (plain), then one that would start
+    a formula, after any blank, gets a leading quote."""
+    text = plain(value)
+    if text.lstrip().startswith(_FORMULA_STARTS):
         return "'" + text
     return text
 
@@ -214,7 +226,7 @@ def render_csv(report: EvidenceReport) -> str:
             detail,
             since,
             until,
-            account.get("threshold_days"),
+            _threshold_shown(account, unit=""),
             root_use.get("credential"),
             root_use.get("time"),
         )
@@ -232,20 +244,31 @@ def render_csv(report: EvidenceReport) -> str:
             row("current", account, current["recorded_at"], current["state"], current["annotation"])
     for unreadable in document["unreadable_accounts"]:
         row("unreadable", unreadable, "", "", unreadable["error"])
-    return buffer.getvalue()
+    return writable(buffer.getvalue())
+
+
+# Control characters (newlines, terminal escapes), invisible format characters, line
+# and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def plain(value: object) -> str:
-    """One line of text: control characters (newlines, terminal escapes) and invisible
-    format characters written as escapes, so that a value cannot add a line of
-    evidence or rewrite the terminal."""
+    """One line of text: control and invisible format characters, separators and lone
+    surrogates written as escapes, so that a value cannot add a line of evidence,
+    rewrite the terminal, or make the file unwritable."""
     text = "" if value is None else str(value)
     return "".join(
         (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+        if unicodedata.category(ch) in _ESCAPED_CATEGORIES
         else ch
         for ch in text
     )
+
+
+def writable(text: str) -> str:
+    """`text` as UTF-8 can hold it: a lone surrogate (a JSON escape of half a character,
+    in what AWS returned) written as its escape, \\ud83d, rather than failing the write."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def render_text(report: EvidenceReport) -> str:
@@ -267,8 +290,8 @@ def render_text(report: EvidenceReport) -> str:
     for account in document["accounts"]:
         lines.append("")
         rule = plain(account["rule_name"]) if account["rule_name"] else "no matching rule"
-        threshold = account["threshold_days"]
-        days = f", threshold {threshold} days" if threshold is not None else ""
+        threshold = _threshold_shown(account)
+        days = f", threshold {plain(threshold)}" if threshold is not None else ""
         region = plain(account["region"]) or "all regions"
         lines.append(f"Account {plain(account['account_id'])} ({region}), {rule}{days}")
         if account["history_available"]:
@@ -295,7 +318,7 @@ def render_text(report: EvidenceReport) -> str:
             f"\nUnreadable: {plain(unreadable['account_id'])} ({plain(unreadable['region'])}): "
             f"{plain(unreadable['error'])}"
         )
-    return "\n".join(lines) + "\n"
+    return writable("\n".join(lines) + "\n")
 
 
 def _listed(what: str, ids: list[str]) -> str:
@@ -346,7 +369,7 @@ def render_html(report: EvidenceReport) -> str:
         "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>"
     )
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return writable("\n".join(parts) + "\n")
 
 
 def _states_shown(document: dict[str, Any]) -> list[str]:
@@ -402,11 +425,11 @@ def _summary_table(document: dict[str, Any]) -> str:
         )
         root_use = account["most_recent_root_use"]
         use_text = f"{root_use['credential']} at {root_use['time']}" if root_use else "none seen"
-        threshold = account["threshold_days"]
+        threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
             f"<td>{e(account['rule_name'] or 'none')}</td>"
-            f"<td>{'' if threshold is None else f'{threshold} days'}</td>"
+            f"<td>{'' if threshold is None else e(threshold)}</td>"
             f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
             f"{e(label(state))}</td>"
             f"<td>{share_text}</td><td>{e(use_text)}</td></tr>"

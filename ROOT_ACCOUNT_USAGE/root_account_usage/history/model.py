@@ -56,6 +56,7 @@ class AccountHistory(NamedTuple):
     history_note: str | None = None  # why there is no timeline, when there is none
     rule_name: str | None = None  # the matched rule, as named in that account
     threshold_days: int | None = None  # what that rule's parameters set
+    parameters_invalid: str | None = None  # why the rule refuses its parameters, if it does
 
 
 class Segment(NamedTuple):

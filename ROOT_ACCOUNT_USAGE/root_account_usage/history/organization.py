@@ -21,7 +21,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..rule.aws import Retrier, error_code, error_message
 from ..rule.budget import Sleep
-from .config_reader import THROTTLED, AccountRead, ConfigHistoryReader, HistoryUnavailableError
+from .config_reader import (
+    THROTTLED,
+    AccountRead,
+    ConfigHistoryReader,
+    HistoryUnavailableError,
+    Progress,
+    count_nothing,
+)
 from .model import UnreadableAccount
 
 if TYPE_CHECKING:
@@ -132,14 +139,6 @@ class AccountOutcome(NamedTuple):
     unreadable: UnreadableAccount | None
 
 
-# Told after each account: how many are done, of how many.
-AccountsDone = Callable[[int, int], None]
-
-
-def count_nothing(done: int, total: int) -> None:
-    """Default: tell nobody."""
-
-
 def read_accounts(
     targets: Sequence[tuple[str, str]],
     opener: AccountOpener,
@@ -149,7 +148,7 @@ def read_accounts(
     until: datetime,
     max_workers: int = DEFAULT_MAX_WORKERS,
     sleep: Sleep | None = None,
-    progress: AccountsDone = count_nothing,
+    progress: Progress = count_nothing,
 ) -> list[AccountOutcome]:
     """Read each (account, region) of `targets`, at most `max_workers` at a time.
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..core.exceptions import InvalidParameterError
-from ..core.parameters import parse_threshold_days
+from ..core.events import load_rule_parameters
+from ..core.exceptions import InvalidEventError, InvalidParameterError
+from ..core.parameters import parse_rule_parameters
 
 _SUFFIX = "[a-z0-9]+"
 
@@ -36,16 +36,20 @@ def names_rule(candidate: str, name: str) -> bool:
 
 
 def input_parameters(raw: object) -> dict[str, Any]:
-    """A rule's InputParameters (a JSON string) as a mapping; {} when absent or garbled.
+    """A rule's InputParameters (a JSON string) as a mapping to show; {} when absent or
+    garbled.
 
-    Numbers JSON cannot hold (NaN, Infinity, 1e999) are kept as the text they were
-    written as, so that the evidence stays valid JSON and still shows them.
+    Numbers JSON cannot hold (NaN, Infinity, 1e999) and integers Python will not read
+    (over 4,300 digits) are kept as the text they were written as, so that the evidence
+    stays valid JSON and still shows them.
     """
     if not isinstance(raw, str):
         return {}
     try:
-        loaded = json.loads(raw, parse_constant=str, parse_float=_finite_or_text)
-    except (json.JSONDecodeError, RecursionError):
+        loaded = json.loads(
+            raw, parse_constant=str, parse_float=_finite_or_text, parse_int=_int_or_text
+        )
+    except (ValueError, RecursionError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
@@ -55,10 +59,33 @@ def _finite_or_text(text: str) -> float | str:
     return number if math.isfinite(number) else text
 
 
-def threshold_of(parameters: Mapping[str, Any]) -> int | None:
-    """The ThresholdDays the rule applies with these parameters; None if it cannot
-    apply them (the rule then fails closed, which its evaluations show)."""
+def _int_or_text(text: str) -> int | str:
     try:
-        return parse_threshold_days(parameters.get("ThresholdDays"))
-    except InvalidParameterError:
-        return None
+        return int(text)
+    except ValueError:  # more digits than Python converts
+        return text
+
+
+class RuleSettings(NamedTuple):
+    """A rule's parameters, and what the rule makes of them."""
+
+    parameters: dict[str, Any]  # as shown in the evidence
+    threshold_days: int | None  # the threshold it applies; None when it refuses them
+    invalid: str | None = None  # why it refuses them (it then fails closed)
+
+
+def rule_settings(raw: object) -> RuleSettings:
+    """Read a rule's InputParameters as the rule itself does (the core's reading, one
+    source of truth): a key given twice, a null, an unknown key or a bad value makes
+    them invalid, as it makes the rule fail closed."""
+    shown = input_parameters(raw)
+    try:
+        loaded, repeated = (
+            load_rule_parameters(raw, "InputParameters")
+            if isinstance(raw, str)
+            else ({}, frozenset[str]())
+        )
+        parameters = parse_rule_parameters(loaded, repeated)
+    except (InvalidEventError, InvalidParameterError) as error:
+        return RuleSettings(shown, None, str(error))
+    return RuleSettings(shown, parameters.threshold_days)

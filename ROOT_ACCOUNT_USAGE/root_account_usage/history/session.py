@@ -27,18 +27,16 @@ class AuditorSession(NamedTuple):
     session: Any = None  # the boto3 session, for member accounts' clients
 
 
-def open_session(
-    profile: str | None, region: str | None, account_id: str | None = None
-) -> AuditorSession:
-    """A Config client through the standard credential chain; the account is the
-    credentials' own unless given (sts:GetCallerIdentity needs no permission)."""
+def open_session(profile: str | None, region: str | None) -> AuditorSession:
+    """A Config client through the standard credential chain, and the account those
+    credentials belong to, as sts:GetCallerIdentity says (it needs no permission)."""
     import boto3
 
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
         if not session.region_name:
             raise NoRegionError("no region given or configured for AWS Config")
-        account = account_id or session.client("sts").get_caller_identity()["Account"]
+        account = session.client("sts").get_caller_identity()["Account"]
         return AuditorSession(session.client("config"), account, session.region_name, session)
     except (BotoCoreError, ClientError) as error:
         raise HistoryUnavailableError(f"no AWS session: {error}"[:200]) from None

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from ..core.annotation import RootUseSeen, read_root_use
+from ..core.parameters import MIN_THRESHOLD_DAYS
+from ..core.timestamps import parse_timestamp
 from ..core.verdict import COMPLIANT, NON_COMPLIANT
 from .model import (
     INSUFFICIENT_DATA,
@@ -106,10 +108,18 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
             cursor = change.time
         state = change.compliance_type
     current = history.current
-    if current is not None and current.state == UNABLE_TO_EVALUATE and state == NON_COMPLIANT:
-        # History items carry no annotation: only the latest evaluation says it failed closed.
-        recorded = current.recorded_at
-        if recorded is not None and cursor < recorded < until:
+    recorded = None if current is None else current.recorded_at
+    if (
+        current is not None
+        and current.state == UNABLE_TO_EVALUATE
+        and state == NON_COMPLIANT
+        and recorded is not None
+        and recorded < until
+    ):
+        # History items carry no annotation: only the latest evaluation says it failed
+        # closed, and only from when it was recorded. One recorded after the period (or
+        # at an unknown time) says nothing of it: the period keeps what Config recorded.
+        if cursor < recorded:
             pieces.append(Segment(cursor, recorded, state))
             cursor = recorded
         state = UNABLE_TO_EVALUATE
@@ -128,22 +138,48 @@ def share(pieces: list[Segment], states: Collection[str]) -> float:
 
 
 def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime) -> bool:
-    """Whether the account was non-compliant under the rule at any time in the period.
+    """Whether the account was non-compliant under the rule at any time in [since, until).
 
-    From the timeline when there is one; and from the latest evaluation in any case:
-    one recorded before the period ended was in force from then until now, whatever the
-    history (which may have started later, or not be recorded at all) shows.
+    Any of three records says so:
+    - the timeline (when there is one) is non-compliant at some time in the period;
+    - the latest evaluation is non-compliant and was recorded before the period ended:
+      it is in force from then until now, whatever the history (which may have started
+      later, or not be recorded at all) shows;
+    - the latest evaluation names a root use whose threshold days reach into the
+      period: the rule judges an account non-compliant from a root use until
+      ThresholdDays after it, whether or not an evaluation ran then, and whenever the
+      evaluation that names it was recorded (a later one, or one stamped a little after
+      the period by a clock ahead of the auditor's).
     """
     if history.history_note is None and any(
         p.state in NON_COMPLIANT_STATES for p in segments(history, since, until)
     ):
         return True
     current = history.current
-    return (
-        current is not None
-        and current.state in NON_COMPLIANT_STATES
-        and (current.recorded_at is None or current.recorded_at < until)
-    )
+    if current is None:
+        return False
+    if current.state in NON_COMPLIANT_STATES and (
+        current.recorded_at is None or current.recorded_at < until
+    ):
+        return True
+    used = root_use_time(current)
+    if used is None:
+        return False
+    # The threshold the rule applies now; when its parameters are invalid, the shortest
+    # it can apply (a use inside the period counts whatever the threshold).
+    days = history.threshold_days or MIN_THRESHOLD_DAYS
+    return used < until and since < used + timedelta(days=days)
+
+
+def root_use_time(current: CurrentEvaluation) -> datetime | None:
+    """When the root use the evaluation names happened; None when it names none."""
+    seen = read_root_use(current.annotation)
+    if seen is None:
+        return None
+    try:
+        return parse_timestamp(seen.time)
+    except ValueError:  # a time the annotation wrote but no calendar has
+        return None
 
 
 def most_recent_root_use(current: CurrentEvaluation | None) -> RootUseSeen | None:

@@ -1,15 +1,19 @@
 """Small pieces every AWS caller of the package shares: an error's code, and paging
-with botocore's paginators where a throttled page is retried from where it stopped."""
+by botocore's paging model where a throttled page is retried from where it stopped and
+paging ends, whatever tokens a service returns."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import random
 import time
 from collections.abc import Collection, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, PaginationError
+from botocore.loaders import create_loader
 
 from .budget import Backoff, Jitter, Sleep, TimeLeft
 
@@ -24,6 +28,8 @@ THROTTLING_CODES = frozenset(
 TRANSIENT_ERRORS = (ConnectionError, HTTPClientError)
 # Reads that may take a little longer: up to 6 tries, 0.5 s doubling to 8 s between them.
 READ_BACKOFF = Backoff(base_delay=0.5, max_delay=8.0, max_attempts=6)
+# More pages than any answer of the calls made here holds; each caller may set its own.
+DEFAULT_MAX_PAGES = 1_000
 
 
 def error_code(error: BaseException) -> str:
@@ -99,30 +105,71 @@ class Retrier:
                 attempt += 1
 
     def pages(
-        self, client: Any, operation: str, *, page_size: int | None = None, **request: Any
+        self,
+        client: Any,
+        operation: str,
+        *,
+        page_size: int | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        **request: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation` through botocore's paginator.
+        """Every page of `operation`, following the token botocore's paging model names.
 
-        A throttled page is retried from the last page read (the paginator's resume
-        token), so no page is read twice and none is skipped.
+        A throttled page is retried with the same token, so that no page is read twice
+        and none is skipped. Paging ends: a token the service gave before (a cycle), or
+        more than `max_pages` pages, raises EndlessPagingError rather than reading on.
         """
-        paginator = client.get_paginator(operation)
-        token: str | None = None
-        attempt = 0
-        while True:
-            pagination: dict[str, Any] = {"StartingToken": token} if token else {}
-            if page_size is not None:
-                pagination["PageSize"] = page_size
-            iterator = paginator.paginate(**request, PaginationConfig=pagination)
-            try:
-                for page in iterator:
-                    attempt = 0
-                    yield page
-                    token = iterator.resume_token
+        keys = paging_keys(client, operation)
+        if page_size is not None:
+            if keys.limit is None:
+                raise ValueError(f"{operation} takes no page size")
+            request[keys.limit] = page_size
+        seen: set[str] = set()
+        for number in itertools.count(1):
+            page = self.call(client, operation, **request)
+            yield page
+            token = page.get(keys.output)
+            if not token:
                 return
-            except ClientError as error:
-                if not self.should_retry(error, attempt):
-                    raise
-                logger.info("throttled; retrying", extra={"fields": {"operation": operation}})
-                self.wait(attempt)
-                attempt += 1
+            if str(token) in seen:
+                raise EndlessPagingError(
+                    message=f"page {number} gave a page token an earlier page gave (a cycle)"
+                )
+            if number >= max_pages:
+                raise EndlessPagingError(
+                    message=f"more pages after {max_pages}, the most any real answer has"
+                )
+            seen.add(str(token))
+            request[keys.input] = token
+
+
+class EndlessPagingError(PaginationError):
+    """A service would have been paged without end (a botocore error, as its own
+    same-token check raises)."""
+
+    fmt = "paging stopped: {message}"
+
+
+class PagingKeys(NamedTuple):
+    input: str  # the request's token parameter
+    output: str  # the answer's token
+    limit: str | None  # the request's page size parameter, if any
+
+
+def paging_keys(client: Any, operation: str) -> PagingKeys:
+    """The token and page size names of `operation`, from botocore's paging model."""
+    model = client.meta.service_model
+    return _paging_keys(
+        model.service_name, model.api_version, client.meta.method_to_api_mapping[operation]
+    )
+
+
+@functools.cache
+def _paging_keys(service: str, api_version: str, operation: str) -> PagingKeys:
+    pagination = create_loader().load_service_model(service, "paginators-1", api_version)
+    config = pagination["pagination"][operation]
+    tokens = (config["input_token"], config["output_token"])
+    if not all(isinstance(token, str) for token in tokens) or "more_results" in config:
+        # Several tokens, or a flag saying more: none of the calls made here.
+        raise ValueError(f"{service} {operation}: paging this operation is not supported")
+    return PagingKeys(config["input_token"], config["output_token"], config.get("limit_key"))

@@ -28,7 +28,7 @@ class ConfigRecords:
 
     def __init__(
         self,
-        rules: dict[str, str],  # name -> InputParameters (JSON text)
+        rules: dict[str, str | None],  # name -> InputParameters (JSON text; None: none)
         items: list[tuple[datetime, dict[str, str]]],  # (time, rule -> compliance type)
         latest: dict[str, tuple[str, str, datetime]],  # rule -> (type, annotation, time)
         *,
@@ -54,8 +54,8 @@ class ConfigRecords:
                 {
                     "ConfigRuleName": name,
                     "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": "arn:aws:lambda:x"},
-                    "InputParameters": parameters,
                 }
+                | ({} if parameters is None else {"InputParameters": parameters})
                 for name, parameters in self.rules.items()
             ]
         }

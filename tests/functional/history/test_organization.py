@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from root_account_usage.cli.main import main
+from root_account_usage.cli.options import role_name
 from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
@@ -338,16 +339,62 @@ def test_cli_demo_organization_with_another_role_lists_every_member_unreadable(c
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        ["--member-role", "RootAccountUsageAuditor"],
+        ["--external-id", "x" * 1224],  # the longest sts:AssumeRole accepts
+        ["--external-id", "Ab0_+=,.@:/-"],  # every character it accepts
+    ],
+)
+def test_cli_demo_organization_takes_every_value_aws_accepts(args, capsys):
+    assert role_name("team/reader") == "team/reader"  # a role under a path
+    full = (
+        ["--member-role", "RootAccountUsageAuditor", *args] if args[0] != "--member-role" else args
+    )
+    code = main(["history", "--demo", "organization", "--format", "json", *full])
+    assert code == 0, capsys.readouterr().err
+    evidence = json.loads(capsys.readouterr().out)
+    # STS's own model accepts them: only the account that refuses the role is unreadable.
+    assert evidence["summary"]["unreadable"] == ["444444444444"]
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--member-role", "Auditor"], "--member-role needs --aggregator"),
-        (["--external-id", "x"], "--external-id needs --member-role"),
+        (["--external-id", "xy"], "--external-id needs --member-role"),
         (["--max-workers", "0"], "--max-workers must be from 1 to 64"),
         (["--max-workers", "65"], "--max-workers must be from 1 to 64"),
         (["--demo", "galaxy"], "invalid choice"),
+        # Values AWS would refuse, named before anything is read.
+        (
+            ["--demo", "organization", "--external-id", "x"],
+            "argument --external-id: 'x' is not an external id (2 to 1224 of",
+        ),
+        (["--demo", "organization", "--member-role", "Auditor", "--external-id", "a b"], "'a b'"),
+        (["--demo", "organization", "--member-role", "Auditor", "--external-id", "é1"], "'é1'"),
+        (
+            ["--demo", "organization", "--member-role", "Auditor", "--external-id", "x" * 1225],
+            "is not an external id",
+        ),
+        (["--demo", "organization", "--member-role", ""], "argument --member-role: '' is not"),
+        (["--demo", "organization", "--member-role", "a" * 65], "is not an IAM role name"),
+        (["--demo", "organization", "--member-role", "/team/reader"], "is not an IAM role name"),
+        (
+            ["--demo", "organization", "--member-role", "arn:aws:iam::111122223333:role/R"],
+            "give the role's name, not its ARN",
+        ),
+        (["--aggregator", ""], "argument --aggregator: '' is not an AWS Config aggregator"),
+        (["--aggregator", "org aggregator"], "is not an AWS Config aggregator name"),
+        (["--demo", "--rule-name", ""], "argument --rule-name: '' is not an AWS Config rule"),
+        (["--demo", "--rule-name", "  "], "is not an AWS Config rule name"),
+        (["--demo", "--rule-name", "r" * 129], "is not an AWS Config rule name"),
+        (["--demo", "--since", ""], "--since: '' is not an ISO-8601 timestamp"),
+        (["--demo", "--until", ""], "--until: '' is not an ISO-8601 timestamp"),
+        (["--demo", "--output", ""], "argument --output: '' is not a file name"),
     ],
 )
-def test_cli_organization_options_misused_are_one_usage_line(args, message, capsys):
+def test_cli_history_options_misused_are_one_usage_line(args, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["history", *args])
     assert exit_.value.code == 2

@@ -16,9 +16,10 @@ class Terminal(io.StringIO):
         return True
 
 
-def run(stream, total=40):
+def run(stream, total=40, weeks=0):
     with TerminalProgress(stream) as progress:
-        progress.message("reading compliance history")
+        for done in range(1, weeks + 1):
+            progress.weeks(done, weeks)
         for done in range(1, total + 1):
             progress.accounts(done, total)
     return stream.getvalue()
@@ -37,9 +38,17 @@ def test_a_terminal_gets_a_bar_when_tqdm_is_installed():
 
 def test_without_tqdm_a_terminal_gets_a_line_now_and_then(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # what an install without the extra sees
-    shown = run(Terminal()).splitlines()
-    assert shown[0] == "reading compliance history"
-    assert shown[1:] == [f"read {n}/40 accounts" for n in range(2, 41, 2)]
+    shown = run(Terminal(), weeks=361).splitlines()
+    weeks = [f"read {n}/361 weeks of compliance history" for n in (*range(18, 361, 18), 361)]
+    assert shown == weeks + [f"read {n}/40 accounts" for n in range(2, 41, 2)]
+
+
+def test_weeks_of_history_get_their_own_bar():
+    pytest.importorskip("tqdm")
+    shown = run(Terminal(), total=0, weeks=361)
+    assert "361/361" in shown
+    assert "week" in shown
+    assert shown.count("\n") <= 1  # one line, redrawn
 
 
 def test_a_closed_stream_counts_as_no_terminal():

@@ -93,6 +93,51 @@ def test_ever_non_compliant_reads_the_timeline_or_else_the_latest_evaluation():
     assert not ever_non_compliant(no_history._replace(current=later), SINCE, UNTIL)
 
 
+def used(when: datetime, compliance: str = "NON_COMPLIANT", recorded: datetime | None = None):
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if compliance == "NON_COMPLIANT":
+        text = f"Root console password was used at {stamp}, within the 7-day threshold; x."
+    else:
+        text = f"Root last used at {stamp} (access key 1), outside the 7-day threshold; x."
+    return CurrentEvaluation(RULE, compliance, text, recorded or UNTIL + timedelta(minutes=1))
+
+
+def test_a_root_use_the_latest_evaluation_names_inside_the_period_is_non_compliance():
+    no_history = AccountHistory("1", "r", history_note="not recorded", threshold_days=7)
+    # Recorded a minute after the period (AWS's clock ahead of the auditor's), naming a
+    # use ten minutes before the period ended.
+    skewed = used(UNTIL - timedelta(minutes=10))
+    assert ever_non_compliant(no_history._replace(current=skewed), SINCE, UNTIL)
+    # A past period, and a much later evaluation that says the use is old by now.
+    later = used(day(3), "COMPLIANT", recorded=day(40))
+    assert ever_non_compliant(no_history._replace(current=later), SINCE, UNTIL)
+    # Whatever the timeline recorded: the rule judges the days after a use non-compliant.
+    flat = AccountHistory("1", "r", state_at_start="COMPLIANT", threshold_days=7, current=later)
+    assert ever_non_compliant(flat, SINCE, UNTIL)
+
+
+def test_a_root_use_counts_for_its_threshold_days_and_no_longer():
+    no_history = AccountHistory("1", "r", history_note="not recorded", threshold_days=7)
+
+    def ever(use: datetime, **changes) -> bool:
+        current = used(use, "COMPLIANT", recorded=day(40))
+        return ever_non_compliant(no_history._replace(current=current, **changes), SINCE, UNTIL)
+
+    assert ever(SINCE - timedelta(days=6, hours=23))  # still within 7 days when it began
+    assert not ever(SINCE - timedelta(days=7))  # its seven days ended as the period began
+    assert not ever(SINCE - timedelta(days=2), threshold_days=1)
+    # Parameters the rule refuses (no threshold): the shortest it can apply, one day.
+    assert ever(SINCE - timedelta(hours=23), threshold_days=None)
+    assert not ever(SINCE - timedelta(days=1), threshold_days=None)
+    assert not ever(UNTIL)  # after the period
+    never = CurrentEvaluation(RULE, "COMPLIANT", "Root user has no recorded use; x.", day(40))
+    assert not ever_non_compliant(no_history._replace(current=never), SINCE, UNTIL)
+    impossible = CurrentEvaluation(
+        RULE, "COMPLIANT", "Root last used at 2026-02-30T00:00:00Z (access key 1), x", None
+    )
+    assert not ever_non_compliant(no_history._replace(current=impossible), SINCE, UNTIL)
+
+
 def test_segments_follow_the_changes_from_the_state_at_start():
     history = AccountHistory(
         "1",
@@ -134,6 +179,34 @@ def test_latest_evaluation_that_failed_closed_marks_the_end_unable_to_evaluate()
     assert [p.state for p in pieces] == ["COMPLIANT", "NON_COMPLIANT", UNABLE_TO_EVALUATE]
     assert pieces[-1].start == day(8)
     assert current.state == UNABLE_TO_EVALUATE
+
+
+def test_a_failure_recorded_after_the_period_leaves_the_period_as_config_recorded_it():
+    # A real root use on day 2 (NON_COMPLIANT), the period ends on day 5, and the rule
+    # failed closed only on day 9: the period's end was non-compliant, not "unable".
+    failed = CurrentEvaluation(
+        RULE, "NON_COMPLIANT", "Unable to evaluate: x [AccessDenied]", day(9)
+    )
+    history = AccountHistory(
+        "1",
+        "r",
+        changes=(ComplianceChange(day(2), "NON_COMPLIANT", RULE),),
+        state_at_start="COMPLIANT",
+        current=failed,
+    )
+    assert [(p.start, p.end, p.state) for p in segments(history, SINCE, day(5))] == [
+        (SINCE, day(2), "COMPLIANT"),
+        (day(2), day(5), "NON_COMPLIANT"),
+    ]
+    # Recorded exactly when the period ends: still after it ([since, until)).
+    at_end = history._replace(current=failed._replace(recorded_at=day(5)))
+    assert segments(at_end, SINCE, day(5))[-1].state == "NON_COMPLIANT"
+    # A time unknown says nothing of when it began either.
+    unknown = history._replace(current=failed._replace(recorded_at=None))
+    assert segments(unknown, SINCE, day(5))[-1].state == "NON_COMPLIANT"
+    # Recorded before the period: in force throughout it, from the first change on.
+    earlier = history._replace(current=failed._replace(recorded_at=SINCE - timedelta(days=1)))
+    assert segments(earlier, SINCE, day(5))[-1] == (day(2), day(5), UNABLE_TO_EVALUATE)
 
 
 def test_equal_neighbours_merge_and_changes_after_the_period_are_ignored():

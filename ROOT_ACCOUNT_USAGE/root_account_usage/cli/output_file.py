@@ -1,0 +1,62 @@
+"""Write an evidence file whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+
+
+def write_whole(path: str, text: str) -> None:
+    """Write `text` as UTF-8 to `path`, replacing what was there only once all of it is
+    written: a temporary file in the same folder, then renamed over it, so that a
+    failure never leaves a truncated file where earlier evidence was. The file keeps the
+    mode it had (a new one gets the usual mode for the umask). A path that is no regular
+    file (/dev/stdout, a named pipe) is written directly: it cannot be replaced; so is
+    a file you may write in a folder where you may create none.
+
+    Raises OSError when the file cannot be written; `path` is then as it was.
+    """
+    data = text.encode("utf-8")  # before anything is touched: a failure here leaves all
+    target = os.path.realpath(path)  # through a symbolic link, as open() would write
+    try:
+        mode: int | None = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        _write_in_place(target, data)
+        return
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+        )
+    except PermissionError:
+        if mode is None:
+            raise
+        # A file you may write in a folder you may not: written in place, as before.
+        _write_in_place(target, data)
+        return
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _write_in_place(target: str, data: bytes) -> None:
+    with open(target, "wb") as handle:
+        handle.write(data)
+
+
+def _umask() -> int:
+    """The process's umask (only readable by setting it; the CLI runs one thread here)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

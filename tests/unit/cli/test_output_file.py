@@ -1,0 +1,77 @@
+"""Evidence files are written whole or not at all: earlier evidence is never left
+truncated by a failed write."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+import pytest
+
+from root_account_usage.cli import output_file
+from root_account_usage.cli.output_file import write_whole
+
+
+def test_a_new_file_gets_the_text_and_the_usual_mode(tmp_path):
+    target = tmp_path / "evidence.html"
+    previous = os.umask(0o027)
+    try:
+        write_whole(str(target), "<p>é</p>")
+    finally:
+        os.umask(previous)
+    assert target.read_bytes() == "<p>é</p>".encode()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert os.listdir(tmp_path) == ["evidence.html"]  # no temporary file left
+
+
+def test_a_failed_write_leaves_the_earlier_evidence_as_it_was(tmp_path, monkeypatch):
+    target = tmp_path / "evidence.csv"
+    target.write_text("earlier evidence\n")
+    target.chmod(0o600)
+
+    def disk_full(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(output_file.os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_whole(str(target), "new evidence\n" * 1000)
+    assert target.read_text() == "earlier evidence\n"
+    assert os.listdir(tmp_path) == ["evidence.csv"]
+
+
+def test_a_replaced_file_keeps_its_mode_and_a_link_keeps_pointing_at_it(tmp_path):
+    target = tmp_path / "evidence.json"
+    target.write_text("{}")
+    target.chmod(0o604)
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    write_whole(str(link), '{"format_version": 1}\n')
+    assert link.is_symlink()
+    assert target.read_text() == '{"format_version": 1}\n'
+    assert stat.S_IMODE(target.stat().st_mode) == 0o604
+
+
+def test_a_device_is_written_directly():
+    write_whole(os.devnull, "evidence\n")  # cannot be replaced; must not be tried
+
+
+def test_a_folder_that_does_not_exist_is_an_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        write_whole(str(tmp_path / "missing" / "evidence.html"), "x")
+
+
+def test_a_writable_file_in_a_folder_that_takes_no_new_file_is_written_in_place(
+    tmp_path, monkeypatch
+):
+    target = tmp_path / "evidence.txt"
+    target.write_text("earlier")
+
+    def refused(**_):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(output_file.tempfile, "mkstemp", refused)
+    write_whole(str(target), "new")
+    assert target.read_text() == "new"
+    with pytest.raises(PermissionError):  # and a new file there cannot be made at all
+        write_whole(str(tmp_path / "new.txt"), "new")
