@@ -25,6 +25,7 @@ from typing import Any
 
 from . import annotation as text
 from .cloudtrail_evidence import RootActivity
+from .regions import is_region_name
 from .timestamps import format_timestamp, parse_timestamp
 
 ROOT_SLOT = "root"  # the root user's own password or access keys
@@ -36,7 +37,6 @@ NOTHING_RECORDED = "none"
 MAX_RECORD_CHARS = 1024
 FORMAT_VERSION = 1
 
-_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+){1,4}")
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
@@ -81,13 +81,15 @@ def decode(value: str, slot: str) -> RootActivity | None:
         record = json.loads(value)
     except json.JSONDecodeError:
         raise MalformedRecordError("record is not JSON") from None
-    if not isinstance(record, dict) or record.get("v") != FORMAT_VERSION:
+    version = record.get("v") if isinstance(record, dict) else None
+    # `True == 1` in Python: the version must be the number itself.
+    if type(version) is not int or version != FORMAT_VERSION:
         raise MalformedRecordError("record is not a version 1 object")
     event, region = record.get("event"), record.get("region")
     assumed_root, mfa = record.get("assumedRoot"), record.get("mfa")
     if not isinstance(event, str) or not _EVENT_NAME.fullmatch(event):
         raise MalformedRecordError("record has no valid event name")
-    if not isinstance(region, str) or not _REGION.fullmatch(region):
+    if not isinstance(region, str) or not is_region_name(region):
         raise MalformedRecordError("record has no valid region")
     if (
         not isinstance(assumed_root, bool)
