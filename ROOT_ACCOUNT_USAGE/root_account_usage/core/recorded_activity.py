@@ -6,8 +6,13 @@ and the rule reads it back. The rule thus sees the use at once, however long Clo
 event history and the credential report take to show it.
 
 Evidence only adds use: a recorded event inside the threshold makes the account
-NON_COMPLIANT; a missing, deleted or unreadable record leaves the verdict to the report
-and CloudTrail. Nothing read here can make the account COMPLIANT.
+NON_COMPLIANT; a missing, deleted, reset or unreadable record leaves the verdict to the
+report and CloudTrail (the annotation says which). Nothing read here can make the account
+COMPLIANT. A record is a fast path, not the only trace: whoever may write the parameter
+can erase a use from it (write `none`, or an older event), and the report and CloudTrail
+then still show the use, later. Writing `none` over a record is seen: the stack creates
+each parameter as `none` (version 1) and the function never writes `none`, so `none` at
+a later version was written over a record.
 
 One parameter per kind of root activity (the root user's own credentials, and AssumeRoot
 sessions), so that a sanctioned session recorded after a root sign-in never overwrites
@@ -33,6 +38,7 @@ ASSUMED_ROOT_SLOT = "assumed-root"  # AssumeRoot sessions from the management ac
 SLOTS = (ROOT_SLOT, ASSUMED_ROOT_SLOT)
 # The value a parameter holds before any event (SSM does not store empty values).
 NOTHING_RECORDED = "none"
+FIRST_VERSION = 1  # SSM numbers a parameter's values from 1
 # A record is about 150 characters; anything far larger was not written by the function.
 MAX_RECORD_CHARS = 1024
 FORMAT_VERSION = 1
@@ -65,6 +71,12 @@ def encode(activity: RootActivity) -> str:
     if activity.mfa_used is not None:
         record["mfa"] = activity.mfa_used
     return json.dumps(record, separators=(",", ":"), sort_keys=True)
+
+
+def was_reset(value: str, version: object) -> bool:
+    """Whether a parameter holding `value` at `version` had `none` written over a record
+    (the stack writes `none` once, as version 1; the function never writes it)."""
+    return value.strip() == NOTHING_RECORDED and type(version) is int and version > FIRST_VERSION
 
 
 def decode(value: str, slot: str) -> RootActivity | None:
