@@ -25,7 +25,8 @@ from .budget import Backoff, TimeLeft
 
 logger = logging.getLogger(__name__)
 
-# Read last in an evaluation, with what time is left: two quick retries at most.
+# Read last in an evaluation, with what time is left (and written by the re-evaluation
+# function, before it starts one): two quick retries at most.
 READ_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 
 
@@ -115,10 +116,27 @@ def _problem(name: str, problem: str, reason: str) -> str:
     return problem
 
 
-def record_activity(client: Any, path: str, activity: RootActivity) -> str:
-    """Store `activity` as the latest of its kind under `path`; returns the parameter name."""
+def record_activity(
+    client: Any,
+    path: str,
+    activity: RootActivity,
+    *,
+    time_left: TimeLeft,
+    backoff: Backoff = READ_BACKOFF,
+) -> str:
+    """Store `activity` as the latest of its kind under `path`; returns the parameter name.
+
+    A call (or a retry of a throttled one) starts only when its worst case fits in
+    `time_left`; raises RecordedEventsUnavailableError when none could start.
+    """
     name = parameter_name(path, slot_of(activity))
-    Retrier().call(
+    call_seconds = budget.SSM_LIMITS.worst_case_seconds
+    if time_left() < call_seconds:
+        raise RecordedEventsUnavailableError("time budget exhausted before recording")
+    retrier = Retrier(
+        THROTTLING_CODES, backoff=backoff, time_left=time_left, call_seconds=call_seconds
+    )
+    retrier.call(
         client, "put_parameter", Name=name, Value=encode(activity), Type="String", Overwrite=True
     )
     return name
