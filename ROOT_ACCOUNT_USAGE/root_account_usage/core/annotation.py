@@ -23,8 +23,9 @@ CREDENTIAL_LABELS = {
     "access_key_1": "access key 1",
     "access_key_2": "access key 2",
 }
-# What the report shows when centralized root access removed root's credentials.
-NO_CREDENTIALS = "no console password or access keys"
+# What the report shows when centralized root access removed root's credentials: every
+# one of them, not merely the active ones (core/report.py, ABSENT_CREDENTIALS).
+NO_CREDENTIALS = "no console password, access keys or signing certificates"
 # Where a root action seen outside the report was found: CloudTrail event history, or
 # the event the re-evaluation function recorded when EventBridge delivered it.
 CLOUDTRAIL = "CloudTrail"
