@@ -394,3 +394,17 @@ def test_an_attempt_without_room_for_its_address_is_named_without_it():
         " Failed root sign-in attempt at 2026-11-27T10:00:00Z (CloudTrail us-east-1). "
         "No root use in CloudTrail."
     )
+
+
+@pytest.mark.parametrize("name", ["CredentialChallenge", "CredentialVerification"])
+def test_sign_in_challenge_events_are_not_root_activity(name):
+    # IAM Identity Center and WorkSpaces sign-in steps: userIdentity type Unknown, and an
+    # AwsServiceEvent; their outcome is in serviceEventDetails. Never the root user's own.
+    challenge = cloudtrail_event(
+        eventName=name,
+        eventType="AwsServiceEvent",
+        userIdentity={"type": "Unknown", "principalId": "111122223333"},
+        responseElements=None,
+        serviceEventDetails={name: "Failure"},
+    )
+    assert root_activity(challenge, "us-east-1") is None
