@@ -24,7 +24,8 @@ from root_account_usage.core.exceptions import EvaluationNotPublishedError
 from root_account_usage.core.parameters import usable_role_choice
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
-from root_account_usage.rule.clients import client_factory_for
+from root_account_usage.rule.budget import lambda_time_left
+from root_account_usage.rule.clients import AssumeRoleOutOfTimeError, client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
 from root_account_usage.rule.logs import configure_json_logging
 
@@ -91,15 +92,19 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     # A bad role parameter fails the verdict closed (evaluate_periodic); the verdict is
     # still published with the role rdklib would use were that parameter absent.
     role = usable_role_choice(periodic.rule_parameters)
-    client_factory = client_factory_for(periodic.execution_role_arn, role)
+    # AssumeRole, the first call, ends within the budget that keeps time to publish.
+    client_factory = client_factory_for(
+        periodic.execution_role_arn, role, time_left=lambda_time_left(context)
+    )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
         published: list[dict[str, Any]] = process_periodic_evaluations_list(
             event, client_factory, evaluations, rule
         )
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, AssumeRoleOutOfTimeError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
-        # refused: nothing reached Config, so the invocation must fail visibly.
+        # refused, or there was no time to assume it: nothing reached Config, so the
+        # invocation must fail visibly.
         code = error_code(error)
         logger.error("evaluation was not published", extra={"fields": {"error_code": code}})
         raise EvaluationNotPublishedError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,9 @@ def policy_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 def actions_of(statement: dict[str, Any]) -> set[str]:
     actions = statement["Action"]
     return {actions} if isinstance(actions, str) else set(actions)
+
+
+def event_pattern(relative: str, resource: str, account: str) -> str:
+    """A resource's EventPattern as JSON, with AWS::AccountId resolved to `account`."""
+    pattern = load_template(relative)["Resources"][resource]["Properties"]["EventPattern"]
+    return json.dumps(pattern).replace('{"Ref": "AWS::AccountId"}', json.dumps(account))

@@ -17,7 +17,7 @@ from root_account_usage.core.events import parse_periodic_event
 from root_account_usage.rule import reevaluate
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.events import periodic_event
-from tests.cfn import load_template
+from tests.cfn import event_pattern
 from tests.doubles import stubbed
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -64,15 +64,14 @@ def test_rule_judges_the_account_each_config_sample_names(sample, monkeypatch):
     assert "console password was used at 2026-11-26T12:00:00Z" in evaluation["Annotation"]
 
 
-PATTERN = load_template("template.yaml")["Resources"]["RootActivityRule"]["Properties"][
-    "EventPattern"
-]
+SAMPLE_ACCOUNT = "123456789012"  # the account of every sample event
+PATTERN = event_pattern("template.yaml", "RootActivityRule", SAMPLE_ACCOUNT)
 
 
 @pytest.mark.parametrize("sample", EVENTBRIDGE_SAMPLES, ids=lambda path: path.stem)
 def test_eventbridge_samples_match_the_rule_and_start_an_evaluation(sample, monkeypatch):
     event = load(sample)
-    assert EventPattern.load(json.dumps(PATTERN)).matches_event(event)
+    assert EventPattern.load(PATTERN).matches_event(event)
     client, stub = stubbed("config")
     stub.add_response("start_config_rules_evaluation", {}, {"ConfigRuleNames": ["rule"]})
     monkeypatch.setenv("CONFIG_RULE_NAME", "rule")
@@ -87,9 +86,9 @@ def test_eventbridge_samples_match_the_rule_and_start_an_evaluation(sample, monk
     assert activity.assumed_root == ("session" in sample.stem)
 
 
-FORWARD_PATTERN = load_template("rdk_config/forward-root-signin.yaml")["Resources"][
-    "ForwardRootActivity"
-]["Properties"]["EventPattern"]
+FORWARD_PATTERN = event_pattern(
+    "rdk_config/forward-root-signin.yaml", "ForwardRootActivity", SAMPLE_ACCOUNT
+)
 
 
 @pytest.mark.parametrize(
@@ -102,10 +101,10 @@ FORWARD_PATTERN = load_template("rdk_config/forward-root-signin.yaml")["Resource
 @pytest.mark.parametrize("pattern", [PATTERN, FORWARD_PATTERN], ids=["home", "forwarder"])
 def test_a_root_sign_in_matches_under_either_spelling_of_its_detail_type(detail_type, pattern):
     event = load(EVENTS / "eventbridge-root-console-sign-in.json") | {"detail-type": detail_type}
-    assert EventPattern.load(json.dumps(pattern)).matches_event(event)
+    assert EventPattern.load(pattern).matches_event(event)
 
 
 def test_an_iam_user_sign_in_does_not_match():
     event = load(EVENTS / "eventbridge-root-console-sign-in.json")
     event["detail"]["userIdentity"]["type"] = "IAMUser"
-    assert not EventPattern.load(json.dumps(PATTERN)).matches_event(event)
+    assert not EventPattern.load(PATTERN).matches_event(event)

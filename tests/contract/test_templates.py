@@ -18,7 +18,7 @@ from root_account_usage.core.parameters import (
     parse_threshold_days,
 )
 from root_account_usage.core.recorded_activity import NOTHING_RECORDED, SLOTS, parameter_name
-from root_account_usage.rule.budget import CONFIG_LIMITS, IAM_LIMITS, publish_reserve
+from root_account_usage.rule.budget import CONFIG_LIMITS, IAM_LIMITS, SSM_LIMITS, publish_reserve
 from root_account_usage.rule.reevaluate import MARGIN_SECONDS, RETRY_AFTER_SECONDS
 from tests.cfn import ROOT, actions_of, load_template, policy_statements
 
@@ -311,8 +311,15 @@ def test_reevaluation_may_only_start_this_rule_and_write_its_records():
     assert function["Handler"] == "root_account_usage.rule.reevaluate.lambda_handler"
     variables = function["Environment"]["Variables"]
     assert variables["CONFIG_RULE_NAME"] == {"Ref": "ConfigRule"}
-    # Its busy retry waits RETRY_AFTER_SECONDS and keeps a margin: the timeout allows both.
-    assert function["Timeout"] >= RETRY_AFTER_SECONDS + MARGIN_SECONDS + 10
+    # Its longest path: a record, a minute's wait after it (the first start inside it),
+    # a second start, the last log line; each call at its worst (budget.CallLimits).
+    longest = (
+        SSM_LIMITS.worst_case_seconds
+        + RETRY_AFTER_SECONDS
+        + CONFIG_LIMITS.worst_case_seconds
+        + MARGIN_SECONDS
+    )
+    assert function["Timeout"] >= longest
 
 
 def test_records_are_where_the_function_writes_and_the_rule_reads():

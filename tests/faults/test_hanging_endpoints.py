@@ -104,8 +104,27 @@ def test_hanging_sts_fails_the_invocation_in_time_asking_sts_once(silent, accoun
     # No credentials, so nothing can be published: the invocation must fail visibly,
     # in time, without asking STS again to publish (nor at another endpoint).
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", silent.url)
-    error, seconds = invoke({"ExecutionRoleName": "reader"})
+    error, seconds = invoke({"ExecutionRoleName": "reader"}, seconds_left=30)
     assert isinstance(error, EvaluationNotPublishedError)
     assert "ReadTimeoutError" in str(error)
     assert len(silent.connections) == 2  # one AssumeRole, the SDK's two attempts
-    assert seconds < LAMBDA_SECONDS
+    assert seconds < 30 - budget.publish_reserve(30)
+
+
+def test_sts_gets_only_the_attempts_that_fit_in_the_time_left(silent, account, monkeypatch):
+    # 10 s left, 7 s of budget: one attempt (3 s) fits, two (12 s) would not.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", silent.url)
+    error, seconds = invoke({"ExecutionRoleName": "reader"})
+    assert isinstance(error, EvaluationNotPublishedError)
+    assert len(silent.connections) == 1
+    assert seconds < LAMBDA_SECONDS - budget.publish_reserve(LAMBDA_SECONDS)
+
+
+def test_no_assume_role_starts_without_time_for_one_attempt(silent, account, monkeypatch):
+    # 5 s left, 2 s of budget: not even one attempt (3 s) fits, so STS is never asked.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", silent.url)
+    error, seconds = invoke({"ExecutionRoleName": "reader"}, seconds_left=5)
+    assert isinstance(error, EvaluationNotPublishedError)
+    assert "AssumeRoleOutOfTime" in str(error)
+    assert silent.connections == []
+    assert seconds < 1

@@ -16,7 +16,8 @@ from datetime import timedelta
 from typing import Any
 from unittest import mock
 
-from hypothesis import given
+from botocore.utils import parse_to_aware_datetime
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
@@ -93,6 +94,27 @@ def test_event_parser_raises_only_its_own_error(event):
         assert parsed  # a message that says what was wrong
     else:
         assert len(parsed.account_id) == 12
+
+
+# Timestamps near what AWS writes: separators, precision and zones varied.
+near_timestamps = st.from_regex(
+    r"20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9]([.,][0-9]{0,9})?)?(Z|[+-](0[0-9]|1[0-3])(:?[0-5][0-9])?)?\n?",
+    fullmatch=True,
+)
+
+
+@given(near_timestamps | st.text(max_size=40))
+@example("2026-11-20T10:00:00.Z")  # Python's fromisoformat reads it; botocore does not
+def test_every_notification_time_accepted_is_one_botocore_sends_as_the_same_instant(when):
+    # rdklib sends the raw string as PutEvaluations' OrderingTimestamp.
+    event = periodic_event(ACCOUNT_ID, NOW)
+    invoking = json.loads(event["invokingEvent"]) | {"notificationCreationTime": when}
+    try:
+        parsed = parse_periodic_event(event | {"invokingEvent": json.dumps(invoking)})
+    except InvalidEventError:
+        return
+    assert parse_to_aware_datetime(when) == parsed.notification_time
 
 
 class _Iam:

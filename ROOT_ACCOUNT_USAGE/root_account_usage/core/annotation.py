@@ -9,6 +9,7 @@ kind of verdict.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -22,8 +23,9 @@ CREDENTIAL_LABELS = {
     "access_key_1": "access key 1",
     "access_key_2": "access key 2",
 }
-# What the report shows when centralized root access removed root's credentials.
-NO_CREDENTIALS = "no console password or access keys"
+# What the report shows when centralized root access removed root's credentials: every
+# one of them, not merely the active ones (core/report.py, ABSENT_CREDENTIALS).
+NO_CREDENTIALS = "no console password, access keys or signing certificates"
 # Where a root action seen outside the report was found: CloudTrail event history, or
 # the event the re-evaluation function recorded when EventBridge delivered it.
 CLOUDTRAIL = "CloudTrail"
@@ -145,11 +147,42 @@ def also_seen(source: str, seen: str) -> str:
 
 
 NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
+# CloudTrail showed sign-in attempts that did not authenticate, and no use.
+NO_CLOUDTRAIL_USE = " No root use in CloudTrail."
 
 
 def unavailable_note(source: str) -> str:
     """The suffix saying a supplementary source could not be read."""
     return f" {source} unavailable."
+
+
+def incomplete_note(source: str, where: str | None = None) -> str:
+    """The suffix saying a search of `source` did not finish (it failed, ran out of time
+    or pages) in region `where`, or in every region searched: what it found still
+    counts, but finding nothing there proves nothing."""
+    return f" {source} search incomplete{f' in {where}' if where else ''}."
+
+
+# What can be wrong with one recorded root event (core/recorded_activity.py), from the
+# most to the least telling: `none` written over a record, a record the function would
+# not write, a parameter that does not exist.
+RECORD_RESET = "reset"
+RECORD_UNREADABLE = "unreadable"
+RECORD_MISSING = "missing"
+RECORD_PROBLEMS = (RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING)
+
+
+def record_note(problems: Iterable[str]) -> str:
+    """The suffix naming the most telling problem among the recorded root events (the
+    WARNING log names each); empty when there is none."""
+    found = set(problems)
+    worst = next((problem for problem in RECORD_PROBLEMS if problem in found), None)
+    return "" if worst is None else f" Recorded root event {worst}."
+
+
+def attempt_note(seen: str) -> str:
+    """The suffix naming a sign-in attempt that did not authenticate (not a use)."""
+    return f" {seen}."
 
 
 class RootUseSeen(NamedTuple):

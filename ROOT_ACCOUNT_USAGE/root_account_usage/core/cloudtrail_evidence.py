@@ -10,10 +10,18 @@ A record whose userIdentity.sessionContext.assumedRoot is "true" was made in an
 AssumeRoot session: a privileged task the management account (or IAM's delegated
 administrator) ran in this account with short-term root credentials. It is root
 activity; the AssumeRootSessions parameter says whether it counts.
+
+A sign-in event that did not authenticate is an attempt, not a use of the credentials:
+a console sign-in or MFA check whose outcome is Failure ("Failed authentication"), and
+a root password recovery request ("Forgot password?"). Anyone who knows the root e-mail
+address can cause them, so they never make the account NON_COMPLIANT; the annotation
+names the latest when there is room. A completed password recovery counts as use: it
+takes the root e-mail inbox, and leaves a new root password.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -35,8 +43,18 @@ class RootActivity(NamedTuple):
     lookup_region: str  # the event history it was found in (or the recording region)
     assumed_root: bool = False  # made in an AssumeRoot session
     source: str = text.CLOUDTRAIL  # CloudTrail event history, or a recorded EventBridge event
+    attempt: bool = False  # a sign-in attempt that did not authenticate: not a use
 
-    def describe(self) -> str:
+    def describe(self, *, address: bool = True) -> str:
+        if self.attempt:
+            what = (
+                "Root password recovery requested"
+                if self.event_name == PASSWORD_RECOVERY_REQUESTED
+                else "Failed root sign-in attempt"
+            )
+            # Only an address: this text follows the verdict's own, and must not read as it.
+            where = _address(self.source_ip) if address else None
+            return f"{what} from {where}" if where else what
         if self.assumed_root:
             return f"{text.ASSUMED_ROOT_SESSION}: {self.event_name[:60]} in {self.region}"
         if self.event_name == "ConsoleLogin":
@@ -50,10 +68,40 @@ class RootActivity(NamedTuple):
             return f"console sign-in{where}{mfa}"
         return f"API call {self.event_name[:60]} in {self.region}"
 
-    def seen(self, limit: int = text.MAX_ACTIVITY_DESCRIPTION) -> str:
+    def seen(self, limit: int = text.MAX_ACTIVITY_DESCRIPTION, *, address: bool = True) -> str:
         return text.activity_seen(
-            self.describe(), self.time, self.source, self.lookup_region, limit
+            self.describe(address=address), self.time, self.source, self.lookup_region, limit
         )
+
+
+def _address(value: str | None) -> str | None:
+    """`value` when it is an IP address, else None."""
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
+# Console sign-in events (eventType AwsConsoleSignIn) say their outcome in
+# responseElements.<eventName>: "Success" or "Failure".
+SIGN_IN_EVENT_TYPE = "AwsConsoleSignIn"
+FAILURE = "Failure"
+SUCCESS = "Success"
+PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"  # noqa: S105 - an event name
+
+
+def is_attempt(detail: Mapping[str, Any]) -> bool:
+    """Whether a root record is a sign-in attempt that did not authenticate: a sign-in
+    event whose outcome is Failure (or that carries an errorMessage and no Success), or
+    a password recovery request. Anything else is use."""
+    if detail.get("eventType") != SIGN_IN_EVENT_TYPE:
+        return False
+    name = detail.get("eventName")
+    if name == PASSWORD_RECOVERY_REQUESTED:
+        return True
+    response = detail.get("responseElements")
+    outcome = response.get(name) if isinstance(response, dict) and isinstance(name, str) else None
+    return outcome == FAILURE or (outcome != SUCCESS and bool(detail.get("errorMessage")))
 
 
 class UnreadableRecordError(ValueError):
@@ -117,6 +165,7 @@ def root_activity_in_record(
         lookup_region=lookup_region,
         assumed_root=is_assumed_root(detail["userIdentity"]),
         source=source,
+        attempt=is_attempt(detail),
     )
 
 
@@ -167,38 +216,63 @@ def apply_activity(
     threshold_days: int,
     cloudtrail_read: bool = False,
     unavailable: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> Verdict:
     """Combine the report's verdict with root activity seen elsewhere in the window.
 
     NON_COMPLIANT when any source shows root use in [now - threshold, now] (or later).
     Evidence only adds use: nothing here turns a verdict COMPLIANT, and a fail-closed
-    verdict stays as it is. `cloudtrail_read` says CloudTrail was searched (so finding
-    nothing is worth saying); `unavailable` names sources that could not be read, each
-    said at the end of the annotation.
+    verdict stays as it is; a sign-in attempt that did not authenticate is no use, and
+    is named only where there is room. `cloudtrail_read` says CloudTrail was searched
+    to the end (so finding nothing is worth saying); `unavailable` names sources that
+    could not be read, and `notes` (annotation suffixes) what else was incomplete: each
+    is said at the end of the annotation, whatever it costs the text before it.
     """
     if not verdict.evaluated:
         return verdict
-    notes = "".join(text.unavailable_note(source) for source in unavailable)
+    required = "".join(text.unavailable_note(source) for source in unavailable) + "".join(notes)
     window_start = now - timedelta(days=threshold_days)
-    latest = latest_activity(a for a in activities if a.time >= window_start)
+    in_window = [activity for activity in activities if activity.time >= window_start]
+    latest = latest_activity(a for a in in_window if not a.attempt)
+    attempt = latest_activity(a for a in in_window if a.attempt)
+    # Named where there is room: with its address, else without.
+    attempt_said = (
+        [(text.attempt_note(attempt.seen()), text.attempt_note(attempt.seen(address=False)))]
+        if attempt is not None
+        else []
+    )
     if latest is None:
-        nothing = text.NO_CLOUDTRAIL_ACTIVITY if cloudtrail_read else ""
-        return verdict._replace(annotation=text.fit(verdict.annotation, nothing + notes))
+        nothing = ""
+        if cloudtrail_read:
+            tried = any(a.source == text.CLOUDTRAIL for a in in_window)
+            nothing = text.NO_CLOUDTRAIL_USE if tried else text.NO_CLOUDTRAIL_ACTIVITY
+        annotation = _annotated(verdict.annotation, attempt_said, nothing + required)
+        return verdict._replace(annotation=annotation)
     report_is_newer = (
         verdict.compliance_type == NON_COMPLIANT
         and verdict.last_used is not None
         and verdict.last_used >= latest.time
     )
     if report_is_newer:
-        suffix = text.also_seen(latest.source, latest.seen(text.MAX_ALSO_DESCRIPTION)) + notes
-        return verdict._replace(annotation=text.fit(verdict.annotation, suffix))
+        also = text.also_seen(latest.source, latest.seen(text.MAX_ALSO_DESCRIPTION))
+        annotation = _annotated(verdict.annotation, [(also,), *attempt_said], required)
+        return verdict._replace(annotation=annotation)
     use = text.activity_use(latest.seen(), threshold_days, verdict.report_generated_at)
     return verdict._replace(
         compliance_type=NON_COMPLIANT,
-        annotation=text.fit(use, notes),
+        annotation=_annotated(use, attempt_said, required),
         credential=latest.source.lower(),
         last_used=latest.time,
     )
+
+
+def _annotated(base: str, optional: Sequence[Sequence[str]], required: str) -> str:
+    """`base`, then for each `optional` item the first of its forms that still fits whole
+    with `base` uncut, then `required` (for which `base` is cut if it must be)."""
+    for forms in optional:
+        room = text.MAX_ANNOTATION_LENGTH - len(base) - len(required)
+        base += next((suffix for suffix in forms if len(suffix) <= room), "")
+    return text.fit(base, required)
 
 
 def apply_cloudtrail(

@@ -18,6 +18,12 @@ MAX_INVOKING_EVENT_CHARS = 64 * 1024
 # AWS Config caps a rule's InputParameters at 1,024 characters; allow room to spare.
 MAX_RULE_PARAMETERS_CHARS = 4 * 1024
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")  # matched whole: no trailing newline
+# notificationCreationTime as AWS Config writes it (2026-11-27T12:00:00.000Z). rdklib
+# sends the raw string back as PutEvaluations' OrderingTimestamp, which botocore refuses
+# in some forms Python reads ("...00.Z"): anything else is refused here, before the work.
+_AWS_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 class PeriodicEvent(NamedTuple):
@@ -54,19 +60,20 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
     if not isinstance(raw_time, str):
         raise InvalidEventError("invokingEvent has no notificationCreationTime")
     try:
+        if not _AWS_TIMESTAMP.fullmatch(raw_time):
+            raise ValueError(raw_time)
         notification_time = parse_timestamp(raw_time)
     except ValueError:
         raise InvalidEventError(
-            f"notificationCreationTime {raw_time[:40]!r} is not an ISO-8601 timestamp"
+            f"notificationCreationTime {raw_time[:40]!r} is not an ISO-8601 timestamp "
+            "as AWS Config writes it (2026-11-27T12:00:00.000Z)"
         ) from None
     if notification_time < EARLIEST_EVALUATION_TIME:
         raise InvalidEventError(
             f"notificationCreationTime {raw_time[:40]!r} is before "
             f"{format_timestamp(EARLIEST_EVALUATION_TIME)}"
         )
-    account_id = event.get("accountId") or invoking_event.get("awsAccountId")
-    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
-        raise InvalidEventError("event has no accountId of 12 digits")
+    account_id = _account_of(event, invoking_event)
     # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
     parameters, repeated = (
         load_rule_parameters(event["ruleParameters"])
@@ -95,6 +102,24 @@ def load_rule_parameters(
     keys given more than once. For parse_rule_parameters; raises InvalidEventError,
     naming `name`, when `raw` is no JSON object or too long."""
     return _load_json_object(raw, name, MAX_RULE_PARAMETERS_CHARS)
+
+
+def _account_of(event: Mapping[str, Any], invoking_event: Mapping[str, Any]) -> str:
+    """The event's accountId (or, without one, invokingEvent's awsAccountId): 12 digits.
+
+    AWS Config writes both, the same; two that differ leave the account in doubt, and
+    are refused rather than one silently chosen.
+    """
+    account_id = event["accountId"] if "accountId" in event else invoking_event.get("awsAccountId")
+    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
+        raise InvalidEventError("event has no accountId of 12 digits")
+    named = invoking_event.get("awsAccountId", account_id)
+    if named != account_id:
+        raise InvalidEventError(
+            f"event's accountId {account_id} is not invokingEvent's awsAccountId "
+            f"{str(named)[:12]!r}"
+        )
+    return account_id
 
 
 def _load_json_object(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
 from .exceptions import InvalidParameterError
+from .regions import is_region_name
 
 DEFAULT_THRESHOLD_DAYS = 7
 MIN_THRESHOLD_DAYS = 1
@@ -32,9 +33,6 @@ MAX_EVIDENCE_PATH_CHARS = 900  # SSM names are at most 1011 characters, with the
 # An IAM role name (64 characters at most), optionally after a path: team/reader.
 _ROLE_NAME = re.compile(r"(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}")
 _MAX_ROLE_PATH_AND_NAME = 512 + 64
-# A region name: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, us-isob-east-1,
-# eusc-de-east-1 (the European Sovereign Cloud).
-_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
 
 
 class RoleChoice(NamedTuple):
@@ -203,7 +201,7 @@ def _optional_region(value: object) -> str | None:
     text = _optional_text("ExecutionRoleRegion", value)
     if text is None:
         return None
-    if not _REGION.fullmatch(text):
+    if not is_region_name(text):
         raise InvalidParameterError(
             f"ExecutionRoleRegion must be a region name such as us-east-1, got {_shown(text)}"
         )

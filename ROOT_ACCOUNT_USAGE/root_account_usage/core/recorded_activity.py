@@ -6,8 +6,13 @@ and the rule reads it back. The rule thus sees the use at once, however long Clo
 event history and the credential report take to show it.
 
 Evidence only adds use: a recorded event inside the threshold makes the account
-NON_COMPLIANT; a missing, deleted or unreadable record leaves the verdict to the report
-and CloudTrail. Nothing read here can make the account COMPLIANT.
+NON_COMPLIANT; a missing, deleted, reset or unreadable record leaves the verdict to the
+report and CloudTrail (the annotation says which). Nothing read here can make the account
+COMPLIANT. A record is a fast path, not the only trace: whoever may write the parameter
+can erase a use from it (write `none`, or an older event), and the report and CloudTrail
+then still show the use, later. Writing `none` over a record is seen: the stack creates
+each parameter as `none` (version 1) and the function never writes `none`, so `none` at
+a later version was written over a record.
 
 One parameter per kind of root activity (the root user's own credentials, and AssumeRoot
 sessions), so that a sanctioned session recorded after a root sign-in never overwrites
@@ -25,6 +30,7 @@ from typing import Any
 
 from . import annotation as text
 from .cloudtrail_evidence import RootActivity
+from .regions import is_region_name
 from .timestamps import format_timestamp, parse_timestamp
 
 ROOT_SLOT = "root"  # the root user's own password or access keys
@@ -32,11 +38,11 @@ ASSUMED_ROOT_SLOT = "assumed-root"  # AssumeRoot sessions from the management ac
 SLOTS = (ROOT_SLOT, ASSUMED_ROOT_SLOT)
 # The value a parameter holds before any event (SSM does not store empty values).
 NOTHING_RECORDED = "none"
+FIRST_VERSION = 1  # SSM numbers a parameter's values from 1
 # A record is about 150 characters; anything far larger was not written by the function.
 MAX_RECORD_CHARS = 1024
 FORMAT_VERSION = 1
 
-_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+){1,4}")
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
@@ -67,6 +73,12 @@ def encode(activity: RootActivity) -> str:
     return json.dumps(record, separators=(",", ":"), sort_keys=True)
 
 
+def was_reset(value: str, version: object) -> bool:
+    """Whether a parameter holding `value` at `version` had `none` written over a record
+    (the stack writes `none` once, as version 1; the function never writes it)."""
+    return value.strip() == NOTHING_RECORDED and type(version) is int and version > FIRST_VERSION
+
+
 def decode(value: str, slot: str) -> RootActivity | None:
     """The event a parameter of `slot` records; None when nothing is recorded.
 
@@ -81,13 +93,15 @@ def decode(value: str, slot: str) -> RootActivity | None:
         record = json.loads(value)
     except json.JSONDecodeError:
         raise MalformedRecordError("record is not JSON") from None
-    if not isinstance(record, dict) or record.get("v") != FORMAT_VERSION:
+    version = record.get("v") if isinstance(record, dict) else None
+    # `True == 1` in Python: the version must be the number itself.
+    if type(version) is not int or version != FORMAT_VERSION:
         raise MalformedRecordError("record is not a version 1 object")
     event, region = record.get("event"), record.get("region")
     assumed_root, mfa = record.get("assumedRoot"), record.get("mfa")
     if not isinstance(event, str) or not _EVENT_NAME.fullmatch(event):
         raise MalformedRecordError("record has no valid event name")
-    if not isinstance(region, str) or not _REGION.fullmatch(region):
+    if not isinstance(region, str) or not is_region_name(region):
         raise MalformedRecordError("record has no valid region")
     if (
         not isinstance(assumed_root, bool)

@@ -28,10 +28,23 @@ CREDENTIAL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("access_key_2", "access_key_2_last_used_date"),
 )
 REQUIRED_COLUMNS = ("user", "arn", *(column for _, column in CREDENTIAL_COLUMNS))
-# Whether root still holds each credential. Optional: without them the rule only cannot
-# say that the credentials are gone. Root's password_enabled is "not_supported" on
-# accounts from before IAM reported it: only an explicit "false" means no password.
-PRESENCE_COLUMNS = ("password_enabled", "access_key_1_active", "access_key_2_active")
+# Whether root still holds each credential: each column with the value that says it
+# does not. Optional: without them the rule only cannot say that the credentials are
+# gone. Root's password_enabled is "not_supported" on accounts from before IAM reported
+# it: only an explicit "false" means no password. An access key or signing certificate
+# that is inactive still exists, and IAM gives it a last_rotated time: only "false" and
+# "N/A" together mean there is none.
+ABSENT_CREDENTIALS: tuple[tuple[str, str], ...] = (
+    ("password_enabled", "false"),
+    ("access_key_1_active", "false"),
+    ("access_key_1_last_rotated", "n/a"),
+    ("access_key_2_active", "false"),
+    ("access_key_2_last_rotated", "n/a"),
+    ("cert_1_active", "false"),
+    ("cert_1_last_rotated", "n/a"),
+    ("cert_2_active", "false"),
+    ("cert_2_last_rotated", "n/a"),
+)
 
 # IAM's largest report (5,000 users and root) is about 2.5 MB; refuse far larger input
 # rather than parse it into memory.
@@ -39,7 +52,7 @@ MAX_REPORT_BYTES = 32 * 1024 * 1024
 
 # arn:<partition>:iam::<12 digits>:root, matched whole (fullmatch), ASCII digits only.
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
-_SHOWN_VALUE_LIMIT = 40
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class CredentialUse(NamedTuple):
@@ -54,7 +67,8 @@ class RootCredentials(NamedTuple):
 
     account_id: str | None  # None when the root row's ARN names no account
     uses: tuple[CredentialUse, ...]
-    # True only when the report says explicitly: no password and no active access key.
+    # True only when the report says explicitly: no password, access key or signing
+    # certificate, active or not.
     credentials_removed: bool = False
 
 
@@ -106,10 +120,12 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
 
 
 def _credentials_removed(values: dict[str, str]) -> bool:
-    """Whether the root row says, column by column, that root has no password and no
-    active access key (centralized root access removes them). Anything else, a missing
-    column or "not_supported" among them, is not proof."""
-    return all(values.get(column, "").strip().lower() == "false" for column in PRESENCE_COLUMNS)
+    """Whether the root row says, column by column, that root has no password, access key
+    or signing certificate (centralized root access removes them). Anything else, a
+    missing column, an inactive key or "not_supported" among them, is not proof."""
+    return all(
+        values.get(column, "").strip().lower() == absent for column, absent in ABSENT_CREDENTIALS
+    )
 
 
 def _root_row(data: bytes, header_end: int, user_column: int) -> list[str]:
@@ -154,7 +170,13 @@ def _parse_last_used(column: str, value: str) -> datetime | None:
     try:
         return parse_timestamp(value)
     except ValueError:
-        shown = value[:_SHOWN_VALUE_LIMIT]
+        # The value itself is never repeated: this message reaches the annotation and the
+        # logs, and a garbled field may hold anything (an address, a name).
+        kind = (
+            "a date without a time of day"
+            if _DATE_ONLY.fullmatch(value)
+            else "not an ISO-8601 date and time in range"
+        )
         raise MalformedReportError(
-            f"{column} is {shown!r}, not an ISO-8601 date and time in range"
+            f"root row's {column} is {kind} ({len(value)} characters)"
         ) from None

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, PaginationError
 from botocore.loaders import create_loader
 
+from ..core.exceptions import RootAccountUsageError
 from .budget import Backoff, Jitter, Sleep, TimeLeft
 
 logger = logging.getLogger(__name__)
@@ -33,9 +34,12 @@ DEFAULT_MAX_PAGES = 1_000
 
 
 def error_code(error: BaseException) -> str:
-    """The AWS error code of a ClientError; otherwise the exception's class name."""
+    """The AWS error code of a ClientError, the code of one of the package's errors;
+    otherwise the exception's class name."""
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code") or "Unknown")
+    if isinstance(error, RootAccountUsageError):
+        return error.code
     return type(error).__name__
 
 

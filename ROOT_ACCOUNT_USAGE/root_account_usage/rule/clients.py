@@ -4,8 +4,9 @@ interface (rdklib publishes with `build_client("config")`).
 rdklib's own factory builds clients with botocore's defaults (60 s connect and read
 timeouts, retried), and its AssumeRole falls back to another endpoint on any error, so
 one hanging endpoint could outlast the Lambda. Here each service gets the CallLimits of
-budget.py, AssumeRole goes to the regional STS endpoint only, and a refused AssumeRole
-is remembered so that publishing does not wait for it a second time.
+budget.py, AssumeRole goes to the regional STS endpoint only, with no more of the SDK's
+attempts than fit in the time left (none when not even one fits), and a refused
+AssumeRole is remembered so that publishing does not wait for it a second time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import boto3
 from botocore.config import Config
 from rdklib import ClientFactory
 
+from ..core.exceptions import RootAccountUsageError
 from ..core.parameters import RoleChoice
 from . import budget
 
@@ -39,9 +41,10 @@ def limits_for(service: str) -> budget.CallLimits:
     }.get(service, budget.CONFIG_LIMITS)
 
 
-def sdk_config(service: str) -> Config:
-    """botocore's Config for `service`: explicit timeouts, standard retries, N attempts."""
-    limits = limits_for(service)
+def sdk_config(service: str, limits: budget.CallLimits | None = None) -> Config:
+    """botocore's Config for `service`: explicit timeouts, standard retries, N attempts
+    (`limits`, or the service's own)."""
+    limits = limits or limits_for(service)
     return Config(
         connect_timeout=limits.connect_timeout,
         read_timeout=limits.read_timeout,
@@ -49,9 +52,24 @@ def sdk_config(service: str) -> Config:
     )
 
 
-def new_client(service: Any, **options: Any) -> Any:
+def new_client(service: Any, limits: budget.CallLimits | None = None, **options: Any) -> Any:
     """A boto3 client of the default session (whose event hooks tests use), bounded."""
-    return boto3.client(service, config=sdk_config(service), **options)
+    return boto3.client(service, config=sdk_config(service, limits), **options)
+
+
+class AssumeRoleOutOfTimeError(RootAccountUsageError):
+    """Too little time is left for even one AssumeRole attempt to end in the budget."""
+
+    code = "AssumeRoleOutOfTime"
+
+
+def sts_limits_within(seconds: float) -> budget.CallLimits | None:
+    """STS's limits with as many of its attempts as end within `seconds` (None: none do)."""
+    for attempts in range(budget.STS_LIMITS.max_attempts, 0, -1):
+        limits = budget.STS_LIMITS._replace(max_attempts=attempts)
+        if limits.worst_case_seconds <= seconds:
+            return limits
+    return None
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
@@ -63,10 +81,17 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
     invocation, from the regional STS endpoint.
     """
 
-    def __init__(self, role_arn: str | None, region: str | None, assume_role: bool) -> None:
+    def __init__(
+        self,
+        role_arn: str | None,
+        region: str | None,
+        assume_role: bool,
+        time_left: budget.TimeLeft | None = None,
+    ) -> None:
         self._role_arn = role_arn
         self._region = region or os.environ.get("AWS_REGION")
         self._assume_role = assume_role
+        self._time_left = time_left
         self._credentials: dict[str, Any] | None = None
         self._refusal: Exception | None = None
         super().__init__(role_arn=role_arn, region=self._region, assume_role_mode=assume_role)
@@ -97,7 +122,8 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             if not self._role_arn:
                 raise ValueError("no role to assume: the event has no executionRoleArn")
             try:
-                response = regional_sts_client(self._region).assume_role(
+                limits = self._sts_limits()
+                response = regional_sts_client(self._region, limits).assume_role(
                     RoleArn=self._role_arn,
                     RoleSessionName=ROLE_SESSION_NAME,
                     DurationSeconds=ROLE_SESSION_SECONDS,
@@ -108,18 +134,30 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             self._credentials = response["Credentials"]
         return self._credentials
 
+    def _sts_limits(self) -> budget.CallLimits | None:
+        """The SDK attempts AssumeRole may make in the time left (all, without a budget)."""
+        if self._time_left is None:
+            return None
+        seconds = self._time_left()
+        limits = sts_limits_within(seconds)
+        if limits is None:
+            raise AssumeRoleOutOfTimeError(
+                f"{seconds:.0f} s left: too little for AssumeRole to end before publishing"
+            )
+        return limits
 
-def regional_sts_client(region: str | None) -> Any:
+
+def regional_sts_client(region: str | None, limits: budget.CallLimits | None = None) -> Any:
     """An STS client for `region`'s own endpoint, never the global one.
 
     botocore 1.40 and later resolve regional endpoints by default; older botocore (or
     AWS_STS_REGIONAL_ENDPOINTS=legacy) sends some commercial regions to
     sts.amazonaws.com, and only those, so the regional name is built for them.
     """
-    client = new_client("sts", region_name=region)
+    client = new_client("sts", limits, region_name=region)
     if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
         client = new_client(
-            "sts", region_name=region, endpoint_url=f"https://sts.{region}.amazonaws.com"
+            "sts", limits, region_name=region, endpoint_url=f"https://sts.{region}.amazonaws.com"
         )
     return client
 
@@ -132,12 +170,17 @@ def execution_role_arn(event_role_arn: str, role: RoleChoice) -> str:
     return f"{event_role_arn.split('/')[0]}/{role.role_name}"
 
 
-def client_factory_for(event_role_arn: str, role: RoleChoice) -> BoundedClientFactory:
-    """The factory for an invocation, from validated role parameters (never the raw event)."""
+def client_factory_for(
+    event_role_arn: str, role: RoleChoice, time_left: budget.TimeLeft | None = None
+) -> BoundedClientFactory:
+    """The factory for an invocation, from validated role parameters (never the raw event);
+    AssumeRole, when it is made, ends within `time_left`."""
     region = role.region or os.environ.get("AWS_REGION")
     if not role.assume_role:
         return BoundedClientFactory(None, region, assume_role=False)
-    return BoundedClientFactory(execution_role_arn(event_role_arn, role), region, assume_role=True)
+    return BoundedClientFactory(
+        execution_role_arn(event_role_arn, role), region, assume_role=True, time_left=time_left
+    )
 
 
 def forget_clients() -> None:

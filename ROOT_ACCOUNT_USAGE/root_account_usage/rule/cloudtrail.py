@@ -5,6 +5,10 @@ Within the API's limits: 2 requests a second per region (a pause between pages),
 starts only when the budget covers its worst case (budget.CLOUDTRAIL_LIMITS). Events
 come newest first, so the first root action found in a region is its latest. A record
 of a shape CloudTrail does not write is skipped, with a WARNING that names it.
+
+Each region is searched on its own: one that fails, runs out of time or reaches the page
+limit keeps what was found before, in it and in the other regions, and is named as not
+searched to the end, so that finding nothing there is never taken for a clean result.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
@@ -27,7 +31,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-MAX_PAGES_PER_REGION = 20
+# LookupEvents can filter on one attribute only; Username "root" also matches an IAM user
+# named root, whose calls can fill the pages before an older root action. Past this many
+# pages (2,000 events) the region's search is reported incomplete, never clean. The rate
+# limit (2 requests a second per account and region) is shared with every other caller.
+MAX_PAGES_PER_REGION = 40
 PAUSE_BETWEEN_CALLS = 0.5  # LookupEvents allows 2 requests per second per region
 THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
 # Root console sign-ins are recorded in us-east-1, whatever the home region.
@@ -40,6 +48,23 @@ class CloudTrailUnavailableError(RootAccountUsageError):
     code = "CloudTrailUnavailable"
 
 
+class CloudTrailSearch(NamedTuple):
+    """What the search of each region found, and where it did not finish."""
+
+    found: list[RootActivity]  # per region: its latest use, and its latest attempt
+    incomplete: dict[str, str]  # region -> why its search stopped before the end
+    pages_read: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.incomplete
+
+    @property
+    def unavailable(self) -> bool:
+        """No page could be read anywhere: CloudTrail said nothing at all."""
+        return bool(self.incomplete) and self.pages_read == 0 and not self.found
+
+
 def lookup_root_activity(
     build_client: Callable[[str], CloudTrailClient],
     regions: Iterable[str],
@@ -49,11 +74,14 @@ def lookup_root_activity(
     time_left: TimeLeft,
     sleep: Sleep | None = None,
     include: Callable[[RootActivity], bool] | None = None,
-) -> list[RootActivity]:
-    """The latest root action in each region's event history within [start, end].
+) -> CloudTrailSearch:
+    """The latest root action in each region's event history within [start, end], and the
+    latest sign-in attempt newer than it (not a use, named in the annotation).
 
     `include` leaves actions out (AssumeRoot sessions, when excluded) while the search
-    goes on, so that an excluded newer action never hides an older one that counts.
+    goes on, so that an excluded newer action never hides an older one that counts. A
+    region whose search fails or stops early keeps what it found; it is named in
+    `incomplete` with the reason (also logged at WARNING).
     """
     pause = sleep or time.sleep
     call_seconds = budget.CLOUDTRAIL_LIMITS.worst_case_seconds
@@ -65,85 +93,108 @@ def lookup_root_activity(
         call_seconds=call_seconds,
     )
     found: list[RootActivity] = []
+    incomplete: dict[str, str] = {}
+    pages_read = 0
     for region in dict.fromkeys(regions):
+        search = _RegionSearch(region, include)
         try:
             client = build_client(region)
+            search.run(client, start, end, _Timer(time_left, call_seconds), retrier, pause)
+        except CloudTrailUnavailableError as error:
+            incomplete[region] = str(error)
         except Exception as error:
-            raise CloudTrailUnavailableError(
-                f"no CloudTrail client for {region}: {error}"[:200]
-            ) from None
-        try:
-            activity = _latest_in_region(
-                client,
-                region,
-                start,
-                end,
-                _Timer(time_left, call_seconds),
-                retrier,
-                pause,
-                include,
-            )
-        except CloudTrailUnavailableError:
-            raise
-        except Exception as error:
-            # Supplementary evidence: any failure leaves the verdict to the report.
-            raise CloudTrailUnavailableError(
-                f"LookupEvents in {region}: {error_code(error)}"
-            ) from None
-        if activity is not None:
-            found.append(activity)
-    return found
-
-
-def _latest_in_region(
-    client: CloudTrailClient,
-    region: str,
-    start: datetime,
-    end: datetime,
-    timer: _Timer,
-    retrier: Retrier,
-    pause: Sleep,
-    include: Callable[[RootActivity], bool] | None,
-) -> RootActivity | None:
-    timer.check(region)
-    pages = retrier.pages(
-        client,
-        "lookup_events",
-        LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "root"}],
-        StartTime=start,
-        EndTime=end,
-        page_size=PAGE_SIZE,
-    )
-    for number, page in enumerate(pages, start=1):
-        for event in page.get("Events", []):
-            # Username "root" may also be an IAM user named root: type Root decides.
-            try:
-                activity = root_activity(event, region)
-            except UnreadableRecordError as error:
-                logger.warning(
-                    "CloudTrail record skipped",
-                    extra={
-                        "fields": {
-                            "region": region,
-                            "event_id": str(event.get("EventId"))[:64],
-                            "reason": str(error),
-                        }
-                    },
-                )
-                continue
-            if activity is not None and (include is None or include(activity)):
-                return activity
-        if not page.get("NextToken"):
-            return None
-        if number == MAX_PAGES_PER_REGION:
+            incomplete[region] = f"LookupEvents in {region}: {error_code(error)}"
+        found += search.found
+        pages_read += search.pages
+        if region in incomplete:
             logger.warning(
-                "CloudTrail lookup stopped at its page limit",
-                extra={"fields": {"region": region, "pages": MAX_PAGES_PER_REGION}},
+                "CloudTrail search incomplete; what it found still counts",
+                extra={
+                    "fields": {
+                        "region": region,
+                        "error_code": CloudTrailUnavailableError.code,
+                        "reason": incomplete[region][:200],
+                        "pages": search.pages,
+                    }
+                },
             )
-            return None
-        timer.check(region, PAUSE_BETWEEN_CALLS)
-        pause(PAUSE_BETWEEN_CALLS)
-    return None
+    return CloudTrailSearch(found, incomplete, pages_read)
+
+
+class _RegionSearch:
+    """One region's search, newest first: what it found so far survives a failure."""
+
+    def __init__(self, region: str, include: Callable[[RootActivity], bool] | None) -> None:
+        self.region = region
+        self.include = include
+        self.use: RootActivity | None = None
+        self.attempt: RootActivity | None = None  # the latest, newer than `use`
+        self.pages = 0
+
+    @property
+    def found(self) -> list[RootActivity]:
+        return [a for a in (self.use, self.attempt) if a is not None]
+
+    def run(
+        self,
+        client: CloudTrailClient,
+        start: datetime,
+        end: datetime,
+        timer: _Timer,
+        retrier: Retrier,
+        pause: Sleep,
+    ) -> None:
+        """Read pages until the region's latest root use; raises CloudTrailUnavailableError
+        when it stops before the end for want of time or pages."""
+        timer.check(self.region)
+        pages = retrier.pages(
+            client,
+            "lookup_events",
+            LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "root"}],
+            StartTime=start,
+            EndTime=end,
+            page_size=PAGE_SIZE,
+        )
+        for number, page in enumerate(pages, start=1):
+            self.pages = number
+            for event in page.get("Events", []):
+                if self._take(event):
+                    return
+            if not page.get("NextToken"):
+                return
+            if number == MAX_PAGES_PER_REGION:
+                raise CloudTrailUnavailableError(
+                    f"stopped at the page limit ({MAX_PAGES_PER_REGION} pages) in {self.region}"
+                )
+            timer.check(self.region, PAUSE_BETWEEN_CALLS)
+            pause(PAUSE_BETWEEN_CALLS)
+
+    def _take(self, event: dict[str, Any]) -> bool:
+        """Note one record; True once it is the region's latest root use."""
+        # Username "root" may also be an IAM user named root: type Root decides.
+        try:
+            activity = root_activity(event, self.region)
+        except UnreadableRecordError as error:
+            logger.warning(
+                "CloudTrail record skipped",
+                extra={
+                    "fields": {
+                        "region": self.region,
+                        "event_id": str(event.get("EventId"))[:64],
+                        "reason": str(error),
+                    }
+                },
+            )
+            return False
+        if activity is None:
+            return False
+        if activity.attempt:
+            self.attempt = self.attempt or activity  # newest first: keep the first
+            return False
+        if self.include is None or self.include(activity):
+            self.use = activity
+            return True
+        return False
 
 
 class _Timer:

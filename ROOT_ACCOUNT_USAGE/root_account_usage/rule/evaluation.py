@@ -24,7 +24,7 @@ from ..core.report import parse_credential_report
 from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
 from .budget import Sleep, TimeLeft, lambda_time_left
-from .cloudtrail import SIGN_IN_REGION, CloudTrailUnavailableError, lookup_root_activity
+from .cloudtrail import SIGN_IN_REGION, lookup_root_activity
 from .credential_report import CredentialReportFetcher
 from .recorded_events import RecordedEventsUnavailableError, read_recorded_activity
 
@@ -55,7 +55,8 @@ def evaluate_periodic_event(
     parse_periodic_event, since there is then no time to order an evaluation by.
     With CloudTrailEvidence on, root activity in CloudTrail (us-east-1 and the home
     region) also counts; with RootActivityEvidence set, so do the root events the
-    re-evaluation function recorded. If either cannot be read, the others decide.
+    re-evaluation function recorded. A source that fails, in part or whole, loses
+    nothing another part found, and the annotation says what was not read.
     """
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
@@ -82,20 +83,28 @@ def evaluate_periodic_event(
 
     activities: list[RootActivity] = []
     unavailable: list[str] = []
+    notes: list[str] = []
+    cloudtrail_read = False
     if cloudtrail is not None:
-        try:
-            activities += lookup_root_activity(
-                cloudtrail,
-                (SIGN_IN_REGION, home_region),
-                start=now - timedelta(days=parameters.threshold_days),
-                end=now,
-                time_left=time_left,
-                sleep=sleep,
-                include=include,
-            )
-        except CloudTrailUnavailableError as error:
-            _warn("CloudTrail unavailable; the other evidence decides", error)
+        regions = tuple(dict.fromkeys((SIGN_IN_REGION, home_region)))
+        search = lookup_root_activity(
+            cloudtrail,
+            regions,
+            start=now - timedelta(days=parameters.threshold_days),
+            end=now,
+            time_left=time_left,
+            sleep=sleep,
+            include=include,
+        )
+        # What any region found counts, even when another failed.
+        activities += search.found
+        if search.unavailable:
             unavailable.append(text.CLOUDTRAIL)
+        elif search.incomplete:
+            # One region named; when none finished, "incomplete" says it all.
+            [where, *more] = [r for r in regions if r in search.incomplete]
+            notes.append(text.incomplete_note(text.CLOUDTRAIL, None if more else where))
+        cloudtrail_read = not search.incomplete
     if records is not None and parameters.root_activity_evidence and verdict.evaluated:
         # Read last, after the slow report and CloudTrail: an evaluation already running
         # when the re-evaluation function records an event then still sees it.
@@ -107,14 +116,16 @@ def evaluate_periodic_event(
             _warn("recorded root events unavailable; the other evidence decides", error)
             unavailable.append(text.RECORDED_EVENTS)
         else:
-            activities += filter(include, recorded)
+            activities += filter(include, recorded.found)
+            notes.append(text.record_note(recorded.problems.values()))
     return apply_activity(
         verdict,
         activities,
         now=now,
         threshold_days=parameters.threshold_days,
-        cloudtrail_read=cloudtrail is not None and text.CLOUDTRAIL not in unavailable,
+        cloudtrail_read=cloudtrail_read,
         unavailable=unavailable,
+        notes=notes,
     )
 
 

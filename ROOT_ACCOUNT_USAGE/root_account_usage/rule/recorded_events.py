@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
+from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity
 from ..core.exceptions import RootAccountUsageError
 from ..core.recorded_activity import (
@@ -16,6 +17,7 @@ from ..core.recorded_activity import (
     encode,
     parameter_name,
     slot_of,
+    was_reset,
 )
 from . import budget
 from .aws import THROTTLING_CODES, Retrier, error_code
@@ -23,7 +25,8 @@ from .budget import Backoff, TimeLeft
 
 logger = logging.getLogger(__name__)
 
-# Read last in an evaluation, with what time is left: two quick retries at most.
+# Read last in an evaluation, with what time is left (and written by the re-evaluation
+# function, before it starts one): two quick retries at most.
 READ_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 
 
@@ -33,18 +36,26 @@ class RecordedEventsUnavailableError(RootAccountUsageError):
     code = "RecordedEventsUnavailable"
 
 
+class RecordedEvents(NamedTuple):
+    """The recorded root events that could be read, and what was wrong with the others."""
+
+    found: list[RootActivity]
+    problems: dict[str, str]  # parameter name -> RECORD_RESET, RECORD_UNREADABLE or _MISSING
+
+
 def read_recorded_activity(
     build_client: Callable[[], Any],
     path: str,
     *,
     time_left: TimeLeft,
     retrier: Retrier | None = None,
-) -> list[RootActivity]:
+) -> RecordedEvents:
     """The root events recorded under `path`, one per kind at most.
 
-    A parameter that does not exist holds nothing (it was never created, or was
-    deleted: either way the report and CloudTrail decide). Raises
-    RecordedEventsUnavailableError when SSM cannot be read or a record is malformed.
+    One bad record never hides its sibling: a parameter that is malformed, reset to
+    `none` over a record, or missing (the stack creates both, so it was deleted) is
+    named in `problems` (and logged at WARNING); the others still count. Raises
+    RecordedEventsUnavailableError when SSM cannot be read at all.
     """
     names = {parameter_name(path, slot): slot for slot in SLOTS}
     # A call starts only when its worst case still ends before the publish reserve.
@@ -65,25 +76,67 @@ def read_recorded_activity(
             f"GetParameters under {path[:80]}: {error_code(error)}"
         ) from None
     found: list[RootActivity] = []
+    problems: dict[str, str] = {}
+    answered: set[str] = set()
     for parameter in response.get("Parameters", []):
-        slot = names.get(str(parameter.get("Name")))
+        name = str(parameter.get("Name"))
+        slot = names.get(name)
         if slot is None:
             continue  # not asked for; SSM answers with the names it was given
+        answered.add(name)
+        value = str(parameter.get("Value", ""))
         try:
-            activity = decode(str(parameter.get("Value", "")), slot)
+            activity = decode(value, slot)
         except MalformedRecordError as error:
-            raise RecordedEventsUnavailableError(
-                f"{parameter_name(path, slot)[:120]}: {error}"
-            ) from None
+            problems[name] = _problem(name, text.RECORD_UNREADABLE, str(error))
+            continue
         if activity is not None:
             found.append(activity)
-    return found
+        elif was_reset(value, parameter.get("Version")):
+            problems[name] = _problem(
+                name, text.RECORD_RESET, f"none written at version {parameter.get('Version')}"
+            )
+    for name in names.keys() - answered:
+        problems[name] = _problem(name, text.RECORD_MISSING, "no such parameter")
+    return RecordedEvents(found, problems)
 
 
-def record_activity(client: Any, path: str, activity: RootActivity) -> str:
-    """Store `activity` as the latest of its kind under `path`; returns the parameter name."""
+def _problem(name: str, problem: str, reason: str) -> str:
+    logger.warning(
+        "recorded root event not counted; the other evidence decides",
+        extra={
+            "fields": {
+                "parameter": name[:120],
+                "error_code": RecordedEventsUnavailableError.code,
+                "problem": problem,
+                "reason": reason[:120],
+            }
+        },
+    )
+    return problem
+
+
+def record_activity(
+    client: Any,
+    path: str,
+    activity: RootActivity,
+    *,
+    time_left: TimeLeft,
+    backoff: Backoff = READ_BACKOFF,
+) -> str:
+    """Store `activity` as the latest of its kind under `path`; returns the parameter name.
+
+    A call (or a retry of a throttled one) starts only when its worst case fits in
+    `time_left`; raises RecordedEventsUnavailableError when none could start.
+    """
     name = parameter_name(path, slot_of(activity))
-    Retrier().call(
+    call_seconds = budget.SSM_LIMITS.worst_case_seconds
+    if time_left() < call_seconds:
+        raise RecordedEventsUnavailableError("time budget exhausted before recording")
+    retrier = Retrier(
+        THROTTLING_CODES, backoff=backoff, time_left=time_left, call_seconds=call_seconds
+    )
+    retrier.call(
         client, "put_parameter", Name=name, Value=encode(activity), Type="String", Overwrite=True
     )
     return name

@@ -14,12 +14,21 @@ evaluation was started (or still runs) after the record was written, and reads i
 Bursts are debounced per kind of root activity: a container that recorded and started
 for one kind in the last few minutes does neither again for that kind, since the
 evaluation it started saw an event of the same kind, and so reaches the same verdict.
+
+Only this account's root activity is recorded: an event of another account (a bus that
+receives other accounts' events) is ignored. A sign-in attempt that did not authenticate
+(core/cloudtrail_evidence.py) is not a use: it is neither recorded nor evaluated.
+
+Every call starts only when its worst case (budget.py) fits in the function's remaining
+time, and the record keeps back the time a start may take, so that the invocation
+always ends before Lambda's timeout, in a result or an error Lambda retries.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from typing import Any
 
@@ -28,8 +37,12 @@ from botocore.exceptions import ClientError
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, root_activity_in_record
 from ..core.recorded_activity import slot_of
+from ..core.regions import is_region_name
+from . import budget
 from .aws import error_code
+from .budget import TimeLeft, time_budget
 from .clients import new_client
+from .cloudtrail import SIGN_IN_REGION
 from .logs import configure_json_logging
 from .recorded_events import record_activity
 
@@ -40,9 +53,14 @@ ALREADY_RUNNING = "LimitExceededException"
 # AWS Config allows one start a minute: asking again this long after the record was
 # written, a refusal proves an evaluation that reads the record.
 RETRY_AFTER_SECONDS = 65.0
-# Time kept back for the second call and the log line (the function's timeout is 120 s).
-MARGIN_SECONDS = 15.0
+# Kept back from the function's remaining time for its last log line.
+MARGIN_SECONDS = 2.0
+# Without a Lambda context (tests, local runs): template.yaml's timeout.
+DEFAULT_SECONDS = 120.0
 NOT_ROOT_ACTIVITY = "other"  # debounce key of events that are not root use by our reading
+# The longest a start may take (botocore's retries included): no start begins with less.
+_START_SECONDS = budget.CONFIG_LIMITS.worst_case_seconds
+_ACCOUNT = re.compile(r"[0-9]{12}")
 
 _state: dict[str, Any] = {"config": None, "ssm": None, "handled": {}}
 
@@ -52,7 +70,8 @@ class RootEventNotRecordedError(RuntimeError):
 
 
 class EvaluationBusyError(RuntimeError):
-    """AWS Config kept refusing to start; Lambda retries the invocation later."""
+    """AWS Config kept refusing to start, or too little time was left to ask; Lambda
+    retries the invocation later."""
 
 
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
@@ -61,10 +80,18 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     configure_json_logging()
     rule_name = os.environ["CONFIG_RULE_NAME"]
     path = os.environ.get("ROOT_ACTIVITY_EVIDENCE") or None
+    time_left = _time_left(context)
     activity = activity_of(event)
     kind = slot_of(activity) if activity is not None else NOT_ROOT_ACTIVITY
     # Log what happened, not who or from where: the event carries the root's IP address.
     fields = {"event_id": event.get("id"), "detail_type": event.get("detail-type"), "kind": kind}
+    other = other_account(event, own_account(context))
+    if other is not None:
+        logger.warning("root event of another account ignored", extra={"fields": fields})
+        return {"started": False, "reason": "another account"}
+    if activity is not None and activity.attempt:
+        logger.info("root sign-in attempt that did not authenticate", extra={"fields": fields})
+        return {"started": False, "reason": "not a use"}
     handled = _state["handled"].get(kind)
     if handled is not None and time.monotonic() - handled < DEBOUNCE_SECONDS:
         logger.info("re-evaluation debounced", extra={"fields": fields})
@@ -74,7 +101,10 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     not_recorded: Exception | None = None
     if path is not None and activity is not None:
         try:
-            name = record_activity(_ssm(), path, activity)
+            # The record leaves the time one start may take.
+            name = record_activity(
+                _ssm(), path, activity, time_left=lambda: time_left() - _START_SECONDS
+            )
         except Exception as error:  # ClientError, BotoCoreError: retried by Lambda below
             not_recorded = error
             logger.error(
@@ -86,7 +116,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
             logger.info("root event recorded", extra={"fields": fields | {"parameter": name}})
 
     # Start even when recording failed: CloudTrail or the report may already show the use.
-    outcome = _start(rule_name, recorded_at, context, fields)
+    outcome = _start(rule_name, recorded_at, time_left, fields)
     if not_recorded is not None:
         raise RootEventNotRecordedError(
             f"root event not recorded: {error_code(not_recorded)}"
@@ -101,14 +131,48 @@ def activity_of(event: dict[str, Any]) -> RootActivity | None:
     detail = event.get("detail") if isinstance(event, dict) else None
     if not isinstance(detail, dict):
         return None
-    region = str(detail.get("awsRegion") or event.get("region") or "unknown")
-    return root_activity_in_record(detail, region, source=text.EVENTBRIDGE)
+    # The region the record names, where a record can hold it (any region name).
+    candidates = (detail.get("awsRegion"), event.get("region"), os.environ.get("AWS_REGION"))
+    region = next((r for r in candidates if isinstance(r, str) and is_region_name(r)), None)
+    return root_activity_in_record(detail, region or SIGN_IN_REGION, source=text.EVENTBRIDGE)
+
+
+def own_account(context: object) -> str | None:
+    """The function's account, from its ARN in the Lambda context (None outside Lambda)."""
+    arn = getattr(context, "invoked_function_arn", None)
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] if len(parts) > 4 and _ACCOUNT.fullmatch(parts[4]) else None
+
+
+def other_account(event: dict[str, Any], account: str | None) -> str | None:
+    """The account an event is of, when that is not `account`: the bus's event (`account`),
+    the record's (`recipientAccountId`) and its root's (`userIdentity.accountId`) must all
+    be `account`, where present. None when `account` is unknown."""
+    if account is None:
+        return None
+    detail = _object(event.get("detail"))
+    identity = _object(detail.get("userIdentity"))
+    named = (event.get("account"), detail.get("recipientAccountId"), identity.get("accountId"))
+    return next((str(n)[:12] for n in named if n is not None and n != account), None)
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _time_left(context: object) -> TimeLeft:
+    """Seconds the function may still spend, its last log line kept back."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        budget_left = time_budget(DEFAULT_SECONDS)
+        return lambda: budget_left() - MARGIN_SECONDS
+    return lambda: remaining() / 1000 - MARGIN_SECONDS
 
 
 def _start(
-    rule_name: str, recorded_at: float | None, context: object, fields: dict[str, Any]
+    rule_name: str, recorded_at: float | None, time_left: TimeLeft, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    if _try_start(rule_name):
+    if _try_start(rule_name, time_left):
         logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
         return {"started": True}
     if recorded_at is None:
@@ -116,11 +180,10 @@ def _start(
         logger.info("evaluation already running", extra={"fields": fields})
         return {"started": False, "reason": "already running"}
     wait = max(0.0, recorded_at + RETRY_AFTER_SECONDS - time.monotonic())
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining) and remaining() / 1000 < wait + MARGIN_SECONDS:
+    if time_left() < wait + _START_SECONDS:
         raise EvaluationBusyError("AWS Config is busy and too little time is left to ask again")
     time.sleep(wait)
-    if _try_start(rule_name):
+    if _try_start(rule_name, time_left):
         logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
         return {"started": True}
     # Refused again more than a minute after the record: a later evaluation reads it.
@@ -128,8 +191,10 @@ def _start(
     return {"started": False, "reason": "started since recorded"}
 
 
-def _try_start(rule_name: str) -> bool:
+def _try_start(rule_name: str, time_left: TimeLeft) -> bool:
     """Start the rule's evaluation; False when AWS Config refuses as already running."""
+    if time_left() < _START_SECONDS:
+        raise EvaluationBusyError("too little time is left to ask AWS Config to start")
     try:
         _config().start_config_rules_evaluation(ConfigRuleNames=[rule_name])
     except ClientError as error:

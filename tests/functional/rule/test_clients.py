@@ -98,3 +98,14 @@ def test_with_template_yaml_s_300_seconds_a_hanging_sts_and_iam_still_leave_publ
         + 2 * SSM_LIMITS.worst_case_seconds
     )
     assert worst + publish_reserve(300) <= 300
+
+
+def test_assume_role_gets_as_many_sdk_attempts_as_end_in_the_time_left():
+    from root_account_usage.rule.clients import sts_limits_within
+
+    assert sts_limits_within(STS_LIMITS.worst_case_seconds) == STS_LIMITS
+    two = STS_LIMITS._replace(max_attempts=2)
+    assert sts_limits_within(STS_LIMITS.worst_case_seconds - 1) == two
+    one = STS_LIMITS._replace(max_attempts=1)
+    assert sts_limits_within(one.worst_case_seconds) == one
+    assert sts_limits_within(one.worst_case_seconds - 0.1) is None

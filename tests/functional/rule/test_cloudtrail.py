@@ -13,7 +13,7 @@ from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.cloudtrail import (
     MAX_PAGES_PER_REGION,
     PAUSE_BETWEEN_CALLS,
-    CloudTrailUnavailableError,
+    THROTTLE_BACKOFF,
     lookup_root_activity,
 )
 from root_account_usage.simulation.credential_report import RootUse
@@ -83,8 +83,9 @@ def test_root_activity_is_found_in_either_region(regions):
         {"Events": [event("StopLogging", "2026-11-27T09:00:00Z", "eu-west-1")]},
         request(),
     )
-    found = lookup(clients, FakeClock())
-    assert [(a.event_name, a.lookup_region) for a in found] == [
+    search = lookup(clients, FakeClock())
+    assert search.complete
+    assert [(a.event_name, a.lookup_region) for a in search.found] == [
         ("ConsoleLogin", "us-east-1"),
         ("StopLogging", "eu-west-1"),
     ]
@@ -99,7 +100,7 @@ def test_service_events_are_skipped_across_pages_with_the_rate_limit_kept(region
     stubs["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request("t2"))
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
     clock = FakeClock()
-    [found] = lookup(clients, clock)
+    [found] = lookup(clients, clock).found
     assert found.event_name == "ConsoleLogin"
     assert clock.sleeps == [PAUSE_BETWEEN_CALLS]  # no more than 2 requests a second
 
@@ -111,7 +112,8 @@ def test_throttling_is_retried(regions):
     )
     stubs["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request())
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
-    assert len(lookup(clients, FakeClock())) == 1
+    search = lookup(clients, FakeClock())
+    assert (len(search.found), search.complete) == (1, True)
 
 
 def test_a_record_of_odd_shape_is_skipped_with_a_warning_and_the_lookup_goes_on(regions, caplog):
@@ -119,7 +121,7 @@ def test_a_record_of_odd_shape_is_skipped_with_a_warning_and_the_lookup_goes_on(
     odd = event() | {"EventId": "odd-1", "CloudTrailEvent": "{not json"}
     stubs["us-east-1"].add_response("lookup_events", {"Events": [odd, event()]}, request())
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
-    [found] = lookup(clients, FakeClock())
+    [found] = lookup(clients, FakeClock()).found
     assert found.event_name == "ConsoleLogin"
     [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
     assert warning.getMessage() == "CloudTrail record skipped"
@@ -129,31 +131,96 @@ def test_a_record_of_odd_shape_is_skipped_with_a_warning_and_the_lookup_goes_on(
 def test_no_call_starts_that_might_outlast_the_budget(regions):
     # 12 s left is less than one LookupEvents call may take (13 s): not started.
     clients, _ = regions
-    with pytest.raises(CloudTrailUnavailableError, match="time budget"):
-        lookup(clients, FakeClock(budget_seconds=12))
+    search = lookup(clients, FakeClock(budget_seconds=12))
+    assert search.unavailable
+    assert search.incomplete == {
+        "us-east-1": "time budget exhausted in us-east-1",
+        "eu-west-1": "time budget exhausted in eu-west-1",
+    }
 
 
-def test_page_limit_bounds_the_lookup(regions):
+def test_the_page_limit_leaves_the_search_incomplete_never_clean(regions, caplog):
+    # An IAM user named root fills the pages (LookupEvents filters on Username alone):
+    # stopping there is reported as a search that did not finish, not as "nothing found".
     clients, stubs = regions
-    service = event("Decrypt", invokedBy="kms.amazonaws.com")
+    named_root = event("ListBuckets", type="IAMUser", userName="root")
     for page in range(MAX_PAGES_PER_REGION):
         token = f"t{page}" if page else None
         stubs["us-east-1"].add_response(
-            "lookup_events", {"Events": [service], "NextToken": f"t{page + 1}"}, request(token)
+            "lookup_events",
+            {"Events": [named_root] * 50, "NextToken": f"t{page + 1}"},
+            request(token),
         )
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
-    assert lookup(clients, FakeClock()) == []
+    search = lookup(clients, FakeClock())
+    assert search.found == []
+    assert search.incomplete == {
+        "us-east-1": f"stopped at the page limit ({MAX_PAGES_PER_REGION} pages) in us-east-1"
+    }
+    assert not search.unavailable  # pages were read: incomplete, not unavailable
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.fields["pages"] == MAX_PAGES_PER_REGION
 
 
-def test_failure_or_no_time_left_is_its_own_error(regions):
+@pytest.mark.parametrize("failure", ["ThrottlingException", "AccessDeniedException"])
+def test_a_region_that_fails_keeps_what_another_region_found(regions, failure):
+    clients, stubs = regions
+    stubs["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request())
+    # Throttled past its retries (a first try and 3 more), or denied at once.
+    tries = THROTTLE_BACKOFF.max_attempts + 1 if failure == "ThrottlingException" else 1
+    for _ in range(tries):
+        stubs["eu-west-1"].add_client_error("lookup_events", failure, http_status_code=400)
+    search = lookup(clients, FakeClock())
+    assert [a.event_name for a in search.found] == ["ConsoleLogin"]
+    assert search.incomplete == {"eu-west-1": f"LookupEvents in eu-west-1: {failure}"}
+
+
+def test_a_failure_after_a_page_keeps_what_that_page_showed(regions):
+    clients, stubs = regions
+    failed = event() | {"EventId": "failed-1"}
+    failed["CloudTrailEvent"] = failed["CloudTrailEvent"].replace(
+        '"eventTime"', '"responseElements": {"ConsoleLogin": "Failure"}, "eventTime"'
+    )
+    stubs["us-east-1"].add_response(
+        "lookup_events", {"Events": [failed], "NextToken": "t2"}, request()
+    )
+    stubs["us-east-1"].add_client_error(
+        "lookup_events", "AccessDeniedException", http_status_code=400
+    )
+    stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    search = lookup(clients, FakeClock())
+    assert [(a.event_name, a.attempt) for a in search.found] == [("ConsoleLogin", True)]
+    assert set(search.incomplete) == {"us-east-1"}
+
+
+def test_failure_or_no_time_left_leaves_the_region_unsearched(regions):
     clients, stubs = regions
     stubs["us-east-1"].add_client_error(
         "lookup_events", "AccessDeniedException", http_status_code=400
     )
-    with pytest.raises(CloudTrailUnavailableError, match="AccessDeniedException"):
-        lookup(clients, FakeClock())
-    with pytest.raises(CloudTrailUnavailableError, match="time budget"):
-        lookup(clients, FakeClock(budget_seconds=0))
+    stubs["eu-west-1"].add_client_error(
+        "lookup_events", "AccessDeniedException", http_status_code=400
+    )
+    search = lookup(clients, FakeClock())
+    assert search.unavailable
+    assert search.incomplete["us-east-1"] == "LookupEvents in us-east-1: AccessDeniedException"
+    assert lookup(clients, FakeClock(budget_seconds=0)).unavailable
+
+
+def test_a_region_without_a_client_is_unsearched_and_the_others_still_are(regions):
+    clients, stubs = regions
+    stubs["eu-west-1"].add_response("lookup_events", {"Events": [event()]}, request())
+
+    def build(region):
+        if region == "us-east-1":
+            raise RuntimeError("no endpoint")
+        return clients[region]
+
+    search = lookup_root_activity(
+        build, ("us-east-1", "eu-west-1"), start=START, end=NOW, time_left=FakeClock().time_left
+    )
+    assert [a.lookup_region for a in search.found] == ["eu-west-1"]
+    assert search.incomplete == {"us-east-1": "LookupEvents in us-east-1: RuntimeError"}
 
 
 @pytest.fixture
@@ -202,14 +269,47 @@ def test_rule_turns_non_compliant_on_a_sign_in_the_report_does_not_show_yet(rule
 
 def test_rule_falls_back_to_the_report_when_cloudtrail_fails(rule_clients, caplog):
     iam_stub, trails = rule_clients
-    trails["us-east-1"].add_client_error(
-        "lookup_events", "AccessDeniedException", http_status_code=400
-    )
+    for region in ("us-east-1", "eu-west-1"):
+        trails[region].add_client_error(
+            "lookup_events", "AccessDeniedException", http_status_code=400
+        )
     evaluation = run_rule(iam_stub)
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert evaluation["Annotation"].endswith("CloudTrail unavailable.")
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
-    assert [w.fields["error_code"] for w in warnings] == ["CloudTrailUnavailable"]
+    assert [w.fields["error_code"] for w in warnings] == ["CloudTrailUnavailable"] * 2
+
+
+@pytest.mark.parametrize("failure", ["ThrottlingException", "AccessDeniedException"])
+def test_a_sign_in_found_in_us_east_1_counts_when_the_home_region_fails(rule_clients, failure):
+    iam_stub, trails = rule_clients
+    trails["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request())
+    tries = THROTTLE_BACKOFF.max_attempts + 1 if failure == "ThrottlingException" else 1
+    for _ in range(tries):
+        trails["eu-west-1"].add_client_error("lookup_events", failure, http_status_code=400)
+    evaluation = run_rule(iam_stub, RootUse.at(password=NOW - timedelta(days=100)))
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith(
+        "Root console sign-in from 203.0.113.7 with MFA at 2026-11-26T10:00:00Z "
+        "(CloudTrail us-east-1), within the 7-day threshold"
+    )
+    assert evaluation["Annotation"].endswith(" CloudTrail search incomplete in eu-west-1.")
+
+
+def test_a_search_stopped_at_the_page_limit_is_never_called_clean(rule_clients):
+    iam_stub, trails = rule_clients
+    named_root = event("ListBuckets", type="IAMUser", userName="root")
+    for page in range(MAX_PAGES_PER_REGION):
+        trails["us-east-1"].add_response(
+            "lookup_events",
+            {"Events": [named_root] * 50, "NextToken": f"t{page + 1}"},
+            request(f"t{page}" if page else None),
+        )
+    trails["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    evaluation = run_rule(iam_stub, RootUse.at(password=NOW - timedelta(days=100)))
+    assert evaluation["ComplianceType"] == "COMPLIANT"  # the report decides; CloudTrail
+    assert "No root activity in CloudTrail" not in evaluation["Annotation"]  # proves nothing
+    assert evaluation["Annotation"].endswith(" CloudTrail search incomplete in us-east-1.")
 
 
 def test_rule_without_the_option_never_calls_cloudtrail(rule_clients):
@@ -228,3 +328,43 @@ def test_bad_cloudtrail_switch_fails_closed_naming_it(rule_clients):
     assert evaluation["Annotation"].startswith(
         'Unable to evaluate: CloudTrailEvidence must be "true"'
     )
+
+
+def failed_sign_in(when="2026-11-27T09:00:00Z"):
+    """A root console sign-in with a wrong password, as CloudTrail records it."""
+    record = event(when=when) | {"EventId": f"failed-{when}"}
+    detail = json.loads(record["CloudTrailEvent"])
+    detail |= {
+        "eventSource": "signin.amazonaws.com",
+        "sourceIPAddress": "198.51.100.66",
+        "errorMessage": "Failed authentication",
+        "responseElements": {"ConsoleLogin": "Failure"},
+        "additionalEventData": {"MFAUsed": "No"},
+    }
+    return record | {"CloudTrailEvent": json.dumps(detail)}
+
+
+def test_a_failed_root_sign_in_is_named_but_never_non_compliant(rule_clients):
+    iam_stub, trails = rule_clients
+    trails["us-east-1"].add_response("lookup_events", {"Events": [failed_sign_in()]}, request())
+    trails["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    evaluation = run_rule(iam_stub)
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["Annotation"].endswith(
+        " Failed root sign-in attempt from 198.51.100.66 at 2026-11-27T09:00:00Z "
+        "(CloudTrail us-east-1). No root use in CloudTrail."
+    )
+
+
+def test_a_newer_failed_sign_in_never_hides_an_older_use(regions):
+    clients, stubs = regions
+    stubs["us-east-1"].add_response(
+        "lookup_events", {"Events": [failed_sign_in()], "NextToken": "t2"}, request()
+    )
+    stubs["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request("t2"))
+    stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    search = lookup(clients, FakeClock())
+    assert [(a.event_name, a.attempt) for a in search.found] == [
+        ("ConsoleLogin", False),
+        ("ConsoleLogin", True),
+    ]

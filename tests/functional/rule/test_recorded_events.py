@@ -54,12 +54,57 @@ def test_a_recorded_sign_in_is_non_compliant_before_the_report_shows_it():
     )
 
 
-def test_nothing_recorded_or_no_records_at_all_leaves_the_report_to_decide():
-    for records in ({"root": "none", "assumed-root": "none"}, {}):
-        evaluation = evaluate(records)
-        assert evaluation["ComplianceType"] == "COMPLIANT"
-        assert evaluation["Annotation"].startswith("Root user has no recorded use")
-        assert "unavailable" not in evaluation["Annotation"]
+def test_nothing_recorded_leaves_the_report_to_decide():
+    evaluation = evaluate({"root": "none", "assumed-root": "none"})
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["Annotation"] == (
+        "Root user has no recorded use of its console password or access keys; threshold 7 "
+        "days; report generated 2026-11-27T09:00:00Z."
+    )
+
+
+def test_a_missing_record_leaves_the_report_to_decide_and_is_named(caplog):
+    # The stack creates both parameters: one that does not exist was deleted.
+    evaluation = evaluate({"root": "none"})
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["Annotation"].endswith(" Recorded root event missing.")
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.fields["parameter"] == f"{PATH}/assumed-root"
+    assert warning.fields["problem"] == "missing"
+
+
+def test_none_written_over_a_record_is_named_reset(caplog):
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="us-east-1")
+        for slot in ("root", "assumed-root"):
+            ssm.put_parameter(Name=f"{PATH}/{slot}", Value="none", Type="String")
+        # The function records a sign-in (version 2); someone writes none over it (3).
+        for value in (encode(SIGN_IN), "none"):
+            ssm.put_parameter(Name=f"{PATH}/root", Value=value, Type="String", Overwrite=True)
+        boto3.client("iam", region_name="us-east-1").generate_credential_report()
+        parameters = {"AssumeRoleMode": "false", "RootActivityEvidence": PATH}
+        with root_in_credential_report(DEFAULT_ACCOUNT_ID, RootUse(), NOW - timedelta(hours=3)):
+            [evaluation] = lambda_handler(periodic_event(DEFAULT_ACCOUNT_ID, NOW, parameters), None)
+    # The use is gone from the record (the report and CloudTrail still show it later),
+    # but the erasure is said.
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["Annotation"].endswith(" Recorded root event reset.")
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert (warning.fields["problem"], warning.fields["reason"]) == (
+        "reset",
+        "none written at version 3",
+    )
+
+
+@pytest.mark.parametrize("bad_slot", ["root", "assumed-root"])
+def test_a_malformed_record_never_drops_its_valid_sibling(bad_slot):
+    records = {"root": encode(SIGN_IN), "assumed-root": encode(SESSION)}
+    records[bad_slot] = '{"v":1,"time":"garbage"}'
+    evaluation = evaluate(records)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    kept = "privileged session" if bad_slot == "root" else "console sign-in"
+    assert kept in evaluation["Annotation"]
+    assert evaluation["Annotation"].endswith(" Recorded root event unreadable.")
 
 
 def test_a_recorded_event_outside_the_threshold_does_not_count():
@@ -81,13 +126,14 @@ def test_sessions_count_unless_excluded_and_never_hide_the_root_users_own_use():
 
 
 def test_a_garbled_record_never_turns_a_use_compliant(caplog):
+    garbled = {"root": '{"v":1,"time":"garbage"}', "assumed-root": "none"}
     used = RootUse.at(password=NOW - timedelta(days=1))
-    evaluation = evaluate({"root": '{"v":1,"time":"garbage"}'}, use=used)
+    evaluation = evaluate(garbled, use=used)
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
-    assert evaluation["Annotation"].endswith(" Recorded root events unavailable.")
-    clean = evaluate({"root": '{"v":1,"time":"garbage"}'})
+    assert evaluation["Annotation"].endswith(" Recorded root event unreadable.")
+    clean = evaluate(garbled)
     assert clean["ComplianceType"] == "COMPLIANT"  # the report decides, and says why
-    assert clean["Annotation"].endswith(" Recorded root events unavailable.")
+    assert clean["Annotation"].endswith(" Recorded root event unreadable.")
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert {w.fields["error_code"] for w in warnings} == {"RecordedEventsUnavailable"}
 
@@ -132,7 +178,7 @@ def test_an_excluded_newer_session_does_not_hide_an_older_sign_in(trail):
         time_left=FakeClock().time_left,
         sleep=FakeClock().sleep,
         include=lambda activity: not activity.assumed_root,
-    )
+    ).found
     assert (found.event_name, found.assumed_root) == ("ConsoleLogin", False)
 
 

@@ -9,12 +9,10 @@ import pytest
 from moto.events.models import EventPattern
 
 from root_account_usage.rule import reevaluate
-from tests.cfn import load_template
+from tests.cfn import event_pattern
 from tests.doubles import stubbed
 
-PATTERN = load_template("template.yaml")["Resources"]["RootActivityRule"]["Properties"][
-    "EventPattern"
-]
+PATTERN = event_pattern("template.yaml", "RootActivityRule", "111122223333")
 
 
 def cloudtrail_event(detail_type, **detail):
@@ -59,6 +57,11 @@ API_CALL = "AWS API Call via CloudTrail"
         ),
         (cloudtrail_event(API_CALL, eventName="Decrypt", eventType="AwsServiceEvent"), False),
         (cloudtrail_event("EC2 Instance State-change Notification", eventName="x"), False),
+        (
+            cloudtrail_event(SIGN_IN, eventName="ConsoleLogin", eventType="AwsConsoleSignIn")
+            | {"account": "999999999999"},
+            False,
+        ),
     ],
     ids=[
         "root sign-in",
@@ -67,23 +70,34 @@ API_CALL = "AWS API Call via CloudTrail"
         "service for root",
         "service event",
         "other detail-type",
+        "another account",
     ],
 )
 def test_event_pattern_matches_root_activity_only(event, matches):
-    assert EventPattern.load(json.dumps(PATTERN)).matches_event(event) is matches
+    assert EventPattern.load(PATTERN).matches_event(event) is matches
 
 
 PATH = "/root-account-usage/root-account-usage"
 
 
-class Context:
-    """A Lambda context whose remaining time the test sets."""
+ACCOUNT = "111122223333"
+FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:reevaluate-root-account-usage"
 
-    def __init__(self, seconds=120.0):
+
+class Context:
+    """A Lambda context whose remaining time the test sets, or that runs down with the
+    test's clock (`clock`, from the fixture)."""
+
+    invoked_function_arn = FUNCTION_ARN
+
+    def __init__(self, seconds=120.0, clock=None):
         self.seconds = seconds
+        self.clock = clock
+        self.started = clock["now"] if clock else 0.0
 
     def get_remaining_time_in_millis(self):
-        return int(self.seconds * 1000)
+        elapsed = self.clock["now"] - self.started if self.clock else 0.0
+        return int((self.seconds - elapsed) * 1000)
 
 
 @pytest.fixture
@@ -212,8 +226,9 @@ def test_busy_with_too_little_time_left_fails_so_lambda_retries_later(clients):
     config, ssm, _ = clients
     recorded(ssm, "root", SIGN_IN_RECORD)
     busy(config)
-    with pytest.raises(reevaluate.EvaluationBusyError):
-        reevaluate.lambda_handler(EVENT, Context(seconds=30))
+    # 60 s left: not enough to wait a minute, then start (37 s at worst).
+    with pytest.raises(reevaluate.EvaluationBusyError, match="busy"):
+        reevaluate.lambda_handler(EVENT, Context(seconds=60))
 
 
 def test_busy_without_a_record_counts_as_done(clients, monkeypatch):
@@ -268,3 +283,108 @@ def test_its_own_clients_are_bounded_in_time_like_the_rules(monkeypatch):
         assert client.meta.config.connect_timeout == limits.connect_timeout
         assert client.meta.config.read_timeout == limits.read_timeout
         assert client.meta.config.retries["total_max_attempts"] == limits.max_attempts
+
+
+def other_account_event(**where):
+    """EVENT as another account's: in the bus event, the record, or its root identity."""
+    other = "999999999999"
+    event = json.loads(json.dumps(EVENT))
+    if "account" in where:
+        event["account"] = other
+    if "recipient" in where:
+        event["detail"]["recipientAccountId"] = other
+    if "identity" in where:
+        event["detail"]["userIdentity"]["accountId"] = other
+    return event
+
+
+@pytest.mark.parametrize("where", ["account", "recipient", "identity"])
+def test_another_accounts_root_event_is_neither_recorded_nor_evaluated(clients, where, caplog):
+    # Stubber refuses any call: nothing is recorded in this account, nothing started.
+    event = other_account_event(**{where: True})
+    assert reevaluate.lambda_handler(event, Context()) == {
+        "started": False,
+        "reason": "another account",
+    }
+    assert "root event of another account ignored" in caplog.text
+
+
+def test_this_accounts_root_event_names_it_everywhere_and_is_recorded(clients):
+    config, ssm, _ = clients
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    start(config)
+    event = json.loads(json.dumps(EVENT))
+    event["detail"] |= {"recipientAccountId": ACCOUNT}
+    event["detail"]["userIdentity"]["accountId"] = ACCOUNT
+    assert reevaluate.lambda_handler(event, Context()) == {"started": True}
+
+
+def test_the_function_reads_its_account_from_its_arn():
+    assert reevaluate.own_account(Context()) == ACCOUNT
+    assert reevaluate.own_account(None) is None  # outside Lambda: nothing to compare with
+    assert reevaluate.other_account(other_account_event(account=True), None) is None
+
+
+FAILED_SIGN_IN = cloudtrail_event(
+    SIGN_IN,
+    eventName="ConsoleLogin",
+    eventType="AwsConsoleSignIn",
+    eventSource="signin.amazonaws.com",
+    eventTime="2026-11-27T11:57:30Z",
+    awsRegion="us-east-1",
+    sourceIPAddress="198.51.100.66",
+    errorMessage="Failed authentication",
+    responseElements={"ConsoleLogin": "Failure"},
+    additionalEventData={"MFAUsed": "No"},
+)
+
+
+def test_a_failed_sign_in_is_not_recorded_and_never_holds_back_a_real_one(clients):
+    config, ssm, _ = clients
+    # Anyone who knows the root e-mail address can fail a sign-in: no record, no start.
+    assert reevaluate.lambda_handler(FAILED_SIGN_IN, Context()) == {
+        "started": False,
+        "reason": "not a use",
+    }
+    # The real sign-in a moment later is not debounced by it.
+    recorded(ssm, "root", SIGN_IN_RECORD)
+    start(config)
+    assert reevaluate.lambda_handler(EVENT, Context()) == {"started": True}
+
+
+def worst_case_calls(clock, *clients_and_limits):
+    """Every call takes the longest it may (budget.CallLimits), on the test's clock."""
+    for client, limits in clients_and_limits:
+
+        def take_longest(limits=limits, **kwargs):
+            clock["now"] += limits.worst_case_seconds
+
+        client.meta.events.register_first("before-call.*.*", take_longest)
+
+
+@pytest.mark.parametrize("seconds", [45.0, 120.0])
+def test_throttled_recording_leaves_the_start_its_time_and_ends_in_time(clients, seconds):
+    from root_account_usage.rule import budget
+
+    config, ssm, clock = clients
+    worst_case_calls(
+        clock,
+        (reevaluate._state["ssm"], budget.SSM_LIMITS),
+        (reevaluate._state["config"], budget.CONFIG_LIMITS),
+    )
+    # Throttled for ever: with 45 s one try fits beside the start; with 120 s, the retries.
+    tries = 1 if seconds < 60 else 3
+    for _ in range(tries):
+        ssm.add_client_error("put_parameter", "ThrottlingException", http_status_code=400)
+    start(config)
+    context = Context(seconds, clock)
+    with pytest.raises(reevaluate.RootEventNotRecordedError, match="Throttling"):
+        reevaluate.lambda_handler(EVENT, context)
+    # The start was made (the fixture checks), and all ended before Lambda's timeout.
+    assert context.get_remaining_time_in_millis() >= reevaluate.MARGIN_SECONDS * 1000
+
+
+def test_too_little_time_for_a_start_fails_so_lambda_retries(clients):
+    # A start may take 37 s (botocore's retries): with less, none begins.
+    with pytest.raises(reevaluate.EvaluationBusyError, match="too little time"):
+        reevaluate.lambda_handler(EVENT, Context(seconds=30))

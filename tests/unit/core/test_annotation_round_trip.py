@@ -25,9 +25,10 @@ GENERATED = NOW - timedelta(hours=1)
 
 def report(use: RootUse, *, removed: bool = False) -> bytes:
     row = root_row(ACCOUNT_ID, use)
-    if removed:
+    if removed:  # every credential gone: none active, none left inactive
         row |= {"password_enabled": "false", "access_key_1_active": "false"}
         row |= {"access_key_2_active": "false"}
+        row |= {"access_key_1_last_rotated": "N/A", "access_key_2_last_rotated": "N/A"}
     return render_report([row])
 
 
@@ -113,9 +114,11 @@ def test_every_annotation_is_read_back_as_written(case):
 
 def test_no_credentials_is_said_rather_than_only_no_recorded_use():
     annotation = CASES["no credentials"][0].annotation
-    assert annotation.startswith("Root has no console password or access keys (no recorded use)")
+    assert annotation.startswith(
+        "Root has no console password, access keys or signing certificates (no recorded use)"
+    )
     assert (
-        "no console password or access keys now"
+        "no console password, access keys or signing certificates now"
         in CASES["old use, credentials removed"][0].annotation
     )
     # Still judged: a use inside the threshold stays NON_COMPLIANT after the removal.

@@ -128,6 +128,45 @@ def unavailable_besides(draw: st.DrawFn, seen: RootActivity) -> list[str]:
     return [s for s in draw(unavailable_sources) if s != SOURCES_READ[seen.source]]
 
 
+# What else the annotation must say at its end: a CloudTrail search that did not finish
+# in one or both of its regions (the longest region names), a recorded event not counted.
+incomplete_notes = st.sampled_from((None, *REGIONS, "eusc-de-east-1", "us-isof-south-1")).map(
+    lambda region: text.incomplete_note(text.CLOUDTRAIL, region)
+)
+record_notes = st.sets(st.sampled_from(text.RECORD_PROBLEMS), min_size=1).map(text.record_note)
+
+
+def notes_besides(draw: st.DrawFn, unavailable: list[str]) -> list[str]:
+    """Notes on sources read in part: neither of a source that could not be read at all."""
+    notes = []
+    if text.CLOUDTRAIL not in unavailable and draw(st.booleans()):
+        notes.append(draw(incomplete_notes))
+    if text.RECORDED_EVENTS not in unavailable and draw(st.booleans()):
+        notes.append(draw(record_notes))
+    return notes
+
+
+def attempts(draw: st.DrawFn, threshold: int) -> list[RootActivity]:
+    """None, or a sign-in attempt that did not authenticate (never a use), with any text
+    where the event carried text."""
+    if not draw(st.booleans()):
+        return []
+    when = NOW - draw(st.timedeltas(timedelta(days=-2), timedelta(days=threshold)))
+    return [
+        RootActivity(
+            time=when,
+            event_name=draw(
+                st.sampled_from(("ConsoleLogin", "CheckMfa", "PasswordRecoveryRequested"))
+            ),
+            region="us-east-1",
+            source_ip=draw(st.none() | anything | st.ip_addresses().map(str)),
+            mfa_used=draw(st.none() | st.booleans()),
+            lookup_region=draw(st.sampled_from(REGIONS)),
+            attempt=True,
+        )
+    ]
+
+
 @st.composite
 def seen_elsewhere_decides(draw: st.DrawFn) -> tuple[Verdict, Case]:
     """The report shows no use in the threshold; CloudTrail or a recorded event does."""
@@ -136,7 +175,12 @@ def seen_elsewhere_decides(draw: st.DrawFn) -> tuple[Verdict, Case]:
     when = NOW - draw(st.timedeltas(timedelta(days=-2), timedelta(days=threshold)))
     seen = activity(draw, when)
     verdict = apply_activity(
-        base, [seen], now=NOW, threshold_days=threshold, unavailable=unavailable_besides(draw, seen)
+        base,
+        [seen, *attempts(draw, threshold)],
+        now=NOW,
+        threshold_days=threshold,
+        unavailable=(unavailable := unavailable_besides(draw, seen)),
+        notes=notes_besides(draw, unavailable),
     )
     credential = text.activity_credential(seen.source, seen.describe())
     return verdict, Case(verdict.annotation, RootUseSeen(credential, format_timestamp(when)))
@@ -154,7 +198,12 @@ def seen_elsewhere_also(draw: st.DrawFn) -> tuple[Verdict, Case]:
     )
     seen = activity(draw, when.replace(tzinfo=base.last_used.tzinfo))
     verdict = apply_activity(
-        base, [seen], now=NOW, threshold_days=threshold, unavailable=unavailable_besides(draw, seen)
+        base,
+        [seen, *attempts(draw, threshold)],
+        now=NOW,
+        threshold_days=threshold,
+        unavailable=(unavailable := unavailable_besides(draw, seen)),
+        notes=notes_besides(draw, unavailable),
     )
     return verdict, Case(verdict.annotation, case.expected)
 
@@ -165,15 +214,36 @@ evaluated = st.one_of(report_uses, no_use())
 @st.composite
 def sources_unavailable(draw: st.DrawFn) -> tuple[Verdict, Case]:
     base, case = draw(evaluated)
+    threshold = base.threshold_days or 1
     verdict = apply_activity(
         base,
-        [],
+        attempts(draw, threshold),
         now=NOW,
-        threshold_days=base.threshold_days or 1,
-        unavailable=draw(
-            st.lists(st.sampled_from(sorted(SOURCES_READ.values())), unique=True, min_size=1)
+        threshold_days=threshold,
+        unavailable=(
+            unavailable := draw(
+                st.lists(st.sampled_from(sorted(SOURCES_READ.values())), unique=True, min_size=1)
+            )
         ),
+        notes=notes_besides(draw, unavailable),
     )
+    return verdict, Case(verdict.annotation, case.expected)
+
+
+@st.composite
+def attempts_only(draw: st.DrawFn) -> tuple[Verdict, Case]:
+    """A sign-in attempt that did not authenticate never names a use: the verdict's stands."""
+    base, case = draw(evaluated)
+    threshold = base.threshold_days or 1
+    verdict = apply_activity(
+        base,
+        attempts(draw, threshold),
+        now=NOW,
+        threshold_days=threshold,
+        cloudtrail_read=draw(st.booleans()),
+        notes=notes_besides(draw, []),
+    )
+    assert verdict.compliance_type == base.compliance_type
     return verdict, Case(verdict.annotation, case.expected)
 
 
@@ -208,6 +278,7 @@ KINDS: dict[str, Callable[[], st.SearchStrategy[tuple[Verdict, Case]]]] = {
     "seen elsewhere decides": seen_elsewhere_decides,
     "seen elsewhere also": seen_elsewhere_also,
     "a source unavailable": sources_unavailable,
+    "a sign-in attempt, not a use": attempts_only,
     "no root activity in CloudTrail": nothing_elsewhere,
     "fail closed": fail_closed,
 }

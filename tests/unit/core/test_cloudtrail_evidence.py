@@ -275,3 +275,136 @@ def test_a_source_that_could_not_be_read_is_said_and_the_others_still_decide():
     assert nothing.annotation.endswith(
         "No root activity in CloudTrail. Recorded root events unavailable."
     )
+
+
+# Sign-in attempts that did not authenticate: the shape CloudTrail logs for a root console
+# sign-in with a wrong password (AWS's sign-in event reference; peers' detections of "root
+# login failed" key on the same fields), for a failed MFA check, and for "Forgot password?".
+FAILED_SIGN_IN = {
+    "errorMessage": "Failed authentication",
+    "responseElements": {"ConsoleLogin": "Failure"},
+    "sourceIPAddress": "198.51.100.66",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "attempt"),
+    [
+        (FAILED_SIGN_IN, True),
+        ({"responseElements": {"ConsoleLogin": "Failure"}}, True),
+        ({"errorMessage": "Failed authentication", "responseElements": None}, True),
+        ({"eventName": "CheckMfa", "responseElements": {"CheckMfa": "Failure"}}, True),
+        (
+            {
+                "eventName": "PasswordRecoveryRequested",
+                "responseElements": {"PasswordRecoveryRequested": "Success"},
+            },
+            True,
+        ),
+        ({}, False),  # a successful sign-in
+        ({"eventName": "CheckMfa", "responseElements": {"CheckMfa": "Success"}}, False),
+        (
+            {
+                "eventName": "PasswordRecoveryCompleted",
+                "responseElements": {"PasswordRecoveryCompleted": "Success"},
+            },
+            False,  # takes the root e-mail inbox, and leaves a new root password: a use
+        ),
+        (
+            # A denied API call was still signed with root's credentials: a use.
+            {
+                "eventName": "DeleteTrail",
+                "eventSource": "cloudtrail.amazonaws.com",
+                "eventType": "AwsApiCall",
+                "errorCode": "AccessDenied",
+                "errorMessage": "User is not authorized",
+                "responseElements": None,
+            },
+            False,
+        ),
+    ],
+    ids=[
+        "wrong password",
+        "outcome Failure",
+        "errorMessage, no outcome",
+        "failed MFA",
+        "password recovery asked",
+        "sign-in",
+        "MFA passed",
+        "password recovery completed",
+        "denied API call",
+    ],
+)
+def test_a_sign_in_that_did_not_authenticate_is_an_attempt_not_a_use(changes, attempt):
+    assert root_activity(cloudtrail_event(**changes), "us-east-1").attempt is attempt
+
+
+def failed_at(when, ip="198.51.100.66", name="ConsoleLogin"):
+    return RootActivity(when, name, "us-east-1", ip, False, "us-east-1", attempt=True)
+
+
+def test_a_failed_sign_in_never_makes_the_account_non_compliant_and_is_named():
+    verdict = apply_activity(
+        report_verdict(),
+        [failed_at(NOW - timedelta(hours=2))],
+        now=NOW,
+        threshold_days=7,
+        cloudtrail_read=True,
+    )
+    assert verdict.compliance_type == COMPLIANT
+    assert verdict.annotation.endswith(
+        "report generated 2026-11-27T11:00:00Z. Failed root sign-in attempt from "
+        "198.51.100.66 at 2026-11-27T10:00:00Z (CloudTrail us-east-1). "
+        "No root use in CloudTrail."
+    )
+
+
+def test_an_attempt_is_named_only_where_there_is_room_and_only_by_its_address():
+    # Text where an address belongs is not copied: the note cannot read as a use.
+    odd = failed_at(NOW, ip="x at 2026-01-01T00:00:00Z (CloudTrail us-east-1), within")
+    recovery = failed_at(NOW, name="PasswordRecoveryRequested")
+    assert odd.describe() == "Failed root sign-in attempt"
+    assert recovery.describe() == "Root password recovery requested from 198.51.100.66"
+    long_use = activity_at(NOW - timedelta(hours=1), "X" * 120)
+    verdict = apply_activity(
+        report_verdict(threshold=3650),
+        [long_use, recovery],
+        now=NOW,
+        threshold_days=3650,
+        unavailable=("Recorded root events",),
+        notes=(" CloudTrail search incomplete in ap-southeast-2.",),
+    )
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert "recovery" not in verdict.annotation  # no room: the use and the notes first
+    assert verdict.annotation.endswith(
+        " Recorded root events unavailable. CloudTrail search incomplete in ap-southeast-2."
+    )
+
+
+def test_an_attempt_without_room_for_its_address_is_named_without_it():
+    ipv6 = "2001:db8:85a3:1111:2222:8a2e:370:7334"
+    verdict = apply_activity(
+        report_verdict(),
+        [failed_at(NOW - timedelta(hours=2), ip=ipv6)],
+        now=NOW,
+        threshold_days=7,
+        cloudtrail_read=True,
+    )
+    assert verdict.annotation.endswith(
+        " Failed root sign-in attempt at 2026-11-27T10:00:00Z (CloudTrail us-east-1). "
+        "No root use in CloudTrail."
+    )
+
+
+@pytest.mark.parametrize("name", ["CredentialChallenge", "CredentialVerification"])
+def test_sign_in_challenge_events_are_not_root_activity(name):
+    # IAM Identity Center and WorkSpaces sign-in steps: userIdentity type Unknown, and an
+    # AwsServiceEvent; their outcome is in serviceEventDetails. Never the root user's own.
+    challenge = cloudtrail_event(
+        eventName=name,
+        eventType="AwsServiceEvent",
+        userIdentity={"type": "Unknown", "principalId": "111122223333"},
+        responseElements=None,
+        serviceEventDetails={name: "Failure"},
+    )
+    assert root_activity(challenge, "us-east-1") is None

@@ -116,3 +116,47 @@ def test_deeply_nested_rule_parameters_are_refused_not_a_recursion_error():
     event = periodic_event(ACCOUNT_ID, NOW) | {"invokingEvent": "[" * 60_000 + "]" * 60_000}
     with pytest.raises(InvalidEventError):
         parse_periodic_event(event)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2026-11-20T10:00:00.Z",  # Python reads it; botocore refuses it at PutEvaluations
+        "2026-11-20 10:00:00Z",
+        "2026-11-20T10:00:00,123Z",
+        "2026-11-20T10:00:00",  # no zone
+        "2026-11-20T10:00Z",
+        "2026-11-20T10:00:00.000Z\n",
+    ],
+)
+def test_a_notification_time_not_as_aws_config_writes_it_is_refused_before_any_work(when):
+    # rdklib sends the raw string back as OrderingTimestamp: refused here, it cannot fail
+    # after a whole evaluation.
+    with pytest.raises(InvalidEventError, match="as AWS Config writes it"):
+        parse_periodic_event(with_invoking(notificationCreationTime=when))
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("2026-11-20T10:00:00.123Z", datetime(2026, 11, 20, 10, 0, 0, 123000, tzinfo=UTC)),
+        ("2026-11-20T10:00:00Z", datetime(2026, 11, 20, 10, tzinfo=UTC)),
+        ("2026-11-20T15:30:00+05:30", datetime(2026, 11, 20, 10, tzinfo=UTC)),
+    ],
+)
+def test_notification_times_as_aws_writes_them_are_read(when, expected):
+    parsed = parse_periodic_event(with_invoking(notificationCreationTime=when))
+    assert parsed.notification_time == expected
+
+
+def test_an_account_id_that_differs_from_the_invoking_events_is_refused():
+    # AWS Config writes both, the same: which account is meant cannot be told.
+    event = with_invoking(awsAccountId="999999999999")
+    with pytest.raises(InvalidEventError, match="awsAccountId"):
+        parse_periodic_event(event)
+
+
+def test_an_empty_account_id_is_refused_not_replaced():
+    event = periodic_event(ACCOUNT_ID, NOW) | {"accountId": ""}
+    with pytest.raises(InvalidEventError, match="accountId of 12 digits"):
+        parse_periodic_event(event)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from root_account_usage.core.cloudtrail_evidence import RootActivity
+from root_account_usage.core.parameters import usable_role_choice
 from root_account_usage.core.recorded_activity import (
     ASSUMED_ROOT_SLOT,
     MAX_RECORD_CHARS,
@@ -92,3 +93,19 @@ def test_a_trailing_newline_is_not_what_the_function_writes(field, value):
     record = json.loads(encode(SIGN_IN)) | {field: value}
     with pytest.raises(MalformedRecordError):
         decode(json.dumps(record), ROOT_SLOT)
+
+
+@pytest.mark.parametrize(
+    "region", ["eusc-de-east-1", "us-gov-west-1", "cn-northwest-1", "us-isob-east-1"]
+)
+def test_a_record_of_any_region_the_package_accepts_reads_back(region):
+    # One region pattern for the package (core/regions.py): what encode writes, decode
+    # reads, in the European Sovereign Cloud as anywhere else.
+    activity = SIGN_IN._replace(region=region, lookup_region=region)
+    assert decode(encode(activity), ROOT_SLOT).region == region
+    assert usable_role_choice({"ExecutionRoleRegion": region}).region == region
+
+
+def test_the_version_is_the_number_one_not_a_boolean():
+    with pytest.raises(MalformedRecordError):
+        decode(good(v=True), ROOT_SLOT)

@@ -101,8 +101,31 @@ def test_missing_required_column_is_named():
 
 def test_garbage_timestamp_cannot_be_evaluated():
     use = RootUse(password_last_used="last tuesday")
-    with pytest.raises(MalformedReportError, match="password_last_used is 'last tuesday'"):
+    with pytest.raises(
+        MalformedReportError,
+        match=r"root row's password_last_used is not an ISO-8601 date and time in range "
+        r"\(12 characters\)",
+    ):
         parse_credential_report(report_with_root(use))
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("alice@corp.example 10.1.2.3", "not an ISO-8601 date and time in range"),
+        ("2026-11-25", "a date without a time of day"),
+        ("9999-12-31T23:59:59-01:00", "not an ISO-8601 date and time in range"),
+    ],
+)
+def test_a_garbled_value_is_named_by_column_and_kind_never_repeated(value, kind):
+    # The message reaches the annotation and the ERROR log: the field may hold anything.
+    use = RootUse(access_key_1_last_used=value)
+    with pytest.raises(MalformedReportError) as raised:
+        parse_credential_report(report_with_root(use))
+    assert str(raised.value) == (
+        f"root row's access_key_1_last_used_date is {kind} ({len(value)} characters)"
+    )
+    assert value not in str(raised.value)
 
 
 def test_root_row_that_is_not_utf8_is_malformed():
@@ -241,6 +264,21 @@ def removed_row(**changes: str) -> bytes:
 
 def test_explicit_false_everywhere_means_the_credentials_are_removed():
     assert parse_credential_report(removed_row()).credentials_removed is True
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # An inactive key still exists: IAM gives it a last_rotated time.
+        {"access_key_1_last_rotated": "2024-01-02T03:04:05+00:00"},
+        {"access_key_2_last_rotated": "2024-01-02T03:04:05+00:00"},
+        {"cert_1_active": "true", "cert_1_last_rotated": "2024-01-02T03:04:05+00:00"},
+        {"cert_2_last_rotated": "2024-01-02T03:04:05+00:00"},  # inactive certificate
+    ],
+    ids=["inactive key 1", "inactive key 2", "active certificate", "inactive certificate"],
+)
+def test_a_key_or_certificate_that_still_exists_is_no_proof(changes):
+    assert parse_credential_report(removed_row(**changes)).credentials_removed is False
 
 
 @pytest.mark.parametrize(
