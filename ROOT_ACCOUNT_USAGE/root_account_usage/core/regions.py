@@ -12,3 +12,20 @@ _REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
 def is_region_name(text: str) -> bool:
     """Whether `text` is, whole (no trailing newline), a region name."""
     return _REGION_NAME.fullmatch(text) is not None
+
+
+# Partitions other than the commercial one, by their regions' prefixes.
+_OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso", "eusc-")
+# In the commercial partition, root console sign-ins and the other global-service events
+# (IAM, STS, sign-in) are recorded in us-east-1's event history, whatever the home region.
+COMMERCIAL_SIGN_IN_REGION = "us-east-1"
+
+
+def cloudtrail_regions(home_region: str) -> tuple[str, ...]:
+    """The event histories to search for root activity: us-east-1 and the home region in
+    the commercial partition; elsewhere the home region only (us-east-1 is not of that
+    partition, and where those partitions record global-service events is not known
+    here: deploy there in the region that records them)."""
+    if home_region.startswith(_OTHER_PARTITIONS):
+        return (home_region,)
+    return tuple(dict.fromkeys((COMMERCIAL_SIGN_IN_REGION, home_region)))

@@ -37,7 +37,8 @@ SESSION_SECONDS = 900  # AssumeRoot's maximum
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
 DNS_SUFFIX = {"aws-cn": "amazonaws.com.cn"}  # every other partition: amazonaws.com
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,4}$")
+# core/regions.py's pattern (this script embeds no package code; a test keeps them equal).
+_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
 # The suffix AWS Config appends to organization and conformance-pack rule names (the same
 # rule as `history`'s names_rule; a test keeps the two in agreement).
 _RULE_SUFFIX = "[a-z0-9]+"
@@ -268,7 +269,7 @@ def _result(account: str, outcome: str, what: str) -> dict[str, Any]:
 
 def _region(events: dict[str, Any]) -> str:
     region = str(events.get("Region", "")).strip()
-    if not _REGION.match(region):
+    if not _REGION.fullmatch(region):
         raise RefusedError(f"Region must be a region name, got {region[:20]!r}")
     return region
 

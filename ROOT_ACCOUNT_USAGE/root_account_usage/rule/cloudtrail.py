@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
+from ..core.regions import COMMERCIAL_SIGN_IN_REGION
 from . import budget
 from .aws import THROTTLING_CODES, Retrier, error_code
 from .budget import Backoff, Sleep, TimeLeft
@@ -38,8 +39,9 @@ PAGE_SIZE = 50
 MAX_PAGES_PER_REGION = 40
 PAUSE_BETWEEN_CALLS = 0.5  # LookupEvents allows 2 requests per second per region
 THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
-# Root console sign-ins are recorded in us-east-1, whatever the home region.
-SIGN_IN_REGION = "us-east-1"
+# Root console sign-ins are recorded in us-east-1 (commercial partition), whatever the
+# home region: core/regions.py says which event histories a home region searches.
+SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
 
 
 class CloudTrailUnavailableError(RootAccountUsageError):

@@ -20,6 +20,7 @@ from ..core.exceptions import (
     RootAccountUsageError,
 )
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
+from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
 from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
@@ -86,7 +87,7 @@ def evaluate_periodic_event(
     notes: list[str] = []
     cloudtrail_read = False
     if cloudtrail is not None:
-        regions = tuple(dict.fromkeys((SIGN_IN_REGION, home_region)))
+        regions = cloudtrail_regions(home_region)
         search = lookup_root_activity(
             cloudtrail,
             regions,
