@@ -12,7 +12,7 @@ AssumeRole is remembered so that publishing does not wait for it a second time.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -21,6 +21,10 @@ from rdklib import ClientFactory
 from ..core.exceptions import RootAccountUsageError
 from ..core.parameters import RoleChoice
 from . import budget
+
+if TYPE_CHECKING:
+    from mypy_boto3_sts import STSClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
 # rdklib's session name and duration for the role it assumes.
 ROLE_SESSION_NAME = "configLambdaExecution"
@@ -92,7 +96,7 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         self._region = region or os.environ.get("AWS_REGION")
         self._assume_role = assume_role
         self._time_left = time_left
-        self._credentials: dict[str, Any] | None = None
+        self._credentials: CredentialsTypeDef | None = None
         self._refusal: Exception | None = None
         super().__init__(role_arn=role_arn, region=self._region, assume_role_mode=assume_role)
 
@@ -115,7 +119,7 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             aws_session_token=credentials["SessionToken"],
         )
 
-    def _assumed_credentials(self) -> dict[str, Any]:
+    def _assumed_credentials(self) -> CredentialsTypeDef:
         if self._refusal is not None:
             raise self._refusal  # refused once, within this invocation: do not wait again
         if self._credentials is None:
@@ -147,14 +151,14 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         return limits
 
 
-def regional_sts_client(region: str | None, limits: budget.CallLimits | None = None) -> Any:
+def regional_sts_client(region: str | None, limits: budget.CallLimits | None = None) -> STSClient:
     """An STS client for `region`'s own endpoint, never the global one.
 
     botocore 1.40 and later resolve regional endpoints by default; older botocore (or
     AWS_STS_REGIONAL_ENDPOINTS=legacy) sends some commercial regions to
     sts.amazonaws.com, and only those, so the regional name is built for them.
     """
-    client = new_client("sts", limits, region_name=region)
+    client: STSClient = new_client("sts", limits, region_name=region)
     if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
         client = new_client(
             "sts", limits, region_name=region, endpoint_url=f"https://sts.{region}.amazonaws.com"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity
@@ -22,6 +22,9 @@ from ..core.recorded_activity import (
 from . import budget
 from .aws import THROTTLING_CODES, Retrier, error_code
 from .budget import Backoff, TimeLeft
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ class RecordedEvents(NamedTuple):
 
 
 def read_recorded_activity(
-    build_client: Callable[[], Any],
+    build_client: Callable[[], SSMClient],
     path: str,
     *,
     time_left: TimeLeft,
@@ -117,7 +120,7 @@ def _problem(name: str, problem: str, reason: str) -> str:
 
 
 def record_activity(
-    client: Any,
+    client: SSMClient,
     path: str,
     activity: RootActivity,
     *,

@@ -30,7 +30,7 @@ import logging
 import os
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -45,6 +45,10 @@ from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
 from .logs import configure_json_logging
 from .recorded_events import record_activity
+
+if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
+    from mypy_boto3_ssm import SSMClient
 
 logger = logging.getLogger(__name__)
 
@@ -204,14 +208,16 @@ def _try_start(rule_name: str, time_left: TimeLeft) -> bool:
     return True
 
 
-def _config() -> Any:
+def _config() -> ConfigServiceClient:
     # Bounded like the rule's clients, so that a hung endpoint cannot outlast the function.
     if _state["config"] is None:
         _state["config"] = new_client("config")
-    return _state["config"]
+    client: ConfigServiceClient = _state["config"]
+    return client
 
 
-def _ssm() -> Any:
+def _ssm() -> SSMClient:
     if _state["ssm"] is None:
         _state["ssm"] = new_client("ssm")
-    return _state["ssm"]
+    client: SSMClient = _state["ssm"]
+    return client
