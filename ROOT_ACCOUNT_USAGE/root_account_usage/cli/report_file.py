@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..core.exceptions import MalformedReportError
+from ..core.json_text import load_json
 from ..core.timestamps import parse_timestamp
 
 # Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
@@ -97,8 +97,8 @@ def _decodes_to_a_report(text: bytes) -> bool:
 
 def _from_cli_json(data: bytes) -> SavedReport:
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError):  # also a number past Python's 4,300-digit limit
+        document = load_json(data)
+    except ValueError:
         raise MalformedReportError("report file starts like JSON but is not valid JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("Content"), str):
         raise MalformedReportError(

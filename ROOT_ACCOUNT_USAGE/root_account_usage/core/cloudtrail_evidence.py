@@ -22,12 +22,12 @@ takes the root e-mail inbox, and leaves a new root password.
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from . import annotation as text
+from .json_text import load_json
 from .timestamps import parse_timestamp
 from .verdict import NON_COMPLIANT, Verdict
 
@@ -119,8 +119,8 @@ def root_activity(event: Mapping[str, Any], lookup_region: str) -> RootActivity 
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
     try:
-        detail = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError):
+        detail = load_json(raw)
+    except ValueError:
         raise UnreadableRecordError("CloudTrailEvent is not valid JSON") from None
     if not isinstance(detail, dict) or not isinstance(detail.get("userIdentity") or {}, dict):
         raise UnreadableRecordError("CloudTrailEvent is not an event object")

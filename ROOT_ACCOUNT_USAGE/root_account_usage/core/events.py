@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -10,6 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from .exceptions import InvalidEventError
+from .json_text import load_json
 from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
@@ -139,8 +139,8 @@ def _load_json_object(
         return dict(pairs)
 
     try:
-        loaded = json.loads(raw, object_pairs_hook=keep_repeats)
-    except (json.JSONDecodeError, RecursionError):
+        loaded = load_json(raw, object_pairs_hook=keep_repeats)
+    except ValueError:
         raise InvalidEventError(f"{name} is not valid JSON") from None
     if not isinstance(loaded, dict):
         raise InvalidEventError(f"{name} is not a JSON object")

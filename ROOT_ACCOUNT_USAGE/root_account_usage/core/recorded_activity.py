@@ -30,6 +30,7 @@ from typing import Any
 
 from . import annotation as text
 from .cloudtrail_evidence import RootActivity
+from .json_text import load_json
 from .regions import is_region_name
 from .timestamps import format_timestamp, parse_timestamp
 
@@ -90,8 +91,8 @@ def decode(value: str, slot: str) -> RootActivity | None:
     if len(value) > MAX_RECORD_CHARS:
         raise MalformedRecordError(f"record is {len(value)} characters")
     try:
-        record = json.loads(value)
-    except json.JSONDecodeError:
+        record = load_json(value)
+    except ValueError:
         raise MalformedRecordError("record is not JSON") from None
     version = record.get("v") if isinstance(record, dict) else None
     # `True == 1` in Python: the version must be the number itself.

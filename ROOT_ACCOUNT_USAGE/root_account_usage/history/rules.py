@@ -12,13 +12,13 @@ does not document the length, so any length is accepted). Nothing else matches:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any, NamedTuple
 
 from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
+from ..core.json_text import load_json
 from ..core.parameters import parse_rule_parameters
 
 _SUFFIX = "[a-z0-9]+"
@@ -46,10 +46,10 @@ def input_parameters(raw: object) -> dict[str, Any]:
     if not isinstance(raw, str):
         return {}
     try:
-        loaded = json.loads(
+        loaded = load_json(
             raw, parse_constant=str, parse_float=_finite_or_text, parse_int=_int_or_text
         )
-    except (ValueError, RecursionError):
+    except ValueError:
         return {}
     return loaded if isinstance(loaded, dict) else {}
 

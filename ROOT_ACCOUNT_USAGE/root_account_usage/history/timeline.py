@@ -8,12 +8,12 @@ both into a timeline over a period and the figures an auditor asks for.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from ..core.annotation import RootUseSeen, read_root_use
+from ..core.json_text import load_json
 from ..core.parameters import MIN_THRESHOLD_DAYS
 from ..core.timestamps import parse_timestamp
 from ..core.verdict import COMPLIANT, NON_COMPLIANT
@@ -64,8 +64,8 @@ def states_from_item(item: Mapping[str, Any], rule_names: Collection[str]) -> Re
         return RecordedStates(time, dict.fromkeys(rule_names, UNKNOWN))
     raw = item.get("configuration")
     try:
-        configuration = json.loads(raw) if isinstance(raw, str) else None
-    except (json.JSONDecodeError, RecursionError):
+        configuration = load_json(raw) if isinstance(raw, str) else None
+    except ValueError:
         configuration = None
     entries = configuration.get("configRuleList") if isinstance(configuration, dict) else None
     if not isinstance(entries, list):

@@ -90,6 +90,8 @@ def test_events_that_are_not_the_root_users_own_do_not_count(changes):
         {"CloudTrailEvent": 7},
         {"CloudTrailEvent": json.dumps({"userIdentity": "Root"})},
         {"CloudTrailEvent": "[" * 50_000 + "]" * 50_000},
+        # An integer past Python's 4,300-digit limit: json.loads's plain ValueError.
+        {"CloudTrailEvent": '{"userIdentity": {"type": "Root"}, "n": ' + "9" * 5000 + "}"},
     ],
 )
 def test_records_of_odd_shape_are_refused_as_unreadable(record):

@@ -112,6 +112,14 @@ def test_notification_time_out_of_range_or_without_a_time_is_refused(when, messa
         parse_periodic_event(with_invoking(notificationCreationTime=when))
 
 
+def test_an_integer_past_pythons_digit_limit_is_refused_not_a_value_error():
+    invoking = json.loads(periodic_event(ACCOUNT_ID, NOW)["invokingEvent"])
+    text = json.dumps(invoking)[:-1] + ', "recordVersion2": ' + "9" * 5000 + "}"
+    event = periodic_event(ACCOUNT_ID, NOW) | {"invokingEvent": text}
+    with pytest.raises(InvalidEventError, match="not valid JSON"):
+        parse_periodic_event(event)
+
+
 def test_deeply_nested_rule_parameters_are_refused_not_a_recursion_error():
     event = periodic_event(ACCOUNT_ID, NOW) | {"invokingEvent": "[" * 60_000 + "]" * 60_000}
     with pytest.raises(InvalidEventError):
