@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from . import annotation as text
 from .json_text import load_json
-from .timestamps import parse_timestamp
+from .timestamps import as_utc, parse_timestamp
 from .verdict import NON_COMPLIANT, Verdict
 
 
@@ -181,11 +181,9 @@ def _utc_or_none(value: object) -> datetime | None:
     """A datetime LookupEvents parsed, in UTC; None when there is none in range."""
     if not isinstance(value, datetime):
         return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(UTC)
-    except OverflowError:
+        return as_utc(value)
+    except ValueError:
         return None
 
 

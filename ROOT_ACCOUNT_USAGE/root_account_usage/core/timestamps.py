@@ -24,13 +24,21 @@ def parse_timestamp(text: str, *, date_only: bool = False) -> datetime:
     text = text.strip()
     if not date_only and not _DATE_AND_TIME.match(text):
         raise ValueError(f"{text[:40]!r} is not an ISO-8601 date and time")
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
+    return as_utc(datetime.fromisoformat(text))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` as an aware UTC datetime; a naive one is taken as UTC, as AWS writes UTC.
+
+    Raises ValueError for an instant a datetime cannot hold in UTC
+    (9999-12-31T23:59:59-01:00).
+    """
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(UTC)
+        return moment.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{text[:40]!r} is outside the range of UTC times") from None
+        raise ValueError(f"{moment.isoformat()} is outside the range of UTC times") from None
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -220,16 +220,13 @@ class ConfigHistoryReader:
 
     def current(self, account_id: str, rule_name: str) -> CurrentEvaluation | None:
         """The latest evaluation of the account under exactly this rule."""
-        latest: CurrentEvaluation | None = None
-        for page in self._pages(
+        return self._latest_evaluation(
             "get_compliance_details_by_config_rule",
-            page_size=100,
+            "EvaluationResults",
+            account_id,
             ConfigRuleName=rule_name,
             ComplianceTypes=EVALUATION_TYPES,
-        ):
-            found = (_evaluation(r, account_id) for r in page.get("EvaluationResults", []))
-            latest = _latest(found, latest, rule_name)
-        return latest
+        )
 
     def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None
@@ -259,17 +256,26 @@ class ConfigHistoryReader:
     ) -> CurrentEvaluation | None:
         """The latest evaluation of the account under exactly this rule, as the
         aggregator holds it."""
-        latest: CurrentEvaluation | None = None
-        for page in self._pages(
+        return self._latest_evaluation(
             "get_aggregate_compliance_details_by_config_rule",
-            page_size=100,
+            "AggregateEvaluationResults",
+            account_id,
             ConfigurationAggregatorName=aggregator,
             ConfigRuleName=rule,
             AccountId=account_id,
             AwsRegion=region,
-        ):
-            found = (_evaluation(r, account_id) for r in page.get("AggregateEvaluationResults", []))
-            latest = _latest(found, latest, rule)
+        )
+
+    def _latest_evaluation(
+        self, operation: str, results: str, account_id: str, **request: Any
+    ) -> CurrentEvaluation | None:
+        """The most recently recorded evaluation of the account among every page of
+        `operation` (whose answer lists them under `results`), under request's rule."""
+        rule_name = request["ConfigRuleName"]
+        latest: CurrentEvaluation | None = None
+        for page in self._pages(operation, page_size=100, **request):
+            found = (_evaluation(r, account_id) for r in page.get(results, []))
+            latest = _latest(found, latest, rule_name)
         return latest
 
     def _pages(

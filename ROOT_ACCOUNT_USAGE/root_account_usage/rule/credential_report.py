@@ -11,16 +11,18 @@ tried again at most twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import ReportUnavailableError
+from ..core.timestamps import as_utc
 from . import budget
 from .aws import THROTTLING_CODES, TRANSIENT_ERRORS, error_code, error_message, http_status
 from .budget import Backoff, Jitter, Sleep, TimeLeft
@@ -226,12 +228,8 @@ def _generated_time(value: object) -> datetime:
     """GeneratedTime in UTC. Without it a report's age, and so its worth as evidence
     (the 24-hour rule), is unknown: that answer is refused."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        try:
-            return value.astimezone(UTC)
-        except OverflowError:
-            pass
+        with contextlib.suppress(ValueError):
+            return as_utc(value)
     raise ReportUnavailableError(
         "IAM GetCredentialReport returned no GeneratedTime in range", code="MalformedResponse"
     )

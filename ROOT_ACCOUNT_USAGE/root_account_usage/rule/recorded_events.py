@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 # Read last in an evaluation, with what time is left (and written by the re-evaluation
 # function, before it starts one): two quick retries at most.
-READ_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
+RECORD_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 
 
 class RecordedEventsUnavailableError(RootAccountUsageError):
@@ -69,7 +69,7 @@ def read_recorded_activity(
         client = build_client()
         retrier = retrier or Retrier(
             THROTTLING_CODES,
-            backoff=READ_BACKOFF,
+            backoff=RECORD_BACKOFF,
             time_left=time_left,
             call_seconds=call_seconds,
         )
@@ -125,7 +125,7 @@ def record_activity(
     activity: RootActivity,
     *,
     time_left: TimeLeft,
-    backoff: Backoff = READ_BACKOFF,
+    backoff: Backoff = RECORD_BACKOFF,
 ) -> str:
     """Store `activity` as the latest of its kind under `path`; returns the parameter name.
 
