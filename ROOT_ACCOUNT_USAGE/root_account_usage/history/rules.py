@@ -13,26 +13,15 @@ does not document the length, so any length is accepted). Nothing else matches:
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, NamedTuple
 
 from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.json_text import load_json
 from ..core.parameters import parse_rule_parameters
+from ..core.rule_identity import names_rule
 
-_SUFFIX = "[a-z0-9]+"
-
-
-def names_rule(candidate: str, name: str) -> bool:
-    """Whether the Config rule `candidate` is the rule `name`, or one AWS derived from it."""
-    if candidate == name:
-        return True
-    escaped = re.escape(name)
-    return (
-        re.fullmatch(rf"OrgConfigRule-{escaped}-{_SUFFIX}", candidate) is not None
-        or re.fullmatch(rf"{escaped}-conformance-pack-{_SUFFIX}", candidate) is not None
-    )
+__all__ = ["RuleSettings", "input_parameters", "names_rule", "rule_settings"]
 
 
 def input_parameters(raw: object) -> dict[str, Any]:

@@ -1,0 +1,143 @@
+"""Whether an AWS Config rule is this project's rule, proven by what it runs. Pure.
+
+A name proves nothing (anyone with config:PutConfigRule picks one); the rule is ours only
+when it is a custom Lambda rule whose source is one of the functions we deployed, its
+name is ours or one AWS derived from it (and then AWS's service created it), and, when
+asked, its parameters are the deployed ones. The credential removal, `history` and
+`doctor` all decide with `identify`. Standard library only: the removal's SSM document
+embeds this file (tools/embed_remediation_script.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CUSTOM_LAMBDA = "CUSTOM_LAMBDA"
+# The service principal AWS Config records as CreatedBy for the rules it derives from
+# ours (DescribeConfigRules ConfigRule.CreatedBy; empty for a rule someone created).
+ORGANIZATION_RULE_CREATOR = "config-multiaccountsetup.amazonaws.com"
+CONFORMANCE_PACK_CREATOR = "config-conforms.amazonaws.com"
+_SUFFIX = "[a-z0-9]+"  # AWS does not document its length: any is accepted
+_SHOWN = 128  # characters of an outside value repeated in a reason
+
+
+def derived_creator(candidate: str, name: str) -> str | None:
+    """The creator a rule named `candidate` must have to be `name` or a rule AWS derived
+    from it: "" for `name` itself, a service principal for `OrgConfigRule-<name>-<suffix>`
+    and `<name>-conformance-pack-<suffix>`; None when the name is another rule's."""
+    if not name:
+        return None
+    if candidate == name:
+        return ""
+    escaped = re.escape(name)
+    if re.fullmatch(rf"OrgConfigRule-{escaped}-{_SUFFIX}", candidate):
+        return ORGANIZATION_RULE_CREATOR
+    if re.fullmatch(rf"{escaped}-conformance-pack-{_SUFFIX}", candidate):
+        return CONFORMANCE_PACK_CREATOR
+    return None
+
+
+def names_rule(candidate: str, name: str) -> bool:
+    """Whether the rule name `candidate` is `name`, or one AWS derives from it."""
+    return derived_creator(candidate, name) is not None
+
+
+@dataclass(frozen=True)
+class RuleIdentity:
+    """What a Config rule is and runs, as DescribeConfigRules shows it, and whether it is
+    ours (`problem` says why not; empty when it is)."""
+
+    name: str
+    owner: str  # CUSTOM_LAMBDA, AWS (a managed rule) or CUSTOM_POLICY (Guard)
+    source: str  # the Lambda function ARN, or the managed rule's identifier
+    created_by: str  # the AWS service that created it; "" when an account principal did
+    parameters: str  # InputParameters as AWS returns them
+    problem: str
+
+    @property
+    def ours(self) -> bool:
+        return not self.problem
+
+
+def identify(
+    rule: Mapping[str, Any],
+    *,
+    name: str,
+    functions: Iterable[str],
+    parameters: Mapping[str, str] | None = None,
+) -> RuleIdentity:
+    """The identity of `rule` (one ConfigRules entry of DescribeConfigRules), judged
+    against our rule `name`, the function ARNs that may back it, and, unless None, the
+    parameters it must have been deployed with. Never raises on what AWS returned."""
+    found = rule.get("Source")
+    source: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    identity = RuleIdentity(
+        name=_text(rule.get("ConfigRuleName")),
+        owner=_text(source.get("Owner")),
+        source=_text(source.get("SourceIdentifier")),
+        created_by=_text(rule.get("CreatedBy")),
+        parameters=_text(rule.get("InputParameters")),
+        problem="",
+    )
+    problem = _problem(identity, name, frozenset(functions), parameters)
+    return identity if not problem else RuleIdentity(**{**identity.__dict__, "problem": problem})
+
+
+def _problem(
+    rule: RuleIdentity, name: str, functions: frozenset[str], parameters: Mapping[str, str] | None
+) -> str:
+    creator = derived_creator(rule.name, name)
+    if creator is None:
+        return f"named {_shown(rule.name)}, not {_shown(name)} or a rule AWS derived from it"
+    if rule.created_by != creator:
+        made = _shown(rule.created_by) or "an account principal"
+        wanted = creator or "an account principal"
+        return f"created by {made}, where a rule of that name is created by {wanted}"
+    if rule.owner != CUSTOM_LAMBDA:
+        kind = _shown(rule.owner) if rule.owner else "sourceless"
+        return f"a {kind} rule running {_shown(rule.source)}, not a custom Lambda rule"
+    if not functions:
+        return "no function ARN to compare its source with"
+    if rule.source not in functions:
+        return f"runs {_shown(rule.source)}, not {' or '.join(sorted(functions))}"
+    if parameters is not None:
+        found = _parameters(rule.parameters)
+        if found is None:
+            return f"its parameters {_shown(rule.parameters)} are not a JSON object of strings"
+        if found != dict(parameters):
+            deployed = json.dumps(dict(parameters), sort_keys=True)
+            return f"its parameters {_shown(rule.parameters)} are not the deployed {deployed}"
+    return ""
+
+
+def _parameters(raw: str) -> dict[str, str] | None:
+    """InputParameters as a mapping, or None when they are not one JSON object of strings
+    with each key once ("" means none)."""
+    if not raw.strip():
+        return {}
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a key given twice")
+        return dict(pairs)
+
+    try:
+        loaded = json.loads(raw, object_pairs_hook=unique)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+        return None
+    return loaded
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _shown(value: str) -> str:
+    return repr(value[:_SHOWN]) if value else ""
