@@ -39,7 +39,7 @@ def test_the_document_embeds_the_tested_modules_verbatim():
     assert held[list(held)[-1]] == Path(removal.__file__).read_text()
     for name, source in held.items():
         ast.parse(source, feature_version=(3, 11))  # the automation's runtime
-        assert f"{name!r}: r\'\'\'{source}\'\'\'" in STEP["inputs"]["Script"]
+        assert f"{name!r}: r'''{source}'''" in STEP["inputs"]["Script"]
     script = embed_remediation_script.script()
     assert STEP["inputs"]["Script"] == script.rstrip("\n")
     # ... and the tool that writes it leaves the template as it is.
@@ -83,7 +83,9 @@ def test_the_automation_role_grants_exactly_what_the_script_calls():
     }
     [grant] = [s for s in statements if actions_of(s) == {"sts:AssumeRole"}]
     assert grant["_condition"] == "Automatic"
-    assert grant["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${RuleReaderRoleName}"}
+    assert grant["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${RuleReaderRoleName}"
+    }
     assert grant["Condition"]["StringEquals"] == {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}
     [assume] = [s for s in statements if actions_of(s) == {"sts:AssumeRoot"}]
     assert assume["Condition"]["StringEquals"]["sts:TaskPolicyArn"] == {
@@ -236,3 +238,61 @@ def test_the_step_outputs_each_deletion_and_whether_the_topic_was_told():
         "Type": "StringList",
     }
     assert outputs["Notified"]["Selector"] == "$.Payload.Notified"
+
+
+GUARD = load_template("rdk_config/records-guard-scp.yaml")
+STACK = load_template("template.yaml")
+
+
+def resolved_exempts() -> list[str]:
+    [statement] = GUARD["Resources"]["RecordsGuard"]["Properties"]["Content"]["Statement"]
+    delimiter, sub = statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]["Fn::Split"]
+    text, values = sub["Fn::Sub"]
+    joiner, _ = values["Deployers"]["Fn::Join"]
+    defaults = GUARD["Parameters"]
+    deployers = joiner.join(defaults["DeployerRoleNames"]["Default"].split(","))
+    text = text.replace("${ReevaluationRoleName}", defaults["ReevaluationRoleName"]["Default"])
+    return text.replace("${Deployers}", deployers).split(delimiter)
+
+
+def test_the_guard_denies_writing_and_deleting_the_records_to_all_but_their_writers():
+    policy = GUARD["Resources"]["RecordsGuard"]["Properties"]
+    assert policy["Type"] == "SERVICE_CONTROL_POLICY"
+    [statement] = policy["Content"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert set(statement["Action"]) == {
+        "ssm:PutParameter",
+        "ssm:DeleteParameter",
+        "ssm:DeleteParameters",
+    }
+    # The records' path, as template.yaml names its two parameters.
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:*:*:parameter/root-account-usage/*"
+    }
+    names = [
+        resource["Properties"]["Name"]["Fn::Sub"]
+        for resource in STACK["Resources"].values()
+        if resource["Type"] == "AWS::SSM::Parameter"
+    ]
+    assert names and all(name.startswith("/root-account-usage/") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("principal", "may_write"),
+    [
+        # template.yaml's ReevaluationRole, as CloudFormation names it in a StackSet instance
+        ("arn:aws:iam::222233334444:role/StackSet-root-usage-1a2b-ReevaluationRole-AbCdEf", True),
+        ("arn:aws:iam::222233334444:role/stacksets-exec-0123456789abcdef", True),
+        ("arn:aws:iam::222233334444:role/AWSCloudFormationStackSetExecutionRole", True),
+        ("arn:aws:iam::222233334444:role/AWSReservedSSO_PowerUserAccess_0123abcd", False),
+        ("arn:aws:iam::222233334444:role/StackSet-root-usage-1a2b-FunctionRole-AbCdEf", False),
+        ("arn:aws:iam::222233334444:user/ops", False),
+    ],
+)
+def test_only_the_reevaluation_role_and_the_deployers_escape_the_guard(principal, may_write):
+    from fnmatch import fnmatchcase
+
+    exempt = any(fnmatchcase(principal, pattern) for pattern in resolved_exempts())
+    assert exempt is may_write
+    role = STACK["Resources"]["ReevaluationRole"]["Properties"]
+    assert "RoleName" not in role  # CloudFormation names it <stack>-ReevaluationRole-<id>

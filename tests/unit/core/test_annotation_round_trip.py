@@ -11,6 +11,7 @@ from root_account_usage.core.annotation import (
     MAX_ANNOTATION_LENGTH,
     RootUseSeen,
     is_unable,
+    read_recent_root_use,
     read_root_use,
 )
 from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_activity
@@ -123,3 +124,11 @@ def test_no_credentials_is_said_rather_than_only_no_recorded_use():
     )
     # Still judged: a use inside the threshold stays NON_COMPLIANT after the removal.
     assert CASES["recent key, credentials since removed"][0].compliance_type == "NON_COMPLIANT"
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_a_recent_use_is_read_only_from_a_verdict_that_counts_it(case):
+    # What the credential removal acts on: a use inside the threshold, never an old one.
+    verdict, expected = CASES[case]
+    recent = read_recent_root_use(verdict.annotation)
+    assert recent == (expected if verdict.compliance_type == "NON_COMPLIANT" else None)
