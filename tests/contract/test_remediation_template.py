@@ -274,7 +274,8 @@ def test_the_guard_denies_writing_and_deleting_the_records_to_all_but_their_writ
         for resource in STACK["Resources"].values()
         if resource["Type"] == "AWS::SSM::Parameter"
     ]
-    assert names and all(name.startswith("/root-account-usage/") for name in names)
+    assert names
+    assert all(name.startswith("/root-account-usage/") for name in names)
 
 
 @pytest.mark.parametrize(

@@ -148,8 +148,8 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
             notes += [note] if note else []
         done = "deleted " + ", ".join(deleted)
         if notes:
-            return _result(account, PARTIAL, f"{done}; not done: {'; '.join(notes)}", tuple(deleted))
-        return _result(account, REMOVED, done, tuple(deleted))
+            done += f"; not done: {'; '.join(notes)}"
+        return _result(account, PARTIAL if notes else REMOVED, done, tuple(deleted))
     except RefusedError as refusal:
         return _result(account, REFUSED, f"refused: {refusal}")
     except Exception as error:  # AWS errors and the unexpected: report, never hide

@@ -738,8 +738,9 @@ def test_the_embedded_document_runs_on_its_own(tmp_path):
         + (
             "import json, sys\n"
             "removal = sys.modules['root_account_usage.remediation.remove_root_credentials']\n"
+            "bad = {'AccountId': '1', 'Region': 'eu-west-1'}\n"
             "print(json.dumps([removal.why_not_delete(sys.argv[1]),\n"
-            "    removal.remove_root_credentials({'AccountId': '1', 'Region': 'eu-west-1'}, None)]))\n"
+            "    removal.remove_root_credentials(bad, None)]))\n"
         )
     )
     path = tmp_path / "embedded.py"
