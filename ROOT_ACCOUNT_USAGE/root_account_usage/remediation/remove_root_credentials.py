@@ -199,7 +199,7 @@ def _check_rule_identity(
     trigger = str(events["TriggeringRuleName"]).strip()
     arn = str(events.get("TriggeringRuleArn") or "").strip()
     parts = arn.split(":")
-    if len(parts) < 6 or parts[2] != "config" or parts[4] != account:
+    if len(parts) < 6 or parts[1:3] != [partition, "config"] or parts[4] != account:
         raise RefusedError(f"TriggeringRuleArn {arn[:200]!r} is not a rule of account {account}")
     region = _region({"Region": parts[3]})
     functions = [f.strip() for f in str(events.get("RuleFunctionArns") or "").split(",")]

@@ -690,9 +690,18 @@ def test_a_look_alike_rule_is_refused_naming_why_before_any_root_session(clients
     assert [service for service, _ in clients.built].count("sts") == 2  # no AssumeRoot
 
 
-def test_a_rule_arn_of_another_account_is_refused_before_describing_it(clients):
+@pytest.mark.parametrize(
+    "arn",
+    [
+        RULE_ARN.replace(MEMBER, "999988887777"),
+        RULE_ARN.replace("arn:aws:", "arn:aws-cn:"),
+        RULE_ARN.replace(":config:", ":lambda:"),
+        "",
+    ],
+    ids=["another account", "another partition", "not Config", "none"],
+)
+def test_a_rule_arn_of_another_account_is_refused_before_describing_it(clients, arn):
     checks_pass(clients)
-    arn = RULE_ARN.replace(MEMBER, "999988887777")
     result = removal.remove_root_credentials(automatic(REPORT_USE, TriggeringRuleArn=arn), clients)
     assert result["Outcome"] == "refused"
     assert f"is not a rule of account {MEMBER}" in result["Summary"]
