@@ -1,29 +1,15 @@
 """Remove a member account's root credentials through centralized root access.
 
-The script of the SSM Automation document in rdk_config/root-credentials-removal.yaml
-(aws:executeScript, python3.11, handler `handler`). tools/embed_remediation_script.py writes
-this file and the package modules it imports (core/annotation.py, core/rule_identity.py,
-core/timestamps.py: standard library only) into the document, each verbatim; a test keeps
-them equal. It runs in the management account or IAM's delegated administrator, for one
-member account:
-
-1. Refuses, clearly, when the target is the management account or the account running
-   it, when the account is not in an organization, or when centralized root access
-   (iam:ListOrganizationsFeatures: RootCredentialsManagement) is not enabled.
-2. Started automatically (by a NON_COMPLIANT evaluation), it refuses unless the reporting
-   rule, described from the member account by its ARN, runs our function with the
-   deployed parameters (core/rule_identity.py), and deletes nothing, notifying only,
-   unless that evaluation's annotation names a use shown by the credential report or
-   CloudTrail: a recorded event (an SSM parameter members can write), an AssumeRoot
-   session or "Unable to evaluate" never deletes.
-3. Calls sts:AssumeRoot on the Regional STS endpoint botocore resolves for the partition
-   (the global one refuses it) with the IAMDeleteRootUserCredentials task policy.
-4. Lists root's access keys and, only when AlsoDelete names them, its signing
-   certificates, console password and MFA devices (never MFA without the password); every
-   IAM call omits UserName, which in a root session means the root user.
-5. Deletes them unless DryRun is "true" (the default), which only lists.
-6. Publishes what it did, would do or refused to the topic; returns each deletion even
-   when that fails, and fails the step when it refused or could not finish.
+The script of rdk_config/root-credentials-removal.yaml's aws:executeScript step (python3.11),
+which holds this file and the core modules it imports verbatim
+(tools/embed_remediation_script.py). In the management account or IAM's delegated
+administrator, for one member account: refuse the management account, this account, and an
+organization without root credentials management; for an automatic start, refuse a rule
+that is not ours by what it runs (core/rule_identity.py) and only notify unless its
+annotation names a use the credential report or CloudTrail showed; AssumeRoot with the
+IAMDeleteRootUserCredentials task policy; list, then (unless a dry run) delete root's keys
+and what AlsoDelete names, MFA devices last and only with the password; notify. The steps
+and their reasons: docs/deploy.md, "Centralized root access".
 """
 
 from __future__ import annotations
@@ -38,6 +24,7 @@ from root_account_usage.core.annotation import (
     is_unable,
     read_recent_root_use,
 )
+from root_account_usage.core.regions import is_region_name
 from root_account_usage.core.rule_identity import identify, names_rule, parameters_of
 
 ROOT_TASK_POLICY = "IAMDeleteRootUserCredentials"
@@ -45,8 +32,6 @@ REQUIRED_FEATURE = "RootCredentialsManagement"
 SESSION_SECONDS = 900  # AssumeRoot's maximum
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
-# core/regions.py's pattern (a test keeps them equal).
-_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
 _FEATURE_ERRORS = {
     "ServiceAccessNotEnabledException": "trusted access for IAM is not enabled in Organizations",
     "AccountNotManagementOrDelegatedAdministratorException": (
@@ -369,7 +354,7 @@ def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()
 
 def _region(events: dict[str, Any]) -> str:
     region = str(events.get("Region", "")).strip()
-    if not _REGION.fullmatch(region):
+    if not is_region_name(region):
         raise RefusedError(f"Region must be a region name, got {region[:20]!r}")
     return region
 
