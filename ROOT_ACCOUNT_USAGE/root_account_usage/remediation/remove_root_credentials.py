@@ -198,12 +198,8 @@ def _check_rule_identity(
         DurationSeconds=SESSION_SECONDS,
     )["Credentials"]
     config = client("config", region_name=region, **_keys(credentials))
-    try:
-        rules = config.describe_config_rules(ConfigRuleNames=[trigger]).get("ConfigRules", [])
-    except Exception as error:
-        if _code(error) != "NoSuchConfigRuleException":
-            raise
-        rules = []
+    # None by that name: NoSuchConfigRuleException, a failure naming it.
+    rules = config.describe_config_rules(ConfigRuleNames=[trigger]).get("ConfigRules", [])
     rule = next((r for r in rules if r.get("ConfigRuleArn") == arn), None)
     if rule is None:
         raise RefusedError(f"account {account} has no Config rule {trigger[:128]!r} of {arn[:200]}")

@@ -768,3 +768,15 @@ def test_the_embedded_document_runs_on_its_own(tmp_path):
     assert why == removal.why_not_delete(FORGED_RECORD) != ""
     assert refused["Outcome"] == "refused"
     assert str(ROOT) not in run.stdout
+
+
+def test_a_rule_that_is_gone_is_a_failure_naming_it_before_any_root_session(clients):
+    checks_pass(clients)
+    rule_described(clients)
+    config_stub = clients.queue["config"][0][1]
+    config_stub._queue.clear()  # the rule was deleted since it reported
+    config_stub.add_client_error("describe_config_rules", "NoSuchConfigRuleException", "gone", 400)
+    notified(clients, f"Root credentials of AWS account {MEMBER}: failed", "NoSuchConfigRule")
+    with pytest.raises(removal.RemovalNotCompleteError, match="NoSuchConfigRuleException: gone"):
+        removal.remove_and_notify(automatic(REPORT_USE), clients)
+    assert [service for service, _ in clients.built].count("sts") == 2  # no AssumeRoot
