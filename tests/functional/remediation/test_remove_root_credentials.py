@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 from root_account_usage.core import annotation as text
 from root_account_usage.remediation import remove_root_credentials as removal
 from tests.cfn import ROOT, load_template
+from tests.unit.core.test_rule_identity import described
 
 MEMBER = "222233334444"
 MANAGEMENT = "111122223333"
@@ -568,25 +569,9 @@ def rule_described(clients: Clients, name: str = ORG_RULE, **changes):
     creator = {ORG_RULE: "config-multiaccountsetup.amazonaws.com", NAME: None}.get(
         name, "config-conforms.amazonaws.com"
     )
-    rule = {
-        "ConfigRuleName": name,
-        "ConfigRuleArn": RULE_ARN,
-        "ConfigRuleId": "config-rule-k3lx9q",
-        "Source": {
-            "Owner": "CUSTOM_LAMBDA",
-            "SourceIdentifier": FUNCTION,
-            "SourceDetails": [
-                {
-                    "EventSource": "aws.config",
-                    "MessageType": "ScheduledNotification",
-                    "MaximumExecutionFrequency": "TwentyFour_Hours",
-                }
-            ],
-        },
-        "InputParameters": DEPLOYED,
-        "MaximumExecutionFrequency": "TwentyFour_Hours",
-        "ConfigRuleState": "ACTIVE",
-    } | ({"CreatedBy": creator} if creator else {})
+    rule = described(ConfigRuleName=name, ConfigRuleArn=RULE_ARN, InputParameters=DEPLOYED)
+    rule["Source"] = rule["Source"] | {"SourceIdentifier": FUNCTION}
+    rule |= {"CreatedBy": creator} if creator else {}
     rule = {key: value for key, value in (rule | changes).items() if value is not None}
     clients.add("config").add_response(
         "describe_config_rules", {"ConfigRules": [rule]}, {"ConfigRuleNames": [name]}
