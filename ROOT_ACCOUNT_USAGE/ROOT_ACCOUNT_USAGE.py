@@ -27,11 +27,12 @@ from root_account_usage.rule.aws import error_code
 from root_account_usage.rule.budget import lambda_time_left
 from root_account_usage.rule.clients import AssumeRoleOutOfTimeError, client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
-from root_account_usage.rule.logs import configure_json_logging
+from root_account_usage.rule.logs import quiet_sdk_loggers
 
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
 
 logger = logging.getLogger(__name__)
+quiet_sdk_loggers()
 
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
@@ -86,7 +87,6 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     Raises InvalidEventError for an event it cannot read (before rdklib would fail on
     it less clearly) and EvaluationNotPublishedError when nothing reached Config.
     """
-    configure_json_logging()
     periodic = parse_periodic_event(event)
     rule = ROOT_ACCOUNT_USAGE(periodic, context)
     # A bad role parameter fails the verdict closed (evaluate_periodic); the verdict is
