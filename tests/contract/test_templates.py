@@ -590,3 +590,19 @@ def test_parameter_combinations_that_would_silently_do_nothing_are_refused():
         {"Fn::Equals": [{"Ref": "EnableRemediation"}, "true"]},
         {"Fn::Equals": [{"Ref": "CreateConfigRule"}, "true"]},
     ]
+
+
+def test_auditor_external_id_is_one_sts_accepts_or_none():
+    import re
+
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("sts").shape_for("externalIdType")
+    low, high = shape.metadata["min"], shape.metadata["max"]
+    template = load_template("rdk_config/auditor-read-role.yaml")
+    pattern = re.compile(template["Parameters"]["ExternalId"]["AllowedPattern"])
+    assert pattern.fullmatch("")  # none required
+    assert not pattern.fullmatch("x" * (low - 1))
+    assert pattern.fullmatch("x" * low)
+    assert pattern.fullmatch("a1+=,.@:/_-" + "x" * (high - 11))
+    assert not pattern.fullmatch("x" * (high + 1))
