@@ -21,17 +21,18 @@ from rdklib.util.evaluations import process_periodic_evaluations_list
 
 from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
 from root_account_usage.core.exceptions import EvaluationNotPublishedError
-from root_account_usage.core.parameters import usable_role_choice
+from root_account_usage.core.parameters import ORGANIZATION_PARAMETER, usable_role_choice
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
 from root_account_usage.rule.budget import lambda_time_left
 from root_account_usage.rule.clients import AssumeRoleOutOfTimeError, client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
-from root_account_usage.rule.logs import configure_json_logging
+from root_account_usage.rule.logs import quiet_sdk_loggers
 
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
 
 logger = logging.getLogger(__name__)
+quiet_sdk_loggers()
 
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
@@ -83,11 +84,20 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
 def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
     """Lambda entry point: evaluate, publish with PutEvaluations, return the evaluations.
 
+    A central function (ORGANIZATION_ID set) returns [] for another organization's rule.
     Raises InvalidEventError for an event it cannot read (before rdklib would fail on
     it less clearly) and EvaluationNotPublishedError when nothing reached Config.
     """
-    configure_json_logging()
     periodic = parse_periodic_event(event)
+    # Any account's AWS Config may invoke a central function (its permission cannot name
+    # an organization): a rule that is not this organization's gets no call and no alarm.
+    organization = os.environ.get("ORGANIZATION_ID")
+    if organization and periodic.rule_parameters.get(ORGANIZATION_PARAMETER) != organization:
+        logger.warning(
+            "event refused: not this organization's rule",
+            extra={"fields": {"account_id": periodic.account_id}},
+        )
+        return []
     rule = ROOT_ACCOUNT_USAGE(periodic, context)
     # A bad role parameter fails the verdict closed (evaluate_periodic); the verdict is
     # still published with the role rdklib would use were that parameter absent.

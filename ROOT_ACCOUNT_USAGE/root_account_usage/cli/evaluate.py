@@ -14,7 +14,6 @@ from ..core.report import MAX_REPORT_BYTES
 from ..core.verdict import COMPLIANT, Verdict
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, time_budget
 from ..rule.evaluation import evaluate_account, evaluate_report, fail_closed
-from ..rule.logs import JsonFormatter
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
 from .output import render_json, render_text
 from .report_file import load_saved_report
@@ -48,13 +47,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)"
     )
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
-    evaluate.add_argument("--verbose", action="store_true", help="JSON log lines on stderr")
+    evaluate.add_argument("--verbose", action="store_true", help="log lines on stderr")
     return evaluate
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verbose:
-        _log_json_to_stderr()
+        _log_to_stderr()
     try:
         threshold_days = parse_threshold_days(args.threshold_days)
     except InvalidParameterError as error:
@@ -100,9 +99,11 @@ def _evaluate_saved(
     )
 
 
-def _log_json_to_stderr() -> None:
+def _log_to_stderr() -> None:
+    # The Lambda's JSON lines carry the fields (extra={"fields": ...}); here the level,
+    # logger and message.
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)

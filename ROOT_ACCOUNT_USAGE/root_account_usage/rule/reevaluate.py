@@ -43,7 +43,7 @@ from .aws import error_code
 from .budget import TimeLeft, time_budget
 from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
-from .logs import configure_json_logging
+from .logs import quiet_sdk_loggers
 from .recorded_events import record_activity
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 logger = logging.getLogger(__name__)
+quiet_sdk_loggers()
 
 DEBOUNCE_SECONDS = 300.0
 ALREADY_RUNNING = "LimitExceededException"
@@ -81,7 +82,6 @@ class EvaluationBusyError(RuntimeError):
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """Record the root event (when ROOT_ACTIVITY_EVIDENCE is set) and start an evaluation
     of CONFIG_RULE_NAME, unless this container handled the same kind moments ago."""
-    configure_json_logging()
     rule_name = os.environ["CONFIG_RULE_NAME"]
     path = os.environ.get("ROOT_ACTIVITY_EVIDENCE") or None
     time_left = _time_left(context)
