@@ -127,11 +127,6 @@ def activity_seen(
     return f"{_cut(what, limit)} at {format_timestamp(when)} ({source} {region})"
 
 
-def activity_credential(source: str, what: str) -> str:
-    """How `read_root_use` names a use written by `activity_seen(what, ..., source, ...)`."""
-    return f"{source}: {_cut(what, MAX_ACTIVITY_DESCRIPTION)}"
-
-
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
     """A use seen outside the report, and not in it (or not as recently). Not yet fitted:
     the caller adds its notes."""

@@ -271,22 +271,3 @@ def _annotated(base: str, optional: Sequence[Sequence[str]], required: str) -> s
         room = text.MAX_ANNOTATION_LENGTH - len(base) - len(required)
         base += next((suffix for suffix in forms if len(suffix) <= room), "")
     return text.fit(base, required)
-
-
-def apply_cloudtrail(
-    verdict: Verdict,
-    activities: Iterable[RootActivity],
-    *,
-    now: datetime,
-    threshold_days: int,
-    unavailable: str | None = None,
-) -> Verdict:
-    """apply_activity for CloudTrail alone: found activity, or none, or unavailable."""
-    return apply_activity(
-        verdict,
-        [] if unavailable is not None else activities,
-        now=now,
-        threshold_days=threshold_days,
-        cloudtrail_read=unavailable is None,
-        unavailable=(text.CLOUDTRAIL,) if unavailable is not None else (),
-    )

@@ -158,7 +158,7 @@ def _parse_line(line: bytes) -> list[str]:
     except UnicodeDecodeError as error:
         raise MalformedReportError("credential report is not UTF-8 text") from error
     try:
-        return next(csv.reader([text.rstrip("\r")]), [])
+        return next(csv.reader([text]), [])
     except csv.Error as error:
         raise MalformedReportError(f"credential report is not valid CSV: {error}") from error
 

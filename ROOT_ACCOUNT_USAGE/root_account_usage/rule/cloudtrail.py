@@ -57,10 +57,6 @@ class CloudTrailSearch(NamedTuple):
     pages_read: int = 0
 
     @property
-    def complete(self) -> bool:
-        return not self.incomplete
-
-    @property
     def unavailable(self) -> bool:
         """No page could be read anywhere: CloudTrail said nothing at all."""
         return bool(self.incomplete) and self.pages_read == 0 and not self.found

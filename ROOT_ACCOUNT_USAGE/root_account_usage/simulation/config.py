@@ -22,7 +22,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
-from ..core.cloudtrail_evidence import RootActivity, apply_cloudtrail
+from ..core.cloudtrail_evidence import RootActivity, apply_activity
 from ..core.exceptions import ReportUnavailableError
 from ..core.report import parse_credential_report
 from ..core.verdict import RESOURCE_TYPE, Verdict, decide, unable_to_evaluate
@@ -99,7 +99,7 @@ def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) ->
         for age in story.cloudtrail_uses
         if now - age <= moment
     ]
-    return apply_cloudtrail(verdict, seen, now=moment, threshold_days=threshold)
+    return apply_activity(verdict, seen, now=moment, threshold_days=threshold, cloudtrail_read=True)
 
 
 class SimulatedConfig:

@@ -85,7 +85,7 @@ def test_root_activity_is_found_in_either_region(regions):
         request(),
     )
     search = lookup(clients, FakeClock())
-    assert search.complete
+    assert not search.incomplete
     assert [(a.event_name, a.lookup_region) for a in search.found] == [
         ("ConsoleLogin", "us-east-1"),
         ("StopLogging", "eu-west-1"),
@@ -114,7 +114,7 @@ def test_throttling_is_retried(regions):
     stubs["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request())
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
     search = lookup(clients, FakeClock())
-    assert (len(search.found), search.complete) == (1, True)
+    assert (len(search.found), search.incomplete) == (1, {})
 
 
 def test_a_record_of_odd_shape_is_skipped_with_a_warning_and_the_lookup_goes_on(regions, caplog):

@@ -182,7 +182,8 @@ def seen_elsewhere_decides(draw: st.DrawFn) -> tuple[Verdict, Case]:
         unavailable=(unavailable := unavailable_besides(draw, seen)),
         notes=notes_besides(draw, unavailable),
     )
-    credential = text.activity_credential(seen.source, seen.describe())
+    # How read_root_use names a use written by activity_seen.
+    credential = f"{seen.source}: {text._cut(seen.describe(), text.MAX_ACTIVITY_DESCRIPTION)}"
     return verdict, Case(verdict.annotation, RootUseSeen(credential, format_timestamp(when)))
 
 
