@@ -373,3 +373,13 @@ def test_a_newer_failed_sign_in_never_hides_an_older_use(regions):
         ("ConsoleLogin", False),
         ("ConsoleLogin", True),
     ]
+
+
+def test_of_several_failed_sign_ins_the_newest_is_named(regions):
+    # Events come newest first: the first attempt read is the one to name.
+    clients, stubs = regions
+    newest, older = failed_sign_in("2026-11-27T09:00:00Z"), failed_sign_in("2026-11-26T08:00:00Z")
+    stubs["us-east-1"].add_response("lookup_events", {"Events": [newest, older]}, request())
+    stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    [attempt] = lookup(clients, FakeClock()).found
+    assert (attempt.attempt, attempt.time.isoformat()) == (True, "2026-11-27T09:00:00+00:00")

@@ -5,8 +5,7 @@ whatever text the events carried and however long it was.
 
 Each kind is one strategy in KINDS, drawing the verdict through the real core code
 (`decide`, `apply_activity`, `unable_to_evaluate`) and stating what the parser must
-recover. A new kind of annotation is one more line in KINDS. (test_annotation_round_trip
-reads one hand-written example of each kind.)
+recover. A new kind of annotation is one more line in KINDS.
 """
 
 from __future__ import annotations
