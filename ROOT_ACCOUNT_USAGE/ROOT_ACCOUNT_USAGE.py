@@ -16,8 +16,7 @@ import os
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from rdklib import ConfigRule, Evaluation
-from rdklib.util.evaluations import process_periodic_evaluations_list
+from rdklib import ComplianceType, ConfigRule, Evaluation
 
 from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
 from root_account_usage.core.exceptions import EvaluationNotPublishedError, OutOfTimeError
@@ -36,9 +35,6 @@ logger = logging.getLogger(__name__)
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
     """Periodic rule on AWS::::Account: was root used within ThresholdDays?"""
-
-    # One account resource, always re-evaluated: no clean-up calls to Config.
-    delete_old_evaluations_on_scheduled_notification = False
 
     def __init__(self, periodic: PeriodicEvent, context: object = None) -> None:
         super().__init__()
@@ -72,7 +68,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
         )
         return [
             Evaluation(
-                verdict.compliance_type,
+                getattr(ComplianceType, verdict.compliance_type),
                 resourceId=self.periodic.account_id,
                 resourceType=RESOURCE_TYPE,
                 annotation=verdict.annotation,
@@ -98,9 +94,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
-        published: list[dict[str, Any]] = process_periodic_evaluations_list(
-            event, client_factory, evaluations, rule
-        )
+        published = publish(event, client_factory, evaluations)
     except (ClientError, BotoCoreError, OutOfTimeError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
         # refused, or there was no time to assume it: nothing reached Config, so the
@@ -110,4 +104,21 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"
         ) from error
+    return published
+
+
+def publish(
+    event: dict[str, Any], client_factory: Any, evaluations: list[Evaluation]
+) -> list[dict[str, Any]]:
+    """PutEvaluations of `evaluations` (one, for the account), ordered by the event's
+    notification time, through rdklib's public Evaluation API; returns what was sent."""
+    published = []
+    for evaluation in evaluations:
+        evaluation.import_fields_from_periodic_event(event)
+        published.append(evaluation.get_json())
+    token = event["resultToken"]
+    test_mode = token == "TESTMODE"  # noqa: S105 - rdk test's token, not a secret
+    client_factory.build_client("config").put_evaluations(
+        Evaluations=published, ResultToken=token, TestMode=test_mode
+    )
     return published

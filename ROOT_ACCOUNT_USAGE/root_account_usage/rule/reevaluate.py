@@ -1,28 +1,6 @@
 """Lambda for the EventBridge rule on root activity: record the event, then ask AWS Config
-to re-evaluate now.
-
-Handler `root_account_usage.rule.reevaluate.lambda_handler`, shipped in the same package as
-the rule. The event is recorded first (ROOT_ACTIVITY_EVIDENCE, an SSM path; see
-core/recorded_activity.py), so the evaluation it starts sees the use however far
-CloudTrail event history and the credential report lag behind.
-
-AWS Config refuses a start while an evaluation runs or within a minute of the last start
-(LimitExceededException). An evaluation started before the record was written may not
-see it, so the function asks once more when that minute is over; refused again, an
-evaluation was started (or still runs) after the record was written, and reads it.
-
-Bursts are debounced per kind of root activity: a container that recorded and started
-for one kind in the last few minutes does neither again for that kind, since the
-evaluation it started saw an event of the same kind, and so reaches the same verdict.
-
-Only this account's root activity is recorded: an event of another account (a bus that
-receives other accounts' events) is ignored. A sign-in attempt that did not authenticate
-(core/cloudtrail_evidence.py) is not a use: it is neither recorded nor evaluated.
-
-Every call starts only when its worst case (budget.py) fits in the function's remaining
-time, and the record keeps back the time a start may take, so that the invocation
-always ends before Lambda's timeout, in a result or an error Lambda retries.
-"""
+to re-evaluate now (handler `root_account_usage.rule.reevaluate.lambda_handler`; see
+docs/development.md, "The re-evaluation function")."""
 
 from __future__ import annotations
 
