@@ -1,12 +1,8 @@
-"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib): wiring only.
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib's public API): wiring only.
 
-The decision lives in the root_account_usage package; this module adapts it to
-rdklib's ConfigRule and exposes the Lambda entry point. lambda_handler does what
-rdklib's Evaluator.handle does for a periodic rule, with these differences: rdklib's
-role parameters are validated before anything reads them; every SDK client is bounded
-in time (rule/clients.py), and those of the function's own role are reused by warm
-invocations; and a failure to publish raises instead of being returned as an error
-dictionary that Lambda reports as success.
+lambda_handler does what rdklib's Evaluator.handle does for a periodic rule, except that
+role parameters are validated first, every SDK client is bounded in time
+(rule/clients.py), and a failure to publish raises rather than returning an error.
 """
 
 from __future__ import annotations

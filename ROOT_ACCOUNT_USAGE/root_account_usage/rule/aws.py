@@ -1,6 +1,5 @@
-"""Small pieces every AWS caller of the package shares: an error's code, and paging
-by botocore's paging model where a throttled page is retried from where it stopped and
-paging ends, whatever tokens a service returns."""
+"""What every AWS caller of the package shares: an error's code, the one retry wrapper
+(Retrier) and the one pager (Retrier.pages)."""
 
 from __future__ import annotations
 
@@ -115,12 +114,10 @@ class Retrier:
         max_pages: int = DEFAULT_MAX_PAGES,
         **request: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation`, following the token botocore's paging model names.
-
-        A throttled page is retried with the same token, so that no page is read twice
-        and none is skipped. Paging ends: a token the service gave before (a cycle), or
-        more than `max_pages` pages, raises EndlessPagingError rather than reading on.
-        """
+        """Every page of `operation`, by botocore's paging model; a throttled page is
+        retried with the same token. Raises EndlessPagingError on a token given before (a
+        cycle) or past `max_pages`: botocore's paginators catch only a token repeated by
+        the next page, and retry no page from where it stopped."""
         keys = paging_keys(client, operation)
         if page_size is not None:
             if keys.limit is None:

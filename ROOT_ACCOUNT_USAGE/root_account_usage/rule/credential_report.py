@@ -1,13 +1,5 @@
-"""Fetch the IAM credential report: the one module that calls IAM.
-
-Get first, and use the report when it is under four hours old (IAM regenerates
-at most every four hours, so this is one API call in the common case).
-Otherwise generate, poll with capped exponential backoff and jitter, and get
-again. Every wait is bounded by the caller's time budget and an attempt cap, and a call
-starts only when the budget covers its worst case (budget.IAM_LIMITS), so a hanging IAM
-endpoint cannot keep the rule past the Lambda's time. A timeout or dropped connection is
-tried again at most twice.
-"""
+"""Fetch the IAM credential report, the one module that calls IAM (the lifecycle:
+docs/development.md, "The credential-report lifecycle")."""
 
 from __future__ import annotations
 
