@@ -46,8 +46,6 @@ SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
 class CloudTrailUnavailableError(RootAccountUsageError):
     """CloudTrail event history could not be read (the verdict then rests on the report)."""
 
-    code = "CloudTrailUnavailable"
-
 
 class CloudTrailSearch(NamedTuple):
     """What the search of each region found, and where it did not finish."""
