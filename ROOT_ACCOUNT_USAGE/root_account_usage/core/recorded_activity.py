@@ -94,13 +94,7 @@ def decode(value: str, slot: str) -> RootActivity | None:
         time = parse_timestamp(str(record.get("time")))
     except ValueError:
         raise MalformedRecordError("record has no valid time") from None
+    # No source address is recorded; the recording region is where it was found.
     return RootActivity(
-        time=time,
-        event_name=event,
-        region=region,
-        source_ip=None,
-        mfa_used=mfa,
-        lookup_region=region,
-        assumed_root=assumed_root,
-        source=text.EVENTBRIDGE,
+        time, event, region, None, mfa, region, assumed_root, source=text.EVENTBRIDGE
     )
