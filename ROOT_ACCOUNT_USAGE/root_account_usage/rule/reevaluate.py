@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -22,10 +22,6 @@ from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
 from .logs import configure_json_logging
 from .recorded_events import record_activity
-
-if TYPE_CHECKING:
-    from mypy_boto3_config import ConfigServiceClient
-    from mypy_boto3_ssm import SSMClient
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +77,8 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if path is not None and activity is not None:
         try:
             # The record leaves the time one start may take.
-            name = record_activity(_ssm(), path, activity, budget=budget.less(_START_SECONDS))
+            left = budget.less(_START_SECONDS)
+            name = record_activity(_client("ssm"), path, activity, budget=left)
         except Exception as error:  # ClientError, BotoCoreError: retried by Lambda below
             not_recorded = error
             logger.error(
@@ -163,7 +160,7 @@ def _try_start(rule_name: str, budget: Budget) -> bool:
     """Start the rule's evaluation; False when AWS Config refuses as already running."""
     budget.require(_START_SECONDS, "too little time is left to ask AWS Config to start", code=BUSY)
     try:
-        _config().start_config_rules_evaluation(ConfigRuleNames=[rule_name])
+        _client("config").start_config_rules_evaluation(ConfigRuleNames=[rule_name])
     except ClientError as error:
         if error_code(error) != ALREADY_RUNNING:
             raise  # Lambda retries, and its Errors metric shows it
@@ -171,16 +168,8 @@ def _try_start(rule_name: str, budget: Budget) -> bool:
     return True
 
 
-def _config() -> ConfigServiceClient:
+def _client(service: str) -> Any:
     # Bounded like the rule's clients, so that a hung endpoint cannot outlast the function.
-    if _state["config"] is None:
-        _state["config"] = new_client("config")
-    client: ConfigServiceClient = _state["config"]
-    return client
-
-
-def _ssm() -> SSMClient:
-    if _state["ssm"] is None:
-        _state["ssm"] = new_client("ssm")
-    client: SSMClient = _state["ssm"]
-    return client
+    if _state[service] is None:
+        _state[service] = new_client(service)
+    return _state[service]
