@@ -1,10 +1,5 @@
-"""The annotation: written here, and read back here.
-
-AWS Config keeps only the annotation of an evaluation, so `history` must recover from
-it what the rule saw (which credential, when). Writer and reader live together so that
-a change of wording cannot silently break the reading; a round-trip test covers every
-kind of verdict.
-"""
+"""The annotation: written and read back here, so that a change of wording cannot
+silently break what `history` recovers from it (which credential, when)."""
 
 from __future__ import annotations
 

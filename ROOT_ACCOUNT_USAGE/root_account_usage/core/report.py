@@ -1,8 +1,5 @@
-"""Parse an IAM credential report (CSV) into the root user's credential use.
-
-Pure: no boto3, no clock. The report is parsed by header name, so reordered or
-additional columns work; only the `<root_account>` row is parsed into values.
-"""
+"""Parse an IAM credential report (CSV) into the root user's credential use. Pure; by
+header name, so reordered or added columns work; only the `<root_account>` row is read."""
 
 from __future__ import annotations
 
