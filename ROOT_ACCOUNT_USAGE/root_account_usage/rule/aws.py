@@ -80,30 +80,24 @@ class Retrier:
         self._budget = budget
         self._call_seconds = call_seconds
 
-    def should_retry(self, error: BaseException, attempt: int) -> bool:
-        """Whether `error` on try number `attempt` (0-based) is worth another try, and
-        the longest wait before it and one more call still fit in the time left."""
-        if error_code(error) not in self.codes or attempt >= self.backoff.max_attempts:
-            return False
-        longest_wait = self.backoff.delay(attempt, lambda low, high: high)
-        return self._budget is None or self._budget.fits(self._call_seconds, longest_wait)
-
-    def wait(self, attempt: int) -> None:
-        self._sleep(self.backoff.delay(attempt, self._jitter))
-
     def call(self, client: Any, operation: str, **request: Any) -> dict[str, Any]:
-        """One API call, retried on throttling."""
-        attempt = 0
-        while True:
+        """One API call, retried on one of the codes while the attempts and the budget
+        (the longest wait, then one more call) allow."""
+        for attempt in itertools.count():
             try:
                 response: dict[str, Any] = getattr(client, operation)(**request)
                 return response
             except ClientError as error:
-                if not self.should_retry(error, attempt):
+                longest_wait = self.backoff.delay(attempt, lambda low, high: high)
+                if (
+                    error_code(error) not in self.codes
+                    or attempt >= self.backoff.max_attempts
+                    or (self._budget and not self._budget.fits(self._call_seconds, longest_wait))
+                ):
                     raise
                 logger.info("throttled; retrying", extra={"fields": {"operation": operation}})
-                self.wait(attempt)
-                attempt += 1
+                self._sleep(self.backoff.delay(attempt, self._jitter))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def pages(
         self,
