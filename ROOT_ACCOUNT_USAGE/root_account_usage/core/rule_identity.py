@@ -107,7 +107,7 @@ def _problem(
     if rule.source not in functions:
         return f"runs {_shown(rule.source)}, not {' or '.join(sorted(functions))}"
     if parameters is not None:
-        found = _parameters(rule.parameters)
+        found = parameters_of(rule.parameters)
         if found is None:
             return f"its parameters {_shown(rule.parameters)} are not a JSON object of strings"
         if found != dict(parameters):
@@ -116,7 +116,7 @@ def _problem(
     return ""
 
 
-def _parameters(raw: str) -> dict[str, str] | None:
+def parameters_of(raw: str) -> dict[str, str] | None:
     """InputParameters as a mapping, or None when they are not one JSON object of strings
     with each key once ("" means none)."""
     if not raw.strip():
