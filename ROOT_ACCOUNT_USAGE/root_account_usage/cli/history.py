@@ -26,6 +26,7 @@ from .options import (
     rule_name,
     time_option,
 )
+from .output import emit
 from .output_file import write_whole
 from .progress import TerminalProgress
 
@@ -124,12 +125,12 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     rendered = RENDERERS[args.format](report)
     if args.output is not None:
         try:
-            write_whole(args.output, rendered)
+            written = write_whole(args.output, rendered, f"{PROG}-history.{args.format}")
         except OSError as error:
             parser.error(f"--output: cannot write {args.output}: {error.strerror or error}")
-        print(f"wrote {args.output}", file=sys.stderr)
+        print(f"wrote {written}", file=sys.stderr)
     else:
-        sys.stdout.write(rendered)
+        emit(rendered)
     return EXIT_OK
 
 

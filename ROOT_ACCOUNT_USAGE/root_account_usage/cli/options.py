@@ -35,13 +35,17 @@ def time_option(
 ) -> datetime:
     """An ISO-8601 option value, or one usage line naming the option.
 
+    A time of day without a zone is refused (whose clock?); a date alone is UTC midnight.
     Before `earliest` is refused (an evaluation instant that far back means nothing and
     would overflow date arithmetic); `history` passes None and clamps its period itself.
     """
     try:
         moment = parse_timestamp(text, date_only=True)
+        zoned = datetime.fromisoformat(text.strip()).tzinfo is not None
     except ValueError:
         parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")
+    if not zoned and len(text.strip()) > len("2026-11-27"):  # a time of day, in no zone
+        parser.error(f"{option}: {text[:40]!r} names no time zone; add Z for UTC or an offset")
     if earliest is not None and moment < earliest:
         parser.error(f"{option}: {text[:40]!r} is before {format_timestamp(earliest)}")
     return moment

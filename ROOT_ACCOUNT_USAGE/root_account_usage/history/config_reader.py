@@ -112,16 +112,21 @@ class ConfigHistoryReader:
         return rules
 
     def records_compliance(self) -> bool:
-        """Whether a configuration recorder records AWS::Config::ResourceCompliance."""
+        """Whether a configuration recorder records AWS::Config::ResourceCompliance, in
+        each recording strategy AWS defines (API_RecordingStrategy): all supported types,
+        the types listed, or all but the types excluded."""
         response = self._call("describe_configuration_recorders")
         for recorder in response.get("ConfigurationRecorders", []):
             group = recorder.get("recordingGroup", {})
-            excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
-            if COMPLIANCE_RESOURCE_TYPE in excluded:
-                continue
-            if group.get("allSupported") or COMPLIANCE_RESOURCE_TYPE in group.get(
-                "resourceTypes", []
-            ):
+            strategy = group.get("recordingStrategy", {}).get("useOnly")
+            if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
+                excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
+                recorded = COMPLIANCE_RESOURCE_TYPE not in excluded
+            else:
+                recorded = bool(group.get("allSupported")) or COMPLIANCE_RESOURCE_TYPE in group.get(
+                    "resourceTypes", []
+                )
+            if recorded:
                 return True
         return False
 

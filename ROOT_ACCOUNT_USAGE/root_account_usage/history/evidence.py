@@ -12,10 +12,10 @@ import csv
 import html
 import io
 import json
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from ..core.plain_text import plain, writable
 from ..core.timestamps import format_timestamp, parse_timestamp
 from ..core.verdict import COMPLIANT, NON_COMPLIANT
 from .model import (
@@ -245,30 +245,6 @@ def render_csv(report: EvidenceReport) -> str:
     for unreadable in document["unreadable_accounts"]:
         row("unreadable", unreadable, "", "", unreadable["error"])
     return writable(buffer.getvalue())
-
-
-# Control characters (newlines, terminal escapes), invisible format characters, line
-# and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-
-
-def plain(value: object) -> str:
-    """One line of text: control and invisible format characters, separators and lone
-    surrogates written as escapes, so that a value cannot add a line of evidence,
-    rewrite the terminal, or make the file unwritable."""
-    text = "" if value is None else str(value)
-    return "".join(
-        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        if unicodedata.category(ch) in _ESCAPED_CATEGORIES
-        else ch
-        for ch in text
-    )
-
-
-def writable(text: str) -> str:
-    """`text` as UTF-8 can hold it: a lone surrogate (a JSON escape of half a character,
-    in what AWS returned) written as its escape, \\ud83d, rather than failing the write."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def render_text(report: EvidenceReport) -> str:

@@ -176,6 +176,7 @@ def evaluate_report(
 
     With `account_id` the report must be that account's (require_account).
     """
+    root = None
     try:
         root = parse_credential_report(content)
         if account_id is not None:
@@ -187,8 +188,12 @@ def evaluate_report(
             report_generated_at=report_generated_at,
         )
     except RootAccountUsageError as error:
+        named = account_id or (root.account_id if root else None)  # the report says whose
         return fail_closed(
-            error, threshold_days=threshold_days, report_generated_at=report_generated_at
+            error,
+            threshold_days=threshold_days,
+            report_generated_at=report_generated_at,
+            account_id=named,
         )
 
 
@@ -197,10 +202,14 @@ def fail_closed(
     *,
     threshold_days: int | None = None,
     report_generated_at: datetime | None = None,
+    account_id: str | None = None,
 ) -> Verdict:
     """Log the reason once at ERROR and return the NON_COMPLIANT fail-closed verdict."""
     verdict = unable_to_evaluate(
-        error, threshold_days=threshold_days, report_generated_at=report_generated_at
+        error,
+        threshold_days=threshold_days,
+        report_generated_at=report_generated_at,
+        account_id=account_id,
     )
     logger.error(
         FAIL_CLOSED_LOG_MESSAGE,

@@ -17,6 +17,7 @@ from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import (
     COMPLIANCE_RESOURCE_TYPE,
     EVALUATION_TYPES,
+    ConfigHistoryReader,
     HistoryUnavailableError,
 )
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
@@ -600,3 +601,45 @@ def test_cli_demo_refuses_another_account_too(capsys):
         main(["history", "--demo", "--account", "999999999999"])
     assert exit_.value.code == 2
     assert "only their own account can be read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("group", "recorded"),
+    [
+        (
+            {
+                "allSupported": True,
+                "recordingStrategy": {"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"},
+            },
+            True,
+        ),
+        (
+            {
+                "allSupported": False,
+                "resourceTypes": [COMPLIANCE_RESOURCE_TYPE],
+                "recordingStrategy": {"useOnly": "INCLUSION_BY_RESOURCE_TYPES"},
+            },
+            True,
+        ),
+        (
+            {
+                "allSupported": False,
+                "exclusionByResourceTypes": {"resourceTypes": ["AWS::EC2::Volume"]},
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+            },
+            True,
+        ),
+        (
+            {
+                "allSupported": False,
+                "exclusionByResourceTypes": {"resourceTypes": [COMPLIANCE_RESOURCE_TYPE]},
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+            },
+            False,
+        ),
+    ],
+)
+def test_each_recording_strategy_is_read_as_aws_defines_it(group, recorded, config):
+    client, stub = config
+    expect_recorder(stub, group)
+    assert ConfigHistoryReader(client).records_compliance() is recorded
