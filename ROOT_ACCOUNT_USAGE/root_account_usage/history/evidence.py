@@ -410,6 +410,12 @@ def _summary_table(document: dict[str, Any]) -> str:
             f"{e(label(state))}</td>"
             f"<td>{share_text}</td><td>{e(use_text)}</td></tr>"
         )
+    for unreadable in document["unreadable_accounts"]:  # in the table too, never only counted
+        rows.append(
+            f"<tr><td>{e(unreadable['account_id'])}</td><td>{e(unreadable['region'])}</td>"
+            f'<td colspan="5" class="state" data-state="UNREADABLE">could not be read: '
+            f"{e(unreadable['error'])}</td></tr>"
+        )
     rows.append("</table>")
     return "\n".join(rows)
 
@@ -452,6 +458,9 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
     return "\n".join(parts)
 
 
+_NARROWEST = 6.0  # of the bar's 900
+
+
 def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     """A horizontal bar across the period, one coloured rectangle per state."""
     width, left, height = 900.0, 10.0, 40.0
@@ -460,7 +469,10 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     for piece in timeline:
         start = (parse_timestamp(piece["start"]) - report.since).total_seconds() / total
         end = (parse_timestamp(piece["end"]) - report.since).total_seconds() / total
-        x, w = left + start * width, max((end - start) * width, 0.5)
+        # Every state at least a few units wide, drawn over its neighbour and inside the
+        # bar: the state the period ends in shows even when it began minutes before.
+        w = max((end - start) * width, _NARROWEST)
+        x = min(left + start * width, left + width - w)
         state = piece["state"]
         title = html.escape(f"{label(state)}: {piece['start']} to {piece['end']}")
         shapes.append(

@@ -652,3 +652,40 @@ def test_years_of_one_accounts_history_show_one_bar_not_a_line_a_week(tqdm, monk
     # Every seven-day read since 2020 (some 360 of them), counted to the end.
     assert re.search(r"\b(3\d\d)/\1\b", shown), shown[-200:]
     assert shown.count("\n") <= (1 if tqdm else 21)
+
+
+# The organization page -------------------------------------------------------------
+
+
+def test_a_state_that_began_minutes_before_the_end_shows_on_the_timeline():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(0), {RULE: "COMPLIANT"}), (UNTIL - timedelta(minutes=5), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", RECENT, UNTIL - timedelta(minutes=5))},
+    )
+    page = render_html(collect(records))
+    rects = re.findall(
+        r'<rect class="seg" data-state="(\w+)" x="([\d.]+)" y="5" width="([\d.]+)"', page
+    )
+    state, x, width = rects[-1]
+    assert state == "NON_COMPLIANT"
+    assert float(width) >= 6
+    assert float(x) + float(width) == pytest.approx(910, abs=0.2)  # at the bar's right end
+
+
+def test_an_unreadable_account_is_a_row_of_the_table_not_only_a_count():
+    from root_account_usage.history.model import EvidenceReport, UnreadableAccount
+
+    report = EvidenceReport(
+        RULE,
+        {},
+        SINCE,
+        UNTIL,
+        NOW,
+        "organization",
+        (),
+        (UnreadableAccount("444455556666", REGION, "cannot assume role"),),
+    )
+    table = render_html(report).split('<table class="summary">')[1].split("</table>")[0]
+    assert "<td>444455556666</td>" in table
+    assert "could not be read: cannot assume role" in table
