@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..core.exceptions import InvalidParameterError, RootAccountUsageError, StaleReportError
 from ..core.parameters import parse_threshold_days
+from ..core.plain_text import plain
 from ..core.report import MAX_REPORT_BYTES
 from ..core.timestamps import format_timestamp
 from ..core.verdict import COMPLIANT, Verdict
@@ -17,7 +18,7 @@ from ..rule.budget import DEFAULT_BUDGET_SECONDS, time_budget
 from ..rule.evaluation import evaluate_account, evaluate_report, fail_closed
 from ..rule.logs import JsonFormatter
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
-from .output import emit, plain, render_json, render_text
+from .output import emit, render_json, render_text
 from .report_file import load_saved_report
 
 if TYPE_CHECKING:

@@ -50,6 +50,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="the rule; conformance-pack and organization rule names around it match too",
     )
     history.add_argument(
+        "--function-arn",
+        action="append",
+        default=[],
+        metavar="ARN",
+        help="the rule's Lambda function (repeatable; the stack output FunctionArn): a "
+        "matched rule running anything else is shown as not this rule and not counted; "
+        "without it, identities are shown unverified",
+    )
+    history.add_argument(
         "--account",
         type=account_id,
         help="with --aggregator, read only this account; without it, the credentials' own "
@@ -189,6 +198,7 @@ def _collect(
         now=now,
         aggregator=aggregator,
         only_account=args.account if aggregator else None,
+        functions=args.function_arn,
         members=members,
         max_workers=args.max_workers,
         progress=progress.weeks,

@@ -221,3 +221,14 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
             credential = groups.get("label") or f"{groups['source']}: {groups['seen']}"
             return RootUseSeen(credential=credential, time=match.group("time"))
     return None
+
+
+# What the writers above say of the threshold: "within the 7-day threshold",
+# "threshold 7 days".
+_THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
+
+
+def read_threshold(annotation: str) -> int | None:
+    """The threshold an annotation written above states it applied; None if none."""
+    match = _THRESHOLD.search(annotation)
+    return None if match is None else int(match.group(1) or match.group(2))

@@ -9,7 +9,7 @@ own: its own entries of the history, its own latest evaluation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,7 +20,7 @@ from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation
-from .rules import RuleSettings, names_rule, rule_settings
+from .rules import MatchedRule, match_rule, names_rule
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
@@ -71,11 +71,8 @@ def count_nothing(done: int, total: int) -> None:
     """Default: tell nobody."""
 
 
-class AccountRead(NamedTuple):
-    """What one account's own AWS Config holds for the rule."""
-
-    rules: dict[str, dict[str, Any]]  # matched rule name -> its InputParameters
-    histories: list[AccountHistory]  # one per matched rule, or one saying there is none
+# One per rule the account's Config has or recorded, or one saying there is none.
+AccountRead = list[AccountHistory]
 
 
 class AggregatorView(NamedTuple):
@@ -100,15 +97,15 @@ class ConfigHistoryReader:
         self._retrier = Retrier(THROTTLED, sleep=sleep)
         self._progress = progress
 
-    def matching_rules(self, name: str) -> dict[str, RuleSettings]:
-        """Rules named `name`, or named by AWS from it (rules.names_rule), with their
-        parameters and what the rule makes of them."""
-        rules: dict[str, RuleSettings] = {}
+    def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
+        """Rules named `name`, or named by AWS from it, each with its identity (judged
+        against `functions`), parameters and how often it runs."""
+        rules: dict[str, MatchedRule] = {}
         for page in self._pages("describe_config_rules"):
             for rule in page.get("ConfigRules", []):
-                candidate = rule.get("ConfigRuleName", "")
-                if names_rule(candidate, name):
-                    rules[candidate] = rule_settings(rule.get("InputParameters"))
+                matched = match_rule(rule, name, functions)
+                if matched is not None:
+                    rules[matched.identity.name] = matched
         return rules
 
     def records_compliance(self) -> bool:
@@ -138,40 +135,67 @@ class ConfigHistoryReader:
         since: datetime,
         until: datetime,
         *,
-        rules: dict[str, RuleSettings] | None = None,
+        functions: Collection[str] = (),
+        rules: dict[str, MatchedRule] | None = None,
     ) -> AccountRead:
-        """Every matching rule's history and latest evaluation for the account (the
-        matching rules are looked up unless given)."""
+        """Every matching rule's history and latest evaluation for the account: the
+        rules there now (looked up unless given) and those only its records name.
+        A rule shown to be another's is listed, never read."""
         if rules is None:
-            rules = self.matching_rules(rule_name)
-        shown = {name: settings.parameters for name, settings in rules.items()}
-        if not rules:
-            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-            return AccountRead(shown, [AccountHistory(account_id, region, history_note=note)])
-        names = sorted(rules)
+            rules = self.matching_rules(rule_name, functions)
+        others = [
+            AccountHistory(
+                account_id,
+                region,
+                history_note=f"not this rule: {matched.identity.problem}",
+                rule_name=name,
+                identity=matched.identity,
+            )
+            for name, matched in rules.items()
+            if not AccountHistory("", "", identity=matched.identity).counted
+        ]
+        ours = {name: m for name, m in rules.items() if name not in {o.rule_name for o in others}}
         if self.records_compliance():
-            histories = self.history(account_id, region, names, since, until)
+            histories = self.history(account_id, region, rule_name, ours, set(rules), since, until)
         else:
             histories = [
                 AccountHistory(account_id, region, history_note="not recorded", rule_name=name)
-                for name in names
+                for name in sorted(ours)
             ]
-        return AccountRead(
-            shown,
-            [
-                history._replace(
-                    current=self.current(account_id, history.rule_name or ""),
-                    threshold_days=rules[history.rule_name or ""].threshold_days,
-                    parameters_invalid=rules[history.rule_name or ""].invalid,
-                )
-                for history in histories
-            ],
-        )
+        if not histories and not others:
+            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
+            return [AccountHistory(account_id, region, history_note=note)]
+        return others + [
+            h
+            if h.rule_name not in ours
+            else h._replace(
+                current=self.current(account_id, h.rule_name),
+                threshold_days=ours[h.rule_name].settings.threshold_days,
+                parameters_invalid=ours[h.rule_name].settings.invalid,
+                identity=ours[h.rule_name].identity,
+                stale_after=ours[h.rule_name].stale_after,
+            )
+            for h in histories
+            if h.rule_name is not None
+        ]
 
     def history(
-        self, account_id: str, region: str, rule_names: list[str], since: datetime, until: datetime
+        self,
+        account_id: str,
+        region: str,
+        rule_name: str,
+        ours: Collection[str],
+        existing: Collection[str],
+        since: datetime,
+        until: datetime,
     ) -> list[AccountHistory]:
-        """Each rule's compliance changes in [since, until) and its state at `since`."""
+        """Each rule's compliance changes in [since, until) and its state at `since`:
+        the rules `ours`, and every rule named from `rule_name` that the records list
+        but that no longer exists (not in `existing`), marked as gone."""
+
+        def matches(name: str) -> bool:
+            return name in ours or (name not in existing and names_rule(name, rule_name))
+
         resource_id = f"{RESOURCE_TYPE}/{account_id}"
         try:
             before = self._call(
@@ -187,14 +211,17 @@ class ConfigHistoryReader:
             note = "no compliance history recorded"
             return [
                 AccountHistory(account_id, region, history_note=note, rule_name=name)
-                for name in rule_names
+                for name in sorted(ours)
             ]
-        at_start: dict[str, str | None] = dict.fromkeys(rule_names)
-        for item in before.get("configurationItems", []):
-            states = states_from_item(item, rule_names)
-            if states is not None:  # None: no record of the rule when the period began
-                at_start = {name: None if s == UNKNOWN else s for name, s in states.states.items()}
-        recorded: list[RecordedStates] = []
+        # The item in force when the period began: its states, timed at the start.
+        recorded = [
+            states._replace(time=since)
+            for states in (
+                states_from_item(i, matches) for i in before.get("configurationItems", [])
+            )
+            if states is not None
+        ][:1]
+        at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
         windows = list(_windows(since, until))  # 366 at most (period.bounded)
         for done, (start, end) in enumerate(windows, start=1):
             for page in self._pages(
@@ -207,20 +234,23 @@ class ConfigHistoryReader:
                 chronologicalOrder="Forward",
             ):
                 for item in page.get("configurationItems", []):
-                    states = states_from_item(item, rule_names)
+                    states = states_from_item(item, matches)
                     if states is not None and since <= states.time < until:
                         recorded.append(states)
             self._progress(done, len(windows))
-        changes = changes_by_rule(recorded, rule_names, at_start)
+        names = sorted(set(ours) | {n for r in recorded for n in r.states})
+        changes = changes_by_rule(recorded, names, at_start)
         return [
             AccountHistory(
                 account_id,
                 region,
                 tuple(changes[name]),
-                at_start[name],
+                at_start.get(name),
                 rule_name=name,
+                recorded=_recorded(recorded, name),
+                exists=name in ours,
             )
-            for name in rule_names
+            for name in names
         ]
 
     def current(self, account_id: str, rule_name: str) -> CurrentEvaluation | None:
@@ -341,6 +371,13 @@ def _latest(
         ):
             latest = candidate
     return latest
+
+
+def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, datetime] | None:
+    """The first and last time the records list the rule (the period's start for the
+    state it began with)."""
+    times = [r.time for r in recorded if name in r.states]
+    return (min(times), max(times)) if times else None
 
 
 def _windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -16,16 +16,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..core.plain_text import plain, writable
+from ..core.rule_identity import NO_FUNCTION
 from ..core.timestamps import format_timestamp, parse_timestamp
 from ..core.verdict import COMPLIANT, NON_COMPLIANT
 from .model import (
     INSUFFICIENT_DATA,
     NOT_APPLICABLE,
+    STALE,
     UNABLE_TO_EVALUATE,
     UNKNOWN,
     AccountHistory,
     EvidenceReport,
 )
+from .rules import input_parameters
 from .timeline import (
     NON_COMPLIANT_STATES,
     STATES,
@@ -33,6 +36,7 @@ from .timeline import (
     most_recent_root_use,
     segments,
     share,
+    stale_from,
 )
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
@@ -42,6 +46,7 @@ COLOURS = {
     UNABLE_TO_EVALUATE: "#ef6c00",
     NOT_APPLICABLE: "#1565c0",
     INSUFFICIENT_DATA: "#6a1b9a",
+    STALE: "#9e9d24",
     UNKNOWN: "#b0bec5",
 }
 LABELS = {
@@ -50,6 +55,7 @@ LABELS = {
     UNABLE_TO_EVALUATE: "unable to evaluate",
     NOT_APPLICABLE: "not applicable",
     INSUFFICIENT_DATA: "insufficient data",
+    STALE: "stale (no evaluation when due)",
     UNKNOWN: "no record",
 }
 OTHER_COLOUR = "#6d4c41"  # a state AWS Config may add one day: shown as it is written
@@ -72,8 +78,10 @@ def evidence_document(report: EvidenceReport) -> dict[str, Any]:
         "generated_at": format_timestamp(report.generated_at),
         "period": period,
         "rule_name": report.rule_name,
-        "rules": [
-            {"name": name, "parameters": report.rules[name]} for name in sorted(report.rules)
+        "rules": [  # each account's own: parameters and identity differ by account
+            {"name": a["rule_name"]} | {key: a[key] for key in _RULE_KEYS}
+            for a in accounts
+            if a["rule_name"] is not None
         ],
         "source": report.source,
         "notes": list(report.notes),
@@ -98,10 +106,24 @@ def _account(
     pieces = segments(history, report.since, report.until) if history.history_note is None else []
     current = history.current
     root_use = most_recent_root_use(current)
+    identity = history.identity
+    stale = stale_from(history)
     return {
         "account_id": history.account_id,
         "region": history.region,
         "rule_name": history.rule_name,
+        "identity": _identity(history),
+        "identity_problem": identity.problem if identity else None,
+        "owner": identity.owner if identity else None,
+        "source": identity.source if identity else None,
+        "created_by": identity.created_by if identity else None,
+        "parameters": input_parameters(identity.parameters) if identity else None,
+        "rule_exists": history.exists,
+        "rule_recorded": None
+        if history.recorded is None
+        else dict(zip(("first", "last"), map(format_timestamp, history.recorded), strict=True)),
+        "stale": stale is not None and stale < report.until,
+        "stale_from": format_timestamp(stale) if stale else None,
         "threshold_days": history.threshold_days,
         "parameters_invalid": history.parameters_invalid,
         "period": period,
@@ -122,7 +144,9 @@ def _account(
         ],
         "non_compliant_share": round(share(pieces, NON_COMPLIANT_STATES), 4) if pieces else None,
         "unknown_share": round(share(pieces, {UNKNOWN}), 4) if pieces else None,
-        "ever_non_compliant": ever_non_compliant(history, report.since, report.until),
+        "stale_share": round(share(pieces, {STALE}), 4) if pieces else None,
+        "ever_non_compliant": history.counted
+        and ever_non_compliant(history, report.since, report.until),
         "current": None
         if current is None
         else {
@@ -136,6 +160,30 @@ def _account(
         if root_use is None
         else {"credential": root_use.credential, "time": root_use.time},
     }
+
+
+_RULE_KEYS = [
+    "account_id",
+    "region",
+    "identity",
+    "owner",
+    "source",
+    "created_by",
+    "parameters",
+    "rule_exists",
+]
+
+
+def _identity(history: AccountHistory) -> str:
+    """Whether the rule is shown to be this one: "this rule", "not this rule: why", or
+    "unverified: why" (counted, flagged)."""
+    if history.identity is None:
+        why = "read through the aggregator" if history.exists else "the rule no longer exists"
+        return f"unverified: {why}"
+    problem = history.identity.problem
+    if problem == NO_FUNCTION:
+        return "unverified: no --function-arn to compare its source with"
+    return f"not this rule: {problem}" if problem else "this rule"
 
 
 def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str, Any]:
@@ -153,6 +201,10 @@ def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str
         "unreadable": sorted({u.account_id for u in report.unreadable}),
         "without_rule": ids(a for a in accounts if a["rule_name"] is None),
         "without_history": ids(a for a in ruled if not a["history_available"]),
+        "not_this_rule": ids(a for a in ruled if a["identity"].startswith("not this rule")),
+        "identity_unverified": ids(a for a in ruled if a["identity"].startswith("unverified")),
+        "stale": ids(a for a in ruled if a["stale"]),
+        "rule_deleted": ids(a for a in ruled if not a["rule_exists"]),
     }
 
 
@@ -185,6 +237,8 @@ CSV_COLUMNS = (
     "threshold_days",
     "root_use_credential",
     "root_use_time",
+    "identity",  # this rule / unverified: why / not this rule: why
+    "stale",  # "stale since <time>" when the latest evaluation is overdue
 )
 # OWASP (CSV injection): a cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -229,6 +283,8 @@ def render_csv(report: EvidenceReport) -> str:
             _threshold_shown(account, unit=""),
             root_use.get("credential"),
             root_use.get("time"),
+            account.get("identity"),
+            f"stale since {account['stale_from']}" if account.get("stale") else "",
         )
         writer.writerow([csv_cell(cell) for cell in cells])
 
@@ -251,9 +307,8 @@ def render_text(report: EvidenceReport) -> str:
     document = evidence_document(report)
     period = document["period"]
     summary = document["summary"]
-    matched = ", ".join(plain(name) for name in sorted(report.rules)) or "no rule found"
     lines = [
-        f"Root account usage evidence: rule {plain(report.rule_name)} ({matched})",
+        f"Root account usage evidence: rule {plain(report.rule_name)}",
         f"Period {period['since']} .. {period['until']}, generated {document['generated_at']}",
         f"Source: {plain(report.source)}",
         *(f"Note: {plain(note)}" for note in report.notes),
@@ -262,6 +317,10 @@ def render_text(report: EvidenceReport) -> str:
         _listed("unreadable", summary["unreadable"]),
         _listed("without the rule", summary["without_rule"]),
         _listed("without history (latest evaluation only)", summary["without_history"]),
+        _listed("with a rule that is not this rule (not counted)", summary["not_this_rule"]),
+        _listed("with the rule's identity unverified", summary["identity_unverified"]),
+        _listed("with a rule deleted since", summary["rule_deleted"]),
+        _listed("stale (latest evaluation overdue)", summary["stale"]),
     ]
     for account in document["accounts"]:
         lines.append("")
@@ -270,12 +329,17 @@ def render_text(report: EvidenceReport) -> str:
         days = f", threshold {plain(threshold)}" if threshold is not None else ""
         region = plain(account["region"]) or "all regions"
         lines.append(f"Account {plain(account['account_id'])} ({region}), {rule}{days}")
+        if account["rule_name"]:
+            lines.append(f"  rule: {_rule_shown(account)}")
+        if account["stale"]:
+            lines.append(f"  STALE since {account['stale_from']}: no evaluation when one was due")
         if account["history_available"]:
             lines.append(f"  state at start: {plain(account['state_at_start'] or 'no record')}")
             for change in account["changes"]:
                 lines.append(f"  {change['time']}  {plain(change['compliance_type'])}")
             lines.append(
                 f"  non-compliant share of the period: {account['non_compliant_share']:.1%}"
+                f", stale: {account['stale_share']:.1%}"
             )
         else:
             lines.append(f"  no timeline: {plain(account['history_note'])}")
@@ -297,6 +361,17 @@ def render_text(report: EvidenceReport) -> str:
     return writable("\n".join(lines) + "\n")
 
 
+def _rule_shown(account: dict[str, Any]) -> str:
+    """What the rule is, runs and was made by, as one plain line."""
+    gone = "" if account["rule_exists"] else "deleted since; "
+    recorded = account["rule_recorded"]
+    seen = f"recorded {recorded['first']} .. {recorded['last']}; " if recorded else ""
+    made = account["created_by"] or "an account principal"
+    runs = f"{account['owner']} {account['source']}, created by {made}, parameters "
+    runs += json.dumps(account["parameters"], sort_keys=True)
+    return plain(f"{account['identity']}; {gone}{seen}" + (runs if account["owner"] else ""))
+
+
 def _listed(what: str, ids: list[str]) -> str:
     shown = ", ".join(plain(i) for i in ids) if ids else "none"
     return f"  {what}: {len(ids)} ({shown})" if ids else f"  {what}: none"
@@ -309,7 +384,8 @@ def render_html(report: EvidenceReport) -> str:
     e = html.escape
     period = document["period"]
     parameters = "; ".join(
-        f"{rule['name']}: {json.dumps(rule['parameters'], sort_keys=True)}"
+        f"{rule['account_id']} {rule['region']} {rule['name']}: "
+        f"{json.dumps(rule['parameters'], sort_keys=True)}"
         for rule in document["rules"]
     )
     parts = [
@@ -377,6 +453,10 @@ def _organization_summary(document: dict[str, Any]) -> str:
         ("Could not be read", listed(summary["unreadable"])),
         ("Without the rule", listed(summary["without_rule"])),
         ("Latest evaluation only (no history)", listed(summary["without_history"])),
+        ("Not this rule (not counted)", listed(summary["not_this_rule"])),
+        ("Rule identity unverified", listed(summary["identity_unverified"])),
+        ("Rule deleted since", listed(summary["rule_deleted"])),
+        ("Stale (latest evaluation overdue)", listed(summary["stale"])),
     ]
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
     return (
@@ -393,7 +473,7 @@ def _summary_table(document: dict[str, Any]) -> str:
     ]
     for account in document["accounts"]:
         current = account["current"]
-        state = current["state"] if current else UNKNOWN
+        state = STALE if account["stale"] else current["state"] if current else UNKNOWN
         share_text = (
             "n/a"
             if account["non_compliant_share"] is None
@@ -404,7 +484,8 @@ def _summary_table(document: dict[str, Any]) -> str:
         threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
-            f"<td>{e(account['rule_name'] or 'none')}</td>"
+            f"<td>{e(account['rule_name'] or 'none')}<br><small>"
+            f"{e(account['identity'] if account['rule_name'] else '')}</small></td>"
             f"<td>{'' if threshold is None else e(threshold)}</td>"
             f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
             f"{e(label(state))}</td>"
@@ -427,6 +508,8 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
         f'<section class="account"><h2>Account {e(account["account_id"])} '
         f"({e(account['region'] or 'all regions')}), {rule}</h2>"
     ]
+    if account["rule_name"]:
+        parts.append(f'<p class="rule">Rule: {e(_rule_shown(account))}</p>')
     if account["history_available"]:
         parts.append(_chart(account["timeline"], report))
         parts.append(

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from root_account_usage.core.rule_identity import derived_creator
 from root_account_usage.simulation.config import compliance_item, simulated_config_client
 
 ACCOUNT = "111122223333"
@@ -16,6 +17,7 @@ SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 11, tzinfo=UTC)
 NOW = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 RULE = "root-account-usage"
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{RULE}"
 
 
 def day(n: float, hours: float = 6) -> datetime:
@@ -53,9 +55,10 @@ class ConfigRecords:
             "ConfigRules": [
                 {
                     "ConfigRuleName": name,
-                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": "arn:aws:lambda:x"},
+                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
                 }
                 | ({} if parameters is None else {"InputParameters": parameters})
+                | ({"CreatedBy": by} if (by := derived_creator(name, RULE)) else {})
                 for name, parameters in self.rules.items()
             ]
         }

@@ -87,8 +87,8 @@ def test_a_legacy_rule_saying_compliant_never_decides_the_rules_evidence():
             (day(3), {f"legacy-{RULE}": "COMPLIANT", RULE: "NON_COMPLIANT", "other": "COMPLIANT"}),
         ],
         {
-            f"legacy-{RULE}": ("COMPLIANT", NO_USE, day(9)),
-            RULE: ("NON_COMPLIANT", RECENT, day(8)),
+            f"legacy-{RULE}": ("COMPLIANT", NO_USE, day(9, 22)),
+            RULE: ("NON_COMPLIANT", RECENT, day(9, 21)),
         },
     )
     evidence = document(records)
@@ -138,9 +138,9 @@ def test_each_matched_rule_is_shown_separately_with_its_own_verdict():
             (day(4), {ORG_RULE: "COMPLIANT", RULE: "NON_COMPLIANT", PACK_RULE: "COMPLIANT"}),
         ],
         {
-            ORG_RULE: ("COMPLIANT", NO_USE, day(9)),
-            RULE: ("NON_COMPLIANT", RECENT, day(8)),
-            PACK_RULE: ("COMPLIANT", NO_USE, day(9)),
+            ORG_RULE: ("COMPLIANT", NO_USE, day(9, 20)),
+            RULE: ("NON_COMPLIANT", RECENT, day(9, 20)),
+            PACK_RULE: ("COMPLIANT", NO_USE, day(9, 20)),
         },
     )
     report = collect(records)
@@ -245,6 +245,7 @@ STATES = (
     "UNABLE_TO_EVALUATE",
     "NOT_APPLICABLE",
     "INSUFFICIENT_DATA",
+    "STALE",
     "UNKNOWN",
 )
 
@@ -678,7 +679,6 @@ def test_an_unreadable_account_is_a_row_of_the_table_not_only_a_count():
 
     report = EvidenceReport(
         RULE,
-        {},
         SINCE,
         UNTIL,
         NOW,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from root_account_usage.cli.main import main
+from root_account_usage.core.rule_identity import derived_creator
 from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import (
     COMPLIANCE_RESOURCE_TYPE,
@@ -37,6 +38,7 @@ PACK_RULE = "root-account-usage-conformance-pack-x1y2z3"
 LEGACY_RULE = "legacy-root-account-usage"
 V2_RULE = "root-account-usage-v2"
 RESOURCE_ID = f"AWS::::Account/{ACCOUNT}"
+FUNCTION = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:root-account-usage"
 ANNOTATION = (
     "Root access key 1 was used at 2026-11-10T20:00:00Z, within the 7-day threshold; "
     "report generated 2026-11-10T22:00:00Z."
@@ -102,9 +104,10 @@ def expect_rules(stub, *names):
             "ConfigRules": [
                 {
                     "ConfigRuleName": name,
-                    "Source": {"Owner": "CUSTOM_LAMBDA"},
+                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
                     "InputParameters": '{"ThresholdDays": "7"}',
                 }
+                | ({"CreatedBy": by} if (by := derived_creator(name, RULE)) else {})
                 for name in names
             ]
         },
@@ -170,9 +173,9 @@ def single_account_responses(stub):
         window(SINCE + timedelta(days=7), UNTIL),
     )
     for rule, compliance, annotation, when in (
-        (ORG_RULE, "COMPLIANT", "Root user has no recorded use", day(1)),
+        (ORG_RULE, "COMPLIANT", "Root user has no recorded use", day(9, 20)),
         (RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22)),
-        (PACK_RULE, "COMPLIANT", "Root user has no recorded use", day(2)),
+        (PACK_RULE, "COMPLIANT", "Root user has no recorded use", day(9, 21)),
     ):
         expect_current(stub, rule, compliance, annotation, when)
 
@@ -205,7 +208,6 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
     client, stub = config
     single_account_responses(stub)
     report, sleeps = collect(client)
-    assert sorted(report.rules) == [ORG_RULE, RULE, PACK_RULE]
     by_rule = {account.rule_name: account for account in report.accounts}
     assert sorted(by_rule) == [ORG_RULE, RULE, PACK_RULE]  # one entry per matched rule
     account = by_rule[RULE]
@@ -226,14 +228,14 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
 def test_json_output_matches_the_golden_file(config):
     client, stub = config
     single_account_responses(stub)
-    report, _ = collect(client)
+    report, _ = collect(client, functions=[FUNCTION])
     assert render_json(report) == (GOLDEN / "history.json").read_text()
 
 
 def test_csv_output_matches_the_golden_file(config):
     client, stub = config
     single_account_responses(stub)
-    report, _ = collect(client)
+    report, _ = collect(client, functions=[FUNCTION])
     assert render_csv(report) == (GOLDEN / "history.csv").read_text()
 
 

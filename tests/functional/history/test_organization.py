@@ -104,6 +104,12 @@ def test_accounts_keep_their_own_timelines(organization_report):
         "unreadable": ["444444444444"],
         "without_rule": ["777777777777"],
         "without_history": [],
+        "not_this_rule": [],
+        # No --function-arn given: every rule counts, flagged.
+        "identity_unverified": ["111111111111", "222222222222", "333333333333", "555555555555"]
+        + ["666666666666"],
+        "stale": [],
+        "rule_deleted": [],
     }
 
 
