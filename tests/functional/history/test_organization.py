@@ -106,8 +106,7 @@ def test_accounts_keep_their_own_timelines(organization_report):
         "without_history": [],
         "not_this_rule": [],
         # No --function-arn given: every rule counts, flagged.
-        "identity_unverified": ["111111111111", "222222222222", "333333333333", "555555555555"]
-        + ["666666666666"],
+        "identity_unverified": [f"{n}" * 12 for n in (1, 2, 3, 5, 6)],
         "stale": [],
         "rule_deleted": [],
     }
