@@ -36,8 +36,10 @@ class ConfigRecords:
         *,
         account_id: str = ACCOUNT,
         max_calls: int = 1_000,
+        definitions: dict[str, dict[str, Any]] | None = None,  # rule -> fields to override
     ) -> None:
         self.rules, self.latest, self.account_id = rules, latest, account_id
+        self.definitions = definitions or {}
         self.items = [
             compliance_item(when, states, account_id=account_id, status="OK")
             for when, states in items
@@ -53,15 +55,22 @@ class ConfigRecords:
         self._called("DescribeConfigRules")
         return {
             "ConfigRules": [
-                {
-                    "ConfigRuleName": name,
-                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
-                }
-                | ({} if parameters is None else {"InputParameters": parameters})
-                | ({"CreatedBy": by} if (by := derived_creator(name, RULE)) else {})
-                for name, parameters in self.rules.items()
+                {key: value for key, value in rule.items() if value is not None}
+                for rule in self._rules()
             ]
         }
+
+    def _rules(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "ConfigRuleName": name,
+                "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
+            }
+            | ({} if parameters is None else {"InputParameters": parameters})
+            | ({"CreatedBy": by} if (by := derived_creator(name, RULE)) else {})
+            | self.definitions.get(name, {})
+            for name, parameters in self.rules.items()
+        ]
 
     def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
         self._called("DescribeConfigurationRecorders")
