@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from root_account_usage.cli.main import main
+from root_account_usage.core.annotation import old_use
 from root_account_usage.core.rule_identity import derived_creator
 from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import (
@@ -645,3 +646,43 @@ def test_each_recording_strategy_is_read_as_aws_defines_it(group, recorded, conf
     client, stub = config
     expect_recorder(stub, group)
     assert ConfigHistoryReader(client).records_compliance() is recorded
+
+
+def test_aggregator_judges_each_account_with_its_own_threshold_and_lists_its_rule(config):
+    client, stub = config
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                aggregate_entry(ORG_RULE, "333333333333", "eu-west-1")
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    # Used 20 days before the period; that account's rule keeps 25 days (a 1-day
+    # threshold would call the whole period compliant).
+    seen = old_use(
+        "password",
+        SINCE - timedelta(days=20),
+        threshold_days=25,
+        report_generated_at=day(9),
+    )
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {
+            "AggregateEvaluationResults": [
+                evaluation_result(ORG_RULE, "COMPLIANT", seen, day(9), "333333333333", "eu-west-1")
+            ]
+        },
+        aggregate_details(ORG_RULE, "333333333333", "eu-west-1"),
+    )
+    report, _ = collect(client, aggregator="org")
+    document = json.loads(render_json(report))
+    [account] = document["accounts"]
+    assert account["threshold_days"] == 25
+    assert document["summary"]["ever_non_compliant"] == ["333333333333"]
+    assert [(r["account_id"], r["region"], r["name"]) for r in document["rules"]] == [
+        ("333333333333", "eu-west-1", ORG_RULE)
+    ]
+    assert not any("No AWS Config rule" in note for note in document["notes"])
+    assert "333333333333 eu-west-1 " + ORG_RULE in render_html(report)
