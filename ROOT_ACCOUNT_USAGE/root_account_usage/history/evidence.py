@@ -363,13 +363,13 @@ def render_text(report: EvidenceReport) -> str:
 
 def _rule_shown(account: dict[str, Any]) -> str:
     """What the rule is, runs and was made by, as one plain line."""
-    gone = "" if account["rule_exists"] else "deleted since; "
-    recorded = account["rule_recorded"]
-    seen = f"recorded {recorded['first']} .. {recorded['last']}; " if recorded else ""
+    recorded = account["rule_recorded"] or {"first": "?", "last": "?"}
+    gone = "" if account["rule_exists"] else "deleted since, named in the records from "
+    gone += "" if account["rule_exists"] else f"{recorded['first']} to {recorded['last']}; "
     made = account["created_by"] or "an account principal"
     runs = f"{account['owner']} {account['source']}, created by {made}, parameters "
     runs += json.dumps(account["parameters"], sort_keys=True)
-    return plain(f"{account['identity']}; {gone}{seen}" + (runs if account["owner"] else ""))
+    return plain(f"{account['identity']}; {gone}" + (runs if account["owner"] else ""))
 
 
 def _listed(what: str, ids: list[str]) -> str:
