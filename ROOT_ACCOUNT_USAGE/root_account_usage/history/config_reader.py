@@ -9,7 +9,7 @@ own: its own entries of the history, its own latest evaluation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,6 +20,7 @@ from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation
+from .period import EARLIEST
 from .rules import MatchedRule, match_rule, names_rule
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
@@ -306,12 +307,19 @@ class ConfigHistoryReader:
     ) -> CurrentEvaluation | None:
         """The most recently recorded evaluation of the account among every page of
         `operation` (whose answer lists them under `results`), under request's rule."""
-        rule_name = request["ConfigRuleName"]
-        latest: CurrentEvaluation | None = None
-        for page in self._pages(operation, page_size=100, **request):
-            found = (_evaluation(r, account_id) for r in page.get(results, []))
-            latest = _latest(found, latest, rule_name)
-        return latest
+        found = (
+            evaluation
+            for page in self._pages(operation, page_size=100, **request)
+            for result in page.get(results, [])
+            if (evaluation := _evaluation(result, account_id))
+            and evaluation.rule_name == request["ConfigRuleName"]
+        )
+        # The first of those recorded latest; one with no time only when none has one.
+        return max(
+            found,
+            key=lambda e: (e.recorded_at is not None, e.recorded_at or EARLIEST),
+            default=None,
+        )
 
     def _pages(
         self, operation: str, *, page_size: int | None = None, **request: Any
@@ -354,23 +362,6 @@ def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation
         annotation=result.get("Annotation", ""),
         recorded_at=result.get("ResultRecordedTime"),
     )
-
-
-def _latest(
-    evaluations: Iterable[CurrentEvaluation | None],
-    latest: CurrentEvaluation | None,
-    rule_name: str,
-) -> CurrentEvaluation | None:
-    """The most recently recorded of `latest` and those of `evaluations` under `rule_name`."""
-    for candidate in evaluations:
-        if candidate is None or candidate.rule_name != rule_name:
-            continue
-        if latest is None or (
-            candidate.recorded_at is not None
-            and (latest.recorded_at is None or candidate.recorded_at > latest.recorded_at)
-        ):
-            latest = candidate
-    return latest
 
 
 def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, datetime] | None:

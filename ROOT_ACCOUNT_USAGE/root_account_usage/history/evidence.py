@@ -313,14 +313,7 @@ def render_text(report: EvidenceReport) -> str:
         f"Source: {plain(report.source)}",
         *(f"Note: {plain(note)}" for note in report.notes),
         f"Accounts: {summary['accounts']}",
-        _listed("ever non-compliant in the period", summary["ever_non_compliant"]),
-        _listed("unreadable", summary["unreadable"]),
-        _listed("without the rule", summary["without_rule"]),
-        _listed("without history (latest evaluation only)", summary["without_history"]),
-        _listed("with a rule that is not this rule (not counted)", summary["not_this_rule"]),
-        _listed("with the rule's identity unverified", summary["identity_unverified"]),
-        _listed("with a rule deleted since", summary["rule_deleted"]),
-        _listed("stale (latest evaluation overdue)", summary["stale"]),
+        *(_listed(what, summary[key]) for key, what in SUMMARY_LISTS),
     ]
     for account in document["accounts"]:
         lines.append("")
@@ -372,9 +365,23 @@ def _rule_shown(account: dict[str, Any]) -> str:
     return plain(f"{account['identity']}; {gone}" + (runs if account["owner"] else ""))
 
 
+# The summary's lists of accounts, as every format names them.
+SUMMARY_LISTS = (
+    ("ever_non_compliant", "ever non-compliant in the period"),
+    ("unreadable", "could not be read"),
+    ("without_rule", "without the rule"),
+    ("without_history", "without history (latest evaluation only)"),
+    ("not_this_rule", "with a rule that is not this rule (not counted)"),
+    ("identity_unverified", "with the rule's identity unverified"),
+    ("rule_deleted", "with a rule deleted since"),
+    ("stale", "stale (latest evaluation overdue)"),
+)
+
+
 def _listed(what: str, ids: list[str]) -> str:
-    shown = ", ".join(plain(i) for i in ids) if ids else "none"
-    return f"  {what}: {len(ids)} ({shown})" if ids else f"  {what}: none"
+    return (
+        f"  {what}: {len(ids)} ({', '.join(plain(i) for i in ids)})" if ids else f"  {what}: none"
+    )
 
 
 def render_html(report: EvidenceReport) -> str:
@@ -407,16 +414,7 @@ def render_html(report: EvidenceReport) -> str:
         _organization_summary(document),
         _summary_table(document),
     ]
-    for account in document["accounts"]:
-        parts.append(_account_section(account, report))
-    if document["unreadable_accounts"]:
-        parts.append('<section class="unreadable"><h2>Accounts that could not be read</h2><table>')
-        parts.append("<tr><th>Account</th><th>Region</th><th>Error</th></tr>")
-        for u in document["unreadable_accounts"]:
-            parts.append(
-                f"<tr><td>{e(u['account_id'])}</td><td>{e(u['region'])}</td><td>{e(u['error'])}</td></tr>"
-            )
-        parts.append("</table></section>")
+    parts += [_account_section(account, report) for account in document["accounts"]]
     parts.append(
         "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>"
     )
@@ -444,19 +442,11 @@ def _organization_summary(document: dict[str, Any]) -> str:
     e = html.escape
     summary = document["summary"]
 
-    def listed(ids: list[str]) -> str:
-        return f"{len(ids)}: {e(', '.join(ids))}" if ids else "none"
-
-    rows = [
-        ("Accounts", str(summary["accounts"])),
-        ("Ever non-compliant in the period", listed(summary["ever_non_compliant"])),
-        ("Could not be read", listed(summary["unreadable"])),
-        ("Without the rule", listed(summary["without_rule"])),
-        ("Latest evaluation only (no history)", listed(summary["without_history"])),
-        ("Not this rule (not counted)", listed(summary["not_this_rule"])),
-        ("Rule identity unverified", listed(summary["identity_unverified"])),
-        ("Rule deleted since", listed(summary["rule_deleted"])),
-        ("Stale (latest evaluation overdue)", listed(summary["stale"])),
+    rows = [("Accounts", str(summary["accounts"]))] + [
+        (what[0].upper() + what[1:], f"{len(summary[key])}: {e(', '.join(summary[key]))}")
+        if summary[key]
+        else (what[0].upper() + what[1:], "none")
+        for key, what in SUMMARY_LISTS
     ]
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
     return (
@@ -582,27 +572,19 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     )
 
 
-_CSS = "\n".join(
-    [
-        "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;",
-        "max-width:980px;color:#1c2833}",
-        "h1{font-size:1.5rem;margin-bottom:.5rem}",
-        "h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccd}",
-        "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}",
-        "dl.meta dt{font-weight:600}",
-        "dl.meta dd{margin:0}",
-        "table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.92rem}",
-        "th,td{border:1px solid #d5dbe0;padding:.35rem .5rem;text-align:left;vertical-align:top}",
-        "th{background:#f2f4f6}",
-        ".state{font-weight:600}",
-        "table.org th{width:22rem}",
-        ".note{color:#6d4c00;background:#fff8e1;padding:.4rem .6rem}",
-        ".legend .key{margin-right:1.2rem;white-space:nowrap}",
-        ".swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.35rem;",
-        "vertical-align:-2px;border-radius:2px}",
-        "svg.timeline{width:100%;height:auto;background:#fafbfc;border:1px solid #e0e4e8}",
-        "svg.timeline text{font-size:11px;fill:#455a64}",
-        "footer{margin-top:2rem;font-size:.8rem;color:#78909c}",
-        "@media print{body{margin:0} section{break-inside:avoid}}",
-    ]
+_CSS = (
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;"
+    "max-width:980px;color:#1c2833} h1{font-size:1.5rem;margin-bottom:.5rem}"
+    "h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccd}"
+    "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}"
+    "dl.meta dt{font-weight:600} dl.meta dd{margin:0}"
+    "table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.92rem}"
+    "th,td{border:1px solid #d5dbe0;padding:.35rem .5rem;text-align:left;vertical-align:top}"
+    "th{background:#f2f4f6} .state{font-weight:600} table.org th{width:22rem}"
+    ".note{color:#6d4c00;background:#fff8e1;padding:.4rem .6rem}"
+    ".legend .key{margin-right:1.2rem;white-space:nowrap} .swatch{display:inline-block;"
+    "width:.9rem;height:.9rem;margin-right:.35rem;vertical-align:-2px;border-radius:2px}"
+    "svg.timeline{width:100%;height:auto;background:#fafbfc;border:1px solid #e0e4e8}"
+    "svg.timeline text{font-size:11px;fill:#455a64} footer{margin-top:2rem;font-size:.8rem;"
+    "color:#78909c} @media print{body{margin:0} section{break-inside:avoid}}"
 )

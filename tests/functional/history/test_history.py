@@ -500,7 +500,7 @@ def test_throttling_that_never_ends_makes_the_account_unreadable(config):
     assert "ThrottlingException" in unreadable.error
     assert len(sleeps) == 6
     page = render_html(report)
-    assert "Accounts that could not be read" in page
+    assert "could not be read: get_resource_config_history: ThrottlingException" in page
     assert "Unreadable: 111122223333" in render_text(report)
     last_row = list(csv.reader(io.StringIO(render_csv(report))))[-1]
     assert last_row[:3] == ["unreadable", "111122223333", "us-east-1"]
