@@ -134,7 +134,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     rendered = RENDERERS[args.format](report)
     if args.output is not None:
         try:
-            written = write_whole(args.output, rendered, f"{PROG}-history.{args.format}")
+            name = f"{PROG}-history.{args.format.replace('text', 'txt')}"
+            written = write_whole(args.output, rendered, name)
         except OSError as error:
             parser.error(f"--output: cannot write {args.output}: {error.strerror or error}")
         print(f"wrote {written}", file=sys.stderr)
