@@ -20,6 +20,8 @@ def plain(value: object) -> str:
     surrogates written as escapes, so that a value cannot add a line of evidence,
     rewrite the terminal, or make the file unwritable."""
     text = "" if value is None else str(value)
+    if text.isprintable():  # no control, format or separator character but the space
+        return text
     return "".join(
         (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
         if unicodedata.category(ch) in _ESCAPED_CATEGORIES

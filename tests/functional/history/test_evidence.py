@@ -755,7 +755,8 @@ def test_a_rule_that_is_not_this_one_is_shown_and_never_counted(name, definition
     [account] = json.loads(render_json(report))["accounts"]
     assert account["identity"].startswith("not this rule: ")
     assert problem in account["identity"]
-    assert account["current"] is None and account["timeline"] == []  # never read
+    assert account["current"] is None  # never read
+    assert account["timeline"] == []
     assert account["ever_non_compliant"] is False
     summary = json.loads(render_json(report))["summary"]
     assert summary["not_this_rule"] == [ACCOUNT]
