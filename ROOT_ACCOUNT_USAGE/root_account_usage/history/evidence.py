@@ -223,22 +223,11 @@ def render_json(report: EvidenceReport) -> str:
     return json.dumps(evidence_document(report), indent=2, allow_nan=False) + "\n"
 
 
-CSV_COLUMNS = (
-    "kind",
-    "account_id",
-    "region",
-    "time",
-    "state",
-    "rule_name",
-    "detail",
-    # added: every row says what it is evidence of
-    "period_since",
-    "period_until",
-    "threshold_days",
-    "root_use_credential",
-    "root_use_time",
-    "identity",  # this rule / unverified: why / not this rule: why
-    "stale",  # "stale since <time>" when the latest evaluation is overdue
+# Only ever added at the end: the first seven are the original; every row says what it
+# is evidence of; `identity` is this rule / unverified: why / not this rule: why.
+_COLUMNS = "kind account_id region time state rule_name detail period_since period_until "
+CSV_COLUMNS = tuple(
+    (_COLUMNS + "threshold_days root_use_credential root_use_time identity stale").split()
 )
 # OWASP (CSV injection): a cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -270,22 +259,10 @@ def render_csv(report: EvidenceReport) -> str:
         kind: str, account: dict[str, Any], time: object, state: object, detail: object
     ) -> None:
         root_use = account.get("most_recent_root_use") or {}
-        cells = (
-            kind,
-            account["account_id"],
-            account["region"],
-            time,
-            state,
-            account["rule_name"],
-            detail,
-            since,
-            until,
-            _threshold_shown(account, unit=""),
-            root_use.get("credential"),
-            root_use.get("time"),
-            account.get("identity"),
-            f"stale since {account['stale_from']}" if account.get("stale") else "",
-        )
+        stale = f"stale since {account['stale_from']}" if account.get("stale") else ""
+        cells: tuple[object, ...] = (kind, account["account_id"], account["region"], time, state)
+        cells += (account["rule_name"], detail, since, until, _threshold_shown(account, unit=""))
+        cells += (root_use.get("credential"), root_use.get("time"), account.get("identity"), stale)
         writer.writerow([csv_cell(cell) for cell in cells])
 
     for account in document["accounts"]:
