@@ -22,6 +22,7 @@ from .options import (
     aggregator_name,
     external_id,
     file_name,
+    function_arn,
     role_name,
     rule_name,
     time_option,
@@ -51,6 +52,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     history.add_argument(
         "--function-arn",
+        type=function_arn,
         action="append",
         default=[],
         metavar="ARN",

@@ -95,3 +95,7 @@ aggregator_name = _option(
     "an AWS Config aggregator name (1 to 256 of A-Z a-z 0-9 _-)", _AGGREGATOR_NAME.fullmatch
 )
 file_name = _option("a file name", bool)
+function_arn = _option(
+    "a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)",
+    re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:[0-9]{12}:function:[\w-]{1,140}").fullmatch,
+)

@@ -21,6 +21,7 @@ from .config_reader import (
 from .model import AccountHistory, EvidenceReport, UnreadableAccount
 from .organization import DEFAULT_MAX_WORKERS, AccountOpener, read_accounts
 from .period import bounded
+from .rules import LATEST_DUE
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -179,6 +180,7 @@ def _aggregate_only(
                         history_note="history kept in that account",
                         rule_name=name,
                         threshold_days=read_threshold(current.annotation) if current else None,
+                        stale_after=LATEST_DUE,  # its frequency is that account's to know
                     )
                 )
         except HistoryUnavailableError as error:

@@ -19,7 +19,7 @@ from ..core.exceptions import RootAccountUsageError
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
-from .model import UNKNOWN, AccountHistory, CurrentEvaluation
+from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
 from .period import EARLIEST
 from .rules import MatchedRule, match_rule, names_rule
 from .timeline import RecordedStates, changes_by_rule, states_from_item
@@ -153,7 +153,7 @@ class ConfigHistoryReader:
                 identity=matched.identity,
             )
             for name, matched in rules.items()
-            if not AccountHistory("", "", identity=matched.identity).counted
+            if not counted(matched.identity)
         ]
         ours = {name: m for name, m in rules.items() if name not in {o.rule_name for o in others}}
         if self.records_compliance():

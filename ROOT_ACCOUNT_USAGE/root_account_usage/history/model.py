@@ -66,9 +66,13 @@ class AccountHistory(NamedTuple):
 
     @property
     def counted(self) -> bool:
-        """Whether the rule's verdicts count: not shown to be another rule (a rule that
-        is gone, or whose function nobody named, counts, flagged)."""
-        return self.identity is None or self.identity.problem in ("", NO_FUNCTION)
+        return counted(self.identity)
+
+
+def counted(identity: RuleIdentity | None) -> bool:
+    """Whether a rule's verdicts count: not shown to be another rule (one that is gone,
+    or whose function nobody named, counts, flagged)."""
+    return identity is None or identity.problem in ("", NO_FUNCTION)
 
 
 class Segment(NamedTuple):

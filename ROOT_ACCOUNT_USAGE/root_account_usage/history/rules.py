@@ -31,6 +31,8 @@ _HOURS = {"One_Hour": 1, "Three_Hours": 3, "Six_Hours": 6, "Twelve_Hours": 12}
 # How late an evaluation may be before the latest one is stale: AWS Config starts
 # periodic evaluations late by minutes, the credential report may take some too.
 STALE_MARGIN = timedelta(hours=2)
+# A periodic rule runs at least daily: no evaluation is due later than this.
+LATEST_DUE = timedelta(hours=24) + STALE_MARGIN
 
 
 def input_parameters(raw: object) -> dict[str, Any]:
@@ -112,5 +114,5 @@ def match_rule(
     return MatchedRule(
         identify(rule, name=name, functions=functions),
         rule_settings(rule.get("InputParameters")),
-        timedelta(hours=hours) + STALE_MARGIN,
+        LATEST_DUE - timedelta(hours=24 - hours),
     )

@@ -449,6 +449,7 @@ def test_cli_demo_writes_each_format(tmp_path, capsys):
             "--since must be before",
         ),
         (["--format", "pdf"], "invalid choice"),
+        (["--function-arn", "root-account-usage"], "is not a Lambda function ARN"),
     ],
 )
 def test_cli_history_bad_usage_is_one_line(args, message, capsys):
@@ -686,3 +687,44 @@ def test_aggregator_judges_each_account_with_its_own_threshold_and_lists_its_rul
     ]
     assert not any("No AWS Config rule" in note for note in document["notes"])
     assert "333333333333 eu-west-1 " + ORG_RULE in render_html(report)
+
+
+def test_cli_function_arn_proves_the_rule_and_a_folder_gets_the_file(tmp_path, capsys):
+    ours = "arn:aws:lambda:us-east-1:123456789012:function:root-account-usage"
+    args = ["history", "--demo", "--format", "json", "--output", f"{tmp_path}/"]
+    assert main([*args, "--function-arn", ours]) == 0
+    [account] = json.loads((tmp_path / "root-account-usage-history.json").read_text())["accounts"]
+    assert account["identity"] == "this rule"
+    other = ours.replace("root-account-usage", "always-compliant")
+    assert main([*args, "--function-arn", other]) == 0
+    document = json.loads((tmp_path / "root-account-usage-history.json").read_text())
+    assert document["accounts"][0]["identity"].startswith("not this rule: runs ")
+    assert document["summary"]["ever_non_compliant"] == []
+
+
+def test_aggregator_rows_are_stale_after_a_day_without_evaluation(config):
+    client, stub = config
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                aggregate_entry(ORG_RULE, "333333333333", "eu-west-1")
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {
+            "AggregateEvaluationResults": [
+                evaluation_result(
+                    ORG_RULE, "COMPLIANT", "no use", day(2), "333333333333", "eu-west-1"
+                )
+            ]
+        },
+        aggregate_details(ORG_RULE, "333333333333", "eu-west-1"),
+    )
+    report, _ = collect(client, aggregator="org")
+    [account] = json.loads(render_json(report))["accounts"]
+    assert account["stale"] is True
+    assert account["stale_from"] == "2026-11-04T08:00:00Z"
