@@ -4,14 +4,12 @@ one account, an aggregator's view, or every account of an organization."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..core.annotation import read_threshold
 from ..rule.budget import Sleep
 from .config_reader import (
-    AccountRead,
     AggregatorView,
     ConfigHistoryReader,
     HistoryUnavailableError,
@@ -26,19 +24,14 @@ from .rules import LATEST_DUE
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
+
+class Gathered(NamedTuple):
+    accounts: list[AccountHistory]
+    unreadable: list[UnreadableAccount]
+
+
 ALL_REGIONS = ""  # an account the aggregator knows in no particular region
 NOT_IN_AGGREGATOR = "the aggregator has no results for this account"
-
-
-@dataclass
-class _Gathered:
-    """What the reads gave so far."""
-
-    accounts: list[AccountHistory] = field(default_factory=list)
-    unreadable: list[UnreadableAccount] = field(default_factory=list)
-
-    def keep(self, read: AccountRead) -> None:
-        self.accounts.extend(read)
 
 
 def collect_evidence(
@@ -73,11 +66,11 @@ def collect_evidence(
     since, until = period.since, period.until
     notes = list(period.notes)
     reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
-    gathered = _Gathered()
+    gathered = Gathered([], [])
     if aggregator is None:
         local_rules = reader.matching_rules(rule_name, functions)  # raises: Config unreadable
         try:
-            gathered.keep(
+            gathered.accounts.extend(
                 reader.read_account(account_id, region, rule_name, since, until, rules=local_rules)
             )
         except HistoryUnavailableError as error:
@@ -100,7 +93,7 @@ def collect_evidence(
                 progress=accounts_progress,
             ):
                 if outcome.read is not None:
-                    gathered.keep(outcome.read)
+                    gathered.accounts.extend(outcome.read)
                 if outcome.unreadable is not None:
                     gathered.unreadable.append(outcome.unreadable)
         else:
@@ -153,7 +146,7 @@ def collect_evidence(
 def _aggregate_only(
     reader: ConfigHistoryReader,
     view: AggregatorView,
-    gathered: _Gathered,
+    gathered: Gathered,
     aggregator: str,
     own: tuple[str, str],
     rule_name: str,
@@ -166,7 +159,7 @@ def _aggregate_only(
     for (account_id, region), names in view.targets.items():
         try:
             if (account_id, region) == own:
-                gathered.keep(
+                gathered.accounts.extend(
                     reader.read_account(account_id, region, rule_name, *period, functions=functions)
                 )
                 continue

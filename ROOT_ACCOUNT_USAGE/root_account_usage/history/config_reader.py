@@ -144,18 +144,14 @@ class ConfigHistoryReader:
         A rule shown to be another's is listed, never read."""
         if rules is None:
             rules = self.matching_rules(rule_name, functions)
+        ours = {name: matched for name, matched in rules.items() if counted(matched.identity)}
         others = [
             AccountHistory(
-                account_id,
-                region,
-                history_note=f"not this rule: {matched.identity.problem}",
-                rule_name=name,
-                identity=matched.identity,
-            )
-            for name, matched in rules.items()
-            if not counted(matched.identity)
+                account_id, region, history_note=f"not this rule: {m.identity.problem}"
+            )._replace(rule_name=name, identity=m.identity)
+            for name, m in rules.items()
+            if name not in ours
         ]
-        ours = {name: m for name, m in rules.items() if name not in {o.rule_name for o in others}}
         if self.records_compliance():
             histories = self.history(account_id, region, rule_name, ours, set(rules), since, until)
         else:
