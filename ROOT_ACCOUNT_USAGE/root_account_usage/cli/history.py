@@ -15,7 +15,7 @@ from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
 from .options import (
-    EXIT_OK,
+    EXIT_COMPLIANT,
     EXIT_UNABLE,
     PROG,
     account_id,
@@ -143,7 +143,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"wrote {written}", file=sys.stderr)
     else:
         emit(rendered)
-    return EXIT_OK
+    return EXIT_COMPLIANT
 
 
 def _check_organization_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
