@@ -218,3 +218,14 @@ def read_recent_root_use(annotation: str) -> RootUseSeen | None:
     """The root use an annotation names first when it is inside the threshold (None for
     an old use, or none)."""
     return None if _OLD_USE.search(annotation) else read_root_use(annotation)
+
+
+# What the writers above say of the threshold: "within the 7-day threshold",
+# "threshold 7 days".
+_THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
+
+
+def read_threshold(annotation: str) -> int | None:
+    """The threshold an annotation written above states it applied; None if none."""
+    match = _THRESHOLD.search(annotation)
+    return None if match is None else int(match.group(1) or match.group(2))

@@ -25,6 +25,9 @@ ORGANIZATION_RULE_CREATOR = "config-multiaccountsetup.amazonaws.com"
 CONFORMANCE_PACK_CREATOR = "config-conforms.amazonaws.com"
 _SUFFIX = "[a-z0-9]+"  # AWS does not document its length: any is accepted
 _SHOWN = 128  # characters of an outside value repeated in a reason
+# The one problem that leaves a rule unverified rather than another's: no function was
+# given to compare its source with (`history` then counts it, flagged).
+NO_FUNCTION = "no function ARN to compare its source with"
 
 
 def derived_creator(candidate: str, name: str) -> str | None:
@@ -103,7 +106,7 @@ def _problem(
         kind = _shown(rule.owner) if rule.owner else "sourceless"
         return f"a {kind} rule running {_shown(rule.source)}, not a custom Lambda rule"
     if not functions:
-        return "no function ARN to compare its source with"
+        return NO_FUNCTION
     if rule.source not in functions:
         return f"runs {_shown(rule.source)}, not {' or '.join(sorted(functions))}"
     if parameters is not None:
