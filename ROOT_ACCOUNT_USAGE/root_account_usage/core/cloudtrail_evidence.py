@@ -1,10 +1,15 @@
 """Root activity seen outside the credential report, as supplementary evidence. Pure.
 
-A CloudTrail record counts as root activity as the CIS metric filter has it:
-userIdentity.type is Root, and it was not made by an AWS service on the account's
-behalf (no userIdentity.invokedBy, eventType not AwsServiceEvent). The same decision
-reads LookupEvents records (CloudTrail event history) and the records EventBridge
-delivers to the re-evaluation function.
+A CloudTrail record counts as root activity when userIdentity.type is Root, it is of the
+evaluated account (userIdentity.accountId, and recipientAccountId where present), and no
+AWS service made it on root's behalf: eventType is not AwsServiceEvent, and
+userIdentity.invokedBy is absent or names the console (ROOT_CONSOLE_INVOKERS). AWS's
+CloudTrail guide ("CloudTrail userIdentity element") defines invokedBy as the AWS service
+that made the request; `signin.amazonaws.com` is the one CloudTrail writes when a principal
+acts in the console itself (root creating its own access key there, say), so it is root
+acting. Every other value (a service principal, `AWS Internal`) is a service acting. The
+same decision reads LookupEvents records and the records EventBridge delivers to the
+re-evaluation function, and template.yaml's patterns say the same (a test keeps them equal).
 
 A record whose userIdentity.sessionContext.assumedRoot is "true" was made in an
 AssumeRoot session: a privileged task the management account (or IAM's delegated
@@ -16,7 +21,9 @@ a console sign-in or MFA check whose outcome is Failure ("Failed authentication"
 a root password recovery request ("Forgot password?"). Anyone who knows the root e-mail
 address can cause them, so they never make the account NON_COMPLIANT; the annotation
 names the latest when there is room. A completed password recovery counts as use: it
-takes the root e-mail inbox, and leaves a new root password.
+takes the root e-mail inbox, and leaves a new root password. So does a PasswordUpdated,
+even one whose outcome is Failure: AWS's IAM guide has root change its password only
+from a signed-in console session (the recovery flow writes PasswordRecovery* events).
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ class RootActivity(NamedTuple):
             return f"{what} from {where}" if where else what
         if self.assumed_root:
             return f"{text.ASSUMED_ROOT_SESSION}: {self.event_name[:60]} in {self.region}"
+        if self.event_name in _PLAIN_NAMES:
+            return f"{_PLAIN_NAMES[self.event_name]} in {self.region}"
         if self.event_name == "ConsoleLogin":
             mfa = {True: " with MFA", False: " without MFA", None: ""}[self.mfa_used]
             if self.source_ip:
@@ -74,6 +83,15 @@ class RootActivity(NamedTuple):
         )
 
 
+# What the console's root actions are called in an annotation (an API call otherwise).
+_PLAIN_NAMES = {
+    "PasswordUpdated": "console password change",
+    "PasswordRecoveryCompleted": "password reset by e-mail recovery",
+    "CheckMfa": "sign-in MFA check",
+    "CreateAccessKey": "access key creation",
+}
+
+
 def _address(value: str | None) -> str | None:
     """`value` when it is an IP address, else None."""
     try:
@@ -88,13 +106,17 @@ SIGN_IN_EVENT_TYPE = "AwsConsoleSignIn"
 FAILURE = "Failure"
 SUCCESS = "Success"
 PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"  # noqa: S105 - an event name
+PASSWORD_UPDATED = "PasswordUpdated"  # noqa: S105 - an event name: made signed in, so a use
+# userIdentity.invokedBy values that are the principal acting in the console, not an AWS
+# service on its behalf. template.yaml's and the forwarder's patterns list the same.
+ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
 
 
 def is_attempt(detail: Mapping[str, Any]) -> bool:
     """Whether a root record is a sign-in attempt that did not authenticate: a sign-in
     event whose outcome is Failure (or that carries an errorMessage and no Success), or
     a password recovery request. Anything else is use."""
-    if detail.get("eventType") != SIGN_IN_EVENT_TYPE:
+    if detail.get("eventType") != SIGN_IN_EVENT_TYPE or detail.get("eventName") == PASSWORD_UPDATED:
         return False
     name = detail.get("eventName")
     if name == PASSWORD_RECOVERY_REQUESTED:
@@ -108,22 +130,31 @@ class UnreadableRecordError(ValueError):
     """A LookupEvents record of a shape CloudTrail does not write: it is skipped."""
 
 
-def root_activity(event: Mapping[str, Any], lookup_region: str) -> RootActivity | None:
-    """Read one LookupEvents record; None unless it is the root user's own action.
+def root_activity(
+    event: Mapping[str, Any], lookup_region: str, account_id: str | None = None
+) -> RootActivity | None:
+    """Read one LookupEvents record; None unless it is the root user's own action (of
+    `account_id`, when given: another account's root is not this account's use).
 
     Raises UnreadableRecordError for a record that cannot be read (CloudTrailEvent not
-    a JSON object, a root action with no usable time). An odd additionalEventData only
-    loses the MFA flag.
+    a JSON object, a key given twice, a root action with no usable time or no account).
+    An odd additionalEventData only loses the MFA flag.
     """
     raw = event.get("CloudTrailEvent")
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
     try:
-        detail = load_json(raw)
-    except ValueError:
-        raise UnreadableRecordError("CloudTrailEvent is not valid JSON") from None
+        detail = load_json(raw, object_pairs_hook=_unique_keys)
+    except ValueError as error:
+        raise UnreadableRecordError(f"CloudTrailEvent is not valid JSON{_why(error)}") from None
     if not isinstance(detail, dict) or not isinstance(detail.get("userIdentity") or {}, dict):
         raise UnreadableRecordError("CloudTrailEvent is not an event object")
+    if account_id is not None and _is_root_action(detail):
+        named = account_of(detail)
+        if named is None:
+            raise UnreadableRecordError("root record names no account")
+        if named != account_id:
+            return None
     activity = root_activity_in_record(
         detail,
         lookup_region,
@@ -133,6 +164,30 @@ def root_activity(event: Mapping[str, Any], lookup_region: str) -> RootActivity 
     if activity is None and _is_root_action(detail):
         raise UnreadableRecordError("record has no readable event time")
     return activity
+
+
+class _RepeatedKeyError(ValueError):
+    """A JSON object gives a key twice (json.loads would keep the last silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _RepeatedKeyError("a key given twice")
+    return dict(pairs)
+
+
+def _why(error: ValueError) -> str:
+    return " (a key given twice)" if isinstance(error, _RepeatedKeyError) else ""
+
+
+def account_of(detail: Mapping[str, Any]) -> str | None:
+    """The account a record is of: userIdentity.accountId, when recipientAccountId (where
+    present) names the same; None when it names none, or two."""
+    identity = detail.get("userIdentity")
+    named = identity.get("accountId") if isinstance(identity, dict) else None
+    recipient = detail.get("recipientAccountId", named)
+    return named if isinstance(named, str) and recipient == named else None
 
 
 def root_activity_in_record(
@@ -161,7 +216,8 @@ def root_activity_in_record(
         event_name=str(detail.get("eventName", fallback_name)),
         region=str(detail.get("awsRegion", lookup_region)),
         source_ip=source_ip if isinstance(source_ip, str) else None,
-        mfa_used=None if mfa is None else mfa == "Yes",
+        # AWS's own examples write "Yes" and "YES".
+        mfa_used=mfa.strip().lower() == "yes" if isinstance(mfa, str) else None,
         lookup_region=lookup_region,
         assumed_root=is_assumed_root(detail["userIdentity"]),
         source=source,
@@ -174,7 +230,8 @@ def _is_root_action(detail: Mapping[str, Any]) -> bool:
     identity = detail.get("userIdentity") or {}
     if not isinstance(identity, dict) or identity.get("type") != "Root":
         return False
-    return "invokedBy" not in identity and detail.get("eventType") != "AwsServiceEvent"
+    console = identity.get("invokedBy", ROOT_CONSOLE_INVOKERS[0]) in ROOT_CONSOLE_INVOKERS
+    return console and detail.get("eventType") != "AwsServiceEvent"
 
 
 def _utc_or_none(value: object) -> datetime | None:

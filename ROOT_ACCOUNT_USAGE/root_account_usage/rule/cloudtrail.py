@@ -4,7 +4,9 @@ Within the API's limits: 2 requests a second per region (a pause between pages),
 50 events a page, a bounded number of pages, and the caller's time budget: a call
 starts only when the budget covers its worst case (budget.CLOUDTRAIL_LIMITS). Events
 come newest first, so the first root action found in a region is its latest. A record
-of a shape CloudTrail does not write is skipped, with a WARNING that names it.
+of a shape CloudTrail does not write (or a root record with no time or account) is
+skipped with a WARNING that names it, and leaves its region's search incomplete: the
+lookup named it root's, so it may be the use that matters.
 
 Each region is searched on its own: one that fails, runs out of time or reaches the page
 limit keeps what was found before, in it and in the other regions, and is named as not
@@ -76,12 +78,13 @@ def lookup_root_activity(
     time_left: TimeLeft,
     sleep: Sleep | None = None,
     include: Callable[[RootActivity], bool] | None = None,
+    account_id: str | None = None,
 ) -> CloudTrailSearch:
     """The latest root action in each region's event history within [start, end], and the
     latest sign-in attempt newer than it (not a use, named in the annotation).
 
-    `include` leaves actions out (AssumeRoot sessions, when excluded) while the search
-    goes on, so that an excluded newer action never hides an older one that counts. A
+    Only `account_id`'s root counts, when given. `include` leaves actions out (AssumeRoot
+    sessions, when excluded) while the search goes on, so that an excluded newer action never hides an older one that counts. A
     region whose search fails or stops early keeps what it found; it is named in
     `incomplete` with the reason (also logged at WARNING).
     """
@@ -98,7 +101,7 @@ def lookup_root_activity(
     incomplete: dict[str, str] = {}
     pages_read = 0
     for region in dict.fromkeys(regions):
-        search = _RegionSearch(region, include)
+        search = _RegionSearch(region, include, account_id)
         try:
             client = build_client(region)
             search.run(client, start, end, _Timer(time_left, call_seconds), retrier, pause)
@@ -126,9 +129,16 @@ def lookup_root_activity(
 class _RegionSearch:
     """One region's search, newest first: what it found so far survives a failure."""
 
-    def __init__(self, region: str, include: Callable[[RootActivity], bool] | None) -> None:
+    def __init__(
+        self,
+        region: str,
+        include: Callable[[RootActivity], bool] | None,
+        account_id: str | None = None,
+    ) -> None:
         self.region = region
         self.include = include
+        self.account_id = account_id
+        self.unreadable = 0
         self.use: RootActivity | None = None
         self.attempt: RootActivity | None = None  # the latest, newer than `use`
         self.pages = 0
@@ -147,7 +157,22 @@ class _RegionSearch:
         pause: Sleep,
     ) -> None:
         """Read pages until the region's latest root use; raises CloudTrailUnavailableError
-        when it stops before the end for want of time or pages."""
+        when it stops before the end for want of time or pages, or skipped a record."""
+        self._read(client, start, end, timer, retrier, pause)
+        if self.unreadable:
+            raise CloudTrailUnavailableError(
+                f"{self.unreadable} unreadable record(s) in {self.region}"
+            )
+
+    def _read(
+        self,
+        client: CloudTrailClient,
+        start: datetime,
+        end: datetime,
+        timer: _Timer,
+        retrier: Retrier,
+        pause: Sleep,
+    ) -> None:
         timer.check(self.region)
         pages = retrier.pages(
             client,
@@ -175,8 +200,9 @@ class _RegionSearch:
         """Note one record; True once it is the region's latest root use."""
         # Username "root" may also be an IAM user named root: type Root decides.
         try:
-            activity = root_activity(event, self.region)
+            activity = root_activity(event, self.region, self.account_id)
         except UnreadableRecordError as error:
+            self.unreadable += 1
             logger.warning(
                 "CloudTrail record skipped",
                 extra={

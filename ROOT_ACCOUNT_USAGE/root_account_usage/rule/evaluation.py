@@ -96,6 +96,7 @@ def evaluate_periodic_event(
             time_left=time_left,
             sleep=sleep,
             include=include,
+            account_id=periodic.account_id,
         )
         # What any region found counts, even when another failed.
         activities += search.found
