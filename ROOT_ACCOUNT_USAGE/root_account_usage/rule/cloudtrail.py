@@ -84,9 +84,9 @@ def lookup_root_activity(
     latest sign-in attempt newer than it (not a use, named in the annotation).
 
     Only `account_id`'s root counts, when given. `include` leaves actions out (AssumeRoot
-    sessions, when excluded) while the search goes on, so that an excluded newer action never hides an older one that counts. A
-    region whose search fails or stops early keeps what it found; it is named in
-    `incomplete` with the reason (also logged at WARNING).
+    sessions, when excluded) while the search goes on, so that an excluded newer action
+    never hides an older one that counts. A region whose search fails or stops early
+    keeps what it found; it is named in `incomplete` with the reason (also at WARNING).
     """
     pause = sleep or time.sleep
     call_seconds = budget.CLOUDTRAIL_LIMITS.worst_case_seconds
