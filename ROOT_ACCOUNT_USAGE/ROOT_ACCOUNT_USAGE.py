@@ -20,12 +20,12 @@ from rdklib import ConfigRule, Evaluation
 from rdklib.util.evaluations import process_periodic_evaluations_list
 
 from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
-from root_account_usage.core.exceptions import EvaluationNotPublishedError
+from root_account_usage.core.exceptions import EvaluationNotPublishedError, OutOfTimeError
 from root_account_usage.core.parameters import usable_role_choice
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
-from root_account_usage.rule.budget import lambda_time_left
-from root_account_usage.rule.clients import AssumeRoleOutOfTimeError, client_factory_for
+from root_account_usage.rule.budget import Budget
+from root_account_usage.rule.clients import client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
 from root_account_usage.rule.logs import configure_json_logging
 
@@ -94,14 +94,14 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     role = usable_role_choice(periodic.rule_parameters)
     # AssumeRole, the first call, ends within the budget that keeps time to publish.
     client_factory = client_factory_for(
-        periodic.execution_role_arn, role, time_left=lambda_time_left(context)
+        periodic.execution_role_arn, role, within=Budget.for_lambda(context)
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
         published: list[dict[str, Any]] = process_periodic_evaluations_list(
             event, client_factory, evaluations, rule
         )
-    except (ClientError, BotoCoreError, AssumeRoleOutOfTimeError) as error:
+    except (ClientError, BotoCoreError, OutOfTimeError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
         # refused, or there was no time to assume it: nothing reached Config, so the
         # invocation must fail visibly.

@@ -12,7 +12,7 @@ from ..core.exceptions import InvalidParameterError, RootAccountUsageError
 from ..core.parameters import parse_threshold_days
 from ..core.report import MAX_REPORT_BYTES
 from ..core.verdict import COMPLIANT, Verdict
-from ..rule.budget import DEFAULT_BUDGET_SECONDS, time_budget
+from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
 from ..rule.evaluation import evaluate_account, evaluate_report, fail_closed
 from ..rule.logs import JsonFormatter
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
@@ -68,7 +68,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             lambda: _live_iam_client(args.profile, args.region),
             now=now,
             threshold_days=threshold_days,
-            time_left=time_budget(DEFAULT_BUDGET_SECONDS),
+            budget=Budget.fixed(DEFAULT_BUDGET_SECONDS),
         )
 
     rendered = render_json(verdict, now) if args.format == "json" else render_text(verdict, now)

@@ -56,5 +56,11 @@ class ReportUnavailableError(RootAccountUsageError):
     code = "ReportUnavailable"
 
 
+class OutOfTimeError(RootAccountUsageError):
+    """A call was not started: its worst case would not end inside the time budget."""
+
+    code = "OutOfTime"
+
+
 class EvaluationNotPublishedError(RuntimeError):
     """rdklib could not publish the evaluation; the invocation must fail visibly."""

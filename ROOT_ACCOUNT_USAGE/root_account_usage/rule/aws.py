@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, P
 from botocore.loaders import create_loader
 
 from ..core.exceptions import RootAccountUsageError
-from .budget import Backoff, Jitter, Sleep, TimeLeft
+from .budget import Backoff, Budget, Jitter, Sleep
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ def error_message(error: BaseException, limit: int = 160) -> str:
 class Retrier:
     """Retries calls refused with one of `codes`, waiting by `backoff` between tries.
 
-    With `time_left`, a retry is made only when, after its wait, `call_seconds` (the
-    longest one call may take) still fit in the budget.
+    With a `budget`, a retry is made only when, after its wait, `call_seconds` (the
+    longest one call may take) still fit in it.
     """
 
     def __init__(
@@ -70,7 +70,7 @@ class Retrier:
         backoff: Backoff = READ_BACKOFF,
         sleep: Sleep | None = None,
         jitter: Jitter = random.uniform,
-        time_left: TimeLeft | None = None,
+        budget: Budget | None = None,
         call_seconds: float = 0.0,
     ) -> None:
         self.codes = frozenset(codes)
@@ -78,7 +78,7 @@ class Retrier:
         # Looked up when built (not at import), so that tests can patch time.sleep.
         self._sleep = sleep or time.sleep
         self._jitter = jitter
-        self._time_left = time_left
+        self._budget = budget
         self._call_seconds = call_seconds
 
     def should_retry(self, error: BaseException, attempt: int) -> bool:
@@ -86,10 +86,8 @@ class Retrier:
         the longest wait before it and one more call still fit in the time left."""
         if error_code(error) not in self.codes or attempt >= self.backoff.max_attempts:
             return False
-        if self._time_left is None:
-            return True
         longest_wait = self.backoff.delay(attempt, lambda low, high: high)
-        return self._time_left() - longest_wait >= self._call_seconds
+        return self._budget is None or self._budget.fits(self._call_seconds, longest_wait)
 
     def wait(self, attempt: int) -> None:
         self._sleep(self.backoff.delay(attempt, self._jitter))

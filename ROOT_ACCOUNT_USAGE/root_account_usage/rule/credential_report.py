@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..core.exceptions import ReportUnavailableError
+from ..core.exceptions import ReportUnavailableError, RootAccountUsageError
 from ..core.timestamps import as_utc
-from . import budget
 from .aws import THROTTLING_CODES, TRANSIENT_ERRORS, error_code, error_message, http_status
-from .budget import Backoff, Jitter, Sleep, TimeLeft
+from .budget import Backoff, Budget, Jitter, Sleep, limits_for
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -60,18 +59,15 @@ class CredentialReportFetcher:
         self,
         iam: IAMClient,
         *,
-        time_left: TimeLeft,
+        budget: Budget,
         backoff: Backoff | None = None,
         sleep: Sleep | None = None,
         jitter: Jitter | None = None,
-        call_seconds: float | None = None,
     ) -> None:
         self._iam = iam
-        self._time_left = time_left
+        self._budget = budget
         # The longest one IAM call may take: no call starts with less time left.
-        self._call_seconds = (
-            budget.IAM_LIMITS.worst_case_seconds if call_seconds is None else call_seconds
-        )
+        self._call_seconds = limits_for("iam").worst_case_seconds
         self._backoff = backoff or Backoff()
         # Looked up when built (not at import), so that tests can patch time.sleep.
         self._sleep = sleep or time.sleep
@@ -93,7 +89,7 @@ class CredentialReportFetcher:
             return existing
         try:
             self._generate_until_complete()
-        except ReportUnavailableError as error:
+        except RootAccountUsageError as error:
             if existing is None:
                 raise
             # The older report is still evidence; the 24-hour rule judges it.
@@ -136,11 +132,11 @@ class CredentialReportFetcher:
     def _call(self, operation: str, method: Callable[[], Any]) -> Any:
         transient_failures = 0
         while True:
-            if self._time_left() < self._call_seconds:
-                raise ReportUnavailableError(
-                    f"no time left to call IAM {operation} within the Lambda's remaining time",
-                    code="ReportNotReady",
-                )
+            self._budget.require(
+                self._call_seconds,
+                f"no time left to call IAM {operation} within the Lambda's remaining time",
+                code="ReportNotReady",
+            )
             try:
                 return method()
             except ClientError as error:
@@ -180,8 +176,9 @@ class CredentialReportFetcher:
 
     def _may_wait(self) -> bool:
         """Whether one more wait and one more call still fit the budget."""
-        return (
-            self._waits < self._backoff.max_attempts and self._time_left() - self._call_seconds > 0
+        # Strictly more than one call: a wait of zero would only repeat the last answer.
+        return self._waits < self._backoff.max_attempts and (
+            self._budget.left() > self._call_seconds
         )
 
     def _wait(self, operation: str, reason: str) -> None:
@@ -192,7 +189,7 @@ class CredentialReportFetcher:
                 code="ReportNotReady",
             )
         # Never so long that the next call would not fit before the budget ends.
-        room = self._time_left() - self._call_seconds
+        room = self._budget.left() - self._call_seconds
         delay = min(self._backoff.delay(self._waits, self._jitter), room)
         self._waits += 1
         logger.info(

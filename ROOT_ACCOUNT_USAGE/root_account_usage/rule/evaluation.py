@@ -24,10 +24,10 @@ from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
 from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
-from .budget import Sleep, TimeLeft, lambda_time_left
+from .budget import Budget, Sleep
 from .cloudtrail import SIGN_IN_REGION, lookup_root_activity
 from .credential_report import CredentialReportFetcher
-from .recorded_events import RecordedEventsUnavailableError, read_recorded_activity
+from .recorded_events import read_recorded_activity
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
@@ -64,12 +64,12 @@ def evaluate_periodic_event(
     except InvalidParameterError as error:
         return fail_closed(error)
     now = periodic.notification_time
-    time_left = lambda_time_left(context)
+    budget = Budget.for_lambda(context)
     verdict = evaluate_account(
         build_iam_client,
         now=now,
         threshold_days=parameters.threshold_days,
-        time_left=time_left,
+        budget=budget,
         sleep=sleep,
         account_id=periodic.account_id,
     )
@@ -93,7 +93,7 @@ def evaluate_periodic_event(
             regions,
             start=now - timedelta(days=parameters.threshold_days),
             end=now,
-            time_left=time_left,
+            budget=budget,
             sleep=sleep,
             include=include,
             account_id=periodic.account_id,
@@ -112,9 +112,9 @@ def evaluate_periodic_event(
         # when the re-evaluation function records an event then still sees it.
         try:
             recorded = read_recorded_activity(
-                records, parameters.root_activity_evidence, time_left=time_left
+                records, parameters.root_activity_evidence, budget=budget
             )
-        except RecordedEventsUnavailableError as error:
+        except RootAccountUsageError as error:  # unreadable, or no time to read
             _warn("recorded root events unavailable; the other evidence decides", error)
             unavailable.append(text.RECORDED_EVENTS)
         else:
@@ -142,7 +142,7 @@ def evaluate_account(
     *,
     now: datetime,
     threshold_days: int,
-    time_left: TimeLeft,
+    budget: Budget,
     sleep: Sleep | None = None,
     account_id: str | None = None,
 ) -> Verdict:
@@ -153,7 +153,7 @@ def evaluate_account(
     """
     try:
         iam = _build_client(build_iam_client)
-        fetched = CredentialReportFetcher(iam, time_left=time_left, sleep=sleep).fetch(now)
+        fetched = CredentialReportFetcher(iam, budget=budget, sleep=sleep).fetch(now)
     except RootAccountUsageError as error:
         return fail_closed(error, threshold_days=threshold_days)
     return evaluate_report(

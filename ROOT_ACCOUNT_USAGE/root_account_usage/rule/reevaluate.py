@@ -38,9 +38,8 @@ from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, root_activity_in_record
 from ..core.recorded_activity import slot_of
 from ..core.regions import is_region_name
-from . import budget
 from .aws import error_code
-from .budget import TimeLeft, time_budget
+from .budget import CONFIG_LIMITS, Budget
 from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
 from .logs import configure_json_logging
@@ -63,7 +62,8 @@ MARGIN_SECONDS = 2.0
 DEFAULT_SECONDS = 120.0
 NOT_ROOT_ACTIVITY = "other"  # debounce key of events that are not root use by our reading
 # The longest a start may take (botocore's retries included): no start begins with less.
-_START_SECONDS = budget.CONFIG_LIMITS.worst_case_seconds
+_START_SECONDS = CONFIG_LIMITS.worst_case_seconds
+BUSY = "EvaluationBusy"  # the code of OutOfTimeError when no start can be asked for
 _ACCOUNT = re.compile(r"[0-9]{12}")
 
 _state: dict[str, Any] = {"config": None, "ssm": None, "handled": {}}
@@ -73,18 +73,15 @@ class RootEventNotRecordedError(RuntimeError):
     """The root event could not be recorded; Lambda retries the invocation."""
 
 
-class EvaluationBusyError(RuntimeError):
-    """AWS Config kept refusing to start, or too little time was left to ask; Lambda
-    retries the invocation later."""
-
-
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """Record the root event (when ROOT_ACTIVITY_EVIDENCE is set) and start an evaluation
     of CONFIG_RULE_NAME, unless this container handled the same kind moments ago."""
     configure_json_logging()
     rule_name = os.environ["CONFIG_RULE_NAME"]
     path = os.environ.get("ROOT_ACTIVITY_EVIDENCE") or None
-    time_left = _time_left(context)
+    budget = Budget.for_lambda(
+        context, reserve=lambda _: MARGIN_SECONDS, default_seconds=DEFAULT_SECONDS - MARGIN_SECONDS
+    )
     activity = activity_of(event)
     kind = slot_of(activity) if activity is not None else NOT_ROOT_ACTIVITY
     # Log what happened, not who or from where: the event carries the root's IP address.
@@ -106,9 +103,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if path is not None and activity is not None:
         try:
             # The record leaves the time one start may take.
-            name = record_activity(
-                _ssm(), path, activity, time_left=lambda: time_left() - _START_SECONDS
-            )
+            name = record_activity(_ssm(), path, activity, budget=budget.less(_START_SECONDS))
         except Exception as error:  # ClientError, BotoCoreError: retried by Lambda below
             not_recorded = error
             logger.error(
@@ -120,7 +115,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
             logger.info("root event recorded", extra={"fields": fields | {"parameter": name}})
 
     # Start even when recording failed: CloudTrail or the report may already show the use.
-    outcome = _start(rule_name, recorded_at, time_left, fields)
+    outcome = _start(rule_name, recorded_at, budget, fields)
     if not_recorded is not None:
         raise RootEventNotRecordedError(
             f"root event not recorded: {error_code(not_recorded)}"
@@ -164,19 +159,10 @@ def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _time_left(context: object) -> TimeLeft:
-    """Seconds the function may still spend, its last log line kept back."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if not callable(remaining):
-        budget_left = time_budget(DEFAULT_SECONDS)
-        return lambda: budget_left() - MARGIN_SECONDS
-    return lambda: remaining() / 1000 - MARGIN_SECONDS
-
-
 def _start(
-    rule_name: str, recorded_at: float | None, time_left: TimeLeft, fields: dict[str, Any]
+    rule_name: str, recorded_at: float | None, budget: Budget, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    if _try_start(rule_name, time_left):
+    if _try_start(rule_name, budget):
         logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
         return {"started": True}
     if recorded_at is None:
@@ -184,10 +170,10 @@ def _start(
         logger.info("evaluation already running", extra={"fields": fields})
         return {"started": False, "reason": "already running"}
     wait = max(0.0, recorded_at + RETRY_AFTER_SECONDS - time.monotonic())
-    if time_left() < wait + _START_SECONDS:
-        raise EvaluationBusyError("AWS Config is busy and too little time is left to ask again")
+    reason = "AWS Config is busy and too little time is left to ask again"
+    budget.require(_START_SECONDS, reason, wait=wait, code=BUSY)
     time.sleep(wait)
-    if _try_start(rule_name, time_left):
+    if _try_start(rule_name, budget):
         logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
         return {"started": True}
     # Refused again more than a minute after the record: a later evaluation reads it.
@@ -195,10 +181,9 @@ def _start(
     return {"started": False, "reason": "started since recorded"}
 
 
-def _try_start(rule_name: str, time_left: TimeLeft) -> bool:
+def _try_start(rule_name: str, budget: Budget) -> bool:
     """Start the rule's evaluation; False when AWS Config refuses as already running."""
-    if time_left() < _START_SECONDS:
-        raise EvaluationBusyError("too little time is left to ask AWS Config to start")
+    budget.require(_START_SECONDS, "too little time is left to ask AWS Config to start", code=BUSY)
     try:
         _config().start_config_rules_evaluation(ConfigRuleNames=[rule_name])
     except ClientError as error:

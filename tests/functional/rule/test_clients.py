@@ -6,6 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from root_account_usage.core.exceptions import OutOfTimeError
 from root_account_usage.core.parameters import RoleChoice
 from root_account_usage.rule import budget
 from root_account_usage.rule.budget import (
@@ -15,6 +16,7 @@ from root_account_usage.rule.budget import (
     SSM_LIMITS,
     STS_LIMITS,
     Backoff,
+    Budget,
     CallLimits,
     publish_reserve,
 )
@@ -103,9 +105,14 @@ def test_with_template_yaml_s_300_seconds_a_hanging_sts_and_iam_still_leave_publ
 def test_assume_role_gets_as_many_sdk_attempts_as_end_in_the_time_left():
     from root_account_usage.rule.clients import sts_limits_within
 
-    assert sts_limits_within(STS_LIMITS.worst_case_seconds) == STS_LIMITS
+    def within(seconds: float) -> Budget:
+        return Budget(lambda: seconds)
+
+    assert sts_limits_within(within(STS_LIMITS.worst_case_seconds)) == STS_LIMITS
     two = STS_LIMITS._replace(max_attempts=2)
-    assert sts_limits_within(STS_LIMITS.worst_case_seconds - 1) == two
+    assert sts_limits_within(within(STS_LIMITS.worst_case_seconds - 1)) == two
     one = STS_LIMITS._replace(max_attempts=1)
-    assert sts_limits_within(one.worst_case_seconds) == one
-    assert sts_limits_within(one.worst_case_seconds - 0.1) is None
+    assert sts_limits_within(within(one.worst_case_seconds)) == one
+    with pytest.raises(OutOfTimeError) as error:
+        sts_limits_within(within(one.worst_case_seconds - 0.1))
+    assert error.value.code == "AssumeRoleOutOfTime"

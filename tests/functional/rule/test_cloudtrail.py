@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.rule.budget import Budget
 from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.cloudtrail import (
     MAX_PAGES_PER_REGION,
@@ -70,7 +71,7 @@ def lookup(clients, clock):
         ("us-east-1", "eu-west-1"),
         start=START,
         end=NOW,
-        time_left=clock.time_left,
+        budget=Budget(clock.time_left),
         sleep=clock.sleep,
     )
 
@@ -220,7 +221,11 @@ def test_a_region_without_a_client_is_unsearched_and_the_others_still_are(region
         return clients[region]
 
     search = lookup_root_activity(
-        build, ("us-east-1", "eu-west-1"), start=START, end=NOW, time_left=FakeClock().time_left
+        build,
+        ("us-east-1", "eu-west-1"),
+        start=START,
+        end=NOW,
+        budget=Budget(FakeClock().time_left),
     )
     assert [a.lookup_region for a in search.found] == ["eu-west-1"]
     assert search.incomplete == {"us-east-1": "LookupEvents in us-east-1: RuntimeError"}

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from root_account_usage.core.exceptions import ReportUnavailableError
-from root_account_usage.rule.budget import Backoff
+from root_account_usage.rule.budget import Backoff, Budget
 from root_account_usage.rule.credential_report import CredentialReportFetcher
 from root_account_usage.simulation.credential_report import RootUse
 from tests.doubles import FakeClock, report_response, stubbed
@@ -37,7 +37,11 @@ def iam():
 
 def fetch(client, clock, backoff=None):
     fetcher = CredentialReportFetcher(
-        client, time_left=clock.time_left, sleep=clock.sleep, backoff=backoff, jitter=lambda a, b: b
+        client,
+        budget=Budget(clock.time_left),
+        sleep=clock.sleep,
+        backoff=backoff,
+        jitter=lambda a, b: b,
     )
     return fetcher.fetch(NOW)
 
