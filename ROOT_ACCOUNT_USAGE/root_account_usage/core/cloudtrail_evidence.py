@@ -29,6 +29,7 @@ from a signed-in console session (the recovery flow writes PasswordRecovery* eve
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -107,6 +108,7 @@ FAILURE = "Failure"
 SUCCESS = "Success"
 PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"  # noqa: S105 - an event name
 PASSWORD_UPDATED = "PasswordUpdated"  # noqa: S105 - an event name: made signed in, so a use
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # userIdentity.invokedBy values that are the principal acting in the console, not an AWS
 # service on its behalf. template.yaml's and the forwarder's patterns list the same.
 ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
@@ -183,11 +185,12 @@ def _why(error: ValueError) -> str:
 
 def account_of(detail: Mapping[str, Any]) -> str | None:
     """The account a record is of: userIdentity.accountId, when recipientAccountId (where
-    present) names the same; None when it names none, or two."""
+    present) names the same; None when it names no account of 12 digits, or two."""
     identity = detail.get("userIdentity")
     named = identity.get("accountId") if isinstance(identity, dict) else None
-    recipient = detail.get("recipientAccountId", named)
-    return named if isinstance(named, str) and recipient == named else None
+    if not isinstance(named, str) or not _ACCOUNT_ID.fullmatch(named):
+        return None
+    return named if detail.get("recipientAccountId", named) == named else None
 
 
 def root_activity_in_record(
