@@ -6,7 +6,8 @@ rdklib's Evaluator.handle does for a periodic rule, with these differences: rdkl
 role parameters are validated before anything reads them; every SDK client is bounded
 in time (rule/clients.py), and those of the function's own role are reused by warm
 invocations; and a failure to publish raises instead of being returned as an error
-dictionary that Lambda reports as success.
+dictionary that Lambda reports as success, as does a PutEvaluations that answers 200
+with FailedEvaluations (rdklib drops the answer).
 """
 
 from __future__ import annotations
@@ -32,6 +33,33 @@ from root_account_usage.rule.logs import configure_json_logging
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
 
 logger = logging.getLogger(__name__)
+
+_FAILED_EVALUATIONS_HOOK = "after-call.config-service.PutEvaluations"
+
+
+class _Publishing:
+    """rdklib's ClientFactory, whose Config client refuses an answer with FailedEvaluations
+    (Config accepted the call and recorded nothing)."""
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+
+    def build_client(self, service: str, *args: Any, **kwargs: Any) -> Any:
+        client = self._factory.build_client(service, *args, **kwargs)
+        if service == "config":
+            client.meta.events.register(
+                _FAILED_EVALUATIONS_HOOK, _refuse_failed, unique_id=_FAILED_EVALUATIONS_HOOK
+            )
+        return client
+
+
+def _refuse_failed(parsed: dict[str, Any], **_: Any) -> None:
+    failed = parsed.get("FailedEvaluations") if isinstance(parsed, dict) else None
+    if failed:
+        raise EvaluationNotPublishedError(
+            f"AWS Config refused {len(failed)} evaluation(s) (FailedEvaluations)",
+            code="FailedEvaluations",
+        )
 
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
@@ -99,13 +127,13 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
         published: list[dict[str, Any]] = process_periodic_evaluations_list(
-            event, client_factory, evaluations, rule
+            event, _Publishing(client_factory), evaluations, rule
         )
-    except (ClientError, BotoCoreError, OutOfTimeError) as error:
+    except (ClientError, BotoCoreError, OutOfTimeError, EvaluationNotPublishedError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
-        # refused, or there was no time to assume it: nothing reached Config, so the
-        # invocation must fail visibly.
-        code = error_code(error)
+        # refused, there was no time to assume it, or Config answered FailedEvaluations:
+        # nothing reached Config, so the invocation must fail visibly.
+        code = getattr(error, "code", None) or error_code(error)
         logger.error("evaluation was not published", extra={"fields": {"error_code": code}})
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"

@@ -308,6 +308,29 @@ MATRIX = [
         ((PUT, inject.raises(connection_error), None),),
         "raise",
     ),
+    Row(
+        "PutEvaluations",
+        "200 with FailedEvaluations",
+        (
+            (
+                PUT,
+                inject.json_body(
+                    {
+                        "FailedEvaluations": [
+                            {
+                                "ComplianceResourceType": "AWS::::Account",
+                                "ComplianceResourceId": DEFAULT_ACCOUNT_ID,
+                                "ComplianceType": "NON_COMPLIANT",
+                                "OrderingTimestamp": 1795000000,
+                            }
+                        ]
+                    }
+                ),
+                None,
+            ),
+        ),
+        "raise",
+    ),
     # sts AssumeRole (an execution role, as in the organization rollout)
     Row(
         "AssumeRole",

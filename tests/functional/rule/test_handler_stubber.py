@@ -216,6 +216,25 @@ def test_refused_put_evaluations_fails_the_invocation(clients, clock):
         lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
 
 
+def test_put_evaluations_answering_failed_evaluations_fails_the_invocation(clients, clock, caplog):
+    # 200, and Config recorded nothing: the invocation must fail, with one ERROR line.
+    iam_stub, config_stub = clients
+    iam_stub.add_response(
+        "get_credential_report", report_response(report_with_root(RootUse()), NOW)
+    )
+    failed = {
+        "ComplianceResourceType": "AWS::::Account",
+        "ComplianceResourceId": ACCOUNT_ID,
+        "ComplianceType": "COMPLIANT",
+        "OrderingTimestamp": NOW,
+    }
+    config_stub.add_response("put_evaluations", {"FailedEvaluations": [failed]})
+    with pytest.raises(EvaluationNotPublishedError, match="FailedEvaluations"):
+        lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    [error] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert error.fields["error_code"] == "FailedEvaluations"
+
+
 def test_malformed_event_fails_the_invocation(clients, clock):
     event = periodic_event(ACCOUNT_ID, NOW)
     invoking = json.loads(event["invokingEvent"])
