@@ -73,6 +73,10 @@ def evaluate_periodic_event(
         sleep=sleep,
         account_id=periodic.account_id,
     )
+    # A verdict that failed closed stays as it is (apply_activity): nothing more is read
+    # for it, so that no CloudTrail or SSM quota is spent on a result thrown away.
+    if not verdict.evaluated:
+        return verdict
     cloudtrail = build_cloudtrail_client if parameters.cloudtrail_evidence else None
     records = build_ssm_client if parameters.root_activity_evidence is not None else None
     if cloudtrail is None and records is None:
@@ -107,7 +111,7 @@ def evaluate_periodic_event(
             [where, *more] = [r for r in regions if r in search.incomplete]
             notes.append(text.incomplete_note(text.CLOUDTRAIL, None if more else where))
         cloudtrail_read = not search.incomplete
-    if records is not None and parameters.root_activity_evidence and verdict.evaluated:
+    if records is not None and parameters.root_activity_evidence:
         # Read last, after the slow report and CloudTrail: an evaluation already running
         # when the re-evaluation function records an event then still sees it.
         try:

@@ -449,3 +449,17 @@ def test_a_root_record_that_cannot_be_read_leaves_the_search_incomplete(rule_cli
     evaluation = run_with_us_east_1(iam_stub, trails, record)
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert evaluation["Annotation"].endswith(" CloudTrail search incomplete in us-east-1.")
+
+
+def test_nothing_is_looked_up_once_the_evaluation_has_failed_closed(rule_clients, caplog):
+    # The report is another account's: the verdict is fixed, and no LookupEvents is made
+    # (the stubs hold no answer: a call would be logged as an incomplete search).
+    iam_stub, _ = rule_clients
+    content = report_with_root(RootUse(), account_id="999999999999")
+    iam_stub.add_response("get_credential_report", report_response(content, NOW))
+    event = periodic_event(
+        ACCOUNT_ID, NOW, {"CloudTrailEvidence": "true", "AssumeRoleMode": "false"}
+    )
+    [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
+    assert evaluation["Annotation"].endswith("[AccountMismatch]")
+    assert not [r for r in caplog.records if r.name.endswith("cloudtrail")]
