@@ -85,6 +85,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
                 "cloudtrail", region
             ),
             build_ssm_client=lambda: client_factory.build_client("ssm"),
+            build_config_client=lambda: client_factory.build_client("config"),
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )

@@ -41,6 +41,20 @@ def fresh_sdk_clients():
 
 
 @pytest.fixture(autouse=True)
+def config_without_history(monkeypatch):
+    """moto's Config has no GetComplianceDetailsByConfigRule (it records nothing in
+    TestMode): answered as AWS Config answers a rule that has not evaluated yet."""
+    from moto.config.responses import ConfigResponse
+
+    monkeypatch.setattr(
+        ConfigResponse,
+        "get_compliance_details_by_config_rule",
+        lambda self: '{"EvaluationResults": []}',
+        raising=False,
+    )
+
+
+@pytest.fixture(autouse=True)
 def record_product_calls(monkeypatch):
     """Every AWS call the product makes, in any test, feeds the least-privilege check."""
     call_recorder.install(monkeypatch)

@@ -19,7 +19,13 @@ from root_account_usage.rule.cloudtrail import (
 )
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
-from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
+from tests.doubles import (
+    FakeClock,
+    FakeLambdaContext,
+    expect_no_last_evaluation,
+    report_response,
+    stubbed,
+)
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
 START = NOW - timedelta(days=7)
@@ -247,6 +253,7 @@ def rule_clients(monkeypatch):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     for stub in (iam_stub, config_stub, *(s for _, s in trails.values())):
         stub.activate()
+    expect_no_last_evaluation(config_stub)
     config_stub.add_response("put_evaluations", {"FailedEvaluations": []})
     return iam_stub, {region: stub for region, (_, stub) in trails.items()}
 

@@ -23,7 +23,13 @@ from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
 from tests.cfn import event_pattern
-from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
+from tests.doubles import (
+    FakeClock,
+    FakeLambdaContext,
+    expect_no_last_evaluation,
+    report_response,
+    stubbed,
+)
 from tests.reports import ACCOUNT_ID, report_with_root
 
 CORPUS = json.loads((Path(__file__).with_name("cloudtrail_corpus.json")).read_text())
@@ -77,6 +83,7 @@ def run(entry, monkeypatch):
             ]
         },
     )
+    expect_no_last_evaluation(config_stub)
     config_stub.add_response("put_evaluations", {"FailedEvaluations": []})
     event = periodic_event(account, now, {"CloudTrailEvidence": "true", "AssumeRoleMode": "false"})
     [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
