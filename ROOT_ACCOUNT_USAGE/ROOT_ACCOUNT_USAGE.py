@@ -1,13 +1,8 @@
-"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib): wiring only.
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib's public API): wiring only.
 
-The decision lives in the root_account_usage package; this module adapts it to
-rdklib's ConfigRule and exposes the Lambda entry point. lambda_handler does what
-rdklib's Evaluator.handle does for a periodic rule, with these differences: rdklib's
-role parameters are validated before anything reads them; every SDK client is bounded
-in time (rule/clients.py), and those of the function's own role are reused by warm
-invocations; and a failure to publish raises instead of being returned as an error
-dictionary that Lambda reports as success, as does a PutEvaluations that answers 200
-with FailedEvaluations (rdklib drops the answer).
+lambda_handler does what rdklib's Evaluator.handle does for a periodic rule, except that
+role parameters are validated first, every SDK client is bounded in time
+(rule/clients.py), and a failure to publish raises rather than returning an error.
 """
 
 from __future__ import annotations
@@ -17,8 +12,7 @@ import os
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from rdklib import ConfigRule, Evaluation
-from rdklib.util.evaluations import process_periodic_evaluations_list
+from rdklib import ComplianceType, ConfigRule, Evaluation
 
 from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
 from root_account_usage.core.exceptions import EvaluationNotPublishedError, OutOfTimeError
@@ -34,39 +28,9 @@ __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"
 
 logger = logging.getLogger(__name__)
 
-_FAILED_EVALUATIONS_HOOK = "after-call.config-service.PutEvaluations"
-
-
-class _Publishing:
-    """rdklib's ClientFactory, whose Config client refuses an answer with FailedEvaluations
-    (Config accepted the call and recorded nothing)."""
-
-    def __init__(self, factory: Any) -> None:
-        self._factory = factory
-
-    def build_client(self, service: str, *args: Any, **kwargs: Any) -> Any:
-        client = self._factory.build_client(service, *args, **kwargs)
-        if service == "config":
-            client.meta.events.register(
-                _FAILED_EVALUATIONS_HOOK, _refuse_failed, unique_id=_FAILED_EVALUATIONS_HOOK
-            )
-        return client
-
-
-def _refuse_failed(parsed: dict[str, Any], **_: Any) -> None:
-    failed = parsed.get("FailedEvaluations") if isinstance(parsed, dict) else None
-    if failed:
-        raise EvaluationNotPublishedError(
-            f"AWS Config refused {len(failed)} evaluation(s) (FailedEvaluations)",
-            code="FailedEvaluations",
-        )
-
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
     """Periodic rule on AWS::::Account: was root used within ThresholdDays?"""
-
-    # One account resource, always re-evaluated: no clean-up calls to Config.
-    delete_old_evaluations_on_scheduled_notification = False
 
     def __init__(self, periodic: PeriodicEvent, context: object = None) -> None:
         super().__init__()
@@ -101,7 +65,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
         )
         return [
             Evaluation(
-                verdict.compliance_type,
+                getattr(ComplianceType, verdict.compliance_type),
                 resourceId=self.periodic.account_id,
                 resourceType=RESOURCE_TYPE,
                 annotation=verdict.annotation,
@@ -127,9 +91,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
-        published: list[dict[str, Any]] = process_periodic_evaluations_list(
-            event, _Publishing(client_factory), evaluations, rule
-        )
+        published = publish(event, client_factory, evaluations)
     except (ClientError, BotoCoreError, OutOfTimeError, EvaluationNotPublishedError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
         # refused, there was no time to assume it, or Config answered FailedEvaluations:
@@ -139,4 +101,27 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"
         ) from error
+    return published
+
+
+def publish(
+    event: dict[str, Any], client_factory: Any, evaluations: list[Evaluation]
+) -> list[dict[str, Any]]:
+    """PutEvaluations of `evaluations` (one, for the account), ordered by the event's
+    notification time, through rdklib's public Evaluation API; returns what was sent."""
+    published = []
+    for evaluation in evaluations:
+        evaluation.import_fields_from_periodic_event(event)
+        published.append(evaluation.get_json())
+    token = event["resultToken"]
+    test_mode = token == "TESTMODE"  # noqa: S105 - rdk test's token, not a secret
+    answer = client_factory.build_client("config").put_evaluations(
+        Evaluations=published, ResultToken=token, TestMode=test_mode
+    )
+    # 200 with FailedEvaluations: Config accepted the call and recorded nothing.
+    failed = answer.get("FailedEvaluations") if isinstance(answer, dict) else None
+    if failed:
+        raise EvaluationNotPublishedError(
+            f"AWS Config refused {len(failed)} evaluation(s)", code="FailedEvaluations"
+        )
     return published

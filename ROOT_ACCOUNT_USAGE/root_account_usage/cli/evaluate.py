@@ -8,12 +8,12 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..core.exceptions import InvalidParameterError, RootAccountUsageError
+from ..core.exceptions import InvalidParameterError
 from ..core.parameters import parse_threshold_days
 from ..core.report import MAX_REPORT_BYTES
 from ..core.verdict import COMPLIANT, Verdict
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
-from ..rule.evaluation import evaluate_account, evaluate_report, fail_closed
+from ..rule.evaluation import evaluate_account, evaluate_report
 from ..rule.logs import JsonFormatter
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
 from .output import render_json, render_text
@@ -88,16 +88,7 @@ def _evaluate_saved(
         parser.error(f"--report: cannot read {path}: {error.strerror or error}")
     if len(data) > MAX_SAVED_REPORT_BYTES:
         parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
-    try:
-        saved = load_saved_report(data)
-    except RootAccountUsageError as error:
-        return fail_closed(error, threshold_days=threshold_days)
-    return evaluate_report(
-        saved.content,
-        now=now,
-        threshold_days=threshold_days,
-        report_generated_at=saved.generated_at,
-    )
+    return evaluate_report(lambda: load_saved_report(data), now=now, threshold_days=threshold_days)
 
 
 def _log_json_to_stderr() -> None:

@@ -1,6 +1,5 @@
-"""Small pieces every AWS caller of the package shares: an error's code, and paging
-by botocore's paging model where a throttled page is retried from where it stopped and
-paging ends, whatever tokens a service returns."""
+"""What every AWS caller of the package shares: an error's code, the one retry wrapper
+(Retrier) and the one pager (Retrier.pages)."""
 
 from __future__ import annotations
 
@@ -81,30 +80,24 @@ class Retrier:
         self._budget = budget
         self._call_seconds = call_seconds
 
-    def should_retry(self, error: BaseException, attempt: int) -> bool:
-        """Whether `error` on try number `attempt` (0-based) is worth another try, and
-        the longest wait before it and one more call still fit in the time left."""
-        if error_code(error) not in self.codes or attempt >= self.backoff.max_attempts:
-            return False
-        longest_wait = self.backoff.delay(attempt, lambda low, high: high)
-        return self._budget is None or self._budget.fits(self._call_seconds, longest_wait)
-
-    def wait(self, attempt: int) -> None:
-        self._sleep(self.backoff.delay(attempt, self._jitter))
-
     def call(self, client: Any, operation: str, **request: Any) -> dict[str, Any]:
-        """One API call, retried on throttling."""
-        attempt = 0
-        while True:
+        """One API call, retried on one of the codes while the attempts and the budget
+        (the longest wait, then one more call) allow."""
+        for attempt in itertools.count():
             try:
                 response: dict[str, Any] = getattr(client, operation)(**request)
                 return response
             except ClientError as error:
-                if not self.should_retry(error, attempt):
+                longest_wait = self.backoff.delay(attempt, lambda low, high: high)
+                if (
+                    error_code(error) not in self.codes
+                    or attempt >= self.backoff.max_attempts
+                    or (self._budget and not self._budget.fits(self._call_seconds, longest_wait))
+                ):
                     raise
                 logger.info("throttled; retrying", extra={"fields": {"operation": operation}})
-                self.wait(attempt)
-                attempt += 1
+                self._sleep(self.backoff.delay(attempt, self._jitter))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def pages(
         self,
@@ -115,12 +108,10 @@ class Retrier:
         max_pages: int = DEFAULT_MAX_PAGES,
         **request: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation`, following the token botocore's paging model names.
-
-        A throttled page is retried with the same token, so that no page is read twice
-        and none is skipped. Paging ends: a token the service gave before (a cycle), or
-        more than `max_pages` pages, raises EndlessPagingError rather than reading on.
-        """
+        """Every page of `operation`, by botocore's paging model; a throttled page is
+        retried with the same token. Raises EndlessPagingError on a token given before (a
+        cycle) or past `max_pages`: botocore's paginators catch only a token repeated by
+        the next page, and retry no page from where it stopped."""
         keys = paging_keys(client, operation)
         if page_size is not None:
             if keys.limit is None:

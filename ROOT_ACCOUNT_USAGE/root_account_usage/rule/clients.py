@@ -1,13 +1,6 @@
-"""The rule's SDK clients: every one bounded in time, built through rdklib's ClientFactory
-interface (rdklib publishes with `build_client("config")`).
-
-rdklib's own factory builds clients with botocore's defaults (60 s connect and read
-timeouts, retried), and its AssumeRole falls back to another endpoint on any error, so
-one hanging endpoint could outlast the Lambda. Here each service gets the CallLimits of
-budget.py, AssumeRole goes to the regional STS endpoint only, with no more of the SDK's
-attempts than fit in the time left (none when not even one fits), and a refused
-AssumeRole is remembered so that publishing does not wait for it a second time.
-"""
+"""The rule's SDK clients, each bounded in time (budget.py), built through rdklib's
+ClientFactory interface; why rdklib's own factory is not used: docs/development.md,
+"Time bounds"."""
 
 from __future__ import annotations
 
@@ -65,13 +58,9 @@ def sts_limits_within(within: Budget) -> CallLimits:
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory, with bounded clients.
-
-    Own role (AssumeRoleMode "false"): that role's credentials do not change within a
-    Lambda container, so each client is built once and reused by warm invocations
-    (AWS's advice for SDK clients in Lambda). Assumed role: fresh credentials for every
-    invocation, from the regional STS endpoint.
-    """
+    """rdklib's ClientFactory, with bounded clients: the function's own role's clients are
+    reused by warm invocations; an assumed role's credentials are fresh per invocation,
+    from the regional STS endpoint, and a refusal is not asked again."""
 
     def __init__(
         self,
@@ -128,12 +117,8 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
 
 
 def regional_sts_client(region: str | None, limits: CallLimits | None = None) -> STSClient:
-    """An STS client for `region`'s own endpoint, never the global one.
-
-    botocore 1.40 and later resolve regional endpoints by default; older botocore (or
-    AWS_STS_REGIONAL_ENDPOINTS=legacy) sends some commercial regions to
-    sts.amazonaws.com, and only those, so the regional name is built for them.
-    """
+    """An STS client for `region`'s own endpoint, never the global one (which older
+    botocore, or AWS_STS_REGIONAL_ENDPOINTS=legacy, picks for some commercial regions)."""
     client: STSClient = new_client("sts", limits, region_name=region)
     if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
         client = new_client(

@@ -48,8 +48,6 @@ SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
 class CloudTrailUnavailableError(RootAccountUsageError):
     """CloudTrail event history could not be read (the verdict then rests on the report)."""
 
-    code = "CloudTrailUnavailable"
-
 
 class CloudTrailSearch(NamedTuple):
     """What the search of each region found, and where it did not finish."""
@@ -57,10 +55,6 @@ class CloudTrailSearch(NamedTuple):
     found: list[RootActivity]  # per region: its latest use, and its latest attempt
     incomplete: dict[str, str]  # region -> why its search stopped before the end
     pages_read: int = 0
-
-    @property
-    def complete(self) -> bool:
-        return not self.incomplete
 
     @property
     def unavailable(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
@@ -205,46 +205,40 @@ def evaluate_account(
     With `account_id` (the Lambda: the event's account) the report must be that
     account's; without it (the CLI's live account) it is judged as the account it names.
     """
-    try:
-        iam = _build_client(build_iam_client)
-        fetched = CredentialReportFetcher(iam, budget=budget, sleep=sleep).fetch(now)
-    except RootAccountUsageError as error:
-        return fail_closed(error, threshold_days=threshold_days)
     return evaluate_report(
-        fetched.content,
+        lambda: CredentialReportFetcher(
+            _build_client(build_iam_client), budget=budget, sleep=sleep
+        ).fetch(now),
         now=now,
         threshold_days=threshold_days,
-        report_generated_at=fetched.generated_at,
         account_id=account_id,
     )
 
 
 def evaluate_report(
-    content: bytes | str,
+    fetch: Callable[[], Any],
     *,
     now: datetime,
     threshold_days: int,
-    report_generated_at: datetime | None,
     account_id: str | None = None,
 ) -> Verdict:
-    """Judge a credential report already in hand (pure apart from logging).
+    """Judge the report `fetch` returns (its `content` and `generated_at`); every
+    RootAccountUsageError, in fetching or judging, fails closed.
 
     With `account_id` the report must be that account's (require_account).
     """
+    generated_at = None
     try:
-        root = parse_credential_report(content)
+        report = fetch()
+        generated_at = report.generated_at
+        root = parse_credential_report(report.content)
         if account_id is not None:
             require_account(root, account_id)
         return decide(
-            root,
-            now=now,
-            threshold_days=threshold_days,
-            report_generated_at=report_generated_at,
+            root, now=now, threshold_days=threshold_days, report_generated_at=generated_at
         )
     except RootAccountUsageError as error:
-        return fail_closed(
-            error, threshold_days=threshold_days, report_generated_at=report_generated_at
-        )
+        return fail_closed(error, threshold_days=threshold_days, report_generated_at=generated_at)
 
 
 def fail_closed(

@@ -1,8 +1,4 @@
-"""Structured JSON log lines for the Lambda handler.
-
-Callers pass extra data as `extra={"fields": {...}}`; only those fields and the
-message are written, so report content can only reach a log if code puts it there.
-"""
+"""Structured JSON log lines: only the message and `extra={"fields": {...}}` are written."""
 
 from __future__ import annotations
 

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 class LastEvaluationUnavailableError(RootAccountUsageError):
     """This rule's last evaluation could not be read (the annotation says so)."""
 
-    code = "LastEvaluationUnavailable"
-
 
 def last_annotation(
     config: ConfigServiceClient, rule_name: str, account_id: str, *, budget: Budget

@@ -35,8 +35,6 @@ RECORD_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 class RecordedEventsUnavailableError(RootAccountUsageError):
     """The recorded root events could not be read (the report and CloudTrail then decide)."""
 
-    code = "RecordedEventsUnavailable"
-
 
 class RecordedEvents(NamedTuple):
     """The recorded root events that could be read, and what was wrong with the others."""

@@ -1,28 +1,6 @@
 """Lambda for the EventBridge rule on root activity: record the event, then ask AWS Config
-to re-evaluate now.
-
-Handler `root_account_usage.rule.reevaluate.lambda_handler`, shipped in the same package as
-the rule. The event is recorded first (ROOT_ACTIVITY_EVIDENCE, an SSM path; see
-core/recorded_activity.py), so the evaluation it starts sees the use however far
-CloudTrail event history and the credential report lag behind.
-
-AWS Config refuses a start while an evaluation runs or within a minute of the last start
-(LimitExceededException). An evaluation started before the record was written may not
-see it, so the function asks once more when that minute is over; refused again, an
-evaluation was started (or still runs) after the record was written, and reads it.
-
-Bursts are debounced per kind of root activity: a container that recorded and started
-for one kind in the last few minutes does neither again for that kind, since the
-evaluation it started saw an event of the same kind, and so reaches the same verdict.
-
-Only this account's root activity is recorded: an event of another account (a bus that
-receives other accounts' events) is ignored. A sign-in attempt that did not authenticate
-(core/cloudtrail_evidence.py) is not a use: it is neither recorded nor evaluated.
-
-Every call starts only when its worst case (budget.py) fits in the function's remaining
-time, and the record keeps back the time a start may take, so that the invocation
-always ends before Lambda's timeout, in a result or an error Lambda retries.
-"""
+to re-evaluate now (handler `root_account_usage.rule.reevaluate.lambda_handler`; see
+docs/development.md, "The re-evaluation function")."""
 
 from __future__ import annotations
 
@@ -30,7 +8,7 @@ import logging
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -44,10 +22,6 @@ from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
 from .logs import configure_json_logging
 from .recorded_events import record_activity
-
-if TYPE_CHECKING:
-    from mypy_boto3_config import ConfigServiceClient
-    from mypy_boto3_ssm import SSMClient
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +77,8 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if path is not None and activity is not None:
         try:
             # The record leaves the time one start may take.
-            name = record_activity(_ssm(), path, activity, budget=budget.less(_START_SECONDS))
+            left = budget.less(_START_SECONDS)
+            name = record_activity(_client("ssm"), path, activity, budget=left)
         except Exception as error:  # ClientError, BotoCoreError: retried by Lambda below
             not_recorded = error
             logger.error(
@@ -185,7 +160,7 @@ def _try_start(rule_name: str, budget: Budget) -> bool:
     """Start the rule's evaluation; False when AWS Config refuses as already running."""
     budget.require(_START_SECONDS, "too little time is left to ask AWS Config to start", code=BUSY)
     try:
-        _config().start_config_rules_evaluation(ConfigRuleNames=[rule_name])
+        _client("config").start_config_rules_evaluation(ConfigRuleNames=[rule_name])
     except ClientError as error:
         if error_code(error) != ALREADY_RUNNING:
             raise  # Lambda retries, and its Errors metric shows it
@@ -193,16 +168,8 @@ def _try_start(rule_name: str, budget: Budget) -> bool:
     return True
 
 
-def _config() -> ConfigServiceClient:
+def _client(service: str) -> Any:
     # Bounded like the rule's clients, so that a hung endpoint cannot outlast the function.
-    if _state["config"] is None:
-        _state["config"] = new_client("config")
-    client: ConfigServiceClient = _state["config"]
-    return client
-
-
-def _ssm() -> SSMClient:
-    if _state["ssm"] is None:
-        _state["ssm"] = new_client("ssm")
-    client: SSMClient = _state["ssm"]
-    return client
+    if _state[service] is None:
+        _state[service] = new_client(service)
+    return _state[service]

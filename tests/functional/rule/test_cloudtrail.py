@@ -91,7 +91,7 @@ def test_root_activity_is_found_in_either_region(regions):
         request(),
     )
     search = lookup(clients, FakeClock())
-    assert search.complete
+    assert not search.incomplete
     assert [(a.event_name, a.lookup_region) for a in search.found] == [
         ("ConsoleLogin", "us-east-1"),
         ("StopLogging", "eu-west-1"),
@@ -120,7 +120,7 @@ def test_throttling_is_retried(regions):
     stubs["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request())
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
     search = lookup(clients, FakeClock())
-    assert (len(search.found), search.complete) == (1, True)
+    assert (len(search.found), search.incomplete) == (1, {})
 
 
 def test_a_record_of_odd_shape_is_skipped_and_leaves_its_region_incomplete(regions, caplog):
@@ -383,6 +383,16 @@ def test_a_newer_failed_sign_in_never_hides_an_older_use(regions):
         ("ConsoleLogin", False),
         ("ConsoleLogin", True),
     ]
+
+
+def test_of_several_failed_sign_ins_the_newest_is_named(regions):
+    # Events come newest first: the first attempt read is the one to name.
+    clients, stubs = regions
+    newest, older = failed_sign_in("2026-11-27T09:00:00Z"), failed_sign_in("2026-11-26T08:00:00Z")
+    stubs["us-east-1"].add_response("lookup_events", {"Events": [newest, older]}, request())
+    stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    [attempt] = lookup(clients, FakeClock()).found
+    assert (attempt.attempt, attempt.time.isoformat()) == (True, "2026-11-27T09:00:00+00:00")
 
 
 def run_with_us_east_1(iam_stub, trails, *records, use=None):

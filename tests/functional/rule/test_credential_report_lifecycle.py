@@ -177,3 +177,30 @@ def test_backoff_is_capped_and_jittered():
     policy = Backoff(base_delay=1.0, max_delay=8.0)
     assert [policy.delay(n, lambda a, b: b) for n in range(6)] == [1, 2, 4, 8, 8, 8]
     assert [policy.delay(n, lambda a, b: a) for n in range(6)] == [0.5, 1, 2, 4, 4, 4]
+
+
+def flaky(client, monkeypatch, failures):
+    """GetCredentialReport fails `failures` times with a dropped connection, then answers;
+    returns the list of calls made."""
+    calls = []
+
+    def answer(**_):
+        calls.append(len(calls))
+        if len(calls) <= failures:
+            raise EndpointConnectionError(endpoint_url="https://iam.amazonaws.com/")
+        return report_response(CONTENT, NOW)
+
+    monkeypatch.setattr(client, "get_credential_report", answer)
+    return calls
+
+
+def test_a_dropped_connection_is_tried_three_times_in_all(clock, monkeypatch):
+    client, _ = stubbed("iam")
+    calls = flaky(client, monkeypatch, failures=2)
+    assert fetch(client, clock).content == CONTENT  # the third try answers
+    assert len(calls) == 3
+    calls = flaky(client, monkeypatch, failures=3)
+    with pytest.raises(ReportUnavailableError) as error:
+        fetch(client, clock)
+    assert len(calls) == 3  # no fourth try, though it would have answered
+    assert error.value.code == "EndpointConnectionError"

@@ -279,7 +279,8 @@ def test_its_own_clients_are_bounded_in_time_like_the_rules(monkeypatch):
 
     monkeypatch.setitem(reevaluate._state, "config", None)
     monkeypatch.setitem(reevaluate._state, "ssm", None)
-    for service, client in (("config", reevaluate._config()), ("ssm", reevaluate._ssm())):
+    for service in ("config", "ssm"):
+        client = reevaluate._client(service)
         limits = limits_for(service)
         assert client.meta.config.connect_timeout == limits.connect_timeout
         assert client.meta.config.read_timeout == limits.read_timeout
