@@ -97,6 +97,8 @@ def lookup_root_activity(
         try:
             client = build_client(region)
             search.run(client, start, end, budget, retrier, pause)
+            if search.unreadable:  # skipped records the lookup named root's: not clean
+                incomplete[region] = f"{search.unreadable} unreadable record(s) in {region}"
         except RootAccountUsageError as error:  # out of time or pages
             incomplete[region] = str(error)
         except Exception as error:
@@ -149,22 +151,7 @@ class _RegionSearch:
         pause: Sleep,
     ) -> None:
         """Read pages until the region's latest root use; raises CloudTrailUnavailableError
-        when it stops before the end for want of time or pages, or skipped a record."""
-        self._read(client, start, end, budget, retrier, pause)
-        if self.unreadable:
-            raise CloudTrailUnavailableError(
-                f"{self.unreadable} unreadable record(s) in {self.region}"
-            )
-
-    def _read(
-        self,
-        client: CloudTrailClient,
-        start: datetime,
-        end: datetime,
-        budget: Budget,
-        retrier: Retrier,
-        pause: Sleep,
-    ) -> None:
+        when it stops before the end for want of time or pages."""
         self._require_time(budget)
         pages = retrier.pages(
             client,
