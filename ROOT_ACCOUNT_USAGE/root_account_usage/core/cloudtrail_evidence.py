@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from . import annotation as text
-from .json_text import load_json
+from .json_text import RepeatedKeyError, load_json, unique_keys
 from .timestamps import as_utc, parse_timestamp
 from .verdict import NON_COMPLIANT, Verdict
 
@@ -121,9 +121,11 @@ def root_activity(
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
     try:
-        detail = load_json(raw, object_pairs_hook=_unique_keys)
-    except ValueError as error:
-        raise UnreadableRecordError(f"CloudTrailEvent is not valid JSON{_why(error)}") from None
+        detail = load_json(raw, object_pairs_hook=unique_keys)
+    except RepeatedKeyError:
+        raise UnreadableRecordError("CloudTrailEvent gives a key twice") from None
+    except ValueError:
+        raise UnreadableRecordError("CloudTrailEvent is not valid JSON") from None
     if not isinstance(detail, dict) or not isinstance(detail.get("userIdentity") or {}, dict):
         raise UnreadableRecordError("CloudTrailEvent is not an event object")
     if account_id is not None and _is_root_action(detail):
@@ -141,21 +143,6 @@ def root_activity(
     if activity is None and _is_root_action(detail):
         raise UnreadableRecordError("record has no readable event time")
     return activity
-
-
-class _RepeatedKeyError(ValueError):
-    """A JSON object gives a key twice (json.loads would keep the last silently)."""
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise _RepeatedKeyError("a key given twice")
-    return dict(pairs)
-
-
-def _why(error: ValueError) -> str:
-    return " (a key given twice)" if isinstance(error, _RepeatedKeyError) else ""
 
 
 def account_of(detail: Mapping[str, Any]) -> str | None:
