@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from root_account_usage.rule.clients import forget_clients
+from root_account_usage.simulation.credential_report import config_without_history
 from tests import call_recorder
 from tests.log_hygiene import leaks
 
@@ -41,17 +42,10 @@ def fresh_sdk_clients():
 
 
 @pytest.fixture(autouse=True)
-def config_without_history(monkeypatch):
-    """moto's Config has no GetComplianceDetailsByConfigRule (it records nothing in
-    TestMode): answered as AWS Config answers a rule that has not evaluated yet."""
-    from moto.config.responses import ConfigResponse
-
-    monkeypatch.setattr(
-        ConfigResponse,
-        "get_compliance_details_by_config_rule",
-        lambda self: '{"EvaluationResults": []}',
-        raising=False,
-    )
+def no_last_evaluation_in_moto():
+    """moto's Config answers GetComplianceDetailsByConfigRule as for a new rule."""
+    with config_without_history():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -179,7 +179,7 @@ def test_no_time_for_one_iam_call_fails_closed_at_once_and_still_publishes(clien
         config_stub,
         "NON_COMPLIANT",
         "Unable to evaluate: no time left to call IAM GetCredentialReport within the "
-        "Lambda's remaining time This rule's last evaluation unavailable. [ReportNotReady]",
+        "Lambda's remaining time. This rule's last evaluation unavailable. [ReportNotReady]",
         remembered=False,
     )
     lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
