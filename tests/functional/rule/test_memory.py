@@ -7,31 +7,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from ROOT_ACCOUNT_USAGE import lambda_handler
-from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
-from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
+from tests.doubles import FakeClock, FakeLambdaContext, report_response
+from tests.functional.rule import test_handler_stubber
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
+# Its `clients` fixture: the handler's IAM and Config clients, stubbed.
+stubbed_clients = test_handler_stubber.clients
 RULE = "root-account-usage"  # periodic_event's configRuleName
 USED = NOW - timedelta(hours=1)
-
-
-@pytest.fixture
-def clients(monkeypatch):
-    iam, iam_stub = stubbed("iam")
-    config, config_stub = stubbed("config")
-    built = {"iam": iam, "config": config}
-    monkeypatch.setattr(
-        BoundedClientFactory, "build_client", lambda self, service, *a, **k: built[service]
-    )
-    with iam_stub, config_stub:
-        yield iam_stub, config_stub
-        iam_stub.assert_no_pending_responses()
-        config_stub.assert_no_pending_responses()
 
 
 def last(evaluation, when):
@@ -79,38 +65,44 @@ def evaluate(clients, now, use, previous, *, report_error=None, memory_error=Non
     return evaluation
 
 
-def test_a_key_used_then_deleted_stays_non_compliant_until_its_use_plus_the_threshold(clients):
-    evaluation = evaluate(clients, NOW, RootUse.at(access_key_1=USED), None)
+def test_a_key_used_then_deleted_stays_non_compliant_until_its_use_plus_the_threshold(
+    stubbed_clients,
+):
+    evaluation = evaluate(stubbed_clients, NOW, RootUse.at(access_key_1=USED), None)
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     # Deleted: the report shows N/A for it from now on, every day of the threshold.
     for day in range(1, 7):
-        evaluation = evaluate(clients, NOW + timedelta(days=day), RootUse(), evaluation)
+        evaluation = evaluate(stubbed_clients, NOW + timedelta(days=day), RootUse(), evaluation)
         assert evaluation["ComplianceType"] == "NON_COMPLIANT", day
         assert evaluation["Annotation"].startswith(
             "Root access key 1 was used at 2026-11-27T11:00:00Z, within the 7-day threshold; "
             "shown by this rule's last evaluation, not by the report now;"
         )
     # One second past the use plus the threshold: over, and still remembered.
-    after = evaluate(clients, USED + timedelta(days=7, seconds=1), RootUse(), evaluation)
+    after = evaluate(stubbed_clients, USED + timedelta(days=7, seconds=1), RootUse(), evaluation)
     assert after["ComplianceType"] == "COMPLIANT"
     assert after["Annotation"].endswith(
         " Last known root use: access key 1 at 2026-11-27T11:00:00Z."
     )
 
 
-def test_a_fail_closed_evaluation_carries_the_use_and_the_next_one_reads_it(clients):
-    first = evaluate(clients, NOW, RootUse.at(password=USED), None)
-    denied = evaluate(clients, NOW + timedelta(days=1), None, first, report_error="AccessDenied")
+def test_a_fail_closed_evaluation_carries_the_use_and_the_next_one_reads_it(stubbed_clients):
+    first = evaluate(stubbed_clients, NOW, RootUse.at(password=USED), None)
+    denied = evaluate(
+        stubbed_clients, NOW + timedelta(days=1), None, first, report_error="AccessDenied"
+    )
     assert denied["Annotation"].startswith("Unable to evaluate:")
     assert denied["Annotation"].endswith(
         " Last known root use: console password at 2026-11-27T11:00:00Z. [AccessDenied]"
     )
-    then = evaluate(clients, NOW + timedelta(days=2), RootUse(), denied)
+    then = evaluate(stubbed_clients, NOW + timedelta(days=2), RootUse(), denied)
     assert then["ComplianceType"] == "NON_COMPLIANT"
     assert then["Annotation"].startswith("Root console password was used at 2026-11-27T11:00:00Z")
 
 
-def test_a_memory_that_cannot_be_read_is_said_never_read_as_no_use(clients):
-    evaluation = evaluate(clients, NOW, RootUse(), None, memory_error="AccessDeniedException")
+def test_a_memory_that_cannot_be_read_is_said_never_read_as_no_use(stubbed_clients):
+    evaluation = evaluate(
+        stubbed_clients, NOW, RootUse(), None, memory_error="AccessDeniedException"
+    )
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert evaluation["Annotation"].endswith(" This rule's last evaluation unavailable.")
