@@ -230,7 +230,9 @@ def _evidence(a: _Account) -> list[Check]:
     gaps = health.trail_gaps(trails, a.regions)
     saw = f"no trail in {', '.join(gaps)}" if gaps else f"{len(trails)} trail(s) cover all"
     checks = [
-        judged("evidence.cloudtrail", p.cloudtrail_evidence, f"on: {p.cloudtrail_evidence}"),
+        judged(
+            "evidence.cloudtrail", p.cloudtrail_evidence, "on" if p.cloudtrail_evidence else "off"
+        ),
         # Without re-evaluation only LookupEvents reads CloudTrail, and it needs no trail.
         judged("evidence.trail", not gaps, saw, warn=not p.root_activity_evidence),
     ]
@@ -277,11 +279,13 @@ def _records(a: _Account, path: str) -> list[Check]:
         )
         texts = (a.call("organizations", "describe_policy", PolicyId=p["Id"]) for p in scps)
         guarded = any(path in text["Policy"].get("Content", "") for text in texts)
-        saw = f"an SCP names {path}: {guarded}"
+        saw = f"{'an' if guarded else 'no'} SCP names {path}"
     except (ClientError, BotoCoreError) as error:
         guarded, saw = False, f"SCPs not readable here ({error_code(error)})"
     return [
-        judged("evidence.records", not absent, f"missing {', '.join(absent) or 'none'}"),
+        judged(
+            "evidence.records", not absent, f"missing {', '.join(absent)}" if absent else "present"
+        ),
         judged("evidence.records-guard", guarded, saw),
     ]
 

@@ -114,7 +114,7 @@ def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Ch
         )
     fresh = success is not None and now - success <= every + GRACE
     ran = f"last successful run {success:%Y-%m-%dT%H:%MZ}" if success else "never run"
-    return judged("rule.invoked", fresh, f"{ran}; runs every {every}")
+    return judged("rule.invoked", fresh, f"{ran}; runs every {every.total_seconds() / 3600:g} h")
 
 
 def records_type(recorder: Mapping[str, Any], resource_type: str) -> bool:
