@@ -71,11 +71,16 @@ class Gaps:
                 "ResourceType": "AWS::::Account",
                 "ResourceId": ACCOUNT,
             }
-            return {"EvaluationResults": [{
-                "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
-                "ComplianceType": "COMPLIANT", "ResultRecordedTime": self.evaluated,
-                "Annotation": "Root user has no recorded use; threshold 7 days.",
-            }]}  # fmt: skip
+            return {
+                "EvaluationResults": [
+                    {
+                        "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
+                        "ComplianceType": "COMPLIANT",
+                        "ResultRecordedTime": self.evaluated,
+                        "Annotation": "Root user has no recorded use; threshold 7 days.",
+                    }
+                ]
+            }
         if operation == "DescribeDeliveryChannelStatus":  # moto answers 500
             return {
                 "DeliveryChannelsStatus": [
@@ -180,9 +185,11 @@ class Deployment:
     def stack(self, region: str, name: str, template: str, **values: str) -> dict[str, str]:
         cloudformation = self.client("cloudformation", region)
         cloudformation.create_stack(
-            StackName=name, TemplateBody=(ROOT / template).read_text(), Capabilities=["CAPABILITY_IAM"],
+            StackName=name,
+            TemplateBody=(ROOT / template).read_text(),
+            Capabilities=["CAPABILITY_IAM"],
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
-        )  # fmt: skip
+        )
         [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
         return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -205,9 +212,15 @@ def deployed(moto_server):
         archive.writestr("ROOT_ACCOUNT_USAGE.py", "")
     s3.put_object(Bucket="code", Key="rule.zip", Body=buffer.getvalue())
     outputs = d.stack(
-        HOME, "root-account-usage", "template.yaml", CodeS3Bucket="code", CodeS3Key="rule.zip",
-        NotificationEmail="secops@example.com", CloudTrailEvidence="true", ReevaluateOnRootActivity="true",
-    )  # fmt: skip
+        HOME,
+        "root-account-usage",
+        "template.yaml",
+        CodeS3Bucket="code",
+        CodeS3Key="rule.zip",
+        NotificationEmail="secops@example.com",
+        CloudTrailEvidence="true",
+        ReevaluateOnRootActivity="true",
+    )
     d.stack(
         OTHER,
         "root-account-usage-forwarder",
@@ -240,17 +253,23 @@ def _fill_what_moto_cloudformation_skips(d: Deployment, outputs: dict[str, str])
     ]["Architectures"]
     configuration = d.client("lambda", HOME).get_function_configuration(FunctionName=function)
     d.client("lambda", HOME).put_function_event_invoke_config(
-        FunctionName=function, Qualifier="$LATEST",
+        FunctionName=function,
+        Qualifier="$LATEST",
         DestinationConfig={"OnFailure": {"Destination": outputs["NotificationTopicArn"]}},
-    )  # fmt: skip
+    )
     # moto returns no LoggingConfig: doctor then reads Lambda's default group, made here.
     log_group = f"/aws/lambda/{configuration['FunctionName']}"
     d.client("logs", HOME).create_log_group(logGroupName=log_group)
     metric_filter = resources["UnableToEvaluateMetricFilter"]["Properties"]
     d.client("logs", HOME).put_metric_filter(
-        logGroupName=log_group, filterName="unable", filterPattern=metric_filter["FilterPattern"],
-        metricTransformations=[{k[0].lower() + k[1:]: v for k, v in t.items() if k != "Unit"} for t in metric_filter["MetricTransformations"]],
-    )  # fmt: skip
+        logGroupName=log_group,
+        filterName="unable",
+        filterPattern=metric_filter["FilterPattern"],
+        metricTransformations=[
+            {k[0].lower() + k[1:]: v for k, v in t.items() if k != "Unit"}
+            for t in metric_filter["MetricTransformations"]
+        ],
+    )
     cloudwatch = d.client("cloudwatch", HOME)
     for name in ("FunctionErrorsAlarm", "UnableToEvaluateAlarm"):
         alarm = resources[name]["Properties"]
@@ -260,10 +279,16 @@ def _fill_what_moto_cloudformation_skips(d: Deployment, outputs: dict[str, str])
             else []
         )
         cloudwatch.put_metric_alarm(
-            AlarmName=name, Namespace=alarm["Namespace"], MetricName=alarm["MetricName"], Dimensions=dimensions,
-            Statistic=alarm["Statistic"], Period=alarm["Period"], EvaluationPeriods=alarm["EvaluationPeriods"],
-            Threshold=alarm["Threshold"], ComparisonOperator=alarm["ComparisonOperator"],
-        )  # fmt: skip
+            AlarmName=name,
+            Namespace=alarm["Namespace"],
+            MetricName=alarm["MetricName"],
+            Dimensions=dimensions,
+            Statistic=alarm["Statistic"],
+            Period=alarm["Period"],
+            EvaluationPeriods=alarm["EvaluationPeriods"],
+            Threshold=alarm["Threshold"],
+            ComparisonOperator=alarm["ComparisonOperator"],
+        )
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="no errors")
 
 
@@ -278,9 +303,19 @@ def test_healthy_deployment_passes_every_check_and_makes_only_read_calls(deploye
     assert failed == [], failed
     assert exit_code(checks) == 0
     found = by_name(checks)
-    for name in ("rule.ours", "rule.invoked", "rule.evaluation", "function.runtime", "function.role",
-                 "function.alarm:Errors", "function.metric-filter", "config.recorder",
-                 "evidence.trail", "evidence.forwarders", "evidence.records"):  # fmt: skip
+    for name in (
+        "rule.ours",
+        "rule.invoked",
+        "rule.evaluation",
+        "function.runtime",
+        "function.role",
+        "function.alarm:Errors",
+        "function.metric-filter",
+        "config.recorder",
+        "evidence.trail",
+        "evidence.forwarders",
+        "evidence.records",
+    ):
         assert found[name].status == PASS, found[name]
     assert "console sign-in" in found[f"events:{OTHER}"].saw
     assert found[f"events:{OTHER}"].saw.startswith("use: ")
@@ -301,7 +336,8 @@ def test_no_recorder_fails_with_the_aws_config_fix(deployed):
     config.stop_configuration_recorder(ConfigurationRecorderName="default")
     config.delete_configuration_recorder(ConfigurationRecorderName="default")
     check = failing(deployed.run(), "config.recorder")
-    assert "turn on AWS Config" in check.fix and "'The stack'" in check.fix
+    assert "turn on AWS Config" in check.fix
+    assert "'The stack'" in check.fix
 
 
 def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
@@ -322,7 +358,8 @@ def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
         ConfigRule={k: rule[k] for k in ("ConfigRuleName", "InputParameters")} | {"Source": source}
     )
     check = failing(deployed.run(), "rule.ours")
-    assert other in check.saw and "redeploy" in check.fix
+    assert other in check.saw
+    assert "redeploy" in check.fix
 
 
 def test_stale_evaluation_fails(deployed):
@@ -338,13 +375,15 @@ def test_a_region_without_a_trail_fails(deployed):
     trail.create_trail(Name="home-only", S3BucketName="code", IsMultiRegionTrail=False)
     trail.start_logging(Name="home-only")
     check = failing(deployed.run(), "evidence.trail")
-    assert check.saw == f"no trail in {OTHER}" and "multi-region trail" in check.fix
+    assert check.saw == f"no trail in {OTHER}"
+    assert "multi-region trail" in check.fix
 
 
 def test_missing_forwarder_fails_naming_its_region(deployed):
     deployed.client("cloudformation", OTHER).delete_stack(StackName="root-account-usage-forwarder")
     check = failing(deployed.run(), "evidence.forwarders")
-    assert check.saw == f"missing in {OTHER}" and "forward-root-signin.yaml" in check.fix
+    assert check.saw == f"missing in {OTHER}"
+    assert "forward-root-signin.yaml" in check.fix
 
 
 def test_role_missing_an_action_fails_naming_it(deployed):
