@@ -36,6 +36,7 @@ from ..history.model import UNABLE_TO_EVALUATE
 from ..history.organization import DEFAULT_MAX_WORKERS, MemberRoleOpener
 from ..history.session import NoRegionError, open_session
 from ..rule.aws import Retrier, error_code
+from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
 from . import options
 from .options import EXIT_UNABLE, PROG
@@ -409,12 +410,14 @@ def doctor(
     members: MemberRoleOpener | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
     now: datetime | None = None,
+    sleep: Sleep | None = None,
 ) -> list[Check]:
     """Every check of the credentials' account, or of every account the aggregator knows
     (each through `members`; one that cannot be opened is a FAIL naming why)."""
     moment = now or datetime.now(UTC).replace(microsecond=0)
     functions = frozenset(args.function_arn)
     own = _Account(clients, account, home, args.rule_name, functions, regions, moment, args.events)
+    own.retrier = Retrier(THROTTLED, sleep=sleep)
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)
@@ -428,7 +431,7 @@ def doctor(
         try:
             opened = cast(Clients, members.open(target, home)) if target != account else clients
             checks = check_account(
-                replace(own, clients=opened, account=target, retrier=Retrier(THROTTLED))
+                replace(own, clients=opened, account=target, retrier=Retrier(THROTTLED, sleep=sleep))
             )
         except HistoryUnavailableError as error:  # its role could not be assumed
             checks = [judged("account", False, str(error)[:200])._replace(account=target)]
