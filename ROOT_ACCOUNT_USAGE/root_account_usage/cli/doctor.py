@@ -48,6 +48,7 @@ RUNTIME, ARCHITECTURE = "python3.13", "arm64"  # as template.yaml deploys the fu
 # Grants the rule never needs: the role allowing one is broader than it should be.
 MUST_NOT = ("iam:CreateAccessKey", "iam:DeleteLoginProfile", "config:PutConfigRule")
 MAX_WORKERS, MAX_EVENTS = 64, 50
+_SESSION_LOCK = threading.Lock()
 ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]  # as rule/cloudtrail.py
 
 
@@ -329,11 +330,12 @@ def check_account(a: _Account) -> list[Check]:
 
 
 def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -> Clients:
-    """Clients of one boto3 session, made one at a time (sessions are not thread-safe)."""
-    lock, made = threading.Lock(), {}
+    """Clients of one boto3 session, made one at a time by every account's factory (a
+    session is not thread-safe)."""
+    made: dict[tuple[str, str], Any] = {}
 
     def client(service: str, region: str) -> Any:
-        with lock:
+        with _SESSION_LOCK:
             if (service, region) not in made:
                 extra = credentials or {}
                 made[service, region] = session.client(service, region_name=region, **extra)
@@ -430,9 +432,8 @@ def doctor(
     def one(target: str) -> list[Check]:
         try:
             opened = cast(Clients, members.open(target, home)) if target != account else clients
-            checks = check_account(
-                replace(own, clients=opened, account=target, retrier=Retrier(THROTTLED, sleep=sleep))
-            )
+            retrier = Retrier(THROTTLED, sleep=sleep)
+            checks = check_account(replace(own, clients=opened, account=target, retrier=retrier))
         except HistoryUnavailableError as error:  # its role could not be assumed
             checks = [judged("account", False, str(error)[:200])._replace(account=target)]
         shown = f"{target} (management)" if target == management else target
