@@ -196,7 +196,7 @@ def _config(a: _Account) -> Checks:
     yield judged("config.recorder", bool(on), f"{len(on)}/{len(recorders)} recording")
     channels = a.call("config", "describe_delivery_channel_status")["DeliveryChannelsStatus"]
     last = [c.get("configHistoryDeliveryInfo", {}).get("lastStatus") for c in channels]
-    sent = [status for status in last if status != "FAILURE"]
+    sent = [status for status in last if status != "Failure"]
     yield judged("config.delivery", bool(sent), f"{len(sent)}/{len(channels)} delivering")
     groups = a.call("config", "describe_configuration_recorders")["ConfigurationRecorders"]
     records = any(health.records_type(r, COMPLIANCE) for r in groups)
@@ -369,10 +369,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             external_id=args.external_id,
         )
     clients = client_factory(session)
-    with TerminalProgress(sys.stderr) as progress:
-        checks = doctor(
-            clients, auditor.account_id, auditor.region, args, regions, members, progress.accounts
-        )
+    try:
+        with TerminalProgress(sys.stderr) as progress:
+            checks = doctor(clients, auditor.account_id, auditor.region, args, regions, members,
+                            progress.accounts)  # fmt: skip
+    except HistoryUnavailableError as error:  # the aggregator could not be read
+        print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
+        return EXIT_UNABLE
     sys.stdout.write((health.render_json if args.format == "json" else health.render_text)(checks))
     return health.exit_code(checks)
 
@@ -414,10 +417,13 @@ def doctor(
         return [c._replace(account=shown, region=c.region or home) for c in checks]
 
     results: list[Check] = []
-    with ThreadPoolExecutor(max_workers=args.max_workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=args.max_workers, thread_name_prefix="account")
+    try:
         for done, checks in enumerate(pool.map(one, accounts), start=1):
             results += checks
             progress(done, len(accounts))
+    finally:
+        pool.shutdown(cancel_futures=True)  # on an interrupt, start no more accounts
     return setup + results
 
 

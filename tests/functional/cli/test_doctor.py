@@ -55,7 +55,7 @@ class Gaps:
         self.evaluated = NOW - timedelta(hours=1)
         self.events = {OTHER: [_lookup_record(SIGN_IN["detail"])], HOME: []}
         self.aggregate: list[dict[str, str]] = []
-        self.delivery = "SUCCESS"
+        self.delivery = "Success"
 
     def answer(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
         if operation == "DescribeConfigRuleEvaluationStatus":
@@ -335,6 +335,12 @@ def test_no_recorder_fails_with_the_aws_config_fix(deployed):
     check = failing(deployed.run(), "config.recorder")
     assert "turn on AWS Config" in check.fix
     assert "'The stack'" in check.fix
+
+
+def test_failing_delivery_fails(deployed):
+    deployed.gaps.delivery = "Failure"  # as DescribeDeliveryChannelStatus spells it
+    check = failing(deployed.run(), "config.delivery")
+    assert check.saw == "0/1 delivering"
 
 
 def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
