@@ -5,7 +5,8 @@ only read calls are made.
 Where moto stops, the fixtures fill in (never product code): the resources moto's
 CloudFormation skips (EventInvokeConfig, MetricFilter, Alarms) are created from the
 template's own properties; the calls moto lacks are answered by `Gaps` below, inside
-botocore (after its parameter validation against the API model): AWS Config's
+botocore (the request validated against the API model first, the answer after, as
+Stubber does): AWS Config's
 evaluation status, evaluations and discovered ResourceCompliance, IAM's policy
 simulator (evaluated over the role's real inline policies in moto) and CloudTrail's
 LookupEvents.
@@ -26,12 +27,14 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.validate import validate_parameters
 from moto.awslambda.models import lambda_backends
 
 from root_account_usage.cli import doctor as doctor_module
 from root_account_usage.cli.main import build_parser, main
 from root_account_usage.core.health import FAIL, PASS, exit_code, render_text
-from root_account_usage.history.organization import MemberRoleRefusedError
+from root_account_usage.history.organization import MemberRoleOpener, MemberRoleRefusedError
+from tests import call_recorder
 from tests.cfn import load_template
 from tests.deployment import moto_gaps  # noqa: F401 - registers AWS::Config::ConfigRule
 
@@ -173,7 +176,10 @@ class Deployment:
         def before_call(model: Any, **_: Any) -> Any:
             self.gaps.made.append(model.name)
             answer = self.gaps.answer(model.name, asked.params, region)
-            return None if answer is None else (AWSResponse("", 200, {}, None), answer)
+            if answer is None:
+                return None
+            validate_parameters(answer, model.output_shape)  # as Stubber checks a response
+            return AWSResponse("", 200, {}, None), answer
 
         client.meta.events.register("provide-client-params.*.*", keep)
         client.meta.events.register("before-call.*.*", before_call)
@@ -475,4 +481,32 @@ def test_the_command_prints_json_and_exits_by_the_worst_check(deployed, monkeypa
     assert statuses["config.recorder"] == PASS
     assert statuses["rule.ours"] == PASS  # kept: checked before the call moto lacks
     assert statuses["rule"] == "WARN"  # moto has no DescribeConfigRuleEvaluationStatus
+    # Every call the command made with its real clients, as tests/call_recorder.py saw it.
+    assert "config:DescribeConfigRules" in call_recorder.DOCTOR_RECORDED
+    made = {action.split(":")[1] for action in call_recorder.DOCTOR_RECORDED}
+    assert {name for name in made if not name.startswith(READ_VERBS)} == set()
     assert code == (1 if FAIL in statuses.values() else 0)
+
+
+def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypatch):
+    """history's member-role opener, with doctor's client factory: the member's empty
+    moto account is what doctor sees there, not the auditor's deployment."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", deployed.endpoint)
+    session = deployed.session
+    opener = MemberRoleOpener(
+        session.client("sts", region_name=HOME),
+        lambda _, credentials: doctor_module.client_factory(session, credentials),
+        role_name="Reader",
+        partition="aws",
+        own_account=ACCOUNT,
+    )
+    member = "222222222222"
+    deployed.gaps.aggregate = [
+        {"ConfigRuleName": "root-account-usage", "AccountId": a, "AwsRegion": HOME}
+        for a in (ACCOUNT, member)
+    ]
+    checks = deployed.run("--aggregator", "org", "--member-role", "Reader", members=opener)
+    theirs = by_name([c for c in checks if c.account == member])
+    assert theirs["rule.exists"].status == FAIL
+    assert theirs["rule.exists"].saw == f"no rule root-account-usage in {HOME}"
+    assert by_name([c for c in checks if c.account == ACCOUNT])["rule.ours"].status == PASS
