@@ -94,10 +94,9 @@ def answers(account: str, region: str) -> dict[str, Any]:
 class FakeClient:
     """One service of one account in one region: each call sleeps the latency."""
 
-    def __init__(self, calls: Calls, service: str, account: str, region: str, throttle: list[int]):
+    def __init__(self, calls: Calls, service: str, known: dict[str, Any], throttle: list[int]):
         self.meta = META.get(service)
-        self.calls, self.service, self.throttle = calls, service, throttle
-        self.answers = answers(account, region) | AUDITOR_ANSWERS
+        self.calls, self.service, self.throttle, self.answers = calls, service, throttle, known
 
     def __getattr__(self, operation: str) -> Any:
         def call(**_: Any) -> Any:
@@ -129,9 +128,13 @@ def account_clients(calls: Calls, account: str, index: int) -> Any:
     throttle = [1 if index % 20 == 0 else 0]
     made: dict[tuple[str, str], FakeClient] = {}
 
+    known: dict[str, dict[str, Any]] = {}  # the account's answers, per region
+
     def client(service: str, region: str) -> FakeClient:
+        if region not in known:
+            known[region] = answers(account, region) | AUDITOR_ANSWERS
         if (service, region) not in made:
-            made[service, region] = FakeClient(calls, service, account, region, throttle)
+            made[service, region] = FakeClient(calls, service, known[region], throttle)
         return made[service, region]
 
     return client
