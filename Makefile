@@ -16,31 +16,36 @@ TEMPLATES := template.yaml $(filter-out rdk_config/regions.yaml,$(sort $(wildcar
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' $(RULE)/root_account_usage/__init__.py)
 ZIP := dist/root-account-usage-$(VERSION).zip
 
-# make deploy / make publish settings (override on the command line).
-AWS ?= aws
+# make deploy / make publish settings: on the command line only (make deploy REGION=...).
+# `:=` here means an exported REGION or STACK_NAME in the environment is ignored, never a
+# silent choice of region or stack; `make -e` would let it in, so don't use -e.
+AWS := aws
 # Empty: where your credentials point (AWS_REGION, AWS_DEFAULT_REGION, then the profile's region).
-REGION ?=
-STACK_NAME ?= root-account-usage
+REGION :=
+STACK_NAME := root-account-usage
 # One bucket in the stack's region (CODE_BUCKET), or a prefix: <prefix>-<region> per region.
-CODE_BUCKET ?=
-CODE_BUCKET_PREFIX ?=
+CODE_BUCKET :=
+CODE_BUCKET_PREFIX :=
 # make publish: the regions whose <CODE_BUCKET_PREFIX>-<region> bucket gets the package.
-REGIONS ?=
-CODE_PREFIX ?= root-account-usage
-THRESHOLD_DAYS ?= 7
-FREQUENCY ?= TwentyFour_Hours
-NOTIFICATION_TOPIC_ARN ?=
-NOTIFICATION_EMAIL ?=
-ENABLE_REMEDIATION ?= false
-AUTOMATIC_REMEDIATION ?= false
-CREATE_CONFIG_RULE ?= true
-MEMBER_ROLE_NAME ?=
-ORGANIZATION_ID ?=
+REGIONS :=
+CODE_PREFIX := root-account-usage
+THRESHOLD_DAYS := 7
+FREQUENCY := TwentyFour_Hours
+NOTIFICATION_TOPIC_ARN :=
+NOTIFICATION_EMAIL :=
+ENABLE_REMEDIATION := false
+AUTOMATIC_REMEDIATION := false
+CREATE_CONFIG_RULE := true
+MEMBER_ROLE_NAME :=
+ORGANIZATION_ID :=
+# A setting as one single-quoted shell word, exactly as typed: $(value) keeps make from
+# expanding a `$` in it, the quotes keep the shell from expanding `$` and backticks.
+literal = '$(subst ','\'',$(value $(1)))'
 # rdk needs a region even for its offline commands; only they get a default, so that
 # make deploy goes where the user's credentials point.
 RDK_OFFLINE := AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/rdk
 # The package's content-addressed S3 key (shell text: run after the zip is built).
-CODE_KEY = $(CODE_PREFIX)/root-account-usage-$(VERSION)-$$(sha256sum $(ZIP) | cut -c1-16).zip
+CODE_KEY = $(call literal,CODE_PREFIX)/root-account-usage-$(VERSION)-$$(sha256sum $(ZIP) | cut -c1-16).zip
 
 .PHONY: help install demo test test-fast rdk-test lint lint-templates format package publish deploy bench evidence browser clean python-check
 
@@ -99,38 +104,38 @@ package: $(STAMP) ## Build dist/root-account-usage-<version>.zip for Lambda (rep
 	$(BIN)/python tools/package_lambda.py
 
 publish: package ## Upload the package to <CODE_BUCKET_PREFIX>-<region> for each of REGIONS (StackSets)
-	@test -n "$(CODE_BUCKET_PREFIX)" || { echo "error: set CODE_BUCKET_PREFIX (buckets <prefix>-<region> must exist)" >&2; exit 1; }
-	@test -n "$(strip $(REGIONS))" || { echo 'error: set REGIONS, e.g. REGIONS="us-east-1 eu-west-1"' >&2; exit 1; }
+	@test -n $(call literal,CODE_BUCKET_PREFIX) || { echo "error: set CODE_BUCKET_PREFIX (buckets <prefix>-<region> must exist)" >&2; exit 1; }
+	@regions=$(call literal,REGIONS); test -n "$${regions// }" || { echo 'error: set REGIONS, e.g. REGIONS="us-east-1 eu-west-1"' >&2; exit 1; }
 	@command -v $(AWS) >/dev/null || { echo "error: make publish needs the AWS CLI ('$(AWS)' not found)" >&2; exit 1; }
-	@key="$(CODE_KEY)"; \
-	for region in $(REGIONS); do \
-	  echo "publish: s3://$(CODE_BUCKET_PREFIX)-$$region/$$key" >&2; \
-	  $(AWS) s3 cp $(ZIP) "s3://$(CODE_BUCKET_PREFIX)-$$region/$$key" --region "$$region" >&2 || exit 1; \
+	@key=$(CODE_KEY); prefix=$(call literal,CODE_BUCKET_PREFIX); regions=$(call literal,REGIONS); \
+	for region in $$regions; do \
+	  echo "publish: s3://$$prefix-$$region/$$key" >&2; \
+	  $(AWS) s3 cp $(ZIP) "s3://$$prefix-$$region/$$key" --region "$$region" >&2 || exit 1; \
 	done; \
 	echo "CodeS3Key=$$key"
 
 deploy: package ## Upload the package and deploy template.yaml where your credentials point (CODE_BUCKET=... or CODE_BUCKET_PREFIX=...)
-	@test -n "$(CODE_BUCKET)$(CODE_BUCKET_PREFIX)" || { echo "error: set CODE_BUCKET to an S3 bucket in the target region (or CODE_BUCKET_PREFIX for <prefix>-<region>)" >&2; exit 1; }
-	@test -z "$(CODE_BUCKET)" -o -z "$(CODE_BUCKET_PREFIX)" || { echo "error: set CODE_BUCKET or CODE_BUCKET_PREFIX, not both" >&2; exit 1; }
+	@test -n $(call literal,CODE_BUCKET)$(call literal,CODE_BUCKET_PREFIX) || { echo "error: set CODE_BUCKET to an S3 bucket in the target region (or CODE_BUCKET_PREFIX for <prefix>-<region>)" >&2; exit 1; }
+	@test -z $(call literal,CODE_BUCKET) -o -z $(call literal,CODE_BUCKET_PREFIX) || { echo "error: set CODE_BUCKET or CODE_BUCKET_PREFIX, not both" >&2; exit 1; }
 	@command -v $(AWS) >/dev/null || { echo "error: make deploy needs the AWS CLI ('$(AWS)' not found)" >&2; exit 1; }
 	@# The region the CLI would pick (CLI v2 order), then passed explicitly to every call.
-	@region="$(REGION)"; \
+	@region=$(call literal,REGION); \
 	if [ -z "$$region" ]; then region="$${AWS_REGION:-$${AWS_DEFAULT_REGION:-$$($(AWS) configure get region || true)}}"; fi; \
 	test -n "$$region" || { echo "error: no AWS region: set REGION=..., AWS_REGION, or a region in your AWS profile" >&2; exit 1; }; \
 	account="$$($(AWS) sts get-caller-identity --query Account --output text --region "$$region")" || { echo "error: the AWS CLI has no working credentials (sts get-caller-identity failed)" >&2; exit 1; }; \
-	bucket="$(CODE_BUCKET)"; test -n "$$bucket" || bucket="$(CODE_BUCKET_PREFIX)-$$region"; \
-	key="$(CODE_KEY)"; \
-	echo "deploy: stack $(STACK_NAME) to account $$account in region $$region (code s3://$$bucket/$$key)"; \
+	bucket=$(call literal,CODE_BUCKET); test -n "$$bucket" || bucket=$(call literal,CODE_BUCKET_PREFIX)"-$$region"; \
+	key=$(CODE_KEY); \
+	echo "deploy: stack "$(call literal,STACK_NAME)" to account $$account in region $$region (code s3://$$bucket/$$key)"; \
 	set -x; \
 	$(AWS) s3 cp $(ZIP) "s3://$$bucket/$$key" --region "$$region" && \
-	$(AWS) cloudformation deploy --region "$$region" --template-file template.yaml --stack-name "$(STACK_NAME)" \
+	$(AWS) cloudformation deploy --region "$$region" --template-file template.yaml --stack-name $(call literal,STACK_NAME) \
 	  --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 	  --parameter-overrides "CodeS3Bucket=$$bucket" CodeS3BucketPerRegion=false "CodeS3Key=$$key" \
-	    "ThresholdDays=$(THRESHOLD_DAYS)" "MaximumExecutionFrequency=$(FREQUENCY)" \
-	    "NotificationTopicArn=$(NOTIFICATION_TOPIC_ARN)" "NotificationEmail=$(NOTIFICATION_EMAIL)" \
-	    "EnableRemediation=$(ENABLE_REMEDIATION)" "AutomaticRemediation=$(AUTOMATIC_REMEDIATION)" \
-	    "CreateConfigRule=$(CREATE_CONFIG_RULE)" "MemberRoleName=$(MEMBER_ROLE_NAME)" \
-	    "OrganizationId=$(ORGANIZATION_ID)"
+	    ThresholdDays=$(call literal,THRESHOLD_DAYS) MaximumExecutionFrequency=$(call literal,FREQUENCY) \
+	    NotificationTopicArn=$(call literal,NOTIFICATION_TOPIC_ARN) NotificationEmail=$(call literal,NOTIFICATION_EMAIL) \
+	    EnableRemediation=$(call literal,ENABLE_REMEDIATION) AutomaticRemediation=$(call literal,AUTOMATIC_REMEDIATION) \
+	    CreateConfigRule=$(call literal,CREATE_CONFIG_RULE) MemberRoleName=$(call literal,MEMBER_ROLE_NAME) \
+	    OrganizationId=$(call literal,ORGANIZATION_ID)
 
 evidence: $(STAMP) ## Sample auditor evidence from simulated history: one account, and an organization
 	@mkdir -p evidence

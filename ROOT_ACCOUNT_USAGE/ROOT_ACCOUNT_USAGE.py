@@ -1,12 +1,8 @@
-"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib): wiring only.
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib's public API): wiring only.
 
-The decision lives in the root_account_usage package; this module adapts it to
-rdklib's ConfigRule and exposes the Lambda entry point. lambda_handler does what
-rdklib's Evaluator.handle does for a periodic rule, with these differences: rdklib's
-role parameters are validated before anything reads them; every SDK client is bounded
-in time (rule/clients.py), and those of the function's own role are reused by warm
-invocations; and a failure to publish raises instead of being returned as an error
-dictionary that Lambda reports as success.
+lambda_handler does what rdklib's Evaluator.handle does for a periodic rule, except that
+role parameters are validated first, every SDK client is bounded in time
+(rule/clients.py), and a failure to publish raises rather than returning an error.
 """
 
 from __future__ import annotations
@@ -16,29 +12,26 @@ import os
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from rdklib import ConfigRule, Evaluation
-from rdklib.util.evaluations import process_periodic_evaluations_list
+from rdklib import ComplianceType, ConfigRule, Evaluation
 
 from root_account_usage.core.events import PeriodicEvent, parse_periodic_event
-from root_account_usage.core.exceptions import EvaluationNotPublishedError
-from root_account_usage.core.parameters import usable_role_choice
+from root_account_usage.core.exceptions import EvaluationNotPublishedError, OutOfTimeError
+from root_account_usage.core.parameters import ORGANIZATION_PARAMETER, usable_role_choice
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
-from root_account_usage.rule.budget import lambda_time_left
-from root_account_usage.rule.clients import AssumeRoleOutOfTimeError, client_factory_for
+from root_account_usage.rule.budget import Budget
+from root_account_usage.rule.clients import client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
-from root_account_usage.rule.logs import configure_json_logging
+from root_account_usage.rule.logs import quiet_sdk_loggers
 
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
 
 logger = logging.getLogger(__name__)
+quiet_sdk_loggers()
 
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
     """Periodic rule on AWS::::Account: was root used within ThresholdDays?"""
-
-    # One account resource, always re-evaluated: no clean-up calls to Config.
-    delete_old_evaluations_on_scheduled_notification = False
 
     def __init__(self, periodic: PeriodicEvent, context: object = None) -> None:
         super().__init__()
@@ -72,7 +65,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
         )
         return [
             Evaluation(
-                verdict.compliance_type,
+                getattr(ComplianceType, verdict.compliance_type),
                 resourceId=self.periodic.account_id,
                 resourceType=RESOURCE_TYPE,
                 annotation=verdict.annotation,
@@ -83,25 +76,32 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
 def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
     """Lambda entry point: evaluate, publish with PutEvaluations, return the evaluations.
 
+    A central function (ORGANIZATION_ID set) returns [] for another organization's rule.
     Raises InvalidEventError for an event it cannot read (before rdklib would fail on
     it less clearly) and EvaluationNotPublishedError when nothing reached Config.
     """
-    configure_json_logging()
     periodic = parse_periodic_event(event)
+    # Any account's AWS Config may invoke a central function (its permission cannot name
+    # an organization): a rule that is not this organization's gets no call and no alarm.
+    organization = os.environ.get("ORGANIZATION_ID")
+    if organization and periodic.rule_parameters.get(ORGANIZATION_PARAMETER) != organization:
+        logger.warning(
+            "event refused: not this organization's rule",
+            extra={"fields": {"account_id": periodic.account_id}},
+        )
+        return []
     rule = ROOT_ACCOUNT_USAGE(periodic, context)
     # A bad role parameter fails the verdict closed (evaluate_periodic); the verdict is
     # still published with the role rdklib would use were that parameter absent.
     role = usable_role_choice(periodic.rule_parameters)
     # AssumeRole, the first call, ends within the budget that keeps time to publish.
     client_factory = client_factory_for(
-        periodic.execution_role_arn, role, time_left=lambda_time_left(context)
+        periodic.execution_role_arn, role, within=Budget.for_lambda(context)
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
-        published: list[dict[str, Any]] = process_periodic_evaluations_list(
-            event, client_factory, evaluations, rule
-        )
-    except (ClientError, BotoCoreError, AssumeRoleOutOfTimeError) as error:
+        published = publish(event, client_factory, evaluations)
+    except (ClientError, BotoCoreError, OutOfTimeError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
         # refused, or there was no time to assume it: nothing reached Config, so the
         # invocation must fail visibly.
@@ -110,4 +110,21 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"
         ) from error
+    return published
+
+
+def publish(
+    event: dict[str, Any], client_factory: Any, evaluations: list[Evaluation]
+) -> list[dict[str, Any]]:
+    """PutEvaluations of `evaluations` (one, for the account), ordered by the event's
+    notification time, through rdklib's public Evaluation API; returns what was sent."""
+    published = []
+    for evaluation in evaluations:
+        evaluation.import_fields_from_periodic_event(event)
+        published.append(evaluation.get_json())
+    token = event["resultToken"]
+    test_mode = token == "TESTMODE"  # noqa: S105 - rdk test's token, not a secret
+    client_factory.build_client("config").put_evaluations(
+        Evaluations=published, ResultToken=token, TestMode=test_mode
+    )
     return published

@@ -219,6 +219,7 @@ class _GeneratingIam:
 
 
 def generation(seconds: float = 20.0, runs: int = 25) -> dict[str, Any]:
+    from root_account_usage.rule.budget import Budget
     from root_account_usage.rule.credential_report import CredentialReportFetcher
     from root_account_usage.simulation.credential_report import RootUse, render_report, root_row
 
@@ -232,9 +233,10 @@ def generation(seconds: float = 20.0, runs: int = 25) -> dict[str, Any]:
         def sleep(delay: float, clock: list[float] = clock) -> None:
             clock[0] += delay
 
-        CredentialReportFetcher(iam, time_left=lambda: 270.0, sleep=sleep, jitter=jitter).fetch(
-            datetime.now(UTC)
+        fetcher = CredentialReportFetcher(
+            iam, budget=Budget(lambda: 270.0), sleep=sleep, jitter=jitter
         )
+        fetcher.fetch(datetime.now(UTC))
         sleeps.append(clock[0])
         call_counts.append(sum(iam.calls.values()))
     return {
@@ -281,6 +283,7 @@ import json, sys
 sys.path.insert(0, {rule_dir!r})
 from datetime import UTC, datetime
 import ROOT_ACCOUNT_USAGE
+from root_account_usage.rule.budget import Budget
 from root_account_usage.rule.evaluation import evaluate_account
 
 def kib(field):
@@ -299,7 +302,7 @@ class Iam:
 with open("/proc/self/clear_refs", "w") as refs:
     refs.write("5")  # restart the peak (VmHWM) from here
 before = kib("VmRSS:")
-verdict = evaluate_account(Iam, now=now, threshold_days=7, time_left=lambda: 60.0)
+verdict = evaluate_account(Iam, now=now, threshold_days=7, budget=Budget(lambda: 60.0))
 assert verdict.compliance_type == "NON_COMPLIANT", verdict
 print(json.dumps({{"after_imports_kib": after_imports, "before_kib": before,
                   "peak_kib": kib("VmHWM:"), "report_bytes": len(content)}}))

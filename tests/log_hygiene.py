@@ -1,11 +1,14 @@
-"""What must never appear in the product's logs: other users, keys, report lines."""
+"""What must never appear in the product's logs: other users, keys, report lines.
+
+Lines are formatted by the Lambda runtime's own JSON formatter (awslambdaric), the one
+template.yaml's `LoggingConfig: {LogFormat: JSON}` selects."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from root_account_usage.rule.logs import JsonFormatter
+from awslambdaric.lambda_runtime_log_utils import JsonFormatter
 
 PRODUCT_LOGGERS = ("root_account_usage", "ROOT_ACCOUNT_USAGE", "rdklib")
 FORBIDDEN = [
@@ -24,7 +27,7 @@ def leaks(records: list[logging.LogRecord]) -> list[str]:
     for record in records:
         if not record.name.startswith(PRODUCT_LOGGERS):
             continue
-        line = formatter.format(record)
+        line = formatter.format(logging.makeLogRecord(record.__dict__))
         found.extend(
             f"{pattern.pattern} in {line}" for pattern in FORBIDDEN if pattern.search(line)
         )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from root_account_usage.core import annotation as text
+from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_activity
+from root_account_usage.core.verdict import Verdict
 from root_account_usage.simulation.credential_report import (
     REPORT_COLUMNS,
     RootUse,
@@ -33,3 +37,22 @@ def report_with_root(
 
 def report_without_root(users: int = 3) -> bytes:
     return render_report([user_row(ACCOUNT_ID, f"user-{n}") for n in range(users)])
+
+
+def apply_cloudtrail(
+    verdict: Verdict,
+    activities: Iterable[RootActivity],
+    *,
+    now: datetime,
+    threshold_days: int,
+    unavailable: str | None = None,
+) -> Verdict:
+    """apply_activity for CloudTrail alone: found activity, or none, or unavailable."""
+    return apply_activity(
+        verdict,
+        [] if unavailable is not None else activities,
+        now=now,
+        threshold_days=threshold_days,
+        cloudtrail_read=unavailable is None,
+        unavailable=(text.CLOUDTRAIL,) if unavailable is not None else (),
+    )

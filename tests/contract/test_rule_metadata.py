@@ -45,5 +45,10 @@ def test_rdk_deploy_runs_the_rule_with_the_functions_own_role():
     assert json.loads(PARAMETERS["InputParameters"])["AssumeRoleMode"] == "false"
 
 
-def test_rule_does_not_make_rdklib_clean_up_calls():
-    assert rule_module.ROOT_ACCOUNT_USAGE.delete_old_evaluations_on_scheduled_notification is False
+def test_every_compliance_type_the_core_decides_is_one_of_rdklibs():
+    from rdklib import ComplianceType
+
+    from root_account_usage.core import verdict
+
+    for name in ("COMPLIANT", "NON_COMPLIANT"):
+        assert getattr(ComplianceType, name) == getattr(verdict, name) == name

@@ -109,7 +109,7 @@ def test_function_runs_the_rdk_handler_on_python_313_with_time_to_wait():
     reserve = publish_reserve(function["Timeout"])
     assert reserve == CONFIG_LIMITS.worst_case_seconds
     assert function["Timeout"] - reserve >= 120 + IAM_LIMITS.worst_case_seconds
-    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
 
 
 def test_config_rule_is_periodic_custom_lambda_after_the_permission():
@@ -534,7 +534,7 @@ def test_central_topic_takes_alarms_by_source_org_and_roles_by_principal_org():
             {"Service": "cloudwatch.amazonaws.com"},
             {"aws:SourceOrgID": organization},
         ),
-        "RolesOfTheOrganization": ({"AWS": "*"}, {"aws:PrincipalOrgID": organization}),
+        "PublishingRolesOfTheOrganization": ({"AWS": "*"}, {"aws:PrincipalOrgID": organization}),
     }
     for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
         assert statement["Effect"] == "Allow"
@@ -590,3 +590,39 @@ def test_parameter_combinations_that_would_silently_do_nothing_are_refused():
         {"Fn::Equals": [{"Ref": "EnableRemediation"}, "true"]},
         {"Fn::Equals": [{"Ref": "CreateConfigRule"}, "true"]},
     ]
+
+
+def test_auditor_external_id_is_one_sts_accepts_or_none():
+    import re
+
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("sts").shape_for("externalIdType")
+    low, high = shape.metadata["min"], shape.metadata["max"]
+    template = load_template("rdk_config/auditor-read-role.yaml")
+    pattern = re.compile(template["Parameters"]["ExternalId"]["AllowedPattern"])
+    assert pattern.fullmatch("")  # none required
+    assert not pattern.fullmatch("x" * (low - 1))
+    assert pattern.fullmatch("x" * low)
+    assert pattern.fullmatch("a1+=,.@:/_-" + "x" * (high - 11))
+    assert not pattern.fullmatch("x" * (high + 1))
+
+
+def test_central_topic_takes_only_the_two_publishing_roles_of_template_yaml():
+    import fnmatch
+
+    [roles] = [
+        statement
+        for statement in CENTRAL["Resources"]["TopicPolicy"]["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+        if statement["Principal"] == {"AWS": "*"}
+    ]
+    allowed = roles["Condition"]["ArnLike"]["aws:PrincipalArn"]["Fn::Sub"].replace(
+        "${AWS::Partition}", "aws"
+    )
+    for name, resource in of_type(TEMPLATE, "AWS::IAM::Role").items():
+        path = resource["Properties"].get("Path", "/")
+        arn = f"arn:aws:iam::111122223333:role{path}stack-{name}-ABC123"
+        publishes = any("sns:Publish" in actions_of(s) for s in policy_statements(resource))
+        assert fnmatch.fnmatchcase(arn, allowed) == publishes, name

@@ -376,7 +376,11 @@ def test_central_function_evaluates_a_member_through_its_member_role(
         DeploymentTargets={"OrganizationalUnitIds": [organization.root]},
         Regions=["us-east-1"],
     )
-    stack_values = {"ThresholdDays": "7", "MemberRoleName": MEMBER_ROLE}
+    stack_values = {
+        "ThresholdDays": "7",
+        "MemberRoleName": MEMBER_ROLE,
+        "OrganizationId": organization.id,
+    }
     _, skipped = create_stack(
         security, "us-east-1", "root-account-usage-organization", "rdk_config/organization.yaml",
         CentralFunctionArn=central["FunctionArn"], **stack_values,

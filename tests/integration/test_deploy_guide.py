@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import botocore.session
 import pytest
 
 from tests.aws_stand_in import AwsStandIn, Call
@@ -28,13 +29,19 @@ FUNCTION_ROLE_ARN = f"arn:aws:iam::{SECURITY_ACCOUNT}:role/central-FunctionRole-
 MEMBER_RULE = "OrgConfigRule-root-account-usage-ab12cd34"
 
 
-def shell_blocks(section: str) -> str:
+PREREQUISITES = "Organization prerequisites, step by step"
+PILOT_OU = "ou-ab12-pilot001"
+
+
+def shell_blocks(*sections: str) -> str:
     text = GUIDE.read_text()
-    start = text.index(f"## {section}\n")
-    end = text.find("\n## ", start + 1)
-    body = text[start : end if end != -1 else None]
-    blocks = re.findall(r"```sh\n(.*?)```", body, re.DOTALL)
-    assert blocks, section
+    blocks = []
+    for section in sections:
+        start = text.index(f"## {section}\n")
+        end = text.find("\n## ", start + 1)
+        found = re.findall(r"```sh\n(.*?)```", text[start : end if end != -1 else None], re.DOTALL)
+        assert found, section
+        blocks.extend(found)
     return "\n".join(blocks)
 
 
@@ -67,14 +74,14 @@ def aws(tmp_path):
     return stand_in
 
 
-def run_section(section: str, aws: AwsStandIn) -> None:
+def run_section(*sections: str, aws: AwsStandIn, succeed: bool = True) -> str:
     script = "set -euo pipefail\nsleep() { :; }  # the guide waits for AWS; the stand-in does not\n"
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MAKEFLAGS"
     }
     environment["PATH"] = f"{aws.path.parent}{os.pathsep}{environment['PATH']}"
     result = subprocess.run(
-        [shutil.which("bash") or "bash", "-c", script + shell_blocks(section)],
+        [shutil.which("bash") or "bash", "-c", script + shell_blocks(*sections)],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -82,7 +89,8 @@ def run_section(section: str, aws: AwsStandIn) -> None:
         timeout=300,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert (result.returncode == 0) == succeed, result.stdout + result.stderr
+    return result.stdout + result.stderr
 
 
 def profile(call: Call) -> str | None:
@@ -97,19 +105,27 @@ def index_of(calls: list[Call], prefix: str, *contains: str) -> int:
 
 
 def test_organization_rollout_runs_step_by_step_in_the_right_accounts(aws):
-    run_section("Organization rollout, step by step", aws)
+    run_section(PREREQUISITES, "Organization rollout, step by step", aws=aws)
     calls = aws.calls()
     for call in calls:
         assert profile(call), f"no account named: {call.command}"
-        if not call.command.startswith(("organizations", "sts")):
+        if not call.command.startswith(("organizations", "sts", "iam")):
             assert call.option("--region") == "eu-west-1", call.command
 
     [trusted_access] = aws.calls_to("cloudformation activate-organizations-access")
     assert profile(trusted_access) == "org-management"
-    [delegate] = aws.calls_to("organizations register-delegated-administrator")
-    assert delegate.option("--account-id") == SECURITY_ACCOUNT
-    assert delegate.option("--service-principal") == "config-multiaccountsetup.amazonaws.com"
-    assert profile(delegate) == "org-management"
+    delegates = aws.calls_to("organizations register-delegated-administrator")
+    assert {d.option("--service-principal") for d in delegates} == {
+        "config-multiaccountsetup.amazonaws.com",  # organization rules
+        "config.amazonaws.com",  # the organization aggregator history --aggregator reads
+    }
+    for delegate in delegates:
+        assert delegate.option("--account-id") == SECURITY_ACCOUNT
+        assert profile(delegate) == "org-management"
+    [aggregator] = aws.calls_to("configservice put-configuration-aggregator")
+    assert profile(aggregator) == "security-tooling"
+    source = aggregator.option("--organization-aggregation-source")
+    assert f"RoleArn=arn:aws:iam::{SECURITY_ACCOUNT}:role/root-account-usage-aggregator" in source
 
     [topic] = [
         c
@@ -141,11 +157,19 @@ def test_organization_rollout_runs_step_by_step_in_the_right_accounts(aws):
         member_set.args
     )
     assert profile(member_set) == "org-management"
-    [instances] = aws.calls_to(f"cloudformation create-stack-instances {member_role_set}")
+    pilot, instances = aws.calls_to(f"cloudformation create-stack-instances {member_role_set}")
+    assert pilot.option("--deployment-targets") == f"OrganizationalUnitIds={PILOT_OU}"
     assert instances.option("--deployment-targets") == f"OrganizationalUnitIds={ROOT_OU}"
     assert instances.option("--regions") == "eu-west-1"  # one home region: IAM is global
     [recorders] = aws.calls_to("cloudformation create-stack-set --stack-set-name enable-aws-config")
     assert profile(recorders) == "org-management"
+    # Config only where Control Tower does not manage it: never the root OU.
+    [config_instances] = aws.calls_to(
+        "cloudformation create-stack-instances --stack-set-name enable-aws-config"
+    )
+    assert (
+        config_instances.option("--deployment-targets") == "OrganizationalUnitIds=ou-ab12-legacy01"
+    )
     [management_role] = [
         c for c in aws.calls_to("cloudformation deploy") if "rdk_config/member-role.yaml" in c.args
     ]
@@ -155,6 +179,7 @@ def test_organization_rollout_runs_step_by_step_in_the_right_accounts(aws):
         c for c in aws.calls_to("cloudformation deploy") if "rdk_config/organization.yaml" in c.args
     ]
     assert f"CentralFunctionArn={FUNCTION_ARN}" in rule.args
+    assert f"OrganizationId={ORG_ID}" in rule.args  # the central function refuses others
     assert profile(rule) == "security-tooling"
 
     [evaluation] = aws.calls_to("configservice start-config-rules-evaluation")
@@ -180,23 +205,70 @@ def test_organization_rollout_runs_step_by_step_in_the_right_accounts(aws):
 
 
 def test_stackset_rollout_publishes_per_region_and_deploys_to_the_root(aws):
-    run_section("StackSet rollout, step by step", aws)
-    [upload] = aws.calls_to("s3 cp")
+    run_section(PREREQUISITES, "StackSet rollout, step by step", aws=aws)
+    upload, _ = aws.calls_to("s3 cp")  # make publish, then make deploy (management account)
     assert upload.env.get("AWS_PROFILE") == "org-management"
-    key = upload.args[3].removeprefix("s3://org-artifacts-eu-west-1/")
-    [stack_set] = aws.calls_to("cloudformation create-stack-set")
+    key = upload.args[3].removeprefix("s3://security-artifacts-eu-west-1/")
+    [stack_set] = aws.calls_to(
+        "cloudformation create-stack-set --stack-set-name root-account-usage"
+    )
     assert "file://template.yaml" in stack_set.args
     for parameter in (
-        "ParameterKey=CodeS3Bucket,ParameterValue=org-artifacts",
+        "ParameterKey=CodeS3Bucket,ParameterValue=security-artifacts",
         "ParameterKey=CodeS3BucketPerRegion,ParameterValue=true",
         f"ParameterKey=CodeS3Key,ParameterValue={key}",
         f"ParameterKey=NotificationTopicArn,ParameterValue={TOPIC_ARN}",
     ):
         assert parameter in stack_set.args, parameter
-    [instances] = aws.calls_to("cloudformation create-stack-instances")
+    pilot, instances = aws.calls_to("cloudformation create-stack-instances --stack-set-name root")
+    assert pilot.option("--deployment-targets") == f"OrganizationalUnitIds={PILOT_OU}"
     assert instances.option("--deployment-targets") == f"OrganizationalUnitIds={ROOT_OU}"
+    calls = aws.calls()
+    [verify] = aws.calls_to("configservice start-config-rules-evaluation")
+    assert calls.index(pilot) < calls.index(verify) < calls.index(instances)
     [alarm] = aws.calls_to("cloudwatch set-alarm-state")
     assert profile(alarm) == "workload-dev"
+    # Service-managed StackSets skip the management account: a stack of its own there.
+    [management] = [c for c in aws.calls_to("cloudformation deploy") if "template.yaml" in c.args]
+    assert profile(management) == "org-management"
+    assert f"NotificationTopicArn={TOPIC_ARN}" in management.args
+
+
+def test_every_stack_set_operation_is_paced_and_waited_for(aws):
+    model = botocore.session.get_session().get_service_model("cloudformation")
+    preferences = model.shape_for("StackSetOperationPreferences").members
+    run_section(PREREQUISITES, "StackSet rollout, step by step", aws=aws)
+    calls = aws.calls()
+    operations = aws.calls_to("cloudformation create-stack-instances")
+    assert len(operations) == 3  # enable-aws-config, the pilot OU, the root
+    for call in operations:
+        chosen = dict(pair.split("=") for pair in call.option("--operation-preferences").split(","))
+        for key, value in chosen.items():
+            enum = getattr(preferences[key], "enum", None)
+            assert not enum or value in enum, (key, value)
+        assert chosen["ConcurrencyMode"] == "SOFT_FAILURE_TOLERANCE"
+        assert chosen["RegionConcurrencyType"] == "PARALLEL"
+        assert int(chosen["FailureTolerancePercentage"]) > 0
+        # The next call is the wait for this operation.
+        wait = calls[calls.index(call) + 1]
+        assert wait.command.startswith("cloudformation describe-stack-set-operation")
+        assert wait.option("--operation-id") == "op-create-1"
+
+
+@pytest.mark.parametrize("status", ["FAILED", "STOPPED"])
+def test_a_failed_operation_stops_the_rollout_and_lists_the_failed_accounts(aws, status):
+    aws.answer("cloudformation describe-stack-set-operation", status)
+    aws.answer(
+        "cloudformation list-stack-set-operation-results",
+        "444455556666\teu-west-1\tFAILED\tNo AWS Config recorder",
+    )
+    output = run_section(PREREQUISITES, "StackSet rollout, step by step", aws=aws, succeed=False)
+    assert "444455556666" in output
+    assert f"ended {status}" in output
+    [results] = aws.calls_to("cloudformation list-stack-set-operation-results")
+    assert results.option("--operation-id") == "op-create-1"
+    # Stopped at the first operation (the recorders): no rule stack set deployed anywhere.
+    assert not aws.calls_to("cloudformation create-stack-instances --stack-set-name root")
 
 
 def test_root_credentials_removal_is_enabled_then_rehearsed_then_run(aws):
@@ -210,7 +282,7 @@ def test_root_credentials_removal_is_enabled_then_rehearsed_then_run(aws):
         "Stacks[0].Outputs[?OutputKey=='AutomationRoleArn']",
         "arn:aws:iam::111122223333:role/removal-AutomationRole-1",
     )
-    run_section("Centralized root access (AssumeRoot)", aws)
+    run_section("Centralized root access (AssumeRoot)", aws=aws)
     calls = aws.calls()
     assert {call.env.get("AWS_PROFILE") for call in calls} == {"org-management"}
     enable = index_of(calls, "iam enable-organizations-root-credentials-management")
@@ -231,6 +303,7 @@ def test_root_credentials_removal_is_enabled_then_rehearsed_then_run(aws):
 def test_every_rollout_command_block_of_the_guide_is_run_by_a_test():
     text = GUIDE.read_text()
     run = {
+        PREREQUISITES,
         "Organization rollout, step by step",
         "StackSet rollout, step by step",
         "Centralized root access (AssumeRoot)",

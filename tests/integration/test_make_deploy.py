@@ -181,3 +181,39 @@ def test_each_setting_stays_one_argument_whatever_it_holds(aws):
     assert [o for o in overrides if o.startswith("CodeS3Key=")] == [
         o for o in overrides if o.startswith("CodeS3Key=") and o != "CodeS3Key=evil.zip"
     ]
+
+
+def test_exported_region_and_stack_name_do_not_choose_the_deploy(aws):
+    # Only the command line sets a Makefile setting: a REGION or STACK_NAME left in the
+    # environment (for another tool) must not send the deploy elsewhere.
+    result = make(
+        "deploy",
+        f"AWS={aws.path}",
+        "CODE_BUCKET=artifacts-bucket",
+        AWS_REGION="eu-central-1",
+        REGION="ap-south-1",
+        STACK_NAME="someone-elses-stack",
+        THRESHOLD_DAYS="1",
+    )
+    assert result.returncode == 0, result.stderr
+    [deploy] = aws.calls_to("cloudformation deploy")
+    assert deploy.option("--region") == "eu-central-1"
+    assert deploy.option("--stack-name") == "root-account-usage"
+    assert "ThresholdDays=7" in deploy.args
+
+
+def test_settings_pass_literally_no_dollar_or_backtick_expansion(aws, tmp_path):
+    marker = tmp_path / "ran"
+    result = make(
+        "deploy",
+        f"AWS={aws.path}",
+        "CODE_BUCKET=artifacts-bucket",
+        "NOTIFICATION_EMAIL=sec$ops@example.com",
+        f"STACK_NAME=a`touch {marker}`'b$(HOME)",
+        AWS_REGION="eu-central-1",
+    )
+    assert result.returncode == 0, result.stderr
+    [deploy] = aws.calls_to("cloudformation deploy")
+    assert "NotificationEmail=sec$ops@example.com" in deploy.args
+    assert deploy.option("--stack-name") == f"a`touch {marker}`'b$(HOME)"
+    assert not marker.exists()

@@ -8,13 +8,12 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..core.exceptions import InvalidParameterError, RootAccountUsageError
+from ..core.exceptions import InvalidParameterError
 from ..core.parameters import parse_threshold_days
 from ..core.report import MAX_REPORT_BYTES
 from ..core.verdict import COMPLIANT, Verdict
-from ..rule.budget import DEFAULT_BUDGET_SECONDS, time_budget
-from ..rule.evaluation import evaluate_account, evaluate_report, fail_closed
-from ..rule.logs import JsonFormatter
+from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
+from ..rule.evaluation import evaluate_account, evaluate_report
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
 from .output import render_json, render_text
 from .report_file import load_saved_report
@@ -48,13 +47,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)"
     )
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
-    evaluate.add_argument("--verbose", action="store_true", help="JSON log lines on stderr")
+    evaluate.add_argument("--verbose", action="store_true", help="log lines on stderr")
     return evaluate
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verbose:
-        _log_json_to_stderr()
+        _log_to_stderr()
     try:
         threshold_days = parse_threshold_days(args.threshold_days)
     except InvalidParameterError as error:
@@ -68,7 +67,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             lambda: _live_iam_client(args.profile, args.region),
             now=now,
             threshold_days=threshold_days,
-            time_left=time_budget(DEFAULT_BUDGET_SECONDS),
+            budget=Budget.fixed(DEFAULT_BUDGET_SECONDS),
         )
 
     rendered = render_json(verdict, now) if args.format == "json" else render_text(verdict, now)
@@ -88,21 +87,14 @@ def _evaluate_saved(
         parser.error(f"--report: cannot read {path}: {error.strerror or error}")
     if len(data) > MAX_SAVED_REPORT_BYTES:
         parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
-    try:
-        saved = load_saved_report(data)
-    except RootAccountUsageError as error:
-        return fail_closed(error, threshold_days=threshold_days)
-    return evaluate_report(
-        saved.content,
-        now=now,
-        threshold_days=threshold_days,
-        report_generated_at=saved.generated_at,
-    )
+    return evaluate_report(lambda: load_saved_report(data), now=now, threshold_days=threshold_days)
 
 
-def _log_json_to_stderr() -> None:
+def _log_to_stderr() -> None:
+    # The Lambda's JSON lines carry the fields (extra={"fields": ...}); here the level,
+    # logger and message.
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)

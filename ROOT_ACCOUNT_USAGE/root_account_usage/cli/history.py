@@ -15,7 +15,7 @@ from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
 from .options import (
-    EXIT_OK,
+    EXIT_COMPLIANT,
     EXIT_UNABLE,
     PROG,
     account_id,
@@ -130,7 +130,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(rendered)
-    return EXIT_OK
+    return EXIT_COMPLIANT
 
 
 def _check_organization_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -14,7 +14,6 @@ from ..core.timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_
 PROG = "root-account-usage"
 
 EXIT_COMPLIANT = 0  # evaluate: COMPLIANT; history: the evidence was produced
-EXIT_OK = 0
 EXIT_NON_COMPLIANT = 1
 EXIT_UNABLE = 2  # unable to evaluate / read AWS Config, or bad usage
 

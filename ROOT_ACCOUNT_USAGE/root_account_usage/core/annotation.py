@@ -1,10 +1,5 @@
-"""The annotation: written here, and read back here.
-
-AWS Config keeps only the annotation of an evaluation, so `history` must recover from
-it what the rule saw (which credential, when). Writer and reader live together so that
-a change of wording cannot silently break the reading; a round-trip test covers every
-kind of verdict.
-"""
+"""The annotation: written and read back here, so that a change of wording cannot
+silently break what `history` recovers from it (which credential, when)."""
 
 from __future__ import annotations
 
@@ -125,11 +120,6 @@ def activity_seen(
 ) -> str:
     """One root action found outside the report (CloudTrail, or a recorded event)."""
     return f"{_cut(what, limit)} at {format_timestamp(when)} ({source} {region})"
-
-
-def activity_credential(source: str, what: str) -> str:
-    """How `read_root_use` names a use written by `activity_seen(what, ..., source, ...)`."""
-    return f"{source}: {_cut(what, MAX_ACTIVITY_DESCRIPTION)}"
 
 
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:

@@ -1,23 +1,5 @@
-"""Root activity seen outside the credential report, as supplementary evidence. Pure.
-
-A CloudTrail record counts as root activity as the CIS metric filter has it:
-userIdentity.type is Root, and it was not made by an AWS service on the account's
-behalf (no userIdentity.invokedBy, eventType not AwsServiceEvent). The same decision
-reads LookupEvents records (CloudTrail event history) and the records EventBridge
-delivers to the re-evaluation function.
-
-A record whose userIdentity.sessionContext.assumedRoot is "true" was made in an
-AssumeRoot session: a privileged task the management account (or IAM's delegated
-administrator) ran in this account with short-term root credentials. It is root
-activity; the AssumeRootSessions parameter says whether it counts.
-
-A sign-in event that did not authenticate is an attempt, not a use of the credentials:
-a console sign-in or MFA check whose outcome is Failure ("Failed authentication"), and
-a root password recovery request ("Forgot password?"). Anyone who knows the root e-mail
-address can cause them, so they never make the account NON_COMPLIANT; the annotation
-names the latest when there is room. A completed password recovery counts as use: it
-takes the root e-mail inbox, and leaves a new root password.
-"""
+"""Root activity seen outside the credential report, as supplementary evidence (pure;
+see docs/development.md, "What counts as root activity")."""
 
 from __future__ import annotations
 
@@ -271,22 +253,3 @@ def _annotated(base: str, optional: Sequence[Sequence[str]], required: str) -> s
         room = text.MAX_ANNOTATION_LENGTH - len(base) - len(required)
         base += next((suffix for suffix in forms if len(suffix) <= room), "")
     return text.fit(base, required)
-
-
-def apply_cloudtrail(
-    verdict: Verdict,
-    activities: Iterable[RootActivity],
-    *,
-    now: datetime,
-    threshold_days: int,
-    unavailable: str | None = None,
-) -> Verdict:
-    """apply_activity for CloudTrail alone: found activity, or none, or unavailable."""
-    return apply_activity(
-        verdict,
-        [] if unavailable is not None else activities,
-        now=now,
-        threshold_days=threshold_days,
-        cloudtrail_read=unavailable is None,
-        unavailable=(text.CLOUDTRAIL,) if unavailable is not None else (),
-    )

@@ -8,6 +8,11 @@ class RootAccountUsageError(Exception):
 
     code = "EvaluationError"
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = cls.__name__.removesuffix("Error")  # InvalidParameterError: InvalidParameter
+
     def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
         if code is not None:
@@ -17,43 +22,33 @@ class RootAccountUsageError(Exception):
 class InvalidParameterError(RootAccountUsageError):
     """A rule parameter or CLI option has a value the rule does not accept."""
 
-    code = "InvalidParameter"
-
 
 class InvalidEventError(RootAccountUsageError):
     """The invoking event lacks a field the rule needs, or has a malformed one."""
-
-    code = "InvalidEvent"
 
 
 class MalformedReportError(RootAccountUsageError):
     """The credential report is not a CSV the rule can read."""
 
-    code = "MalformedReport"
-
 
 class RootRowMissingError(MalformedReportError):
     """The credential report has no <root_account> row."""
-
-    code = "RootRowMissing"
 
 
 class AccountMismatchError(RootAccountUsageError):
     """The credential report is not the report of the account the event names."""
 
-    code = "AccountMismatch"
-
 
 class StaleReportError(RootAccountUsageError):
     """The newest credential report is too old to be evidence."""
-
-    code = "StaleReport"
 
 
 class ReportUnavailableError(RootAccountUsageError):
     """IAM did not hand over a credential report (denied, not ready in time, failing)."""
 
-    code = "ReportUnavailable"
+
+class OutOfTimeError(RootAccountUsageError):
+    """A call was not started: its worst case would not end inside the time budget."""
 
 
 class EvaluationNotPublishedError(RuntimeError):

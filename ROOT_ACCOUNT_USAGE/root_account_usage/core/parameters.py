@@ -15,6 +15,8 @@ MAX_THRESHOLD_DAYS = 3650
 
 # Parameters rdklib itself reads to choose the role the rule runs as.
 RDKLIB_PARAMETERS = frozenset({"ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode"})
+# The organization rule names its organization; a central function refuses other rules.
+ORGANIZATION_PARAMETER = "OrganizationId"
 RULE_PARAMETERS = frozenset(
     {"ThresholdDays", "CloudTrailEvidence", "AssumeRootSessions", "RootActivityEvidence"}
 )
@@ -94,7 +96,7 @@ def parse_rule_parameters(
     if repeated:
         shown = ", ".join(key[:40] for key in sorted(repeated)[:3])
         raise InvalidParameterError(f"rule parameter(s) {shown} given more than once")
-    unknown = sorted(set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS)
+    unknown = sorted(set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS - {ORGANIZATION_PARAMETER})
     if unknown:
         shown = ", ".join(key[:40] for key in unknown[:3])
         raise InvalidParameterError(

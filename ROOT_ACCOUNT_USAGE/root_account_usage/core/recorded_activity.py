@@ -1,26 +1,5 @@
-"""Root events recorded by the re-evaluation function, written and read here. Pure.
-
-When EventBridge delivers a root sign-in or root API call, the re-evaluation function
-stores it in an SSM parameter of the account before it asks AWS Config to re-evaluate,
-and the rule reads it back. The rule thus sees the use at once, however long CloudTrail
-event history and the credential report take to show it.
-
-Evidence only adds use: a recorded event inside the threshold makes the account
-NON_COMPLIANT; a missing, deleted, reset or unreadable record leaves the verdict to the
-report and CloudTrail (the annotation says which). Nothing read here can make the account
-COMPLIANT. A record is a fast path, not the only trace: whoever may write the parameter
-can erase a use from it (write `none`, or an older event), and the report and CloudTrail
-then still show the use, later. Writing `none` over a record is seen: the stack creates
-each parameter as `none` (version 1) and the function never writes `none`, so `none` at
-a later version was written over a record.
-
-One parameter per kind of root activity (the root user's own credentials, and AssumeRoot
-sessions), so that a sanctioned session recorded after a root sign-in never overwrites
-it: with AssumeRootSessions "exclude" the sign-in still counts. Each holds the latest
-event of its kind as a small JSON object: time, event name, region, whether console
-MFA was used, whether it was an AssumeRoot session. No address, no identity, no
-request: nothing an annotation does not need.
-"""
+"""Root events recorded by the re-evaluation function, written and read here (pure;
+see docs/development.md, "Recorded root events")."""
 
 from __future__ import annotations
 
@@ -115,13 +94,7 @@ def decode(value: str, slot: str) -> RootActivity | None:
         time = parse_timestamp(str(record.get("time")))
     except ValueError:
         raise MalformedRecordError("record has no valid time") from None
+    # No source address is recorded; the recording region is where it was found.
     return RootActivity(
-        time=time,
-        event_name=event,
-        region=region,
-        source_ip=None,
-        mfa_used=mfa,
-        lookup_region=region,
-        assumed_root=assumed_root,
-        source=text.EVENTBRIDGE,
+        time, event, region, None, mfa, region, assumed_root, source=text.EVENTBRIDGE
     )

@@ -1,8 +1,5 @@
-"""Parse an IAM credential report (CSV) into the root user's credential use.
-
-Pure: no boto3, no clock. The report is parsed by header name, so reordered or
-additional columns work; only the `<root_account>` row is parsed into values.
-"""
+"""Parse an IAM credential report (CSV) into the root user's credential use. Pure; by
+header name, so reordered or added columns work; only the `<root_account>` row is read."""
 
 from __future__ import annotations
 
@@ -158,7 +155,7 @@ def _parse_line(line: bytes) -> list[str]:
     except UnicodeDecodeError as error:
         raise MalformedReportError("credential report is not UTF-8 text") from error
     try:
-        return next(csv.reader([text.rstrip("\r")]), [])
+        return next(csv.reader([text]), [])
     except csv.Error as error:
         raise MalformedReportError(f"credential report is not valid CSV: {error}") from error
 

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 CUSTOM_LAMBDA = "CUSTOM_LAMBDA"
-# The service principal AWS Config records as CreatedBy for the rules it derives from
-# ours (DescribeConfigRules ConfigRule.CreatedBy; empty for a rule someone created).
+# The services that create the rules AWS derives from ours (their service-linked rule
+# ARNs name them). ConfigRule.CreatedBy is empty for a rule an account principal created
+# and no principal can set it; the exact value is unconfirmed without a real account, so
+# any service is accepted for a derived name, and none for our own name.
 ORGANIZATION_RULE_CREATOR = "config-multiaccountsetup.amazonaws.com"
 CONFORMANCE_PACK_CREATOR = "config-conforms.amazonaws.com"
 _SUFFIX = "[a-z0-9]+"  # AWS does not document its length: any is accepted
@@ -93,9 +95,9 @@ def _problem(
     creator = derived_creator(rule.name, name)
     if creator is None:
         return f"named {_shown(rule.name)}, not {_shown(name)} or a rule AWS derived from it"
-    if rule.created_by != creator:
+    if bool(rule.created_by) != bool(creator):
         made = _shown(rule.created_by) or "an account principal"
-        wanted = creator or "an account principal"
+        wanted = f"AWS ({creator})" if creator else "an account principal"
         return f"created by {made}, where a rule of that name is created by {wanted}"
     if rule.owner != CUSTOM_LAMBDA:
         kind = _shown(rule.owner) if rule.owner else "sourceless"

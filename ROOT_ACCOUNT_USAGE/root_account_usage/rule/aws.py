@@ -1,6 +1,5 @@
-"""Small pieces every AWS caller of the package shares: an error's code, and paging
-by botocore's paging model where a throttled page is retried from where it stopped and
-paging ends, whatever tokens a service returns."""
+"""What every AWS caller of the package shares: an error's code, the one retry wrapper
+(Retrier) and the one pager (Retrier.pages)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, P
 from botocore.loaders import create_loader
 
 from ..core.exceptions import RootAccountUsageError
-from .budget import Backoff, Jitter, Sleep, TimeLeft
+from .budget import Backoff, Budget, Jitter, Sleep
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +58,8 @@ def error_message(error: BaseException, limit: int = 160) -> str:
 class Retrier:
     """Retries calls refused with one of `codes`, waiting by `backoff` between tries.
 
-    With `time_left`, a retry is made only when, after its wait, `call_seconds` (the
-    longest one call may take) still fit in the budget.
+    With a `budget`, a retry is made only when, after its wait, `call_seconds` (the
+    longest one call may take) still fit in it.
     """
 
     def __init__(
@@ -70,7 +69,7 @@ class Retrier:
         backoff: Backoff = READ_BACKOFF,
         sleep: Sleep | None = None,
         jitter: Jitter = random.uniform,
-        time_left: TimeLeft | None = None,
+        budget: Budget | None = None,
         call_seconds: float = 0.0,
     ) -> None:
         self.codes = frozenset(codes)
@@ -78,35 +77,27 @@ class Retrier:
         # Looked up when built (not at import), so that tests can patch time.sleep.
         self._sleep = sleep or time.sleep
         self._jitter = jitter
-        self._time_left = time_left
+        self._budget = budget
         self._call_seconds = call_seconds
 
-    def should_retry(self, error: BaseException, attempt: int) -> bool:
-        """Whether `error` on try number `attempt` (0-based) is worth another try, and
-        the longest wait before it and one more call still fit in the time left."""
-        if error_code(error) not in self.codes or attempt >= self.backoff.max_attempts:
-            return False
-        if self._time_left is None:
-            return True
-        longest_wait = self.backoff.delay(attempt, lambda low, high: high)
-        return self._time_left() - longest_wait >= self._call_seconds
-
-    def wait(self, attempt: int) -> None:
-        self._sleep(self.backoff.delay(attempt, self._jitter))
-
     def call(self, client: Any, operation: str, **request: Any) -> dict[str, Any]:
-        """One API call, retried on throttling."""
-        attempt = 0
-        while True:
+        """One API call, retried on one of the codes while the attempts and the budget
+        (the longest wait, then one more call) allow."""
+        for attempt in itertools.count():
             try:
                 response: dict[str, Any] = getattr(client, operation)(**request)
                 return response
             except ClientError as error:
-                if not self.should_retry(error, attempt):
+                longest_wait = self.backoff.delay(attempt, lambda low, high: high)
+                if (
+                    error_code(error) not in self.codes
+                    or attempt >= self.backoff.max_attempts
+                    or (self._budget and not self._budget.fits(self._call_seconds, longest_wait))
+                ):
                     raise
                 logger.info("throttled; retrying", extra={"fields": {"operation": operation}})
-                self.wait(attempt)
-                attempt += 1
+                self._sleep(self.backoff.delay(attempt, self._jitter))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def pages(
         self,
@@ -117,12 +108,10 @@ class Retrier:
         max_pages: int = DEFAULT_MAX_PAGES,
         **request: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation`, following the token botocore's paging model names.
-
-        A throttled page is retried with the same token, so that no page is read twice
-        and none is skipped. Paging ends: a token the service gave before (a cycle), or
-        more than `max_pages` pages, raises EndlessPagingError rather than reading on.
-        """
+        """Every page of `operation`, by botocore's paging model; a throttled page is
+        retried with the same token. Raises EndlessPagingError on a token given before (a
+        cycle) or past `max_pages`: botocore's paginators catch only a token repeated by
+        the next page, and retry no page from where it stopped."""
         keys = paging_keys(client, operation)
         if page_size is not None:
             if keys.limit is None:

@@ -1,11 +1,5 @@
-"""Time and retries: how long the rule may wait, and how long between tries.
-
-One backoff formula for the whole package (IAM report polling, CloudTrail, AWS Config
-reads): capped exponential, half fixed and half random ("equal jitter"), so that many
-accounts evaluated at once do not retry in step. And the bounds of every SDK call, so
-that an invocation always ends inside the Lambda's remaining time with the verdict
-published.
-"""
+"""Time and retries: the bounds of every SDK call, the one time Budget every call is
+checked against, and the one backoff formula (see docs/development.md, "Time bounds")."""
 
 from __future__ import annotations
 
@@ -13,6 +7,8 @@ import random
 import time
 from collections.abc import Callable
 from typing import NamedTuple
+
+from ..core.exceptions import OutOfTimeError
 
 TimeLeft = Callable[[], float]
 Jitter = Callable[[float, float], float]
@@ -60,6 +56,17 @@ SSM_LIMITS = CallLimits(connect_timeout=2.0, read_timeout=3.0, max_attempts=1)
 STS_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=5.0, max_attempts=3)
 CONFIG_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=5.0, max_attempts=3)
 
+
+def limits_for(service: str) -> CallLimits:
+    """The bounds of `service`'s calls, read when used (so that tests may patch them)."""
+    return {
+        "iam": IAM_LIMITS,
+        "cloudtrail": CLOUDTRAIL_LIMITS,
+        "ssm": SSM_LIMITS,
+        "sts": STS_LIMITS,
+    }.get(service, CONFIG_LIMITS)
+
+
 # Kept back from the Lambda's remaining time to publish the verdict: a quarter of the
 # time left when the invocation starts, at least enough for a PutEvaluations answered
 # promptly, at most its worst case with every retry.
@@ -86,22 +93,54 @@ class Backoff(NamedTuple):
         return ceiling / 2 + jitter(0.0, ceiling / 2)
 
 
-def time_budget(seconds: float, clock: Callable[[], float] = time.monotonic) -> TimeLeft:
-    """A TimeLeft that runs out `seconds` from now."""
-    deadline = clock() + seconds
-    return lambda: deadline - clock()
+class Budget:
+    """The time an invocation may still spend on AWS calls, and the one check before each.
 
-
-def lambda_time_left(context: object) -> TimeLeft:
-    """Seconds the rule may still spend reading and waiting: the Lambda's remaining time
-    less the publish reserve, sized once from the time left at the start.
-
-    A caller starts a call only when the time left covers its worst case
-    (CallLimits.worst_case_seconds), so the reserve is still there when it ends.
-    Without a Lambda context (CLI, local runs) a fixed budget applies.
+    Every caller starts a call only when its worst case fits what is left:
+    `budget.require(IAM_LIMITS.worst_case_seconds, "no time left to ...", code=...)`
+    raises OutOfTimeError (carrying the reason and the caller's error code) when it does
+    not; `fits` asks the same without raising; `wait` counts a pause made before the call.
+    `less(seconds)` is a budget that keeps `seconds` back (e.g. for a later call).
     """
-    remaining_millis = getattr(context, "get_remaining_time_in_millis", None)
-    if not callable(remaining_millis):
-        return time_budget(DEFAULT_BUDGET_SECONDS)
-    reserve = publish_reserve(remaining_millis() / 1000)
-    return lambda: remaining_millis() / 1000 - reserve
+
+    def __init__(self, time_left: TimeLeft) -> None:
+        self._time_left = time_left
+
+    @classmethod
+    def fixed(cls, seconds: float, clock: Callable[[], float] = time.monotonic) -> Budget:
+        """A budget that runs out `seconds` from now."""
+        deadline = clock() + seconds
+        return cls(lambda: deadline - clock())
+
+    @classmethod
+    def for_lambda(
+        cls,
+        context: object,
+        reserve: Callable[[float], float] = publish_reserve,
+        default_seconds: float = DEFAULT_BUDGET_SECONDS,
+    ) -> Budget:
+        """The Lambda's remaining time less `reserve(time left at the start)` (by default
+        the publish reserve); without a Lambda context (CLI, local runs) `default_seconds`."""
+        remaining_millis = getattr(context, "get_remaining_time_in_millis", None)
+        if not callable(remaining_millis):
+            return cls.fixed(default_seconds)
+        return cls(lambda: remaining_millis() / 1000).less(reserve(remaining_millis() / 1000))
+
+    def left(self) -> float:
+        """Seconds left now."""
+        return self._time_left()
+
+    def less(self, seconds: float) -> Budget:
+        """This budget with `seconds` kept back."""
+        return Budget(lambda: self._time_left() - seconds)
+
+    def fits(self, worst_case: float, wait: float = 0.0) -> bool:
+        """Whether a call that may take `worst_case` seconds, after `wait`, ends in time."""
+        return self._time_left() - wait >= worst_case
+
+    def require(
+        self, worst_case: float, reason: str, *, wait: float = 0.0, code: str | None = None
+    ) -> None:
+        """Raises OutOfTimeError(reason, code) unless `fits(worst_case, wait)`."""
+        if not self.fits(worst_case, wait):
+            raise OutOfTimeError(reason, code=code)

@@ -1,13 +1,6 @@
-"""The rule's SDK clients: every one bounded in time, built through rdklib's ClientFactory
-interface (rdklib publishes with `build_client("config")`).
-
-rdklib's own factory builds clients with botocore's defaults (60 s connect and read
-timeouts, retried), and its AssumeRole falls back to another endpoint on any error, so
-one hanging endpoint could outlast the Lambda. Here each service gets the CallLimits of
-budget.py, AssumeRole goes to the regional STS endpoint only, with no more of the SDK's
-attempts than fit in the time left (none when not even one fits), and a refused
-AssumeRole is remembered so that publishing does not wait for it a second time.
-"""
+"""The rule's SDK clients, each bounded in time (budget.py), built through rdklib's
+ClientFactory interface; why rdklib's own factory is not used: docs/development.md,
+"Time bounds"."""
 
 from __future__ import annotations
 
@@ -18,9 +11,8 @@ import boto3
 from botocore.config import Config
 from rdklib import ClientFactory
 
-from ..core.exceptions import RootAccountUsageError
 from ..core.parameters import RoleChoice
-from . import budget
+from .budget import Budget, CallLimits, limits_for
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -35,17 +27,7 @@ _GLOBAL_STS_HOST = "sts.amazonaws.com"
 _CLIENTS: dict[tuple[str, str | None], Any] = {}
 
 
-def limits_for(service: str) -> budget.CallLimits:
-    """The bounds of `service`'s calls (read when a client is built, so tests may patch)."""
-    return {
-        "iam": budget.IAM_LIMITS,
-        "cloudtrail": budget.CLOUDTRAIL_LIMITS,
-        "ssm": budget.SSM_LIMITS,
-        "sts": budget.STS_LIMITS,
-    }.get(service, budget.CONFIG_LIMITS)
-
-
-def sdk_config(service: str, limits: budget.CallLimits | None = None) -> Config:
+def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
     """botocore's Config for `service`: explicit timeouts, standard retries, N attempts
     (`limits`, or the service's own)."""
     limits = limits or limits_for(service)
@@ -56,46 +38,41 @@ def sdk_config(service: str, limits: budget.CallLimits | None = None) -> Config:
     )
 
 
-def new_client(service: Any, limits: budget.CallLimits | None = None, **options: Any) -> Any:
+def new_client(service: Any, limits: CallLimits | None = None, **options: Any) -> Any:
     """A boto3 client of the default session (whose event hooks tests use), bounded."""
     return boto3.client(service, config=sdk_config(service, limits), **options)
 
 
-class AssumeRoleOutOfTimeError(RootAccountUsageError):
-    """Too little time is left for even one AssumeRole attempt to end in the budget."""
-
-    code = "AssumeRoleOutOfTime"
-
-
-def sts_limits_within(seconds: float) -> budget.CallLimits | None:
-    """STS's limits with as many of its attempts as end within `seconds` (None: none do)."""
-    for attempts in range(budget.STS_LIMITS.max_attempts, 0, -1):
-        limits = budget.STS_LIMITS._replace(max_attempts=attempts)
-        if limits.worst_case_seconds <= seconds:
+def sts_limits_within(within: Budget) -> CallLimits:
+    """STS's limits with as many of its attempts as end `within` the budget; raises
+    OutOfTimeError (code AssumeRoleOutOfTime) when not even one does."""
+    sts = limits_for("sts")
+    for attempts in range(sts.max_attempts, 1, -1):
+        limits = sts._replace(max_attempts=attempts)
+        if within.fits(limits.worst_case_seconds):
             return limits
-    return None
+    one = sts._replace(max_attempts=1)
+    reason = f"{within.left():.0f} s left: too little for AssumeRole to end before publishing"
+    within.require(one.worst_case_seconds, reason, code="AssumeRoleOutOfTime")
+    return one
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory, with bounded clients.
-
-    Own role (AssumeRoleMode "false"): that role's credentials do not change within a
-    Lambda container, so each client is built once and reused by warm invocations
-    (AWS's advice for SDK clients in Lambda). Assumed role: fresh credentials for every
-    invocation, from the regional STS endpoint.
-    """
+    """rdklib's ClientFactory, with bounded clients: the function's own role's clients are
+    reused by warm invocations; an assumed role's credentials are fresh per invocation,
+    from the regional STS endpoint, and a refusal is not asked again."""
 
     def __init__(
         self,
         role_arn: str | None,
         region: str | None,
         assume_role: bool,
-        time_left: budget.TimeLeft | None = None,
+        within: Budget | None = None,
     ) -> None:
         self._role_arn = role_arn
         self._region = region or os.environ.get("AWS_REGION")
         self._assume_role = assume_role
-        self._time_left = time_left
+        self._budget = within
         self._credentials: CredentialsTypeDef | None = None
         self._refusal: Exception | None = None
         super().__init__(role_arn=role_arn, region=self._region, assume_role_mode=assume_role)
@@ -126,7 +103,7 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             if not self._role_arn:
                 raise ValueError("no role to assume: the event has no executionRoleArn")
             try:
-                limits = self._sts_limits()
+                limits = None if self._budget is None else sts_limits_within(self._budget)
                 response = regional_sts_client(self._region, limits).assume_role(
                     RoleArn=self._role_arn,
                     RoleSessionName=ROLE_SESSION_NAME,
@@ -138,26 +115,10 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             self._credentials = response["Credentials"]
         return self._credentials
 
-    def _sts_limits(self) -> budget.CallLimits | None:
-        """The SDK attempts AssumeRole may make in the time left (all, without a budget)."""
-        if self._time_left is None:
-            return None
-        seconds = self._time_left()
-        limits = sts_limits_within(seconds)
-        if limits is None:
-            raise AssumeRoleOutOfTimeError(
-                f"{seconds:.0f} s left: too little for AssumeRole to end before publishing"
-            )
-        return limits
 
-
-def regional_sts_client(region: str | None, limits: budget.CallLimits | None = None) -> STSClient:
-    """An STS client for `region`'s own endpoint, never the global one.
-
-    botocore 1.40 and later resolve regional endpoints by default; older botocore (or
-    AWS_STS_REGIONAL_ENDPOINTS=legacy) sends some commercial regions to
-    sts.amazonaws.com, and only those, so the regional name is built for them.
-    """
+def regional_sts_client(region: str | None, limits: CallLimits | None = None) -> STSClient:
+    """An STS client for `region`'s own endpoint, never the global one (which older
+    botocore, or AWS_STS_REGIONAL_ENDPOINTS=legacy, picks for some commercial regions)."""
     client: STSClient = new_client("sts", limits, region_name=region)
     if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
         client = new_client(
@@ -175,15 +136,15 @@ def execution_role_arn(event_role_arn: str, role: RoleChoice) -> str:
 
 
 def client_factory_for(
-    event_role_arn: str, role: RoleChoice, time_left: budget.TimeLeft | None = None
+    event_role_arn: str, role: RoleChoice, within: Budget | None = None
 ) -> BoundedClientFactory:
     """The factory for an invocation, from validated role parameters (never the raw event);
-    AssumeRole, when it is made, ends within `time_left`."""
+    AssumeRole, when it is made, ends `within` the budget."""
     region = role.region or os.environ.get("AWS_REGION")
     if not role.assume_role:
         return BoundedClientFactory(None, region, assume_role=False)
     return BoundedClientFactory(
-        execution_role_arn(event_role_arn, role), region, assume_role=True, time_left=time_left
+        execution_role_arn(event_role_arn, role), region, assume_role=True, within=within
     )
 
 

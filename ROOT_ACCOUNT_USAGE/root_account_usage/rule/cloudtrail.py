@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
 from ..core.regions import COMMERCIAL_SIGN_IN_REGION
-from . import budget
 from .aws import THROTTLING_CODES, Retrier, error_code
-from .budget import Backoff, Sleep, TimeLeft
+from .budget import Backoff, Budget, Sleep, limits_for
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
@@ -47,8 +46,6 @@ SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
 class CloudTrailUnavailableError(RootAccountUsageError):
     """CloudTrail event history could not be read (the verdict then rests on the report)."""
 
-    code = "CloudTrailUnavailable"
-
 
 class CloudTrailSearch(NamedTuple):
     """What the search of each region found, and where it did not finish."""
@@ -56,10 +53,6 @@ class CloudTrailSearch(NamedTuple):
     found: list[RootActivity]  # per region: its latest use, and its latest attempt
     incomplete: dict[str, str]  # region -> why its search stopped before the end
     pages_read: int = 0
-
-    @property
-    def complete(self) -> bool:
-        return not self.incomplete
 
     @property
     def unavailable(self) -> bool:
@@ -73,7 +66,7 @@ def lookup_root_activity(
     *,
     start: datetime,
     end: datetime,
-    time_left: TimeLeft,
+    budget: Budget,
     sleep: Sleep | None = None,
     include: Callable[[RootActivity], bool] | None = None,
 ) -> CloudTrailSearch:
@@ -86,13 +79,12 @@ def lookup_root_activity(
     `incomplete` with the reason (also logged at WARNING).
     """
     pause = sleep or time.sleep
-    call_seconds = budget.CLOUDTRAIL_LIMITS.worst_case_seconds
     retrier = Retrier(
         THROTTLING_CODES,
         backoff=THROTTLE_BACKOFF,
         sleep=pause,
-        time_left=time_left,
-        call_seconds=call_seconds,
+        budget=budget,
+        call_seconds=limits_for("cloudtrail").worst_case_seconds,
     )
     found: list[RootActivity] = []
     incomplete: dict[str, str] = {}
@@ -101,8 +93,8 @@ def lookup_root_activity(
         search = _RegionSearch(region, include)
         try:
             client = build_client(region)
-            search.run(client, start, end, _Timer(time_left, call_seconds), retrier, pause)
-        except CloudTrailUnavailableError as error:
+            search.run(client, start, end, budget, retrier, pause)
+        except RootAccountUsageError as error:  # out of time or pages
             incomplete[region] = str(error)
         except Exception as error:
             incomplete[region] = f"LookupEvents in {region}: {error_code(error)}"
@@ -142,13 +134,13 @@ class _RegionSearch:
         client: CloudTrailClient,
         start: datetime,
         end: datetime,
-        timer: _Timer,
+        budget: Budget,
         retrier: Retrier,
         pause: Sleep,
     ) -> None:
         """Read pages until the region's latest root use; raises CloudTrailUnavailableError
         when it stops before the end for want of time or pages."""
-        timer.check(self.region)
+        self._require_time(budget)
         pages = retrier.pages(
             client,
             "lookup_events",
@@ -168,8 +160,16 @@ class _RegionSearch:
                 raise CloudTrailUnavailableError(
                     f"stopped at the page limit ({MAX_PAGES_PER_REGION} pages) in {self.region}"
                 )
-            timer.check(self.region, PAUSE_BETWEEN_CALLS)
+            self._require_time(budget, PAUSE_BETWEEN_CALLS)
             pause(PAUSE_BETWEEN_CALLS)
+
+    def _require_time(self, budget: Budget, wait: float = 0.0) -> None:
+        budget.require(
+            limits_for("cloudtrail").worst_case_seconds,
+            f"time budget exhausted in {self.region}",
+            wait=wait,
+            code=CloudTrailUnavailableError.code,
+        )
 
     def _take(self, event: dict[str, Any]) -> bool:
         """Note one record; True once it is the region's latest root use."""
@@ -197,15 +197,3 @@ class _RegionSearch:
             self.use = activity
             return True
         return False
-
-
-class _Timer:
-    """Refuses to start a call that might not end inside the budget."""
-
-    def __init__(self, time_left: TimeLeft, call_seconds: float) -> None:
-        self._time_left = time_left
-        self._call_seconds = call_seconds
-
-    def check(self, region: str, wait: float = 0.0) -> None:
-        if self._time_left() - wait < self._call_seconds:
-            raise CloudTrailUnavailableError(f"time budget exhausted in {region}")

@@ -1,17 +1,10 @@
-"""Fetch the IAM credential report: the one module that calls IAM.
-
-Get first, and use the report when it is under four hours old (IAM regenerates
-at most every four hours, so this is one API call in the common case).
-Otherwise generate, poll with capped exponential backoff and jitter, and get
-again. Every wait is bounded by the caller's time budget and an attempt cap, and a call
-starts only when the budget covers its worst case (budget.IAM_LIMITS), so a hanging IAM
-endpoint cannot keep the rule past the Lambda's time. A timeout or dropped connection is
-tried again at most twice.
-"""
+"""Fetch the IAM credential report, the one module that calls IAM (the lifecycle:
+docs/development.md, "The credential-report lifecycle")."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import random
 import time
@@ -21,11 +14,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..core.exceptions import ReportUnavailableError
+from ..core.exceptions import ReportUnavailableError, RootAccountUsageError
 from ..core.timestamps import as_utc
-from . import budget
 from .aws import THROTTLING_CODES, TRANSIENT_ERRORS, error_code, error_message, http_status
-from .budget import Backoff, Jitter, Sleep, TimeLeft
+from .budget import Backoff, Budget, Jitter, Sleep, limits_for
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -60,18 +52,15 @@ class CredentialReportFetcher:
         self,
         iam: IAMClient,
         *,
-        time_left: TimeLeft,
+        budget: Budget,
         backoff: Backoff | None = None,
         sleep: Sleep | None = None,
         jitter: Jitter | None = None,
-        call_seconds: float | None = None,
     ) -> None:
         self._iam = iam
-        self._time_left = time_left
+        self._budget = budget
         # The longest one IAM call may take: no call starts with less time left.
-        self._call_seconds = (
-            budget.IAM_LIMITS.worst_case_seconds if call_seconds is None else call_seconds
-        )
+        self._call_seconds = limits_for("iam").worst_case_seconds
         self._backoff = backoff or Backoff()
         # Looked up when built (not at import), so that tests can patch time.sleep.
         self._sleep = sleep or time.sleep
@@ -81,19 +70,15 @@ class CredentialReportFetcher:
     def fetch(self, now: datetime) -> FetchedReport:
         """Return a report under four hours old, or the newest one IAM will give.
 
-        Raises ReportUnavailableError when IAM refuses, keeps failing, or the
-        report is not ready within the time budget and no earlier report exists.
+        Raises ReportUnavailableError (or OutOfTimeError, code ReportNotReady) when IAM
+        refuses, keeps failing, or no report is ready in time and none exists.
         """
-        existing: FetchedReport | None
-        try:
-            existing = self._get_report(wait_if_missing=False)
-        except _ReportMissingError:
-            existing = None
+        existing = self._get_report(generate_if_missing=True)
         if existing is not None and _is_fresh(existing, now):
             return existing
         try:
             self._generate_until_complete()
-        except ReportUnavailableError as error:
+        except RootAccountUsageError as error:
             if existing is None:
                 raise
             # The older report is still evidence; the 24-hour rule judges it.
@@ -103,64 +88,55 @@ class CredentialReportFetcher:
             )
             return existing
         # After COMPLETE the next report is final, fresh or not.
-        return self._get_report(wait_if_missing=True)
+        report = self._get_report(generate_if_missing=False)
+        assert report is not None  # noqa: S101 - only generate_if_missing returns None
+        return report
 
-    def _get_report(self, *, wait_if_missing: bool) -> FetchedReport:
+    def _get_report(self, *, generate_if_missing: bool) -> FetchedReport | None:
+        """The report; None when there is none and one is to be generated."""
         while True:
-            try:
-                response = self._call("GetCredentialReport", self._iam.get_credential_report)
-            except _RetryableError as retry:
-                if retry.code in REGENERATE_CODES and not wait_if_missing:
-                    raise _ReportMissingError(retry.code) from None
-                self._wait("GetCredentialReport", retry.code)
-                continue
-            return FetchedReport(
-                content=response.get("Content", b""),
-                generated_at=_generated_time(response.get("GeneratedTime")),
-            )
+            response, code = self._call("GetCredentialReport", self._iam.get_credential_report)
+            if response is not None:
+                return FetchedReport(
+                    content=response.get("Content", b""),
+                    generated_at=_generated_time(response.get("GeneratedTime")),
+                )
+            if code in REGENERATE_CODES and generate_if_missing:
+                return None
+            self._wait("GetCredentialReport", code)
 
     def _generate_until_complete(self) -> None:
+        operation = "GenerateCredentialReport"
         while True:
-            try:
-                response = self._call(
-                    "GenerateCredentialReport", self._iam.generate_credential_report
-                )
-            except _RetryableError as retry:
-                self._wait("GenerateCredentialReport", retry.code)
-                continue
-            state = response.get("State")
+            response, code = self._call(operation, self._iam.generate_credential_report)
+            state = code if response is None else str(response.get("State"))
             if state == DONE_STATE:
                 return
-            self._wait("GenerateCredentialReport", str(state))
+            self._wait(operation, state)
 
-    def _call(self, operation: str, method: Callable[[], Any]) -> Any:
-        transient_failures = 0
-        while True:
-            if self._time_left() < self._call_seconds:
-                raise ReportUnavailableError(
-                    f"no time left to call IAM {operation} within the Lambda's remaining time",
-                    code="ReportNotReady",
-                )
+    def _call(self, operation: str, method: Callable[[], Any]) -> tuple[Any, str]:
+        """(IAM's answer, "") or (None, a code that means "ask again later"); a timeout,
+        dropped connection or 5xx is tried again MAX_TRANSIENT_RETRIES times at most.
+        Raises ReportUnavailableError for any other failure."""
+        for transient_failures in itertools.count():
+            self._budget.require(
+                self._call_seconds,
+                f"no time left to call IAM {operation} within the Lambda's remaining time",
+                code="ReportNotReady",
+            )
             try:
-                return method()
+                return method(), ""
             except ClientError as error:
                 code = error_code(error)
                 if code in RETRYABLE_CODES or code in REGENERATE_CODES:
-                    raise _RetryableError(code) from None
-                failure = ReportUnavailableError(
-                    f"IAM {operation} failed: {code}: {error_message(error, 120)}".rstrip(": "),
-                    code=code,
-                )
+                    return None, code
+                failure = _failure(operation, error, f"{code}: {error_message(error, 120)}")
                 if http_status(error) < 500:
                     raise failure from None
             except TRANSIENT_ERRORS as error:
-                failure = ReportUnavailableError(
-                    f"IAM {operation} failed: {error}"[:200], code=error_code(error)
-                )
+                failure = _failure(operation, error, str(error))
             except BotoCoreError as error:
-                raise ReportUnavailableError(
-                    f"IAM {operation} failed: {error}"[:200], code=error_code(error)
-                ) from None
+                raise _failure(operation, error, str(error)) from None
             except ValueError:
                 # botocore raises binascii.Error (a ValueError) for Content that is not base64.
                 raise ReportUnavailableError(
@@ -170,18 +146,17 @@ class CredentialReportFetcher:
             except Exception as error:
                 # Anything else the SDK lets through (e.g. ResponseParserError on an HTML
                 # error page) is still "no report": fail closed, never crash.
-                code = error_code(error)
-                raise ReportUnavailableError(f"IAM {operation} failed: {code}", code=code) from None
-            # A transient failure: try again while the attempts and the time allow.
+                raise _failure(operation, error, error_code(error)) from None
             if transient_failures >= MAX_TRANSIENT_RETRIES or not self._may_wait():
                 raise failure from None
-            transient_failures += 1
             self._wait(operation, failure.code)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _may_wait(self) -> bool:
         """Whether one more wait and one more call still fit the budget."""
-        return (
-            self._waits < self._backoff.max_attempts and self._time_left() - self._call_seconds > 0
+        # Strictly more than one call: a wait of zero would only repeat the last answer.
+        return self._waits < self._backoff.max_attempts and (
+            self._budget.left() > self._call_seconds
         )
 
     def _wait(self, operation: str, reason: str) -> None:
@@ -192,7 +167,7 @@ class CredentialReportFetcher:
                 code="ReportNotReady",
             )
         # Never so long that the next call would not fit before the budget ends.
-        room = self._time_left() - self._call_seconds
+        room = self._budget.left() - self._call_seconds
         delay = min(self._backoff.delay(self._waits, self._jitter), room)
         self._waits += 1
         logger.info(
@@ -208,16 +183,9 @@ class CredentialReportFetcher:
         self._sleep(delay)
 
 
-class _RetryableError(Exception):
-    """Internal: IAM answered with a code that means 'ask again later'."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class _ReportMissingError(Exception):
-    """Internal: no report exists yet (ReportNotPresent / ReportExpired)."""
+def _failure(operation: str, error: BaseException, detail: str) -> ReportUnavailableError:
+    message = f"IAM {operation} failed: {detail}".rstrip(": ")[:200]
+    return ReportUnavailableError(message, code=error_code(error))
 
 
 def _is_fresh(report: FetchedReport, now: datetime) -> bool:

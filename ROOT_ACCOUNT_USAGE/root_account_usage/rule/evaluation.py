@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
@@ -24,10 +24,10 @@ from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
 from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
-from .budget import Sleep, TimeLeft, lambda_time_left
+from .budget import Budget, Sleep
 from .cloudtrail import SIGN_IN_REGION, lookup_root_activity
 from .credential_report import CredentialReportFetcher
-from .recorded_events import RecordedEventsUnavailableError, read_recorded_activity
+from .recorded_events import read_recorded_activity
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
@@ -64,12 +64,12 @@ def evaluate_periodic_event(
     except InvalidParameterError as error:
         return fail_closed(error)
     now = periodic.notification_time
-    time_left = lambda_time_left(context)
+    budget = Budget.for_lambda(context)
     verdict = evaluate_account(
         build_iam_client,
         now=now,
         threshold_days=parameters.threshold_days,
-        time_left=time_left,
+        budget=budget,
         sleep=sleep,
         account_id=periodic.account_id,
     )
@@ -93,7 +93,7 @@ def evaluate_periodic_event(
             regions,
             start=now - timedelta(days=parameters.threshold_days),
             end=now,
-            time_left=time_left,
+            budget=budget,
             sleep=sleep,
             include=include,
         )
@@ -111,9 +111,9 @@ def evaluate_periodic_event(
         # when the re-evaluation function records an event then still sees it.
         try:
             recorded = read_recorded_activity(
-                records, parameters.root_activity_evidence, time_left=time_left
+                records, parameters.root_activity_evidence, budget=budget
             )
-        except RecordedEventsUnavailableError as error:
+        except RootAccountUsageError as error:  # unreadable, or no time to read
             _warn("recorded root events unavailable; the other evidence decides", error)
             unavailable.append(text.RECORDED_EVENTS)
         else:
@@ -141,7 +141,7 @@ def evaluate_account(
     *,
     now: datetime,
     threshold_days: int,
-    time_left: TimeLeft,
+    budget: Budget,
     sleep: Sleep | None = None,
     account_id: str | None = None,
 ) -> Verdict:
@@ -150,46 +150,40 @@ def evaluate_account(
     With `account_id` (the Lambda: the event's account) the report must be that
     account's; without it (the CLI's live account) it is judged as the account it names.
     """
-    try:
-        iam = _build_client(build_iam_client)
-        fetched = CredentialReportFetcher(iam, time_left=time_left, sleep=sleep).fetch(now)
-    except RootAccountUsageError as error:
-        return fail_closed(error, threshold_days=threshold_days)
     return evaluate_report(
-        fetched.content,
+        lambda: CredentialReportFetcher(
+            _build_client(build_iam_client), budget=budget, sleep=sleep
+        ).fetch(now),
         now=now,
         threshold_days=threshold_days,
-        report_generated_at=fetched.generated_at,
         account_id=account_id,
     )
 
 
 def evaluate_report(
-    content: bytes | str,
+    fetch: Callable[[], Any],
     *,
     now: datetime,
     threshold_days: int,
-    report_generated_at: datetime | None,
     account_id: str | None = None,
 ) -> Verdict:
-    """Judge a credential report already in hand (pure apart from logging).
+    """Judge the report `fetch` returns (its `content` and `generated_at`); every
+    RootAccountUsageError, in fetching or judging, fails closed.
 
     With `account_id` the report must be that account's (require_account).
     """
+    generated_at = None
     try:
-        root = parse_credential_report(content)
+        report = fetch()
+        generated_at = report.generated_at
+        root = parse_credential_report(report.content)
         if account_id is not None:
             require_account(root, account_id)
         return decide(
-            root,
-            now=now,
-            threshold_days=threshold_days,
-            report_generated_at=report_generated_at,
+            root, now=now, threshold_days=threshold_days, report_generated_at=generated_at
         )
     except RootAccountUsageError as error:
-        return fail_closed(
-            error, threshold_days=threshold_days, report_generated_at=report_generated_at
-        )
+        return fail_closed(error, threshold_days=threshold_days, report_generated_at=generated_at)
 
 
 def fail_closed(

@@ -1,52 +1,21 @@
-"""Structured JSON log lines for the Lambda handler.
+"""Logging in the Lambda functions: the runtime formats it.
 
-Callers pass extra data as `extra={"fields": {...}}`; only those fields and the
-message are written, so report content can only reach a log if code puts it there.
+template.yaml sets `LoggingConfig: {LogFormat: JSON, ApplicationLogLevel: INFO}`, so the
+Lambda runtime writes each record as one JSON object with its level, message, logger and
+request id, and the keys of `extra` (here always one, `fields`) beside them. Only those
+fields and the message are written, so report content can reach a log only if code puts
+it there.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-from datetime import UTC, datetime
 
 SDK_LOGGERS = ("boto3", "botocore", "urllib3", "s3transfer")
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            entry.update(fields)
-        if record.exc_info and record.exc_info[0] is not None:
-            entry["exception"] = record.exc_info[0].__name__
-        return json.dumps(entry, default=str)
-
-
-def configure_json_logging(level: int | str | None = None) -> None:
-    """Format every root handler as JSON (the Lambda runtime installs one).
-
-    The level is `level`, else the LOG_LEVEL environment variable, else INFO.
-    """
-    root = logging.getLogger()
-    if not root.handlers:
-        root.addHandler(logging.StreamHandler())
-    for handler in root.handlers:
-        handler.setFormatter(JsonFormatter())
-    chosen = level if level is not None else os.environ.get("LOG_LEVEL", "INFO").upper()
-    try:
-        root.setLevel(chosen)
-    except (ValueError, TypeError):
-        root.setLevel(logging.INFO)
-    # The SDK logs whole responses at DEBUG, the credential report among them.
+def quiet_sdk_loggers() -> None:
+    """The SDK logs whole responses at DEBUG, the credential report among them: keep its
+    loggers at WARNING whatever the function's log level."""
     for noisy in SDK_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

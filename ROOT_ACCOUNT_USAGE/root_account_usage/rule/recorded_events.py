@@ -19,9 +19,8 @@ from ..core.recorded_activity import (
     slot_of,
     was_reset,
 )
-from . import budget
 from .aws import THROTTLING_CODES, Retrier, error_code
-from .budget import Backoff, TimeLeft
+from .budget import Backoff, Budget, limits_for
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -36,8 +35,6 @@ RECORD_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 class RecordedEventsUnavailableError(RootAccountUsageError):
     """The recorded root events could not be read (the report and CloudTrail then decide)."""
 
-    code = "RecordedEventsUnavailable"
-
 
 class RecordedEvents(NamedTuple):
     """The recorded root events that could be read, and what was wrong with the others."""
@@ -50,29 +47,21 @@ def read_recorded_activity(
     build_client: Callable[[], SSMClient],
     path: str,
     *,
-    time_left: TimeLeft,
-    retrier: Retrier | None = None,
+    budget: Budget,
 ) -> RecordedEvents:
     """The root events recorded under `path`, one per kind at most.
 
     One bad record never hides its sibling: a parameter that is malformed, reset to
     `none` over a record, or missing (the stack creates both, so it was deleted) is
     named in `problems` (and logged at WARNING); the others still count. Raises
-    RecordedEventsUnavailableError when SSM cannot be read at all.
+    RecordedEventsUnavailableError when SSM cannot be read at all, OutOfTimeError when
+    there is no time to try.
     """
     names = {parameter_name(path, slot): slot for slot in SLOTS}
     # A call starts only when its worst case still ends before the publish reserve.
-    call_seconds = budget.SSM_LIMITS.worst_case_seconds
-    if time_left() < call_seconds:
-        raise RecordedEventsUnavailableError("time budget exhausted before reading them")
+    retrier = _retrier(budget, RECORD_BACKOFF, "time budget exhausted before reading them")
     try:
         client = build_client()
-        retrier = retrier or Retrier(
-            THROTTLING_CODES,
-            backoff=RECORD_BACKOFF,
-            time_left=time_left,
-            call_seconds=call_seconds,
-        )
         response = retrier.call(client, "get_parameters", Names=list(names))
     except Exception as error:
         raise RecordedEventsUnavailableError(
@@ -124,22 +113,24 @@ def record_activity(
     path: str,
     activity: RootActivity,
     *,
-    time_left: TimeLeft,
+    budget: Budget,
     backoff: Backoff = RECORD_BACKOFF,
 ) -> str:
     """Store `activity` as the latest of its kind under `path`; returns the parameter name.
 
     A call (or a retry of a throttled one) starts only when its worst case fits in
-    `time_left`; raises RecordedEventsUnavailableError when none could start.
+    `budget`; raises OutOfTimeError when none could start.
     """
     name = parameter_name(path, slot_of(activity))
-    call_seconds = budget.SSM_LIMITS.worst_case_seconds
-    if time_left() < call_seconds:
-        raise RecordedEventsUnavailableError("time budget exhausted before recording")
-    retrier = Retrier(
-        THROTTLING_CODES, backoff=backoff, time_left=time_left, call_seconds=call_seconds
-    )
-    retrier.call(
+    _retrier(budget, backoff, "time budget exhausted before recording").call(
         client, "put_parameter", Name=name, Value=encode(activity), Type="String", Overwrite=True
     )
     return name
+
+
+def _retrier(budget: Budget, backoff: Backoff, reason: str) -> Retrier:
+    """A retrier of SSM calls within `budget`; raises OutOfTimeError when not even the
+    first call fits."""
+    seconds = limits_for("ssm").worst_case_seconds
+    budget.require(seconds, reason, code=RecordedEventsUnavailableError.code)
+    return Retrier(THROTTLING_CODES, backoff=backoff, budget=budget, call_seconds=seconds)

@@ -1,28 +1,6 @@
 """Lambda for the EventBridge rule on root activity: record the event, then ask AWS Config
-to re-evaluate now.
-
-Handler `root_account_usage.rule.reevaluate.lambda_handler`, shipped in the same package as
-the rule. The event is recorded first (ROOT_ACTIVITY_EVIDENCE, an SSM path; see
-core/recorded_activity.py), so the evaluation it starts sees the use however far
-CloudTrail event history and the credential report lag behind.
-
-AWS Config refuses a start while an evaluation runs or within a minute of the last start
-(LimitExceededException). An evaluation started before the record was written may not
-see it, so the function asks once more when that minute is over; refused again, an
-evaluation was started (or still runs) after the record was written, and reads it.
-
-Bursts are debounced per kind of root activity: a container that recorded and started
-for one kind in the last few minutes does neither again for that kind, since the
-evaluation it started saw an event of the same kind, and so reaches the same verdict.
-
-Only this account's root activity is recorded: an event of another account (a bus that
-receives other accounts' events) is ignored. A sign-in attempt that did not authenticate
-(core/cloudtrail_evidence.py) is not a use: it is neither recorded nor evaluated.
-
-Every call starts only when its worst case (budget.py) fits in the function's remaining
-time, and the record keeps back the time a start may take, so that the invocation
-always ends before Lambda's timeout, in a result or an error Lambda retries.
-"""
+to re-evaluate now (handler `root_account_usage.rule.reevaluate.lambda_handler`; see
+docs/development.md, "The re-evaluation function")."""
 
 from __future__ import annotations
 
@@ -30,7 +8,7 @@ import logging
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -38,19 +16,15 @@ from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, root_activity_in_record
 from ..core.recorded_activity import slot_of
 from ..core.regions import is_region_name
-from . import budget
 from .aws import error_code
-from .budget import TimeLeft, time_budget
+from .budget import CONFIG_LIMITS, Budget
 from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
-from .logs import configure_json_logging
+from .logs import quiet_sdk_loggers
 from .recorded_events import record_activity
 
-if TYPE_CHECKING:
-    from mypy_boto3_config import ConfigServiceClient
-    from mypy_boto3_ssm import SSMClient
-
 logger = logging.getLogger(__name__)
+quiet_sdk_loggers()
 
 DEBOUNCE_SECONDS = 300.0
 ALREADY_RUNNING = "LimitExceededException"
@@ -63,7 +37,8 @@ MARGIN_SECONDS = 2.0
 DEFAULT_SECONDS = 120.0
 NOT_ROOT_ACTIVITY = "other"  # debounce key of events that are not root use by our reading
 # The longest a start may take (botocore's retries included): no start begins with less.
-_START_SECONDS = budget.CONFIG_LIMITS.worst_case_seconds
+_START_SECONDS = CONFIG_LIMITS.worst_case_seconds
+BUSY = "EvaluationBusy"  # the code of OutOfTimeError when no start can be asked for
 _ACCOUNT = re.compile(r"[0-9]{12}")
 
 _state: dict[str, Any] = {"config": None, "ssm": None, "handled": {}}
@@ -73,18 +48,14 @@ class RootEventNotRecordedError(RuntimeError):
     """The root event could not be recorded; Lambda retries the invocation."""
 
 
-class EvaluationBusyError(RuntimeError):
-    """AWS Config kept refusing to start, or too little time was left to ask; Lambda
-    retries the invocation later."""
-
-
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """Record the root event (when ROOT_ACTIVITY_EVIDENCE is set) and start an evaluation
     of CONFIG_RULE_NAME, unless this container handled the same kind moments ago."""
-    configure_json_logging()
     rule_name = os.environ["CONFIG_RULE_NAME"]
     path = os.environ.get("ROOT_ACTIVITY_EVIDENCE") or None
-    time_left = _time_left(context)
+    budget = Budget.for_lambda(
+        context, reserve=lambda _: MARGIN_SECONDS, default_seconds=DEFAULT_SECONDS - MARGIN_SECONDS
+    )
     activity = activity_of(event)
     kind = slot_of(activity) if activity is not None else NOT_ROOT_ACTIVITY
     # Log what happened, not who or from where: the event carries the root's IP address.
@@ -106,9 +77,8 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if path is not None and activity is not None:
         try:
             # The record leaves the time one start may take.
-            name = record_activity(
-                _ssm(), path, activity, time_left=lambda: time_left() - _START_SECONDS
-            )
+            left = budget.less(_START_SECONDS)
+            name = record_activity(_client("ssm"), path, activity, budget=left)
         except Exception as error:  # ClientError, BotoCoreError: retried by Lambda below
             not_recorded = error
             logger.error(
@@ -120,7 +90,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
             logger.info("root event recorded", extra={"fields": fields | {"parameter": name}})
 
     # Start even when recording failed: CloudTrail or the report may already show the use.
-    outcome = _start(rule_name, recorded_at, time_left, fields)
+    outcome = _start(rule_name, recorded_at, budget, fields)
     if not_recorded is not None:
         raise RootEventNotRecordedError(
             f"root event not recorded: {error_code(not_recorded)}"
@@ -164,19 +134,10 @@ def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _time_left(context: object) -> TimeLeft:
-    """Seconds the function may still spend, its last log line kept back."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if not callable(remaining):
-        budget_left = time_budget(DEFAULT_SECONDS)
-        return lambda: budget_left() - MARGIN_SECONDS
-    return lambda: remaining() / 1000 - MARGIN_SECONDS
-
-
 def _start(
-    rule_name: str, recorded_at: float | None, time_left: TimeLeft, fields: dict[str, Any]
+    rule_name: str, recorded_at: float | None, budget: Budget, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    if _try_start(rule_name, time_left):
+    if _try_start(rule_name, budget):
         logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
         return {"started": True}
     if recorded_at is None:
@@ -184,10 +145,10 @@ def _start(
         logger.info("evaluation already running", extra={"fields": fields})
         return {"started": False, "reason": "already running"}
     wait = max(0.0, recorded_at + RETRY_AFTER_SECONDS - time.monotonic())
-    if time_left() < wait + _START_SECONDS:
-        raise EvaluationBusyError("AWS Config is busy and too little time is left to ask again")
+    reason = "AWS Config is busy and too little time is left to ask again"
+    budget.require(_START_SECONDS, reason, wait=wait, code=BUSY)
     time.sleep(wait)
-    if _try_start(rule_name, time_left):
+    if _try_start(rule_name, budget):
         logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
         return {"started": True}
     # Refused again more than a minute after the record: a later evaluation reads it.
@@ -195,12 +156,11 @@ def _start(
     return {"started": False, "reason": "started since recorded"}
 
 
-def _try_start(rule_name: str, time_left: TimeLeft) -> bool:
+def _try_start(rule_name: str, budget: Budget) -> bool:
     """Start the rule's evaluation; False when AWS Config refuses as already running."""
-    if time_left() < _START_SECONDS:
-        raise EvaluationBusyError("too little time is left to ask AWS Config to start")
+    budget.require(_START_SECONDS, "too little time is left to ask AWS Config to start", code=BUSY)
     try:
-        _config().start_config_rules_evaluation(ConfigRuleNames=[rule_name])
+        _client("config").start_config_rules_evaluation(ConfigRuleNames=[rule_name])
     except ClientError as error:
         if error_code(error) != ALREADY_RUNNING:
             raise  # Lambda retries, and its Errors metric shows it
@@ -208,16 +168,8 @@ def _try_start(rule_name: str, time_left: TimeLeft) -> bool:
     return True
 
 
-def _config() -> ConfigServiceClient:
+def _client(service: str) -> Any:
     # Bounded like the rule's clients, so that a hung endpoint cannot outlast the function.
-    if _state["config"] is None:
-        _state["config"] = new_client("config")
-    client: ConfigServiceClient = _state["config"]
-    return client
-
-
-def _ssm() -> SSMClient:
-    if _state["ssm"] is None:
-        _state["ssm"] = new_client("ssm")
-    client: SSMClient = _state["ssm"]
-    return client
+    if _state[service] is None:
+        _state[service] = new_client(service)
+    return _state[service]

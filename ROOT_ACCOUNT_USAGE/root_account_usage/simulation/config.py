@@ -1,14 +1,5 @@
-"""A simulated AWS Config holding a rule's history, for `history --demo` and `make evidence`.
-
-The history is what the real rule would have recorded: one evaluation a day, each
-judged by the real verdict code on the simulated account's root activity (a console
-sign-in, a day the report could not be read, an access key used two hours ago).
-
-`simulated_config_client` is a real boto3 client: botocore validates each request
-against the API model and runs its paginators; only the HTTP exchange is replaced by
-the simulation's answer (validated against the model too, as Stubber does).
-Never imported by the Lambda handler.
-"""
+"""A simulated AWS Config holding a rule's history (one evaluation a day, judged by the
+real verdict code), for `history --demo`, answered through a real boto3 client."""
 
 from __future__ import annotations
 
@@ -22,7 +13,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
-from ..core.cloudtrail_evidence import RootActivity, apply_cloudtrail
+from ..core.cloudtrail_evidence import RootActivity, apply_activity
 from ..core.exceptions import ReportUnavailableError
 from ..core.report import parse_credential_report
 from ..core.verdict import RESOURCE_TYPE, Verdict, decide, unable_to_evaluate
@@ -99,7 +90,7 @@ def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) ->
         for age in story.cloudtrail_uses
         if now - age <= moment
     ]
-    return apply_cloudtrail(verdict, seen, now=moment, threshold_days=threshold)
+    return apply_activity(verdict, seen, now=moment, threshold_days=threshold, cloudtrail_read=True)
 
 
 class SimulatedConfig:

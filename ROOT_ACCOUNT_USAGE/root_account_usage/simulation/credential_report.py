@@ -1,9 +1,5 @@
-"""Credential reports as IAM writes them, and moto's report with its gaps filled.
-
-moto's credential report has no root row and a fixed 2015 GeneratedTime;
-`root_in_credential_report` fills exactly those two gaps by wrapping moto's
-GetCredentialReport response. Never imported by the Lambda handler.
-"""
+"""Credential reports as IAM writes them, and moto's report with its two gaps filled
+(no root row, a fixed 2015 GeneratedTime)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""AWS Config's periodic invoking event, built for a given account and instant.
-
-The samples under `events/` at the top of the repository are the same shape with fixed
-values; a test keeps the two in step.
-"""
+"""AWS Config's periodic invoking event for a given account and instant (the samples in
+events/ have the same shape; a test keeps them in step)."""
 
 from __future__ import annotations
 

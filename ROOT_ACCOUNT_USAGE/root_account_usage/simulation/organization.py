@@ -1,11 +1,5 @@
-"""A simulated AWS Organization for `history --demo organization` and the tests.
-
-Each account has its own simulated AWS Config (its own rules and timelines); the
-auditor's account also holds an aggregator that knows them all; STS hands out
-credentials for each account's read role, or refuses them where the role is missing.
-Every client is a real boto3 client (simulation.config.simulated_client): botocore
-checks each request and answer against the API model. Never in the Lambda package.
-"""
+"""A simulated AWS Organization for `history --demo organization`: each account's own
+AWS Config, the auditor's aggregator, and STS for each read role."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The rule's scenarios, one list for the demo, `rdk test-local` and the handler tests.
-
-Each is a root row (relative to "now"), the rule parameters, and what the rule must
-publish: the compliance type and a piece of the annotation.
-"""
+"""The rule's scenarios, one list for the demo, `rdk test-local` and the handler tests."""
 
 from __future__ import annotations
 

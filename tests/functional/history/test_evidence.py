@@ -19,7 +19,7 @@ from unittest import mock
 import pytest
 
 from root_account_usage.cli.main import main
-from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_cloudtrail
+from root_account_usage.core.cloudtrail_evidence import RootActivity
 from root_account_usage.core.events import parse_periodic_event
 from root_account_usage.core.exceptions import InvalidEventError, InvalidParameterError
 from root_account_usage.core.parameters import parse_rule_parameters
@@ -42,6 +42,7 @@ from tests.functional.history.records import (
     day,
     parameters,
 )
+from tests.reports import apply_cloudtrail
 
 ORG_RULE = f"OrgConfigRule-{RULE}-ab12cd34"
 PACK_RULE = f"{RULE}-conformance-pack-szsm1uv0w"

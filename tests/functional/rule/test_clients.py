@@ -6,6 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from root_account_usage.core.exceptions import OutOfTimeError
 from root_account_usage.core.parameters import RoleChoice
 from root_account_usage.rule import budget
 from root_account_usage.rule.budget import (
@@ -14,11 +15,18 @@ from root_account_usage.rule.budget import (
     IAM_LIMITS,
     SSM_LIMITS,
     STS_LIMITS,
-    Backoff,
+    Budget,
     CallLimits,
     publish_reserve,
 )
-from root_account_usage.rule.clients import client_factory_for, regional_sts_client
+from root_account_usage.rule.clients import (
+    client_factory_for,
+    regional_sts_client,
+    sts_limits_within,
+)
+from root_account_usage.rule.credential_report import CredentialReportFetcher
+from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
+from tests.reports import NOW
 
 EVENT_ROLE = "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/Config"
 SERVICES = {
@@ -83,29 +91,41 @@ def test_publish_reserve_scales_with_the_time_left():
 
 
 def test_with_20_seconds_left_a_throttled_report_read_is_retried_after_a_short_wait():
-    left_after_first_call = 20 - publish_reserve(20) - IAM_LIMITS.worst_case_seconds
-    longest_first_wait = Backoff().delay(0, lambda low, high: high)
-    assert left_after_first_call > longest_first_wait
+    clock = FakeClock(budget_seconds=20)
+    client, stubber = stubbed("iam")
+    stubber.add_client_error("get_credential_report", "Throttling", http_status_code=400)
+    stubber.add_response("get_credential_report", report_response(b"x", NOW))
+    with stubber:
+        budget = Budget.for_lambda(FakeLambdaContext(clock))
+        fetcher = CredentialReportFetcher(client, budget=budget, sleep=clock.sleep)
+        assert fetcher.fetch(NOW).content == b"x"
+    [wait] = clock.sleeps
+    assert wait <= 1
 
 
 def test_with_template_yaml_s_300_seconds_a_hanging_sts_and_iam_still_leave_publish_whole():
     # Assume role, read IAM through three tries, look up CloudTrail in two regions, read
-    # the recorded root events twice.
-    worst = (
-        STS_LIMITS.worst_case_seconds
-        + 3 * IAM_LIMITS.worst_case_seconds
-        + 2 * CLOUDTRAIL_LIMITS.worst_case_seconds
-        + 2 * SSM_LIMITS.worst_case_seconds
-    )
-    assert worst + publish_reserve(300) <= 300
+    # the recorded root events twice: each call allowed by the budget, and at its worst.
+    clock = FakeClock(budget_seconds=300)
+    budget = Budget.for_lambda(FakeLambdaContext(clock))
+    calls = [sts_limits_within(budget), IAM_LIMITS, IAM_LIMITS, IAM_LIMITS]
+    calls += [CLOUDTRAIL_LIMITS, CLOUDTRAIL_LIMITS, SSM_LIMITS, SSM_LIMITS]
+    for limits in calls:
+        budget.require(limits.worst_case_seconds, "test")
+        clock.sleep(limits.worst_case_seconds)
+    assert calls[0] == STS_LIMITS
+    assert clock.time_left() >= CONFIG_LIMITS.worst_case_seconds
 
 
 def test_assume_role_gets_as_many_sdk_attempts_as_end_in_the_time_left():
-    from root_account_usage.rule.clients import sts_limits_within
+    def within(seconds: float) -> Budget:
+        return Budget(lambda: seconds)
 
-    assert sts_limits_within(STS_LIMITS.worst_case_seconds) == STS_LIMITS
+    assert sts_limits_within(within(STS_LIMITS.worst_case_seconds)) == STS_LIMITS
     two = STS_LIMITS._replace(max_attempts=2)
-    assert sts_limits_within(STS_LIMITS.worst_case_seconds - 1) == two
+    assert sts_limits_within(within(STS_LIMITS.worst_case_seconds - 1)) == two
     one = STS_LIMITS._replace(max_attempts=1)
-    assert sts_limits_within(one.worst_case_seconds) == one
-    assert sts_limits_within(one.worst_case_seconds - 0.1) is None
+    assert sts_limits_within(within(one.worst_case_seconds)) == one
+    with pytest.raises(OutOfTimeError) as error:
+        sts_limits_within(within(one.worst_case_seconds - 0.1))
+    assert error.value.code == "AssumeRoleOutOfTime"

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.rule.budget import Budget
 from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.cloudtrail import (
     MAX_PAGES_PER_REGION,
@@ -70,7 +71,7 @@ def lookup(clients, clock):
         ("us-east-1", "eu-west-1"),
         start=START,
         end=NOW,
-        time_left=clock.time_left,
+        budget=Budget(clock.time_left),
         sleep=clock.sleep,
     )
 
@@ -84,7 +85,7 @@ def test_root_activity_is_found_in_either_region(regions):
         request(),
     )
     search = lookup(clients, FakeClock())
-    assert search.complete
+    assert not search.incomplete
     assert [(a.event_name, a.lookup_region) for a in search.found] == [
         ("ConsoleLogin", "us-east-1"),
         ("StopLogging", "eu-west-1"),
@@ -113,7 +114,7 @@ def test_throttling_is_retried(regions):
     stubs["us-east-1"].add_response("lookup_events", {"Events": [event()]}, request())
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
     search = lookup(clients, FakeClock())
-    assert (len(search.found), search.complete) == (1, True)
+    assert (len(search.found), search.incomplete) == (1, {})
 
 
 def test_a_record_of_odd_shape_is_skipped_with_a_warning_and_the_lookup_goes_on(regions, caplog):
@@ -217,7 +218,11 @@ def test_a_region_without_a_client_is_unsearched_and_the_others_still_are(region
         return clients[region]
 
     search = lookup_root_activity(
-        build, ("us-east-1", "eu-west-1"), start=START, end=NOW, time_left=FakeClock().time_left
+        build,
+        ("us-east-1", "eu-west-1"),
+        start=START,
+        end=NOW,
+        budget=Budget(FakeClock().time_left),
     )
     assert [a.lookup_region for a in search.found] == ["eu-west-1"]
     assert search.incomplete == {"us-east-1": "LookupEvents in us-east-1: RuntimeError"}
@@ -368,3 +373,13 @@ def test_a_newer_failed_sign_in_never_hides_an_older_use(regions):
         ("ConsoleLogin", False),
         ("ConsoleLogin", True),
     ]
+
+
+def test_of_several_failed_sign_ins_the_newest_is_named(regions):
+    # Events come newest first: the first attempt read is the one to name.
+    clients, stubs = regions
+    newest, older = failed_sign_in("2026-11-27T09:00:00Z"), failed_sign_in("2026-11-26T08:00:00Z")
+    stubs["us-east-1"].add_response("lookup_events", {"Events": [newest, older]}, request())
+    stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    [attempt] = lookup(clients, FakeClock()).found
+    assert (attempt.attempt, attempt.time.isoformat()) == (True, "2026-11-27T09:00:00+00:00")

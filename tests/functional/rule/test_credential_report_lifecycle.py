@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from root_account_usage.core.exceptions import ReportUnavailableError
-from root_account_usage.rule.budget import Backoff
+from root_account_usage.rule.budget import Backoff, Budget
 from root_account_usage.rule.credential_report import CredentialReportFetcher
 from root_account_usage.simulation.credential_report import RootUse
 from tests.doubles import FakeClock, report_response, stubbed
@@ -37,7 +37,11 @@ def iam():
 
 def fetch(client, clock, backoff=None):
     fetcher = CredentialReportFetcher(
-        client, time_left=clock.time_left, sleep=clock.sleep, backoff=backoff, jitter=lambda a, b: b
+        client,
+        budget=Budget(clock.time_left),
+        sleep=clock.sleep,
+        backoff=backoff,
+        jitter=lambda a, b: b,
     )
     return fetcher.fetch(NOW)
 
@@ -173,3 +177,30 @@ def test_backoff_is_capped_and_jittered():
     policy = Backoff(base_delay=1.0, max_delay=8.0)
     assert [policy.delay(n, lambda a, b: b) for n in range(6)] == [1, 2, 4, 8, 8, 8]
     assert [policy.delay(n, lambda a, b: a) for n in range(6)] == [0.5, 1, 2, 4, 4, 4]
+
+
+def flaky(client, monkeypatch, failures):
+    """GetCredentialReport fails `failures` times with a dropped connection, then answers;
+    returns the list of calls made."""
+    calls = []
+
+    def answer(**_):
+        calls.append(len(calls))
+        if len(calls) <= failures:
+            raise EndpointConnectionError(endpoint_url="https://iam.amazonaws.com/")
+        return report_response(CONTENT, NOW)
+
+    monkeypatch.setattr(client, "get_credential_report", answer)
+    return calls
+
+
+def test_a_dropped_connection_is_tried_three_times_in_all(clock, monkeypatch):
+    client, _ = stubbed("iam")
+    calls = flaky(client, monkeypatch, failures=2)
+    assert fetch(client, clock).content == CONTENT  # the third try answers
+    assert len(calls) == 3
+    calls = flaky(client, monkeypatch, failures=3)
+    with pytest.raises(ReportUnavailableError) as error:
+        fetch(client, clock)
+    assert len(calls) == 3  # no fourth try, though it would have answered
+    assert error.value.code == "EndpointConnectionError"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from awslambdaric.lambda_runtime_log_utils import JsonFormatter
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -81,10 +82,11 @@ def test_report_still_old_after_generation_fails_closed(account):
     assert evaluation["Annotation"].endswith("[StaleReport]")
 
 
-def test_logs_are_json_and_never_carry_report_content(account, caplog):
+def test_logs_carry_the_verdict_and_never_report_content(account, caplog):
     caplog.set_level(logging.DEBUG)
     run(RootUse.at(password=NOW - timedelta(days=1)), OWN_ROLE)
-    text = caplog.text
+    formatter = JsonFormatter()  # the Lambda runtime's, as LogFormat JSON selects
+    text = "".join(formatter.format(logging.makeLogRecord(r.__dict__)) for r in caplog.records)
     assert '"compliance_type": "NON_COMPLIANT"' in text
     for leaked in (*USERS, "arn:aws:iam::", "<root_account>", "user_creation_time"):
         assert leaked not in text
@@ -143,3 +145,33 @@ def test_event_for_an_account_whose_report_was_not_read_fails_closed(account):
         f"Unable to evaluate: credential report belongs to account {DEFAULT_ACCOUNT_ID}, "
         "not 999999999999 [AccountMismatch]"
     )
+
+
+ORGANIZATION = "o-exampleorg12"
+
+
+@pytest.mark.parametrize("named", [None, "o-someoneelse1"])
+def test_central_function_refuses_another_organizations_rule_quietly(monkeypatch, caplog, named):
+    # Any account's AWS Config may invoke the central function: a rule that does not
+    # name this organization gets one WARNING, no AWS call, and no failure (no alarm,
+    # no on-failure message carrying its text).
+    monkeypatch.setenv("ORGANIZATION_ID", ORGANIZATION)
+    monkeypatch.setattr(
+        "botocore.client.BaseClient._make_api_call",
+        lambda *args: pytest.fail(f"an AWS call for an outsider: {args[1]}"),
+    )
+    parameters = {"ExecutionRoleName": "RootAccountUsageReader"}
+    if named:
+        parameters["OrganizationId"] = named
+    caplog.set_level(logging.INFO)
+    assert lambda_handler(periodic_event("999988887777", NOW, parameters), None) == []
+    [record] = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert record.levelno == logging.WARNING
+    assert record.fields == {"account_id": "999988887777"}
+
+
+def test_central_function_evaluates_its_organizations_rule(account, monkeypatch):
+    monkeypatch.setenv("ORGANIZATION_ID", ORGANIZATION)
+    parameters = {"ExecutionRoleName": "reader", "OrganizationId": ORGANIZATION}
+    [evaluation] = run(RootUse.at(access_key_2=NOW - timedelta(hours=1)), parameters)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"

@@ -14,6 +14,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from ROOT_ACCOUNT_USAGE import lambda_handler
 from root_account_usage.core.cloudtrail_evidence import RootActivity
 from root_account_usage.core.recorded_activity import encode
+from root_account_usage.rule.budget import Budget
 from root_account_usage.rule.cloudtrail import lookup_root_activity
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.events import periodic_event
@@ -175,7 +176,7 @@ def test_an_excluded_newer_session_does_not_hide_an_older_sign_in(trail):
         ("us-east-1",),
         start=START,
         end=NOW,
-        time_left=FakeClock().time_left,
+        budget=Budget(FakeClock().time_left),
         sleep=FakeClock().sleep,
         include=lambda activity: not activity.assumed_root,
     ).found
@@ -183,16 +184,14 @@ def test_an_excluded_newer_session_does_not_hide_an_older_sign_in(trail):
 
 
 def test_no_time_left_skips_the_read_and_says_so():
-    from root_account_usage.rule.recorded_events import (
-        RecordedEventsUnavailableError,
-        read_recorded_activity,
-    )
+    from root_account_usage.core.exceptions import OutOfTimeError
+    from root_account_usage.rule.recorded_events import read_recorded_activity
 
     def never():
         raise AssertionError("no client may be built without time left")
 
-    with pytest.raises(RecordedEventsUnavailableError, match="time budget"):
-        read_recorded_activity(never, PATH, time_left=lambda: 0.0)
+    with pytest.raises(OutOfTimeError, match="time budget"):
+        read_recorded_activity(never, PATH, budget=Budget(lambda: 0.0))
     # Less than one GetParameters may take (5 s): not started either, the reserve kept.
-    with pytest.raises(RecordedEventsUnavailableError, match="time budget"):
-        read_recorded_activity(never, PATH, time_left=lambda: 4.0)
+    with pytest.raises(OutOfTimeError, match="time budget"):
+        read_recorded_activity(never, PATH, budget=Budget(lambda: 4.0))

@@ -8,6 +8,7 @@ import json
 import pytest
 from moto.events.models import EventPattern
 
+from root_account_usage.core.exceptions import OutOfTimeError
 from root_account_usage.rule import reevaluate
 from tests.cfn import event_pattern
 from tests.doubles import stubbed
@@ -227,7 +228,7 @@ def test_busy_with_too_little_time_left_fails_so_lambda_retries_later(clients):
     recorded(ssm, "root", SIGN_IN_RECORD)
     busy(config)
     # 60 s left: not enough to wait a minute, then start (37 s at worst).
-    with pytest.raises(reevaluate.EvaluationBusyError, match="busy"):
+    with pytest.raises(OutOfTimeError, match="busy"):
         reevaluate.lambda_handler(EVENT, Context(seconds=60))
 
 
@@ -274,11 +275,12 @@ def test_other_errors_fail_the_invocation_so_lambda_retries(clients, monkeypatch
 
 
 def test_its_own_clients_are_bounded_in_time_like_the_rules(monkeypatch):
-    from root_account_usage.rule.clients import limits_for
+    from root_account_usage.rule.budget import limits_for
 
     monkeypatch.setitem(reevaluate._state, "config", None)
     monkeypatch.setitem(reevaluate._state, "ssm", None)
-    for service, client in (("config", reevaluate._config()), ("ssm", reevaluate._ssm())):
+    for service in ("config", "ssm"):
+        client = reevaluate._client(service)
         limits = limits_for(service)
         assert client.meta.config.connect_timeout == limits.connect_timeout
         assert client.meta.config.read_timeout == limits.read_timeout
@@ -386,5 +388,5 @@ def test_throttled_recording_leaves_the_start_its_time_and_ends_in_time(clients,
 
 def test_too_little_time_for_a_start_fails_so_lambda_retries(clients):
     # A start may take 37 s (botocore's retries): with less, none begins.
-    with pytest.raises(reevaluate.EvaluationBusyError, match="too little time"):
+    with pytest.raises(OutOfTimeError, match="too little time"):
         reevaluate.lambda_handler(EVENT, Context(seconds=30))

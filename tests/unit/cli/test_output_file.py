@@ -52,8 +52,16 @@ def test_a_replaced_file_keeps_its_mode_and_a_link_keeps_pointing_at_it(tmp_path
     assert stat.S_IMODE(target.stat().st_mode) == 0o604
 
 
-def test_a_device_is_written_directly():
-    write_whole(os.devnull, "evidence\n")  # cannot be replaced; must not be tried
+def test_a_named_pipe_is_written_directly_not_replaced(tmp_path):
+    pipe = tmp_path / "evidence.pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_whole(str(pipe), "evidence\n")
+        assert os.read(reader, 100) == b"evidence\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)  # still the pipe, not a file renamed over it
 
 
 def test_a_folder_that_does_not_exist_is_an_os_error(tmp_path):

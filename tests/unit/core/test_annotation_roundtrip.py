@@ -5,8 +5,7 @@ whatever text the events carried and however long it was.
 
 Each kind is one strategy in KINDS, drawing the verdict through the real core code
 (`decide`, `apply_activity`, `unable_to_evaluate`) and stating what the parser must
-recover. A new kind of annotation is one more line in KINDS. (test_annotation_round_trip
-reads one hand-written example of each kind.)
+recover. A new kind of annotation is one more line in KINDS.
 """
 
 from __future__ import annotations
@@ -182,7 +181,8 @@ def seen_elsewhere_decides(draw: st.DrawFn) -> tuple[Verdict, Case]:
         unavailable=(unavailable := unavailable_besides(draw, seen)),
         notes=notes_besides(draw, unavailable),
     )
-    credential = text.activity_credential(seen.source, seen.describe())
+    # How read_root_use names a use written by activity_seen.
+    credential = f"{seen.source}: {text._cut(seen.describe(), text.MAX_ACTIVITY_DESCRIPTION)}"
     return verdict, Case(verdict.annotation, RootUseSeen(credential, format_timestamp(when)))
 
 

@@ -12,7 +12,6 @@ from root_account_usage.core.cloudtrail_evidence import (
     RootActivity,
     UnreadableRecordError,
     apply_activity,
-    apply_cloudtrail,
     counted,
     root_activity,
 )
@@ -25,7 +24,7 @@ from root_account_usage.core.verdict import (
     unable_to_evaluate,
 )
 from root_account_usage.simulation.credential_report import RootUse
-from tests.reports import NOW, report_with_root
+from tests.reports import NOW, apply_cloudtrail, report_with_root
 
 
 def cloudtrail_event(**detail_changes):

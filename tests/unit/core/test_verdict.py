@@ -10,6 +10,7 @@ from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH, UNABLE_PRE
 from root_account_usage.core.exceptions import (
     AccountMismatchError,
     MalformedReportError,
+    ReportUnavailableError,
     RootRowMissingError,
     StaleReportError,
 )
@@ -195,3 +196,36 @@ def test_report_whose_root_arn_names_no_account_cannot_be_shown_to_be_the_accoun
     root = parse_credential_report(report_with_root(RootUse()))._replace(account_id=None)
     with pytest.raises(MalformedReportError, match="not an account root ARN"):
         require_account(root, ACCOUNT_ID)
+
+
+def _judged_without_credentials(use: RootUse):
+    """`use` judged in a report whose root has no credential left, active or not."""
+    from root_account_usage.simulation.credential_report import render_report, root_row
+
+    row = root_row(ACCOUNT_ID, use) | {
+        "password_enabled": "false",
+        "access_key_1_active": "false",
+        "access_key_2_active": "false",
+        "access_key_1_last_rotated": "N/A",
+        "access_key_2_last_rotated": "N/A",
+    }
+    root = parse_credential_report(render_report([row]))
+    return decide(root, now=NOW, threshold_days=7, report_generated_at=NOW - timedelta(hours=1))
+
+
+def test_no_credentials_is_said_rather_than_only_no_recorded_use():
+    assert _judged_without_credentials(RootUse()).annotation.startswith(
+        "Root has no console password, access keys or signing certificates (no recorded use)"
+    )
+    old = _judged_without_credentials(RootUse.at(access_key_1=NOW - timedelta(days=30)))
+    assert "no console password, access keys or signing certificates now" in old.annotation
+    # Still judged: a use inside the threshold stays NON_COMPLIANT after the removal.
+    recent = _judged_without_credentials(RootUse.at(access_key_2=NOW - timedelta(days=2)))
+    assert recent.compliance_type == "NON_COMPLIANT"
+
+
+def test_an_error_code_too_long_for_an_annotation_still_yields_one_aws_config_accepts():
+    # The code comes from the answer of an AWS endpoint: its length is not ours to choose.
+    verdict = unable_to_evaluate(ReportUnavailableError("refused", code="X" * 300))
+    assert len(verdict.annotation) == MAX_ANNOTATION_LENGTH
+    assert verdict.compliance_type == "NON_COMPLIANT"
