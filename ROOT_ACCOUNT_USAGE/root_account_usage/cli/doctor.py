@@ -235,13 +235,13 @@ def _forwarders(a: _Account) -> Check:
     if a.pattern is None:
         return judged("evidence.forwarders", False, "no deployed RootActivityRule to compare")
     mine = {**a.pattern, "account": [a.account]} if "account" in a.pattern else a.pattern
-    pattern, partition = json.dumps(mine), next(iter(a.functions), "arn:aws").split(":")[1]
-    bus = f"arn:{partition}:events:{a.home}:{a.account}:event-bus/default"
+    key, partition = health.pattern_key(json.dumps(mine)), next(iter(a.functions), "arn:aws")
+    bus = f"arn:{partition.split(':')[1]}:events:{a.home}:{a.account}:event-bus/default"
     missing = []
     for region in a.regions:
         rules = a.items("events", "list_rules", "Rules", region)
         same = (r for r in rules if r.get("State") == a.state)
-        ours = [r["Name"] for r in same if health.same_pattern(r.get("EventPattern"), pattern)]
+        ours = [r["Name"] for r in same if health.pattern_key(r.get("EventPattern")) == key]
         answers = (a.call("events", "list_targets_by_rule", region, Rule=name) for name in ours)
         targets = [target["Arn"] for answer in answers for target in answer["Targets"]]
         if not any(":lambda:" in t if region == a.home else t == bus for t in targets):
@@ -412,9 +412,11 @@ def doctor(
             retrier = Retrier(THROTTLED, sleep=sleep)
             checks = check_account(replace(own, clients=opened, account=target, retrier=retrier))
         except HistoryUnavailableError as error:  # its role could not be assumed
-            checks = [judged("account", False, str(error)[:200])._replace(account=target)]
-        shown = f"{target} (management)" if target == management else target
-        return [c._replace(account=shown, region=c.region or home) for c in checks]
+            refused = judged("account", False, str(error)[:200])
+            checks = [refused._replace(account=target, region=home)]
+        if target != management:
+            return checks
+        return [c._replace(account=f"{target} (management)") for c in checks]
 
     results: list[Check] = []
     pool = ThreadPoolExecutor(max_workers=args.max_workers, thread_name_prefix="account")

@@ -165,9 +165,10 @@ def logs_management(selectors: Mapping[str, Any]) -> bool:
     return False
 
 
-def same_pattern(found: object, expected: object) -> bool:
-    """Two EventBridge patterns (JSON text) mean the same: equal once parsed, with the
-    order of each list ignored."""
+def pattern_key(text: object) -> str | None:
+    """An EventBridge pattern (JSON text) in one canonical spelling, so that two patterns
+    that mean the same (keys or list items in another order) compare equal; None when it
+    is not JSON."""
 
     def canonical(value: Any) -> Any:
         if isinstance(value, dict):
@@ -177,9 +178,9 @@ def same_pattern(found: object, expected: object) -> bool:
         return value
 
     try:
-        return bool(canonical(json.loads(str(found))) == canonical(json.loads(str(expected))))
+        return json.dumps(canonical(json.loads(str(text))), sort_keys=True)
     except ValueError:
-        return False
+        return None
 
 
 def exit_code(checks: Iterable[Check]) -> int:
