@@ -37,6 +37,7 @@ PERIOD = timedelta(days=90)  # history's default: 13 seven-day windows
 REALISTIC_LATENCY = 0.050  # what the scaled latency stands for
 AUDITOR = "999999999999"
 RULE = "root-account-usage"
+FUNCTION = f"arn:aws:lambda:us-east-1:{AUDITOR}:function:{RULE}"
 ANNOTATION = (
     "Root user has no recorded use of its console password or access keys; threshold 7 days; "
     "report generated 2026-11-27T08:40:00Z."
@@ -98,7 +99,16 @@ class FakeConfig:
         self._call("DescribeConfigRules")
         return {
             "ConfigRules": [
-                {"ConfigRuleName": self.rule, "InputParameters": '{"ThresholdDays": "7"}'},
+                {
+                    "ConfigRuleName": self.rule,
+                    "InputParameters": '{"ThresholdDays": "7"}',
+                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
+                }
+                | (
+                    {}
+                    if self.rule == RULE
+                    else {"CreatedBy": "config-multiaccountsetup.amazonaws.com"}
+                ),
                 {"ConfigRuleName": f"legacy-{RULE}", "InputParameters": "{}"},
                 {"ConfigRuleName": "s3-bucket-versioning-enabled"},
             ]
@@ -191,6 +201,7 @@ def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
         now=NOW,
         aggregator="organization",
         members=FakeOpener(calls, configs),
+        functions=[FUNCTION],
         max_workers=workers,
         sleep=lambda seconds: time.sleep(seconds * scale),
     )

@@ -4,6 +4,7 @@ and automatic removal is off unless asked for and fires only on root use."""
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from pathlib import Path
@@ -25,12 +26,26 @@ FORWARDER = load_template("rdk_config/forward-compliance-changes.yaml")["Resourc
 SAMPLE = json.loads((ROOT / "events" / "compliance-change-non-compliant.json").read_text())
 
 
-def test_the_document_embeds_the_tested_module_verbatim():
-    module = Path(removal.__file__).read_text()
-    assert STEP["inputs"]["Script"] == module.rstrip("\n")
+def test_the_document_embeds_the_tested_modules_verbatim():
+    held = embed_remediation_script.modules()
+    # The removal last, after the core modules it imports (standard library only), each
+    # the package's file as it is.
+    assert list(held) == [
+        "root_account_usage.core.timestamps",
+        "root_account_usage.core.annotation",
+        "root_account_usage.core.regions",
+        "root_account_usage.core.rule_identity",
+        "root_account_usage.remediation.remove_root_credentials",
+    ]
+    assert held[list(held)[-1]] == Path(removal.__file__).read_text()
+    for name, source in held.items():
+        ast.parse(source, feature_version=(3, 11))  # the automation's runtime
+        assert f"{name!r}: r'''{source}'''" in STEP["inputs"]["Script"]
+    script = embed_remediation_script.script()
+    assert STEP["inputs"]["Script"] == script.rstrip("\n")
     # ... and the tool that writes it leaves the template as it is.
     text = embed_remediation_script.TEMPLATE.read_text()
-    assert embed_remediation_script.embedded(text, module) == text
+    assert embed_remediation_script.embedded(text, script) == text
 
 
 def test_the_step_runs_the_handler_on_python_311_within_the_action_limit():
@@ -65,7 +80,14 @@ def test_the_automation_role_grants_exactly_what_the_script_calls():
         "iam:ListOrganizationsFeatures",
         "organizations:DescribeOrganization",
         "sns:Publish",
+        "sts:AssumeRole",  # the member's rule reader, for automatic starts only
     }
+    [grant] = [s for s in statements if actions_of(s) == {"sts:AssumeRole"}]
+    assert grant["_condition"] == "Automatic"
+    assert grant["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${RuleReaderRoleName}"
+    }
+    assert grant["Condition"]["StringEquals"] == {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}
     [assume] = [s for s in statements if actions_of(s) == {"sts:AssumeRoot"}]
     assert assume["Condition"]["StringEquals"]["sts:TaskPolicyArn"] == {
         "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/root-task/" + removal.ROOT_TASK_POLICY
@@ -159,6 +181,8 @@ def test_the_target_passes_the_account_of_the_event_and_the_chosen_mode():
     assert transformer["InputPathsMap"] == {
         "account": "$.detail.awsAccountId",
         "rule": "$.detail.configRuleName",
+        "ruleArn": "$.detail.configRuleARN",
+        "annotation": "$.detail.newEvaluationResult.annotation",
     }
     condition, with_extras, keys_only = transformer["InputTemplate"]["Fn::If"]
     assert condition == "AlsoDeleteAutomatically"
@@ -167,6 +191,110 @@ def test_the_target_passes_the_account_of_the_event_and_the_chosen_mode():
         assert '"AccountId": [<account>]' in template
         # The automation checks the rule that started it (an event pattern cannot).
         assert '"TriggeringRuleName": [<rule>], "RuleName": ["${ConfigRuleName}"]' in template
+        assert '"TriggeringRuleArn": [<ruleArn>], "Annotation": [<annotation>]' in template
         assert values["DryRun"] == {"Fn::If": ["DeleteAutomatically", "false", "true"]}
         named = {part.split('"')[1] for part in template.split("{", 1)[1].split("], ")}
         assert named <= set(DOCUMENT["parameters"])
+
+
+def test_the_rule_it_must_find_is_the_stacks_unless_a_person_says_otherwise():
+    parameters = DOCUMENT["parameters"]
+    assert parameters["RuleFunctionArns"]["default"] == {"Ref": "ConfigRuleFunctionArns"}
+    assert parameters["RuleParameters"]["default"] == {"Ref": "ConfigRuleParameters"}
+    assert parameters["RuleReaderRole"]["default"] == {"Ref": "RuleReaderRoleName"}
+    [rule] = TEMPLATE["Rules"].values()
+    asserted = [a["Assert"] for a in rule["Assertions"]]
+    assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "ConfigRuleFunctionArns"}, ""]}]} in asserted
+
+
+def test_the_member_reader_may_only_describe_config_rules_for_the_management_account():
+    role = FORWARDER["RuleReaderRole"]["Properties"]
+    [statement] = policy_statements(FORWARDER["RuleReaderRole"])
+    assert actions_of(statement) == {"config:DescribeConfigRules"}
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ManagementAccountId}:root"}
+    }
+    forwarder = load_template("rdk_config/forward-compliance-changes.yaml")["Parameters"]
+    assert (
+        forwarder["RuleReaderRoleName"]["Default"]
+        == TEMPLATE["Parameters"]["RuleReaderRoleName"]["Default"]
+    )
+
+
+def test_automatic_removal_never_takes_mfa_without_the_password():
+    allowed = TEMPLATE["Parameters"]["AutomaticAlsoDelete"]["AllowedValues"]
+    for value in allowed:
+        names = [name for name in value.split(",") if name]
+        assert set(names) <= set(removal.OPTIONAL_CREDENTIALS)
+        assert "MFADevices" not in names or "LoginProfile" in names, value
+    assert "LoginProfile,MFADevices" in allowed
+
+
+def test_the_step_outputs_each_deletion_and_whether_the_topic_was_told():
+    outputs = {output["Name"]: output for output in STEP["outputs"]}
+    assert outputs["Deleted"] == {
+        "Name": "Deleted",
+        "Selector": "$.Payload.Deleted",
+        "Type": "StringList",
+    }
+    assert outputs["Notified"]["Selector"] == "$.Payload.Notified"
+
+
+GUARD = load_template("rdk_config/records-guard-scp.yaml")
+STACK = load_template("template.yaml")
+
+
+def resolved_exempts() -> list[str]:
+    [statement] = GUARD["Resources"]["RecordsGuard"]["Properties"]["Content"]["Statement"]
+    delimiter, sub = statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]["Fn::Split"]
+    text, values = sub["Fn::Sub"]
+    joiner, _ = values["Deployers"]["Fn::Join"]
+    defaults = GUARD["Parameters"]
+    deployers = joiner.join(defaults["DeployerRoleNames"]["Default"].split(","))
+    text = text.replace("${ReevaluationRoleName}", defaults["ReevaluationRoleName"]["Default"])
+    return text.replace("${Deployers}", deployers).split(delimiter)
+
+
+def test_the_guard_denies_writing_and_deleting_the_records_to_all_but_their_writers():
+    policy = GUARD["Resources"]["RecordsGuard"]["Properties"]
+    assert policy["Type"] == "SERVICE_CONTROL_POLICY"
+    [statement] = policy["Content"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert set(statement["Action"]) == {
+        "ssm:PutParameter",
+        "ssm:DeleteParameter",
+        "ssm:DeleteParameters",
+    }
+    # The records' path, as template.yaml names its two parameters.
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:*:*:parameter/root-account-usage/*"
+    }
+    names = [
+        resource["Properties"]["Name"]["Fn::Sub"]
+        for resource in STACK["Resources"].values()
+        if resource["Type"] == "AWS::SSM::Parameter"
+    ]
+    assert names
+    assert all(name.startswith("/root-account-usage/") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("principal", "may_write"),
+    [
+        # template.yaml's ReevaluationRole, as CloudFormation names it in a StackSet instance
+        ("arn:aws:iam::222233334444:role/StackSet-root-usage-1a2b-ReevaluationRole-AbCdEf", True),
+        ("arn:aws:iam::222233334444:role/stacksets-exec-0123456789abcdef", True),
+        ("arn:aws:iam::222233334444:role/AWSCloudFormationStackSetExecutionRole", True),
+        ("arn:aws:iam::222233334444:role/AWSReservedSSO_PowerUserAccess_0123abcd", False),
+        ("arn:aws:iam::222233334444:role/StackSet-root-usage-1a2b-FunctionRole-AbCdEf", False),
+        ("arn:aws:iam::222233334444:user/ops", False),
+    ],
+)
+def test_only_the_reevaluation_role_and_the_deployers_escape_the_guard(principal, may_write):
+    from fnmatch import fnmatchcase
+
+    exempt = any(fnmatchcase(principal, pattern) for pattern in resolved_exempts())
+    assert exempt is may_write
+    role = STACK["Resources"]["ReevaluationRole"]["Properties"]
+    assert "RoleName" not in role  # CloudFormation names it <stack>-ReevaluationRole-<id>

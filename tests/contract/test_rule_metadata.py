@@ -32,7 +32,7 @@ def test_input_parameters_are_the_rules_own_with_their_defaults():
     assert inputs["ThresholdDays"] == str(DEFAULT_THRESHOLD_DAYS)
     assert optional == {
         "CloudTrailEvidence": "false",
-        "AssumeRootSessions": "count",
+        "AssumeRootSessions": "exclude",
         # template.yaml sets it when ReevaluateOnRootActivity records root events.
         "RootActivityEvidence": "",
     }

@@ -120,7 +120,7 @@ def test_rdk_deploy_gives_the_rule_assume_role_mode_false(deployed):
         "ThresholdDays": "7",
         "AssumeRoleMode": "false",
         "CloudTrailEvidence": "false",
-        "AssumeRootSessions": "count",
+        "AssumeRootSessions": "exclude",
     }
     [detail] = rule["Source"]["SourceDetails"]
     assert detail["MaximumExecutionFrequency"] == "TwentyFour_Hours"

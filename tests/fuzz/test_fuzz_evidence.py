@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from hypothesis import given
 from hypothesis import strategies as st
 
+from root_account_usage.core.rule_identity import RuleIdentity
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
 from root_account_usage.history.model import (
     AccountHistory,
@@ -22,7 +23,6 @@ from root_account_usage.history.model import (
     EvidenceReport,
     UnreadableAccount,
 )
-from root_account_usage.history.rules import input_parameters
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 11, tzinfo=UTC)
@@ -78,18 +78,20 @@ def accounts(draw: st.DrawFn) -> AccountHistory:
         draw(st.none() | untrusted),
         rule,
         draw(st.none() | st.integers(1, 3650)),
+        identity=draw(
+            st.none()
+            | st.builds(
+                RuleIdentity, untrusted, untrusted, untrusted, untrusted, raw_parameters, untrusted
+            )
+        ),
+        exists=draw(st.booleans()),
     )
 
 
 @st.composite
 def reports(draw: st.DrawFn) -> EvidenceReport:
-    rules = {
-        draw(untrusted): input_parameters(draw(raw_parameters))
-        for _ in range(draw(st.integers(0, 2)))
-    }
     return EvidenceReport(
         rule_name=draw(untrusted),
-        rules=rules,
         since=SINCE,
         until=UNTIL,
         generated_at=UNTIL,
@@ -116,7 +118,7 @@ class _Elements(HTMLParser):
 OUR_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "dl", "dt", "dd",
     "p", "span", "main", "section", "table", "tr", "th", "td", "svg", "rect", "line", "text",
-    "footer", "strong",
+    "footer", "strong", "br", "small",
 }  # fmt: skip
 
 

@@ -287,10 +287,14 @@ def test_root_credentials_removal_is_enabled_then_rehearsed_then_run(aws):
     assert {call.env.get("AWS_PROFILE") for call in calls} == {"org-management"}
     enable = index_of(calls, "iam enable-organizations-root-credentials-management")
     assert index_of(calls, "organizations enable-aws-service-access") < enable
-    [deploy] = aws.calls_to("cloudformation deploy")
-    assert "rdk_config/root-credentials-removal.yaml" in deploy.args
-    assert enable < calls.index(deploy)
+    # The guard first (an SCP on the organization's root), then the document.
+    guard, deploy = aws.calls_to("cloudformation deploy")
+    assert guard.option("--template-file") == "rdk_config/records-guard-scp.yaml"
+    assert f"TargetIds={ROOT_OU}" in guard.args
+    assert deploy.option("--template-file") == "rdk_config/root-credentials-removal.yaml"
+    assert enable < calls.index(guard) < calls.index(deploy)
     rehearsal, removal = aws.calls_to("ssm start-automation-execution")
+    assert calls.index(deploy) < calls.index(rehearsal) < calls.index(removal)
     for run in (rehearsal, removal):
         assert run.option("--document-name") == "root-credentials-removal-Document-1"
         assert "AutomationAssumeRole=arn:aws:iam::111122223333:role/removal-AutomationRole-1" in (

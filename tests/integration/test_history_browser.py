@@ -65,3 +65,9 @@ def test_organization_evidence_page_renders_its_summary_first(tmp_path):
     summary = dom.stdout.index("<h2>Summary</h2>")
     assert summary < dom.stdout.index('class="account"')
     assert dom.stdout.count('class="seg"') >= 6
+    # The account that could not be read is a row of the table, not only a count.
+    table = dom.stdout.split('class="summary"')[1].split("</table>")[0]
+    assert "<td>444444444444</td>" in table
+    # 222222222222 turned non-compliant minutes before the end: its bar ends red.
+    chart = dom.stdout.split("Account 222222222222")[1].split("</svg>")[0]
+    assert chart.rsplit('class="seg"', 1)[1].startswith(' data-state="NON_COMPLIANT"')

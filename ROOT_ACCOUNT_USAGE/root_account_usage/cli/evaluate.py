@@ -8,14 +8,16 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..core.exceptions import InvalidParameterError
+from ..core.exceptions import InvalidParameterError, StaleReportError
 from ..core.parameters import parse_threshold_days
+from ..core.plain_text import plain
 from ..core.report import MAX_REPORT_BYTES
+from ..core.timestamps import format_timestamp
 from ..core.verdict import COMPLIANT, Verdict
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
 from ..rule.evaluation import evaluate_account, evaluate_report
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
-from .output import render_json, render_text
+from .output import emit, render_json, render_text
 from .report_file import load_saved_report
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)"
     )
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("stray", nargs="?", help=argparse.SUPPRESS)
     evaluate.add_argument("--verbose", action="store_true", help="log lines on stderr")
     return evaluate
 
@@ -58,7 +61,11 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         threshold_days = parse_threshold_days(args.threshold_days)
     except InvalidParameterError as error:
         parser.error(f"--threshold-days: {error}")
+    if args.stray is not None:
+        parser.error(f"unrecognized argument {args.stray!r}: give a saved report as --report FILE")
     now = datetime.now(UTC) if args.as_of is None else time_option(parser, "--as-of", args.as_of)
+    if args.report is None:
+        _check_profile(parser, args.profile)
 
     if args.report is not None:
         verdict = _evaluate_saved(parser, args.report, now, threshold_days)
@@ -70,10 +77,17 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             budget=Budget.fixed(DEFAULT_BUDGET_SECONDS),
         )
 
-    rendered = render_json(verdict, now) if args.format == "json" else render_text(verdict, now)
-    print(rendered)
+    if verdict.error_code == StaleReportError.code and verdict.report_generated_at:
+        made = format_timestamp(verdict.report_generated_at)
+        hint = f"; to judge it as of when it was made, give --as-of {made}"
+        verdict = verdict._replace(annotation=verdict.annotation + hint)
+    if args.format == "json":
+        rendered = render_json(verdict, now)
+    else:  # an unable verdict's reason goes to stderr alone: said once
+        rendered = render_text(verdict, now, reason=verdict.evaluated)
+    emit(rendered + "\n")
     if not verdict.evaluated:
-        print(f"{PROG}: error: {verdict.annotation}", file=sys.stderr)
+        print(f"{PROG}: error: {plain(verdict.annotation)}", file=sys.stderr)
         return EXIT_UNABLE
     return EXIT_COMPLIANT if verdict.compliance_type == COMPLIANT else EXIT_NON_COMPLIANT
 
@@ -88,6 +102,17 @@ def _evaluate_saved(
     if len(data) > MAX_SAVED_REPORT_BYTES:
         parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
     return evaluate_report(lambda: load_saved_report(data), now=now, threshold_days=threshold_days)
+
+
+def _check_profile(parser: argparse.ArgumentParser, profile: str | None) -> None:
+    """A profile the AWS configuration does not have is a usage error, not a verdict."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        boto3.Session(profile_name=profile)
+    except ProfileNotFound as error:
+        parser.error(f"--profile: {error}")
 
 
 def _log_to_stderr() -> None:

@@ -22,10 +22,12 @@ from .options import (
     aggregator_name,
     external_id,
     file_name,
+    function_arn,
     role_name,
     rule_name,
     time_option,
 )
+from .output import emit
 from .output_file import write_whole
 from .progress import TerminalProgress
 
@@ -47,6 +49,16 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         type=rule_name,
         default="root-account-usage",
         help="the rule; conformance-pack and organization rule names around it match too",
+    )
+    history.add_argument(
+        "--function-arn",
+        type=function_arn,
+        action="append",
+        default=[],
+        metavar="ARN",
+        help="the rule's Lambda function (repeatable; the stack output FunctionArn): a "
+        "matched rule running anything else is shown as not this rule and not counted; "
+        "without it, identities are shown unverified",
     )
     history.add_argument(
         "--account",
@@ -124,12 +136,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     rendered = RENDERERS[args.format](report)
     if args.output is not None:
         try:
-            write_whole(args.output, rendered)
+            name = f"{PROG}-history.{args.format.replace('text', 'txt')}"
+            written = write_whole(args.output, rendered, name)
         except OSError as error:
             parser.error(f"--output: cannot write {args.output}: {error.strerror or error}")
-        print(f"wrote {args.output}", file=sys.stderr)
+        print(f"wrote {written}", file=sys.stderr)
     else:
-        sys.stdout.write(rendered)
+        emit(rendered)
     return EXIT_COMPLIANT
 
 
@@ -188,6 +201,7 @@ def _collect(
         now=now,
         aggregator=aggregator,
         only_account=args.account if aggregator else None,
+        functions=args.function_arn,
         members=members,
         max_workers=args.max_workers,
         progress=progress.weeks,

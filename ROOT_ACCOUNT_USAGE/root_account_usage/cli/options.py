@@ -34,13 +34,17 @@ def time_option(
 ) -> datetime:
     """An ISO-8601 option value, or one usage line naming the option.
 
+    A time of day without a zone is refused (whose clock?); a date alone is UTC midnight.
     Before `earliest` is refused (an evaluation instant that far back means nothing and
     would overflow date arithmetic); `history` passes None and clamps its period itself.
     """
     try:
         moment = parse_timestamp(text, date_only=True)
+        zoned = datetime.fromisoformat(text.strip()).tzinfo is not None
     except ValueError:
         parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")
+    if not zoned and len(text.strip()) > len("2026-11-27"):  # a time of day, in no zone
+        parser.error(f"{option}: {text[:40]!r} names no time zone; add Z for UTC or an offset")
     if earliest is not None and moment < earliest:
         parser.error(f"{option}: {text[:40]!r} is before {format_timestamp(earliest)}")
     return moment
@@ -90,3 +94,7 @@ aggregator_name = _option(
     "an AWS Config aggregator name (1 to 256 of A-Z a-z 0-9 _-)", _AGGREGATOR_NAME.fullmatch
 )
 file_name = _option("a file name", bool)
+function_arn = _option(
+    "a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)",
+    re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:[0-9]{12}:function:[\w-]{1,140}").fullmatch,
+)

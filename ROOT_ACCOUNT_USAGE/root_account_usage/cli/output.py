@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
+from typing import TextIO
 
+from ..core.plain_text import for_terminal, plain
 from ..core.timestamps import format_timestamp
 from ..core.verdict import RESOURCE_TYPE, Verdict
 
@@ -29,13 +32,19 @@ def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
     return json.dumps(verdict_document(verdict, evaluated_at), indent=2)
 
 
-def render_text(verdict: Verdict, evaluated_at: datetime) -> str:
-    account = verdict.account_id or "unknown account"
-    return (
-        f"{verdict.compliance_type}  {RESOURCE_TYPE} {account}"
-        f"  (evaluated at {format_timestamp(evaluated_at)})\n"
-        f"  {verdict.annotation}"
-    )
+def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True) -> str:
+    """The verdict line, then (with `reason`) its annotation, each value made plain."""
+    account = plain(verdict.account_id or "unknown account")
+    line = f"{verdict.compliance_type}  {RESOURCE_TYPE} {account}"
+    line += f"  (evaluated at {format_timestamp(evaluated_at)})"
+    return f"{line}\n  {plain(verdict.annotation)}" if reason else line
+
+
+def emit(text: str, stream: TextIO | None = None) -> None:
+    """Write `text` to `stream` (stdout); to a terminal, every control character that
+    is not a line break is shown as an escape (core.plain_text), whatever the format."""
+    stream = stream or sys.stdout
+    stream.write(for_terminal(text) if stream.isatty() else text)
 
 
 def _optional_time(moment: datetime | None) -> str | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
 
 
-def write_whole(path: str, text: str) -> None:
+def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
     """Write `text` as UTF-8 to `path`, replacing what was there only once all of it is
     written: a temporary file in the same folder, then renamed over it, so that a
     failure never leaves a truncated file where earlier evidence was. The file keeps the
@@ -16,9 +17,18 @@ def write_whole(path: str, text: str) -> None:
     file (/dev/stdout, a named pipe) is written directly: it cannot be replaced; so is
     a file you may write in a folder where you may create none.
 
-    Raises OSError when the file cannot be written; `path` is then as it was.
+    A file nobody may write (no write bit, or not writable by this user) is refused, as
+    the shell's `>` refuses it: a read-only file is kept evidence. A path ending in `/`
+    or naming a folder gets `default_name` inside it.
+
+    Raises OSError when the file cannot be written; `path` is then as it was. Returns
+    the path written.
     """
     data = text.encode("utf-8")  # before anything is touched: a failure here leaves all
+    if path.endswith(os.sep) or os.path.isdir(path):
+        if not os.path.isdir(path):
+            raise FileNotFoundError(errno.ENOENT, "no such folder", path)
+        path = os.path.join(path, default_name)
     target = os.path.realpath(path)  # through a symbolic link, as open() would write
     try:
         mode: int | None = os.stat(target).st_mode
@@ -26,7 +36,9 @@ def write_whole(path: str, text: str) -> None:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
         _write_in_place(target, data)
-        return
+        return path
+    if mode is not None and not (mode & 0o222 and os.access(target, os.W_OK)):
+        raise PermissionError(errno.EACCES, "the file is read-only (remove it first)", path)
     try:
         descriptor, temporary = tempfile.mkstemp(
             dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
@@ -36,7 +48,7 @@ def write_whole(path: str, text: str) -> None:
             raise
         # A file you may write in a folder you may not: written in place, as before.
         _write_in_place(target, data)
-        return
+        return path
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -48,6 +60,7 @@ def write_whole(path: str, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    return path
 
 
 def _write_in_place(target: str, data: bytes) -> None:

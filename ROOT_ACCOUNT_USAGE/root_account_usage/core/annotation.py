@@ -186,9 +186,10 @@ class RootUseSeen(NamedTuple):
 _TIME = r"(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"
 _LABEL = "|".join(re.escape(label) for label in CREDENTIAL_LABELS.values())
 _SOURCE = "|".join(ACTIVITY_SOURCES)
+_OLD_USE = re.compile(rf"^Root last used at {_TIME} \((?P<label>{_LABEL})\)")
 _READERS = (
     re.compile(rf"^Root (?P<label>{_LABEL}) was used at {_TIME}"),
-    re.compile(rf"^Root last used at {_TIME} \((?P<label>{_LABEL})\)"),
+    _OLD_USE,
     # Greedy, so that an event's own text cannot end the description early: the last
     # "at <time> (<source> <region>), within" is the one activity_use wrote.
     re.compile(
@@ -211,3 +212,20 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
             credential = groups.get("label") or f"{groups['source']}: {groups['seen']}"
             return RootUseSeen(credential=credential, time=match.group("time"))
     return None
+
+
+def read_recent_root_use(annotation: str) -> RootUseSeen | None:
+    """The root use an annotation names first when it is inside the threshold (None for
+    an old use, or none)."""
+    return None if _OLD_USE.search(annotation) else read_root_use(annotation)
+
+
+# What the writers above say of the threshold: "within the 7-day threshold",
+# "threshold 7 days".
+_THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
+
+
+def read_threshold(annotation: str) -> int | None:
+    """The threshold an annotation written above states it applied; None if none."""
+    match = _THRESHOLD.search(annotation)
+    return None if match is None else int(match.group(1) or match.group(2))

@@ -21,11 +21,12 @@ RULE_PARAMETERS = frozenset(
     {"ThresholdDays", "CloudTrailEvidence", "AssumeRootSessions", "RootActivityEvidence"}
 )
 
-# AssumeRoot sessions (privileged tasks from the management account) are root use; an
-# organization that sanctions them may leave them out of the verdict.
+# AssumeRoot sessions (privileged tasks only the management account or IAM's delegated
+# administrator can run, each in CloudTrail) are left out unless "count": otherwise the
+# credential removal's own dry run would make the account NON_COMPLIANT (docs/deploy.md).
 COUNT_ASSUME_ROOT = "count"
 EXCLUDE_ASSUME_ROOT = "exclude"
-ASSUME_ROOT_SESSIONS = (COUNT_ASSUME_ROOT, EXCLUDE_ASSUME_ROOT)
+ASSUME_ROOT_SESSIONS = (EXCLUDE_ASSUME_ROOT, COUNT_ASSUME_ROOT)  # the first is the default
 
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
 # The SSM parameter path the re-evaluation function records root events under
@@ -50,7 +51,7 @@ class RuleParameters(NamedTuple):
 
     threshold_days: int = DEFAULT_THRESHOLD_DAYS
     cloudtrail_evidence: bool = False
-    assume_root_sessions: str = COUNT_ASSUME_ROOT
+    assume_root_sessions: str = EXCLUDE_ASSUME_ROOT
     root_activity_evidence: str | None = None  # SSM path of recorded root events
     role: RoleChoice = RoleChoice()
 

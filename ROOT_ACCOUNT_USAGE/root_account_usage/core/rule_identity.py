@@ -25,6 +25,9 @@ ORGANIZATION_RULE_CREATOR = "config-multiaccountsetup.amazonaws.com"
 CONFORMANCE_PACK_CREATOR = "config-conforms.amazonaws.com"
 _SUFFIX = "[a-z0-9]+"  # AWS does not document its length: any is accepted
 _SHOWN = 128  # characters of an outside value repeated in a reason
+# The one problem that leaves a rule unverified rather than another's: no function was
+# given to compare its source with (`history` then counts it, flagged).
+NO_FUNCTION = "no function ARN to compare its source with"
 
 
 def derived_creator(candidate: str, name: str) -> str | None:
@@ -103,11 +106,11 @@ def _problem(
         kind = _shown(rule.owner) if rule.owner else "sourceless"
         return f"a {kind} rule running {_shown(rule.source)}, not a custom Lambda rule"
     if not functions:
-        return "no function ARN to compare its source with"
+        return NO_FUNCTION
     if rule.source not in functions:
         return f"runs {_shown(rule.source)}, not {' or '.join(sorted(functions))}"
     if parameters is not None:
-        found = _parameters(rule.parameters)
+        found = parameters_of(rule.parameters)
         if found is None:
             return f"its parameters {_shown(rule.parameters)} are not a JSON object of strings"
         if found != dict(parameters):
@@ -116,7 +119,7 @@ def _problem(
     return ""
 
 
-def _parameters(raw: str) -> dict[str, str] | None:
+def parameters_of(raw: str) -> dict[str, str] | None:
     """InputParameters as a mapping, or None when they are not one JSON object of strings
     with each key once ("" means none)."""
     if not raw.strip():

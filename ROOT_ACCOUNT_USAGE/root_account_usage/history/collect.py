@@ -3,13 +3,13 @@ one account, an aggregator's view, or every account of an organization."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
+from ..core.annotation import read_threshold
 from ..rule.budget import Sleep
 from .config_reader import (
-    AccountRead,
     AggregatorView,
     ConfigHistoryReader,
     HistoryUnavailableError,
@@ -19,26 +19,19 @@ from .config_reader import (
 from .model import AccountHistory, EvidenceReport, UnreadableAccount
 from .organization import DEFAULT_MAX_WORKERS, AccountOpener, read_accounts
 from .period import bounded
+from .rules import LATEST_DUE
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
+
+class Gathered(NamedTuple):
+    accounts: list[AccountHistory]
+    unreadable: list[UnreadableAccount]
+
+
 ALL_REGIONS = ""  # an account the aggregator knows in no particular region
 NOT_IN_AGGREGATOR = "the aggregator has no results for this account"
-
-
-@dataclass
-class _Gathered:
-    """What the reads gave so far."""
-
-    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    accounts: list[AccountHistory] = field(default_factory=list)
-    unreadable: list[UnreadableAccount] = field(default_factory=list)
-
-    def keep(self, read: AccountRead) -> None:
-        for name, parameters in read.rules.items():
-            self.rules.setdefault(name, parameters)
-        self.accounts.extend(read.histories)
 
 
 def collect_evidence(
@@ -52,6 +45,7 @@ def collect_evidence(
     now: datetime,
     aggregator: str | None = None,
     only_account: str | None = None,
+    functions: Collection[str] = (),
     members: AccountOpener | None = None,
     max_workers: int = DEFAULT_MAX_WORKERS,
     progress: Progress = count_nothing,
@@ -72,11 +66,11 @@ def collect_evidence(
     since, until = period.since, period.until
     notes = list(period.notes)
     reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
-    gathered = _Gathered()
+    gathered = Gathered([], [])
     if aggregator is None:
-        local_rules = reader.matching_rules(rule_name)  # raises: Config unreadable at all
+        local_rules = reader.matching_rules(rule_name, functions)  # raises: Config unreadable
         try:
-            gathered.keep(
+            gathered.accounts.extend(
                 reader.read_account(account_id, region, rule_name, since, until, rules=local_rules)
             )
         except HistoryUnavailableError as error:
@@ -93,12 +87,13 @@ def collect_evidence(
                 rule_name=rule_name,
                 since=since,
                 until=until,
+                functions=functions,
                 max_workers=max_workers,
                 sleep=sleep,
                 progress=accounts_progress,
             ):
                 if outcome.read is not None:
-                    gathered.keep(outcome.read)
+                    gathered.accounts.extend(outcome.read)
                 if outcome.unreadable is not None:
                     gathered.unreadable.append(outcome.unreadable)
         else:
@@ -108,7 +103,14 @@ def collect_evidence(
                 "to read every account's own history."
             )
             _aggregate_only(
-                reader, view, gathered, aggregator, (account_id, region), rule_name, since, until
+                reader,
+                view,
+                gathered,
+                aggregator,
+                (account_id, region),
+                rule_name,
+                (since, until),
+                functions,
             )
         gathered.accounts.extend(_without_rule(view, rule_name))
         if only_account is not None and only_account not in view.known_accounts:
@@ -121,7 +123,7 @@ def collect_evidence(
             gathered.accounts.append(
                 AccountHistory(only_account, ALL_REGIONS, history_note=NOT_IN_AGGREGATOR)
             )
-    if not gathered.rules:
+    if not any(a.rule_name for a in gathered.accounts):
         notes.append(f"No AWS Config rule {rule_name} (or one AWS named from it) was found.")
     if any(a.history_note == "not recorded" for a in gathered.accounts):
         notes.append(
@@ -131,7 +133,6 @@ def collect_evidence(
         )
     return EvidenceReport(
         rule_name=rule_name,
-        rules=gathered.rules,
         since=since,
         until=until,
         generated_at=now,
@@ -145,27 +146,34 @@ def collect_evidence(
 def _aggregate_only(
     reader: ConfigHistoryReader,
     view: AggregatorView,
-    gathered: _Gathered,
+    gathered: Gathered,
     aggregator: str,
     own: tuple[str, str],
     rule_name: str,
-    since: datetime,
-    until: datetime,
+    period: tuple[datetime, datetime],
+    functions: Collection[str],
 ) -> None:
-    """The aggregator's latest evaluations; history for the credentials' own account."""
+    """The aggregator's latest evaluations, each judged with the threshold it states
+    (the aggregator shows no account's parameters); history for the credentials' own
+    account."""
     for (account_id, region), names in view.targets.items():
         try:
             if (account_id, region) == own:
-                gathered.keep(reader.read_account(account_id, region, rule_name, since, until))
+                gathered.accounts.extend(
+                    reader.read_account(account_id, region, rule_name, *period, functions=functions)
+                )
                 continue
             for name in names:
+                current = reader.aggregate_current(aggregator, name, account_id, region)
                 gathered.accounts.append(
                     AccountHistory(
                         account_id,
                         region,
-                        current=reader.aggregate_current(aggregator, name, account_id, region),
+                        current=current,
                         history_note="history kept in that account",
                         rule_name=name,
+                        threshold_days=read_threshold(current.annotation) if current else None,
+                        stale_after=LATEST_DUE,  # its frequency is that account's to know
                     )
                 )
         except HistoryUnavailableError as error:

@@ -9,7 +9,7 @@ own: its own entries of the history, its own latest evaluation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -19,8 +19,9 @@ from ..core.exceptions import RootAccountUsageError
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
 from ..rule.budget import Sleep
-from .model import UNKNOWN, AccountHistory, CurrentEvaluation
-from .rules import RuleSettings, names_rule, rule_settings
+from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
+from .period import EARLIEST
+from .rules import MatchedRule, match_rule, names_rule
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
@@ -71,11 +72,8 @@ def count_nothing(done: int, total: int) -> None:
     """Default: tell nobody."""
 
 
-class AccountRead(NamedTuple):
-    """What one account's own AWS Config holds for the rule."""
-
-    rules: dict[str, dict[str, Any]]  # matched rule name -> its InputParameters
-    histories: list[AccountHistory]  # one per matched rule, or one saying there is none
+# One per rule the account's Config has or recorded, or one saying there is none.
+AccountRead = list[AccountHistory]
 
 
 class AggregatorView(NamedTuple):
@@ -100,28 +98,33 @@ class ConfigHistoryReader:
         self._retrier = Retrier(THROTTLED, sleep=sleep)
         self._progress = progress
 
-    def matching_rules(self, name: str) -> dict[str, RuleSettings]:
-        """Rules named `name`, or named by AWS from it (rules.names_rule), with their
-        parameters and what the rule makes of them."""
-        rules: dict[str, RuleSettings] = {}
+    def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
+        """Rules named `name`, or named by AWS from it, each with its identity (judged
+        against `functions`), parameters and how often it runs."""
+        rules: dict[str, MatchedRule] = {}
         for page in self._pages("describe_config_rules"):
             for rule in page.get("ConfigRules", []):
-                candidate = rule.get("ConfigRuleName", "")
-                if names_rule(candidate, name):
-                    rules[candidate] = rule_settings(rule.get("InputParameters"))
+                matched = match_rule(rule, name, functions)
+                if matched is not None:
+                    rules[matched.identity.name] = matched
         return rules
 
     def records_compliance(self) -> bool:
-        """Whether a configuration recorder records AWS::Config::ResourceCompliance."""
+        """Whether a configuration recorder records AWS::Config::ResourceCompliance, in
+        each recording strategy AWS defines (API_RecordingStrategy): all supported types,
+        the types listed, or all but the types excluded."""
         response = self._call("describe_configuration_recorders")
         for recorder in response.get("ConfigurationRecorders", []):
             group = recorder.get("recordingGroup", {})
-            excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
-            if COMPLIANCE_RESOURCE_TYPE in excluded:
-                continue
-            if group.get("allSupported") or COMPLIANCE_RESOURCE_TYPE in group.get(
-                "resourceTypes", []
-            ):
+            strategy = group.get("recordingStrategy", {}).get("useOnly")
+            if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
+                excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
+                recorded = COMPLIANCE_RESOURCE_TYPE not in excluded
+            else:
+                recorded = bool(group.get("allSupported")) or COMPLIANCE_RESOURCE_TYPE in group.get(
+                    "resourceTypes", []
+                )
+            if recorded:
                 return True
         return False
 
@@ -133,40 +136,63 @@ class ConfigHistoryReader:
         since: datetime,
         until: datetime,
         *,
-        rules: dict[str, RuleSettings] | None = None,
+        functions: Collection[str] = (),
+        rules: dict[str, MatchedRule] | None = None,
     ) -> AccountRead:
-        """Every matching rule's history and latest evaluation for the account (the
-        matching rules are looked up unless given)."""
+        """Every matching rule's history and latest evaluation for the account: the
+        rules there now (looked up unless given) and those only its records name.
+        A rule shown to be another's is listed, never read."""
         if rules is None:
-            rules = self.matching_rules(rule_name)
-        shown = {name: settings.parameters for name, settings in rules.items()}
-        if not rules:
-            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-            return AccountRead(shown, [AccountHistory(account_id, region, history_note=note)])
-        names = sorted(rules)
+            rules = self.matching_rules(rule_name, functions)
+        ours = {name: matched for name, matched in rules.items() if counted(matched.identity)}
+        others = [
+            AccountHistory(
+                account_id, region, history_note=f"not this rule: {m.identity.problem}"
+            )._replace(rule_name=name, identity=m.identity)
+            for name, m in rules.items()
+            if name not in ours
+        ]
         if self.records_compliance():
-            histories = self.history(account_id, region, names, since, until)
+            histories = self.history(account_id, region, rule_name, ours, set(rules), since, until)
         else:
             histories = [
                 AccountHistory(account_id, region, history_note="not recorded", rule_name=name)
-                for name in names
+                for name in sorted(ours)
             ]
-        return AccountRead(
-            shown,
-            [
-                history._replace(
-                    current=self.current(account_id, history.rule_name or ""),
-                    threshold_days=rules[history.rule_name or ""].threshold_days,
-                    parameters_invalid=rules[history.rule_name or ""].invalid,
-                )
-                for history in histories
-            ],
-        )
+        if not histories and not others:
+            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
+            return [AccountHistory(account_id, region, history_note=note)]
+        return others + [
+            h
+            if h.rule_name not in ours
+            else h._replace(
+                current=self.current(account_id, h.rule_name),
+                threshold_days=ours[h.rule_name].settings.threshold_days,
+                parameters_invalid=ours[h.rule_name].settings.invalid,
+                identity=ours[h.rule_name].identity,
+                stale_after=ours[h.rule_name].stale_after,
+            )
+            for h in histories
+            if h.rule_name is not None
+        ]
 
     def history(
-        self, account_id: str, region: str, rule_names: list[str], since: datetime, until: datetime
+        self,
+        account_id: str,
+        region: str,
+        rule_name: str,
+        ours: Collection[str],
+        existing: Collection[str],
+        since: datetime,
+        until: datetime,
     ) -> list[AccountHistory]:
-        """Each rule's compliance changes in [since, until) and its state at `since`."""
+        """Each rule's compliance changes in [since, until) and its state at `since`:
+        the rules `ours`, and every rule named from `rule_name` that the records list
+        but that no longer exists (not in `existing`), marked as gone."""
+
+        def matches(name: str) -> bool:
+            return name in ours or (name not in existing and names_rule(name, rule_name))
+
         resource_id = f"{RESOURCE_TYPE}/{account_id}"
         try:
             before = self._call(
@@ -182,14 +208,17 @@ class ConfigHistoryReader:
             note = "no compliance history recorded"
             return [
                 AccountHistory(account_id, region, history_note=note, rule_name=name)
-                for name in rule_names
+                for name in sorted(ours)
             ]
-        at_start: dict[str, str | None] = dict.fromkeys(rule_names)
-        for item in before.get("configurationItems", []):
-            states = states_from_item(item, rule_names)
-            if states is not None:  # None: no record of the rule when the period began
-                at_start = {name: None if s == UNKNOWN else s for name, s in states.states.items()}
-        recorded: list[RecordedStates] = []
+        # The item in force when the period began: its states, timed at the start.
+        recorded = [
+            states._replace(time=since)
+            for states in (
+                states_from_item(i, matches) for i in before.get("configurationItems", [])
+            )
+            if states is not None
+        ][:1]
+        at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
         windows = list(_windows(since, until))  # 366 at most (period.bounded)
         for done, (start, end) in enumerate(windows, start=1):
             for page in self._pages(
@@ -202,20 +231,23 @@ class ConfigHistoryReader:
                 chronologicalOrder="Forward",
             ):
                 for item in page.get("configurationItems", []):
-                    states = states_from_item(item, rule_names)
+                    states = states_from_item(item, matches)
                     if states is not None and since <= states.time < until:
                         recorded.append(states)
             self._progress(done, len(windows))
-        changes = changes_by_rule(recorded, rule_names, at_start)
+        names = sorted(set(ours) | {n for r in recorded for n in r.states})
+        changes = changes_by_rule(recorded, names, at_start)
         return [
             AccountHistory(
                 account_id,
                 region,
                 tuple(changes[name]),
-                at_start[name],
+                at_start.get(name),
                 rule_name=name,
+                recorded=_recorded(recorded, name),
+                exists=name in ours,
             )
-            for name in rule_names
+            for name in names
         ]
 
     def current(self, account_id: str, rule_name: str) -> CurrentEvaluation | None:
@@ -271,12 +303,19 @@ class ConfigHistoryReader:
     ) -> CurrentEvaluation | None:
         """The most recently recorded evaluation of the account among every page of
         `operation` (whose answer lists them under `results`), under request's rule."""
-        rule_name = request["ConfigRuleName"]
-        latest: CurrentEvaluation | None = None
-        for page in self._pages(operation, page_size=100, **request):
-            found = (_evaluation(r, account_id) for r in page.get(results, []))
-            latest = _latest(found, latest, rule_name)
-        return latest
+        found = (
+            evaluation
+            for page in self._pages(operation, page_size=100, **request)
+            for result in page.get(results, [])
+            if (evaluation := _evaluation(result, account_id))
+            and evaluation.rule_name == request["ConfigRuleName"]
+        )
+        # The first of those recorded latest; one with no time only when none has one.
+        return max(
+            found,
+            key=lambda e: (e.recorded_at is not None, e.recorded_at or EARLIEST),
+            default=None,
+        )
 
     def _pages(
         self, operation: str, *, page_size: int | None = None, **request: Any
@@ -321,21 +360,11 @@ def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation
     )
 
 
-def _latest(
-    evaluations: Iterable[CurrentEvaluation | None],
-    latest: CurrentEvaluation | None,
-    rule_name: str,
-) -> CurrentEvaluation | None:
-    """The most recently recorded of `latest` and those of `evaluations` under `rule_name`."""
-    for candidate in evaluations:
-        if candidate is None or candidate.rule_name != rule_name:
-            continue
-        if latest is None or (
-            candidate.recorded_at is not None
-            and (latest.recorded_at is None or candidate.recorded_at > latest.recorded_at)
-        ):
-            latest = candidate
-    return latest
+def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, datetime] | None:
+    """The first and last time the records list the rule (the period's start for the
+    state it began with)."""
+    times = [r.time for r in recorded if name in r.states]
+    return (min(times), max(times)) if times else None
 
 
 def _windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -12,20 +12,23 @@ import csv
 import html
 import io
 import json
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from ..core.plain_text import plain, writable
+from ..core.rule_identity import NO_FUNCTION
 from ..core.timestamps import format_timestamp, parse_timestamp
 from ..core.verdict import COMPLIANT, NON_COMPLIANT
 from .model import (
     INSUFFICIENT_DATA,
     NOT_APPLICABLE,
+    STALE,
     UNABLE_TO_EVALUATE,
     UNKNOWN,
     AccountHistory,
     EvidenceReport,
 )
+from .rules import input_parameters
 from .timeline import (
     NON_COMPLIANT_STATES,
     STATES,
@@ -33,6 +36,7 @@ from .timeline import (
     most_recent_root_use,
     segments,
     share,
+    stale_from,
 )
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
@@ -42,6 +46,7 @@ COLOURS = {
     UNABLE_TO_EVALUATE: "#ef6c00",
     NOT_APPLICABLE: "#1565c0",
     INSUFFICIENT_DATA: "#6a1b9a",
+    STALE: "#9e9d24",
     UNKNOWN: "#b0bec5",
 }
 LABELS = {
@@ -50,6 +55,7 @@ LABELS = {
     UNABLE_TO_EVALUATE: "unable to evaluate",
     NOT_APPLICABLE: "not applicable",
     INSUFFICIENT_DATA: "insufficient data",
+    STALE: "stale (no evaluation when due)",
     UNKNOWN: "no record",
 }
 OTHER_COLOUR = "#6d4c41"  # a state AWS Config may add one day: shown as it is written
@@ -72,8 +78,10 @@ def evidence_document(report: EvidenceReport) -> dict[str, Any]:
         "generated_at": format_timestamp(report.generated_at),
         "period": period,
         "rule_name": report.rule_name,
-        "rules": [
-            {"name": name, "parameters": report.rules[name]} for name in sorted(report.rules)
+        "rules": [  # each account's own: parameters and identity differ by account
+            {"name": a["rule_name"]} | {key: a[key] for key in _RULE_KEYS}
+            for a in accounts
+            if a["rule_name"] is not None
         ],
         "source": report.source,
         "notes": list(report.notes),
@@ -98,10 +106,24 @@ def _account(
     pieces = segments(history, report.since, report.until) if history.history_note is None else []
     current = history.current
     root_use = most_recent_root_use(current)
+    identity = history.identity
+    stale = stale_from(history)
     return {
         "account_id": history.account_id,
         "region": history.region,
         "rule_name": history.rule_name,
+        "identity": _identity(history),
+        "identity_problem": identity.problem if identity else None,
+        "owner": identity.owner if identity else None,
+        "source": identity.source if identity else None,
+        "created_by": identity.created_by if identity else None,
+        "parameters": input_parameters(identity.parameters) if identity else None,
+        "rule_exists": history.exists,
+        "rule_recorded": None
+        if history.recorded is None
+        else dict(zip(("first", "last"), map(format_timestamp, history.recorded), strict=True)),
+        "stale": stale is not None and stale < report.until,
+        "stale_from": format_timestamp(stale) if stale else None,
         "threshold_days": history.threshold_days,
         "parameters_invalid": history.parameters_invalid,
         "period": period,
@@ -122,7 +144,9 @@ def _account(
         ],
         "non_compliant_share": round(share(pieces, NON_COMPLIANT_STATES), 4) if pieces else None,
         "unknown_share": round(share(pieces, {UNKNOWN}), 4) if pieces else None,
-        "ever_non_compliant": ever_non_compliant(history, report.since, report.until),
+        "stale_share": round(share(pieces, {STALE}), 4) if pieces else None,
+        "ever_non_compliant": history.counted
+        and ever_non_compliant(history, report.since, report.until),
         "current": None
         if current is None
         else {
@@ -136,6 +160,30 @@ def _account(
         if root_use is None
         else {"credential": root_use.credential, "time": root_use.time},
     }
+
+
+_RULE_KEYS = [
+    "account_id",
+    "region",
+    "identity",
+    "owner",
+    "source",
+    "created_by",
+    "parameters",
+    "rule_exists",
+]
+
+
+def _identity(history: AccountHistory) -> str:
+    """Whether the rule is shown to be this one: "this rule", "not this rule: why", or
+    "unverified: why" (counted, flagged)."""
+    if history.identity is None:
+        why = "read through the aggregator" if history.exists else "the rule no longer exists"
+        return f"unverified: {why}"
+    problem = history.identity.problem
+    if problem == NO_FUNCTION:
+        return "unverified: no --function-arn to compare its source with"
+    return f"not this rule: {problem}" if problem else "this rule"
 
 
 def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str, Any]:
@@ -153,6 +201,10 @@ def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str
         "unreadable": sorted({u.account_id for u in report.unreadable}),
         "without_rule": ids(a for a in accounts if a["rule_name"] is None),
         "without_history": ids(a for a in ruled if not a["history_available"]),
+        "not_this_rule": ids(a for a in ruled if a["identity"].startswith("not this rule")),
+        "identity_unverified": ids(a for a in ruled if a["identity"].startswith("unverified")),
+        "stale": ids(a for a in ruled if a["stale"]),
+        "rule_deleted": ids(a for a in ruled if not a["rule_exists"]),
     }
 
 
@@ -171,20 +223,11 @@ def render_json(report: EvidenceReport) -> str:
     return json.dumps(evidence_document(report), indent=2, allow_nan=False) + "\n"
 
 
-CSV_COLUMNS = (
-    "kind",
-    "account_id",
-    "region",
-    "time",
-    "state",
-    "rule_name",
-    "detail",
-    # added: every row says what it is evidence of
-    "period_since",
-    "period_until",
-    "threshold_days",
-    "root_use_credential",
-    "root_use_time",
+# Only ever added at the end: the first seven are the original; every row says what it
+# is evidence of; `identity` is this rule / unverified: why / not this rule: why.
+_COLUMNS = "kind account_id region time state rule_name detail period_since period_until "
+CSV_COLUMNS = tuple(
+    (_COLUMNS + "threshold_days root_use_credential root_use_time identity stale").split()
 )
 # OWASP (CSV injection): a cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -216,20 +259,10 @@ def render_csv(report: EvidenceReport) -> str:
         kind: str, account: dict[str, Any], time: object, state: object, detail: object
     ) -> None:
         root_use = account.get("most_recent_root_use") or {}
-        cells = (
-            kind,
-            account["account_id"],
-            account["region"],
-            time,
-            state,
-            account["rule_name"],
-            detail,
-            since,
-            until,
-            _threshold_shown(account, unit=""),
-            root_use.get("credential"),
-            root_use.get("time"),
-        )
+        stale = f"stale since {account['stale_from']}" if account.get("stale") else ""
+        cells: tuple[object, ...] = (kind, account["account_id"], account["region"], time, state)
+        cells += (account["rule_name"], detail, since, until, _threshold_shown(account, unit=""))
+        cells += (root_use.get("credential"), root_use.get("time"), account.get("identity"), stale)
         writer.writerow([csv_cell(cell) for cell in cells])
 
     for account in document["accounts"]:
@@ -247,45 +280,17 @@ def render_csv(report: EvidenceReport) -> str:
     return writable(buffer.getvalue())
 
 
-# Control characters (newlines, terminal escapes), invisible format characters, line
-# and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-
-
-def plain(value: object) -> str:
-    """One line of text: control and invisible format characters, separators and lone
-    surrogates written as escapes, so that a value cannot add a line of evidence,
-    rewrite the terminal, or make the file unwritable."""
-    text = "" if value is None else str(value)
-    return "".join(
-        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        if unicodedata.category(ch) in _ESCAPED_CATEGORIES
-        else ch
-        for ch in text
-    )
-
-
-def writable(text: str) -> str:
-    """`text` as UTF-8 can hold it: a lone surrogate (a JSON escape of half a character,
-    in what AWS returned) written as its escape, \\ud83d, rather than failing the write."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def render_text(report: EvidenceReport) -> str:
     document = evidence_document(report)
     period = document["period"]
     summary = document["summary"]
-    matched = ", ".join(plain(name) for name in sorted(report.rules)) or "no rule found"
     lines = [
-        f"Root account usage evidence: rule {plain(report.rule_name)} ({matched})",
+        f"Root account usage evidence: rule {plain(report.rule_name)}",
         f"Period {period['since']} .. {period['until']}, generated {document['generated_at']}",
         f"Source: {plain(report.source)}",
         *(f"Note: {plain(note)}" for note in report.notes),
         f"Accounts: {summary['accounts']}",
-        _listed("ever non-compliant in the period", summary["ever_non_compliant"]),
-        _listed("unreadable", summary["unreadable"]),
-        _listed("without the rule", summary["without_rule"]),
-        _listed("without history (latest evaluation only)", summary["without_history"]),
+        *(_listed(what, summary[key]) for key, what in SUMMARY_LISTS),
     ]
     for account in document["accounts"]:
         lines.append("")
@@ -294,12 +299,17 @@ def render_text(report: EvidenceReport) -> str:
         days = f", threshold {plain(threshold)}" if threshold is not None else ""
         region = plain(account["region"]) or "all regions"
         lines.append(f"Account {plain(account['account_id'])} ({region}), {rule}{days}")
+        if account["rule_name"]:
+            lines.append(f"  rule: {_rule_shown(account)}")
+        if account["stale"]:
+            lines.append(f"  STALE since {account['stale_from']}: no evaluation when one was due")
         if account["history_available"]:
             lines.append(f"  state at start: {plain(account['state_at_start'] or 'no record')}")
             for change in account["changes"]:
                 lines.append(f"  {change['time']}  {plain(change['compliance_type'])}")
             lines.append(
                 f"  non-compliant share of the period: {account['non_compliant_share']:.1%}"
+                f", stale: {account['stale_share']:.1%}"
             )
         else:
             lines.append(f"  no timeline: {plain(account['history_note'])}")
@@ -321,9 +331,34 @@ def render_text(report: EvidenceReport) -> str:
     return writable("\n".join(lines) + "\n")
 
 
+def _rule_shown(account: dict[str, Any]) -> str:
+    """What the rule is, runs and was made by, as one plain line."""
+    recorded = account["rule_recorded"] or {"first": "?", "last": "?"}
+    gone = "" if account["rule_exists"] else "deleted since, named in the records from "
+    gone += "" if account["rule_exists"] else f"{recorded['first']} to {recorded['last']}; "
+    made = account["created_by"] or "an account principal"
+    runs = f"{account['owner']} {account['source']}, created by {made}, parameters "
+    runs += json.dumps(account["parameters"], sort_keys=True)
+    return plain(f"{account['identity']}; {gone}" + (runs if account["owner"] else ""))
+
+
+# The summary's lists of accounts, as every format names them.
+SUMMARY_LISTS = (
+    ("ever_non_compliant", "ever non-compliant in the period"),
+    ("unreadable", "could not be read"),
+    ("without_rule", "without the rule"),
+    ("without_history", "without history (latest evaluation only)"),
+    ("not_this_rule", "with a rule that is not this rule (not counted)"),
+    ("identity_unverified", "with the rule's identity unverified"),
+    ("rule_deleted", "with a rule deleted since"),
+    ("stale", "stale (latest evaluation overdue)"),
+)
+
+
 def _listed(what: str, ids: list[str]) -> str:
-    shown = ", ".join(plain(i) for i in ids) if ids else "none"
-    return f"  {what}: {len(ids)} ({shown})" if ids else f"  {what}: none"
+    return (
+        f"  {what}: {len(ids)} ({', '.join(plain(i) for i in ids)})" if ids else f"  {what}: none"
+    )
 
 
 def render_html(report: EvidenceReport) -> str:
@@ -333,7 +368,8 @@ def render_html(report: EvidenceReport) -> str:
     e = html.escape
     period = document["period"]
     parameters = "; ".join(
-        f"{rule['name']}: {json.dumps(rule['parameters'], sort_keys=True)}"
+        f"{rule['account_id']} {rule['region']} {rule['name']}: "
+        f"{json.dumps(rule['parameters'], sort_keys=True)}"
         for rule in document["rules"]
     )
     parts = [
@@ -355,16 +391,7 @@ def render_html(report: EvidenceReport) -> str:
         _organization_summary(document),
         _summary_table(document),
     ]
-    for account in document["accounts"]:
-        parts.append(_account_section(account, report))
-    if document["unreadable_accounts"]:
-        parts.append('<section class="unreadable"><h2>Accounts that could not be read</h2><table>')
-        parts.append("<tr><th>Account</th><th>Region</th><th>Error</th></tr>")
-        for u in document["unreadable_accounts"]:
-            parts.append(
-                f"<tr><td>{e(u['account_id'])}</td><td>{e(u['region'])}</td><td>{e(u['error'])}</td></tr>"
-            )
-        parts.append("</table></section>")
+    parts += [_account_section(account, report) for account in document["accounts"]]
     parts.append(
         "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>"
     )
@@ -392,15 +419,11 @@ def _organization_summary(document: dict[str, Any]) -> str:
     e = html.escape
     summary = document["summary"]
 
-    def listed(ids: list[str]) -> str:
-        return f"{len(ids)}: {e(', '.join(ids))}" if ids else "none"
-
-    rows = [
-        ("Accounts", str(summary["accounts"])),
-        ("Ever non-compliant in the period", listed(summary["ever_non_compliant"])),
-        ("Could not be read", listed(summary["unreadable"])),
-        ("Without the rule", listed(summary["without_rule"])),
-        ("Latest evaluation only (no history)", listed(summary["without_history"])),
+    rows = [("Accounts", str(summary["accounts"]))] + [
+        (what[0].upper() + what[1:], f"{len(summary[key])}: {e(', '.join(summary[key]))}")
+        if summary[key]
+        else (what[0].upper() + what[1:], "none")
+        for key, what in SUMMARY_LISTS
     ]
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
     return (
@@ -417,7 +440,7 @@ def _summary_table(document: dict[str, Any]) -> str:
     ]
     for account in document["accounts"]:
         current = account["current"]
-        state = current["state"] if current else UNKNOWN
+        state = STALE if account["stale"] else current["state"] if current else UNKNOWN
         share_text = (
             "n/a"
             if account["non_compliant_share"] is None
@@ -428,11 +451,18 @@ def _summary_table(document: dict[str, Any]) -> str:
         threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
-            f"<td>{e(account['rule_name'] or 'none')}</td>"
+            f"<td>{e(account['rule_name'] or 'none')}<br><small>"
+            f"{e(account['identity'] if account['rule_name'] else '')}</small></td>"
             f"<td>{'' if threshold is None else e(threshold)}</td>"
             f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
             f"{e(label(state))}</td>"
             f"<td>{share_text}</td><td>{e(use_text)}</td></tr>"
+        )
+    for unreadable in document["unreadable_accounts"]:  # in the table too, never only counted
+        rows.append(
+            f"<tr><td>{e(unreadable['account_id'])}</td><td>{e(unreadable['region'])}</td>"
+            f'<td colspan="5" class="state" data-state="UNREADABLE">could not be read: '
+            f"{e(unreadable['error'])}</td></tr>"
         )
     rows.append("</table>")
     return "\n".join(rows)
@@ -445,6 +475,8 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
         f'<section class="account"><h2>Account {e(account["account_id"])} '
         f"({e(account['region'] or 'all regions')}), {rule}</h2>"
     ]
+    if account["rule_name"]:
+        parts.append(f'<p class="rule">Rule: {e(_rule_shown(account))}</p>')
     if account["history_available"]:
         parts.append(_chart(account["timeline"], report))
         parts.append(
@@ -476,6 +508,9 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
     return "\n".join(parts)
 
 
+_NARROWEST = 6.0  # of the bar's 900
+
+
 def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     """A horizontal bar across the period, one coloured rectangle per state."""
     width, left, height = 900.0, 10.0, 40.0
@@ -484,7 +519,10 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     for piece in timeline:
         start = (parse_timestamp(piece["start"]) - report.since).total_seconds() / total
         end = (parse_timestamp(piece["end"]) - report.since).total_seconds() / total
-        x, w = left + start * width, max((end - start) * width, 0.5)
+        # Every state at least a few units wide, drawn over its neighbour and inside the
+        # bar: the state the period ends in shows even when it began minutes before.
+        w = max((end - start) * width, _NARROWEST)
+        x = min(left + start * width, left + width - w)
         state = piece["state"]
         title = html.escape(f"{label(state)}: {piece['start']} to {piece['end']}")
         shapes.append(
@@ -511,27 +549,19 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     )
 
 
-_CSS = "\n".join(
-    [
-        "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;",
-        "max-width:980px;color:#1c2833}",
-        "h1{font-size:1.5rem;margin-bottom:.5rem}",
-        "h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccd}",
-        "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}",
-        "dl.meta dt{font-weight:600}",
-        "dl.meta dd{margin:0}",
-        "table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.92rem}",
-        "th,td{border:1px solid #d5dbe0;padding:.35rem .5rem;text-align:left;vertical-align:top}",
-        "th{background:#f2f4f6}",
-        ".state{font-weight:600}",
-        "table.org th{width:22rem}",
-        ".note{color:#6d4c00;background:#fff8e1;padding:.4rem .6rem}",
-        ".legend .key{margin-right:1.2rem;white-space:nowrap}",
-        ".swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.35rem;",
-        "vertical-align:-2px;border-radius:2px}",
-        "svg.timeline{width:100%;height:auto;background:#fafbfc;border:1px solid #e0e4e8}",
-        "svg.timeline text{font-size:11px;fill:#455a64}",
-        "footer{margin-top:2rem;font-size:.8rem;color:#78909c}",
-        "@media print{body{margin:0} section{break-inside:avoid}}",
-    ]
+_CSS = (
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;"
+    "max-width:980px;color:#1c2833} h1{font-size:1.5rem;margin-bottom:.5rem}"
+    "h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccd}"
+    "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}"
+    "dl.meta dt{font-weight:600} dl.meta dd{margin:0}"
+    "table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.92rem}"
+    "th,td{border:1px solid #d5dbe0;padding:.35rem .5rem;text-align:left;vertical-align:top}"
+    "th{background:#f2f4f6} .state{font-weight:600} table.org th{width:22rem}"
+    ".note{color:#6d4c00;background:#fff8e1;padding:.4rem .6rem}"
+    ".legend .key{margin-right:1.2rem;white-space:nowrap} .swatch{display:inline-block;"
+    "width:.9rem;height:.9rem;margin-right:.35rem;vertical-align:-2px;border-radius:2px}"
+    "svg.timeline{width:100%;height:auto;background:#fafbfc;border:1px solid #e0e4e8}"
+    "svg.timeline text{font-size:11px;fill:#455a64} footer{margin-top:2rem;font-size:.8rem;"
+    "color:#78909c} @media print{body{margin:0} section{break-inside:avoid}}"
 )

@@ -3,10 +3,11 @@ beyond reading them. Shared by the reader, the timeline and the renderers."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, NamedTuple
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from ..core.annotation import is_unable
+from ..core.rule_identity import NO_FUNCTION, RuleIdentity
 
 # What AWS Config records beside COMPLIANT and NON_COMPLIANT (core.verdict): a custom
 # rule may publish NOT_APPLICABLE; Config's own summaries say INSUFFICIENT_DATA.
@@ -15,6 +16,7 @@ INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
 # Ours: a NON_COMPLIANT that failed closed, and no record at all.
 UNABLE_TO_EVALUATE = "UNABLE_TO_EVALUATE"
 UNKNOWN = "UNKNOWN"  # no record: before the first evaluation, or not recorded
+STALE = "STALE"  # after the latest evaluation was due again: no evaluation known
 
 
 class ComplianceChange(NamedTuple):
@@ -57,6 +59,20 @@ class AccountHistory(NamedTuple):
     rule_name: str | None = None  # the matched rule, as named in that account
     threshold_days: int | None = None  # what that rule's parameters set
     parameters_invalid: str | None = None  # why the rule refuses its parameters, if it does
+    identity: RuleIdentity | None = None  # None: the rule is gone, or read via an aggregator
+    stale_after: timedelta | None = None  # its frequency and a margin: older is stale
+    recorded: tuple[datetime, datetime] | None = None  # first and last record naming it
+    exists: bool = True  # False: named by the records only, deleted since
+
+    @property
+    def counted(self) -> bool:
+        return counted(self.identity)
+
+
+def counted(identity: RuleIdentity | None) -> bool:
+    """Whether a rule's verdicts count: not shown to be another rule (one that is gone,
+    or whose function nobody named, counts, flagged)."""
+    return identity is None or identity.problem in ("", NO_FUNCTION)
 
 
 class Segment(NamedTuple):
@@ -75,7 +91,6 @@ class UnreadableAccount(NamedTuple):
 
 class EvidenceReport(NamedTuple):
     rule_name: str
-    rules: dict[str, dict[str, Any]]  # matched rule name -> its InputParameters
     since: datetime
     until: datetime
     generated_at: datetime

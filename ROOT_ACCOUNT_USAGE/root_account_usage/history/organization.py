@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -146,6 +146,7 @@ def read_accounts(
     rule_name: str,
     since: datetime,
     until: datetime,
+    functions: Collection[str] = (),
     max_workers: int = DEFAULT_MAX_WORKERS,
     sleep: Sleep | None = None,
     progress: Progress = count_nothing,
@@ -158,7 +159,9 @@ def read_accounts(
     def read_one(account_id: str, region: str) -> AccountOutcome:
         try:
             reader = ConfigHistoryReader(opener.open(account_id, region), sleep=sleep)
-            read = reader.read_account(account_id, region, rule_name, since, until)
+            read = reader.read_account(
+                account_id, region, rule_name, since, until, functions=functions
+            )
             return AccountOutcome(account_id, region, read, None)
         except HistoryUnavailableError as error:
             reason = str(error)

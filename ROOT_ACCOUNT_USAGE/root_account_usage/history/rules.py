@@ -13,15 +13,26 @@ does not document the length, so any length is accepted). Nothing else matches:
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.json_text import load_json
 from ..core.parameters import parse_rule_parameters
-from ..core.rule_identity import names_rule
+from ..core.rule_identity import RuleIdentity, identify, names_rule
 
-__all__ = ["RuleSettings", "input_parameters", "names_rule", "rule_settings"]
+__all__ = ["MatchedRule", "RuleSettings", "input_parameters", "match_rule", "names_rule"]
+
+# ConfigRule.MaximumExecutionFrequency (and a ScheduledNotification's): a periodic rule
+# runs every 24 hours unless it names another (AWS Config API, ConfigRule).
+_HOURS = {"One_Hour": 1, "Three_Hours": 3, "Six_Hours": 6, "Twelve_Hours": 12}
+# How late an evaluation may be before the latest one is stale: AWS Config starts
+# periodic evaluations late by minutes, the credential report may take some too.
+STALE_MARGIN = timedelta(hours=2)
+# A periodic rule runs at least daily: no evaluation is due later than this.
+LATEST_DUE = timedelta(hours=24) + STALE_MARGIN
 
 
 def input_parameters(raw: object) -> dict[str, Any]:
@@ -78,3 +89,30 @@ def rule_settings(raw: object) -> RuleSettings:
     except (InvalidEventError, InvalidParameterError) as error:
         return RuleSettings(shown, None, str(error))
     return RuleSettings(shown, parameters.threshold_days)
+
+
+class MatchedRule(NamedTuple):
+    identity: RuleIdentity
+    settings: RuleSettings
+    stale_after: timedelta  # its frequency and STALE_MARGIN
+
+
+def match_rule(
+    rule: Mapping[str, Any], name: str, functions: Collection[str]
+) -> MatchedRule | None:
+    """A DescribeConfigRules entry named `name` or by AWS from it, judged
+    (core.rule_identity) against `functions`; None for a rule of another name."""
+    if not names_rule(str(rule.get("ConfigRuleName", "")), name):
+        return None
+    details = rule.get("Source", {}).get("SourceDetails") or []
+    frequencies = [rule.get("MaximumExecutionFrequency")] + [
+        d.get("MaximumExecutionFrequency")
+        for d in details
+        if d.get("MessageType") == "ScheduledNotification"
+    ]
+    hours = min((_HOURS.get(f, 24) for f in frequencies if f), default=24)
+    return MatchedRule(
+        identify(rule, name=name, functions=functions),
+        rule_settings(rule.get("InputParameters")),
+        LATEST_DUE - timedelta(hours=24 - hours),
+    )

@@ -8,7 +8,7 @@ both into a timeline over a period and the figures an auditor asks for.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ from ..core.verdict import COMPLIANT, NON_COMPLIANT
 from .model import (
     INSUFFICIENT_DATA,
     NOT_APPLICABLE,
+    STALE,
     UNABLE_TO_EVALUATE,
     UNKNOWN,
     AccountHistory,
@@ -35,6 +36,7 @@ STATES = (
     UNABLE_TO_EVALUATE,
     NOT_APPLICABLE,
     INSUFFICIENT_DATA,
+    STALE,
     UNKNOWN,
 )
 # The states that count as non-compliant: the rule publishes a fail-closed verdict as
@@ -43,25 +45,28 @@ NON_COMPLIANT_STATES = frozenset({NON_COMPLIANT, UNABLE_TO_EVALUATE})
 
 
 class RecordedStates(NamedTuple):
-    """The state of each rule asked about, as one configuration item recorded it."""
+    """The state of each matching rule one configuration item lists."""
 
     time: datetime
-    states: dict[str, str]  # rule name -> compliance type (UNKNOWN when not listed)
+    states: dict[str, str]  # rule name -> compliance type; a rule not listed has no record
 
 
-def states_from_item(item: Mapping[str, Any], rule_names: Collection[str]) -> RecordedStates | None:
+def states_from_item(
+    item: Mapping[str, Any], matches: Callable[[str], bool]
+) -> RecordedStates | None:
     """Read one ResourceCompliance configuration item; None when it cannot be read.
 
     Its `configuration` is a JSON string whose `configRuleList` has one entry per rule
-    that evaluates the account, each with its own complianceType: every rule's state is
-    read from its own entry, never another rule's. A rule the item does not list has no
-    record there (deleted, or not yet evaluated): UNKNOWN, never its earlier state.
+    that evaluates the account, each with its own complianceType: every rule whose name
+    `matches` is read from its own entry, never another rule's, whether the rule still
+    exists or not. A rule the item does not list has no record there (deleted, or not
+    yet evaluated): UNKNOWN, never its earlier state.
     """
     time = item.get("configurationItemCaptureTime")
     if not isinstance(time, datetime):
         return None
     if item.get("configurationItemStatus") in ("ResourceDeleted", "ResourceDeletedNotRecorded"):
-        return RecordedStates(time, dict.fromkeys(rule_names, UNKNOWN))
+        return RecordedStates(time, {})
     raw = item.get("configuration")
     try:
         configuration = load_json(raw) if isinstance(raw, str) else None
@@ -70,12 +75,16 @@ def states_from_item(item: Mapping[str, Any], rule_names: Collection[str]) -> Re
     entries = configuration.get("configRuleList") if isinstance(configuration, dict) else None
     if not isinstance(entries, list):
         return None
-    listed = {
-        entry["configRuleName"]: str(entry.get("complianceType") or UNKNOWN)
-        for entry in entries
-        if isinstance(entry, dict) and entry.get("configRuleName") in rule_names
-    }
-    return RecordedStates(time, {name: listed.get(name, UNKNOWN) for name in rule_names})
+    return RecordedStates(
+        time,
+        {
+            entry["configRuleName"]: str(entry.get("complianceType") or UNKNOWN)
+            for entry in entries
+            if isinstance(entry, dict)
+            and isinstance(entry.get("configRuleName"), str)
+            and matches(entry["configRuleName"])
+        },
+    )
 
 
 def changes_by_rule(
@@ -88,11 +97,20 @@ def changes_by_rule(
     changes: dict[str, list[ComplianceChange]] = {name: [] for name in rule_names}
     for states in sorted(recorded, key=lambda r: r.time):
         for name in rule_names:
-            state = states.states[name]
+            state = states.states.get(name, UNKNOWN)
             if state != (last[name] or UNKNOWN):
                 changes[name].append(ComplianceChange(states.time, state, name))
             last[name] = state
     return changes
+
+
+def stale_from(history: AccountHistory) -> datetime | None:
+    """When the latest evaluation was due again and none came: from then on nothing
+    says what the rule would report. None when that cannot be known."""
+    current = history.current
+    if current is None or current.recorded_at is None or history.stale_after is None:
+        return None
+    return current.recorded_at + history.stale_after
 
 
 def segments(history: AccountHistory, since: datetime, until: datetime) -> list[Segment]:
@@ -125,6 +143,10 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
         state = UNABLE_TO_EVALUATE
     if cursor < until:
         pieces.append(Segment(cursor, until, state))
+    stale = stale_from(history)
+    if stale is not None and stale < until:  # the time after it is stale, counted apart
+        pieces = [p._replace(end=min(p.end, stale)) for p in pieces if p.start < stale]
+        pieces.append(Segment(max(stale, since), until, STALE))
     return _merged(pieces)
 
 

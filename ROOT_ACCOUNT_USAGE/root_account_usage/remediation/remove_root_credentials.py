@@ -1,28 +1,15 @@
 """Remove a member account's root credentials through centralized root access.
 
-The script of the SSM Automation document in rdk_config/root-credentials-removal.yaml
-(aws:executeScript, python3.11, handler `handler`), which embeds this file verbatim
-(tools/embed_remediation_script.py writes it there; a test keeps the two equal). It runs
-in the management account or IAM's delegated administrator, for one member account:
-
-1. Refuses, clearly, when the target is the management account or the account running
-   it, when the account is not in an organization, or when centralized root access
-   (iam:ListOrganizationsFeatures: RootCredentialsManagement) is not enabled.
-2. Calls sts:AssumeRoot on a Regional STS endpoint (the global one refuses it) with the
-   IAMDeleteRootUserCredentials task policy, for at most 900 seconds.
-3. Lists the root user's access keys and, only when AlsoDelete names them, its login
-   profile (console password), MFA devices and signing certificates. Every IAM call
-   omits UserName: in a root session it means the root user.
-4. Deletes them unless DryRun is "true" (the default), which only lists.
-5. Publishes what it did, would do or refused to the topic, then fails the step when it
-   refused or could not finish, so the execution shows it.
-
-Started by an EventBridge rule (automatic removal), it is also told which Config rule's
-NON_COMPLIANT started it, and refuses unless that is the root account usage rule or a rule
-AWS derived from it (an event pattern can only match name prefixes, so another team's
-`OrgConfigRule-<name>-strict-...` would otherwise start a removal).
-
-Self-contained (standard library and boto3) and Python 3.11, the runtime's version.
+The script of rdk_config/root-credentials-removal.yaml's aws:executeScript step (python3.11),
+which holds this file and the core modules it imports verbatim
+(tools/embed_remediation_script.py). In the management account or IAM's delegated
+administrator, for one member account: refuse the management account, this account, and an
+organization without root credentials management; for an automatic start, refuse a rule
+that is not ours by what it runs (core/rule_identity.py) and only notify unless its
+annotation names a use the credential report or CloudTrail showed; AssumeRoot with the
+IAMDeleteRootUserCredentials task policy; list, then (unless a dry run) delete root's keys
+and what AlsoDelete names, MFA devices last and only with the password; notify. The steps
+and their reasons: docs/deploy.md, "Centralized root access".
 """
 
 from __future__ import annotations
@@ -31,17 +18,20 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from root_account_usage.core.annotation import (
+    ASSUMED_ROOT_SESSION,
+    EVENTBRIDGE,
+    is_unable,
+    read_recent_root_use,
+)
+from root_account_usage.core.regions import is_region_name
+from root_account_usage.core.rule_identity import identify, names_rule, parameters_of
+
 ROOT_TASK_POLICY = "IAMDeleteRootUserCredentials"
 REQUIRED_FEATURE = "RootCredentialsManagement"
 SESSION_SECONDS = 900  # AssumeRoot's maximum
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
-DNS_SUFFIX = {"aws-cn": "amazonaws.com.cn"}  # every other partition: amazonaws.com
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
-# core/regions.py's pattern (this script embeds no package code; a test keeps them equal).
-_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
-# The suffix AWS Config appends to organization and conformance-pack rule names (the same
-# rule as `history`'s names_rule; a test keeps the two in agreement).
-_RULE_SUFFIX = "[a-z0-9]+"
 _FEATURE_ERRORS = {
     "ServiceAccessNotEnabledException": "trusted access for IAM is not enabled in Organizations",
     "AccountNotManagementOrDelegatedAdministratorException": (
@@ -51,8 +41,9 @@ _FEATURE_ERRORS = {
     "OrganizationNotInAllFeaturesModeException": "the organization does not have all features",
 }
 
-# Outcomes: the first two succeed; the others fail the automation step after notifying.
+# Outcomes: the first four succeed; the others fail the automation step after notifying.
 DRY_RUN, REMOVED, NOTHING_TO_REMOVE = "dry-run", "removed", "nothing-to-remove"
+NOTIFY_ONLY, PARTIAL = "notify-only", "partial"
 REFUSED, FAILED = "refused", "failed"
 
 
@@ -69,26 +60,44 @@ ClientMaker = Callable[..., Any]
 
 def handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
     """aws:executeScript entry point: remove, notify, and fail unless it succeeded."""
+    return remove_and_notify(events, client_maker())
+
+
+def client_maker() -> ClientMaker:
+    """boto3 clients with bounded retries, STS on its Regional endpoint as botocore resolves
+    it for the region's partition (AssumeRoot refuses the global one; an older SDK's
+    "legacy" default would send us-east-1 there)."""
     import boto3
+    import botocore.session
     from botocore.config import Config
 
+    core = botocore.session.get_session()
+    core.set_config_variable("sts_regional_endpoints", "regional")
+    session = boto3.Session(botocore_session=core)
     config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=20)
 
     def client(service: str, **options: Any) -> Any:
-        # Any service by name: the stubs' per-service overloads cannot type that.
-        return boto3.client(service, config=config, **options)  # type: ignore[call-overload]
+        return session.client(service, config=config, **options)  # type: ignore[call-overload]
 
-    return remove_and_notify(events, client)
+    return client
 
 
 def remove_and_notify(events: dict[str, Any], client: ClientMaker) -> dict[str, Any]:
+    """Remove, then notify; the result lists each deletion even when notifying fails.
+    Raises RemovalNotCompleteError (after notifying) when refused or failed."""
     result = remove_root_credentials(events, client)
     topic = str(events.get("TopicArn") or "")
+    result["Notified"] = "no: no TopicArn"
     if topic:
         subject = f"Root credentials of AWS account {result['AccountId']}: {result['Outcome']}"
-        client("sns", region_name=_region(events)).publish(
-            TopicArn=topic, Subject=subject[:100], Message=result["Summary"]
-        )
+        try:
+            client("sns", region_name=_region(events)).publish(
+                TopicArn=topic, Subject=subject[:100], Message=result["Summary"]
+            )
+            result["Notified"] = "yes"
+        except Exception as error:
+            result["Notified"] = f"no: {_describe(error)}"
+            result["Summary"] += f" Notifying {topic} failed: {_describe(error)}."
     if result["Outcome"] in (REFUSED, FAILED):
         raise RemovalNotCompleteError(result["Summary"])
     return result
@@ -104,50 +113,104 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         also = _also_delete(events.get("AlsoDelete"))
         if not _ACCOUNT_ID.match(account):
             raise RefusedError(f"AccountId must be 12 digits, got {account[:20]!r}")
-        _check_trigger(events)
+        automatic = _check_trigger_name(events)
         partition = _check_target(account, region, client)
+        if automatic:
+            _check_rule_identity(events, account, partition, client)
+            why_not = why_not_delete(str(events.get("Annotation") or ""))
+            if why_not:
+                return _result(account, NOTIFY_ONLY, f"nothing deleted (notify only): {why_not}")
         iam = _root_session(account, region, partition, client)
         found = _list_credentials(iam, also)
         if not found:
             return _result(account, NOTHING_TO_REMOVE, "root has none of the credentials asked for")
         if dry_run:
             return _result(account, DRY_RUN, "would delete " + ", ".join(n for n, _ in found))
+        notes = []
         for name, delete in found:
-            delete()
+            note = delete()
             deleted.append(name)
-        return _result(account, REMOVED, "deleted " + ", ".join(deleted))
+            notes += [note] if note else []
+        done = "deleted " + ", ".join(deleted)
+        if notes:
+            done += f"; not done: {'; '.join(notes)}"
+        return _result(account, PARTIAL if notes else REMOVED, done, tuple(deleted))
     except RefusedError as refusal:
         return _result(account, REFUSED, f"refused: {refusal}")
     except Exception as error:  # AWS errors and the unexpected: report, never hide
         done = f"; deleted before it: {', '.join(deleted)}" if deleted else ""
-        return _result(account, FAILED, f"failed: {_describe(error)}{done}")
+        return _result(account, FAILED, f"failed: {_describe(error)}{done}", tuple(deleted))
 
 
-def is_rule_or_derived(candidate: str, name: str) -> bool:
-    """Whether Config rule `candidate` is `name`, or the rule an organization rule or a
-    conformance pack made of it (`OrgConfigRule-<name>-<suffix>`,
-    `<name>-conformance-pack-<suffix>`)."""
-    if not name:
-        return False
-    escaped = re.escape(name)
-    return (
-        candidate == name
-        or re.fullmatch(rf"OrgConfigRule-{escaped}-{_RULE_SUFFIX}", candidate) is not None
-        or re.fullmatch(rf"{escaped}-conformance-pack-{_RULE_SUFFIX}", candidate) is not None
-    )
+def why_not_delete(annotation: str) -> str:
+    """Why the reporting rule's annotation is no ground to delete ("" when it names a use
+    inside the threshold that the credential report or CloudTrail showed: evidence no
+    principal of the member account can write)."""
+    if is_unable(annotation):
+        return "the rule could not evaluate the account"
+    seen = read_recent_root_use(annotation)
+    if seen is None:
+        return "the rule's annotation names no root use inside its threshold"
+    if ASSUMED_ROOT_SESSION in seen.credential:
+        return "the use it names is an AssumeRoot session, not the root user's own"
+    if seen.credential.startswith(EVENTBRIDGE):
+        return (
+            "the use it names is only a recorded event (an SSM parameter the member account "
+            "can write), not the credential report or CloudTrail"
+        )
+    return ""
 
 
-def _check_trigger(events: dict[str, Any]) -> None:
-    """An automatic start names the rule whose NON_COMPLIANT started it: it must be ours."""
+def _check_trigger_name(events: dict[str, Any]) -> bool:
+    """Whether an automatic start names the rule whose NON_COMPLIANT started it; refuses
+    at once a rule whose name is not ours (the event pattern matches prefixes only)."""
     trigger = str(events.get("TriggeringRuleName") or "").strip()
     if not trigger:
-        return  # started by hand
+        return False  # started by hand: a person decided
     expected = str(events.get("RuleName") or "").strip()
-    if not is_rule_or_derived(trigger, expected):
+    if not names_rule(trigger, expected):
         raise RefusedError(
             f"started by Config rule {trigger[:128]!r}, which is not {expected[:128]!r} "
             "or a rule AWS derived from it"
         )
+    return True
+
+
+def _check_rule_identity(
+    events: dict[str, Any], account: str, partition: str, client: ClientMaker
+) -> None:
+    """Refuse unless the rule of TriggeringRuleArn, described in the member account through
+    RuleReaderRole, is ours by what it runs and the parameters it was deployed with."""
+    trigger = str(events["TriggeringRuleName"]).strip()
+    arn = str(events.get("TriggeringRuleArn") or "").strip()
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[1:3] != [partition, "config"] or parts[4] != account:
+        raise RefusedError(f"TriggeringRuleArn {arn[:200]!r} is not a rule of account {account}")
+    region = _region({"Region": parts[3]})
+    functions = [f.strip() for f in str(events.get("RuleFunctionArns") or "").split(",")]
+    deployed = parameters_of(str(events.get("RuleParameters") or ""))
+    if deployed is None:
+        raise RefusedError("RuleParameters must be the rule's InputParameters (a JSON object)")
+    reader = str(events.get("RuleReaderRole") or "").strip()
+    credentials = client("sts", region_name=region).assume_role(
+        RoleArn=f"arn:{partition}:iam::{account}:role/{reader}",
+        RoleSessionName="root-credentials-removal",
+        DurationSeconds=SESSION_SECONDS,
+    )["Credentials"]
+    config = client("config", region_name=region, **_keys(credentials))
+    # None by that name: NoSuchConfigRuleException, a failure naming it.
+    rules = config.describe_config_rules(ConfigRuleNames=[trigger]).get("ConfigRules", [])
+    rule = next((r for r in rules if r.get("ConfigRuleArn") == arn), None)
+    if rule is None:
+        raise RefusedError(f"account {account} has no Config rule {trigger[:128]!r} of {arn[:200]}")
+    identity = identify(
+        rule,
+        name=str(events.get("RuleName") or "").strip(),
+        functions=[f for f in functions if f],
+        parameters=deployed,
+    )
+    if not identity.ours:
+        raise RefusedError(f"Config rule {trigger[:128]!r} is not ours: {identity.problem}")
 
 
 def _check_target(account: str, region: str, client: ClientMaker) -> str:
@@ -186,7 +249,7 @@ def _check_target(account: str, region: str, client: ClientMaker) -> str:
 
 
 def _root_session(account: str, region: str, partition: str, client: ClientMaker) -> Any:
-    sts = client("sts", region_name=region, endpoint_url=_sts_endpoint(region, partition))
+    sts = client("sts", region_name=region)
     if not hasattr(sts, "assume_root"):
         raise RefusedError("the boto3 of this runtime has no sts:AssumeRoot")
     credentials = sts.assume_root(
@@ -194,32 +257,29 @@ def _root_session(account: str, region: str, partition: str, client: ClientMaker
         TaskPolicyArn={"arn": f"arn:{partition}:iam::aws:policy/root-task/{ROOT_TASK_POLICY}"},
         DurationSeconds=SESSION_SECONDS,
     )["Credentials"]
-    return client(
-        "iam",
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+    return client("iam", region_name=region, **_keys(credentials))
 
 
-def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Callable[[], Any]]]:
-    """(what, how to delete it) for each root credential asked for. No UserName: in a
-    root session IAM takes the root user."""
-    found: list[tuple[str, Callable[[], Any]]] = []
+def _keys(credentials: dict[str, Any]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }
+
+
+Deletion = Callable[[], "str | None"]  # returns what it could not do, if anything
+
+
+def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deletion]]:
+    """(what, how to delete it) for each root credential asked for, MFA devices last (after
+    the password they protect). No UserName: in a root session IAM takes the root user."""
+    found: list[tuple[str, Deletion]] = []
     for key in _all(iam.list_access_keys, "AccessKeyMetadata"):
         key_id = str(key["AccessKeyId"])
         found.append(
             (f"access key ...{key_id[-4:]}", _bind(iam.delete_access_key, AccessKeyId=key_id))
         )
-    if "LoginProfile" in also:
-        try:
-            iam.get_login_profile()
-        except Exception as error:
-            if _code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
-                raise
-        else:
-            found.append(("login profile (console password)", iam.delete_login_profile))
     if "SigningCertificates" in also:
         for certificate in _all(iam.list_signing_certificates, "Certificates"):
             certificate_id = str(certificate["CertificateId"])
@@ -229,6 +289,14 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Callab
                     _bind(iam.delete_signing_certificate, CertificateId=certificate_id),
                 )
             )
+    if "LoginProfile" in also:
+        try:
+            iam.get_login_profile()
+        except Exception as error:
+            if _code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
+                raise
+        else:
+            found.append(("login profile (console password)", _bind(iam.delete_login_profile)))
     if "MFADevices" in also:
         for device in _all(iam.list_mfa_devices, "MFADevices"):
             serial = str(device["SerialNumber"])
@@ -236,11 +304,16 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Callab
     return found
 
 
-def _mfa_remover(iam: Any, serial: str) -> Callable[[], None]:
-    def remove() -> None:
+def _mfa_remover(iam: Any, serial: str) -> Deletion:
+    def remove() -> str | None:
         iam.deactivate_mfa_device(SerialNumber=serial)
-        if ":mfa/" in serial:  # a virtual device (an ARN); hardware ones have no ARN
+        if ":mfa/" not in serial:  # a hardware device (no ARN): deactivated is removed
+            return None
+        try:
             iam.delete_virtual_mfa_device(SerialNumber=serial)
+        except Exception as error:  # the task policy may refuse it: root no longer has it
+            return f"virtual MFA device {serial} deactivated, not deleted ({_describe(error)})"
+        return None
 
     return remove
 
@@ -258,18 +331,26 @@ def _all(operation: Callable[..., Any], key: str) -> list[dict[str, Any]]:
     raise RuntimeError(f"{key}: more than 100 pages")
 
 
-def _bind(operation: Callable[..., Any], **arguments: Any) -> Callable[[], Any]:
-    return lambda: operation(**arguments)
+def _bind(operation: Callable[..., Any], **arguments: Any) -> Deletion:
+    def call() -> None:
+        operation(**arguments)
+
+    return call
 
 
-def _result(account: str, outcome: str, what: str) -> dict[str, Any]:
+def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()) -> dict[str, Any]:
     summary = f"Root credentials of AWS account {account or '(none given)'}: {what}."
-    return {"AccountId": account, "Outcome": outcome, "Summary": summary[:1500]}
+    return {
+        "AccountId": account,
+        "Outcome": outcome,
+        "Summary": summary[:1500],
+        "Deleted": list(deleted),
+    }
 
 
 def _region(events: dict[str, Any]) -> str:
     region = str(events.get("Region", "")).strip()
-    if not _REGION.fullmatch(region):
+    if not is_region_name(region):
         raise RefusedError(f"Region must be a region name, got {region[:20]!r}")
     return region
 
@@ -292,11 +373,10 @@ def _also_delete(value: Any) -> tuple[str, ...]:
         raise RefusedError(
             f"AlsoDelete may name only {', '.join(OPTIONAL_CREDENTIALS)}; got {unknown[0][:30]!r}"
         )
+    if "MFADevices" in names and "LoginProfile" not in names:
+        # Root's MFA gone and its password kept leaves the account weaker than before.
+        raise RefusedError("AlsoDelete names MFADevices without LoginProfile")
     return names
-
-
-def _sts_endpoint(region: str, partition: str) -> str:
-    return f"https://sts.{region}.{DNS_SUFFIX.get(partition, 'amazonaws.com')}"
 
 
 def _code(error: BaseException) -> str:

@@ -172,7 +172,7 @@ def evaluate_report(
 
     With `account_id` the report must be that account's (require_account).
     """
-    generated_at = None
+    generated_at, root = None, None
     try:
         report = fetch()
         generated_at = report.generated_at
@@ -183,7 +183,10 @@ def evaluate_report(
             root, now=now, threshold_days=threshold_days, report_generated_at=generated_at
         )
     except RootAccountUsageError as error:
-        return fail_closed(error, threshold_days=threshold_days, report_generated_at=generated_at)
+        named = account_id or (root.account_id if root else None)  # the report says whose
+        return fail_closed(
+            error, threshold_days=threshold_days, report_generated_at=generated_at, account_id=named
+        )
 
 
 def fail_closed(
@@ -191,10 +194,14 @@ def fail_closed(
     *,
     threshold_days: int | None = None,
     report_generated_at: datetime | None = None,
+    account_id: str | None = None,
 ) -> Verdict:
     """Log the reason once at ERROR and return the NON_COMPLIANT fail-closed verdict."""
     verdict = unable_to_evaluate(
-        error, threshold_days=threshold_days, report_generated_at=report_generated_at
+        error,
+        threshold_days=threshold_days,
+        report_generated_at=report_generated_at,
+        account_id=account_id,
     )
     logger.error(
         FAIL_CLOSED_LOG_MESSAGE,

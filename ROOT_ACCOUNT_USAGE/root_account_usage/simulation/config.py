@@ -16,6 +16,7 @@ from botocore.validate import validate_parameters
 from ..core.cloudtrail_evidence import RootActivity, apply_activity
 from ..core.exceptions import ReportUnavailableError
 from ..core.report import parse_credential_report
+from ..core.rule_identity import derived_creator
 from ..core.verdict import RESOURCE_TYPE, Verdict, decide, unable_to_evaluate
 from .credential_report import RootUse, render_report, root_row
 
@@ -163,6 +164,7 @@ class SimulatedConfig:
                     },
                     "InputParameters": json.dumps(story.parameters()),
                 }
+                | ({"CreatedBy": by} if (by := derived_creator(name, RULE_NAME)) else {})
                 for name, story in self.rules.items()
             ]
         }

@@ -193,13 +193,6 @@ def test_live_account_is_read_with_the_same_lifecycle(capsys, monkeypatch):
     assert json.loads(out)["resource_id"] == DEFAULT_ACCOUNT_ID
 
 
-def test_unknown_profile_exits_2_without_traceback(capsys):
-    code, _, err = evaluate(capsys, "--profile", "no-such-profile")
-    assert code == 2
-    assert "no-such-profile" in err
-    assert "Traceback" not in err
-
-
 @pytest.fixture
 def restore_root_logger():
     root = logging.getLogger()
@@ -252,3 +245,51 @@ def test_unexpected_failure_is_one_line_not_a_traceback(capsys, write, monkeypat
     code, _, err = evaluate(capsys, "--report", write(report_without_root()))
     assert code == 2
     assert err == "root-account-usage: error: unexpected RuntimeError: disk on fire\n"
+
+
+def test_stale_report_names_its_account_and_the_as_of_that_judges_it(capsys, write):
+    report = write(cli_json(report_with_root(RootUse()), "2026-11-20T10:00:00Z"), "r.json")
+    code, out, err = evaluate(capsys, "--report", report)
+    assert code == 2
+    assert f"AWS::::Account {ACCOUNT_ID}" in out
+    assert "give --as-of 2026-11-20T10:00:00Z" in err
+
+
+def test_an_unable_message_is_printed_once(capsys, write):
+    code, out, err = evaluate(capsys, "--report", write(report_without_root()))
+    assert code == 2
+    assert (out + err).count("no <root_account> row") == 1
+
+
+def test_unknown_profile_is_a_usage_error_not_a_verdict(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        evaluate(capsys, "--profile", "no-such-profile")
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert out == ""
+    assert err.startswith("root-account-usage evaluate: error: --profile:")
+    assert "no-such-profile" in err
+
+
+def test_a_report_given_without_the_option_is_pointed_at_it(capsys, write):
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate", write(report_with_root(RootUse()))])
+    assert exit_.value.code == 2
+    assert "give a saved report as --report FILE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-27T12:00:00", "2026-11-27 12:00"])
+def test_as_of_without_a_zone_is_refused(as_of, capsys, write):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--report", write(report_with_root(RootUse())), "--as-of", as_of])
+    assert "names no time zone; add Z for UTC" in capsys.readouterr().err
+
+
+def test_a_duplicated_column_name_cannot_redraw_the_terminal(capsys, write, monkeypatch):
+    forged = "\x1b[1A\x1b[2KCOMPLIANT"
+    content = report_with_root(RootUse()).replace(b"user,", f"user,{forged},{forged},".encode(), 1)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    code, out, err = evaluate(capsys, "--report", write(content), "--format", "json")
+    assert code == 2
+    assert "\x1b" not in out + err
+    assert "\\x1b[1A" in err

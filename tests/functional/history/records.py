@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from root_account_usage.core.rule_identity import derived_creator
 from root_account_usage.simulation.config import compliance_item, simulated_config_client
 
 ACCOUNT = "111122223333"
@@ -16,6 +17,7 @@ SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 11, tzinfo=UTC)
 NOW = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 RULE = "root-account-usage"
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{RULE}"
 
 
 def day(n: float, hours: float = 6) -> datetime:
@@ -34,8 +36,10 @@ class ConfigRecords:
         *,
         account_id: str = ACCOUNT,
         max_calls: int = 1_000,
+        definitions: dict[str, dict[str, Any]] | None = None,  # rule -> fields to override
     ) -> None:
         self.rules, self.latest, self.account_id = rules, latest, account_id
+        self.definitions = definitions or {}
         self.items = [
             compliance_item(when, states, account_id=account_id, status="OK")
             for when, states in items
@@ -51,14 +55,22 @@ class ConfigRecords:
         self._called("DescribeConfigRules")
         return {
             "ConfigRules": [
-                {
-                    "ConfigRuleName": name,
-                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": "arn:aws:lambda:x"},
-                }
-                | ({} if parameters is None else {"InputParameters": parameters})
-                for name, parameters in self.rules.items()
+                {key: value for key, value in rule.items() if value is not None}
+                for rule in self._rules()
             ]
         }
+
+    def _rules(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "ConfigRuleName": name,
+                "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
+            }
+            | ({} if parameters is None else {"InputParameters": parameters})
+            | ({"CreatedBy": by} if (by := derived_creator(name, RULE)) else {})
+            | self.definitions.get(name, {})
+            for name, parameters in self.rules.items()
+        ]
 
     def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
         self._called("DescribeConfigurationRecorders")

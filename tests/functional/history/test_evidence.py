@@ -33,6 +33,7 @@ from root_account_usage.history.session import AuditorSession
 from root_account_usage.simulation.events import periodic_event
 from tests.functional.history.records import (
     ACCOUNT,
+    FUNCTION,
     NOW,
     REGION,
     RULE,
@@ -88,8 +89,8 @@ def test_a_legacy_rule_saying_compliant_never_decides_the_rules_evidence():
             (day(3), {f"legacy-{RULE}": "COMPLIANT", RULE: "NON_COMPLIANT", "other": "COMPLIANT"}),
         ],
         {
-            f"legacy-{RULE}": ("COMPLIANT", NO_USE, day(9)),
-            RULE: ("NON_COMPLIANT", RECENT, day(8)),
+            f"legacy-{RULE}": ("COMPLIANT", NO_USE, day(9, 22)),
+            RULE: ("NON_COMPLIANT", RECENT, day(9, 21)),
         },
     )
     evidence = document(records)
@@ -139,9 +140,9 @@ def test_each_matched_rule_is_shown_separately_with_its_own_verdict():
             (day(4), {ORG_RULE: "COMPLIANT", RULE: "NON_COMPLIANT", PACK_RULE: "COMPLIANT"}),
         ],
         {
-            ORG_RULE: ("COMPLIANT", NO_USE, day(9)),
-            RULE: ("NON_COMPLIANT", RECENT, day(8)),
-            PACK_RULE: ("COMPLIANT", NO_USE, day(9)),
+            ORG_RULE: ("COMPLIANT", NO_USE, day(9, 20)),
+            RULE: ("NON_COMPLIANT", RECENT, day(9, 20)),
+            PACK_RULE: ("COMPLIANT", NO_USE, day(9, 20)),
         },
     )
     report = collect(records)
@@ -246,6 +247,7 @@ STATES = (
     "UNABLE_TO_EVALUATE",
     "NOT_APPLICABLE",
     "INSUFFICIENT_DATA",
+    "STALE",
     "UNKNOWN",
 )
 
@@ -653,3 +655,172 @@ def test_years_of_one_accounts_history_show_one_bar_not_a_line_a_week(tqdm, monk
     # Every seven-day read since 2020 (some 360 of them), counted to the end.
     assert re.search(r"\b(3\d\d)/\1\b", shown), shown[-200:]
     assert shown.count("\n") <= (1 if tqdm else 21)
+
+
+# The organization page -------------------------------------------------------------
+
+
+def test_a_state_that_began_minutes_before_the_end_shows_on_the_timeline():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(0), {RULE: "COMPLIANT"}), (UNTIL - timedelta(minutes=5), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", RECENT, UNTIL - timedelta(minutes=5))},
+    )
+    page = render_html(collect(records))
+    rects = re.findall(
+        r'<rect class="seg" data-state="(\w+)" x="([\d.]+)" y="5" width="([\d.]+)"', page
+    )
+    state, x, width = rects[-1]
+    assert state == "NON_COMPLIANT"
+    assert float(width) >= 6
+    assert float(x) + float(width) == pytest.approx(910, abs=0.2)  # at the bar's right end
+
+
+def test_an_unreadable_account_is_a_row_of_the_table_not_only_a_count():
+    from root_account_usage.history.model import EvidenceReport, UnreadableAccount
+
+    report = EvidenceReport(
+        RULE,
+        SINCE,
+        UNTIL,
+        NOW,
+        "organization",
+        (),
+        (UnreadableAccount("444455556666", REGION, "cannot assume role"),),
+    )
+    table = render_html(report).split('<table class="summary">')[1].split("</table>")[0]
+    assert "<td>444455556666</td>" in table
+    assert "could not be read: cannot assume role" in table
+
+
+# Every rule that ran, proven ours, never stale ----------------------------------------
+
+
+def test_a_rule_deleted_since_keeps_its_non_compliant_record():
+    old_org_rule = f"OrgConfigRule-{RULE}-zz99yy88"  # recreated since as ORG_RULE
+    records = ConfigRecords(
+        {ORG_RULE: parameters()},
+        [
+            (day(1), {old_org_rule: "NON_COMPLIANT"}),
+            (day(3), {ORG_RULE: "COMPLIANT"}),  # the old rule is gone from the list
+        ],
+        {ORG_RULE: ("COMPLIANT", NO_USE, day(9, 20))},
+    )
+    evidence = document(records)
+    by_rule = {a["rule_name"]: a for a in evidence["accounts"]}
+    gone = by_rule[old_org_rule]
+    assert gone["rule_exists"] is False
+    assert gone["rule_recorded"] == {
+        "first": "2026-11-02T06:00:00Z",
+        "last": "2026-11-02T06:00:00Z",
+    }
+    assert gone["ever_non_compliant"] is True
+    assert gone["identity"] == "unverified: the rule no longer exists"
+    assert evidence["summary"]["ever_non_compliant"] == [ACCOUNT]
+    assert evidence["summary"]["rule_deleted"] == [ACCOUNT]
+    assert "deleted since" in render_text(collect(records))
+
+
+@pytest.mark.parametrize(
+    ("name", "definition", "problem"),
+    [
+        (  # anyone may name a rule this way; AWS's own MFA check behind it
+            PACK_RULE,
+            {
+                "Source": {"Owner": "AWS", "SourceIdentifier": "ROOT_ACCOUNT_MFA_ENABLED"},
+                "CreatedBy": "config-conforms.amazonaws.com",
+            },
+            "not a custom Lambda rule",
+        ),
+        (  # an organization rule's name, backed by an always-COMPLIANT function
+            ORG_RULE,
+            {
+                "Source": {
+                    "Owner": "CUSTOM_LAMBDA",
+                    "SourceIdentifier": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:always-ok",
+                }
+            },
+            "runs 'arn:aws:lambda",
+        ),
+        (PACK_RULE, {"CreatedBy": None}, "created by an account principal"),
+    ],
+)
+def test_a_rule_that_is_not_this_one_is_shown_and_never_counted(name, definition, problem):
+    records = ConfigRecords(
+        {name: parameters()},
+        [(day(1), {name: "COMPLIANT"})],
+        {name: ("COMPLIANT", NO_USE, day(9, 20))},
+        definitions={name: definition},
+    )
+    report = collect(records, functions=[FUNCTION])
+    [account] = json.loads(render_json(report))["accounts"]
+    assert account["identity"].startswith("not this rule: ")
+    assert problem in account["identity"]
+    assert account["current"] is None  # never read
+    assert account["timeline"] == []
+    assert account["ever_non_compliant"] is False
+    summary = json.loads(render_json(report))["summary"]
+    assert summary["not_this_rule"] == [ACCOUNT]
+    assert "not this rule" in render_text(report)
+    assert "not this rule" in render_html(report)
+
+
+def test_without_a_function_arn_a_matched_rule_counts_flagged_unverified():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", RECENT, day(9, 20))},
+    )
+    evidence = document(records)
+    [account] = evidence["accounts"]
+    assert account["identity"] == "unverified: no --function-arn to compare its source with"
+    assert (account["owner"], account["source"]) == ("CUSTOM_LAMBDA", FUNCTION)
+    assert account["created_by"] == ""
+    assert account["parameters"] == {"ThresholdDays": "7"}
+    assert evidence["summary"]["identity_unverified"] == [ACCOUNT]
+    assert evidence["summary"]["ever_non_compliant"] == [ACCOUNT]
+
+
+def test_an_evaluation_200_days_old_is_stale_in_every_format():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(SINCE - timedelta(days=200), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, SINCE - timedelta(days=200))},
+    )
+    report = collect(records)
+    [account] = json.loads(render_json(report))["accounts"]
+    assert account["stale"] is True
+    assert account["stale_share"] == 1.0
+    assert account["non_compliant_share"] == 0.0
+    assert [p["state"] for p in account["timeline"]] == ["STALE"]
+    assert json.loads(render_json(report))["summary"]["stale"] == [ACCOUNT]
+    assert all(row["stale"].startswith("stale since ") for row in csv_rows(report))
+    assert "STALE since" in render_text(report)
+    assert 'data-state="STALE"' in render_html(report)
+
+
+def test_stale_time_is_counted_apart_from_the_verdict_before_it():
+    # Daily rule, last evaluated on day 5 (NON_COMPLIANT from day 2): due again by
+    # day 6 + 2 hours; from then the period is stale, not non-compliant.
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(2, 0), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", RECENT, day(5, 0))},
+    )
+    [account] = document(records)["accounts"]
+    assert account["stale_from"] == "2026-11-07T02:00:00Z"
+    assert account["non_compliant_share"] == pytest.approx(
+        0.4083, abs=1e-4
+    )  # day 2 to day 6, 02:00
+    assert account["stale_share"] == pytest.approx(0.3917, abs=1e-4)
+
+
+def test_a_rule_run_hourly_is_stale_after_three_hours():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, UNTIL - timedelta(hours=4))},
+        definitions={RULE: {"MaximumExecutionFrequency": "One_Hour"}},
+    )
+    [account] = document(records)["accounts"]
+    assert account["stale_from"] == "2026-11-10T23:00:00Z"

@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 
 from root_account_usage.cli.main import main
+from root_account_usage.core.annotation import old_use
+from root_account_usage.core.rule_identity import derived_creator
 from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import (
     COMPLIANCE_RESOURCE_TYPE,
     EVALUATION_TYPES,
+    ConfigHistoryReader,
     HistoryUnavailableError,
 )
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
@@ -36,6 +39,7 @@ PACK_RULE = "root-account-usage-conformance-pack-x1y2z3"
 LEGACY_RULE = "legacy-root-account-usage"
 V2_RULE = "root-account-usage-v2"
 RESOURCE_ID = f"AWS::::Account/{ACCOUNT}"
+FUNCTION = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:root-account-usage"
 ANNOTATION = (
     "Root access key 1 was used at 2026-11-10T20:00:00Z, within the 7-day threshold; "
     "report generated 2026-11-10T22:00:00Z."
@@ -101,9 +105,10 @@ def expect_rules(stub, *names):
             "ConfigRules": [
                 {
                     "ConfigRuleName": name,
-                    "Source": {"Owner": "CUSTOM_LAMBDA"},
+                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
                     "InputParameters": '{"ThresholdDays": "7"}',
                 }
+                | ({"CreatedBy": by} if (by := derived_creator(name, RULE)) else {})
                 for name in names
             ]
         },
@@ -169,9 +174,9 @@ def single_account_responses(stub):
         window(SINCE + timedelta(days=7), UNTIL),
     )
     for rule, compliance, annotation, when in (
-        (ORG_RULE, "COMPLIANT", "Root user has no recorded use", day(1)),
+        (ORG_RULE, "COMPLIANT", "Root user has no recorded use", day(9, 20)),
         (RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22)),
-        (PACK_RULE, "COMPLIANT", "Root user has no recorded use", day(2)),
+        (PACK_RULE, "COMPLIANT", "Root user has no recorded use", day(9, 21)),
     ):
         expect_current(stub, rule, compliance, annotation, when)
 
@@ -204,7 +209,6 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
     client, stub = config
     single_account_responses(stub)
     report, sleeps = collect(client)
-    assert sorted(report.rules) == [ORG_RULE, RULE, PACK_RULE]
     by_rule = {account.rule_name: account for account in report.accounts}
     assert sorted(by_rule) == [ORG_RULE, RULE, PACK_RULE]  # one entry per matched rule
     account = by_rule[RULE]
@@ -225,14 +229,14 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
 def test_json_output_matches_the_golden_file(config):
     client, stub = config
     single_account_responses(stub)
-    report, _ = collect(client)
+    report, _ = collect(client, functions=[FUNCTION])
     assert render_json(report) == (GOLDEN / "history.json").read_text()
 
 
 def test_csv_output_matches_the_golden_file(config):
     client, stub = config
     single_account_responses(stub)
-    report, _ = collect(client)
+    report, _ = collect(client, functions=[FUNCTION])
     assert render_csv(report) == (GOLDEN / "history.csv").read_text()
 
 
@@ -445,6 +449,7 @@ def test_cli_demo_writes_each_format(tmp_path, capsys):
             "--since must be before",
         ),
         (["--format", "pdf"], "invalid choice"),
+        (["--function-arn", "root-account-usage"], "is not a Lambda function ARN"),
     ],
 )
 def test_cli_history_bad_usage_is_one_line(args, message, capsys):
@@ -496,7 +501,7 @@ def test_throttling_that_never_ends_makes_the_account_unreadable(config):
     assert "ThrottlingException" in unreadable.error
     assert len(sleeps) == 6
     page = render_html(report)
-    assert "Accounts that could not be read" in page
+    assert "could not be read: get_resource_config_history: ThrottlingException" in page
     assert "Unreadable: 111122223333" in render_text(report)
     last_row = list(csv.reader(io.StringIO(render_csv(report))))[-1]
     assert last_row[:3] == ["unreadable", "111122223333", "us-east-1"]
@@ -600,3 +605,126 @@ def test_cli_demo_refuses_another_account_too(capsys):
         main(["history", "--demo", "--account", "999999999999"])
     assert exit_.value.code == 2
     assert "only their own account can be read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("group", "recorded"),
+    [
+        (
+            {
+                "allSupported": True,
+                "recordingStrategy": {"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"},
+            },
+            True,
+        ),
+        (
+            {
+                "allSupported": False,
+                "resourceTypes": [COMPLIANCE_RESOURCE_TYPE],
+                "recordingStrategy": {"useOnly": "INCLUSION_BY_RESOURCE_TYPES"},
+            },
+            True,
+        ),
+        (
+            {
+                "allSupported": False,
+                "exclusionByResourceTypes": {"resourceTypes": ["AWS::EC2::Volume"]},
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+            },
+            True,
+        ),
+        (
+            {
+                "allSupported": False,
+                "exclusionByResourceTypes": {"resourceTypes": [COMPLIANCE_RESOURCE_TYPE]},
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+            },
+            False,
+        ),
+    ],
+)
+def test_each_recording_strategy_is_read_as_aws_defines_it(group, recorded, config):
+    client, stub = config
+    expect_recorder(stub, group)
+    assert ConfigHistoryReader(client).records_compliance() is recorded
+
+
+def test_aggregator_judges_each_account_with_its_own_threshold_and_lists_its_rule(config):
+    client, stub = config
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                aggregate_entry(ORG_RULE, "333333333333", "eu-west-1")
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    # Used 20 days before the period; that account's rule keeps 25 days (a 1-day
+    # threshold would call the whole period compliant).
+    seen = old_use(
+        "password",
+        SINCE - timedelta(days=20),
+        threshold_days=25,
+        report_generated_at=day(9),
+    )
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {
+            "AggregateEvaluationResults": [
+                evaluation_result(ORG_RULE, "COMPLIANT", seen, day(9), "333333333333", "eu-west-1")
+            ]
+        },
+        aggregate_details(ORG_RULE, "333333333333", "eu-west-1"),
+    )
+    report, _ = collect(client, aggregator="org")
+    document = json.loads(render_json(report))
+    [account] = document["accounts"]
+    assert account["threshold_days"] == 25
+    assert document["summary"]["ever_non_compliant"] == ["333333333333"]
+    assert [(r["account_id"], r["region"], r["name"]) for r in document["rules"]] == [
+        ("333333333333", "eu-west-1", ORG_RULE)
+    ]
+    assert not any("No AWS Config rule" in note for note in document["notes"])
+    assert "333333333333 eu-west-1 " + ORG_RULE in render_html(report)
+
+
+def test_cli_function_arn_proves_the_rule_and_a_folder_gets_the_file(tmp_path, capsys):
+    ours = "arn:aws:lambda:us-east-1:123456789012:function:root-account-usage"
+    args = ["history", "--demo", "--format", "json", "--output", f"{tmp_path}/"]
+    assert main([*args, "--function-arn", ours]) == 0
+    [account] = json.loads((tmp_path / "root-account-usage-history.json").read_text())["accounts"]
+    assert account["identity"] == "this rule"
+    other = ours.replace("root-account-usage", "always-compliant")
+    assert main([*args, "--function-arn", other]) == 0
+    document = json.loads((tmp_path / "root-account-usage-history.json").read_text())
+    assert document["accounts"][0]["identity"].startswith("not this rule: runs ")
+    assert document["summary"]["ever_non_compliant"] == []
+
+
+def test_aggregator_rows_are_stale_after_a_day_without_evaluation(config):
+    client, stub = config
+    stub.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {
+            "AggregateComplianceByConfigRules": [
+                aggregate_entry(ORG_RULE, "333333333333", "eu-west-1")
+            ]
+        },
+        {"ConfigurationAggregatorName": "org", "Limit": 1000},
+    )
+    stub.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {
+            "AggregateEvaluationResults": [
+                evaluation_result(
+                    ORG_RULE, "COMPLIANT", "no use", day(2), "333333333333", "eu-west-1"
+                )
+            ]
+        },
+        aggregate_details(ORG_RULE, "333333333333", "eu-west-1"),
+    )
+    report, _ = collect(client, aggregator="org")
+    [account] = json.loads(render_json(report))["accounts"]
+    assert account["stale"] is True
+    assert account["stale_from"] == "2026-11-04T08:00:00Z"

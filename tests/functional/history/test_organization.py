@@ -104,6 +104,11 @@ def test_accounts_keep_their_own_timelines(organization_report):
         "unreadable": ["444444444444"],
         "without_rule": ["777777777777"],
         "without_history": [],
+        "not_this_rule": [],
+        # No --function-arn given: every rule counts, flagged.
+        "identity_unverified": [f"{n}" * 12 for n in (1, 2, 3, 5, 6)],
+        "stale": [],
+        "rule_deleted": [],
     }
 
 

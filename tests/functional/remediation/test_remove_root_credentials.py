@@ -1,20 +1,27 @@
 """The credential-removal script against botocore Stubber, which checks every request and
-response against the real STS, IAM, Organizations and SNS models (moto has no AssumeRoot
-and no ListOrganizationsFeatures)."""
+response against the real STS, IAM, Organizations, Config and SNS models (moto has no
+AssumeRoot and no ListOrganizationsFeatures). Each attack of issue 18 (a forged record, a
+look-alike rule, the removal's own session, a notification failure, another partition)
+ends in "notify only" or a refusal naming its reason."""
 
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from hypothesis import given
-from hypothesis import strategies as st
 
+from root_account_usage.core import annotation as text
 from root_account_usage.remediation import remove_root_credentials as removal
+from tests.cfn import ROOT, load_template
+from tests.unit.core.test_rule_identity import described
 
 MEMBER = "222233334444"
 MANAGEMENT = "111122223333"
@@ -23,13 +30,13 @@ REGION = "eu-west-1"
 TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
 TOPIC = f"arn:aws:sns:{REGION}:{DELEGATED_ADMIN}:root-credentials"
 KEY_1, KEY_2 = "AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE"
-# What IAMDeleteRootUserCredentials allows a root session (AWS managed policy, v1).
+# What IAMDeleteRootUserCredentials allows a root session (IAM User Guide, "AWS managed
+# policies for IAM": iam:DeleteVirtualMFADevice was removed from it on 7 January 2025).
 TASK_POLICY_ACTIONS = {
     "DeleteAccessKey",
     "DeleteSigningCertificate",
     "DeleteLoginProfile",
     "DeactivateMFADevice",
-    "DeleteVirtualMFADevice",
     "ListAccessKeys",
     "ListSigningCertificates",
     "GetLoginProfile",
@@ -184,9 +191,8 @@ def test_dry_run_is_the_default_and_only_lists_what_it_would_delete(clients):
         f"Root credentials of AWS account {MEMBER}: would delete access key ...MPLE."
     )
     assert KEY_1 not in result["Summary"]  # the key id is shown by its last characters only
-    # AssumeRoot went to the Regional STS endpoint; the global one refuses it.
-    sts_options = [options for service, options in clients.built if service == "sts"]
-    assert sts_options[1]["endpoint_url"] == f"https://sts.{REGION}.amazonaws.com"
+    # No hand-built endpoint: botocore resolves STS's for the region (client_maker below).
+    assert all("endpoint_url" not in options for _, options in clients.built)
     assert clients.session_calls == ["ListAccessKeys"]
 
 
@@ -202,15 +208,13 @@ def test_removal_deletes_the_access_keys_and_nothing_it_was_not_asked_to(clients
     assert set(clients.session_calls) <= TASK_POLICY_ACTIONS
 
 
-def test_the_password_mfa_and_certificates_go_only_when_asked(clients):
-    checks_pass(clients)
-    session = assumes_root(clients)
+VIRTUAL_MFA = f"arn:aws:iam::{MEMBER}:mfa/root-account-mfa-device"
+
+
+def root_has_everything(session: Stubber):
+    """A root with no keys, a certificate, a password, a virtual and a hardware MFA device,
+    listed in the order the script asks: MFA devices last, after the password."""
     root_keys(session)
-    session.add_response(
-        "get_login_profile",
-        {"LoginProfile": {"UserName": "root", "CreateDate": datetime(2019, 3, 4, tzinfo=UTC)}},
-        {},
-    )
     session.add_response(
         "list_signing_certificates",
         {
@@ -225,12 +229,20 @@ def test_the_password_mfa_and_certificates_go_only_when_asked(clients):
         },
         {},
     )
-    virtual = f"arn:aws:iam::{MEMBER}:mfa/root-account-mfa-device"
+    session.add_response(
+        "get_login_profile",
+        {"LoginProfile": {"UserName": "root", "CreateDate": datetime(2019, 3, 4, tzinfo=UTC)}},
+        {},
+    )
     session.add_response(
         "list_mfa_devices",
         {
             "MFADevices": [
-                {"UserName": "root", "SerialNumber": virtual, "EnableDate": datetime(2020, 1, 1)},
+                {
+                    "UserName": "root",
+                    "SerialNumber": VIRTUAL_MFA,
+                    "EnableDate": datetime(2020, 1, 1),
+                },
                 {
                     "UserName": "root",
                     "SerialNumber": "GAHT12345678",
@@ -240,18 +252,55 @@ def test_the_password_mfa_and_certificates_go_only_when_asked(clients):
         },
         {},
     )
-    session.add_response("delete_login_profile", {}, {})
     session.add_response(
         "delete_signing_certificate", {}, {"CertificateId": "TA7SMP42TDN5Z26OBPJE7EXAMPLE"}
     )
-    session.add_response("deactivate_mfa_device", {}, {"SerialNumber": virtual})
-    session.add_response("delete_virtual_mfa_device", {}, {"SerialNumber": virtual})
+    session.add_response("delete_login_profile", {}, {})
+    session.add_response("deactivate_mfa_device", {}, {"SerialNumber": VIRTUAL_MFA})
+
+
+ALL = ["LoginProfile", "MFADevices", "SigningCertificates"]
+
+
+def test_the_password_mfa_and_certificates_go_only_when_asked(clients):
+    checks_pass(clients)
+    session = assumes_root(clients)
+    root_has_everything(session)
+    session.add_response("delete_virtual_mfa_device", {}, {"SerialNumber": VIRTUAL_MFA})
     session.add_response("deactivate_mfa_device", {}, {"SerialNumber": "GAHT12345678"})
     notified(clients, f"Root credentials of AWS account {MEMBER}: removed", "login profile")
-    also = ["LoginProfile", "MFADevices", "SigningCertificates"]
-    result = removal.remove_and_notify(events(DryRun="false", AlsoDelete=also), clients)
+    result = removal.remove_and_notify(events(DryRun="false", AlsoDelete=ALL), clients)
     assert result["Outcome"] == "removed"
-    assert set(clients.session_calls) <= TASK_POLICY_ACTIONS
+    assert result["Deleted"][-2:] == [f"MFA device {VIRTUAL_MFA}", "MFA device GAHT12345678"]
+    assert set(clients.session_calls) - {"DeleteVirtualMFADevice"} <= TASK_POLICY_ACTIONS
+
+
+def test_a_refused_delete_virtual_mfa_device_is_a_partial_result_naming_it(clients):
+    # AWS removed iam:DeleteVirtualMFADevice from the task policy: the device is deactivated
+    # (root no longer has it), the rest goes on, and the result says what was not done.
+    checks_pass(clients)
+    session = assumes_root(clients)
+    root_has_everything(session)
+    session.add_client_error(
+        "delete_virtual_mfa_device", "AccessDenied", "explicit deny in the task policy", 403
+    )
+    session.add_response("deactivate_mfa_device", {}, {"SerialNumber": "GAHT12345678"})
+    notified(clients, f"Root credentials of AWS account {MEMBER}: partial", "not done")
+    result = removal.remove_and_notify(events(DryRun="false", AlsoDelete=ALL), clients)
+    assert result["Outcome"] == removal.PARTIAL
+    assert (
+        f"not done: virtual MFA device {VIRTUAL_MFA} deactivated, not deleted (AccessDenied"
+        in (result["Summary"])
+    )
+    assert "MFA device GAHT12345678" in result["Deleted"]
+
+
+def test_mfa_devices_without_the_password_are_refused_before_any_aws_call(clients):
+    for also in (["MFADevices"], "MFADevices,SigningCertificates"):
+        result = removal.remove_root_credentials(events(AlsoDelete=also), clients)
+        assert result["Outcome"] == "refused"
+        assert "MFADevices without LoginProfile" in result["Summary"]
+    assert clients.built == []
 
 
 def test_no_password_and_no_keys_is_nothing_to_remove(clients):
@@ -362,26 +411,43 @@ def test_assume_root_refused_is_a_failure_naming_the_code(clients):
         removal.remove_and_notify(events(), clients)
 
 
-def test_china_uses_its_own_partition_and_endpoint(clients):
+def test_china_uses_its_own_partition(clients):
     checks_pass(clients, partition="aws-cn")
     root_keys(assumes_root(clients, partition="aws-cn"))
     result = removal.remove_root_credentials(events(Region="cn-north-1"), clients)
     assert result["Outcome"] == "nothing-to-remove"
-    sts_options = [options for service, options in clients.built if service == "sts"]
-    assert sts_options[1]["endpoint_url"] == "https://sts.cn-north-1.amazonaws.com.cn"
 
 
-def test_the_handler_builds_clients_with_bounded_retries(monkeypatch):
-    built = []
+def partitions():
+    import botocore
 
-    def client(service, **options):
-        built.append((service, options["config"].retries))
-        raise RuntimeError("no network in tests")
+    data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
+    for partition in data["partitions"]:
+        regions = [name for name in partition["regions"] if not name.endswith("-global")]
+        # us-east-1: where the "legacy" setting would send STS to the global endpoint.
+        region = "us-east-1" if "us-east-1" in regions else regions[0]
+        yield pytest.param(region, partition["outputs"]["dnsSuffix"], id=partition["id"])
 
-    monkeypatch.setattr(boto3, "client", client)
+
+@pytest.mark.parametrize(("region", "suffix"), list(partitions()))
+def test_sts_is_regional_in_every_partition_as_botocore_resolves_it(monkeypatch, region, suffix):
+    # Even where the runtime's SDK or environment would pick the global endpoint.
+    monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
+    sts = removal.client_maker()("sts", region_name=region)
+    assert sts.meta.endpoint_url == f"https://sts.{region}.{suffix}"
+    assert sts.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}
+
+
+def test_the_handler_fails_visibly_when_no_client_can_be_built(monkeypatch):
+    def client_maker():
+        def client(service, **options):
+            raise RuntimeError("no network in tests")
+
+        return client
+
+    monkeypatch.setattr(removal, "client_maker", client_maker)
     with pytest.raises(removal.RemovalNotCompleteError, match="failed: RuntimeError"):
         removal.handler(events(TopicArn=""), None)
-    assert built == [("sts", {"mode": "standard", "max_attempts": 5})]
 
 
 def test_the_script_runs_on_the_automation_runtime_python_311():
@@ -393,8 +459,22 @@ def test_the_script_runs_on_the_automation_runtime_python_311():
         if isinstance(node, (ast.Import, ast.ImportFrom))
         for alias in node.names
     }
-    # Nothing of this package: the automation document holds this file alone.
-    assert imported <= {"__future__", "re", "collections.abc", "typing", "boto3", "botocore.config"}
+    # Of this package only the core modules the document embeds beside it (standard library).
+    package = {name for name in imported if name.startswith("root_account_usage")}
+    assert package == {
+        "root_account_usage.core.annotation",
+        "root_account_usage.core.regions",
+        "root_account_usage.core.rule_identity",
+    }
+    assert imported - package <= {
+        "__future__",
+        "re",
+        "collections.abc",
+        "typing",
+        "boto3",
+        "botocore.session",
+        "botocore.config",
+    }
 
 
 @pytest.mark.parametrize(
@@ -416,38 +496,272 @@ def test_an_automatic_start_by_another_rule_is_refused_before_any_aws_call(clien
     clients.verify()
 
 
-@pytest.mark.parametrize(
-    "trigger",
-    [
-        "root-account-usage",
-        "OrgConfigRule-root-account-usage-ab12cd34",
-        "root-account-usage-conformance-pack-x1y2z3w4",
-    ],
+# An automatic start: the organization rule of the sample event, which the removal
+# describes in the member account before it deletes anything.
+NAME = "root-account-usage"
+ORG_RULE = "OrgConfigRule-root-account-usage-ab12cd34"
+RULE_ARN = (
+    f"arn:aws:config:{REGION}:{MEMBER}:config-rule/aws-service-rule/"
+    "config-multiaccountsetup.amazonaws.com/config-rule-k3lx9q"
 )
-def test_an_automatic_start_by_the_rule_or_its_derived_names_goes_ahead(clients, trigger):
+FUNCTION = f"arn:aws:lambda:{REGION}:{DELEGATED_ADMIN}:function:central-Function-1"
+DEPLOYED = '{"ThresholdDays": "7", "ExecutionRoleName": "RootAccountUsageReader"}'
+READER = f"arn:aws:iam::{MEMBER}:role/RootAccountUsageRuleReader"
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+GENERATED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+SIGNED_IN = datetime(2026, 11, 27, 11, 58, tzinfo=UTC)
+
+
+def seen(what: str, source: str) -> str:
+    """The annotation the rule writes for a use found outside the report."""
+    activity = text.activity_seen(what, SIGNED_IN, source, "us-east-1")
+    return text.fit(text.activity_use(activity, 7, GENERATED))
+
+
+REPORT_USE = text.recent_use(
+    "password", SIGNED_IN, after_now=False, threshold_days=7, report_generated_at=GENERATED
+)
+CLOUDTRAIL_USE = seen("console sign-in from 203.0.113.7 without MFA", text.CLOUDTRAIL)
+FORGED_RECORD = seen("console sign-in without MFA", text.EVENTBRIDGE)
+SESSION = seen(f"{text.ASSUMED_ROOT_SESSION}: ListAccessKeys in us-east-1", text.CLOUDTRAIL)
+RECORDED_SESSION = seen(f"{text.ASSUMED_ROOT_SESSION}: AssumeRoot", text.EVENTBRIDGE)
+UNABLE = text.unable("the credential report was not ready", "ReportNotReady")
+OLD_USE = text.old_use(
+    "password", datetime(2025, 1, 1, tzinfo=UTC), threshold_days=7, report_generated_at=GENERATED
+)
+
+
+def automatic(annotation: str, **changes) -> dict:
+    """The document's input from NonCompliantAccountRule, with the stack's defaults."""
+    return (
+        events(
+            DryRun="false",
+            TriggeringRuleName=ORG_RULE,
+            RuleName=NAME,
+            TriggeringRuleArn=RULE_ARN,
+            Annotation=annotation,
+            RuleFunctionArns=FUNCTION,
+            RuleParameters=DEPLOYED,
+            RuleReaderRole="RootAccountUsageRuleReader",
+        )
+        | changes
+    )
+
+
+def rule_described(clients: Clients, name: str = ORG_RULE, **changes):
+    """The reader role assumed in the member account, and the rule as Config describes it."""
+    clients.add("sts").add_response(
+        "assume_role",
+        {
+            "Credentials": {
+                "AccessKeyId": "ASIAREADEREXAMPLE123",
+                "SecretAccessKey": "reader-secret",
+                "SessionToken": "reader-token",
+                "Expiration": datetime(2026, 11, 27, 12, 15, tzinfo=UTC),
+            },
+            "AssumedRoleUser": {
+                "AssumedRoleId": "AROAEXAMPLE:root-credentials-removal",
+                "Arn": f"arn:aws:sts::{MEMBER}:assumed-role/RootAccountUsageRuleReader/x",
+            },
+        },
+        {"RoleArn": READER, "RoleSessionName": "root-credentials-removal", "DurationSeconds": 900},
+    )
+    creator = {ORG_RULE: "config-multiaccountsetup.amazonaws.com", NAME: None}.get(
+        name, "config-conforms.amazonaws.com"
+    )
+    rule = described(ConfigRuleName=name, ConfigRuleArn=RULE_ARN, InputParameters=DEPLOYED)
+    rule["Source"] = rule["Source"] | {"SourceIdentifier": FUNCTION}
+    rule |= {"CreatedBy": creator} if creator else {}
+    rule = {key: value for key, value in (rule | changes).items() if value is not None}
+    clients.add("config").add_response(
+        "describe_config_rules", {"ConfigRules": [rule]}, {"ConfigRuleNames": [name]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("annotation", "why"),
+    [
+        (FORGED_RECORD, "only a recorded event (an SSM parameter the member account can write)"),
+        (SESSION, "an AssumeRoot session, not the root user's own"),
+        (RECORDED_SESSION, "an AssumeRoot session"),
+        (UNABLE, "the rule could not evaluate the account"),
+        (OLD_USE, "names no root use inside its threshold"),
+        ("", "names no root use"),
+    ],
+    ids=["forged record", "its own session", "recorded session", "unable", "old use", "empty"],
+)
+def test_evidence_a_member_can_write_or_no_use_notifies_only(clients, annotation, why):
     checks_pass(clients)
+    rule_described(clients)
+    notified(clients, f"Root credentials of AWS account {MEMBER}: notify-only", why)
+    result = removal.remove_and_notify(automatic(annotation), clients)
+    assert result["Outcome"] == removal.NOTIFY_ONLY
+    assert (
+        result["Summary"].endswith(f"nothing deleted (notify only): {why}.")
+        or why in (result["Summary"])
+    )
+    assert result["Deleted"] == []
+    # No root session was opened: nothing could be deleted.
+    assert [service for service, _ in clients.built].count("sts") == 2
+
+
+@pytest.mark.parametrize(
+    "annotation", [REPORT_USE, CLOUDTRAIL_USE], ids=["credential report", "CloudTrail"]
+)
+def test_a_use_the_report_or_cloudtrail_showed_deletes(clients, annotation):
+    checks_pass(clients)
+    rule_described(clients)
+    session = assumes_root(clients)
+    root_keys(session, KEY_1)
+    session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_1})
+    notified(clients, f"Root credentials of AWS account {MEMBER}: removed", "deleted access key")
+    result = removal.remove_and_notify(automatic(annotation), clients)
+    assert (result["Outcome"], result["Deleted"]) == ("removed", ["access key ...MPLE"])
+
+
+@pytest.mark.parametrize(
+    ("name", "trigger"),
+    [
+        (NAME, NAME),
+        (ORG_RULE, ORG_RULE),
+        (
+            "root-account-usage-conformance-pack-x1y2z3w4",
+            "root-account-usage-conformance-pack-x1y2z3w4",
+        ),
+    ],
+    ids=["account rule", "organization rule", "conformance pack"],
+)
+def test_the_rule_and_the_rules_aws_derives_from_it_go_ahead(clients, name, trigger):
+    checks_pass(clients)
+    rule_described(clients, name)
     root_keys(assumes_root(clients), KEY_1)
     result = removal.remove_root_credentials(
-        events(TriggeringRuleName=trigger, RuleName="root-account-usage"), clients
+        automatic(REPORT_USE, TriggeringRuleName=trigger, DryRun="true"), clients
     )
-    assert result["Outcome"] == removal.DRY_RUN
-    clients.verify()
+    assert result["Outcome"] == removal.DRY_RUN, result["Summary"]
 
 
-@given(
-    st.sampled_from(["OrgConfigRule-", "", "x-", "OrgConfigRule-x-"])
-    .flatmap(
-        lambda prefix: st.tuples(
-            st.just(prefix),
-            st.sampled_from(["root-account-usage", "rule.v2", "a"]),
-            st.sampled_from(["", "-", "-conformance-pack-", "-strict-"]),
-            st.text(alphabet="abcXYZ019-_", max_size=10),
+@pytest.mark.parametrize(
+    ("rule", "why"),
+    [
+        ({"CreatedBy": None}, "created by an account principal, where a rule of that name"),
+        (
+            {
+                "Source": {
+                    "Owner": "CUSTOM_LAMBDA",
+                    "SourceIdentifier": FUNCTION.replace("central", "evil"),
+                    "SourceDetails": [
+                        {"EventSource": "aws.config", "MessageType": "ScheduledNotification"}
+                    ],
+                }
+            },
+            "runs 'arn:aws:lambda:eu-west-1:555566667777:function:evil-Function-1'",
+        ),
+        (
+            {"Source": {"Owner": "AWS", "SourceIdentifier": "ROOT_ACCOUNT_MFA_ENABLED"}},
+            "not a custom Lambda rule",
+        ),
+        ({"InputParameters": '{"ThresholdDays": "3650"}'}, "are not the deployed"),
+        ({"ConfigRuleArn": RULE_ARN.replace("k3lx9q", "zzzzzz")}, "has no Config rule"),
+    ],
+    ids=["not created by AWS", "another function", "managed rule", "other parameters", "other ARN"],
+)
+def test_a_look_alike_rule_is_refused_naming_why_before_any_root_session(clients, rule, why):
+    checks_pass(clients)
+    rule_described(clients, **rule)
+    notified(clients, f"Root credentials of AWS account {MEMBER}: refused", why)
+    with pytest.raises(removal.RemovalNotCompleteError, match="refused") as refusal:
+        removal.remove_and_notify(automatic(REPORT_USE), clients)
+    assert why in str(refusal.value)
+    assert [service for service, _ in clients.built].count("sts") == 2  # no AssumeRoot
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        RULE_ARN.replace(MEMBER, "999988887777"),
+        RULE_ARN.replace("arn:aws:", "arn:aws-cn:"),
+        RULE_ARN.replace(":config:", ":lambda:"),
+        "",
+    ],
+    ids=["another account", "another partition", "not Config", "none"],
+)
+def test_a_rule_arn_of_another_account_is_refused_before_describing_it(clients, arn):
+    checks_pass(clients)
+    result = removal.remove_root_credentials(automatic(REPORT_USE, TriggeringRuleArn=arn), clients)
+    assert result["Outcome"] == "refused"
+    assert f"is not a rule of account {MEMBER}" in result["Summary"]
+
+
+def test_deletions_are_in_the_result_even_when_the_notification_fails(clients):
+    checks_pass(clients)
+    session = assumes_root(clients)
+    root_keys(session, KEY_1, KEY_2)
+    session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_1})
+    session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_2})
+    clients.add("sns").add_client_error("publish", "AuthorizationError", "not allowed", 403)
+    result = removal.remove_and_notify(events(DryRun="false"), clients)
+    assert result["Outcome"] == "removed"
+    assert result["Deleted"] == ["access key ...MPLE", "access key ...MPLE"]
+    assert result["Notified"] == "no: AuthorizationError: not allowed"
+    assert result["Summary"].endswith(f"Notifying {TOPIC} failed: AuthorizationError: not allowed.")
+
+
+def test_a_failure_and_a_failed_notification_still_name_what_was_deleted(clients):
+    checks_pass(clients)
+    session = assumes_root(clients)
+    root_keys(session, KEY_1, KEY_2)
+    session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_1})
+    session.add_client_error("delete_access_key", "AccessDenied", "Denied by an SCP", 403)
+    clients.add("sns").add_client_error("publish", "AuthorizationError", "not allowed", 403)
+    with pytest.raises(removal.RemovalNotCompleteError) as failure:
+        removal.remove_and_notify(events(DryRun="false"), clients)
+    assert "deleted before it: access key ...MPLE" in str(failure.value)
+    assert "failed: AuthorizationError" in str(failure.value)
+
+
+def test_the_embedded_document_runs_on_its_own(tmp_path):
+    # The script exactly as the document holds it, in an interpreter that cannot import
+    # this package (-I -S: no site-packages, no working directory on the path).
+    document = load_template("rdk_config/root-credentials-removal.yaml")
+    script = document["Resources"]["RemovalDocument"]["Properties"]["Content"]["mainSteps"][0][
+        "inputs"
+    ]["Script"]
+    probe = (
+        script
+        + "\n"
+        + (
+            "import json, sys\n"
+            "removal = sys.modules['root_account_usage.remediation.remove_root_credentials']\n"
+            "bad = {'AccountId': '1', 'Region': 'eu-west-1'}\n"
+            "print(json.dumps([removal.why_not_delete(sys.argv[1]),\n"
+            "    removal.remove_root_credentials(bad, None)]))\n"
         )
     )
-    .map(lambda parts: ("".join(parts), parts[1]))
-)
-def test_the_automation_and_history_agree_on_which_rules_are_ours(candidate_and_name):
-    from root_account_usage.history.rules import names_rule
+    path = tmp_path / "embedded.py"
+    path.write_text(probe)
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", str(path), FORGED_RECORD],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert run.returncode == 0, run.stderr
+    why, refused = json.loads(run.stdout)
+    assert why == removal.why_not_delete(FORGED_RECORD) != ""
+    assert refused["Outcome"] == "refused"
+    assert str(ROOT) not in run.stdout
 
-    candidate, name = candidate_and_name
-    assert removal.is_rule_or_derived(candidate, name) == names_rule(candidate, name)
+
+def test_a_rule_that_is_gone_is_a_failure_naming_it_before_any_root_session(clients):
+    checks_pass(clients)
+    rule_described(clients)
+    config_stub = clients.queue["config"][0][1]
+    config_stub._queue.clear()  # the rule was deleted since it reported
+    config_stub.add_client_error("describe_config_rules", "NoSuchConfigRuleException", "gone", 400)
+    notified(clients, f"Root credentials of AWS account {MEMBER}: failed", "NoSuchConfigRule")
+    with pytest.raises(removal.RemovalNotCompleteError, match="NoSuchConfigRuleException: gone"):
+        removal.remove_and_notify(automatic(REPORT_USE), clients)
+    assert [service for service, _ in clients.built].count("sts") == 2  # no AssumeRoot

@@ -101,7 +101,7 @@ def test_none_written_over_a_record_is_named_reset(caplog):
 def test_a_malformed_record_never_drops_its_valid_sibling(bad_slot):
     records = {"root": encode(SIGN_IN), "assumed-root": encode(SESSION)}
     records[bad_slot] = '{"v":1,"time":"garbage"}'
-    evaluation = evaluate(records)
+    evaluation = evaluate(records, AssumeRootSessions="count")
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     kept = "privileged session" if bad_slot == "root" else "console sign-in"
     assert kept in evaluation["Annotation"]
@@ -113,12 +113,13 @@ def test_a_recorded_event_outside_the_threshold_does_not_count():
     assert evaluate({"root": encode(old)})["ComplianceType"] == "COMPLIANT"
 
 
-def test_sessions_count_unless_excluded_and_never_hide_the_root_users_own_use():
+def test_sessions_count_only_when_asked_and_never_hide_the_root_users_own_use():
     records = {"root": "none", "assumed-root": encode(SESSION)}
-    counted = evaluate(records)
+    counted = evaluate(records, AssumeRootSessions="count")
     assert counted["ComplianceType"] == "NON_COMPLIANT"
     assert "privileged session from the management account (AssumeRoot)" in counted["Annotation"]
     assert evaluate(records, AssumeRootSessions="exclude")["ComplianceType"] == "COMPLIANT"
+    assert evaluate(records)["ComplianceType"] == "COMPLIANT"  # excluded by default
     # A sanctioned session recorded after a root sign-in keeps its own slot.
     both = {"root": encode(SIGN_IN), "assumed-root": encode(SESSION)}
     excluded = evaluate(both, AssumeRootSessions="exclude")

@@ -83,3 +83,21 @@ def test_a_writable_file_in_a_folder_that_takes_no_new_file_is_written_in_place(
     assert target.read_text() == "new"
     with pytest.raises(PermissionError):  # and a new file there cannot be made at all
         write_whole(str(tmp_path / "new.txt"), "new")
+
+
+def test_a_read_only_file_is_never_replaced(tmp_path):
+    target = tmp_path / "evidence.csv"
+    target.write_text("signed evidence\n")
+    target.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        write_whole(str(target), "new")
+    assert target.read_text() == "signed evidence\n"
+
+
+def test_a_path_ending_in_a_slash_is_a_folder(tmp_path):
+    written = write_whole(f"{tmp_path}/", "evidence\n", "history.json")
+    assert (tmp_path / "history.json").read_text() == "evidence\n"
+    assert written == str(tmp_path / "history.json")
+    with pytest.raises(FileNotFoundError):
+        write_whole(f"{tmp_path}/newdir/", "x")
+    assert not (tmp_path / "newdir").exists()

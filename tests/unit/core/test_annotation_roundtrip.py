@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from root_account_usage.core import annotation as text
-from root_account_usage.core.annotation import RootUseSeen, read_root_use
+from root_account_usage.core.annotation import RootUseSeen, read_recent_root_use, read_root_use
 from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_activity
 from root_account_usage.core.exceptions import RootAccountUsageError
 from root_account_usage.core.report import CredentialUse, RootCredentials
@@ -291,3 +291,12 @@ def test_parser_recovers_exactly_the_use_the_writer_named(kind, data):
     assert 1 <= len(case.annotation) <= text.MAX_ANNOTATION_LENGTH
     assert read_root_use(case.annotation) == case.expected
     assert text.is_unable(case.annotation) == (not verdict.evaluated)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@given(data=st.data())
+def test_a_recent_use_is_read_only_from_a_verdict_that_counts_it(kind, data):
+    # What the credential removal acts on: a use inside the threshold, never an old one.
+    verdict, case = data.draw(KINDS[kind]())
+    counted = verdict.compliance_type == "NON_COMPLIANT"
+    assert read_recent_root_use(case.annotation) == (case.expected if counted else None)

@@ -119,16 +119,18 @@ def test_unknown_key_is_refused_so_a_typo_is_not_the_default():
 
 
 @pytest.mark.parametrize(
-    ("raw", "value"), [(None, "count"), ("", "count"), ("count", "count"), (" Exclude ", "exclude")]
+    ("raw", "value"),
+    [(None, "exclude"), ("", "exclude"), (" Count ", "count"), ("exclude", "exclude")],
 )
-def test_assume_root_sessions_count_by_default(raw, value):
+def test_assume_root_sessions_are_excluded_by_default(raw, value):
+    # So that the credential removal's own dry run starts nothing (docs/deploy.md).
     given = {} if raw is None else {"AssumeRootSessions": raw}  # None: absent (null is refused)
     assert parse_rule_parameters(given).assume_root_sessions == value
 
 
 @pytest.mark.parametrize("raw", ["ignore", "true", "counted", 1, []])
 def test_unknown_assume_root_sessions_value_is_refused(raw):
-    with pytest.raises(InvalidParameterError, match=r'AssumeRootSessions must be "count" or'):
+    with pytest.raises(InvalidParameterError, match=r'AssumeRootSessions must be "exclude" or'):
         parse_rule_parameters({"AssumeRootSessions": raw})
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from root_account_usage.core.regions import _REGION_NAME, cloudtrail_regions, is_region_name
-from root_account_usage.remediation import remove_root_credentials as removal
+from root_account_usage.core.regions import cloudtrail_regions, is_region_name
 
 
 @pytest.mark.parametrize(
@@ -29,10 +28,4 @@ def test_a_home_region_searches_its_partitions_sign_in_history(home, searched):
     "region", ["eusc-de-east-1", "us-gov-west-1", "cn-northwest-1", "ap-southeast-7"]
 )
 def test_every_partitions_region_is_a_region_name_for_the_rule_and_the_removal(region):
-    assert is_region_name(region)
-    assert removal._REGION.fullmatch(region)
-
-
-def test_the_removal_script_checks_regions_by_the_core_pattern():
-    # The script embeds no package code, so it carries the pattern: the same one.
-    assert removal._REGION.pattern == _REGION_NAME.pattern
+    assert is_region_name(region)  # the removal checks by it too (it embeds core/regions.py)

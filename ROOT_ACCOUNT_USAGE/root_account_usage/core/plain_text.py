@@ -1,0 +1,41 @@
+"""Text from outside (AWS, a report file) made safe to show. Pure.
+
+One rule for whatever reaches a terminal or a one-line field: control characters
+(terminal escapes, BEL, newlines), invisible format characters, line and paragraph
+separators and lone surrogates are written as escapes (\\x1b, \\u202e), so that a value
+cannot add a line, redraw the screen, or make the file unwritable.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Control characters (newlines, terminal escapes), invisible format characters, line
+# and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def plain(value: object) -> str:
+    """One line of text: control and invisible format characters, separators and lone
+    surrogates written as escapes, so that a value cannot add a line of evidence,
+    rewrite the terminal, or make the file unwritable."""
+    text = "" if value is None else str(value)
+    if text.isprintable():  # no control, format or separator character but the space
+        return text
+    return "".join(
+        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        if unicodedata.category(ch) in _ESCAPED_CATEGORIES
+        else ch
+        for ch in text
+    )
+
+
+def writable(text: str) -> str:
+    """`text` as UTF-8 can hold it: a lone surrogate (a JSON escape of half a character,
+    in what AWS returned) written as its escape, \\ud83d, rather than failing the write."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def for_terminal(text: str) -> str:
+    """Whole output for a terminal: each line made plain, the line breaks kept."""
+    return "\n".join(plain(line) for line in text.split("\n"))
