@@ -71,6 +71,11 @@ class _Account:
     rule: RuleIdentity | None = None
     parameters: RuleParameters | None = None
 
+    @property
+    def partition(self) -> str:
+        """aws, aws-cn, aws-us-gov, ...: the function's (aws when none is known)."""
+        return next(iter(self.functions), "arn:aws").split(":")[1]
+
     def call(self, service: str, operation: str, region: str = "", /, **request: Any) -> Any:
         if not operation.startswith(READS):
             raise ValueError(f"doctor makes read calls only, not {operation}")
@@ -235,8 +240,8 @@ def _forwarders(a: _Account) -> Check:
     if a.pattern is None:
         return judged("evidence.forwarders", False, "no deployed RootActivityRule to compare")
     mine = {**a.pattern, "account": [a.account]} if "account" in a.pattern else a.pattern
-    key, partition = health.pattern_key(json.dumps(mine)), next(iter(a.functions), "arn:aws")
-    bus = f"arn:{partition.split(':')[1]}:events:{a.home}:{a.account}:event-bus/default"
+    key = health.pattern_key(json.dumps(mine))
+    bus = f"arn:{a.partition}:events:{a.home}:{a.account}:event-bus/default"
     missing = []
     for region in a.regions:
         rules = a.items("events", "list_rules", "Rules", region)
@@ -260,8 +265,9 @@ def _records(a: _Account, path: str) -> Checks:
         kind = "SERVICE_CONTROL_POLICY"
         scps = a.items("organizations", "list_policies", "Policies", Filter=kind)
         texts = (a.call("organizations", "describe_policy", PolicyId=p["Id"]) for p in scps)
-        guarded = any(path in text["Policy"].get("Content", "") for text in texts)
-        saw = f"{'an' if guarded else 'no'} SCP names {path}"
+        arn = f"arn:{a.partition}:ssm:{a.home}:{a.account}:parameter{names[0]}"
+        guarded = any(health.guards(text["Policy"].get("Content"), arn) for text in texts)
+        saw = f"{'an' if guarded else 'no'} SCP denies writes to {path}"
     except (ClientError, BotoCoreError) as error:
         guarded, saw = False, f"SCPs not readable here ({error_code(error)})"
     yield judged("evidence.records-guard", guarded, saw)

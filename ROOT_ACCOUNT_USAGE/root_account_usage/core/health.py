@@ -6,6 +6,7 @@ FAIL (seen broken); a FAIL names the fix and the section of docs/deploy.md to re
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -181,6 +182,27 @@ def pattern_key(text: object) -> str | None:
         return json.dumps(canonical(json.loads(str(text))), sort_keys=True)
     except ValueError:
         return None
+
+
+def guards(policy: object, arn: str) -> bool:
+    """Whether an SCP's content (JSON text) denies ssm:PutParameter on the parameter `arn`
+    (a Deny statement whose actions and resources match it, wildcards as IAM reads them)."""
+    try:
+        statements = json.loads(str(policy)).get("Statement", [])
+    except (ValueError, AttributeError):
+        return False
+
+    def listed(value: object) -> list[str]:
+        items = value if isinstance(value, list) else [value]
+        return [item for item in items if isinstance(item, str)]
+
+    return any(
+        s.get("Effect") == "Deny"
+        and any(fnmatch.fnmatchcase("ssm:PutParameter", a) for a in listed(s.get("Action")))
+        and any(fnmatch.fnmatchcase(arn, r) for r in listed(s.get("Resource")))
+        for s in (statements if isinstance(statements, list) else [statements])
+        if isinstance(s, dict)
+    )
 
 
 def exit_code(checks: Iterable[Check]) -> int:

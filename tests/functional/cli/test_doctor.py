@@ -510,3 +510,22 @@ def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypat
     assert theirs["rule.exists"].status == FAIL
     assert theirs["rule.exists"].saw == f"no rule root-account-usage in {HOME}"
     assert by_name([c for c in checks if c.account == ACCOUNT])["rule.ours"].status == PASS
+
+
+def test_the_records_guard_scp_of_the_repository_passes(deployed):
+    """rdk_config/records-guard-scp.yaml's policy, created in the organization as
+    CloudFormation would (partition resolved)."""
+    policy = load_template("rdk_config/records-guard-scp.yaml")["Resources"]["RecordsGuard"]
+    content = policy["Properties"]["Content"]
+    [statement] = content["Statement"]
+    resource = statement["Resource"]["Fn::Sub"].replace("${AWS::Partition}", "aws")
+    document = {"Version": "2012-10-17", "Statement": [statement | {"Resource": resource}]}
+    del document["Statement"][0]["Condition"]  # the roles it spares: not what is checked
+    organizations = deployed.client("organizations", "us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    organizations.create_policy(
+        Content=json.dumps(document), Description="guard", Name="guard",
+        Type="SERVICE_CONTROL_POLICY",
+    )  # fmt: skip
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert check.status == PASS, check

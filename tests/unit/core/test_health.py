@@ -142,3 +142,16 @@ def test_text_and_json_carry_the_same_lines():
     checks = [health.judged("rule.ours", False, "runs x")._replace(account="1", region="r")]
     assert health.render_text(checks).startswith("FAIL  1 r rule.ours: runs x  -> ")
     assert json.loads(health.render_json(checks))[0]["status"] == FAIL
+
+
+def test_the_records_guard_is_a_deny_of_writes_on_their_arn():
+    arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/root-account-usage/rule/root"
+    deny = {"Effect": "Deny", "Action": ["ssm:PutParameter", "ssm:DeleteParameter"]}
+    guard = {"Statement": [deny | {"Resource": "arn:aws:ssm:*:*:parameter/root-account-usage/*"}]}
+    assert health.guards(json.dumps(guard), arn)
+    elsewhere = {"Statement": [deny | {"Resource": "arn:aws:ssm:*:*:parameter/other/*"}]}
+    allow = {"Statement": [guard["Statement"][0] | {"Effect": "Allow"}]}
+    reads = {"Statement": [guard["Statement"][0] | {"Action": "ssm:GetParameter"}]}
+    for other in (elsewhere, allow, reads):
+        assert not health.guards(json.dumps(other), arn)
+    assert not health.guards("not json", arn)
