@@ -147,7 +147,7 @@ evidence: $(STAMP) ## Sample auditor evidence from simulated history: one accoun
 browser: ## Install Chromium (Debian) for the evidence page's browser test
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-bench: $(STAMP) ## Measure an evaluation, and history over 5,000 accounts; writes bench/results.json
+bench: $(STAMP) ## Measure an evaluation, and history and doctor over 5,000 accounts; writes bench/results.json
 	$(BIN)/python bench/run_bench.py
 
 clean: ## Remove the virtual environment and caches

@@ -383,11 +383,13 @@ def root_search() -> dict[str, float]:
 # 6. history over an organization ----------------------------------------------------
 
 
-def organization_run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
+def organization_run(
+    accounts: int, latency: float, workers: int, script: str = "organization.py"
+) -> dict[str, Any]:
     result = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "bench" / "organization.py"),
+            str(ROOT / "bench" / script),
             str(accounts),
             str(latency),
             str(workers),
@@ -495,6 +497,9 @@ def main() -> int:
     results["root_search"] = root_search()
     print("measuring history over 5,000 simulated accounts ...", file=sys.stderr)
     results["organization"] = organization()
+    print("measuring doctor over 5,000 simulated accounts ...", file=sys.stderr)
+    shape = (ORGANIZATION["accounts"], ORGANIZATION["latency_s"], ORGANIZATION["workers"])
+    results["doctor"] = organization_run(*shape, script="doctor.py")
 
     cold, warm, gen = results["cold_start"], results["warm"], results["generation"]
     small, large = results["memory"]
@@ -556,6 +561,13 @@ def main() -> int:
             1.2 * accounts / small_accounts * max(org["small_growth_mb"], 1.0),
         ),
     ]
+    doc = results["doctor"]
+    budgets += [
+        (f"doctor, {accounts:,} accounts: wall / floor", doc["wall_s"] / doc["floor_s"],
+         BUDGETS["organization_ratio"]),
+        (f"doctor, {accounts:,} accounts: peak RSS (MB)", doc["peak_mb"],
+         BUDGETS["organization_peak_mb"]),
+    ]  # fmt: skip
     results["budgets"] = [
         {"check": name, "value": round(value, 3), "budget": budget, "pass": value <= budget}
         for name, value, budget in budgets
@@ -634,6 +646,13 @@ def main() -> int:
             "account's floor at 50 ms a call, 8 workers",
         ),
     ]
+    table.append(
+        (
+            f"doctor, {accounts:,} accounts, {doc['latency_ms']:.0f} ms a call, {doc['workers']} workers",
+            f"{doc['wall_s']:.1f} s (floor {doc['floor_s']:.1f} s), CPU {doc['cpu_s']:.1f} s, "
+            f"{doc['calls_total'] / doc['accounts']:.2f} calls per account",
+        )
+    )
     print("\n| measure | figure |\n| --- | --- |")
     for measure, figure in table:
         print(f"| {measure} | {figure} |")

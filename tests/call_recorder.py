@@ -3,10 +3,11 @@
 Who called is read off the product frames on the stack, by package folder, the same
 folders that decide what the Lambda zip ships (tools/package_lambda.py): `core` and
 `rule` (and rdklib, and the handler module) are the rule, `history` is the auditor's
-`history` command; `cli` and `simulation` never call AWS for the product (the demo
-seeds simulated accounts). The re-evaluation function is its own Lambda with its own
-role. Each rule call is kept as (IAM action, access key id),
-so calls made with an assumed role can be told from the function's.
+`history` command, `cli/doctor.py` the `doctor` command; the rest of `cli` and
+`simulation` never call AWS for the product (the demo seeds simulated accounts). The
+re-evaluation function is its own Lambda with its own role. Each rule call is kept as
+(IAM action, access key id), so calls made with an assumed role can be told from the
+function's.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from package_lambda import SHIPPED_SUBPACKAGES
 
 PACKAGE_DIR = Path(root_account_usage.__file__).resolve().parent
 REEVALUATION_MODULE = PurePath("rule", "reevaluate.py")
+# `doctor` reads through the rule's and history's helpers, with the auditor's credentials:
+# its calls are its own, never the rule's or history's.
+DOCTOR_MODULE = PurePath("cli", "doctor.py")
 # botocore's service names that differ from IAM's action prefix.
 _ACTION_PREFIX = {"config-service": "config", "configservice": "config"}
 
@@ -31,11 +35,12 @@ RECORDED: set[tuple[str, str]] = set()  # the rule's calls
 HISTORY_RECORDED: set[str] = set()  # the history command's calls
 HISTORY_ASSUMED_RECORDED: set[str] = set()  # ... of them, those made with an assumed role
 REEVALUATION_RECORDED: set[str] = set()  # the re-evaluation function's calls
+DOCTOR_RECORDED: set[str] = set()  # the doctor command's calls
 
 
 def room_of(filename: str) -> str | None:
-    """'rule', 'reevaluation', 'history', 'none' (product code that never calls AWS for
-    the product), or None when `filename` is not product code."""
+    """'rule', 'reevaluation', 'history', 'doctor', 'none' (product code that never calls
+    AWS for the product), or None when `filename` is not product code."""
     path = Path(filename)
     if "rdklib" in path.parts or path.name == "ROOT_ACCOUNT_USAGE.py":
         return "rule"
@@ -45,6 +50,8 @@ def room_of(filename: str) -> str | None:
         return None
     if inside == REEVALUATION_MODULE:
         return "reevaluation"
+    if inside == DOCTOR_MODULE:
+        return "doctor"
     folder = inside.parts[0] if len(inside.parts) > 1 else ""
     if folder in SHIPPED_SUBPACKAGES:
         return "rule"
@@ -59,7 +66,7 @@ def _caller() -> str | None:
     while frame is not None:
         rooms.add(room_of(frame.f_code.co_filename))
         frame = frame.f_back
-    for room in ("history", "reevaluation", "rule"):
+    for room in ("doctor", "history", "reevaluation", "rule"):
         if room in rooms:
             return room
     return None
@@ -75,7 +82,9 @@ def install(monkeypatch: Any) -> None:
             action = f"{_ACTION_PREFIX.get(service, service)}:{operation_name}"
             credentials = self._request_signer._credentials
             key = credentials.access_key if credentials else ""
-            if caller == "history":
+            if caller == "doctor":
+                DOCTOR_RECORDED.add(action)
+            elif caller == "history":
                 HISTORY_RECORDED.add(action)
                 if key.startswith("ASIA"):  # temporary credentials: a member account's role
                     HISTORY_ASSUMED_RECORDED.add(action)

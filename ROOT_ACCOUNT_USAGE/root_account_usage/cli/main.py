@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import demo, evaluate, history
+from . import demo, doctor, evaluate, history
 from .options import EXIT_UNABLE, PROG, Parser
 
-SUBCOMMANDS = (evaluate, history, demo)
+SUBCOMMANDS = (evaluate, history, doctor, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,468 @@
+"""`root-account-usage doctor`: does the deployment work in this account, region by region?
+
+Reads only: every call is a Describe, Get, List, Lookup or Simulate (`_Account.call`
+refuses any other). Judges with core/health.py; one line per check. Over an organization
+(--aggregator with --member-role) each account is read through history's member-role
+opener, several at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..core import health
+from ..core.annotation import read_root_use
+from ..core.cloudtrail_evidence import UnreadableRecordError, root_activity
+from ..core.events import load_rule_parameters
+from ..core.exceptions import InvalidEventError, InvalidParameterError
+from ..core.health import Check, judged
+from ..core.parameters import RuleParameters, parse_rule_parameters
+from ..core.regions import is_region_name
+from ..core.rule_identity import RuleIdentity, identify, names_rule
+from ..core.verdict import RESOURCE_TYPE
+from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
+from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
+from ..history.model import UNABLE_TO_EVALUATE
+from ..history.organization import DEFAULT_MAX_WORKERS, MemberRoleOpener
+from ..history.session import NoRegionError, open_session
+from ..rule.aws import Retrier, error_code
+from ..rule.budget import Sleep
+from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
+from . import options
+from .options import EXIT_UNABLE, PROG
+from .progress import TerminalProgress
+
+Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client
+Checks = Iterator[Check]
+READS = ("describe_", "get_", "list_", "lookup_", "simulate_")
+RUNTIME, ARCHITECTURE = "python3.13", "arm64"  # as template.yaml deploys the function
+# Grants the rule never needs: the role allowing one is broader than it should be.
+MUST_NOT = ("iam:CreateAccessKey", "iam:DeleteLoginProfile", "config:PutConfigRule")
+MAX_WORKERS, MAX_EVENTS = 64, 50
+_SESSION_LOCK = threading.Lock()
+ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]  # as rule/cloudtrail.py
+
+
+@dataclass
+class _Account:
+    """One account's reads, and what earlier checks found for later ones."""
+
+    clients: Clients
+    account: str
+    home: str
+    rule_name: str
+    functions: frozenset[str]
+    regions: tuple[str, ...]
+    now: datetime
+    events: int = 5
+    pattern: dict[str, Any] | None = None  # the deployed re-evaluation rule's
+    state: str = "ENABLED"
+    retrier: Retrier = field(default_factory=lambda: Retrier(THROTTLED))
+    rule: RuleIdentity | None = None
+    parameters: RuleParameters | None = None
+
+    @property
+    def partition(self) -> str:
+        """aws, aws-cn, aws-us-gov, ...: the function's (aws when none is known)."""
+        return next(iter(self.functions), "arn:aws").split(":")[1]
+
+    def call(self, service: str, operation: str, region: str = "", /, **request: Any) -> Any:
+        if not operation.startswith(READS):
+            raise ValueError(f"doctor makes read calls only, not {operation}")
+        client = self.clients(service, region or self.home)
+        return self.retrier.call(client, operation, **request)
+
+    def items(
+        self, service: str, operation: str, key: str, region: str = "", /, **request: Any
+    ) -> Iterator[Any]:
+        """Every item under `key` of every page."""
+        client = self.clients(service, region or self.home)
+        for page in self.retrier.pages(client, operation, **request):
+            yield from page.get(key, [])
+
+
+def _rule(a: _Account) -> Checks:
+    rules = a.items("config", "describe_config_rules", "ConfigRules")
+    found = [r for r in rules if names_rule(r.get("ConfigRuleName", ""), a.rule_name)]
+    if not found:
+        yield judged("rule.exists", False, f"no rule {a.rule_name} in {a.home}")
+        return
+    rule = min(found, key=lambda r: r["ConfigRuleName"] != a.rule_name)
+    a.rule = who = identify(rule, name=a.rule_name, functions=a.functions)
+    yield judged("rule.exists", True, f"{who.name} ({rule.get('ConfigRuleState', '?')})")
+    yield judged("rule.ours", who.ours, who.problem or f"runs {who.source}")
+    try:
+        loaded, repeated = load_rule_parameters(who.parameters or "{}", "InputParameters")
+        a.parameters = parse_rule_parameters(loaded, repeated)
+        yield judged("rule.parameters", True, f"ThresholdDays {a.parameters.threshold_days}")
+    except (InvalidEventError, InvalidParameterError) as error:
+        yield judged("rule.parameters", False, str(error))
+    every = health.period(rule)
+    status = a.call("config", "describe_config_rule_evaluation_status", ConfigRuleNames=[who.name])
+    yield health.invocation((status["ConfigRulesEvaluationStatus"] or [{}])[0], every, a.now)
+    latest = ConfigHistoryReader(a.clients("config", a.home)).current(a.account, who.name)
+    if latest is None or latest.recorded_at is None:
+        yield judged("rule.evaluation", False, "no evaluation of the account")
+        return
+    age = a.now - latest.recorded_at
+    reads = latest.compliance_type == "COMPLIANT" or read_root_use(latest.annotation) is not None
+    ok = age <= every + health.GRACE and reads and latest.state != UNABLE_TO_EVALUATE
+    hours = age.total_seconds() / 3600
+    yield judged(
+        "rule.evaluation", ok, f"{latest.state} {hours:.0f} h ago: {latest.annotation[:160]}"
+    )
+
+
+def _function(a: _Account) -> Checks:
+    if a.rule is None or not a.rule.ours:
+        return  # the rule's checks said why
+    arn = a.rule.source
+    _, _, _, region, account, *_ = arn.split(":")
+    if account != a.account:
+        yield judged("function.active", True, f"in account {account}: run doctor there")
+        return
+    conf = a.call("lambda", "get_function_configuration", region, FunctionName=arn)
+    state, update = conf.get("State", "Active"), conf.get("LastUpdateStatus", "Successful")
+    built = (conf.get("Runtime"), conf.get("Architectures"))
+    yield judged("function.active", state == "Active" and update != "Failed", f"{state}, {update}")
+    yield judged(
+        "function.runtime", built == (RUNTIME, [ARCHITECTURE]), f"{built[0]} on {built[1]}"
+    )
+    try:  # $LATEST: as the template sets it
+        invoke = a.call("lambda", "get_function_event_invoke_config", region, FunctionName=arn,
+                        Qualifier="$LATEST")  # fmt: skip
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        invoke = {}
+    target = invoke.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+    yield judged("function.on-failure", bool(target), target or "no on-failure destination")
+    name = conf["FunctionName"]
+    for metric, namespace, dimensions in (
+        ("Errors", "AWS/Lambda", [{"Name": "FunctionName", "Value": name}]),
+        ("UnableToEvaluate", "RootAccountUsage", []),
+    ):
+        alarms = a.call("cloudwatch", "describe_alarms_for_metric", region, MetricName=metric,
+                        Namespace=namespace, Dimensions=dimensions)  # fmt: skip
+        states = sorted({alarm["StateValue"] for alarm in alarms.get("MetricAlarms", [])})
+        yield judged(f"function.alarm:{metric}", states == ["OK"], ", ".join(states) or "no alarm")
+    group = (conf.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
+    filters = list(a.items("logs", "describe_metric_filters", "metricFilters", logGroupName=group))
+    counts = any(FAIL_CLOSED_LOG_MESSAGE in f.get("filterPattern", "") for f in filters)
+    yield judged("function.metric-filter", counts, f"{len(filters)} filter(s) on {group}")
+    yield from _role(a, conf["Role"])
+
+
+def _role(a: _Account, role: str) -> Checks:
+    """iam:SimulatePrincipalPolicy for exactly what the rule calls with its parameters."""
+    p = a.parameters or RuleParameters()
+    if p.role.assume_role:
+        yield judged("function.role", False, "reads through a role: run doctor there", warn=True)
+        return
+    needed = ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "config:PutEvaluations"]
+    needed += ["cloudtrail:LookupEvents"] * p.cloudtrail_evidence
+    arn = f"arn:{role.split(':')[1]}:ssm:{a.home}:{a.account}:parameter{p.root_activity_evidence}"
+    records = [f"{arn}/root", f"{arn}/assumed-root"] if p.root_activity_evidence else []
+
+    def denied(actions: list[str], resources: list[str]) -> list[str]:
+        answer = a.call("iam", "simulate_principal_policy", PolicySourceArn=role,
+                        ActionNames=actions, ResourceArns=resources)  # fmt: skip
+        return [r["EvalActionName"] for r in answer["EvaluationResults"] if not _allows(r)]
+
+    missing = denied(needed, ["*"]) + (denied(["ssm:GetParameters"], records) if records else [])
+    calls = len(needed) + bool(records)
+    saw = f"missing {', '.join(missing)}" if missing else f"allows the {calls} calls the rule makes"
+    yield judged("function.role", not missing, saw)
+    broader = sorted(set(MUST_NOT) - set(denied(list(MUST_NOT), ["*"])))
+    extra = f"also allows {', '.join(broader)}" if broader else "nothing broader"
+    yield judged("function.role.least", not broader, extra)
+
+
+def _allows(result: Mapping[str, Any]) -> bool:
+    """One simulated action: allowed overall and on each resource asked about."""
+    each = [r.get("EvalResourceDecision") for r in result.get("ResourceSpecificResults", [])]
+    return result["EvalDecision"] == "allowed" and all(d == "allowed" for d in each)
+
+
+def _config(a: _Account) -> Checks:
+    statuses = a.call("config", "describe_configuration_recorder_status")
+    recorders = statuses["ConfigurationRecordersStatus"]
+    on = [s for s in recorders if s.get("recording") and s.get("lastStatus") != "Failure"]
+    yield judged("config.recorder", bool(on), f"{len(on)}/{len(recorders)} recording")
+    channels = a.call("config", "describe_delivery_channel_status")["DeliveryChannelsStatus"]
+    last = [c.get("configHistoryDeliveryInfo", {}).get("lastStatus") for c in channels]
+    sent = [status for status in last if status != "Failure"]
+    yield judged("config.delivery", bool(sent), f"{len(sent)}/{len(channels)} delivering")
+    groups = a.call("config", "describe_configuration_recorders")["ConfigurationRecorders"]
+    records = any(health.records_type(r, COMPLIANCE) for r in groups)
+    yield judged("config.records-compliance", records, f"{COMPLIANCE} recorded: {records}")
+    resource = f"{RESOURCE_TYPE}/{a.account}"
+    found = a.call("config", "list_discovered_resources", resourceType=COMPLIANCE,
+                   resourceIds=[resource])["resourceIdentifiers"]  # fmt: skip
+    yield judged("config.resource-id", bool(found), f"compliance under {resource}: {bool(found)}")
+
+
+def _evidence(a: _Account) -> Checks:
+    p = a.parameters
+    if p is None:
+        return
+    yield judged(
+        "evidence.cloudtrail", p.cloudtrail_evidence, "on" if p.cloudtrail_evidence else "off"
+    )
+    trails: list[health.Trail] = []
+    for trail in a.call("cloudtrail", "describe_trails")["trailList"]:
+        arn, region = trail["TrailARN"], trail.get("HomeRegion", a.home)
+        logging = a.call("cloudtrail", "get_trail_status", region, Name=arn).get("IsLogging")
+        selectors = a.call("cloudtrail", "get_event_selectors", region, TrailName=arn)
+        trails.append((trail, bool(logging), health.logs_management(selectors)))
+    gaps = health.trail_gaps(trails, a.regions)
+    saw = f"no trail in {', '.join(gaps)}" if gaps else f"{len(trails)} trail(s) cover all"
+    # Without re-evaluation only LookupEvents reads CloudTrail, and it needs no trail.
+    yield judged("evidence.trail", not gaps, saw, warn=not p.root_activity_evidence)
+    if p.root_activity_evidence:
+        yield _forwarders(a)
+        yield from _records(a, p.root_activity_evidence)
+
+
+def _forwarders(a: _Account) -> Check:
+    """In the home region a rule of the deployed pattern and state targeting a function; in
+    every other region one forwarding to the home region's default bus."""
+    if a.pattern is None:
+        return judged("evidence.forwarders", False, "no deployed RootActivityRule to compare")
+    mine = {**a.pattern, "account": [a.account]} if "account" in a.pattern else a.pattern
+    key = health.pattern_key(json.dumps(mine))
+    bus = f"arn:{a.partition}:events:{a.home}:{a.account}:event-bus/default"
+    missing = []
+    for region in a.regions:
+        rules = a.items("events", "list_rules", "Rules", region)
+        same = (r for r in rules if r.get("State") == a.state)
+        ours = [r["Name"] for r in same if health.pattern_key(r.get("EventPattern")) == key]
+        answers = (a.call("events", "list_targets_by_rule", region, Rule=name) for name in ours)
+        targets = [target["Arn"] for answer in answers for target in answer["Targets"]]
+        if not any(":lambda:" in t if region == a.home else t == bus for t in targets):
+            missing.append(region)
+    saw = f"missing in {', '.join(missing)}" if missing else f"in {len(a.regions)} region(s)"
+    return judged("evidence.forwarders", not missing, saw)
+
+
+def _records(a: _Account, path: str) -> Checks:
+    names = [f"{path}/root", f"{path}/assumed-root"]
+    absent = a.call("ssm", "get_parameters", Names=names).get("InvalidParameters", [])
+    yield judged(
+        "evidence.records", not absent, f"missing {', '.join(absent)}" if absent else "present"
+    )
+    try:
+        kind = "SERVICE_CONTROL_POLICY"
+        scps = a.items("organizations", "list_policies", "Policies", Filter=kind)
+        texts = (a.call("organizations", "describe_policy", PolicyId=p["Id"]) for p in scps)
+        arn = f"arn:{a.partition}:ssm:{a.home}:{a.account}:parameter{names[0]}"
+        guarded = any(health.guards(text["Policy"].get("Content"), arn) for text in texts)
+        saw = f"{'an' if guarded else 'no'} SCP denies writes to {path}"
+    except (ClientError, BotoCoreError) as error:
+        guarded, saw = False, f"SCPs not readable here ({error_code(error)})"
+    yield judged("evidence.records-guard", guarded, saw)
+
+
+def _events(a: _Account) -> Checks:
+    """Each region's latest root records, classified by the rule's own reader."""
+    for region in a.regions:
+        records = a.call("cloudtrail", "lookup_events", region, LookupAttributes=ROOT,
+                         MaxResults=a.events)["Events"]  # fmt: skip
+        seen, unreadable = [], 0
+        for record in records:
+            try:
+                act = root_activity(record, region)
+            except UnreadableRecordError:
+                unreadable += 1
+                continue
+            kind = "use" if act else "not root"
+            kind = "failed sign-in" if act and act.attempt else kind
+            kind = "AssumeRoot session" if act and act.assumed_root else kind
+            seen.append(f"{kind}: {act.seen(120)}" if act else kind)
+        seen += [f"{unreadable} unreadable"] * bool(unreadable)
+        yield judged(f"events:{region}", not unreadable, "; ".join(seen) or "no root records")
+
+
+GROUPS = (_rule, _function, _config, _evidence, _events)
+
+
+def check_account(a: _Account) -> list[Check]:
+    """Every group's checks; a group AWS will not answer is one WARN with the reason."""
+    checks: list[Check] = []
+    for group in GROUPS:
+        try:
+            for check in group(a):  # the group's checks up to a failure are kept
+                checks.append(check)
+        except Exception as error:  # AWS refused, or answered in a shape or page it should not
+            said = " ".join(str(error).split())[:160]
+            checks.append(health.unreadable(group.__name__[1:], f"{error_code(error)}: {said}"))
+    return [c._replace(account=a.account, region=c.region or a.home) for c in checks]
+
+
+def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -> Clients:
+    """Clients of one boto3 session, made one at a time by every account's factory (a
+    session is not thread-safe)."""
+    made: dict[tuple[str, str], Any] = {}
+
+    def client(service: str, region: str) -> Any:
+        with _SESSION_LOCK:
+            if (service, region) not in made:
+                extra = credentials or {}
+                made[service, region] = session.client(service, region_name=region, **extra)
+            return made[service, region]
+
+    return client
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    doctor: argparse.ArgumentParser = commands.add_parser(
+        "doctor",
+        help="check that a deployment works (read-only)",
+        description="Check the rule, its function, AWS Config, the evidence paths and the "
+        "account's root events, one line per check. Exit 0 when no check FAILs, 1 when one "
+        "does, 2 when AWS cannot be reached. Reads only.",
+    )
+    add = doctor.add_argument
+    add("--rule-name", type=options.rule_name, default="root-account-usage")
+    add("--stack-name", default="root-account-usage", help="the stack of template.yaml")
+    add("--function-arn", action="append", default=[], help="the rule's function (not the stack's)")
+    add("--regions", help="comma-separated regions to check (default: every enabled region)")
+    add("--events", type=int, default=5, help=f"root records read per region (1-{MAX_EVENTS})")
+    add("--aggregator", type=options.aggregator_name, help="with --member-role: its accounts")
+    add("--member-role", type=options.role_name, help="the read role in each account")
+    add("--external-id", type=options.external_id)
+    add("--max-workers", type=int, default=DEFAULT_MAX_WORKERS, help="accounts read at once")
+    add("--format", choices=("text", "json"), default="text")
+    add("--profile", help="AWS profile")
+    add("--region", help="the home region (where the rule runs)")
+    return doctor
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if bool(args.aggregator) != bool(args.member_role):
+        parser.error("--aggregator and --member-role go together")
+    if not (1 <= args.events <= MAX_EVENTS and 1 <= args.max_workers <= MAX_WORKERS):
+        parser.error(f"--events: 1 to {MAX_EVENTS}; --max-workers: 1 to {MAX_WORKERS}")
+    regions = tuple(r.strip() for r in (args.regions or "").split(",") if r.strip())
+    if bad := [r for r in regions if not is_region_name(r)]:
+        parser.error(f"--regions: {bad[0][:40]!r} is not a region name")
+    try:
+        auditor = open_session(args.profile, args.region)
+    except NoRegionError as error:
+        parser.error(f"--region: {error}")
+    except HistoryUnavailableError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_UNABLE
+    session = auditor.session
+    members = None
+    if args.member_role:
+        members = MemberRoleOpener(
+            session.client("sts", region_name=auditor.region),
+            lambda _, credentials: cast(Any, client_factory(session, credentials)),
+            role_name=args.member_role,
+            partition=session.get_partition_for_region(auditor.region),
+            own_account=auditor.account_id,
+            external_id=args.external_id,
+        )
+    clients = client_factory(session)
+    try:
+        with TerminalProgress(sys.stderr) as progress:
+            checks = doctor(clients, auditor.account_id, auditor.region, args, regions, members,
+                            progress.accounts)  # fmt: skip
+    except HistoryUnavailableError as error:  # the aggregator could not be read
+        print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
+        return EXIT_UNABLE
+    sys.stdout.write((health.render_json if args.format == "json" else health.render_text)(checks))
+    return health.exit_code(checks)
+
+
+def doctor(
+    clients: Clients,
+    account: str,
+    home: str,
+    args: argparse.Namespace,
+    regions: tuple[str, ...] = (),
+    members: MemberRoleOpener | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    now: datetime | None = None,
+    sleep: Sleep | None = None,
+) -> list[Check]:
+    """Every check of the credentials' account, or of every account the aggregator knows
+    (each through `members`; one that cannot be opened is a FAIL naming why)."""
+    moment = now or datetime.now(UTC).replace(microsecond=0)
+    functions = frozenset(args.function_arn)
+    own = _Account(clients, account, home, args.rule_name, functions, regions, moment, args.events)
+    own.retrier = Retrier(THROTTLED, sleep=sleep)
+    setup = _setup(own, args.stack_name)
+    if members is None:
+        return setup + check_account(own)
+    view = ConfigHistoryReader(clients("config", home)).aggregator_view(
+        args.aggregator, args.rule_name
+    )
+    accounts = sorted(view.known_accounts | {target for target, _ in view.targets})
+    management = _management(own)
+
+    def one(target: str) -> list[Check]:
+        try:
+            opened = cast(Clients, members.open(target, home)) if target != account else clients
+            retrier = Retrier(THROTTLED, sleep=sleep)
+            checks = check_account(replace(own, clients=opened, account=target, retrier=retrier))
+        except HistoryUnavailableError as error:  # its role could not be assumed
+            refused = judged("account", False, str(error)[:200])
+            checks = [refused._replace(account=target, region=home)]
+        if target != management:
+            return checks
+        return [c._replace(account=f"{target} (management)") for c in checks]
+
+    results: list[Check] = []
+    pool = ThreadPoolExecutor(max_workers=args.max_workers, thread_name_prefix="account")
+    try:
+        for done, checks in enumerate(pool.map(one, accounts), start=1):
+            results += checks
+            progress(done, len(accounts))
+    finally:
+        pool.shutdown(cancel_futures=True)  # on an interrupt, start no more accounts
+    return setup + results
+
+
+def _setup(a: _Account, stack: str) -> list[Check]:
+    """The stack's function and re-evaluation rule; the enabled regions."""
+    checks = []
+    try:
+        found = a.call("cloudformation", "describe_stacks", StackName=stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
+        a.functions = a.functions or frozenset({outputs["FunctionArn"]})
+        if arn := outputs.get("RootActivityRuleArn"):
+            rule = a.call("events", "describe_rule", Name=arn.rsplit("/", 1)[-1])
+            a.pattern, a.state = json.loads(rule["EventPattern"]), rule["State"]
+        checks.append(judged("stack", True, f"{stack}: function {outputs['FunctionArn']}"))
+    except Exception as error:  # any failure: the stack is not there to compare with
+        saw = f"{stack} not readable: {error_code(error)}"
+        checks.append(judged("stack", False, saw, warn=bool(a.functions)))
+    if not a.regions:
+        try:
+            a.regions = tuple(r["RegionName"] for r in a.call("ec2", "describe_regions")["Regions"])
+        except Exception as error:
+            a.regions = (a.home,)
+            checks.append(health.unreadable("regions", f"{error_code(error)}: {a.home} only"))
+    return [c._replace(account=a.account, region=a.home) for c in checks]
+
+
+def _management(a: _Account) -> str:
+    """The organization's management account; "" when it cannot be read."""
+    try:
+        return str(
+            a.call("organizations", "describe_organization")["Organization"]["MasterAccountId"]
+        )
+    except Exception:  # no organization, or not allowed to read it: nobody is marked
+        return ""

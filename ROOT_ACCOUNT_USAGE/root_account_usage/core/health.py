@@ -1,0 +1,223 @@
+"""`doctor`'s judgements: one line per check, decided from what AWS returned. Pure.
+
+Each check is PASS (seen working), WARN (could not be seen, or optional and off) or
+FAIL (seen broken); a FAIL names the fix and the section of docs/deploy.md to read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+# Sections of docs/deploy.md a fix points to.
+STACK = "docs/deploy.md 'The stack'"
+ORGANIZATION = "docs/deploy.md 'Organization rollout, step by step'"
+EVIDENCE = "docs/deploy.md 'Minutes, not days'"
+DOCTOR = "docs/deploy.md 'Run doctor'"
+
+# MaximumExecutionFrequency -> period; a run may start late, so an hour more is allowed.
+FREQUENCIES = {
+    "One_Hour": timedelta(hours=1),
+    "Three_Hours": timedelta(hours=3),
+    "Six_Hours": timedelta(hours=6),
+    "Twelve_Hours": timedelta(hours=12),
+    "TwentyFour_Hours": timedelta(hours=24),
+}
+GRACE = timedelta(hours=1)
+
+
+class Check(NamedTuple):
+    """One line of the doctor's report."""
+
+    name: str
+    status: str
+    saw: str
+    fix: str = ""
+    account: str = ""
+    region: str = ""
+
+
+# Each check's fix, and whether failing it is only a WARN (optional, or not provable).
+FIXES: dict[str, tuple[str, bool]] = {
+    "stack": (f"give --stack-name or --function-arn; {DOCTOR}", False),
+    "rule.exists": (f"deploy template.yaml with CreateConfigRule true; {STACK}", False),
+    "rule.ours": (f"the rule must run the stack's function: redeploy; {STACK}", False),
+    "rule.parameters": (f"correct the stack's parameters and redeploy; {STACK}", False),
+    "rule.invoked": (f"check the function's permission for config.amazonaws.com; {STACK}", False),
+    "rule.evaluation": (
+        f"stale, failed closed or unreadable: its annotation says why; {STACK}",
+        False,
+    ),
+    "function.active": (f"redeploy the stack; {STACK}", False),
+    "function.runtime": (f"redeploy template.yaml (python3.13 on arm64); {STACK}", False),
+    "function.on-failure": (f"give NotificationTopicArn or NotificationEmail; {STACK}", True),
+    "function.alarm": (f"ALARM: read the function's log; none: redeploy; {STACK}", False),
+    "function.metric-filter": (
+        f"redeploy the stack (UnableToEvaluateMetricFilter); {STACK}",
+        False,
+    ),
+    "function.role": (f"redeploy the stack: FunctionRole grants exactly these; {STACK}", False),
+    "function.role.least": (f"remove the extra grants from the function's role; {STACK}", True),
+    "config.recorder": (f"turn on AWS Config in this region (a recorder); {STACK}", False),
+    "config.delivery": (f"fix the delivery channel's bucket or its permissions; {STACK}", False),
+    "config.records-compliance": (
+        f"record AWS::Config::ResourceCompliance for `history`; {STACK}",
+        True,
+    ),
+    "config.resource-id": (f"wait for the first evaluation; {DOCTOR}", True),
+    "evidence.cloudtrail": (
+        f"set CloudTrailEvidence true to see root use in minutes; {EVIDENCE}",
+        True,
+    ),
+    "evidence.trail": (f"a multi-region trail logging management events; {EVIDENCE}", False),
+    "evidence.forwarders": (f"deploy rdk_config/forward-root-signin.yaml there; {EVIDENCE}", False),
+    "evidence.records": (f"redeploy with ReevaluateOnRootActivity true; {EVIDENCE}", False),
+    "evidence.records-guard": (f"attach the records' guard SCP; {ORGANIZATION}", True),
+    "events": (f"the rule skips records it cannot read: report them; {DOCTOR}", True),
+    "account": (f"deploy the read role in that account; {ORGANIZATION}", False),
+}
+
+
+def judged(name: str, ok: bool, saw: str, *, warn: bool | None = None) -> Check:
+    """PASS when `ok`; else the check's fix from FIXES, as a WARN or a FAIL (its table
+    entry unless `warn` says otherwise)."""
+    fix, optional = FIXES[name.split(":")[0]]
+    if ok:
+        return Check(name, PASS, saw)
+    return Check(name, WARN if (optional if warn is None else warn) else FAIL, saw, fix)
+
+
+def unreadable(name: str, reason: str) -> Check:
+    """A check AWS would not answer: a WARN naming why."""
+    return Check(name, WARN, f"not readable: {reason}", f"grant the reader this read; {DOCTOR}")
+
+
+def period(rule: Mapping[str, Any]) -> timedelta:
+    """How often a periodic rule runs (DescribeConfigRules; AWS's default is 24 hours)."""
+    details = (rule.get("Source") or {}).get("SourceDetails") or [{}]
+    names = [d.get("MaximumExecutionFrequency") or "TwentyFour_Hours" for d in details]
+    return min(FREQUENCIES.get(name, FREQUENCIES["TwentyFour_Hours"]) for name in names)
+
+
+def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Check:
+    """DescribeConfigRuleEvaluationStatus: a success within the rule's period, and no
+    failure since it."""
+    success = status.get("LastSuccessfulInvocationTime")
+    failure = status.get("LastFailedInvocationTime")
+    if failure and (not success or failure > success):
+        code = status.get("LastErrorCode") or "an error"
+        return judged(
+            "rule.invoked", False, f"last run failed at {failure:%Y-%m-%dT%H:%MZ}: {code}"
+        )
+    fresh = success is not None and now - success <= every + GRACE
+    ran = f"last successful run {success:%Y-%m-%dT%H:%MZ}" if success else "never run"
+    return judged("rule.invoked", fresh, f"{ran}; runs every {every.total_seconds() / 3600:g} h")
+
+
+def records_type(recorder: Mapping[str, Any], resource_type: str) -> bool:
+    """Whether a configuration recorder records `resource_type`, in every recording mode
+    AWS defines (RecordingGroup: allSupported, or recordingStrategy.useOnly
+    ALL_SUPPORTED_RESOURCE_TYPES / INCLUSION_BY_RESOURCE_TYPES / EXCLUSION_BY_RESOURCE_TYPES)."""
+    group = recorder.get("recordingGroup") or {"allSupported": True}  # absent: AWS's default
+    strategy = (group.get("recordingStrategy") or {}).get("useOnly")
+    excluded = (group.get("exclusionByResourceTypes") or {}).get("resourceTypes") or []
+    if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
+        return resource_type not in excluded
+    if group.get("allSupported") or strategy == "ALL_SUPPORTED_RESOURCE_TYPES":
+        return True
+    return resource_type in (group.get("resourceTypes") or [])
+
+
+Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging, management
+
+
+def trail_gaps(trails: Iterable[Trail], regions: Iterable[str]) -> list[str]:
+    """The regions no logging trail with management events covers."""
+    covered: set[str] = set()
+    everywhere = False
+    for trail, logging, management in trails:
+        if logging and management:
+            everywhere |= bool(trail.get("IsMultiRegionTrail"))
+            covered.add(str(trail.get("HomeRegion")))
+    return [] if everywhere else [region for region in regions if region not in covered]
+
+
+def logs_management(selectors: Mapping[str, Any]) -> bool:
+    """GetEventSelectors: whether the trail logs write management events (basic or
+    advanced selectors; none at all means AWS's default, all management events)."""
+    basic, advanced = selectors.get("EventSelectors"), selectors.get("AdvancedEventSelectors")
+    if not basic and not advanced:
+        return True
+    if any(
+        s.get("IncludeManagementEvents", True) and s.get("ReadWriteType") != "ReadOnly"
+        for s in basic or []
+    ):
+        return True
+    for selector in advanced or []:
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        category = fields.get("eventCategory", {}).get("Equals", [])
+        read_only = fields.get("readOnly", {}).get("Equals", [])
+        if "Management" in category and read_only != ["true"]:
+            return True
+    return False
+
+
+def pattern_key(text: object) -> str | None:
+    """An EventBridge pattern (JSON text) in one canonical spelling, so that two patterns
+    that mean the same (keys or list items in another order) compare equal; None when it
+    is not JSON."""
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: canonical(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return sorted((canonical(item) for item in value), key=json.dumps)
+        return value
+
+    try:
+        return json.dumps(canonical(json.loads(str(text))), sort_keys=True)
+    except ValueError:
+        return None
+
+
+def guards(policy: object, arn: str) -> bool:
+    """Whether an SCP's content (JSON text) denies ssm:PutParameter on the parameter `arn`
+    (a Deny statement whose actions and resources match it, wildcards as IAM reads them)."""
+    try:
+        statements = json.loads(str(policy)).get("Statement", [])
+    except (ValueError, AttributeError):
+        return False
+
+    def listed(value: object) -> list[str]:
+        items = value if isinstance(value, list) else [value]
+        return [item for item in items if isinstance(item, str)]
+
+    return any(
+        s.get("Effect") == "Deny"
+        and any(fnmatch.fnmatchcase("ssm:PutParameter", a) for a in listed(s.get("Action")))
+        and any(fnmatch.fnmatchcase(arn, r) for r in listed(s.get("Resource")))
+        for s in (statements if isinstance(statements, list) else [statements])
+        if isinstance(s, dict)
+    )
+
+
+def exit_code(checks: Iterable[Check]) -> int:
+    """0 when no check FAILs, else 1."""
+    return 1 if any(check.status == FAIL for check in checks) else 0
+
+
+def render_text(checks: Iterable[Check]) -> str:
+    lines = []
+    for c in checks:
+        where = f"{c.account} {c.region} ".lstrip() if c.account or c.region else ""
+        fix = f"  -> {c.fix}" if c.fix else ""
+        lines.append(f"{c.status}  {where}{c.name}: {c.saw}{fix}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(checks: Iterable[Check]) -> str:
+    return json.dumps([c._asdict() for c in checks], indent=2, default=str) + "\n"

@@ -1,0 +1,531 @@
+"""`doctor` against this repository's templates deployed by CloudFormation on moto's
+ThreadedMotoServer: a healthy deployment passes; each broken piece FAILS with its fix;
+only read calls are made.
+
+Where moto stops, the fixtures fill in (never product code): the resources moto's
+CloudFormation skips (EventInvokeConfig, MetricFilter, Alarms) are created from the
+template's own properties; the calls moto lacks are answered by `Gaps` below, inside
+botocore (the request validated against the API model first, the answer after, as
+Stubber does): AWS Config's
+evaluation status, evaluations and discovered ResourceCompliance, IAM's policy
+simulator (evaluated over the role's real inline policies in moto) and CloudTrail's
+LookupEvents.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import io
+import json
+import threading
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.validate import validate_parameters
+from moto.awslambda.models import lambda_backends
+
+from root_account_usage.cli import doctor as doctor_module
+from root_account_usage.cli.main import build_parser, main
+from root_account_usage.core.health import FAIL, PASS, exit_code, render_text
+from root_account_usage.history.organization import MemberRoleOpener, MemberRoleRefusedError
+from tests import call_recorder
+from tests.cfn import load_template
+from tests.deployment import moto_gaps  # noqa: F401 - registers AWS::Config::ConfigRule
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Tried to parse")]
+
+ROOT = Path(__file__).resolve().parents[3]
+HOME, OTHER = "eu-west-1", "us-east-1"
+ACCOUNT = "123456789012"  # moto's default
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+READ_VERBS = ("Describe", "Get", "List", "Lookup", "Simulate")
+SIGN_IN = json.loads((ROOT / "events" / "eventbridge-root-console-sign-in.json").read_text())
+
+
+class Gaps:
+    """Answers for the calls moto lacks, and every operation doctor made."""
+
+    def __init__(self, iam: Any) -> None:
+        self.iam = iam
+        self.made: list[str] = []
+        self.last_run = NOW - timedelta(hours=1)
+        self.evaluated = NOW - timedelta(hours=1)
+        self.events = {OTHER: [_lookup_record(SIGN_IN["detail"])], HOME: []}
+        self.aggregate: list[dict[str, str]] = []
+        self.delivery = "Success"
+
+    def answer(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
+        if operation == "DescribeConfigRuleEvaluationStatus":
+            status = {"ConfigRuleName": params["ConfigRuleNames"][0]}
+            return {
+                "ConfigRulesEvaluationStatus": [
+                    status | {"LastSuccessfulInvocationTime": self.last_run}
+                ]
+            }
+        if operation == "GetComplianceDetailsByConfigRule":
+            qualifier = {
+                "ConfigRuleName": params["ConfigRuleName"],
+                "ResourceType": "AWS::::Account",
+                "ResourceId": ACCOUNT,
+            }
+            return {
+                "EvaluationResults": [
+                    {
+                        "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
+                        "ComplianceType": "COMPLIANT",
+                        "ResultRecordedTime": self.evaluated,
+                        "Annotation": "Root user has no recorded use; threshold 7 days.",
+                    }
+                ]
+            }
+        if operation == "DescribeDeliveryChannelStatus":  # moto answers 500
+            return {
+                "DeliveryChannelsStatus": [
+                    {"name": "default", "configHistoryDeliveryInfo": {"lastStatus": self.delivery}}
+                ]
+            }
+        if operation == "ListDiscoveredResources":
+            ids = [
+                {"resourceType": params["resourceType"], "resourceId": i}
+                for i in params["resourceIds"]
+            ]
+            return {"resourceIdentifiers": ids}
+        if operation == "SimulatePrincipalPolicy":
+            # One result per action: allowed only when allowed on every resource.
+            role, resources = params["PolicySourceArn"], params["ResourceArns"]
+            results = []
+            for action in params["ActionNames"]:
+                allowed = all(self._allowed(role, action, resource) for resource in resources)
+                decision = "allowed" if allowed else "implicitDeny"
+                results.append({"EvalActionName": action, "EvalDecision": decision})
+            return {"EvaluationResults": results}
+        if operation == "LookupEvents":
+            return {"Events": self.events.get(region, [])}
+        if operation == "DescribeAggregateComplianceByConfigRules":
+            return {"AggregateComplianceByConfigRules": self.aggregate}
+        return None
+
+    def _allowed(self, role_arn: str, action: str, resource: str) -> bool:
+        """The role's inline policies in moto, read as IAM would for one Allow."""
+        role = role_arn.rsplit("/", 1)[-1]
+        for name in self.iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = policy_document(self.iam, role, name)
+            for statement in filter(None, document["Statement"]):  # moto keeps NoValue as None
+                actions = (
+                    statement["Action"]
+                    if isinstance(statement["Action"], list)
+                    else [statement["Action"]]
+                )
+                resources = (
+                    statement["Resource"]
+                    if isinstance(statement["Resource"], list)
+                    else [statement["Resource"]]
+                )
+                if (
+                    statement["Effect"] == "Allow"
+                    and any(fnmatch.fnmatch(action, a) for a in actions)
+                    and any(fnmatch.fnmatch(resource, r) for r in resources)
+                ):
+                    return True
+        return False
+
+
+def policy_document(iam: Any, role: str, name: str) -> dict[str, Any]:
+    document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    if isinstance(document, dict):
+        return document
+    try:
+        return json.loads(document)
+    except ValueError:  # moto keeps a CloudFormation-made policy as a Python repr
+        return ast.literal_eval(document)
+
+
+def _lookup_record(detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "EventName": detail["eventName"],
+        "EventTime": NOW,
+        "CloudTrailEvent": json.dumps(detail),
+    }
+
+
+class Deployment:
+    def __init__(self, endpoint: str) -> None:
+        self.session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=HOME
+        )
+        self.endpoint = endpoint
+        self.gaps = Gaps(self.client("iam", HOME))
+
+    def client(self, service: str, region: str) -> Any:
+        return self.session.client(service, region_name=region, endpoint_url=self.endpoint)
+
+    def clients(self, service: str, region: str) -> Any:
+        """doctor's client factory: every call recorded, moto's gaps answered."""
+        client = self.client(service, region)
+        asked = threading.local()  # the call's own parameters, before serialization
+
+        def keep(params: dict[str, Any], **_: Any) -> None:
+            asked.params = params
+
+        def before_call(model: Any, **_: Any) -> Any:
+            self.gaps.made.append(model.name)
+            answer = self.gaps.answer(model.name, asked.params, region)
+            if answer is None:
+                return None
+            validate_parameters(answer, model.output_shape)  # as Stubber checks a response
+            return AWSResponse("", 200, {}, None), answer
+
+        client.meta.events.register("provide-client-params.*.*", keep)
+        client.meta.events.register("before-call.*.*", before_call)
+        return client
+
+    def stack(self, region: str, name: str, template: str, **values: str) -> dict[str, str]:
+        cloudformation = self.client("cloudformation", region)
+        cloudformation.create_stack(
+            StackName=name,
+            TemplateBody=(ROOT / template).read_text(),
+            Capabilities=["CAPABILITY_IAM"],
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        )
+        [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+    def run(self, *options: str, members: Any = None) -> list[Any]:
+        args = build_parser().parse_args(["doctor", "--regions", f"{HOME},{OTHER}", *options])
+        regions = (HOME, OTHER)
+        return doctor_module.doctor(self.clients, ACCOUNT, HOME, args, regions, members, now=NOW)
+
+
+@pytest.fixture
+def deployed(moto_server):
+    """template.yaml (CloudTrail evidence, re-evaluation, a topic) in eu-west-1, the
+    us-east-1 forwarder, AWS Config recording and a multi-region trail."""
+    d = Deployment(moto_server)
+    s3 = d.client("s3", HOME)
+    s3.create_bucket(Bucket="code", CreateBucketConfiguration={"LocationConstraint": HOME})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("ROOT_ACCOUNT_USAGE.py", "")
+    s3.put_object(Bucket="code", Key="rule.zip", Body=buffer.getvalue())
+    outputs = d.stack(
+        HOME,
+        "root-account-usage",
+        "template.yaml",
+        CodeS3Bucket="code",
+        CodeS3Key="rule.zip",
+        NotificationEmail="secops@example.com",
+        CloudTrailEvidence="true",
+        ReevaluateOnRootActivity="true",
+    )
+    d.stack(
+        OTHER,
+        "root-account-usage-forwarder",
+        "rdk_config/forward-root-signin.yaml",
+        HomeRegion=HOME,
+    )
+    _fill_what_moto_cloudformation_skips(d, outputs)
+    config = d.client("config", HOME)
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
+            "recordingGroup": {"allSupported": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "code"})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    trail = d.client("cloudtrail", HOME)
+    trail.create_trail(Name="organization", S3BucketName="code", IsMultiRegionTrail=True)
+    trail.start_logging(Name="organization")
+    return d
+
+
+def _fill_what_moto_cloudformation_skips(d: Deployment, outputs: dict[str, str]) -> None:
+    resources = load_template("template.yaml")["Resources"]
+    function = outputs["FunctionArn"]
+    # moto's CloudFormation drops the function's Architectures: set them as the template does.
+    lambda_backends[ACCOUNT][HOME].get_function(function).architectures = resources["Function"][
+        "Properties"
+    ]["Architectures"]
+    configuration = d.client("lambda", HOME).get_function_configuration(FunctionName=function)
+    d.client("lambda", HOME).put_function_event_invoke_config(
+        FunctionName=function,
+        Qualifier="$LATEST",
+        DestinationConfig={"OnFailure": {"Destination": outputs["NotificationTopicArn"]}},
+    )
+    # moto returns no LoggingConfig: doctor then reads Lambda's default group, made here.
+    log_group = f"/aws/lambda/{configuration['FunctionName']}"
+    d.client("logs", HOME).create_log_group(logGroupName=log_group)
+    metric_filter = resources["UnableToEvaluateMetricFilter"]["Properties"]
+    d.client("logs", HOME).put_metric_filter(
+        logGroupName=log_group,
+        filterName="unable",
+        filterPattern=metric_filter["FilterPattern"],
+        metricTransformations=[
+            {k[0].lower() + k[1:]: v for k, v in t.items() if k != "Unit"}
+            for t in metric_filter["MetricTransformations"]
+        ],
+    )
+    cloudwatch = d.client("cloudwatch", HOME)
+    for name in ("FunctionErrorsAlarm", "UnableToEvaluateAlarm"):
+        alarm = resources[name]["Properties"]
+        dimensions = (
+            [{"Name": "FunctionName", "Value": configuration["FunctionName"]}]
+            if "Dimensions" in alarm
+            else []
+        )
+        cloudwatch.put_metric_alarm(
+            AlarmName=name,
+            Namespace=alarm["Namespace"],
+            MetricName=alarm["MetricName"],
+            Dimensions=dimensions,
+            Statistic=alarm["Statistic"],
+            Period=alarm["Period"],
+            EvaluationPeriods=alarm["EvaluationPeriods"],
+            Threshold=alarm["Threshold"],
+            ComparisonOperator=alarm["ComparisonOperator"],
+        )
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="no errors")
+
+
+def by_name(checks: list[Any]) -> dict[str, Any]:
+    return {check.name: check for check in checks}
+
+
+def test_healthy_deployment_passes_every_check_and_makes_only_read_calls(deployed):
+    checks = deployed.run()
+    print(render_text(checks))
+    failed = [c for c in checks if c.status == FAIL]
+    assert failed == [], failed
+    assert exit_code(checks) == 0
+    found = by_name(checks)
+    for name in (
+        "rule.ours",
+        "rule.invoked",
+        "rule.evaluation",
+        "function.runtime",
+        "function.role",
+        "function.alarm:Errors",
+        "function.metric-filter",
+        "config.recorder",
+        "evidence.trail",
+        "evidence.forwarders",
+        "evidence.records",
+    ):
+        assert found[name].status == PASS, found[name]
+    assert "console sign-in" in found[f"events:{OTHER}"].saw
+    assert found[f"events:{OTHER}"].saw.startswith("use: ")
+    assert deployed.gaps.made, "doctor made no call"
+    writes = sorted({op for op in deployed.gaps.made if not op.startswith(READ_VERBS)})
+    assert writes == []
+
+
+def failing(checks: list[Any], name: str) -> Any:
+    check = by_name(checks)[name]
+    assert check.status == FAIL, check
+    assert exit_code(checks) == 1
+    return check
+
+
+def test_no_recorder_fails_with_the_aws_config_fix(deployed):
+    config = deployed.client("config", HOME)
+    config.stop_configuration_recorder(ConfigurationRecorderName="default")
+    config.delete_configuration_recorder(ConfigurationRecorderName="default")
+    check = failing(deployed.run(), "config.recorder")
+    assert "turn on AWS Config" in check.fix
+    assert "'The stack'" in check.fix
+
+
+def test_failing_delivery_fails(deployed):
+    deployed.gaps.delivery = "Failure"  # as DescribeDeliveryChannelStatus spells it
+    check = failing(deployed.run(), "config.delivery")
+    assert check.saw == "0/1 delivering"
+
+
+def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
+    config = deployed.client("config", HOME)
+    [rule] = config.describe_config_rules(ConfigRuleNames=["root-account-usage"])["ConfigRules"]
+    mine = deployed.client("lambda", HOME).get_function_configuration(
+        FunctionName=_function(deployed)
+    )
+    other = deployed.client("lambda", HOME).create_function(
+        FunctionName="someone-elses",
+        Runtime="python3.13",
+        Role=mine["Role"],
+        Handler="x.handler",
+        Code={"S3Bucket": "code", "S3Key": "rule.zip"},
+    )["FunctionArn"]
+    source = rule["Source"] | {"SourceIdentifier": other}
+    config.put_config_rule(
+        ConfigRule={k: rule[k] for k in ("ConfigRuleName", "InputParameters")} | {"Source": source}
+    )
+    check = failing(deployed.run(), "rule.ours")
+    assert other in check.saw
+    assert "redeploy" in check.fix
+
+
+def test_stale_evaluation_fails(deployed):
+    deployed.gaps.last_run = deployed.gaps.evaluated = NOW - timedelta(days=3)
+    checks = deployed.run()
+    assert "2026-11-24" in failing(checks, "rule.invoked").saw
+    assert "72 h ago" in failing(checks, "rule.evaluation").saw
+
+
+def test_a_region_without_a_trail_fails(deployed):
+    trail = deployed.client("cloudtrail", HOME)
+    trail.delete_trail(Name="organization")
+    trail.create_trail(Name="home-only", S3BucketName="code", IsMultiRegionTrail=False)
+    trail.start_logging(Name="home-only")
+    check = failing(deployed.run(), "evidence.trail")
+    assert check.saw == f"no trail in {OTHER}"
+    assert "multi-region trail" in check.fix
+
+
+def test_missing_forwarder_fails_naming_its_region(deployed):
+    deployed.client("cloudformation", OTHER).delete_stack(StackName="root-account-usage-forwarder")
+    check = failing(deployed.run(), "evidence.forwarders")
+    assert check.saw == f"missing in {OTHER}"
+    assert "forward-root-signin.yaml" in check.fix
+
+
+def test_role_missing_an_action_fails_naming_it(deployed):
+    iam = deployed.client("iam", HOME)
+    function = deployed.client("lambda", HOME).get_function_configuration(
+        FunctionName=_function(deployed)
+    )
+    role = function["Role"].rsplit("/", 1)[-1]
+    document = policy_document(iam, role, "root-account-usage")
+    document["Statement"] = [
+        s for s in document["Statement"] if s and s.get("Sid") != "LookUpRootActivity"
+    ]
+    iam.put_role_policy(
+        RoleName=role, PolicyName="root-account-usage", PolicyDocument=json.dumps(document)
+    )
+    check = failing(deployed.run(), "function.role")
+    assert check.saw == "missing cloudtrail:LookupEvents"
+
+
+def _function(d: Deployment) -> str:
+    outputs = d.client("cloudformation", HOME).describe_stacks(StackName="root-account-usage")[
+        "Stacks"
+    ][0]["Outputs"]
+    return next(o["OutputValue"] for o in outputs if o["OutputKey"] == "FunctionArn")
+
+
+def test_organization_lists_an_unreadable_account_and_calls_out_the_management_account(deployed):
+    deployed.client("organizations", "us-east-1").create_organization(FeatureSet="ALL")
+    member = "222222222222"
+    deployed.gaps.aggregate = [
+        {"ConfigRuleName": "root-account-usage", "AccountId": a, "AwsRegion": HOME}
+        for a in (ACCOUNT, member)
+    ]
+
+    class Refusing:
+        description = "test"
+
+        def open(self, account_id: str, region: str) -> Any:
+            raise MemberRoleRefusedError(
+                f"cannot assume arn:aws:iam::{account_id}:role/Reader: AccessDenied"
+            )
+
+    checks = deployed.run("--aggregator", "org", "--member-role", "Reader", members=Refusing())
+    unreadable = [c for c in checks if c.account == member]
+    assert [(c.name, c.status) for c in unreadable] == [("account", FAIL)]
+    assert "AccessDenied" in unreadable[0].saw
+    assert any(c.account == f"{ACCOUNT} (management)" and c.name == "rule.ours" for c in checks)
+
+
+def test_runtime_and_architecture_are_the_templates():
+    function = load_template("template.yaml")["Resources"]["Function"]["Properties"]
+    assert (function["Runtime"], function["Architectures"]) == (
+        doctor_module.RUNTIME,
+        [doctor_module.ARCHITECTURE],
+    )
+
+
+def test_a_role_allowed_more_than_the_rule_needs_warns(deployed):
+    iam = deployed.client("iam", HOME)
+    function = deployed.client("lambda", HOME).get_function_configuration(
+        FunctionName=_function(deployed)
+    )
+    role = function["Role"].rsplit("/", 1)[-1]
+    everything = {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}
+    document = {"Version": "2012-10-17", "Statement": [everything]}
+    iam.put_role_policy(RoleName=role, PolicyName="broad", PolicyDocument=json.dumps(document))
+    check = by_name(deployed.run())["function.role.least"]
+    assert (check.status, check.saw) == (
+        "WARN",
+        "also allows iam:CreateAccessKey, iam:DeleteLoginProfile",
+    )
+
+
+def test_the_command_prints_json_and_exits_by_the_worst_check(deployed, monkeypatch, capsys):
+    """The installed command end to end (real boto3 session, moto's endpoint): the calls
+    moto lacks are WARN lines naming why, never a traceback."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", deployed.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    code = main(["doctor", "--region", HOME, "--regions", f"{HOME},{OTHER}", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert not err, err
+    lines = json.loads(out)
+    statuses = {line["name"]: line["status"] for line in lines}
+    assert statuses["stack"] == PASS
+    assert statuses["config.recorder"] == PASS
+    assert statuses["rule.ours"] == PASS  # kept: checked before the call moto lacks
+    assert statuses["rule"] == "WARN"  # moto has no DescribeConfigRuleEvaluationStatus
+    # Every call the command made with its real clients, as tests/call_recorder.py saw it.
+    assert "config:DescribeConfigRules" in call_recorder.DOCTOR_RECORDED
+    made = {action.split(":")[1] for action in call_recorder.DOCTOR_RECORDED}
+    assert {name for name in made if not name.startswith(READ_VERBS)} == set()
+    assert code == (1 if FAIL in statuses.values() else 0)
+
+
+def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypatch):
+    """history's member-role opener, with doctor's client factory: the member's empty
+    moto account is what doctor sees there, not the auditor's deployment."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", deployed.endpoint)
+    session = deployed.session
+    opener = MemberRoleOpener(
+        session.client("sts", region_name=HOME),
+        lambda _, credentials: doctor_module.client_factory(session, credentials),
+        role_name="Reader",
+        partition="aws",
+        own_account=ACCOUNT,
+    )
+    member = "222222222222"
+    deployed.gaps.aggregate = [
+        {"ConfigRuleName": "root-account-usage", "AccountId": a, "AwsRegion": HOME}
+        for a in (ACCOUNT, member)
+    ]
+    checks = deployed.run("--aggregator", "org", "--member-role", "Reader", members=opener)
+    theirs = by_name([c for c in checks if c.account == member])
+    assert theirs["rule.exists"].status == FAIL
+    assert theirs["rule.exists"].saw == f"no rule root-account-usage in {HOME}"
+    assert by_name([c for c in checks if c.account == ACCOUNT])["rule.ours"].status == PASS
+
+
+def test_the_records_guard_scp_of_the_repository_passes(deployed):
+    """rdk_config/records-guard-scp.yaml's policy, created in the organization as
+    CloudFormation would (partition resolved)."""
+    policy = load_template("rdk_config/records-guard-scp.yaml")["Resources"]["RecordsGuard"]
+    content = policy["Properties"]["Content"]
+    [statement] = content["Statement"]
+    resource = statement["Resource"]["Fn::Sub"].replace("${AWS::Partition}", "aws")
+    document = {"Version": "2012-10-17", "Statement": [statement | {"Resource": resource}]}
+    del document["Statement"][0]["Condition"]  # the roles it spares: not what is checked
+    organizations = deployed.client("organizations", "us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    organizations.create_policy(
+        Content=json.dumps(document), Description="guard", Name="guard",
+        Type="SERVICE_CONTROL_POLICY",
+    )  # fmt: skip
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert check.status == PASS, check

@@ -1,0 +1,157 @@
+"""doctor's pure judgements (core/health.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from root_account_usage.core import health
+from root_account_usage.core.health import FAIL, PASS, WARN
+
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+COMPLIANCE = "AWS::Config::ResourceCompliance"
+
+
+@pytest.mark.parametrize(
+    ("group", "recorded"),
+    [
+        ({"allSupported": True}, True),
+        ({"allSupported": False, "resourceTypes": [COMPLIANCE]}, True),
+        ({"allSupported": False, "resourceTypes": ["AWS::S3::Bucket"]}, False),
+        ({"recordingStrategy": {"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"}}, True),
+        (
+            {
+                "recordingStrategy": {"useOnly": "INCLUSION_BY_RESOURCE_TYPES"},
+                "resourceTypes": [COMPLIANCE],
+            },
+            True,
+        ),
+        # Exclusion mode records everything not excluded (allSupported is false there).
+        (
+            {
+                "allSupported": False,
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+                "exclusionByResourceTypes": {"resourceTypes": ["AWS::S3::Bucket"]},
+            },
+            True,
+        ),
+        (
+            {
+                "allSupported": False,
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+                "exclusionByResourceTypes": {"resourceTypes": [COMPLIANCE]},
+            },
+            False,
+        ),
+    ],
+)
+def test_compliance_recorded_in_every_recording_mode(group, recorded):
+    assert health.records_type({"name": "default", "recordingGroup": group}, COMPLIANCE) is recorded
+
+
+def test_a_failure_after_the_last_success_fails_the_invocation_check():
+    status = {
+        "LastSuccessfulInvocationTime": NOW - timedelta(hours=2),
+        "LastFailedInvocationTime": NOW - timedelta(hours=1),
+        "LastErrorCode": "AccessDenied",
+    }
+    check = health.invocation(status, timedelta(hours=24), NOW)
+    assert (check.status, check.saw) == (FAIL, "last run failed at 2026-11-27T11:00Z: AccessDenied")
+
+
+def test_a_run_within_its_period_and_an_hour_passes_and_later_fails():
+    every = timedelta(hours=1)
+    recent = {"LastSuccessfulInvocationTime": NOW - timedelta(hours=2)}
+    late = {"LastSuccessfulInvocationTime": NOW - timedelta(hours=2, seconds=1)}
+    assert health.invocation(recent, every, NOW).status == PASS
+    assert health.invocation(late, every, NOW).status == FAIL
+    assert health.invocation({}, every, NOW).saw.startswith("never run")
+
+
+def test_period_is_the_rules_frequency_or_24_hours():
+    source = {"SourceDetails": [{"MaximumExecutionFrequency": "Three_Hours"}]}
+    assert health.period({"Source": source}) == timedelta(hours=3)
+    assert health.period({"Source": {}}) == timedelta(hours=24)
+
+
+def test_a_multi_region_trail_covers_every_region_only_while_logging_management_events():
+    trail = {"HomeRegion": "eu-west-1", "IsMultiRegionTrail": True}
+    regions = ["eu-west-1", "us-east-1"]
+    assert health.trail_gaps([(trail, True, True)], regions) == []
+    assert health.trail_gaps([(trail, False, True)], regions) == regions
+    assert health.trail_gaps([(trail, True, False)], regions) == regions
+    single = {"HomeRegion": "eu-west-1", "IsMultiRegionTrail": False}
+    assert health.trail_gaps([(single, True, True)], regions) == ["us-east-1"]
+
+
+@pytest.mark.parametrize(
+    ("selectors", "management"),
+    [
+        ({}, True),
+        ({"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]}, True),
+        ({"EventSelectors": [{"ReadWriteType": "ReadOnly"}]}, False),
+        ({"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": False}]}, False),
+        (
+            {
+                "AdvancedEventSelectors": [
+                    {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+                ]
+            },
+            True,
+        ),
+        (
+            {
+                "AdvancedEventSelectors": [
+                    {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}]}
+                ]
+            },
+            False,
+        ),
+    ],
+)
+def test_management_events_read_from_basic_and_advanced_selectors(selectors, management):
+    assert health.logs_management(selectors) is management
+
+
+def test_patterns_compare_as_json_with_list_order_ignored():
+    one = {"detail-type": ["b", "a"], "detail": {"userIdentity": {"type": ["Root"]}}}
+    other = {"detail": {"userIdentity": {"type": ["Root"]}}, "detail-type": ["a", "b"]}
+    key = health.pattern_key(json.dumps(one))
+    assert key == health.pattern_key(json.dumps(other))
+    assert key != health.pattern_key(json.dumps({**other, "account": ["1"]}))
+    assert health.pattern_key("not json") is None
+
+
+def test_an_optional_check_warns_and_a_failed_one_sets_the_exit_code():
+    warned = health.judged("evidence.cloudtrail", False, "off")
+    failed = health.judged("rule.ours", False, "runs another function")
+    assert (warned.status, failed.status) == (WARN, FAIL)
+    assert "'Minutes, not days'" in warned.fix
+    assert health.exit_code([warned]) == 0
+    assert health.exit_code([warned, failed]) == 1
+    assert health.judged("rule.ours", True, "ours").fix == ""
+
+
+def test_every_fix_names_a_doc_section():
+    assert all("docs/deploy.md '" in fix for fix, _ in health.FIXES.values())
+
+
+def test_text_and_json_carry_the_same_lines():
+    checks = [health.judged("rule.ours", False, "runs x")._replace(account="1", region="r")]
+    assert health.render_text(checks).startswith("FAIL  1 r rule.ours: runs x  -> ")
+    assert json.loads(health.render_json(checks))[0]["status"] == FAIL
+
+
+def test_the_records_guard_is_a_deny_of_writes_on_their_arn():
+    arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/root-account-usage/rule/root"
+    deny = {"Effect": "Deny", "Action": ["ssm:PutParameter", "ssm:DeleteParameter"]}
+    guard = {"Statement": [deny | {"Resource": "arn:aws:ssm:*:*:parameter/root-account-usage/*"}]}
+    assert health.guards(json.dumps(guard), arn)
+    elsewhere = {"Statement": [deny | {"Resource": "arn:aws:ssm:*:*:parameter/other/*"}]}
+    allow = {"Statement": [guard["Statement"][0] | {"Effect": "Allow"}]}
+    reads = {"Statement": [guard["Statement"][0] | {"Action": "ssm:GetParameter"}]}
+    for other in (elsewhere, allow, reads):
+        assert not health.guards(json.dumps(other), arn)
+    assert not health.guards("not json", arn)
