@@ -19,6 +19,7 @@ from datetime import datetime
 
 from ..core.exceptions import MalformedReportError
 from ..core.json_text import load_json
+from ..core.plain_text import VALUE, shortened
 from ..core.timestamps import parse_timestamp
 
 # Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
@@ -119,7 +120,7 @@ def _from_cli_json(data: bytes) -> SavedReport:
             generated_at = parse_timestamp(generated_raw)
         except ValueError:
             raise MalformedReportError(
-                f"report JSON GeneratedTime {str(generated_raw)[:40]!r} is not an ISO-8601 "
+                f"report JSON GeneratedTime {shortened(generated_raw, VALUE)!r} is not an ISO-8601 "
                 "date and time in range"
             ) from None
     return SavedReport(content=content, generated_at=generated_at)

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import RootAccountUsageError
+from ..core.plain_text import error_text, shortened
 from ..core.verdict import RESOURCE_TYPE
-from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
+from ..rule.aws import THROTTLING_CODES, Retrier, error_code
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
 from .period import EARLIEST
@@ -340,12 +341,11 @@ class ConfigHistoryReader:
 
 
 def _unavailable(operation: str, error: Exception) -> HistoryUnavailableError:
-    code = error_code(error)
     if isinstance(error, ClientError):
-        reason = f"{operation}: {code}: {error_message(error)}".rstrip(": ")
+        reason = f"{operation}: {error_text(error, 160)}"
     else:
-        reason = f"{operation}: {error}"[:200]
-    return HistoryUnavailableError(reason, code=code)
+        reason = shortened(f"{operation}: {error}")
+    return HistoryUnavailableError(reason, code=error_code(error))
 
 
 def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation | None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..core.plain_text import LONG, shortened
 from ..rule.aws import Retrier, error_code, error_message
 from ..rule.budget import Sleep
 from .config_reader import (
@@ -170,7 +171,7 @@ def read_accounts(
             # (users get no traceback).
             fields = {"fields": {"account": account_id}}
             logger.info("reading account failed", exc_info=True, extra=fields)
-            reason = f"unexpected {type(error).__name__}: {error}"[:300]
+            reason = shortened(f"unexpected {type(error).__name__}: {error}", LONG)
         return AccountOutcome(
             account_id, region, None, UnreadableAccount(account_id, region, reason)
         )

@@ -463,6 +463,7 @@ def test_the_script_runs_on_the_automation_runtime_python_311():
     package = {name for name in imported if name.startswith("root_account_usage")}
     assert package == {
         "root_account_usage.core.annotation",
+        "root_account_usage.core.plain_text",
         "root_account_usage.core.regions",
         "root_account_usage.core.rule_identity",
     }
