@@ -1,9 +1,7 @@
-"""Evidence from the compliance history: JSON (stable), CSV, text, and a self-contained
-HTML page with a timeline chart. Pure: rendering only, from data already read.
+"""Evidence from the compliance history as JSON (stable), CSV, text or an HTML page.
 
-Every value that came from AWS (rule names, annotations, error messages) is untrusted
-here: CSV cells cannot start a formula, text cannot gain a line, HTML is escaped, and
-JSON is always valid JSON.
+Pure. Every value from AWS is untrusted: CSV cells cannot start a formula, text cannot
+gain a line, HTML is escaped, JSON is always valid JSON.
 """
 
 from __future__ import annotations
@@ -18,16 +16,7 @@ from typing import Any
 from ..core.plain_text import plain, writable
 from ..core.rule_identity import NO_FUNCTION
 from ..core.timestamps import format_timestamp, parse_timestamp
-from ..core.verdict import COMPLIANT, NON_COMPLIANT
-from .model import (
-    INSUFFICIENT_DATA,
-    NOT_APPLICABLE,
-    STALE,
-    UNABLE_TO_EVALUATE,
-    UNKNOWN,
-    AccountHistory,
-    EvidenceReport,
-)
+from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport
 from .rules import input_parameters
 from .timeline import (
     NON_COMPLIANT_STATES,
@@ -40,33 +29,25 @@ from .timeline import (
 )
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
-COLOURS = {
-    COMPLIANT: "#2e7d32",
-    NON_COMPLIANT: "#c62828",
-    UNABLE_TO_EVALUATE: "#ef6c00",
-    NOT_APPLICABLE: "#1565c0",
-    INSUFFICIENT_DATA: "#6a1b9a",
-    STALE: "#9e9d24",
-    UNKNOWN: "#b0bec5",
-}
-LABELS = {
-    COMPLIANT: "compliant",
-    NON_COMPLIANT: "non-compliant",
-    UNABLE_TO_EVALUATE: "unable to evaluate",
-    NOT_APPLICABLE: "not applicable",
-    INSUFFICIENT_DATA: "insufficient data",
-    STALE: "stale (no evaluation when due)",
-    UNKNOWN: "no record",
-}
+_STYLES = (  # colour and label, in the order of STATES
+    ("#2e7d32", "compliant"),
+    ("#c62828", "non-compliant"),
+    ("#ef6c00", "unable to evaluate"),
+    ("#1565c0", "not applicable"),
+    ("#6a1b9a", "insufficient data"),
+    ("#9e9d24", "stale (no evaluation when due)"),
+    ("#b0bec5", "no record"),
+)
+SHOWN = dict(zip(STATES, _STYLES, strict=True))
 OTHER_COLOUR = "#6d4c41"  # a state AWS Config may add one day: shown as it is written
 
 
 def colour(state: str) -> str:
-    return COLOURS.get(state, OTHER_COLOUR)
+    return SHOWN.get(state, (OTHER_COLOUR, state))[0]
 
 
 def label(state: str) -> str:
-    return LABELS.get(state, state)
+    return SHOWN.get(state, (OTHER_COLOUR, state))[1]
 
 
 def evidence_document(report: EvidenceReport) -> dict[str, Any]:
@@ -113,10 +94,8 @@ def _account(
         "region": history.region,
         "rule_name": history.rule_name,
         "identity": _identity(history),
-        "identity_problem": identity.problem if identity else None,
-        "owner": identity.owner if identity else None,
-        "source": identity.source if identity else None,
-        "created_by": identity.created_by if identity else None,
+        "identity_problem": getattr(identity, "problem", None),
+        **{key: getattr(identity, key, None) for key in ("owner", "source", "created_by")},
         "parameters": input_parameters(identity.parameters) if identity else None,
         "rule_exists": history.exists,
         "rule_recorded": None
@@ -209,8 +188,7 @@ def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str
 
 
 def _threshold_shown(account: dict[str, Any], unit: str = " days") -> str | None:
-    """The threshold the rule applies, or why it applies none: what the rule would do
-    with its parameters (it fails closed on invalid ones)."""
+    """The threshold the rule applies, or why its parameters are invalid (it fails closed)."""
     if account.get("parameters_invalid"):
         return f"invalid: {account['parameters_invalid']}"
     days = account.get("threshold_days")
@@ -234,9 +212,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 
 def csv_cell(value: object) -> str:
-    """A cell no spreadsheet runs and no terminal obeys: control and invisible
-    characters written as escapes, as text has them (plain), then one that would start
-    a formula, after any blank, gets a leading quote."""
+    """A cell no spreadsheet runs and no terminal obeys: made plain, then quoted with a
+    leading ' when it would start a formula (after any blank)."""
     text = plain(value)
     if text.lstrip().startswith(_FORMULA_STARTS):
         return "'" + text
@@ -245,10 +222,7 @@ def csv_cell(value: object) -> str:
 
 def render_csv(report: EvidenceReport) -> str:
     """One row per start state, change, latest evaluation, missing history and
-    unreadable account, each carrying the period, rule and threshold it is about.
-
-    Every cell is quoted (a separator inside a value never starts a cell, whatever the
-    spreadsheet's separator is) and neutralised (csv_cell)."""
+    unreadable account; every cell quoted (whatever the separator) and a csv_cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
@@ -293,12 +267,9 @@ def render_text(report: EvidenceReport) -> str:
         *(_listed(what, summary[key]) for key, what in SUMMARY_LISTS),
     ]
     for account in document["accounts"]:
-        lines.append("")
-        rule = plain(account["rule_name"]) if account["rule_name"] else "no matching rule"
         threshold = _threshold_shown(account)
-        days = f", threshold {plain(threshold)}" if threshold is not None else ""
-        region = plain(account["region"]) or "all regions"
-        lines.append(f"Account {plain(account['account_id'])} ({region}), {rule}{days}")
+        days = f", threshold {threshold}" if threshold is not None else ""
+        lines += ["", plain(_heading(account) + days)]
         if account["rule_name"]:
             lines.append(f"  rule: {_rule_shown(account)}")
         if account["stale"]:
@@ -319,16 +290,24 @@ def render_text(report: EvidenceReport) -> str:
                 f"  current: {plain(current['state'])} ({current['recorded_at']}): "
                 f"{plain(current['annotation'])}"
             )
-        root_use = account["most_recent_root_use"]
-        if root_use:
-            seen = f"{plain(root_use['credential'])} at {root_use['time']}"
-            lines.append(f"  most recent root use seen: {seen}")
+        if account["most_recent_root_use"]:
+            lines.append(f"  most recent root use seen: {plain(_root_use_shown(account))}")
     for unreadable in document["unreadable_accounts"]:
         lines.append(
             f"\nUnreadable: {plain(unreadable['account_id'])} ({plain(unreadable['region'])}): "
             f"{plain(unreadable['error'])}"
         )
     return writable("\n".join(lines) + "\n")
+
+
+def _heading(account: dict[str, Any]) -> str:
+    rule = account["rule_name"] or "no matching rule"
+    return f"Account {account['account_id']} ({account['region'] or 'all regions'}), {rule}"
+
+
+def _root_use_shown(account: dict[str, Any]) -> str:
+    root_use = account["most_recent_root_use"]
+    return f"{root_use['credential']} at {root_use['time']}" if root_use else "none seen"
 
 
 def _rule_shown(account: dict[str, Any]) -> str:
@@ -362,8 +341,7 @@ def _listed(what: str, ids: list[str]) -> str:
 
 
 def render_html(report: EvidenceReport) -> str:
-    """A self-contained evidence page: inline CSS and SVG, no external assets. It leads
-    with the organization summary, then one section per account."""
+    """A self-contained page (inline CSS and SVG): the summary, then each account."""
     document = evidence_document(report)
     e = html.escape
     period = document["period"]
@@ -446,8 +424,6 @@ def _summary_table(document: dict[str, Any]) -> str:
             if account["non_compliant_share"] is None
             else f"{account['non_compliant_share']:.1%}"
         )
-        root_use = account["most_recent_root_use"]
-        use_text = f"{root_use['credential']} at {root_use['time']}" if root_use else "none seen"
         threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
@@ -456,7 +432,7 @@ def _summary_table(document: dict[str, Any]) -> str:
             f"<td>{'' if threshold is None else e(threshold)}</td>"
             f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
             f"{e(label(state))}</td>"
-            f"<td>{share_text}</td><td>{e(use_text)}</td></tr>"
+            f"<td>{share_text}</td><td>{e(_root_use_shown(account))}</td></tr>"
         )
     for unreadable in document["unreadable_accounts"]:  # in the table too, never only counted
         rows.append(
@@ -471,10 +447,7 @@ def _summary_table(document: dict[str, Any]) -> str:
 def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
     e = html.escape
     rule = e(account["rule_name"] or "no matching rule")
-    parts = [
-        f'<section class="account"><h2>Account {e(account["account_id"])} '
-        f"({e(account['region'] or 'all regions')}), {rule}</h2>"
-    ]
+    parts = [f'<section class="account"><h2>{e(_heading(account))}</h2>']
     if account["rule_name"]:
         parts.append(f'<p class="rule">Rule: {e(_rule_shown(account))}</p>')
     if account["history_available"]:
