@@ -331,21 +331,24 @@ class ConfigHistoryReader:
                 **request,
             )
         except (ClientError, BotoCoreError) as error:
-            raise _unavailable(operation, error) from None
+            raise unavailable(operation, error) from None
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
         try:
             return self._retrier.call(self._config, operation, **request)
         except (ClientError, BotoCoreError) as error:
-            raise _unavailable(operation, error) from None
+            raise unavailable(operation, error) from None
 
 
-def _unavailable(operation: str, error: Exception) -> HistoryUnavailableError:
+def unavailable(
+    what: str, error: Exception, kind: type[HistoryUnavailableError] = HistoryUnavailableError
+) -> HistoryUnavailableError:
+    """A `kind` error saying `what` failed and why, with the AWS error code."""
     if isinstance(error, ClientError):
-        reason = f"{operation}: {error_text(error, 160)}"
+        reason = f"{what}: {error_text(error, 160)}"
     else:
-        reason = shortened(f"{operation}: {error}")
-    return HistoryUnavailableError(reason, code=error_code(error))
+        reason = shortened(f"{what}: {error}")
+    return kind(reason, code=error_code(error))
 
 
 def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation | None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.plain_text import LONG, shortened
-from ..rule.aws import Retrier, error_code, error_message
+from ..rule.aws import Retrier
 from ..rule.budget import Sleep
 from .config_reader import (
     THROTTLED,
@@ -29,6 +29,7 @@ from .config_reader import (
     HistoryUnavailableError,
     Progress,
     count_nothing,
+    unavailable,
 )
 from .model import UnreadableAccount
 
@@ -102,9 +103,7 @@ class MemberRoleOpener:
         try:
             credentials = self._retrier.call(self._sts, "assume_role", **request)["Credentials"]
         except (ClientError, BotoCoreError) as error:
-            code = error_code(error)
-            reason = f"cannot assume {arn}: {code}: {error_message(error)}".rstrip(": ")
-            raise MemberRoleRefusedError(reason, code=code) from None
+            raise unavailable(f"cannot assume {arn}", error, MemberRoleRefusedError) from None
         return self._client_factory(
             region,
             {
