@@ -1,12 +1,5 @@
-"""Read a credential report saved to a file: raw CSV, or the JSON of
-`aws iam get-credential-report` (base64 Content, GeneratedTime).
-
-Either may be UTF-8 (with or without a byte order mark, as Windows PowerShell's
-`Out-File -Encoding utf8` writes it) or UTF-16/32 with one (PowerShell 5.1's `>`). The
-usual mistakes (Content still base64, `--output yaml` or `text`, the raw API XML, a CSV
-saved with another separator) are named in one line rather than reported as missing
-columns.
-"""
+"""Read a credential report saved to a file: raw CSV, or `aws iam get-credential-report`
+JSON, in any encoding PowerShell writes."""
 
 from __future__ import annotations
 

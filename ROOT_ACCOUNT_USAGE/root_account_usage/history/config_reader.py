@@ -1,10 +1,5 @@
-"""Read what AWS Config recorded for the rule in one account (or through an aggregator).
-
-get_resource_config_history spans at most seven days a call, so the period is read
-in seven-day windows, page by page. Throttling is retried with backoff; an account
-that cannot be read is reported, never dropped. Every rule that matches is read on its
-own: its own entries of the history, its own latest evaluation.
-"""
+"""Read what AWS Config recorded for the rule in one account (or through an aggregator):
+paged, in seven-day windows, throttling retried."""
 
 from __future__ import annotations
 

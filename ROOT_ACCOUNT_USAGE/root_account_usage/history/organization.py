@@ -1,12 +1,4 @@
-"""Every account of an organization: assume a read-only role in each, read its own
-AWS Config, several accounts at a time.
-
-Compliance history stays in each account (no aggregator API returns it), so the
-auditor's credentials assume a role the organization deployed in every account
-(rdk_config/auditor-read-role.yaml) and read the account's Config there. Accounts run
-on a bounded pool of threads; throttling is retried; an account that cannot be read,
-for any reason, is listed with that reason, never dropped.
-"""
+"""Every account of an organization, read through its read-only role, several at a time."""
 
 from __future__ import annotations
 
@@ -115,11 +107,8 @@ class MemberRoleOpener:
 
 
 def boto3_client_factory(session: Any) -> ClientFactory:
-    """Config clients from one boto3 session (its loaded models shared by all of them).
-
-    boto3 sessions are not thread-safe, so clients are created one at a time; the
-    clients themselves are, and each account's is used by one thread only.
-    """
+    """Config clients from one boto3 session, built one at a time (sessions are not
+    thread-safe)."""
     lock = threading.Lock()
 
     def build(region: str, credentials: Mapping[str, str] | None) -> ConfigServiceClient:
@@ -151,10 +140,8 @@ def read_accounts(
     sleep: Sleep | None = None,
     progress: Progress = count_nothing,
 ) -> list[AccountOutcome]:
-    """Read each (account, region) of `targets`, at most `max_workers` at a time.
-
-    Every target has an outcome, in the order of `targets`: what was read, or why not.
-    """
+    """Each (account, region) of `targets` read, `max_workers` at a time: what was read,
+    or why not, in the order of `targets`."""
 
     def read_one(account_id: str, region: str) -> AccountOutcome:
         try:
