@@ -26,6 +26,7 @@ REQUIRED_FEATURE = "RootCredentialsManagement"
 SESSION_SECONDS = 900  # AssumeRoot's maximum
 MAX_SUBJECT = 100  # SNS Publish's limit for a subject
 MAX_SUMMARY = 1500
+MAX_PAGES = 100  # of one IAM list call
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _FEATURE_ERRORS = {
@@ -273,13 +274,13 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deleti
     """(what, how to delete it) for each root credential asked for, MFA devices last (after
     the password they protect). No UserName: in a root session IAM takes the root user."""
     found: list[tuple[str, Deletion]] = []
-    for key in _all(iam.list_access_keys, "AccessKeyMetadata"):
+    for key in _all(iam, "list_access_keys", "AccessKeyMetadata"):
         key_id = str(key["AccessKeyId"])
         found.append(
             (f"access key ...{key_id[-4:]}", _bind(iam.delete_access_key, AccessKeyId=key_id))
         )
     if "SigningCertificates" in also:
-        for certificate in _all(iam.list_signing_certificates, "Certificates"):
+        for certificate in _all(iam, "list_signing_certificates", "Certificates"):
             certificate_id = str(certificate["CertificateId"])
             found.append(
                 (
@@ -296,7 +297,7 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deleti
         else:
             found.append(("login profile (console password)", _bind(iam.delete_login_profile)))
     if "MFADevices" in also:
-        for device in _all(iam.list_mfa_devices, "MFADevices"):
+        for device in _all(iam, "list_mfa_devices", "MFADevices"):
             serial = str(device["SerialNumber"])
             found.append((f"MFA device {serial}", _mfa_remover(iam, serial)))
     return found
@@ -316,17 +317,17 @@ def _mfa_remover(iam: Any, serial: str) -> Deletion:
     return remove
 
 
-def _all(operation: Callable[..., Any], key: str) -> list[dict[str, Any]]:
-    """Every item of a Marker-paged IAM list call (root has at most a handful)."""
+def _all(iam: Any, operation: str, key: str) -> list[dict[str, Any]]:
+    """Every item of an IAM list call through botocore's paginator (which refuses a token
+    given twice), at most MAX_PAGES pages: root has a handful.
+
+    Raises RuntimeError past MAX_PAGES."""
     items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {}
-    for _ in range(100):
-        page = operation(**request)
+    for number, page in enumerate(iam.get_paginator(operation).paginate(), start=1):
+        if number > MAX_PAGES:
+            raise RuntimeError(f"{key}: more than {MAX_PAGES} pages")
         items.extend(page.get(key, []))
-        if not page.get("IsTruncated"):
-            return items
-        request = {"Marker": page["Marker"]}
-    raise RuntimeError(f"{key}: more than 100 pages")
+    return items
 
 
 def _bind(operation: Callable[..., Any], **arguments: Any) -> Deletion:
