@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from types import TracebackType
 from typing import Any, TextIO
 
 WEEKS = "week"
@@ -46,12 +45,7 @@ class TerminalProgress:
     def __enter__(self) -> TerminalProgress:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         for bar in self._bars.values():
             if bar is not None:
                 bar.close()
