@@ -255,49 +255,45 @@ def render_csv(report: EvidenceReport) -> str:
 
 
 def render_text(report: EvidenceReport) -> str:
+    """The report for reading: every line made plain (no value can add a line)."""
     document = evidence_document(report)
     period = document["period"]
     summary = document["summary"]
     lines = [
-        f"Root account usage evidence: rule {plain(report.rule_name)}",
+        f"Root account usage evidence: rule {report.rule_name}",
         f"Period {period['since']} .. {period['until']}, generated {document['generated_at']}",
-        f"Source: {plain(report.source)}",
-        *(f"Note: {plain(note)}" for note in report.notes),
+        f"Source: {report.source}",
+        *(f"Note: {note}" for note in report.notes),
         f"Accounts: {summary['accounts']}",
         *(_listed(what, summary[key]) for key, what in SUMMARY_LISTS),
     ]
     for account in document["accounts"]:
         threshold = _threshold_shown(account)
         days = f", threshold {threshold}" if threshold is not None else ""
-        lines += ["", plain(_heading(account) + days)]
+        lines += ["", _heading(account) + days]
         if account["rule_name"]:
             lines.append(f"  rule: {_rule_shown(account)}")
         if account["stale"]:
             lines.append(f"  STALE since {account['stale_from']}: no evaluation when one was due")
         if account["history_available"]:
-            lines.append(f"  state at start: {plain(account['state_at_start'] or 'no record')}")
-            for change in account["changes"]:
-                lines.append(f"  {change['time']}  {plain(change['compliance_type'])}")
+            lines.append(f"  state at start: {account['state_at_start'] or 'no record'}")
+            lines += [f"  {c['time']}  {c['compliance_type']}" for c in account["changes"]]
             lines.append(
                 f"  non-compliant share of the period: {account['non_compliant_share']:.1%}"
                 f", stale: {account['stale_share']:.1%}"
             )
         else:
-            lines.append(f"  no timeline: {plain(account['history_note'])}")
-        current = account["current"]
-        if current:
+            lines.append(f"  no timeline: {account['history_note']}")
+        if current := account["current"]:
             lines.append(
-                f"  current: {plain(current['state'])} ({current['recorded_at']}): "
-                f"{plain(current['annotation'])}"
+                f"  current: {current['state']} ({current['recorded_at']}): {current['annotation']}"
             )
         if account["most_recent_root_use"]:
-            lines.append(f"  most recent root use seen: {plain(_root_use_shown(account))}")
+            lines.append(f"  most recent root use seen: {_root_use_shown(account)}")
     for unreadable in document["unreadable_accounts"]:
-        lines.append(
-            f"\nUnreadable: {plain(unreadable['account_id'])} ({plain(unreadable['region'])}): "
-            f"{plain(unreadable['error'])}"
-        )
-    return writable("\n".join(lines) + "\n")
+        where = f"{unreadable['account_id']} ({unreadable['region']})"
+        lines += ["", f"Unreadable: {where}: {unreadable['error']}"]
+    return writable("\n".join(plain(line) for line in lines) + "\n")
 
 
 def _heading(account: dict[str, Any]) -> str:
@@ -311,14 +307,14 @@ def _root_use_shown(account: dict[str, Any]) -> str:
 
 
 def _rule_shown(account: dict[str, Any]) -> str:
-    """What the rule is, runs and was made by, as one plain line."""
+    """What the rule is, runs and was made by, as one line."""
     recorded = account["rule_recorded"] or {"first": "?", "last": "?"}
     gone = "" if account["rule_exists"] else "deleted since, named in the records from "
     gone += "" if account["rule_exists"] else f"{recorded['first']} to {recorded['last']}; "
     made = account["created_by"] or "an account principal"
     runs = f"{account['owner']} {account['source']}, created by {made}, parameters "
     runs += json.dumps(account["parameters"], sort_keys=True)
-    return plain(f"{account['identity']}; {gone}" + (runs if account["owner"] else ""))
+    return f"{account['identity']}; {gone}" + (runs if account["owner"] else "")
 
 
 # The summary's lists of accounts, as every format names them.
@@ -335,9 +331,7 @@ SUMMARY_LISTS = (
 
 
 def _listed(what: str, ids: list[str]) -> str:
-    return (
-        f"  {what}: {len(ids)} ({', '.join(plain(i) for i in ids)})" if ids else f"  {what}: none"
-    )
+    return f"  {what}: {len(ids)} ({', '.join(ids)})" if ids else f"  {what}: none"
 
 
 def render_html(report: EvidenceReport) -> str:
@@ -449,7 +443,7 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
     rule = e(account["rule_name"] or "no matching rule")
     parts = [f'<section class="account"><h2>{e(_heading(account))}</h2>']
     if account["rule_name"]:
-        parts.append(f'<p class="rule">Rule: {e(_rule_shown(account))}</p>')
+        parts.append(f'<p class="rule">Rule: {e(plain(_rule_shown(account)))}</p>')
     if account["history_available"]:
         parts.append(_chart(account["timeline"], report))
         parts.append(
