@@ -405,11 +405,8 @@ def _organization_summary(document: dict[str, Any]) -> str:
 
 def _summary_table(document: dict[str, Any]) -> str:
     e = html.escape
-    rows = [
-        '<table class="summary"><tr><th>Account</th><th>Region</th><th>Rule</th>'
-        "<th>Threshold</th><th>Current</th><th>Non-compliant share</th>"
-        "<th>Most recent root use</th></tr>"
-    ]
+    columns = ("Account", "Region", "Rule", "Threshold", "Current", "Non-compliant share")
+    rows = ['<table class="summary">' + _row(*columns, "Most recent root use", tag="th")]
     for account in document["accounts"]:
         current = account["current"]
         state = STALE if account["stale"] else current["state"] if current else UNKNOWN
@@ -440,25 +437,17 @@ def _summary_table(document: dict[str, Any]) -> str:
 
 def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
     e = html.escape
-    rule = e(account["rule_name"] or "no matching rule")
     parts = [f'<section class="account"><h2>{e(_heading(account))}</h2>']
     if account["rule_name"]:
         parts.append(f'<p class="rule">Rule: {e(plain(_rule_shown(account)))}</p>')
     if account["history_available"]:
         parts.append(_chart(account["timeline"], report))
-        parts.append(
-            '<table class="changes"><tr><th>Time (UTC)</th><th>Verdict</th><th>Rule</th></tr>'
-        )
+        parts.append('<table class="changes">' + _row("Time (UTC)", "Verdict", "Rule", tag="th"))
         if account["state_at_start"]:
-            parts.append(
-                f"<tr><td>{e(format_timestamp(report.since))} (start)</td>"
-                f"<td>{e(account['state_at_start'])}</td><td>{rule}</td></tr>"
-            )
-        for change in account["changes"]:
-            parts.append(
-                f"<tr><td>{e(change['time'])}</td><td>{e(change['compliance_type'])}</td>"
-                f"<td>{e(change['rule_name'])}</td></tr>"
-            )
+            start = f"{format_timestamp(report.since)} (start)"
+            rule = account["rule_name"] or "no matching rule"
+            parts.append(_row(start, account["state_at_start"], rule))
+        parts += [_row(c["time"], c["compliance_type"], c["rule_name"]) for c in account["changes"]]
         if not account["changes"]:
             parts.append('<tr><td colspan="3">No change of compliance in the period.</td></tr>')
         parts.append("</table>")
@@ -473,6 +462,11 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
         )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _row(*cells: object, tag: str = "td") -> str:
+    """A table row of escaped cells."""
+    return "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in cells) + "</tr>"
 
 
 _NARROWEST = 6.0  # of the bar's 900
