@@ -50,6 +50,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
                 "cloudtrail", region
             ),
             build_ssm_client=lambda: client_factory.build_client("ssm"),
+            build_config_client=lambda: client_factory.build_client("config"),
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )
@@ -101,11 +102,11 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:
         published = publish(event, client_factory, evaluations)
-    except (ClientError, BotoCoreError, OutOfTimeError) as error:
+    except (ClientError, BotoCoreError, OutOfTimeError, EvaluationNotPublishedError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
-        # refused, or there was no time to assume it: nothing reached Config, so the
-        # invocation must fail visibly.
-        code = error_code(error)
+        # refused, there was no time to assume it, or Config answered FailedEvaluations:
+        # nothing reached Config, so the invocation must fail visibly.
+        code = getattr(error, "code", None) or error_code(error)
         logger.error("evaluation was not published", extra={"fields": {"error_code": code}})
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"
@@ -124,7 +125,13 @@ def publish(
         published.append(evaluation.get_json())
     token = event["resultToken"]
     test_mode = token == "TESTMODE"  # noqa: S105 - rdk test's token, not a secret
-    client_factory.build_client("config").put_evaluations(
+    answer = client_factory.build_client("config").put_evaluations(
         Evaluations=published, ResultToken=token, TestMode=test_mode
     )
+    # 200 with FailedEvaluations: Config accepted the call and recorded nothing.
+    failed = answer.get("FailedEvaluations") if isinstance(answer, dict) else None
+    if failed:
+        raise EvaluationNotPublishedError(
+            f"AWS Config refused {len(failed)} evaluation(s)", code="FailedEvaluations"
+        )
     return published

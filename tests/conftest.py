@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from root_account_usage.rule.clients import forget_clients
+from root_account_usage.simulation.credential_report import config_without_history
 from tests import call_recorder
 from tests.log_hygiene import leaks
 
@@ -38,6 +39,13 @@ def fresh_sdk_clients():
     forget_clients()
     yield
     forget_clients()
+
+
+@pytest.fixture(autouse=True)
+def no_last_evaluation_in_moto():
+    """moto's Config answers GetComplianceDetailsByConfigRule as for a new rule."""
+    with config_without_history():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -46,6 +46,14 @@ def stubbed(service: str) -> tuple[object, Stubber]:
     return client, Stubber(client)
 
 
+# This rule has not evaluated the account before: its memory (rule/memory.py) is empty.
+NO_LAST_EVALUATION = {"EvaluationResults": []}
+
+
+def expect_no_last_evaluation(config_stub: Stubber) -> None:
+    config_stub.add_response("get_compliance_details_by_config_rule", NO_LAST_EVALUATION)
+
+
 def report_response(content: bytes, generated_at: datetime) -> dict[str, object]:
     return {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": generated_at}
 

@@ -83,7 +83,11 @@ def _record() -> dict[str, Any]:
         "eventType": "AwsConsoleSignIn",
         "awsRegion": "us-east-1",
         "sourceIPAddress": "203.0.113.7",
-        "userIdentity": {"type": "Root", "arn": f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:root"},
+        "userIdentity": {
+            "type": "Root",
+            "arn": f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:root",
+            "accountId": DEFAULT_ACCOUNT_ID,
+        },
         "additionalEventData": {"MFAUsed": "No"},
     }
 

@@ -28,7 +28,12 @@ RULE_PARAMETERS = json.loads((ROOT / "ROOT_ACCOUNT_USAGE/parameters.json").read_
     "Parameters"
 ]
 FREQUENCIES = ["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"]
-RULE_GRANTS = {"iam:GenerateCredentialReport", "iam:GetCredentialReport", "config:PutEvaluations"}
+RULE_GRANTS = {
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
+    "config:PutEvaluations",
+    "config:GetComplianceDetailsByConfigRule",  # the rule's memory: its last evaluation
+}
 # Every CloudFormation template (the RDK region file is not one), as `make lint` finds them.
 RDK_CONFIG_TEMPLATES = sorted(
     path.relative_to(ROOT).as_posix()

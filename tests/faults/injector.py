@@ -83,6 +83,16 @@ def report_bytes(content: bytes, generated: str) -> Callable[..., AWSResponse]:
     return credential_report_body(base64.b64encode(content).decode(), generated)
 
 
+def json_body(answer: dict[str, Any]) -> Callable[..., AWSResponse]:
+    """A 200 answer of a JSON-protocol service (Config) with the given body."""
+
+    def respond(service: str, operation: str, request: Any) -> AWSResponse:
+        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        return AWSResponse(request.url, 200, headers, _Body(json.dumps(answer).encode()))
+
+    return respond
+
+
 def generation_state(state: str) -> Callable[..., AWSResponse]:
     def respond(service: str, operation: str, request: Any) -> AWSResponse:
         body = (

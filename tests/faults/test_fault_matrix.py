@@ -40,6 +40,7 @@ BUDGET_SECONDS = 300.0
 GET = "iam.GetCredentialReport"
 GENERATE = "iam.GenerateCredentialReport"
 PUT = "config-service.PutEvaluations"
+MEMORY = "config-service.GetComplianceDetailsByConfigRule"
 ASSUME = "sts.AssumeRole"
 
 
@@ -278,6 +279,19 @@ MATRIX = [
         budget=35.0,
     ),
     # PutEvaluations
+    # The rule's memory: its last evaluation, said unavailable, never read as no use.
+    Row(
+        "GetComplianceDetailsByConfigRule",
+        "AccessDenied",
+        ((MEMORY, inject.error("AccessDeniedException", 400), None),),
+        "verdict",
+    ),
+    Row(
+        "GetComplianceDetailsByConfigRule",
+        "EndpointConnectionError",
+        ((MEMORY, inject.raises(connection_error), None),),
+        "verdict",
+    ),
     Row(
         "PutEvaluations",
         "AccessDenied",
@@ -306,6 +320,29 @@ MATRIX = [
         "PutEvaluations",
         "EndpointConnectionError",
         ((PUT, inject.raises(connection_error), None),),
+        "raise",
+    ),
+    Row(
+        "PutEvaluations",
+        "200 with FailedEvaluations",
+        (
+            (
+                PUT,
+                inject.json_body(
+                    {
+                        "FailedEvaluations": [
+                            {
+                                "ComplianceResourceType": "AWS::::Account",
+                                "ComplianceResourceId": DEFAULT_ACCOUNT_ID,
+                                "ComplianceType": "NON_COMPLIANT",
+                                "OrderingTimestamp": 1795000000,
+                            }
+                        ]
+                    }
+                ),
+                None,
+            ),
+        ),
         "raise",
     ),
     # sts AssumeRole (an execution role, as in the organization rollout)
@@ -372,6 +409,10 @@ def test_fault_matrix(row, account):
         assert evaluation["ComplianceType"] == "NON_COMPLIANT"
         if row.expect == "verdict":
             assert evaluation["Annotation"].startswith("Root console password was used at")
+            if row.call == "GetComplianceDetailsByConfigRule":
+                assert evaluation["Annotation"].endswith(
+                    " This rule's last evaluation unavailable."
+                )
         else:
             code = row.expect.removeprefix("fail:")
             assert evaluation["Annotation"].startswith("Unable to evaluate: ")
@@ -385,6 +426,7 @@ def test_matrix_covers_every_call_the_rule_makes():
     assert {row.call for row in MATRIX} == {
         "GetCredentialReport",
         "GenerateCredentialReport",
+        "GetComplianceDetailsByConfigRule",
         "PutEvaluations",
         "AssumeRole",
     }

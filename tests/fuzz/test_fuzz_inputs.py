@@ -127,6 +127,11 @@ class _Iam:
 
 
 class _Config:
+    meta = mock.Mock()  # rdklib's client: the handler hooks its events
+
+    def get_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
+        return {"EvaluationResults": []}
+
     def put_evaluations(self, **request: Any) -> dict[str, Any]:
         assert 1 <= len(request["Evaluations"]) <= 100
         return {"FailedEvaluations": []}

@@ -86,6 +86,7 @@ def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
         "iam:GenerateCredentialReport",
         "iam:GetCredentialReport",
         "config:PutEvaluations",
+        "config:GetComplianceDetailsByConfigRule",
     }
     assert not own_calls & LAMBDA_SERVICE_CALLS  # the rule's code never publishes itself
     assert own_calls | LAMBDA_SERVICE_CALLS == granted(TEMPLATE_ROLE) | granted(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from unittest import mock
 
-from ..simulation.credential_report import root_in_credential_report
+from ..simulation.credential_report import config_without_history, root_in_credential_report
 from ..simulation.events import periodic_event
 from ..simulation.scenarios import SCENARIOS
 
@@ -107,8 +107,11 @@ def _run_scenarios(out: TextIO, now: datetime) -> None:
     for number, scenario in enumerate(SCENARIOS, start=1):
         with mock_aws():
             _seed_users()
-            with root_in_credential_report(
-                ACCOUNT_ID, scenario.root_use(now), generated_at=now - timedelta(minutes=30)
+            with (
+                config_without_history(),
+                root_in_credential_report(
+                    ACCOUNT_ID, scenario.root_use(now), generated_at=now - timedelta(minutes=30)
+                ),
             ):
                 event = periodic_event(ACCOUNT_ID, now, scenario.parameters)
                 evaluations: list[dict[str, Any]] = handler(event, None)

@@ -170,6 +170,32 @@ def record_note(problems: Iterable[str]) -> str:
     return "" if worst is None else f" Recorded root event {worst}."
 
 
+# The rule's memory: its own last evaluation of the account, read back from AWS Config.
+LAST_EVALUATION = "This rule's last evaluation"
+REMEMBERED = "remembered"  # where a remembered CloudTrail or EventBridge use is said to be from
+
+
+def remembered_note(credential: str, when: datetime) -> str:
+    """The suffix carrying the most recent root use known (read back by read_root_use)."""
+    return f" Last known root use: {credential} at {format_timestamp(when)}."
+
+
+def remembered_use(
+    credential: str, when: datetime, threshold_days: int, report_generated_at: datetime | None
+) -> str:
+    """A use inside the threshold that only the rule's last evaluation still shows (its
+    credential deleted, its trace gone from the report). Read back by read_root_use."""
+    source, _, what = credential.partition(": ")
+    if source in ACTIVITY_SOURCES:
+        used = f"{what} at {format_timestamp(when)} ({source} {REMEMBERED})"
+    else:
+        used = f"{credential} was used at {format_timestamp(when)}"
+    return fit(
+        f"Root {used}, within the {threshold_days}-day threshold; shown by this rule's last"
+        f" evaluation, not by the report now; {generated_text(report_generated_at)}."
+    )
+
+
 def attempt_note(seen: str) -> str:
     """The suffix naming a sign-in attempt that did not authenticate (not a use)."""
     return f" {seen}."
@@ -195,6 +221,7 @@ _READERS = (
     re.compile(
         rf"^Root (?P<seen>.+) at {_TIME} \((?P<source>{_SOURCE}) [a-z0-9-]+\), within", re.DOTALL
     ),
+    re.compile(rf" Last known root use: (?P<known>.+) at {_TIME}\.", re.DOTALL),
 )
 
 
@@ -209,7 +236,11 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
         match = reader.search(annotation)
         if match is not None:
             groups = match.groupdict()
-            credential = groups.get("label") or f"{groups['source']}: {groups['seen']}"
+            credential = (
+                groups.get("label")
+                or groups.get("known")
+                or f"{groups['source']}: {groups['seen']}"
+            )
             return RootUseSeen(credential=credential, time=match.group("time"))
     return None
 

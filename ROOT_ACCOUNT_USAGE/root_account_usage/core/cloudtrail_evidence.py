@@ -4,12 +4,13 @@ see docs/development.md, "What counts as root activity")."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from . import annotation as text
-from .json_text import load_json
+from .json_text import RepeatedKeyError, load_json, unique_keys
 from .timestamps import as_utc, parse_timestamp
 from .verdict import NON_COMPLIANT, Verdict
 
@@ -39,6 +40,8 @@ class RootActivity(NamedTuple):
             return f"{what} from {where}" if where else what
         if self.assumed_root:
             return f"{text.ASSUMED_ROOT_SESSION}: {self.event_name[:60]} in {self.region}"
+        if self.event_name in _PLAIN_NAMES:
+            return f"{_PLAIN_NAMES[self.event_name]} in {self.region}"
         if self.event_name == "ConsoleLogin":
             mfa = {True: " with MFA", False: " without MFA", None: ""}[self.mfa_used]
             if self.source_ip:
@@ -56,6 +59,15 @@ class RootActivity(NamedTuple):
         )
 
 
+# What the console's root actions are called in an annotation (an API call otherwise).
+_PLAIN_NAMES = {
+    "PasswordUpdated": "console password change",
+    "PasswordRecoveryCompleted": "password reset by e-mail recovery",
+    "CheckMfa": "sign-in MFA check",
+    "CreateAccessKey": "access key creation",
+}
+
+
 def _address(value: str | None) -> str | None:
     """`value` when it is an IP address, else None."""
     try:
@@ -70,13 +82,18 @@ SIGN_IN_EVENT_TYPE = "AwsConsoleSignIn"
 FAILURE = "Failure"
 SUCCESS = "Success"
 PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"  # noqa: S105 - an event name
+PASSWORD_UPDATED = "PasswordUpdated"  # noqa: S105 - an event name: made signed in, so a use
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# userIdentity.invokedBy values that are the principal acting in the console, not an AWS
+# service on its behalf. template.yaml's and the forwarder's patterns list the same.
+ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
 
 
 def is_attempt(detail: Mapping[str, Any]) -> bool:
     """Whether a root record is a sign-in attempt that did not authenticate: a sign-in
     event whose outcome is Failure (or that carries an errorMessage and no Success), or
     a password recovery request. Anything else is use."""
-    if detail.get("eventType") != SIGN_IN_EVENT_TYPE:
+    if detail.get("eventType") != SIGN_IN_EVENT_TYPE or detail.get("eventName") == PASSWORD_UPDATED:
         return False
     name = detail.get("eventName")
     if name == PASSWORD_RECOVERY_REQUESTED:
@@ -90,22 +107,33 @@ class UnreadableRecordError(ValueError):
     """A LookupEvents record of a shape CloudTrail does not write: it is skipped."""
 
 
-def root_activity(event: Mapping[str, Any], lookup_region: str) -> RootActivity | None:
-    """Read one LookupEvents record; None unless it is the root user's own action.
+def root_activity(
+    event: Mapping[str, Any], lookup_region: str, account_id: str | None = None
+) -> RootActivity | None:
+    """Read one LookupEvents record; None unless it is the root user's own action (of
+    `account_id`, when given: another account's root is not this account's use).
 
     Raises UnreadableRecordError for a record that cannot be read (CloudTrailEvent not
-    a JSON object, a root action with no usable time). An odd additionalEventData only
-    loses the MFA flag.
+    a JSON object, a key given twice, a root action with no usable time or no account).
+    An odd additionalEventData only loses the MFA flag.
     """
     raw = event.get("CloudTrailEvent")
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
     try:
-        detail = load_json(raw)
+        detail = load_json(raw, object_pairs_hook=unique_keys)
+    except RepeatedKeyError:
+        raise UnreadableRecordError("CloudTrailEvent gives a key twice") from None
     except ValueError:
         raise UnreadableRecordError("CloudTrailEvent is not valid JSON") from None
     if not isinstance(detail, dict) or not isinstance(detail.get("userIdentity") or {}, dict):
         raise UnreadableRecordError("CloudTrailEvent is not an event object")
+    if account_id is not None and _is_root_action(detail):
+        named = account_of(detail)
+        if named is None:
+            raise UnreadableRecordError("root record names no account")
+        if named != account_id:
+            return None
     activity = root_activity_in_record(
         detail,
         lookup_region,
@@ -115,6 +143,16 @@ def root_activity(event: Mapping[str, Any], lookup_region: str) -> RootActivity 
     if activity is None and _is_root_action(detail):
         raise UnreadableRecordError("record has no readable event time")
     return activity
+
+
+def account_of(detail: Mapping[str, Any]) -> str | None:
+    """The account a record is of: userIdentity.accountId, when recipientAccountId (where
+    present) names the same; None when it names no account of 12 digits, or two."""
+    identity = detail.get("userIdentity")
+    named = identity.get("accountId") if isinstance(identity, dict) else None
+    if not isinstance(named, str) or not _ACCOUNT_ID.fullmatch(named):
+        return None
+    return named if detail.get("recipientAccountId", named) == named else None
 
 
 def root_activity_in_record(
@@ -143,7 +181,8 @@ def root_activity_in_record(
         event_name=str(detail.get("eventName", fallback_name)),
         region=str(detail.get("awsRegion", lookup_region)),
         source_ip=source_ip if isinstance(source_ip, str) else None,
-        mfa_used=None if mfa is None else mfa == "Yes",
+        # AWS's own examples write "Yes" and "YES".
+        mfa_used=mfa.strip().lower() == "yes" if isinstance(mfa, str) else None,
         lookup_region=lookup_region,
         assumed_root=is_assumed_root(detail["userIdentity"]),
         source=source,
@@ -156,7 +195,8 @@ def _is_root_action(detail: Mapping[str, Any]) -> bool:
     identity = detail.get("userIdentity") or {}
     if not isinstance(identity, dict) or identity.get("type") != "Root":
         return False
-    return "invokedBy" not in identity and detail.get("eventType") != "AwsServiceEvent"
+    console = identity.get("invokedBy", ROOT_CONSOLE_INVOKERS[0]) in ROOT_CONSOLE_INVOKERS
+    return console and detail.get("eventType") != "AwsServiceEvent"
 
 
 def _utc_or_none(value: object) -> datetime | None:

@@ -34,6 +34,7 @@ class PeriodicEvent(NamedTuple):
     rule_parameters: Mapping[str, object]
     execution_role_arn: str = ""
     repeated_parameters: frozenset[str] = frozenset()  # keys given twice in ruleParameters
+    rule_name: str = ""  # configRuleName: whose last evaluation the rule reads back
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
@@ -91,6 +92,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
         parameters,
         execution_role_arn=event["executionRoleArn"],
         repeated_parameters=repeated,
+        rule_name=event["configRuleName"] if isinstance(event.get("configRuleName"), str) else "",
     )
 
 

@@ -15,3 +15,16 @@ def load_json(text: str | bytes, **options: Any) -> Any:
         return json.loads(text, **options)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+class RepeatedKeyError(ValueError):
+    """A JSON object gives a key twice (json.loads would silently keep the last)."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """load_json's object_pairs_hook for outside records: raises RepeatedKeyError for a
+    key given twice, so that a tampered record is refused, never read last-wins."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise RepeatedKeyError("a key given twice")
+    return dict(pairs)

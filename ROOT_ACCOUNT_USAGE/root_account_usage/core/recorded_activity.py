@@ -9,7 +9,7 @@ from typing import Any
 
 from . import annotation as text
 from .cloudtrail_evidence import RootActivity
-from .json_text import load_json
+from .json_text import RepeatedKeyError, load_json, unique_keys
 from .regions import is_region_name
 from .timestamps import format_timestamp, parse_timestamp
 
@@ -70,7 +70,9 @@ def decode(value: str, slot: str) -> RootActivity | None:
     if len(value) > MAX_RECORD_CHARS:
         raise MalformedRecordError(f"record is {len(value)} characters")
     try:
-        record = load_json(value)
+        record = load_json(value, object_pairs_hook=unique_keys)
+    except RepeatedKeyError:
+        raise MalformedRecordError("record gives a key twice") from None
     except ValueError:
         raise MalformedRecordError("record is not JSON") from None
     version = record.get("v") if isinstance(record, dict) else None

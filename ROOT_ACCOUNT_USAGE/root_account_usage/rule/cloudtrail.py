@@ -4,7 +4,9 @@ Within the API's limits: 2 requests a second per region (a pause between pages),
 50 events a page, a bounded number of pages, and the caller's time budget: a call
 starts only when the budget covers its worst case (budget.CLOUDTRAIL_LIMITS). Events
 come newest first, so the first root action found in a region is its latest. A record
-of a shape CloudTrail does not write is skipped, with a WARNING that names it.
+of a shape CloudTrail does not write (or a root record with no time or account) is
+skipped with a WARNING that names it, and leaves its region's search incomplete: the
+lookup named it root's, so it may be the use that matters.
 
 Each region is searched on its own: one that fails, runs out of time or reaches the page
 limit keeps what was found before, in it and in the other regions, and is named as not
@@ -69,14 +71,15 @@ def lookup_root_activity(
     budget: Budget,
     sleep: Sleep | None = None,
     include: Callable[[RootActivity], bool] | None = None,
+    account_id: str | None = None,
 ) -> CloudTrailSearch:
     """The latest root action in each region's event history within [start, end], and the
     latest sign-in attempt newer than it (not a use, named in the annotation).
 
-    `include` leaves actions out (AssumeRoot sessions, when excluded) while the search
-    goes on, so that an excluded newer action never hides an older one that counts. A
-    region whose search fails or stops early keeps what it found; it is named in
-    `incomplete` with the reason (also logged at WARNING).
+    Only `account_id`'s root counts, when given. `include` leaves actions out (AssumeRoot
+    sessions, when excluded) while the search goes on, so that an excluded newer action
+    never hides an older one that counts. A region whose search fails or stops early
+    keeps what it found; it is named in `incomplete` with the reason (also at WARNING).
     """
     pause = sleep or time.sleep
     retrier = Retrier(
@@ -90,10 +93,12 @@ def lookup_root_activity(
     incomplete: dict[str, str] = {}
     pages_read = 0
     for region in dict.fromkeys(regions):
-        search = _RegionSearch(region, include)
+        search = _RegionSearch(region, include, account_id)
         try:
             client = build_client(region)
             search.run(client, start, end, budget, retrier, pause)
+            if search.unreadable:  # skipped records the lookup named root's: not clean
+                incomplete[region] = f"{search.unreadable} unreadable record(s) in {region}"
         except RootAccountUsageError as error:  # out of time or pages
             incomplete[region] = str(error)
         except Exception as error:
@@ -118,9 +123,16 @@ def lookup_root_activity(
 class _RegionSearch:
     """One region's search, newest first: what it found so far survives a failure."""
 
-    def __init__(self, region: str, include: Callable[[RootActivity], bool] | None) -> None:
+    def __init__(
+        self,
+        region: str,
+        include: Callable[[RootActivity], bool] | None,
+        account_id: str | None = None,
+    ) -> None:
         self.region = region
         self.include = include
+        self.account_id = account_id
+        self.unreadable = 0
         self.use: RootActivity | None = None
         self.attempt: RootActivity | None = None  # the latest, newer than `use`
         self.pages = 0
@@ -175,8 +187,9 @@ class _RegionSearch:
         """Note one record; True once it is the region's latest root use."""
         # Username "root" may also be an IAM user named root: type Root decides.
         try:
-            activity = root_activity(event, self.region)
+            activity = root_activity(event, self.region, self.account_id)
         except UnreadableRecordError as error:
+            self.unreadable += 1
             logger.warning(
                 "CloudTrail record skipped",
                 extra={

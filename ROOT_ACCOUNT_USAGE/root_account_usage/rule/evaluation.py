@@ -19,6 +19,7 @@ from ..core.exceptions import (
     ReportUnavailableError,
     RootAccountUsageError,
 )
+from ..core.memory import apply_memory, remembered_use
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
 from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
@@ -27,10 +28,12 @@ from .aws import error_code, error_message
 from .budget import Budget, Sleep
 from .cloudtrail import SIGN_IN_REGION, lookup_root_activity
 from .credential_report import CredentialReportFetcher
+from .memory import LastEvaluationUnavailableError, last_annotation
 from .recorded_events import read_recorded_activity
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_config import ConfigServiceClient
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_ssm import SSMClient
 
@@ -46,6 +49,7 @@ def evaluate_periodic_event(
     *,
     build_cloudtrail_client: Callable[[str], CloudTrailClient] | None = None,
     build_ssm_client: Callable[[], SSMClient] | None = None,
+    build_config_client: Callable[[], ConfigServiceClient] | None = None,
     home_region: str = SIGN_IN_REGION,
     context: object = None,
     sleep: Sleep | None = None,
@@ -57,14 +61,60 @@ def evaluate_periodic_event(
     With CloudTrailEvidence on, root activity in CloudTrail (us-east-1 and the home
     region) also counts; with RootActivityEvidence set, so do the root events the
     re-evaluation function recorded. A source that fails, in part or whole, loses
-    nothing another part found, and the annotation says what was not read.
+    nothing another part found, and the annotation says what was not read. With
+    `build_config_client`, the rule's own last evaluation of the account adds the root
+    use it named (core/memory.py), fail-closed verdicts included.
     """
+    budget = Budget.for_lambda(context)
+    # Read first, while the budget is whole: the one source a deletion cannot erase.
+    annotation: str | None = None
+    unavailable = build_config_client is not None
+    if build_config_client is not None:
+        try:
+            annotation = last_annotation(
+                build_config_client(), periodic.rule_name, periodic.account_id, budget=budget
+            )
+            unavailable = False
+        except Exception as error:  # refused, unreachable, no time, no role: said, not raised
+            code = str(getattr(error, "code", None) or error_code(error))
+            problem = LastEvaluationUnavailableError(str(error)[:200], code=code)
+            _warn("this rule's last evaluation unavailable; the other evidence decides", problem)
+    verdict = _judge(
+        periodic,
+        build_iam_client,
+        build_cloudtrail_client,
+        build_ssm_client,
+        home_region=home_region,
+        budget=budget,
+        sleep=sleep,
+    )
+    if build_config_client is None:
+        return verdict
+    return apply_memory(
+        verdict,
+        remembered_use(annotation) if annotation else None,
+        now=periodic.notification_time,
+        threshold_days=verdict.threshold_days,
+        unavailable=unavailable,
+    )
+
+
+def _judge(
+    periodic: PeriodicEvent,
+    build_iam_client: Callable[[], IAMClient],
+    build_cloudtrail_client: Callable[[str], CloudTrailClient] | None,
+    build_ssm_client: Callable[[], SSMClient] | None,
+    *,
+    home_region: str,
+    budget: Budget,
+    sleep: Sleep | None,
+) -> Verdict:
+    """The verdict from the report, CloudTrail and the recorded events."""
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
     except InvalidParameterError as error:
         return fail_closed(error)
     now = periodic.notification_time
-    budget = Budget.for_lambda(context)
     verdict = evaluate_account(
         build_iam_client,
         now=now,
@@ -73,6 +123,10 @@ def evaluate_periodic_event(
         sleep=sleep,
         account_id=periodic.account_id,
     )
+    # A verdict that failed closed stays as it is (apply_activity): nothing more is read
+    # for it, so that no CloudTrail or SSM quota is spent on a result thrown away.
+    if not verdict.evaluated:
+        return verdict
     cloudtrail = build_cloudtrail_client if parameters.cloudtrail_evidence else None
     records = build_ssm_client if parameters.root_activity_evidence is not None else None
     if cloudtrail is None and records is None:
@@ -96,6 +150,7 @@ def evaluate_periodic_event(
             budget=budget,
             sleep=sleep,
             include=include,
+            account_id=periodic.account_id,
         )
         # What any region found counts, even when another failed.
         activities += search.found
@@ -106,7 +161,7 @@ def evaluate_periodic_event(
             [where, *more] = [r for r in regions if r in search.incomplete]
             notes.append(text.incomplete_note(text.CLOUDTRAIL, None if more else where))
         cloudtrail_read = not search.incomplete
-    if records is not None and parameters.root_activity_evidence and verdict.evaluated:
+    if records is not None and parameters.root_activity_evidence:
         # Read last, after the slow report and CloudTrail: an evaluation already running
         # when the re-evaluation function records an event then still sees it.
         try:

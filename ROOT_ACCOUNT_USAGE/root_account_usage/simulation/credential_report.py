@@ -1,10 +1,12 @@
 """Credential reports as IAM writes them, and moto's report with its two gaps filled
-(no root row, a fixed 2015 GeneratedTime)."""
+(no root row, a fixed 2015 GeneratedTime); also moto Config's missing read of a rule's
+evaluations."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -160,3 +162,19 @@ def _iam_time(moment: datetime | None, marker: str) -> str:
     if moment is None:
         return marker
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+@contextmanager
+def config_without_history() -> Iterator[None]:
+    """moto's Config has no GetComplianceDetailsByConfigRule (it records nothing in
+    TestMode): answered as AWS Config answers for a rule that has not evaluated the account
+    yet, so that the rule's memory (rule/memory.py) reads "none" rather than fails."""
+    from moto.config.responses import ConfigResponse
+
+    def none_yet(self: ConfigResponse) -> str:
+        return json.dumps({"EvaluationResults": []})
+
+    with mock.patch.object(
+        ConfigResponse, "get_compliance_details_by_config_rule", none_yet, create=True
+    ):
+        yield

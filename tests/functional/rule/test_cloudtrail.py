@@ -19,7 +19,13 @@ from root_account_usage.rule.cloudtrail import (
 )
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
-from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
+from tests.doubles import (
+    FakeClock,
+    FakeLambdaContext,
+    expect_no_last_evaluation,
+    report_response,
+    stubbed,
+)
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
 START = NOW - timedelta(days=7)
@@ -32,7 +38,7 @@ def event(name="ConsoleLogin", when="2026-11-26T10:00:00Z", region="us-east-1", 
         "awsRegion": region,
         "sourceIPAddress": "203.0.113.7",
         "eventType": "AwsConsoleSignIn" if name == "ConsoleLogin" else "AwsApiCall",
-        "userIdentity": {"type": "Root", **identity},
+        "userIdentity": {"type": "Root", "accountId": ACCOUNT_ID, **identity},
         "additionalEventData": {"MFAUsed": "Yes"},
     }
     return {
@@ -117,16 +123,19 @@ def test_throttling_is_retried(regions):
     assert (len(search.found), search.incomplete) == (1, {})
 
 
-def test_a_record_of_odd_shape_is_skipped_with_a_warning_and_the_lookup_goes_on(regions, caplog):
+def test_a_record_of_odd_shape_is_skipped_and_leaves_its_region_incomplete(regions, caplog):
     clients, stubs = regions
     odd = event() | {"EventId": "odd-1", "CloudTrailEvent": "{not json"}
     stubs["us-east-1"].add_response("lookup_events", {"Events": [odd, event()]}, request())
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
-    [found] = lookup(clients, FakeClock()).found
+    search = lookup(clients, FakeClock())
+    [found] = search.found
     assert found.event_name == "ConsoleLogin"
-    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
-    assert warning.getMessage() == "CloudTrail record skipped"
-    assert warning.fields["event_id"] == "odd-1"
+    # The lookup named it root's: it may be the use that matters, so never a clean region.
+    assert search.incomplete == {"us-east-1": "1 unreadable record(s) in us-east-1"}
+    [skipped, _] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert skipped.getMessage() == "CloudTrail record skipped"
+    assert skipped.fields["event_id"] == "odd-1"
 
 
 def test_no_call_starts_that_might_outlast_the_budget(regions):
@@ -244,6 +253,7 @@ def rule_clients(monkeypatch):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     for stub in (iam_stub, config_stub, *(s for _, s in trails.values())):
         stub.activate()
+    expect_no_last_evaluation(config_stub)
     config_stub.add_response("put_evaluations", {"FailedEvaluations": []})
     return iam_stub, {region: stub for region, (_, stub) in trails.items()}
 
@@ -383,3 +393,90 @@ def test_of_several_failed_sign_ins_the_newest_is_named(regions):
     stubs["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
     [attempt] = lookup(clients, FakeClock()).found
     assert (attempt.attempt, attempt.time.isoformat()) == (True, "2026-11-27T09:00:00+00:00")
+
+
+def run_with_us_east_1(iam_stub, trails, *records, use=None):
+    trails["us-east-1"].add_response("lookup_events", {"Events": list(records)}, request())
+    trails["eu-west-1"].add_response("lookup_events", {"Events": []}, request())
+    return run_rule(iam_stub, use)
+
+
+def test_root_creating_its_access_key_in_the_console_is_root_use(rule_clients):
+    # invokedBy signin.amazonaws.com is the console itself, not a service for root.
+    iam_stub, trails = rule_clients
+    created = event("CreateAccessKey", invokedBy="signin.amazonaws.com")
+    evaluation = run_with_us_east_1(iam_stub, trails, created)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith(
+        "Root access key creation in us-east-1 at 2026-11-26T10:00:00Z (CloudTrail us-east-1)"
+    )
+
+
+@pytest.mark.parametrize("invoker", ["AWS Internal", "config.amazonaws.com"])
+def test_a_service_acting_for_root_is_not_root_use(rule_clients, invoker):
+    iam_stub, trails = rule_clients
+    evaluation = run_with_us_east_1(iam_stub, trails, event("AssumeRole", invokedBy=invoker))
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["Annotation"].endswith(" No root activity in CloudTrail.")
+
+
+@pytest.mark.parametrize("flag", ["YES", "yes", " Yes"])
+def test_the_mfa_flag_is_read_whatever_its_case(rule_clients, flag):
+    iam_stub, trails = rule_clients
+    detail = json.loads(event()["CloudTrailEvent"]) | {"additionalEventData": {"MFAUsed": flag}}
+    record = event() | {"CloudTrailEvent": json.dumps(detail)}
+    evaluation = run_with_us_east_1(iam_stub, trails, record)
+    assert "sign-in from 203.0.113.7 with MFA at" in evaluation["Annotation"]
+
+
+def test_a_failed_password_change_is_root_use_made_signed_in(rule_clients):
+    iam_stub, trails = rule_clients
+    detail = json.loads(event("PasswordUpdated")["CloudTrailEvent"]) | {
+        "eventType": "AwsConsoleSignIn",
+        "responseElements": {"PasswordUpdated": "Failure"},
+    }
+    record = event("PasswordUpdated") | {"CloudTrailEvent": json.dumps(detail)}
+    evaluation = run_with_us_east_1(iam_stub, trails, record)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith("Root console password change in us-east-1 at")
+
+
+def test_another_accounts_root_record_does_not_decide_this_account(rule_clients):
+    iam_stub, trails = rule_clients
+    evaluation = run_with_us_east_1(iam_stub, trails, event(accountId="999999999999"))
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        event(accountId=None),  # a root record that names no account
+        {
+            "EventId": "dup",
+            "CloudTrailEvent": event()["CloudTrailEvent"][:-1]
+            + ', "eventTime": "2020-01-01T00:00:00Z"}',
+        },
+        event()
+        | {"CloudTrailEvent": event()["CloudTrailEvent"].replace("2026-11-26T10:00:00Z", "soon")},
+    ],
+    ids=["no account", "a key twice", "no time"],
+)
+def test_a_root_record_that_cannot_be_read_leaves_the_search_incomplete(rule_clients, record):
+    iam_stub, trails = rule_clients
+    evaluation = run_with_us_east_1(iam_stub, trails, record)
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["Annotation"].endswith(" CloudTrail search incomplete in us-east-1.")
+
+
+def test_nothing_is_looked_up_once_the_evaluation_has_failed_closed(rule_clients, caplog):
+    # The report is another account's: the verdict is fixed, and no LookupEvents is made
+    # (the stubs hold no answer: a call would be logged as an incomplete search).
+    iam_stub, _ = rule_clients
+    content = report_with_root(RootUse(), account_id="999999999999")
+    iam_stub.add_response("get_credential_report", report_response(content, NOW))
+    event = periodic_event(
+        ACCOUNT_ID, NOW, {"CloudTrailEvidence": "true", "AssumeRoleMode": "false"}
+    )
+    [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
+    assert evaluation["Annotation"].endswith("[AccountMismatch]")
+    assert not [r for r in caplog.records if r.name.endswith("cloudtrail")]

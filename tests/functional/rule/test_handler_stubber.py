@@ -15,7 +15,13 @@ from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
 from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
-from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
+from tests.doubles import (
+    FakeClock,
+    FakeLambdaContext,
+    expect_no_last_evaluation,
+    report_response,
+    stubbed,
+)
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
 ORDERING = "2026-11-27T12:00:00.000Z"
@@ -43,7 +49,11 @@ def clock(monkeypatch):
     return fake
 
 
-def expect_put(config_stub, compliance, annotation, test_mode=True, token="TESTMODE"):
+def expect_put(
+    config_stub, compliance, annotation, test_mode=True, token="TESTMODE", remembered=True
+):
+    if remembered:  # else: too little time to read this rule's last evaluation (37 s)
+        expect_no_last_evaluation(config_stub)
     config_stub.add_response(
         "put_evaluations",
         {"FailedEvaluations": []},
@@ -154,7 +164,8 @@ def test_throttled_once_with_20_seconds_left_is_retried_and_judged(clients, cloc
         config_stub,
         "NON_COMPLIANT",
         "Root console password was used at 2026-11-25T12:00:00Z, within the 7-day threshold; "
-        "report generated 2026-11-27T12:00:00Z.",
+        "report generated 2026-11-27T12:00:00Z. This rule's last evaluation unavailable.",
+        remembered=False,
     )
     lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
     assert len(clock.sleeps) == 1
@@ -168,7 +179,8 @@ def test_no_time_for_one_iam_call_fails_closed_at_once_and_still_publishes(clien
         config_stub,
         "NON_COMPLIANT",
         "Unable to evaluate: no time left to call IAM GetCredentialReport within the "
-        "Lambda's remaining time [ReportNotReady]",
+        "Lambda's remaining time. This rule's last evaluation unavailable. [ReportNotReady]",
+        remembered=False,
     )
     lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
     assert clock.sleeps == []
@@ -199,6 +211,7 @@ def test_stale_report_fails_closed(clients, clock):
 )
 def test_bad_parameter_fails_closed_without_reading_iam(clients, clock, parameters, reason):
     _, config_stub = clients
+    expect_no_last_evaluation(config_stub)
     config_stub.add_response("put_evaluations", {"FailedEvaluations": []})
     result = lambda_handler(periodic_event(ACCOUNT_ID, NOW, parameters), FakeLambdaContext(clock))
     assert result[0]["ComplianceType"] == "NON_COMPLIANT"
@@ -211,9 +224,30 @@ def test_refused_put_evaluations_fails_the_invocation(clients, clock):
     iam_stub.add_response(
         "get_credential_report", report_response(report_with_root(RootUse()), NOW)
     )
+    expect_no_last_evaluation(config_stub)
     config_stub.add_client_error("put_evaluations", "AccessDeniedException", http_status_code=400)
     with pytest.raises(EvaluationNotPublishedError, match="AccessDeniedException"):
         lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+
+
+def test_put_evaluations_answering_failed_evaluations_fails_the_invocation(clients, clock, caplog):
+    # 200, and Config recorded nothing: the invocation must fail, with one ERROR line.
+    iam_stub, config_stub = clients
+    iam_stub.add_response(
+        "get_credential_report", report_response(report_with_root(RootUse()), NOW)
+    )
+    failed = {
+        "ComplianceResourceType": "AWS::::Account",
+        "ComplianceResourceId": ACCOUNT_ID,
+        "ComplianceType": "COMPLIANT",
+        "OrderingTimestamp": NOW,
+    }
+    expect_no_last_evaluation(config_stub)
+    config_stub.add_response("put_evaluations", {"FailedEvaluations": [failed]})
+    with pytest.raises(EvaluationNotPublishedError, match="FailedEvaluations"):
+        lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    [error] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert error.fields["error_code"] == "FailedEvaluations"
 
 
 def test_malformed_event_fails_the_invocation(clients, clock):

@@ -108,6 +108,13 @@ def test_a_malformed_record_never_drops_its_valid_sibling(bad_slot):
     assert evaluation["Annotation"].endswith(" Recorded root event unreadable.")
 
 
+def test_a_record_giving_a_key_twice_is_unreadable_not_read_last_wins():
+    # An old time given again after the recorded one: last-wins would drop the use.
+    tampered = encode(SIGN_IN)[:-1] + ', "time": "2020-01-01T00:00:00Z"}'
+    evaluation = evaluate({"root": tampered, "assumed-root": "none"})
+    assert evaluation["Annotation"].endswith(" Recorded root event unreadable.")
+
+
 def test_a_recorded_event_outside_the_threshold_does_not_count():
     old = SIGN_IN._replace(time=NOW - timedelta(days=7, seconds=1))
     assert evaluate({"root": encode(old)})["ComplianceType"] == "COMPLIANT"

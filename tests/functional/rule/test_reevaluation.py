@@ -390,3 +390,30 @@ def test_too_little_time_for_a_start_fails_so_lambda_retries(clients):
     # A start may take 37 s (botocore's retries): with less, none begins.
     with pytest.raises(OutOfTimeError, match="too little time"):
         reevaluate.lambda_handler(EVENT, Context(seconds=30))
+
+
+FORWARD_PATTERN = event_pattern(
+    "rdk_config/forward-root-signin.yaml", "ForwardRootActivity", "111122223333"
+)
+
+
+@pytest.mark.parametrize("pattern", [PATTERN, FORWARD_PATTERN], ids=["home", "forwarder"])
+@pytest.mark.parametrize(
+    "invoker",
+    [None, "signin.amazonaws.com", "AWS Internal", "config.amazonaws.com", "kms", "Signin"],
+)
+def test_the_patterns_start_a_re_evaluation_exactly_for_what_the_rule_counts(pattern, invoker):
+    from root_account_usage.core.cloudtrail_evidence import ROOT_CONSOLE_INVOKERS
+
+    identity = {"type": "Root", "accountId": "111122223333"}
+    identity |= {} if invoker is None else {"invokedBy": invoker}
+    event = cloudtrail_event(
+        API_CALL,
+        eventName="CreateAccessKey",
+        eventTime="2026-11-27T11:00:00Z",
+        userIdentity=identity,
+    )
+    counted = reevaluate.activity_of(event) is not None
+    assert EventPattern.load(pattern).matches_event(event) is counted
+    listed = json.loads(pattern)["detail"]["userIdentity"]["invokedBy"]
+    assert listed == [{"exists": False}, *ROOT_CONSOLE_INVOKERS]
