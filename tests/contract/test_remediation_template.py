@@ -33,6 +33,7 @@ def test_the_document_embeds_the_tested_modules_verbatim():
     assert list(held) == [
         "root_account_usage.core.timestamps",
         "root_account_usage.core.annotation",
+        "root_account_usage.core.plain_text",
         "root_account_usage.core.regions",
         "root_account_usage.core.rule_identity",
         "root_account_usage.remediation.remove_root_credentials",

@@ -1,9 +1,4 @@
-"""`root-account-usage demo`: the real lambda_handler against simulated accounts.
-
-Each scenario is a fresh moto account with a few IAM users and a root row in its
-credential report; the handler runs end to end (GetCredentialReport, generate,
-PutEvaluations in TestMode) and the demo prints what AWS Config would receive.
-"""
+"""`root-account-usage demo`: the real lambda_handler against simulated (moto) accounts."""
 
 from __future__ import annotations
 

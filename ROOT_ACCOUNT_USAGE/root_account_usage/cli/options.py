@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import NoReturn
 
 from ..core.parameters import is_role_name
+from ..core.plain_text import VALUE
 from ..core.timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 PROG = "root-account-usage"
@@ -42,11 +43,11 @@ def time_option(
         moment = parse_timestamp(text, date_only=True)
         zoned = datetime.fromisoformat(text.strip()).tzinfo is not None
     except ValueError:
-        parser.error(f"{option}: {text[:40]!r} is not an ISO-8601 timestamp")
+        parser.error(f"{option}: {text[:VALUE]!r} is not an ISO-8601 timestamp")
     if not zoned and len(text.strip()) > len("2026-11-27"):  # a time of day, in no zone
-        parser.error(f"{option}: {text[:40]!r} names no time zone; add Z for UTC or an offset")
+        parser.error(f"{option}: {text[:VALUE]!r} names no time zone; add Z for UTC or an offset")
     if earliest is not None and moment < earliest:
-        parser.error(f"{option}: {text[:40]!r} is before {format_timestamp(earliest)}")
+        parser.error(f"{option}: {text[:VALUE]!r} is before {format_timestamp(earliest)}")
     return moment
 
 
@@ -62,7 +63,7 @@ _AGGREGATOR_NAME = re.compile(r"[\w-]{1,256}", re.ASCII)
 
 
 def _shown(text: str) -> str:
-    return repr(text[:40] + ("..." if len(text) > 40 else ""))
+    return repr(text[:VALUE] + ("..." if len(text) > VALUE else ""))
 
 
 def _option(what: str, valid: Callable[[str], object], hint: str = "") -> Callable[[str], str]:

@@ -10,19 +10,10 @@ import tempfile
 
 
 def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
-    """Write `text` as UTF-8 to `path`, replacing what was there only once all of it is
-    written: a temporary file in the same folder, then renamed over it, so that a
-    failure never leaves a truncated file where earlier evidence was. The file keeps the
-    mode it had (a new one gets the usual mode for the umask). A path that is no regular
-    file (/dev/stdout, a named pipe) is written directly: it cannot be replaced; so is
-    a file you may write in a folder where you may create none.
+    """Write `text` as UTF-8 to `path` (a folder gets `default_name` inside it), replacing
+    the file only once all is written; a file nobody may write is refused.
 
-    A file nobody may write (no write bit, or not writable by this user) is refused, as
-    the shell's `>` refuses it: a read-only file is kept evidence. A path ending in `/`
-    or naming a folder gets `default_name` inside it.
-
-    Raises OSError when the file cannot be written; `path` is then as it was. Returns
-    the path written.
+    Raises OSError (and leaves `path` as it was); returns the path written.
     """
     data = text.encode("utf-8")  # before anything is touched: a failure here leaves all
     if path.endswith(os.sep) or os.path.isdir(path):

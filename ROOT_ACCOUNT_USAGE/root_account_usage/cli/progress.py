@@ -1,16 +1,8 @@
-"""Progress of a long `history` run: a bar on a terminal, nothing on a pipe.
-
-Two kinds of work are counted: the weeks of one account's compliance history (a period
-from years back is hundreds of seven-day reads), and the accounts of an organization.
-Each gets a bar, tqdm's, from the CLI's optional extra (`pip install
-'root-account-usage[progress]'`); without it a terminal gets a plain line for every
-twentieth of the way. Never part of the Lambda package.
-"""
+"""Progress of a long `history` run: a bar on a terminal, nothing on a pipe."""
 
 from __future__ import annotations
 
 import importlib
-from types import TracebackType
 from typing import Any, TextIO
 
 WEEKS = "week"
@@ -53,12 +45,7 @@ class TerminalProgress:
     def __enter__(self) -> TerminalProgress:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         for bar in self._bars.values():
             if bar is not None:
                 bar.close()

@@ -1,12 +1,5 @@
-"""Read a credential report saved to a file: raw CSV, or the JSON of
-`aws iam get-credential-report` (base64 Content, GeneratedTime).
-
-Either may be UTF-8 (with or without a byte order mark, as Windows PowerShell's
-`Out-File -Encoding utf8` writes it) or UTF-16/32 with one (PowerShell 5.1's `>`). The
-usual mistakes (Content still base64, `--output yaml` or `text`, the raw API XML, a CSV
-saved with another separator) are named in one line rather than reported as missing
-columns.
-"""
+"""Read a credential report saved to a file: raw CSV, or `aws iam get-credential-report`
+JSON, in any encoding PowerShell writes."""
 
 from __future__ import annotations
 
@@ -19,6 +12,7 @@ from datetime import datetime
 
 from ..core.exceptions import MalformedReportError
 from ..core.json_text import load_json
+from ..core.plain_text import VALUE, shortened
 from ..core.timestamps import parse_timestamp
 
 # Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
@@ -119,7 +113,7 @@ def _from_cli_json(data: bytes) -> SavedReport:
             generated_at = parse_timestamp(generated_raw)
         except ValueError:
             raise MalformedReportError(
-                f"report JSON GeneratedTime {str(generated_raw)[:40]!r} is not an ISO-8601 "
+                f"report JSON GeneratedTime {shortened(generated_raw, VALUE)!r} is not an ISO-8601 "
                 "date and time in range"
             ) from None
     return SavedReport(content=content, generated_at=generated_at)

@@ -9,6 +9,7 @@ cannot add a line, redraw the screen, or make the file unwritable.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # Control characters (newlines, terminal escapes), invisible format characters, line
 # and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
@@ -28,6 +29,36 @@ def plain(value: object) -> str:
         else ch
         for ch in text
     )
+
+
+# How much of a value from outside is shown: a short typed value (a flag, an ID), a
+# longer one (a timestamp, a key), a name (of a rule), a reason (an error message), and
+# a reason with its context.
+SHORT, VALUE, NAME, REASON, LONG = 20, 40, 128, 200, 300
+
+
+def shortened(value: object, limit: int = REASON) -> str:
+    """str(value), cut to `limit` characters."""
+    return str(value)[:limit]
+
+
+def _aws_error(error: BaseException) -> dict[str, Any]:
+    response = getattr(error, "response", None)  # botocore's ClientError has one
+    return response.get("Error", {}) if isinstance(response, dict) else {}
+
+
+def aws_error_code(error: BaseException) -> str:
+    """The AWS error code of a botocore ClientError; "" for any other error."""
+    return str(_aws_error(error).get("Code") or "")
+
+
+def error_text(error: BaseException, limit: int = REASON) -> str:
+    """An AWS error as "Code: message" (the message shortened); the class name of any
+    other error."""
+    code, message = aws_error_code(error), _aws_error(error).get("Message")
+    if not code:
+        return type(error).__name__
+    return f"{code}: {shortened(message, limit)}" if message else str(code)
 
 
 def writable(text: str) -> str:

@@ -52,15 +52,11 @@ def collect_evidence(
     accounts_progress: Progress = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
-    """Read everything AWS Config holds for the rule and the period into a report.
+    """Read everything AWS Config holds for the rule and the period (cut by
+    period.bounded) into a report; with `members`, each account the aggregator knows in
+    its own AWS Config. An account that cannot be read is listed in the report.
 
-    The period is first cut to what AWS Config can hold (period.bounded, which raises
-    PeriodOutOfReachError when nothing is left). Raises HistoryUnavailableError when
-    AWS Config cannot be read at all; an account that cannot be read is listed in the
-    report instead. With `members`, every account the aggregator knows is read in its
-    own AWS Config, `max_workers` at a time. `progress` is told after each seven-day
-    window of the history read through `config`, `accounts_progress` after each member
-    account.
+    Raises PeriodOutOfReachError, or HistoryUnavailableError when AWS Config cannot be read.
     """
     period = bounded(since, until, now)
     since, until = period.since, period.until

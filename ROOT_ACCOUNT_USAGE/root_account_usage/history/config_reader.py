@@ -1,10 +1,5 @@
-"""Read what AWS Config recorded for the rule in one account (or through an aggregator).
-
-get_resource_config_history spans at most seven days a call, so the period is read
-in seven-day windows, page by page. Throttling is retried with backoff; an account
-that cannot be read is reported, never dropped. Every rule that matches is read on its
-own: its own entries of the history, its own latest evaluation.
-"""
+"""Read what AWS Config recorded for the rule in one account (or through an aggregator):
+paged, in seven-day windows, throttling retried."""
 
 from __future__ import annotations
 
@@ -16,8 +11,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import RootAccountUsageError
+from ..core.plain_text import error_text, shortened
 from ..core.verdict import RESOURCE_TYPE
-from ..rule.aws import THROTTLING_CODES, Retrier, error_code, error_message
+from ..rule.aws import THROTTLING_CODES, Retrier, error_code
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
 from .period import EARLIEST
@@ -330,22 +326,24 @@ class ConfigHistoryReader:
                 **request,
             )
         except (ClientError, BotoCoreError) as error:
-            raise _unavailable(operation, error) from None
+            raise unavailable(operation, error) from None
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
         try:
             return self._retrier.call(self._config, operation, **request)
         except (ClientError, BotoCoreError) as error:
-            raise _unavailable(operation, error) from None
+            raise unavailable(operation, error) from None
 
 
-def _unavailable(operation: str, error: Exception) -> HistoryUnavailableError:
-    code = error_code(error)
+def unavailable(
+    what: str, error: Exception, kind: type[HistoryUnavailableError] = HistoryUnavailableError
+) -> HistoryUnavailableError:
+    """A `kind` error saying `what` failed and why, with the AWS error code."""
     if isinstance(error, ClientError):
-        reason = f"{operation}: {code}: {error_message(error)}".rstrip(": ")
+        reason = f"{what}: {error_text(error, 160)}"
     else:
-        reason = f"{operation}: {error}"[:200]
-    return HistoryUnavailableError(reason, code=code)
+        reason = shortened(f"{what}: {error}")
+    return kind(reason, code=error_code(error))
 
 
 def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation | None:

@@ -1,9 +1,7 @@
-"""Evidence from the compliance history: JSON (stable), CSV, text, and a self-contained
-HTML page with a timeline chart. Pure: rendering only, from data already read.
+"""Evidence from the compliance history as JSON (stable), CSV, text or an HTML page.
 
-Every value that came from AWS (rule names, annotations, error messages) is untrusted
-here: CSV cells cannot start a formula, text cannot gain a line, HTML is escaped, and
-JSON is always valid JSON.
+Pure. Every value from AWS is untrusted: CSV cells cannot start a formula, text cannot
+gain a line, HTML is escaped, JSON is always valid JSON.
 """
 
 from __future__ import annotations
@@ -18,16 +16,7 @@ from typing import Any
 from ..core.plain_text import plain, writable
 from ..core.rule_identity import NO_FUNCTION
 from ..core.timestamps import format_timestamp, parse_timestamp
-from ..core.verdict import COMPLIANT, NON_COMPLIANT
-from .model import (
-    INSUFFICIENT_DATA,
-    NOT_APPLICABLE,
-    STALE,
-    UNABLE_TO_EVALUATE,
-    UNKNOWN,
-    AccountHistory,
-    EvidenceReport,
-)
+from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport
 from .rules import input_parameters
 from .timeline import (
     NON_COMPLIANT_STATES,
@@ -40,33 +29,25 @@ from .timeline import (
 )
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
-COLOURS = {
-    COMPLIANT: "#2e7d32",
-    NON_COMPLIANT: "#c62828",
-    UNABLE_TO_EVALUATE: "#ef6c00",
-    NOT_APPLICABLE: "#1565c0",
-    INSUFFICIENT_DATA: "#6a1b9a",
-    STALE: "#9e9d24",
-    UNKNOWN: "#b0bec5",
-}
-LABELS = {
-    COMPLIANT: "compliant",
-    NON_COMPLIANT: "non-compliant",
-    UNABLE_TO_EVALUATE: "unable to evaluate",
-    NOT_APPLICABLE: "not applicable",
-    INSUFFICIENT_DATA: "insufficient data",
-    STALE: "stale (no evaluation when due)",
-    UNKNOWN: "no record",
-}
+_STYLES = (  # colour and label, in the order of STATES
+    ("#2e7d32", "compliant"),
+    ("#c62828", "non-compliant"),
+    ("#ef6c00", "unable to evaluate"),
+    ("#1565c0", "not applicable"),
+    ("#6a1b9a", "insufficient data"),
+    ("#9e9d24", "stale (no evaluation when due)"),
+    ("#b0bec5", "no record"),
+)
+SHOWN = dict(zip(STATES, _STYLES, strict=True))
 OTHER_COLOUR = "#6d4c41"  # a state AWS Config may add one day: shown as it is written
 
 
 def colour(state: str) -> str:
-    return COLOURS.get(state, OTHER_COLOUR)
+    return SHOWN.get(state, (OTHER_COLOUR, state))[0]
 
 
 def label(state: str) -> str:
-    return LABELS.get(state, state)
+    return SHOWN.get(state, (OTHER_COLOUR, state))[1]
 
 
 def evidence_document(report: EvidenceReport) -> dict[str, Any]:
@@ -113,10 +94,8 @@ def _account(
         "region": history.region,
         "rule_name": history.rule_name,
         "identity": _identity(history),
-        "identity_problem": identity.problem if identity else None,
-        "owner": identity.owner if identity else None,
-        "source": identity.source if identity else None,
-        "created_by": identity.created_by if identity else None,
+        "identity_problem": getattr(identity, "problem", None),
+        **{key: getattr(identity, key, None) for key in ("owner", "source", "created_by")},
         "parameters": input_parameters(identity.parameters) if identity else None,
         "rule_exists": history.exists,
         "rule_recorded": None
@@ -209,8 +188,7 @@ def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str
 
 
 def _threshold_shown(account: dict[str, Any], unit: str = " days") -> str | None:
-    """The threshold the rule applies, or why it applies none: what the rule would do
-    with its parameters (it fails closed on invalid ones)."""
+    """The threshold the rule applies, or why its parameters are invalid (it fails closed)."""
     if account.get("parameters_invalid"):
         return f"invalid: {account['parameters_invalid']}"
     days = account.get("threshold_days")
@@ -234,9 +212,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 
 def csv_cell(value: object) -> str:
-    """A cell no spreadsheet runs and no terminal obeys: control and invisible
-    characters written as escapes, as text has them (plain), then one that would start
-    a formula, after any blank, gets a leading quote."""
+    """A cell no spreadsheet runs and no terminal obeys: made plain, then quoted with a
+    leading ' when it would start a formula (after any blank)."""
     text = plain(value)
     if text.lstrip().startswith(_FORMULA_STARTS):
         return "'" + text
@@ -245,10 +222,7 @@ def csv_cell(value: object) -> str:
 
 def render_csv(report: EvidenceReport) -> str:
     """One row per start state, change, latest evaluation, missing history and
-    unreadable account, each carrying the period, rule and threshold it is about.
-
-    Every cell is quoted (a separator inside a value never starts a cell, whatever the
-    spreadsheet's separator is) and neutralised (csv_cell)."""
+    unreadable account; every cell quoted (whatever the separator) and a csv_cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
@@ -281,65 +255,66 @@ def render_csv(report: EvidenceReport) -> str:
 
 
 def render_text(report: EvidenceReport) -> str:
+    """The report for reading: every line made plain (no value can add a line)."""
     document = evidence_document(report)
     period = document["period"]
     summary = document["summary"]
     lines = [
-        f"Root account usage evidence: rule {plain(report.rule_name)}",
+        f"Root account usage evidence: rule {report.rule_name}",
         f"Period {period['since']} .. {period['until']}, generated {document['generated_at']}",
-        f"Source: {plain(report.source)}",
-        *(f"Note: {plain(note)}" for note in report.notes),
+        f"Source: {report.source}",
+        *(f"Note: {note}" for note in report.notes),
         f"Accounts: {summary['accounts']}",
         *(_listed(what, summary[key]) for key, what in SUMMARY_LISTS),
     ]
     for account in document["accounts"]:
-        lines.append("")
-        rule = plain(account["rule_name"]) if account["rule_name"] else "no matching rule"
         threshold = _threshold_shown(account)
-        days = f", threshold {plain(threshold)}" if threshold is not None else ""
-        region = plain(account["region"]) or "all regions"
-        lines.append(f"Account {plain(account['account_id'])} ({region}), {rule}{days}")
+        days = f", threshold {threshold}" if threshold is not None else ""
+        lines += ["", _heading(account) + days]
         if account["rule_name"]:
             lines.append(f"  rule: {_rule_shown(account)}")
         if account["stale"]:
             lines.append(f"  STALE since {account['stale_from']}: no evaluation when one was due")
         if account["history_available"]:
-            lines.append(f"  state at start: {plain(account['state_at_start'] or 'no record')}")
-            for change in account["changes"]:
-                lines.append(f"  {change['time']}  {plain(change['compliance_type'])}")
+            lines.append(f"  state at start: {account['state_at_start'] or 'no record'}")
+            lines += [f"  {c['time']}  {c['compliance_type']}" for c in account["changes"]]
             lines.append(
                 f"  non-compliant share of the period: {account['non_compliant_share']:.1%}"
                 f", stale: {account['stale_share']:.1%}"
             )
         else:
-            lines.append(f"  no timeline: {plain(account['history_note'])}")
-        current = account["current"]
-        if current:
+            lines.append(f"  no timeline: {account['history_note']}")
+        if current := account["current"]:
             lines.append(
-                f"  current: {plain(current['state'])} ({current['recorded_at']}): "
-                f"{plain(current['annotation'])}"
+                f"  current: {current['state']} ({current['recorded_at']}): {current['annotation']}"
             )
-        root_use = account["most_recent_root_use"]
-        if root_use:
-            seen = f"{plain(root_use['credential'])} at {root_use['time']}"
-            lines.append(f"  most recent root use seen: {seen}")
+        if account["most_recent_root_use"]:
+            lines.append(f"  most recent root use seen: {_root_use_shown(account)}")
     for unreadable in document["unreadable_accounts"]:
-        lines.append(
-            f"\nUnreadable: {plain(unreadable['account_id'])} ({plain(unreadable['region'])}): "
-            f"{plain(unreadable['error'])}"
-        )
-    return writable("\n".join(lines) + "\n")
+        where = f"{unreadable['account_id']} ({unreadable['region']})"
+        lines += ["", f"Unreadable: {where}: {unreadable['error']}"]
+    return writable("\n".join(plain(line) for line in lines) + "\n")
+
+
+def _heading(account: dict[str, Any]) -> str:
+    rule = account["rule_name"] or "no matching rule"
+    return f"Account {account['account_id']} ({account['region'] or 'all regions'}), {rule}"
+
+
+def _root_use_shown(account: dict[str, Any]) -> str:
+    root_use = account["most_recent_root_use"]
+    return f"{root_use['credential']} at {root_use['time']}" if root_use else "none seen"
 
 
 def _rule_shown(account: dict[str, Any]) -> str:
-    """What the rule is, runs and was made by, as one plain line."""
+    """What the rule is, runs and was made by, as one line."""
     recorded = account["rule_recorded"] or {"first": "?", "last": "?"}
     gone = "" if account["rule_exists"] else "deleted since, named in the records from "
     gone += "" if account["rule_exists"] else f"{recorded['first']} to {recorded['last']}; "
     made = account["created_by"] or "an account principal"
     runs = f"{account['owner']} {account['source']}, created by {made}, parameters "
     runs += json.dumps(account["parameters"], sort_keys=True)
-    return plain(f"{account['identity']}; {gone}" + (runs if account["owner"] else ""))
+    return f"{account['identity']}; {gone}" + (runs if account["owner"] else "")
 
 
 # The summary's lists of accounts, as every format names them.
@@ -356,14 +331,11 @@ SUMMARY_LISTS = (
 
 
 def _listed(what: str, ids: list[str]) -> str:
-    return (
-        f"  {what}: {len(ids)} ({', '.join(plain(i) for i in ids)})" if ids else f"  {what}: none"
-    )
+    return f"  {what}: {len(ids)} ({', '.join(ids)})" if ids else f"  {what}: none"
 
 
 def render_html(report: EvidenceReport) -> str:
-    """A self-contained evidence page: inline CSS and SVG, no external assets. It leads
-    with the organization summary, then one section per account."""
+    """A self-contained page (inline CSS and SVG): the summary, then each account."""
     document = evidence_document(report)
     e = html.escape
     period = document["period"]
@@ -433,11 +405,8 @@ def _organization_summary(document: dict[str, Any]) -> str:
 
 def _summary_table(document: dict[str, Any]) -> str:
     e = html.escape
-    rows = [
-        '<table class="summary"><tr><th>Account</th><th>Region</th><th>Rule</th>'
-        "<th>Threshold</th><th>Current</th><th>Non-compliant share</th>"
-        "<th>Most recent root use</th></tr>"
-    ]
+    columns = ("Account", "Region", "Rule", "Threshold", "Current", "Non-compliant share")
+    rows = ['<table class="summary">' + _row(*columns, "Most recent root use", tag="th")]
     for account in document["accounts"]:
         current = account["current"]
         state = STALE if account["stale"] else current["state"] if current else UNKNOWN
@@ -446,8 +415,6 @@ def _summary_table(document: dict[str, Any]) -> str:
             if account["non_compliant_share"] is None
             else f"{account['non_compliant_share']:.1%}"
         )
-        root_use = account["most_recent_root_use"]
-        use_text = f"{root_use['credential']} at {root_use['time']}" if root_use else "none seen"
         threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
@@ -456,7 +423,7 @@ def _summary_table(document: dict[str, Any]) -> str:
             f"<td>{'' if threshold is None else e(threshold)}</td>"
             f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
             f"{e(label(state))}</td>"
-            f"<td>{share_text}</td><td>{e(use_text)}</td></tr>"
+            f"<td>{share_text}</td><td>{e(_root_use_shown(account))}</td></tr>"
         )
     for unreadable in document["unreadable_accounts"]:  # in the table too, never only counted
         rows.append(
@@ -470,28 +437,17 @@ def _summary_table(document: dict[str, Any]) -> str:
 
 def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
     e = html.escape
-    rule = e(account["rule_name"] or "no matching rule")
-    parts = [
-        f'<section class="account"><h2>Account {e(account["account_id"])} '
-        f"({e(account['region'] or 'all regions')}), {rule}</h2>"
-    ]
+    parts = [f'<section class="account"><h2>{e(_heading(account))}</h2>']
     if account["rule_name"]:
-        parts.append(f'<p class="rule">Rule: {e(_rule_shown(account))}</p>')
+        parts.append(f'<p class="rule">Rule: {e(plain(_rule_shown(account)))}</p>')
     if account["history_available"]:
         parts.append(_chart(account["timeline"], report))
-        parts.append(
-            '<table class="changes"><tr><th>Time (UTC)</th><th>Verdict</th><th>Rule</th></tr>'
-        )
+        parts.append('<table class="changes">' + _row("Time (UTC)", "Verdict", "Rule", tag="th"))
         if account["state_at_start"]:
-            parts.append(
-                f"<tr><td>{e(format_timestamp(report.since))} (start)</td>"
-                f"<td>{e(account['state_at_start'])}</td><td>{rule}</td></tr>"
-            )
-        for change in account["changes"]:
-            parts.append(
-                f"<tr><td>{e(change['time'])}</td><td>{e(change['compliance_type'])}</td>"
-                f"<td>{e(change['rule_name'])}</td></tr>"
-            )
+            start = f"{format_timestamp(report.since)} (start)"
+            rule = account["rule_name"] or "no matching rule"
+            parts.append(_row(start, account["state_at_start"], rule))
+        parts += [_row(c["time"], c["compliance_type"], c["rule_name"]) for c in account["changes"]]
         if not account["changes"]:
             parts.append('<tr><td colspan="3">No change of compliance in the period.</td></tr>')
         parts.append("</table>")
@@ -506,6 +462,11 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
         )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _row(*cells: object, tag: str = "td") -> str:
+    """A table row of escaped cells."""
+    return "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in cells) + "</tr>"
 
 
 _NARROWEST = 6.0  # of the bar's 900

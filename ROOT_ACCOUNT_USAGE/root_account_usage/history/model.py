@@ -44,11 +44,8 @@ class CurrentEvaluation(NamedTuple):
 
 
 class AccountHistory(NamedTuple):
-    """Everything known of one account (in one region) under one rule for the period.
-
-    An account with several matching rules has one AccountHistory per rule; one with
-    none has a single AccountHistory whose rule_name is None.
-    """
+    """Everything known of one account (in one region) under one rule for the period
+    (rule_name None: no matching rule)."""
 
     account_id: str
     region: str

@@ -1,12 +1,4 @@
-"""Every account of an organization: assume a read-only role in each, read its own
-AWS Config, several accounts at a time.
-
-Compliance history stays in each account (no aggregator API returns it), so the
-auditor's credentials assume a role the organization deployed in every account
-(rdk_config/auditor-read-role.yaml) and read the account's Config there. Accounts run
-on a bounded pool of threads; throttling is retried; an account that cannot be read,
-for any reason, is listed with that reason, never dropped.
-"""
+"""Every account of an organization, read through its read-only role, several at a time."""
 
 from __future__ import annotations
 
@@ -19,7 +11,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..rule.aws import Retrier, error_code, error_message
+from ..core.plain_text import LONG, shortened
+from ..rule.aws import Retrier
 from ..rule.budget import Sleep
 from .config_reader import (
     THROTTLED,
@@ -28,6 +21,7 @@ from .config_reader import (
     HistoryUnavailableError,
     Progress,
     count_nothing,
+    unavailable,
 )
 from .model import UnreadableAccount
 
@@ -101,9 +95,7 @@ class MemberRoleOpener:
         try:
             credentials = self._retrier.call(self._sts, "assume_role", **request)["Credentials"]
         except (ClientError, BotoCoreError) as error:
-            code = error_code(error)
-            reason = f"cannot assume {arn}: {code}: {error_message(error)}".rstrip(": ")
-            raise MemberRoleRefusedError(reason, code=code) from None
+            raise unavailable(f"cannot assume {arn}", error, MemberRoleRefusedError) from None
         return self._client_factory(
             region,
             {
@@ -115,11 +107,8 @@ class MemberRoleOpener:
 
 
 def boto3_client_factory(session: Any) -> ClientFactory:
-    """Config clients from one boto3 session (its loaded models shared by all of them).
-
-    boto3 sessions are not thread-safe, so clients are created one at a time; the
-    clients themselves are, and each account's is used by one thread only.
-    """
+    """Config clients from one boto3 session, built one at a time (sessions are not
+    thread-safe)."""
     lock = threading.Lock()
 
     def build(region: str, credentials: Mapping[str, str] | None) -> ConfigServiceClient:
@@ -151,10 +140,8 @@ def read_accounts(
     sleep: Sleep | None = None,
     progress: Progress = count_nothing,
 ) -> list[AccountOutcome]:
-    """Read each (account, region) of `targets`, at most `max_workers` at a time.
-
-    Every target has an outcome, in the order of `targets`: what was read, or why not.
-    """
+    """Each (account, region) of `targets` read, `max_workers` at a time: what was read,
+    or why not, in the order of `targets`."""
 
     def read_one(account_id: str, region: str) -> AccountOutcome:
         try:
@@ -170,7 +157,7 @@ def read_accounts(
             # (users get no traceback).
             fields = {"fields": {"account": account_id}}
             logger.info("reading account failed", exc_info=True, extra=fields)
-            reason = f"unexpected {type(error).__name__}: {error}"[:300]
+            reason = shortened(f"unexpected {type(error).__name__}: {error}", LONG)
         return AccountOutcome(
             account_id, region, None, UnreadableAccount(account_id, region, reason)
         )

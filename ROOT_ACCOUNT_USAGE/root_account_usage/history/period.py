@@ -1,11 +1,4 @@
-"""The period an evidence report can cover: what AWS Config can hold. Pure.
-
-AWS Config keeps configuration items (the compliance history among them) for at most
-2,557 days (its RetentionPeriodInDays ranges 30..2557; 2557 is also the default), and
-nothing is recorded after now. A period reaching past either end is cut to them, and
-the report says so, so that `--since 0001-01-01` costs at most 366 seven-day reads
-rather than 521,722.
-"""
+"""The period an evidence report can cover: what AWS Config can hold. Pure."""
 
 from __future__ import annotations
 

@@ -1,14 +1,4 @@
-"""Which AWS Config rules are the rule asked for, and what their parameters say. Pure.
-
-A rule is matched by its exact name, or by a name AWS derives from it when it creates
-the rule for you (AWS calls these service-linked rules):
-- an organization rule `NAME` is `OrgConfigRule-NAME-<suffix>` in each account;
-- a rule `NAME` of a conformance pack (an organization conformance pack too) is
-  `NAME-conformance-pack-<suffix>`.
-The suffix is lowercase letters and digits (8 and 9 characters in every example; AWS
-does not document the length, so any length is accepted). Nothing else matches:
-`legacy-NAME` and `NAME-v2` are other rules.
-"""
+"""Which AWS Config rules are the rule asked for, and what their parameters say. Pure."""
 
 from __future__ import annotations
 
@@ -36,13 +26,8 @@ LATEST_DUE = timedelta(hours=24) + STALE_MARGIN
 
 
 def input_parameters(raw: object) -> dict[str, Any]:
-    """A rule's InputParameters (a JSON string) as a mapping to show; {} when absent or
-    garbled.
-
-    Numbers JSON cannot hold (NaN, Infinity, 1e999) and integers Python will not read
-    (over 4,300 digits) are kept as the text they were written as, so that the evidence
-    stays valid JSON and still shows them.
-    """
+    """A rule's InputParameters as a mapping to show ({} when absent or garbled);
+    numbers JSON cannot hold are kept as their text."""
     if not isinstance(raw, str):
         return {}
     try:
@@ -75,9 +60,7 @@ class RuleSettings(NamedTuple):
 
 
 def rule_settings(raw: object) -> RuleSettings:
-    """Read a rule's InputParameters as the rule itself does (the core's reading, one
-    source of truth): a key given twice, a null, an unknown key or a bad value makes
-    them invalid, as it makes the rule fail closed."""
+    """A rule's InputParameters read by the core's parser, invalid where the rule fails closed."""
     shown = input_parameters(raw)
     try:
         loaded, repeated = (

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..core.plain_text import shortened
 from .config_reader import HistoryUnavailableError
 from .organization import MemberRoleOpener, boto3_client_factory
 
@@ -39,7 +40,7 @@ def open_session(profile: str | None, region: str | None) -> AuditorSession:
         account = session.client("sts").get_caller_identity()["Account"]
         return AuditorSession(session.client("config"), account, session.region_name, session)
     except (BotoCoreError, ClientError) as error:
-        raise HistoryUnavailableError(f"no AWS session: {error}"[:200]) from None
+        raise HistoryUnavailableError(shortened(f"no AWS session: {error}")) from None
 
 
 def member_opener(

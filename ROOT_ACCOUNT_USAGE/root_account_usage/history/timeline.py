@@ -1,10 +1,4 @@
-"""The compliance history of an account, as AWS Config recorded it. Pure: no boto3.
-
-AWS Config keeps two things: a configuration item of AWS::Config::ResourceCompliance
-for every change of the account's compliance (the verdict per rule, no annotation),
-and the latest evaluation of each rule (verdict and annotation). This module turns
-both into a timeline over a period and the figures an auditor asks for.
-"""
+"""An account's compliance history as a timeline over a period, and its figures. Pure."""
 
 from __future__ import annotations
 
@@ -54,14 +48,8 @@ class RecordedStates(NamedTuple):
 def states_from_item(
     item: Mapping[str, Any], matches: Callable[[str], bool]
 ) -> RecordedStates | None:
-    """Read one ResourceCompliance configuration item; None when it cannot be read.
-
-    Its `configuration` is a JSON string whose `configRuleList` has one entry per rule
-    that evaluates the account, each with its own complianceType: every rule whose name
-    `matches` is read from its own entry, never another rule's, whether the rule still
-    exists or not. A rule the item does not list has no record there (deleted, or not
-    yet evaluated): UNKNOWN, never its earlier state.
-    """
+    """The states one ResourceCompliance item records for the rules that `matches`
+    (UNKNOWN for one it does not list); None when it cannot be read."""
     time = item.get("configurationItemCaptureTime")
     if not isinstance(time, datetime):
         return None
@@ -160,19 +148,8 @@ def share(pieces: list[Segment], states: Collection[str]) -> float:
 
 
 def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime) -> bool:
-    """Whether the account was non-compliant under the rule at any time in [since, until).
-
-    Any of three records says so:
-    - the timeline (when there is one) is non-compliant at some time in the period;
-    - the latest evaluation is non-compliant and was recorded before the period ended:
-      it is in force from then until now, whatever the history (which may have started
-      later, or not be recorded at all) shows;
-    - the latest evaluation names a root use whose threshold days reach into the
-      period: the rule judges an account non-compliant from a root use until
-      ThresholdDays after it, whether or not an evaluation ran then, and whenever the
-      evaluation that names it was recorded (a later one, or one stamped a little after
-      the period by a clock ahead of the auditor's).
-    """
+    """Whether the account was non-compliant under the rule at any time in [since, until):
+    by its timeline, its latest evaluation, or the root use that names (docs/development.md)."""
     if history.history_note is None and any(
         p.state in NON_COMPLIANT_STATES for p in segments(history, since, until)
     ):

@@ -1,15 +1,8 @@
 """Remove a member account's root credentials through centralized root access.
 
-The script of rdk_config/root-credentials-removal.yaml's aws:executeScript step (python3.11),
-which holds this file and the core modules it imports verbatim
-(tools/embed_remediation_script.py). In the management account or IAM's delegated
-administrator, for one member account: refuse the management account, this account, and an
-organization without root credentials management; for an automatic start, refuse a rule
-that is not ours by what it runs (core/rule_identity.py) and only notify unless its
-annotation names a use the credential report or CloudTrail showed; AssumeRoot with the
-IAMDeleteRootUserCredentials task policy; list, then (unless a dry run) delete root's keys
-and what AlsoDelete names, MFA devices last and only with the password; notify. The steps
-and their reasons: docs/deploy.md, "Centralized root access".
+The script of rdk_config/root-credentials-removal.yaml's aws:executeScript step, embedded
+by tools/embed_remediation_script.py; its steps and their reasons: docs/deploy.md,
+"Centralized root access".
 """
 
 from __future__ import annotations
@@ -24,12 +17,16 @@ from root_account_usage.core.annotation import (
     is_unable,
     read_recent_root_use,
 )
+from root_account_usage.core.plain_text import NAME, REASON, SHORT, aws_error_code, error_text
 from root_account_usage.core.regions import is_region_name
 from root_account_usage.core.rule_identity import identify, names_rule, parameters_of
 
 ROOT_TASK_POLICY = "IAMDeleteRootUserCredentials"
 REQUIRED_FEATURE = "RootCredentialsManagement"
 SESSION_SECONDS = 900  # AssumeRoot's maximum
+MAX_SUBJECT = 100  # SNS Publish's limit for a subject
+MAX_SUMMARY = 1500
+MAX_PAGES = 100  # of one IAM list call
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _FEATURE_ERRORS = {
@@ -92,12 +89,12 @@ def remove_and_notify(events: dict[str, Any], client: ClientMaker) -> dict[str, 
         subject = f"Root credentials of AWS account {result['AccountId']}: {result['Outcome']}"
         try:
             client("sns", region_name=_region(events)).publish(
-                TopicArn=topic, Subject=subject[:100], Message=result["Summary"]
+                TopicArn=topic, Subject=subject[:MAX_SUBJECT], Message=result["Summary"]
             )
             result["Notified"] = "yes"
         except Exception as error:
-            result["Notified"] = f"no: {_describe(error)}"
-            result["Summary"] += f" Notifying {topic} failed: {_describe(error)}."
+            result["Notified"] = f"no: {error_text(error)}"
+            result["Summary"] += f" Notifying {topic} failed: {error_text(error)}."
     if result["Outcome"] in (REFUSED, FAILED):
         raise RemovalNotCompleteError(result["Summary"])
     return result
@@ -112,7 +109,7 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         dry_run = _dry_run(events.get("DryRun", "true"))
         also = _also_delete(events.get("AlsoDelete"))
         if not _ACCOUNT_ID.match(account):
-            raise RefusedError(f"AccountId must be 12 digits, got {account[:20]!r}")
+            raise RefusedError(f"AccountId must be 12 digits, got {account[:SHORT]!r}")
         automatic = _check_trigger_name(events)
         partition = _check_target(account, region, client)
         if automatic:
@@ -139,7 +136,7 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         return _result(account, REFUSED, f"refused: {refusal}")
     except Exception as error:  # AWS errors and the unexpected: report, never hide
         done = f"; deleted before it: {', '.join(deleted)}" if deleted else ""
-        return _result(account, FAILED, f"failed: {_describe(error)}{done}", tuple(deleted))
+        return _result(account, FAILED, f"failed: {error_text(error)}{done}", tuple(deleted))
 
 
 def why_not_delete(annotation: str) -> str:
@@ -170,7 +167,7 @@ def _check_trigger_name(events: dict[str, Any]) -> bool:
     expected = str(events.get("RuleName") or "").strip()
     if not names_rule(trigger, expected):
         raise RefusedError(
-            f"started by Config rule {trigger[:128]!r}, which is not {expected[:128]!r} "
+            f"started by Config rule {trigger[:NAME]!r}, which is not {expected[:NAME]!r} "
             "or a rule AWS derived from it"
         )
     return True
@@ -185,7 +182,7 @@ def _check_rule_identity(
     arn = str(events.get("TriggeringRuleArn") or "").strip()
     parts = arn.split(":")
     if len(parts) < 6 or parts[1:3] != [partition, "config"] or parts[4] != account:
-        raise RefusedError(f"TriggeringRuleArn {arn[:200]!r} is not a rule of account {account}")
+        raise RefusedError(f"TriggeringRuleArn {arn[:REASON]!r} is not a rule of account {account}")
     region = _region({"Region": parts[3]})
     functions = [f.strip() for f in str(events.get("RuleFunctionArns") or "").split(",")]
     deployed = parameters_of(str(events.get("RuleParameters") or ""))
@@ -202,7 +199,9 @@ def _check_rule_identity(
     rules = config.describe_config_rules(ConfigRuleNames=[trigger]).get("ConfigRules", [])
     rule = next((r for r in rules if r.get("ConfigRuleArn") == arn), None)
     if rule is None:
-        raise RefusedError(f"account {account} has no Config rule {trigger[:128]!r} of {arn[:200]}")
+        raise RefusedError(
+            f"account {account} has no Config rule {trigger[:NAME]!r} of {arn[:REASON]}"
+        )
     identity = identify(
         rule,
         name=str(events.get("RuleName") or "").strip(),
@@ -210,7 +209,7 @@ def _check_rule_identity(
         parameters=deployed,
     )
     if not identity.ours:
-        raise RefusedError(f"Config rule {trigger[:128]!r} is not ours: {identity.problem}")
+        raise RefusedError(f"Config rule {trigger[:NAME]!r} is not ours: {identity.problem}")
 
 
 def _check_target(account: str, region: str, client: ClientMaker) -> str:
@@ -224,7 +223,7 @@ def _check_target(account: str, region: str, client: ClientMaker) -> str:
     try:
         management = organizations.describe_organization()["Organization"]["MasterAccountId"]
     except Exception as error:
-        if _code(error) == "AWSOrganizationsNotInUseException":
+        if aws_error_code(error) == "AWSOrganizationsNotInUseException":
             raise RefusedError("this account is not in an organization") from None
         raise
     if account == management:
@@ -236,7 +235,7 @@ def _check_target(account: str, region: str, client: ClientMaker) -> str:
     try:
         features = iam.list_organizations_features().get("EnabledFeatures", [])
     except Exception as error:
-        reason = _FEATURE_ERRORS.get(_code(error))
+        reason = _FEATURE_ERRORS.get(aws_error_code(error))
         if reason is None:
             raise
         raise RefusedError(f"centralized root access cannot be used: {reason}") from None
@@ -275,13 +274,13 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deleti
     """(what, how to delete it) for each root credential asked for, MFA devices last (after
     the password they protect). No UserName: in a root session IAM takes the root user."""
     found: list[tuple[str, Deletion]] = []
-    for key in _all(iam.list_access_keys, "AccessKeyMetadata"):
+    for key in _all(iam, "list_access_keys", "AccessKeyMetadata"):
         key_id = str(key["AccessKeyId"])
         found.append(
             (f"access key ...{key_id[-4:]}", _bind(iam.delete_access_key, AccessKeyId=key_id))
         )
     if "SigningCertificates" in also:
-        for certificate in _all(iam.list_signing_certificates, "Certificates"):
+        for certificate in _all(iam, "list_signing_certificates", "Certificates"):
             certificate_id = str(certificate["CertificateId"])
             found.append(
                 (
@@ -293,12 +292,12 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deleti
         try:
             iam.get_login_profile()
         except Exception as error:
-            if _code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
+            if aws_error_code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
                 raise
         else:
             found.append(("login profile (console password)", _bind(iam.delete_login_profile)))
     if "MFADevices" in also:
-        for device in _all(iam.list_mfa_devices, "MFADevices"):
+        for device in _all(iam, "list_mfa_devices", "MFADevices"):
             serial = str(device["SerialNumber"])
             found.append((f"MFA device {serial}", _mfa_remover(iam, serial)))
     return found
@@ -312,23 +311,23 @@ def _mfa_remover(iam: Any, serial: str) -> Deletion:
         try:
             iam.delete_virtual_mfa_device(SerialNumber=serial)
         except Exception as error:  # the task policy may refuse it: root no longer has it
-            return f"virtual MFA device {serial} deactivated, not deleted ({_describe(error)})"
+            return f"virtual MFA device {serial} deactivated, not deleted ({error_text(error)})"
         return None
 
     return remove
 
 
-def _all(operation: Callable[..., Any], key: str) -> list[dict[str, Any]]:
-    """Every item of a Marker-paged IAM list call (root has at most a handful)."""
+def _all(iam: Any, operation: str, key: str) -> list[dict[str, Any]]:
+    """Every item of an IAM list call through botocore's paginator (which refuses a token
+    given twice), at most MAX_PAGES pages: root has a handful.
+
+    Raises RuntimeError past MAX_PAGES."""
     items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {}
-    for _ in range(100):
-        page = operation(**request)
+    for number, page in enumerate(iam.get_paginator(operation).paginate(), start=1):
+        if number > MAX_PAGES:
+            raise RuntimeError(f"{key}: more than {MAX_PAGES} pages")
         items.extend(page.get(key, []))
-        if not page.get("IsTruncated"):
-            return items
-        request = {"Marker": page["Marker"]}
-    raise RuntimeError(f"{key}: more than 100 pages")
+    return items
 
 
 def _bind(operation: Callable[..., Any], **arguments: Any) -> Deletion:
@@ -343,7 +342,7 @@ def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()
     return {
         "AccountId": account,
         "Outcome": outcome,
-        "Summary": summary[:1500],
+        "Summary": summary[:MAX_SUMMARY],
         "Deleted": list(deleted),
     }
 
@@ -351,14 +350,14 @@ def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()
 def _region(events: dict[str, Any]) -> str:
     region = str(events.get("Region", "")).strip()
     if not is_region_name(region):
-        raise RefusedError(f"Region must be a region name, got {region[:20]!r}")
+        raise RefusedError(f"Region must be a region name, got {region[:SHORT]!r}")
     return region
 
 
 def _dry_run(value: Any) -> bool:
     text = str(value).strip().lower()
     if text not in ("true", "false"):
-        raise RefusedError(f'DryRun must be "true" or "false", got {text[:20]!r}')
+        raise RefusedError(f'DryRun must be "true" or "false", got {text[:SHORT]!r}')
     return text != "false"
 
 
@@ -371,24 +370,10 @@ def _also_delete(value: Any) -> tuple[str, ...]:
     unknown = [name for name in names if name not in OPTIONAL_CREDENTIALS]
     if unknown:
         raise RefusedError(
-            f"AlsoDelete may name only {', '.join(OPTIONAL_CREDENTIALS)}; got {unknown[0][:30]!r}"
+            f"AlsoDelete may name only {', '.join(OPTIONAL_CREDENTIALS)}; "
+            f"got {unknown[0][:SHORT]!r}"
         )
     if "MFADevices" in names and "LoginProfile" not in names:
         # Root's MFA gone and its password kept leaves the account weaker than before.
         raise RefusedError("AlsoDelete names MFADevices without LoginProfile")
     return names
-
-
-def _code(error: BaseException) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code") or "")
-    return ""
-
-
-def _describe(error: BaseException) -> str:
-    code = _code(error)
-    if not code:
-        return type(error).__name__
-    message = str(getattr(error, "response", {}).get("Error", {}).get("Message") or "")
-    return f"{code}: {message[:200]}" if message else code

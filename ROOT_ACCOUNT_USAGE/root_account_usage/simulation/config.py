@@ -3,6 +3,7 @@ real verdict code), for `history --demo`, answered through a real boto3 client."
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Mapping
@@ -95,14 +96,9 @@ def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) ->
 
 
 class SimulatedConfig:
-    """Answers the AWS Config calls of `history` for one simulated account and region.
-
-    `rules` maps each rule's name (as named in the account) to its story: each rule is
-    evaluated on its own, and each change of any rule's verdict is a configuration item
-    listing every rule with its own verdict, as AWS Config records them. The first
-    `throttled_calls` calls are refused with ThrottlingException. `aggregate` is what a
-    Config aggregator in this account reports (DescribeAggregateComplianceByConfigRules).
-    """
+    """Answers the AWS Config calls of `history` for one simulated account and region:
+    `rules` (name -> story) each evaluated daily, an item per change of any verdict, the
+    first `throttled_calls` calls refused, and `aggregate` as an aggregator here lists it."""
 
     def __init__(
         self,
@@ -297,14 +293,12 @@ class ServiceError(Exception):
 
 
 _SESSION_LOCK = threading.Lock()
-_SESSIONS: list[boto3.session.Session] = []
 
 
+@functools.cache
 def _session() -> boto3.session.Session:
     """One boto3 session for every simulated client: its API models load once."""
-    if not _SESSIONS:
-        _SESSIONS.append(boto3.session.Session())
-    return _SESSIONS[0]
+    return boto3.session.Session()
 
 
 def simulated_config_client(
@@ -323,13 +317,8 @@ def simulated_client(
     region: str = DEMO_REGION,
     credentials: Mapping[str, str] | None = None,
 ) -> Any:
-    """A real boto3 client of `service` whose answers come from `simulation`.
-
-    `simulation` has a method per operation, named as boto3 names it, taking the
-    request's parameters. Requests and answers are checked against the API model.
-    `credentials` (boto3's keyword names) are what the client signs with, as a client
-    built from assumed-role credentials would.
-    """
+    """A real boto3 client of `service`, signing with `credentials`, whose answers come
+    from `simulation`'s method of each operation; both checked against the API model."""
     keys = credentials or {
         "aws_access_key_id": "simulated",
         "aws_secret_access_key": "simulated",  # never sent anywhere

@@ -208,6 +208,35 @@ def test_removal_deletes_the_access_keys_and_nothing_it_was_not_asked_to(clients
     assert set(clients.session_calls) <= TASK_POLICY_ACTIONS
 
 
+def test_a_key_on_a_later_page_is_deleted_too(clients):
+    checks_pass(clients)
+    session = assumes_root(clients)
+    key_1, key_2 = (
+        {"AccessKeyId": k, "Status": "Active", "CreateDate": datetime(2019, 3, 4, tzinfo=UTC)}
+        for k in (KEY_1, KEY_2)
+    )
+    page = {"AccessKeyMetadata": [key_1], "IsTruncated": True, "Marker": "m1"}
+    session.add_response("list_access_keys", page, {})
+    session.add_response("list_access_keys", {"AccessKeyMetadata": [key_2]}, {"Marker": "m1"})
+    session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_1})
+    session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_2})
+    notified(clients, f"Root credentials of AWS account {MEMBER}: removed", "deleted access key")
+    result = removal.remove_and_notify(events(DryRun="false"), clients)
+    assert result["Deleted"] == ["access key ...MPLE", "access key ...MPLE"]
+    assert clients.session_calls.count("ListAccessKeys") == 2
+
+
+def test_a_listing_that_repeats_its_marker_fails_and_deletes_nothing(clients):
+    checks_pass(clients)
+    session = assumes_root(clients)
+    page = {"AccessKeyMetadata": [], "IsTruncated": True, "Marker": "again"}
+    session.add_response("list_access_keys", page, {})
+    session.add_response("list_access_keys", page, {"Marker": "again"})
+    notified(clients, f"Root credentials of AWS account {MEMBER}: failed", "failed")
+    with pytest.raises(removal.RemovalNotCompleteError, match="PaginationError"):
+        removal.remove_and_notify(events(DryRun="false"), clients)
+
+
 VIRTUAL_MFA = f"arn:aws:iam::{MEMBER}:mfa/root-account-mfa-device"
 
 
@@ -463,6 +492,7 @@ def test_the_script_runs_on_the_automation_runtime_python_311():
     package = {name for name in imported if name.startswith("root_account_usage")}
     assert package == {
         "root_account_usage.core.annotation",
+        "root_account_usage.core.plain_text",
         "root_account_usage.core.regions",
         "root_account_usage.core.rule_identity",
     }
