@@ -85,7 +85,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     # Any account's AWS Config may invoke a central function (its permission cannot name
     # an organization): a rule that is not this organization's gets no call and no alarm.
     organization = os.environ.get("ORGANIZATION_ID")
-    if organization and periodic.rule_parameters.get(ORGANIZATION_PARAMETER) != organization:
+    if organization and not _organization_rule(event, periodic, organization):
         logger.warning(
             "event refused: not this organization's rule",
             extra={"fields": {"account_id": periodic.account_id}},
@@ -112,6 +112,22 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
             f"evaluation was not published to AWS Config: {code}"
         ) from error
     return published
+
+
+# Only AWS creates rules under this path: the organization rule in each account.
+ORGANIZATION_RULE_PATH = ":config-rule/aws-service-rule/config-multiaccountsetup.amazonaws.com/"
+
+
+def _organization_rule(event: dict[str, Any], periodic: PeriodicEvent, organization: str) -> bool:
+    """Whether a central function's event is its organization's rule: one AWS created for
+    the organization, naming it, reading members through their role (AssumeRoleMode
+    "false" would read the central account itself for an outsider)."""
+    parameters = periodic.rule_parameters
+    return (
+        parameters.get(ORGANIZATION_PARAMETER) == organization
+        and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
+        and str(parameters.get("AssumeRoleMode", "")).strip().lower() != "false"
+    )
 
 
 def publish(

@@ -247,7 +247,7 @@ STACK = load_template("template.yaml")
 
 
 def resolved_exempts() -> list[str]:
-    [statement] = GUARD["Resources"]["RecordsGuard"]["Properties"]["Content"]["Statement"]
+    statement = GUARD["Resources"]["RecordsGuard"]["Properties"]["Content"]["Statement"][0]
     delimiter, sub = statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]["Fn::Split"]
     text, values = sub["Fn::Sub"]
     joiner, _ = values["Deployers"]["Fn::Join"]
@@ -260,8 +260,10 @@ def resolved_exempts() -> list[str]:
 def test_the_guard_denies_writing_and_deleting_the_records_to_all_but_their_writers():
     policy = GUARD["Resources"]["RecordsGuard"]["Properties"]
     assert policy["Type"] == "SERVICE_CONTROL_POLICY"
-    [statement] = policy["Content"]["Statement"]
+    statement, memory = policy["Content"]["Statement"]
     assert statement["Effect"] == "Deny"
+    # The rule's memory (its evaluations in AWS Config) is erased by nobody but deployers.
+    assert (memory["Effect"], memory["Action"]) == ("Deny", "config:DeleteEvaluationResults")
     assert set(statement["Action"]) == {
         "ssm:PutParameter",
         "ssm:DeleteParameter",

@@ -12,6 +12,7 @@ from .timestamps import format_timestamp
 
 MAX_ANNOTATION_LENGTH = 256  # AWS Config's limit
 UNABLE_PREFIX = "Unable to evaluate: "
+_KNOWN_MARKER = " Last known root use: "  # the rule's memory (remembered_note)
 
 CREDENTIAL_LABELS = {
     "password": "console password",
@@ -112,6 +113,8 @@ def old_use(
 
 def unable(reason: str, code: str) -> str:
     """The fail-closed annotation: the reason, then the error code in brackets."""
+    # A reason may repeat outside text: it must never read back as the rule's memory.
+    reason = reason.replace(_KNOWN_MARKER.strip(), "Last known root use -")
     return fit(f"{UNABLE_PREFIX}{reason}", f" [{code}]")
 
 
@@ -177,7 +180,7 @@ REMEMBERED = "remembered"  # where a remembered CloudTrail or EventBridge use is
 
 def remembered_note(credential: str, when: datetime) -> str:
     """The suffix carrying the most recent root use known (read back by read_root_use)."""
-    return f" Last known root use: {credential} at {format_timestamp(when)}."
+    return f"{_KNOWN_MARKER}{credential} at {format_timestamp(when)}."
 
 
 def remembered_use(
@@ -221,7 +224,8 @@ _READERS = (
     re.compile(
         rf"^Root (?P<seen>.+) at {_TIME} \((?P<source>{_SOURCE}) [a-z0-9-]+\), within", re.DOTALL
     ),
-    re.compile(rf" Last known root use: (?P<known>.+) at {_TIME}\.", re.DOTALL),
+    # Only the shapes remembered_note writes; the last one, which follows any reason.
+    re.compile(rf"{_KNOWN_MARKER}(?P<known>(?:{_LABEL})|(?:{_SOURCE}): .+?) at {_TIME}\."),
 )
 
 
@@ -233,7 +237,7 @@ def is_unable(annotation: str) -> bool:
 def read_root_use(annotation: str) -> RootUseSeen | None:
     """The root use an annotation written above names first; None when it names none."""
     for reader in _READERS:
-        match = reader.search(annotation)
+        match = next(reversed(list(reader.finditer(annotation))), None)
         if match is not None:
             groups = match.groupdict()
             credential = (

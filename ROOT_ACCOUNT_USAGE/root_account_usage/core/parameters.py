@@ -95,11 +95,11 @@ def parse_rule_parameters(
     winning.
     """
     if repeated:
-        shown = ", ".join(key[:40] for key in sorted(repeated)[:3])
+        shown = ", ".join(_shown_key(key) for key in sorted(repeated)[:3])
         raise InvalidParameterError(f"rule parameter(s) {shown} given more than once")
     unknown = sorted(set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS - {ORGANIZATION_PARAMETER})
     if unknown:
-        shown = ", ".join(key[:40] for key in unknown[:3])
+        shown = ", ".join(_shown_key(key) for key in unknown[:3])
         raise InvalidParameterError(
             f"unknown rule parameter(s) {shown}; expected {', '.join(sorted(RULE_PARAMETERS))}"
         )
@@ -229,3 +229,9 @@ def _or_default[T](parse: Callable[[], T], default: T) -> T:
 
 def _shown(value: object) -> str:
     return repr(value)[:24] if isinstance(value, str) else type(value).__name__
+
+
+def _shown_key(key: str) -> str:
+    """A parameter key as a reason may repeat it: a name, or a placeholder. The reason
+    lands in the annotation the rule's memory reads back, so no outside text goes there."""
+    return key if re.fullmatch(r"[A-Za-z0-9_]{1,40}", key) else "(a key that is not a name)"

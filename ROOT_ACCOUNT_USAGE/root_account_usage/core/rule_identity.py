@@ -57,6 +57,7 @@ class RuleIdentity:
     ours (`problem` says why not; empty when it is)."""
 
     name: str
+    arn: str
     owner: str  # CUSTOM_LAMBDA, AWS (a managed rule) or CUSTOM_POLICY (Guard)
     source: str  # the Lambda function ARN, or the managed rule's identifier
     created_by: str  # the AWS service that created it; "" when an account principal did
@@ -82,6 +83,7 @@ def identify(
     source: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     identity = RuleIdentity(
         name=_text(rule.get("ConfigRuleName")),
+        arn=_text(rule.get("ConfigRuleArn")),
         owner=_text(source.get("Owner")),
         source=_text(source.get("SourceIdentifier")),
         created_by=_text(rule.get("CreatedBy")),
@@ -109,6 +111,11 @@ def _problem(
         return NO_FUNCTION
     if rule.source not in functions:
         return f"runs {_shown(rule.source)}, not {' or '.join(sorted(functions))}"
+    rule_account, function_account = _account(rule.arn), _account(rule.source)
+    if not rule.created_by and rule_account and function_account != rule_account:
+        # Any account's Config may invoke the central function: only a rule AWS created
+        # for the organization may use it from another account.
+        return "created by an account principal in an account other than its function's"
     if parameters is not None:
         found = parameters_of(rule.parameters)
         if found is None:
@@ -138,6 +145,11 @@ def parameters_of(raw: str) -> dict[str, str] | None:
     if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
         return None
     return loaded
+
+
+def _account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
 
 
 def _text(value: object) -> str:

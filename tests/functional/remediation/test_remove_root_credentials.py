@@ -663,12 +663,26 @@ def test_a_use_the_report_or_cloudtrail_showed_deletes(clients, annotation):
 )
 def test_the_rule_and_the_rules_aws_derives_from_it_go_ahead(clients, name, trigger):
     checks_pass(clients)
-    rule_described(clients, name)
+    # A rule an account created runs that account's own function (core/rule_identity.py);
+    # only a rule AWS created may run the central one.
+    function = FUNCTION.replace(DELEGATED_ADMIN, MEMBER) if name == NAME else FUNCTION
+    rule_described(clients, name, Source={"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": function})
     root_keys(assumes_root(clients), KEY_1)
     result = removal.remove_root_credentials(
-        automatic(REPORT_USE, TriggeringRuleName=trigger, DryRun="true"), clients
+        automatic(REPORT_USE, TriggeringRuleName=trigger, DryRun="true", RuleFunctionArns=function),
+        clients,
     )
     assert result["Outcome"] == removal.DRY_RUN, result["Summary"]
+
+
+def test_an_account_rule_running_the_central_function_is_refused(clients):
+    checks_pass(clients)
+    rule_described(clients, NAME)
+    result = removal.remove_root_credentials(
+        automatic(REPORT_USE, TriggeringRuleName=NAME), clients
+    )
+    assert result["Outcome"] == removal.REFUSED
+    assert "other than its function's" in result["Summary"]
 
 
 @pytest.mark.parametrize(
@@ -795,3 +809,15 @@ def test_a_rule_that_is_gone_is_a_failure_naming_it_before_any_root_session(clie
     with pytest.raises(removal.RemovalNotCompleteError, match="NoSuchConfigRuleException: gone"):
         removal.remove_and_notify(automatic(REPORT_USE), clients)
     assert [service for service, _ in clients.built].count("sts") == 2  # no AssumeRoot
+
+
+@pytest.mark.parametrize("call", ["ListAccessKeys", "DeleteLoginProfile", "DeactivateMFADevice"])
+def test_a_call_the_removal_makes_itself_never_grounds_a_deletion(call):
+    # AWS's example of an action in an AssumeRoot session is type Root with no marker:
+    # the rule counts the rehearsal's calls as root's, which alone must not delete.
+    annotation = seen(f"API call {call} in us-east-1", text.CLOUDTRAIL)
+    assert "a call this removal makes itself" in removal.why_not_delete(annotation)
+    assert (
+        removal.why_not_delete(seen("API call DeleteBucketPolicy in us-west-2", text.CLOUDTRAIL))
+        == ""
+    )

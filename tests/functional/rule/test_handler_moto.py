@@ -43,9 +43,9 @@ def account():
         yield DEFAULT_ACCOUNT_ID
 
 
-def run(use, parameters=None, generated_at=NOW - timedelta(minutes=5)):
+def run(use, parameters=None, generated_at=NOW - timedelta(minutes=5), **event_fields):
     with root_in_credential_report(DEFAULT_ACCOUNT_ID, use, generated_at):
-        event = periodic_event(DEFAULT_ACCOUNT_ID, NOW, parameters)
+        event = periodic_event(DEFAULT_ACCOUNT_ID, NOW, parameters) | event_fields
         return lambda_handler(event, None)
 
 
@@ -70,7 +70,11 @@ def test_never_used_root_is_compliant_with_the_config_role(account):
 
 def test_execution_role_name_is_assumed_for_organization_rollout(account):
     parameters = {"ThresholdDays": "7", "ExecutionRoleName": "root-account-usage-reader"}
-    [evaluation] = run(RootUse.at(access_key_2=NOW - timedelta(hours=1)), parameters)
+    [evaluation] = run(
+        RootUse.at(access_key_2=NOW - timedelta(hours=1)),
+        parameters,
+        configRuleArn=ORGANIZATION_RULE_ARN,
+    )
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert "access key 2" in evaluation["Annotation"]
 
@@ -150,8 +154,28 @@ def test_event_for_an_account_whose_report_was_not_read_fails_closed(account):
 ORGANIZATION = "o-exampleorg12"
 
 
-@pytest.mark.parametrize("named", [None, "o-someoneelse1"])
-def test_central_function_refuses_another_organizations_rule_quietly(monkeypatch, caplog, named):
+# The member rule of an organization rule, as AWS names it (AWSConfigMultiAccountSetupPolicy).
+ORGANIZATION_RULE_ARN = (
+    f"arn:aws:config:us-east-1:{DEFAULT_ACCOUNT_ID}:config-rule/aws-service-rule/"
+    "config-multiaccountsetup.amazonaws.com/config-rule-k3lx9q"
+)
+
+
+@pytest.mark.parametrize(
+    ("named", "changes"),
+    [
+        (None, {"configRuleArn": ORGANIZATION_RULE_ARN}),
+        ("o-someoneelse1", {"configRuleArn": ORGANIZATION_RULE_ARN}),
+        # An outsider's own rule naming our organization (its id is no secret).
+        (ORGANIZATION, {}),
+        # Our organization's id, but the central account's own role: it would read itself.
+        (ORGANIZATION, {"configRuleArn": ORGANIZATION_RULE_ARN, "AssumeRoleMode": "false"}),
+    ],
+    ids=["unnamed", "another organization", "an account's own rule", "the central account itself"],
+)
+def test_central_function_refuses_another_organizations_rule_quietly(
+    monkeypatch, caplog, named, changes
+):
     # Any account's AWS Config may invoke the central function: a rule that does not
     # name this organization gets one WARNING, no AWS call, and no failure (no alarm,
     # no on-failure message carrying its text).
@@ -163,8 +187,11 @@ def test_central_function_refuses_another_organizations_rule_quietly(monkeypatch
     parameters = {"ExecutionRoleName": "RootAccountUsageReader"}
     if named:
         parameters["OrganizationId"] = named
+    if "AssumeRoleMode" in changes:
+        parameters = {"OrganizationId": named, "AssumeRoleMode": changes.pop("AssumeRoleMode")}
     caplog.set_level(logging.INFO)
-    assert lambda_handler(periodic_event("999988887777", NOW, parameters), None) == []
+    event = periodic_event("999988887777", NOW, parameters) | changes
+    assert lambda_handler(event, None) == []
     [record] = [r for r in caplog.records if r.levelno >= logging.INFO]
     assert record.levelno == logging.WARNING
     assert record.fields == {"account_id": "999988887777"}
@@ -173,5 +200,9 @@ def test_central_function_refuses_another_organizations_rule_quietly(monkeypatch
 def test_central_function_evaluates_its_organizations_rule(account, monkeypatch):
     monkeypatch.setenv("ORGANIZATION_ID", ORGANIZATION)
     parameters = {"ExecutionRoleName": "reader", "OrganizationId": ORGANIZATION}
-    [evaluation] = run(RootUse.at(access_key_2=NOW - timedelta(hours=1)), parameters)
+    [evaluation] = run(
+        RootUse.at(access_key_2=NOW - timedelta(hours=1)),
+        parameters,
+        configRuleArn=ORGANIZATION_RULE_ARN,
+    )
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"

@@ -137,3 +137,16 @@ def test_long_outside_text_is_cut_in_the_reason() -> None:
 def test_names_rule(candidate: str, expected: bool) -> None:
     assert names_rule(candidate, NAME) is expected
     assert names_rule(candidate, "") is False
+
+
+def test_a_rule_an_account_created_cannot_borrow_another_accounts_function() -> None:
+    central = "arn:aws:lambda:us-east-1:999988887777:function:root-account-usage"
+    rule = described(Source={"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": central})
+    found = identify(rule, name=NAME, functions=[central], parameters=DEPLOYED)
+    assert "other than its function's" in found.problem
+    derived = described(
+        ConfigRuleName=f"OrgConfigRule-{NAME}-a1b2c3d4",
+        CreatedBy=ORGANIZATION_RULE_CREATOR,
+        Source={"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": central},
+    )
+    assert identify(derived, name=NAME, functions=[central], parameters=DEPLOYED).ours
