@@ -403,6 +403,10 @@ def test_central_function_evaluates_a_member_through_its_member_role(
             stack_values | {"CloudTrailEvidence": "false"}
         ),
         "configRuleName": "OrgConfigRule-root-account-usage-ab12cd34",
+        # The member rule AWS creates (moto skips the organization rule): only such a rule
+        # may use the central function.
+        "configRuleArn": f"arn:aws:config:us-east-1:{workload.id}:config-rule/aws-service-rule/"
+        "config-multiaccountsetup.amazonaws.com/config-rule-k3lx9q",
     }
     function = security.client("lambda").get_function_configuration(
         FunctionName=central["FunctionArn"]
