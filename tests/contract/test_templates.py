@@ -129,7 +129,7 @@ def test_config_rule_is_periodic_custom_lambda_after_the_permission():
     assert rule["Properties"]["InputParameters"] == {
         "ThresholdDays": {"Ref": "ThresholdDays"},
         "AssumeRoleMode": "false",
-        "CloudTrailEvidence": {"Fn::If": ["UseCloudTrail", "true", {"Ref": "AWS::NoValue"}]},
+        "CloudTrailEvidence": {"Ref": "CloudTrailEvidence"},  # absent would mean "true"
         "AssumeRootSessions": {"Ref": "AssumeRootSessions"},
         "RootActivityEvidence": {
             "Fn::If": [
@@ -291,9 +291,24 @@ REEVALUATION = {
 }
 
 
-def test_default_deployment_is_unchanged_when_both_options_are_off():
+@pytest.mark.parametrize(
+    "path",
+    [
+        "template.yaml",
+        "rdk_config/organization.yaml",
+        "rdk_config/member-role.yaml",
+        "rdk_config/rdk-function-role.yaml",
+        "rdk_config/conformance-pack.yaml",
+    ],
+)
+def test_every_path_searches_cloudtrail_by_default(path):
+    # A root key used and deleted within one report cycle is seen only there (17.2); the
+    # grant of cloudtrail:LookupEvents follows the same parameter (least privilege tests).
+    assert load_template(path)["Parameters"]["CloudTrailEvidence"]["Default"] == "true"
+
+
+def test_reevaluation_is_off_by_default():
     parameters = TEMPLATE["Parameters"]
-    assert parameters["CloudTrailEvidence"]["Default"] == "false"
     assert parameters["ReevaluateOnRootActivity"]["Default"] == "false"
     for name in REEVALUATION:
         assert RESOURCES[name]["Condition"] == "Reevaluate", name

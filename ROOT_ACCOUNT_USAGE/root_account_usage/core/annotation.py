@@ -141,6 +141,16 @@ NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
 NO_CLOUDTRAIL_USE = " No root use in CloudTrail."
 
 
+# CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
+# key used and deleted within one report cycle is then seen by nothing.
+REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
+
+
+def read_report_only(annotation: str) -> bool:
+    """Whether the evaluation behind `annotation` read the credential report only."""
+    return annotation.endswith(REPORT_ONLY) or f"{REPORT_ONLY} " in annotation
+
+
 def unavailable_note(source: str) -> str:
     """The suffix saying a supplementary source could not be read."""
     return f" {source} unavailable."

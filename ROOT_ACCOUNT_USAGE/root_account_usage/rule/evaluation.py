@@ -129,8 +129,9 @@ def _judge(
         return verdict
     cloudtrail = build_cloudtrail_client if parameters.cloudtrail_evidence else None
     records = build_ssm_client if parameters.root_activity_evidence is not None else None
+    notes: list[str] = []
     if cloudtrail is None and records is None:
-        return verdict
+        return apply_activity(verdict, [], now=now, threshold_days=1, notes=[text.REPORT_ONLY])
     exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
 
     def include(activity: RootActivity) -> bool:
@@ -138,7 +139,6 @@ def _judge(
 
     activities: list[RootActivity] = []
     unavailable: list[str] = []
-    notes: list[str] = []
     cloudtrail_read = False
     if cloudtrail is not None:
         regions = cloudtrail_regions(home_region)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.core import annotation as text
 from root_account_usage.rule.budget import Budget
 from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.cloudtrail import (
@@ -19,6 +20,7 @@ from root_account_usage.rule.cloudtrail import (
 )
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
+from tests.cfn import load_template
 from tests.doubles import (
     FakeClock,
     FakeLambdaContext,
@@ -327,14 +329,40 @@ def test_a_search_stopped_at_the_page_limit_is_never_called_clean(rule_clients):
     assert evaluation["Annotation"].endswith(" CloudTrail search incomplete in us-east-1.")
 
 
-def test_rule_without_the_option_never_calls_cloudtrail(rule_clients):
+def test_cloudtrail_evidence_off_never_calls_cloudtrail_and_says_report_only(rule_clients):
     iam_stub, _ = rule_clients
     iam_stub.add_response(
         "get_credential_report", report_response(report_with_root(RootUse()), NOW)
     )
-    event = periodic_event(ACCOUNT_ID, NOW, {"AssumeRoleMode": "false"})
+    parameters = {"AssumeRoleMode": "false", "CloudTrailEvidence": "false"}
+    event = periodic_event(ACCOUNT_ID, NOW, parameters)
     [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
-    assert "CloudTrail" not in evaluation["Annotation"]  # an unstubbed call would have failed
+    # An unstubbed call would have failed; the annotation says what was read.
+    assert evaluation["Annotation"].endswith(text.REPORT_ONLY)
+    assert text.read_report_only(evaluation["Annotation"])
+
+
+def test_default_deployment_catches_a_root_key_used_then_deleted(rule_clients):
+    # The report shows no key (deleted: N/A) and no use; CloudTrail shows root creating,
+    # using and deleting it yesterday. template.yaml's defaults, as its rule passes them.
+    iam_stub, trails = rule_clients
+    defaults = {
+        name: spec["Default"]
+        for name, spec in load_template("template.yaml")["Parameters"].items()
+        if name in ("ThresholdDays", "CloudTrailEvidence")
+    }
+    deleted = event("DeleteAccessKey", "2026-11-26T10:05:00Z", "eu-west-1", accessKeyId="AKIA1")
+    trails["us-east-1"].add_response("lookup_events", {"Events": []}, request())
+    trails["eu-west-1"].add_response(
+        "lookup_events", {"Events": [deleted]}, request() | {"StartTime": START}
+    )
+    iam_stub.add_response(
+        "get_credential_report", report_response(report_with_root(RootUse()), NOW)
+    )
+    event_ = periodic_event(ACCOUNT_ID, NOW, {"AssumeRoleMode": "false", **defaults})
+    [evaluation] = lambda_handler(event_, FakeLambdaContext(FakeClock()))
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith("Root API call DeleteAccessKey in eu-west-1 at")
 
 
 def test_bad_cloudtrail_switch_fails_closed_naming_it(rule_clients):
