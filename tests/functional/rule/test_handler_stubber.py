@@ -86,7 +86,6 @@ def test_missing_report_is_generated_and_the_verdict_published(clients, clock):
         "Root access key 1 was used at 2026-11-27T10:00:00Z, within the 7-day threshold; "
         "report generated 2026-11-27T12:00:00Z. Credential report only: CloudTrailEvidence "
         "is false."
-        "is false."
     )
     expect_put(config_stub, "NON_COMPLIANT", annotation)
 
