@@ -51,6 +51,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
             ),
             build_ssm_client=lambda: client_factory.build_client("ssm"),
             build_config_client=lambda: client_factory.build_client("config"),
+            build_account_client=lambda: client_factory.build_client("account"),
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )

@@ -76,10 +76,12 @@ def test_extra_grants_exist_only_under_their_conditions():
         for s in policy_statements(RESOURCES["FunctionRole"])
         if s.get("_condition") not in (None, "ReadOwnAccount")
     ]
-    by_condition = {s["_condition"]: actions_of(s) for s in conditional}
+    by_condition: dict[str, set[str]] = {}
+    for statement in conditional:
+        by_condition.setdefault(statement["_condition"], set()).update(actions_of(statement))
     assert by_condition == {
         "HasTopic": {"sns:Publish"},
-        "UseCloudTrail": {"cloudtrail:LookupEvents"},
+        "UseCloudTrail": {"cloudtrail:LookupEvents", "account:ListRegions"},
         "AssumeMemberRoles": {"sts:AssumeRole"},
         "Reevaluate": {"ssm:GetParameters"},
     }
@@ -270,11 +272,12 @@ def test_member_role_grants_the_rules_actions_to_the_central_role_only():
     role = member["Resources"]["MemberRole"]
     always = [s for s in policy_statements(role) if "_condition" not in s]
     assert set().union(*(actions_of(s) for s in always)) == RULE_GRANTS
-    [optional] = [s for s in policy_statements(role) if "_condition" in s]
-    assert (optional["_condition"], actions_of(optional)) == (
-        "UseCloudTrail",
-        {"cloudtrail:LookupEvents"},
-    )
+    optional = [s for s in policy_statements(role) if "_condition" in s]
+    assert {s["_condition"] for s in optional} == {"UseCloudTrail"}
+    assert set().union(*map(actions_of, optional)) == {
+        "cloudtrail:LookupEvents",
+        "account:ListRegions",
+    }
     [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": {"Ref": "CentralFunctionRoleArn"}}
     assert role["Properties"]["Path"] == "/"

@@ -59,6 +59,7 @@ def limits_for(service: str) -> CallLimits:
     return {
         "iam": IAM_LIMITS,
         "cloudtrail": CLOUDTRAIL_LIMITS,
+        "account": CLOUDTRAIL_LIMITS,  # ListRegions, before the search
         "ssm": SSM_LIMITS,
         "sts": STS_LIMITS,
     }.get(service, CONFIG_LIMITS)
