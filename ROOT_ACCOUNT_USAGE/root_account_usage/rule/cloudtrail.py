@@ -125,10 +125,12 @@ def lookup_root_activity(
     incomplete: dict[str, str] = {}
     pages_read = 0
 
-    def search(region: str) -> _RegionSearch:
+    def search(region: str, client: Any) -> _RegionSearch:
         searched = _RegionSearch(region, include, account_id)
         try:
-            searched.run(build_client(region), start, end, budget, retrier, pause)
+            if isinstance(client, Exception):
+                raise client
+            searched.run(client, start, end, budget, retrier, pause)
             if searched.unreadable:  # skipped records the lookup named root's: not clean
                 searched.stopped = f"{searched.unreadable} unreadable record(s) in {region}"
         except RootAccountUsageError as error:  # out of time or pages
@@ -139,8 +141,9 @@ def lookup_root_activity(
 
     # Concurrently: each region's own 2 requests a second, all inside the one budget.
     unique = list(dict.fromkeys(regions))
+    clients = [_built(build_client, region) for region in unique]  # boto3's session: one thread
     with ThreadPoolExecutor(max_workers=max(1, min(len(unique), MAX_THREADS))) as pool:
-        for searched in pool.map(search, unique):
+        for searched in pool.map(search, unique, clients):
             region = searched.region
             found += searched.found
             pages_read += searched.pages
@@ -159,6 +162,13 @@ def lookup_root_activity(
                 },
             )
     return CloudTrailSearch(found, incomplete, pages_read)
+
+
+def _built(build_client: Callable[[str], Any], region: str) -> Any:
+    try:
+        return build_client(region)
+    except Exception as error:  # said as the region's failure
+        return error
 
 
 class _RegionSearch:
