@@ -89,7 +89,11 @@ class SilentEndpoint:
                 connection, _ = self._server.accept()
             except OSError:
                 return  # closed
-            self.connections.append(connection)  # held open, never read or answered
+            self.connections.append(connection)
+            self._answer(connection)
+
+    def _answer(self, connection: socket.socket) -> None:
+        """Held open, never read or answered."""
 
     def close(self) -> None:
         self._server.close()
@@ -107,14 +111,8 @@ class DripEndpoint(SilentEndpoint):
         self.interval, self.seconds = interval, seconds
         super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._server.accept()
-            except OSError:
-                return  # closed
-            self.connections.append(connection)
-            threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
+    def _answer(self, connection: socket.socket) -> None:
+        threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
 
     def _drip(self, connection: socket.socket) -> None:
         answer = b"HTTP/1.1 200 OK\r\nX-Drip: " + b"d" * 10_000
