@@ -19,7 +19,7 @@ from root_account_usage.core.exceptions import EvaluationNotPublishedError, OutO
 from root_account_usage.core.parameters import ORGANIZATION_PARAMETER, usable_role_choice
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
-from root_account_usage.rule.budget import Budget
+from root_account_usage.rule.budget import RETURN_SECONDS, Budget
 from root_account_usage.rule.clients import client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
 from root_account_usage.rule.logs import quiet_sdk_loggers
@@ -51,6 +51,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
             ),
             build_ssm_client=lambda: client_factory.build_client("ssm"),
             build_config_client=lambda: client_factory.build_client("config"),
+            build_account_client=lambda: client_factory.build_client("account"),
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )
@@ -95,9 +96,11 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     # A bad role parameter fails the verdict closed (evaluate_periodic); the verdict is
     # still published with the role rdklib would use were that parameter absent.
     role = usable_role_choice(periodic.rule_parameters)
-    # AssumeRole, the first call, ends within the budget that keeps time to publish.
+    # AssumeRole, the first call, ends within the budget that keeps time to publish; no
+    # call, PutEvaluations included, outlives the Lambda's time (less a second to return).
+    deadline = Budget.for_lambda(context, reserve=lambda _: RETURN_SECONDS)
     client_factory = client_factory_for(
-        periodic.execution_role_arn, role, within=Budget.for_lambda(context)
+        periodic.execution_role_arn, role, within=Budget.for_lambda(context), deadline=deadline
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     try:

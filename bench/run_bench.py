@@ -45,7 +45,12 @@ BUDGETS = {
     "detection_after_delivery_min": 10.0,
     "organization_ratio": 1.2,
     "organization_peak_mb": 200.0,
+    # A clean account, 17 enabled regions, 50 ms a LookupEvents call: one call per region,
+    # the whole search within 1.5x its slowest single call (the regions run concurrently).
+    "region_calls_per_region": 1,
+    "region_search_ratio": 1.5,
 }
+REGIONS_ENABLED, CALL_LATENCY_S = 17, 0.05
 # history over an organization: 5,000 accounts, each call 2 ms (50 ms scaled by 1/25, so
 # that the run takes tens of seconds; the floor scales alike), 8 workers (the default).
 ORGANIZATION = {"accounts": 5_000, "small": 1_000, "latency_s": 0.002, "workers": 8}
@@ -147,7 +152,10 @@ def warm_evaluation() -> dict[str, Any]:
             backend.create_user("us-east-1", f"user-{number:05d}")
         backend.generate_report()
         now = datetime.now(UTC).replace(microsecond=0)
-        event = periodic_event(ACCOUNT, now, {"AssumeRoleMode": "false"})
+        # The report's path against its floor; the CloudTrail search (on by default) is
+        # measured on its own, region_search().
+        parameters = {"AssumeRoleMode": "false", "CloudTrailEvidence": "false"}
+        event = periodic_event(ACCOUNT, now, parameters)
         use = RootUse.at(access_key_1=now - timedelta(hours=2))
 
         calls: Counter[str] = Counter()
@@ -380,6 +388,67 @@ def root_search() -> dict[str, float]:
     return figures
 
 
+def region_search() -> dict[str, float]:
+    """The CloudTrail search of a clean account over REGIONS_ENABLED regions: real boto3
+    clients whose LookupEvents Stubber answers after CALL_LATENCY_S (an event hook)."""
+    from datetime import timedelta
+
+    import boto3
+    from botocore.stub import Stubber
+
+    from root_account_usage.rule.budget import Budget
+    from root_account_usage.rule.cloudtrail import lookup_root_activity
+
+    session = boto3.session.Session()
+    regions = session.get_available_regions("cloudtrail")[:REGIONS_ENABLED]
+    calls: dict[str, int] = dict.fromkeys(regions, 0)
+    single: list[float] = []
+
+    def client(region: str) -> Any:
+        built = session.client("cloudtrail", region_name=region)
+        stub = Stubber(built)
+        for _ in range(2):  # one call each is the budget; a second would be counted
+            stub.add_response("lookup_events", {"Events": []})
+        stub.activate()
+
+        def slow(**_: Any) -> None:
+            calls[region] += 1
+            start = time.perf_counter()
+            time.sleep(CALL_LATENCY_S)
+            single.append(time.perf_counter() - start)
+
+        built.meta.events.register("before-parameter-build.cloudtrail.LookupEvents", slow)
+        return built
+
+    def run() -> tuple[float, float]:
+        """One search (warm clients, as in a warm container): its wall, its slowest call."""
+        clients = {region: client(region) for region in regions}
+        calls.update(dict.fromkeys(regions, 0))
+        single.clear()
+        now = datetime.now(UTC)
+        start = time.perf_counter()
+        search = lookup_root_activity(
+            clients.__getitem__, regions, start=now - timedelta(days=7), end=now,
+            budget=Budget.fixed(300.0),
+        )  # fmt: skip
+        wall = time.perf_counter() - start
+        assert not search.incomplete, search
+        assert not search.found, search
+        assert max(calls.values()) == 1, calls
+        return wall, max(single)
+
+    run()  # loads CloudTrail's model and paging keys once, as the first evaluation does
+    runs = sorted((run() for _ in range(7)), key=lambda r: r[0] / r[1])
+    wall, slowest = runs[len(runs) // 2]
+    return {
+        "regions": len(regions),
+        "calls_per_region_max": 1,  # asserted in every run
+        "wall_s": wall,
+        "slowest_call_s": slowest,
+        "ratio": wall / slowest,
+    }
+
+
 # 6. history over an organization ----------------------------------------------------
 
 
@@ -495,6 +564,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         results["memory"] = [memory(USERS, Path(folder)), memory(10 * USERS, Path(folder))]
     results["root_search"] = root_search()
+    print("measuring the CloudTrail search over 17 regions ...", file=sys.stderr)
+    results["regions"] = region_search()
     print("measuring history over 5,000 simulated accounts ...", file=sys.stderr)
     results["organization"] = organization()
     print("measuring doctor over 5,000 simulated accounts ...", file=sys.stderr)
@@ -531,6 +602,18 @@ def main() -> int:
             "modelled EventBridge delivery -> NON_COMPLIANT, worst (min)",
             recorded["max_after_delivery_min"],
             "detection_after_delivery_min",
+        ),
+    ]
+    checks += [
+        (
+            f"CloudTrail, {REGIONS_ENABLED} regions: LookupEvents calls per region, clean",
+            results["regions"]["calls_per_region_max"],
+            "region_calls_per_region",
+        ),
+        (
+            f"CloudTrail, {REGIONS_ENABLED} regions: search wall / slowest single call",
+            results["regions"]["ratio"],
+            "region_search_ratio",
         ),
     ]
     budgets = [(name, value, BUDGETS[key]) for name, value, key in checks]

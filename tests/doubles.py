@@ -89,9 +89,41 @@ class SilentEndpoint:
                 connection, _ = self._server.accept()
             except OSError:
                 return  # closed
-            self.connections.append(connection)  # held open, never read or answered
+            self.connections.append(connection)
+            self._answer(connection)
+
+    def _answer(self, connection: socket.socket) -> None:
+        """Held open, never read or answered."""
 
     def close(self) -> None:
         self._server.close()
         for connection in self.connections:
             connection.close()
+
+
+class DripEndpoint(SilentEndpoint):
+    """A TCP server on loopback that reads each request and answers it one byte every
+    `interval` seconds (a status line, then a header that never ends), for `seconds`:
+    every socket read gets a byte well inside any read timeout, so only a deadline on the
+    whole call stops the client before then."""
+
+    def __init__(self, interval: float = 0.5, seconds: float = 30.0) -> None:
+        self.interval, self.seconds = interval, seconds
+        super().__init__()
+
+    def _answer(self, connection: socket.socket) -> None:
+        threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
+
+    def _drip(self, connection: socket.socket) -> None:
+        answer = b"HTTP/1.1 200 OK\r\nX-Drip: " + b"d" * 10_000
+        end, pause = time.monotonic() + self.seconds, threading.Event()  # not time.sleep,
+        try:  # which tests may patch
+            connection.recv(65536)
+            for byte in answer:
+                if time.monotonic() > end:
+                    break
+                connection.sendall(bytes([byte]))
+                pause.wait(self.interval)
+        except OSError:
+            pass  # the client closed it
+        connection.close()

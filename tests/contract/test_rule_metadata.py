@@ -31,7 +31,7 @@ def test_input_parameters_are_the_rules_own_with_their_defaults():
     assert set(inputs) | set(optional) == RULE_PARAMETERS | {"AssumeRoleMode"}
     assert inputs["ThresholdDays"] == str(DEFAULT_THRESHOLD_DAYS)
     assert optional == {
-        "CloudTrailEvidence": "false",
+        "CloudTrailEvidence": "true",  # the parser's default too (17.2)
         "AssumeRootSessions": "exclude",
         # template.yaml sets it when ReevaluateOnRootActivity records root events.
         "RootActivityEvidence": "",

@@ -76,10 +76,12 @@ def test_extra_grants_exist_only_under_their_conditions():
         for s in policy_statements(RESOURCES["FunctionRole"])
         if s.get("_condition") not in (None, "ReadOwnAccount")
     ]
-    by_condition = {s["_condition"]: actions_of(s) for s in conditional}
+    by_condition: dict[str, set[str]] = {}
+    for statement in conditional:
+        by_condition.setdefault(statement["_condition"], set()).update(actions_of(statement))
     assert by_condition == {
         "HasTopic": {"sns:Publish"},
-        "UseCloudTrail": {"cloudtrail:LookupEvents"},
+        "UseCloudTrail": {"cloudtrail:LookupEvents", "account:ListRegions"},
         "AssumeMemberRoles": {"sts:AssumeRole"},
         "Reevaluate": {"ssm:GetParameters"},
     }
@@ -129,7 +131,7 @@ def test_config_rule_is_periodic_custom_lambda_after_the_permission():
     assert rule["Properties"]["InputParameters"] == {
         "ThresholdDays": {"Ref": "ThresholdDays"},
         "AssumeRoleMode": "false",
-        "CloudTrailEvidence": {"Fn::If": ["UseCloudTrail", "true", {"Ref": "AWS::NoValue"}]},
+        "CloudTrailEvidence": {"Ref": "CloudTrailEvidence"},  # absent would mean "true"
         "AssumeRootSessions": {"Ref": "AssumeRootSessions"},
         "RootActivityEvidence": {
             "Fn::If": [
@@ -270,11 +272,12 @@ def test_member_role_grants_the_rules_actions_to_the_central_role_only():
     role = member["Resources"]["MemberRole"]
     always = [s for s in policy_statements(role) if "_condition" not in s]
     assert set().union(*(actions_of(s) for s in always)) == RULE_GRANTS
-    [optional] = [s for s in policy_statements(role) if "_condition" in s]
-    assert (optional["_condition"], actions_of(optional)) == (
-        "UseCloudTrail",
-        {"cloudtrail:LookupEvents"},
-    )
+    optional = [s for s in policy_statements(role) if "_condition" in s]
+    assert {s["_condition"] for s in optional} == {"UseCloudTrail"}
+    assert set().union(*map(actions_of, optional)) == {
+        "cloudtrail:LookupEvents",
+        "account:ListRegions",
+    }
     [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": {"Ref": "CentralFunctionRoleArn"}}
     assert role["Properties"]["Path"] == "/"
@@ -291,9 +294,24 @@ REEVALUATION = {
 }
 
 
-def test_default_deployment_is_unchanged_when_both_options_are_off():
+@pytest.mark.parametrize(
+    "path",
+    [
+        "template.yaml",
+        "rdk_config/organization.yaml",
+        "rdk_config/member-role.yaml",
+        "rdk_config/rdk-function-role.yaml",
+        "rdk_config/conformance-pack.yaml",
+    ],
+)
+def test_every_path_searches_cloudtrail_by_default(path):
+    # A root key used and deleted within one report cycle is seen only there (17.2); the
+    # grant of cloudtrail:LookupEvents follows the same parameter (least privilege tests).
+    assert load_template(path)["Parameters"]["CloudTrailEvidence"]["Default"] == "true"
+
+
+def test_reevaluation_is_off_by_default():
     parameters = TEMPLATE["Parameters"]
-    assert parameters["CloudTrailEvidence"]["Default"] == "false"
     assert parameters["ReevaluateOnRootActivity"]["Default"] == "false"
     for name in REEVALUATION:
         assert RESOURCES[name]["Condition"] == "Reevaluate", name

@@ -420,3 +420,38 @@ def test_central_function_evaluates_a_member_through_its_member_role(
     assert iam_backends[security.id]["aws"].credential_report is None
     assumed = {role.role_arn for role in sts_backends[workload.id]["aws"].assumed_roles}
     assert f"arn:aws:iam::{workload.id}:role/{MEMBER_ROLE}" in assumed
+
+
+def test_the_forwarder_as_one_stackset_gives_every_other_region_the_home_pattern(organization):
+    # Root calls are recorded (and delivered by EventBridge) in the endpoint's region: one
+    # StackSet of forward-root-signin.yaml over every region sends each region's to home.
+    regions = ["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1", "eu-central-1"]
+    [account, _] = organization.members
+    cloudformation = organization.management.client("cloudformation")
+    cloudformation.create_stack_set(
+        StackSetName="root-account-usage-forwarders",
+        TemplateBody=(ROOT / "rdk_config/forward-root-signin.yaml").read_text(),
+        PermissionModel="SERVICE_MANAGED",
+        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
+        Capabilities=["CAPABILITY_IAM"],
+        Parameters=parameters(HomeRegion="eu-west-1"),
+    )
+    cloudformation.create_stack_instances(
+        StackSetName="root-account-usage-forwarders",
+        DeploymentTargets={"OrganizationalUnitIds": [organization.root]},
+        Regions=regions,
+    )
+    home = load_template("template.yaml")["Resources"]["RootActivityRule"]["Properties"]
+    expected = json.loads(
+        json.dumps(home["EventPattern"]).replace('{"Ref": "AWS::AccountId"}', f'"{account.id}"')
+    )
+    for region in regions:
+        events = account.client("events", region)
+        rules = events.list_rules()["Rules"]
+        if region == "eu-west-1":
+            assert rules == []  # the home region's own rule is template.yaml's
+            continue
+        [rule] = rules
+        assert json.loads(rule["EventPattern"]) == expected, region
+        [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        assert target["Arn"] == f"arn:aws:events:eu-west-1:{account.id}:event-bus/default"

@@ -119,7 +119,7 @@ def test_rdk_deploy_gives_the_rule_assume_role_mode_false(deployed):
     assert parameters == {
         "ThresholdDays": "7",
         "AssumeRoleMode": "false",
-        "CloudTrailEvidence": "false",
+        "CloudTrailEvidence": "true",  # the default (17.2)
         "AssumeRootSessions": "exclude",
     }
     [detail] = rule["Source"]["SourceDetails"]

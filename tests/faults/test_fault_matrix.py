@@ -10,6 +10,7 @@ remaining time. docs/development.md's failure table is this matrix (tests/contra
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ROOT_ACCOUNT_USAGE import EvaluationNotPublishedError, lambda_handler
+from root_account_usage.rule import budget
 from root_account_usage.simulation.credential_report import (
     REPORT_COLUMNS,
     RootUse,
@@ -29,7 +31,7 @@ from root_account_usage.simulation.credential_report import (
     user_row,
 )
 from root_account_usage.simulation.events import periodic_event
-from tests.doubles import FakeClock, FakeLambdaContext
+from tests.doubles import DripEndpoint, FakeClock, FakeLambdaContext
 from tests.faults import injector as inject
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -69,6 +71,7 @@ class Row:
     budget: float = BUDGET_SECONDS
     account: str = DEFAULT_ACCOUNT_ID  # the account the event names
     user_path: str | None = None  # an IAM user created under this path
+    drip: bool = False  # AWS Config's endpoint drips its answers over real TCP
 
     @property
     def id(self) -> str:
@@ -324,6 +327,14 @@ MATRIX = [
     ),
     Row(
         "PutEvaluations",
+        "answer dripped a byte every 0.5 s over TCP",
+        (),
+        "raise",
+        budget=20.0,
+        drip=True,
+    ),
+    Row(
+        "PutEvaluations",
         "200 with FailedEvaluations",
         (
             (
@@ -398,8 +409,26 @@ def run_row(row: Row, clock: FakeClock, faults: inject.FaultInjector):
         return lambda_handler(event, FakeLambdaContext(clock))
 
 
+@pytest.fixture
+def drip(row, monkeypatch):
+    """A drip endpoint for AWS Config, with 3 s calls (one 2 s read each), in real
+    time: the Lambda's time (the fake clock) stands still while it drips."""
+    if not row.drip:
+        yield
+        return
+    endpoint = DripEndpoint(interval=0.5, seconds=30.0)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CONFIG_SERVICE", endpoint.url)
+    short = budget.CallLimits(connect_timeout=1.0, read_timeout=2.0, max_attempts=1)
+    monkeypatch.setattr(budget, "CONFIG_LIMITS", short)
+    start = time.monotonic()
+    yield
+    endpoint.close()
+    assert endpoint.connections  # it was asked
+    assert time.monotonic() - start < row.budget  # no call outlived the Lambda's time
+
+
 @pytest.mark.parametrize("row", MATRIX, ids=[row.id for row in MATRIX])
-def test_fault_matrix(row, account):
+def test_fault_matrix(row, account, drip):
     clock, faults = account
     if row.expect == "raise":
         with pytest.raises((EvaluationNotPublishedError, EndpointConnectionError)):

@@ -81,6 +81,7 @@ def test_function_role_grants_are_exactly_the_calls_it_makes(scenarios):
     assert granted(TEMPLATE_ROLE, conditional=True) == {
         "sts:AssumeRole",
         "cloudtrail:LookupEvents",
+        "account:ListRegions",
         "ssm:GetParameters",
         "sns:Publish",
         "iam:GenerateCredentialReport",
@@ -109,7 +110,7 @@ def test_rdk_function_role_grants_are_exactly_the_calls_of_the_own_role_mode(sce
     # (only template.yaml deploys one): everything else the function's own role does.
     not_under_rdk = {"sts:AssumeRole", "ssm:GetParameters"}
     assert granted(RDK_ROLE) | granted(RDK_ROLE, conditional=True) == own_calls - not_under_rdk
-    assert granted(RDK_ROLE, conditional=True) == {"cloudtrail:LookupEvents"}
+    assert granted(RDK_ROLE, conditional=True) == {"cloudtrail:LookupEvents", "account:ListRegions"}
 
 
 def test_member_role_grants_are_exactly_the_calls_made_with_it(scenarios):

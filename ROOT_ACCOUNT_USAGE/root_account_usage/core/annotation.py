@@ -144,6 +144,23 @@ NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
 NO_CLOUDTRAIL_USE = " No root use in CloudTrail."
 
 
+# CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
+# key used and deleted within one report cycle is then seen by nothing.
+REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
+
+
+def read_report_only(annotation: str) -> bool:
+    """Whether the evaluation behind `annotation` read the credential report only."""
+    return annotation.endswith(REPORT_ONLY) or f"{REPORT_ONLY} " in annotation
+
+
+def searched_scope(regions: int, days: int, threshold_days: int) -> str:
+    """Where and how far back CloudTrail was searched, for the sentences above: its event
+    history keeps 90 days, so a longer threshold is said to be searched only so far."""
+    kept = ": all it keeps" if threshold_days > days else ""
+    return f" ({regions} region{'s' * (regions != 1)}, last {days} days{kept})"
+
+
 def unavailable_note(source: str) -> str:
     """The suffix saying a supplementary source could not be read."""
     return f" {source} unavailable."

@@ -235,6 +235,7 @@ def apply_activity(
     now: datetime,
     threshold_days: int,
     cloudtrail_read: bool = False,
+    scope: str = "",
     unavailable: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> Verdict:
@@ -244,7 +245,8 @@ def apply_activity(
     Evidence only adds use: nothing here turns a verdict COMPLIANT, and a fail-closed
     verdict stays as it is; a sign-in attempt that did not authenticate is no use, and
     is named only where there is room. `cloudtrail_read` says CloudTrail was searched
-    to the end (so finding nothing is worth saying); `unavailable` names sources that
+    to the end (so finding nothing is worth saying, with `scope`, annotation.searched_scope);
+    `unavailable` names sources that
     could not be read, and `notes` (annotation suffixes) what else was incomplete: each
     is said at the end of the annotation, whatever it costs the text before it.
     """
@@ -266,6 +268,7 @@ def apply_activity(
         if cloudtrail_read:
             tried = any(a.source == text.CLOUDTRAIL for a in in_window)
             nothing = text.NO_CLOUDTRAIL_USE if tried else text.NO_CLOUDTRAIL_ACTIVITY
+            nothing = nothing.removesuffix(".") + scope + "."
         annotation = _annotated(verdict.annotation, attempt_said, nothing + required)
         return verdict._replace(annotation=annotation)
     report_is_newer = (

@@ -50,7 +50,7 @@ class RuleParameters(NamedTuple):
     """The validated rule parameters."""
 
     threshold_days: int = DEFAULT_THRESHOLD_DAYS
-    cloudtrail_evidence: bool = False
+    cloudtrail_evidence: bool = True  # on unless "false": the deleted key is seen
     assume_root_sessions: str = EXCLUDE_ASSUME_ROOT
     root_activity_evidence: str | None = None  # SSM path of recorded root events
     role: RoleChoice = RoleChoice()
@@ -109,7 +109,9 @@ def parse_rule_parameters(
         raise InvalidParameterError(f"rule parameter {nulls[0]} is null; give a string or omit it")
     return RuleParameters(
         threshold_days=parse_threshold_days(raw.get("ThresholdDays")),
-        cloudtrail_evidence=parse_switch("CloudTrailEvidence", raw.get("CloudTrailEvidence")),
+        cloudtrail_evidence=parse_switch(
+            "CloudTrailEvidence", raw.get("CloudTrailEvidence"), default=True
+        ),
         assume_root_sessions=parse_choice(
             "AssumeRootSessions", raw.get("AssumeRootSessions"), ASSUME_ROOT_SESSIONS
         ),

@@ -33,11 +33,8 @@ class CallLimits(NamedTuple):
 
     @property
     def worst_case_seconds(self) -> float:
-        """The longest one call can last, every attempt timing out after its backoff.
-
-        Not bounded by it: DNS resolution, and a server that answers a byte at a time
-        (read_timeout is per socket read); see docs/development.md.
-        """
+        """The longest one call can last, every attempt timing out after its backoff
+        (read_timeout is per socket read: clients.DeadlineClient holds the call to this)."""
         backoff = sum(
             min(2.0**retry, _SDK_MAX_BACKOFF) + _SDK_RETRY_AFTER_EXTRA
             for retry in range(self.max_attempts - 1)
@@ -62,6 +59,7 @@ def limits_for(service: str) -> CallLimits:
     return {
         "iam": IAM_LIMITS,
         "cloudtrail": CLOUDTRAIL_LIMITS,
+        "account": CLOUDTRAIL_LIMITS,  # ListRegions, before the search
         "ssm": SSM_LIMITS,
         "sts": STS_LIMITS,
     }.get(service, CONFIG_LIMITS)
@@ -72,6 +70,8 @@ def limits_for(service: str) -> CallLimits:
 # promptly, at most its worst case with every retry.
 PUBLISH_RESERVE_SHARE = 0.25
 MIN_PUBLISH_RESERVE_SECONDS = 3.0
+# Kept back from every call's deadline: the handler's return after the last call.
+RETURN_SECONDS = 1.0
 
 
 def publish_reserve(remaining_seconds: float) -> float:

@@ -5,10 +5,13 @@ ClientFactory interface; why rdklib's own factory is not used: docs/development.
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 from rdklib import ClientFactory
 
 from ..core.parameters import RoleChoice
@@ -38,9 +41,50 @@ def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
     )
 
 
-def new_client(service: Any, limits: CallLimits | None = None, **options: Any) -> Any:
-    """A boto3 client of the default session (whose event hooks tests use), bounded."""
-    return boto3.client(service, config=sdk_config(service, limits), **options)
+def new_client(
+    service: Any, limits: CallLimits | None = None, deadline: Budget | None = None, **options: Any
+) -> Any:
+    """A boto3 client of the default session (whose event hooks tests use), bounded:
+    each call ends by its worst case and by the end of `deadline` (DeadlineClient)."""
+    limits = limits or limits_for(service)
+    client = boto3.client(service, config=sdk_config(service, limits), **options)
+    return DeadlineClient(client, limits, deadline)
+
+
+class DeadlineClient:
+    """A boto3 client whose every operation has a total deadline: its limits' worst case,
+    or what is left of `deadline` if less. botocore's read timeout bounds each socket read,
+    so an endpoint that drips a byte a second never trips it; here the call runs in a
+    daemon thread and, past the deadline, the caller gets ReadTimeoutError (retried and
+    named as any read timeout) while the abandoned read ends with its connection."""
+
+    def __init__(self, client: Any, limits: CallLimits, deadline: Budget | None) -> None:
+        self.client, self._limits, self._deadline = client, limits, deadline
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.client, name)
+        if name not in self.client.meta.method_to_api_mapping:
+            return attribute
+        return lambda **request: self._call(attribute, request)
+
+    def _call(self, operation: Any, request: dict[str, Any]) -> Any:
+        seconds = self._limits.worst_case_seconds
+        if self._deadline is not None:
+            seconds = max(0.0, min(seconds, self._deadline.left()))
+        answer: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                answer.set_result(operation(**request))
+            except BaseException as error:  # handed to the caller as raised
+                answer.set_exception(error)
+
+        threading.Thread(target=run, daemon=True).start()
+        try:
+            return answer.result(timeout=seconds)
+        except TimeoutError:
+            url = self.client.meta.endpoint_url
+            raise ReadTimeoutError(endpoint_url=f"{url} (no answer in {seconds:.1f} s)") from None
 
 
 def sts_limits_within(within: Budget) -> CallLimits:
@@ -68,11 +112,13 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         region: str | None,
         assume_role: bool,
         within: Budget | None = None,
+        deadline: Budget | None = None,
     ) -> None:
         self._role_arn = role_arn
         self._region = region or os.environ.get("AWS_REGION")
         self._assume_role = assume_role
         self._budget = within
+        self._deadline = deadline
         self._credentials: CredentialsTypeDef | None = None
         self._refusal: Exception | None = None
         super().__init__(role_arn=role_arn, region=self._region, assume_role_mode=assume_role)
@@ -85,11 +131,12 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             key = (service, region)
             client = _CLIENTS.get(key)
             if client is None:
-                client = _CLIENTS[key] = new_client(service, region_name=region)
-            return client
+                client = _CLIENTS[key] = new_client(service, region_name=region).client
+            return DeadlineClient(client, limits_for(service), self._deadline)
         credentials = self._assumed_credentials()
         return new_client(
             service,
+            deadline=self._deadline,
             region_name=region,
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
@@ -104,7 +151,8 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
                 raise ValueError("no role to assume: the event has no executionRoleArn")
             try:
                 limits = None if self._budget is None else sts_limits_within(self._budget)
-                response = regional_sts_client(self._region, limits).assume_role(
+                sts = regional_sts_client(self._region, limits, self._deadline)
+                response = sts.assume_role(
                     RoleArn=self._role_arn,
                     RoleSessionName=ROLE_SESSION_NAME,
                     DurationSeconds=ROLE_SESSION_SECONDS,
@@ -116,14 +164,15 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         return self._credentials
 
 
-def regional_sts_client(region: str | None, limits: CallLimits | None = None) -> STSClient:
+def regional_sts_client(
+    region: str | None, limits: CallLimits | None = None, deadline: Budget | None = None
+) -> STSClient:
     """An STS client for `region`'s own endpoint, never the global one (which older
     botocore, or AWS_STS_REGIONAL_ENDPOINTS=legacy, picks for some commercial regions)."""
-    client: STSClient = new_client("sts", limits, region_name=region)
+    client: STSClient = new_client("sts", limits, deadline, region_name=region)
     if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
-        client = new_client(
-            "sts", limits, region_name=region, endpoint_url=f"https://sts.{region}.amazonaws.com"
-        )
+        endpoint = f"https://sts.{region}.amazonaws.com"
+        client = new_client("sts", limits, deadline, region_name=region, endpoint_url=endpoint)
     return client
 
 
@@ -136,16 +185,18 @@ def execution_role_arn(event_role_arn: str, role: RoleChoice) -> str:
 
 
 def client_factory_for(
-    event_role_arn: str, role: RoleChoice, within: Budget | None = None
+    event_role_arn: str,
+    role: RoleChoice,
+    within: Budget | None = None,
+    deadline: Budget | None = None,
 ) -> BoundedClientFactory:
     """The factory for an invocation, from validated role parameters (never the raw event);
-    AssumeRole, when it is made, ends `within` the budget."""
+    AssumeRole, when it is made, ends `within` the budget, and every call by `deadline`."""
     region = role.region or os.environ.get("AWS_REGION")
     if not role.assume_role:
-        return BoundedClientFactory(None, region, assume_role=False)
-    return BoundedClientFactory(
-        execution_role_arn(event_role_arn, role), region, assume_role=True, within=within
-    )
+        return BoundedClientFactory(None, region, assume_role=False, deadline=deadline)
+    arn = execution_role_arn(event_role_arn, role)
+    return BoundedClientFactory(arn, region, assume_role=True, within=within, deadline=deadline)
 
 
 def forget_clients() -> None:

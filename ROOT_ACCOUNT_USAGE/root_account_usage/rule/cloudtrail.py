@@ -18,12 +18,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import boto3
+
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
-from ..core.regions import COMMERCIAL_SIGN_IN_REGION
+from ..core.regions import COMMERCIAL_SIGN_IN_REGION, cloudtrail_regions, is_region_name
 from .aws import THROTTLING_CODES, Retrier, error_code
 from .budget import Backoff, Budget, Sleep, limits_for
 
@@ -39,10 +42,39 @@ PAGE_SIZE = 50
 # limit (2 requests a second per account and region) is shared with every other caller.
 MAX_PAGES_PER_REGION = 40
 PAUSE_BETWEEN_CALLS = 0.5  # LookupEvents allows 2 requests per second per region
+MAX_THREADS = 32  # every commercial region at once
+# Event history keeps 90 days: a longer threshold is searched over these only (and said).
+HISTORY_DAYS = 90
 THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
 # Root console sign-ins are recorded in us-east-1 (commercial partition), whatever the
 # home region: core/regions.py says which event histories a home region searches.
 SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
+
+
+# account:ListRegions: the regions this account may use (opted in, or on by default).
+ENABLED_STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT"]
+
+
+def enabled_regions(build_client: Callable[[], Any], home_region: str, budget: Budget) -> list[str]:
+    """Every region enabled for the account (account:ListRegions), the histories
+    cloudtrail_regions names first; when the listing fails, every region botocore knows
+    for the home region's partition (a region not enabled then reads as incomplete)."""
+    try:
+        budget.require(limits_for("account").worst_case_seconds, "no time to list the regions")
+        pages = Retrier(budget=budget).pages(
+            build_client(), "list_regions", RegionOptStatusContains=ENABLED_STATUSES
+        )
+        listed = [region.get("RegionName") for page in pages for region in page["Regions"]]
+    except Exception as error:  # refused, unreachable, no time: the partition's list
+        logger.warning(
+            "regions not listed; searching every region of the partition",
+            extra={"fields": {"error_code": error_code(error)}},
+        )
+        session = boto3.session.Session()
+        partition = session.get_partition_for_region(home_region)
+        listed = session.get_available_regions("cloudtrail", partition_name=partition)
+    named = [r for r in listed if isinstance(r, str) and is_region_name(r)]
+    return list(dict.fromkeys([*cloudtrail_regions(home_region), *named]))
 
 
 class CloudTrailUnavailableError(RootAccountUsageError):
@@ -92,20 +124,32 @@ def lookup_root_activity(
     found: list[RootActivity] = []
     incomplete: dict[str, str] = {}
     pages_read = 0
-    for region in dict.fromkeys(regions):
-        search = _RegionSearch(region, include, account_id)
+
+    def search(region: str, client: Any) -> _RegionSearch:
+        searched = _RegionSearch(region, include, account_id)
         try:
-            client = build_client(region)
-            search.run(client, start, end, budget, retrier, pause)
-            if search.unreadable:  # skipped records the lookup named root's: not clean
-                incomplete[region] = f"{search.unreadable} unreadable record(s) in {region}"
+            if isinstance(client, Exception):
+                raise client
+            searched.run(client, start, end, budget, retrier, pause)
+            if searched.unreadable:  # skipped records the lookup named root's: not clean
+                searched.stopped = f"{searched.unreadable} unreadable record(s) in {region}"
         except RootAccountUsageError as error:  # out of time or pages
-            incomplete[region] = str(error)
+            searched.stopped = str(error)
         except Exception as error:
-            incomplete[region] = f"LookupEvents in {region}: {error_code(error)}"
-        found += search.found
-        pages_read += search.pages
-        if region in incomplete:
+            searched.stopped = f"LookupEvents in {region}: {error_code(error)}"
+        return searched
+
+    # Concurrently: each region's own 2 requests a second, all inside the one budget.
+    unique = list(dict.fromkeys(regions))
+    clients = [_built(build_client, region) for region in unique]  # boto3's session: one thread
+    with ThreadPoolExecutor(max_workers=max(1, min(len(unique), MAX_THREADS))) as pool:
+        for searched in pool.map(search, unique, clients):
+            region = searched.region
+            found += searched.found
+            pages_read += searched.pages
+            if searched.stopped is None:
+                continue
+            incomplete[region] = searched.stopped
             logger.warning(
                 "CloudTrail search incomplete; what it found still counts",
                 extra={
@@ -113,11 +157,18 @@ def lookup_root_activity(
                         "region": region,
                         "error_code": CloudTrailUnavailableError.code,
                         "reason": incomplete[region][:200],
-                        "pages": search.pages,
+                        "pages": searched.pages,
                     }
                 },
             )
     return CloudTrailSearch(found, incomplete, pages_read)
+
+
+def _built(build_client: Callable[[str], Any], region: str) -> Any:
+    try:
+        return build_client(region)
+    except Exception as error:  # said as the region's failure
+        return error
 
 
 class _RegionSearch:
@@ -133,6 +184,7 @@ class _RegionSearch:
         self.include = include
         self.account_id = account_id
         self.unreadable = 0
+        self.stopped: str | None = None  # why the search stopped before the end
         self.use: RootActivity | None = None
         self.attempt: RootActivity | None = None  # the latest, newer than `use`
         self.pages = 0

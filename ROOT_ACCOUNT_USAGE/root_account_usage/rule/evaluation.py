@@ -26,7 +26,7 @@ from ..core.report import parse_credential_report
 from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
 from .budget import Budget, Sleep
-from .cloudtrail import SIGN_IN_REGION, lookup_root_activity
+from .cloudtrail import HISTORY_DAYS, SIGN_IN_REGION, enabled_regions, lookup_root_activity
 from .credential_report import CredentialReportFetcher
 from .memory import LastEvaluationUnavailableError, last_annotation
 from .recorded_events import read_recorded_activity
@@ -50,6 +50,7 @@ def evaluate_periodic_event(
     build_cloudtrail_client: Callable[[str], CloudTrailClient] | None = None,
     build_ssm_client: Callable[[], SSMClient] | None = None,
     build_config_client: Callable[[], ConfigServiceClient] | None = None,
+    build_account_client: Callable[[], Any] | None = None,
     home_region: str = SIGN_IN_REGION,
     context: object = None,
     sleep: Sleep | None = None,
@@ -84,6 +85,7 @@ def evaluate_periodic_event(
         build_iam_client,
         build_cloudtrail_client,
         build_ssm_client,
+        build_account_client,
         home_region=home_region,
         budget=budget,
         sleep=sleep,
@@ -104,6 +106,7 @@ def _judge(
     build_iam_client: Callable[[], IAMClient],
     build_cloudtrail_client: Callable[[str], CloudTrailClient] | None,
     build_ssm_client: Callable[[], SSMClient] | None,
+    build_account_client: Callable[[], Any] | None,
     *,
     home_region: str,
     budget: Budget,
@@ -129,8 +132,9 @@ def _judge(
         return verdict
     cloudtrail = build_cloudtrail_client if parameters.cloudtrail_evidence else None
     records = build_ssm_client if parameters.root_activity_evidence is not None else None
+    notes: list[str] = []
     if cloudtrail is None and records is None:
-        return verdict
+        return apply_activity(verdict, [], now=now, threshold_days=1, notes=[text.REPORT_ONLY])
     exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
 
     def include(activity: RootActivity) -> bool:
@@ -138,14 +142,19 @@ def _judge(
 
     activities: list[RootActivity] = []
     unavailable: list[str] = []
-    notes: list[str] = []
-    cloudtrail_read = False
+    cloudtrail_read, scope = False, ""
     if cloudtrail is not None:
-        regions = cloudtrail_regions(home_region)
+        regions = (
+            cloudtrail_regions(home_region)
+            if build_account_client is None
+            else enabled_regions(build_account_client, home_region, budget)
+        )
+        days = min(parameters.threshold_days, HISTORY_DAYS)
+        scope = text.searched_scope(len(regions), days, parameters.threshold_days)
         search = lookup_root_activity(
             cloudtrail,
             regions,
-            start=now - timedelta(days=parameters.threshold_days),
+            start=now - timedelta(days=days),
             end=now,
             budget=budget,
             sleep=sleep,
@@ -180,6 +189,7 @@ def _judge(
         now=now,
         threshold_days=parameters.threshold_days,
         cloudtrail_read=cloudtrail_read,
+        scope=scope,
         unavailable=unavailable,
         notes=notes,
     )

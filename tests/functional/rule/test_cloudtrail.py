@@ -9,16 +9,19 @@ from datetime import timedelta
 import pytest
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.core import annotation as text
 from root_account_usage.rule.budget import Budget
 from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.cloudtrail import (
     MAX_PAGES_PER_REGION,
     PAUSE_BETWEEN_CALLS,
     THROTTLE_BACKOFF,
+    enabled_regions,
     lookup_root_activity,
 )
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
+from tests.cfn import load_template
 from tests.doubles import (
     FakeClock,
     FakeLambdaContext,
@@ -29,6 +32,7 @@ from tests.doubles import (
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
 START = NOW - timedelta(days=7)
+STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT"]  # account:ListRegions: the enabled regions
 
 
 def event(name="ConsoleLogin", when="2026-11-26T10:00:00Z", region="us-east-1", **identity):
@@ -237,33 +241,41 @@ def test_a_region_without_a_client_is_unsearched_and_the_others_still_are(region
     assert search.incomplete == {"us-east-1": "LookupEvents in us-east-1: RuntimeError"}
 
 
-@pytest.fixture
-def rule_clients(monkeypatch):
+def stub_rule(monkeypatch, regions=("us-east-1", "eu-west-1")):
+    """The rule's clients as Stubbers: IAM, Config (no last evaluation, a PutEvaluations),
+    account:ListRegions answering `regions`, and CloudTrail in each of them."""
     iam, iam_stub = stubbed("iam")
     config, config_stub = stubbed("config")
-    trails = {region: stubbed("cloudtrail") for region in ("us-east-1", "eu-west-1")}
+    account, account_stub = stubbed("account")
+    trails = {region: stubbed("cloudtrail") for region in regions}
 
     def build(self, service, region=None, *args, **kwargs):
         if service == "cloudtrail":
             return trails[region][0]
-        return {"iam": iam, "config": config}[service]
+        return {"iam": iam, "config": config, "account": account}[service]
 
     monkeypatch.setattr(BoundedClientFactory, "build_client", build)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     monkeypatch.setattr("time.sleep", lambda seconds: None)
-    for stub in (iam_stub, config_stub, *(s for _, s in trails.values())):
+    for stub in (iam_stub, config_stub, account_stub, *(s for _, s in trails.values())):
         stub.activate()
     expect_no_last_evaluation(config_stub)
+    listed = {"Regions": [{"RegionName": r, "RegionOptStatus": "ENABLED"} for r in regions]}
+    account_stub.add_response("list_regions", listed, {"RegionOptStatusContains": STATUSES})
     config_stub.add_response("put_evaluations", {"FailedEvaluations": []})
     return iam_stub, {region: stub for region, (_, stub) in trails.items()}
 
 
-def run_rule(iam_stub, use=None):
+@pytest.fixture
+def rule_clients(monkeypatch):
+    return stub_rule(monkeypatch)
+
+
+def run_rule(iam_stub, use=None, **parameters):
     content = report_with_root(use or RootUse())
     iam_stub.add_response("get_credential_report", report_response(content, NOW))
-    event = periodic_event(
-        ACCOUNT_ID, NOW, {"CloudTrailEvidence": "true", "AssumeRoleMode": "false"}
-    )
+    parameters = {"CloudTrailEvidence": "true", "AssumeRoleMode": "false", **parameters}
+    event = periodic_event(ACCOUNT_ID, NOW, parameters)
     [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
     return evaluation
 
@@ -327,14 +339,40 @@ def test_a_search_stopped_at_the_page_limit_is_never_called_clean(rule_clients):
     assert evaluation["Annotation"].endswith(" CloudTrail search incomplete in us-east-1.")
 
 
-def test_rule_without_the_option_never_calls_cloudtrail(rule_clients):
+def test_cloudtrail_evidence_off_never_calls_cloudtrail_and_says_report_only(rule_clients):
     iam_stub, _ = rule_clients
     iam_stub.add_response(
         "get_credential_report", report_response(report_with_root(RootUse()), NOW)
     )
-    event = periodic_event(ACCOUNT_ID, NOW, {"AssumeRoleMode": "false"})
+    parameters = {"AssumeRoleMode": "false", "CloudTrailEvidence": "false"}
+    event = periodic_event(ACCOUNT_ID, NOW, parameters)
     [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
-    assert "CloudTrail" not in evaluation["Annotation"]  # an unstubbed call would have failed
+    # An unstubbed call would have failed; the annotation says what was read.
+    assert evaluation["Annotation"].endswith(text.REPORT_ONLY)
+    assert text.read_report_only(evaluation["Annotation"])
+
+
+def test_default_deployment_catches_a_root_key_used_then_deleted(rule_clients):
+    # The report shows no key (deleted: N/A) and no use; CloudTrail shows root creating,
+    # using and deleting it yesterday. template.yaml's defaults, as its rule passes them.
+    iam_stub, trails = rule_clients
+    defaults = {
+        name: spec["Default"]
+        for name, spec in load_template("template.yaml")["Parameters"].items()
+        if name in ("ThresholdDays", "CloudTrailEvidence")
+    }
+    deleted = event("DeleteAccessKey", "2026-11-26T10:05:00Z", "eu-west-1", accessKeyId="AKIA1")
+    trails["us-east-1"].add_response("lookup_events", {"Events": []}, request())
+    trails["eu-west-1"].add_response(
+        "lookup_events", {"Events": [deleted]}, request() | {"StartTime": START}
+    )
+    iam_stub.add_response(
+        "get_credential_report", report_response(report_with_root(RootUse()), NOW)
+    )
+    event_ = periodic_event(ACCOUNT_ID, NOW, {"AssumeRoleMode": "false", **defaults})
+    [evaluation] = lambda_handler(event_, FakeLambdaContext(FakeClock()))
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith("Root API call DeleteAccessKey in eu-west-1 at")
 
 
 def test_bad_cloudtrail_switch_fails_closed_naming_it(rule_clients):
@@ -366,8 +404,9 @@ def test_a_failed_root_sign_in_is_named_but_never_non_compliant(rule_clients):
     evaluation = run_rule(iam_stub)
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert evaluation["Annotation"].endswith(
-        " Failed root sign-in attempt from 198.51.100.66 at 2026-11-27T09:00:00Z "
-        "(CloudTrail us-east-1). No root use in CloudTrail."
+        # The clean sentence names its scope, so the attempt is named without its address.
+        " Failed root sign-in attempt at 2026-11-27T09:00:00Z "
+        "(CloudTrail us-east-1). No root use in CloudTrail (2 regions, last 7 days)."
     )
 
 
@@ -417,7 +456,9 @@ def test_a_service_acting_for_root_is_not_root_use(rule_clients, invoker):
     iam_stub, trails = rule_clients
     evaluation = run_with_us_east_1(iam_stub, trails, event("AssumeRole", invokedBy=invoker))
     assert evaluation["ComplianceType"] == "COMPLIANT"
-    assert evaluation["Annotation"].endswith(" No root activity in CloudTrail.")
+    assert evaluation["Annotation"].endswith(
+        " No root activity in CloudTrail (2 regions, last 7 days)."
+    )
 
 
 @pytest.mark.parametrize("flag", ["YES", "yes", " Yes"])
@@ -480,3 +521,41 @@ def test_nothing_is_looked_up_once_the_evaluation_has_failed_closed(rule_clients
     [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
     assert evaluation["Annotation"].endswith("[AccountMismatch]")
     assert not [r for r in caplog.records if r.name.endswith("cloudtrail")]
+
+
+def test_every_enabled_region_is_searched_and_the_clean_sentence_names_its_scope(monkeypatch):
+    # A root call in ap-south-1 (neither us-east-1 nor the home region) counts; with a
+    # 365-day threshold CloudTrail's 90 days are searched, and said to be all it keeps.
+    iam_stub, trails = stub_rule(monkeypatch, ("us-east-1", "eu-west-1", "ap-south-1"))
+    window = request() | {"StartTime": NOW - timedelta(days=90)}
+    for region in ("us-east-1", "eu-west-1"):
+        trails[region].add_response("lookup_events", {"Events": []}, window)
+    trails["ap-south-1"].add_response(
+        "lookup_events", {"Events": [event("RunInstances", region="ap-south-1")]}, window
+    )
+    evaluation = run_rule(iam_stub, ThresholdDays="365")
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert "(CloudTrail ap-south-1), within the 365-day threshold" in evaluation["Annotation"]
+
+
+def test_a_clean_search_longer_than_cloudtrail_keeps_says_so(monkeypatch):
+    iam_stub, trails = stub_rule(monkeypatch)
+    window = request() | {"StartTime": NOW - timedelta(days=90)}
+    for region in ("us-east-1", "eu-west-1"):
+        trails[region].add_response("lookup_events", {"Events": []}, window)
+    evaluation = run_rule(iam_stub, ThresholdDays="365")
+    assert evaluation["Annotation"].endswith(
+        " No root activity in CloudTrail (2 regions, last 90 days: all it keeps)."
+    )
+
+
+def test_regions_not_listed_fall_back_to_every_region_of_the_partition(caplog):
+    account, account_stub = stubbed("account")
+    account_stub.add_client_error("list_regions", "AccessDeniedException", http_status_code=403)
+    with account_stub:
+        regions = enabled_regions(lambda: account, "eu-west-1", Budget(FakeClock().time_left))
+    assert regions[:2] == ["us-east-1", "eu-west-1"]  # the sign-in region, then home
+    assert {"ap-south-1", "sa-east-1", "eu-central-1"} <= set(regions)
+    assert not any(r.startswith(("cn-", "us-gov-")) for r in regions)  # this partition's
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.fields["error_code"] == "AccessDeniedException"

@@ -60,13 +60,16 @@ def run(entry, monkeypatch):
     iam, iam_stub = stubbed("iam")
     config, config_stub = stubbed("config")
     trail, trail_stub = stubbed("cloudtrail")
-    clients = {"iam": iam, "config": config, "cloudtrail": trail}
+    account_client, account_stub = stubbed("account")
+    clients = {"iam": iam, "config": config, "cloudtrail": trail, "account": account_client}
     monkeypatch.setattr(
         BoundedClientFactory, "build_client", lambda self, service, *a, **k: clients[service]
     )
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    for stub in (iam_stub, config_stub, trail_stub):
+    for stub in (iam_stub, config_stub, trail_stub, account_stub):
         stub.activate()
+    only_us_east_1 = {"Regions": [{"RegionName": "us-east-1"}]}
+    account_stub.add_response("list_regions", only_us_east_1)
     content = report_with_root(RootUse(), account_id=account)
     iam_stub.add_response("get_credential_report", report_response(content, now))
     trail_stub.add_response(
@@ -103,8 +106,8 @@ def test_a_published_record_is_decided_as_the_docs_say(entry, monkeypatch):
         assert evaluation["ComplianceType"] == "COMPLIANT"
         assert annotation.endswith(
             {
-                "attempt": " No root use in CloudTrail.",
-                "none": " No root activity in CloudTrail.",
+                "attempt": " No root use in CloudTrail (1 region, last 7 days).",
+                "none": " No root activity in CloudTrail (1 region, last 7 days).",
                 "unreadable": " CloudTrail search incomplete in us-east-1.",
             }[expect]
         ), annotation

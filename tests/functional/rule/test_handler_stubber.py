@@ -25,6 +25,8 @@ from tests.doubles import (
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
 ORDERING = "2026-11-27T12:00:00.000Z"
+# The report's lifecycle alone (CloudTrail's search: test_cloudtrail.py).
+REPORT_ONLY = {"CloudTrailEvidence": "false"}
 
 
 @pytest.fixture
@@ -82,11 +84,12 @@ def test_missing_report_is_generated_and_the_verdict_published(clients, clock):
     iam_stub.add_response("get_credential_report", report_response(content, NOW))
     annotation = (
         "Root access key 1 was used at 2026-11-27T10:00:00Z, within the 7-day threshold; "
-        "report generated 2026-11-27T12:00:00Z."
+        "report generated 2026-11-27T12:00:00Z. Credential report only: CloudTrailEvidence "
+        "is false."
     )
     expect_put(config_stub, "NON_COMPLIANT", annotation)
 
-    result = lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    result = lambda_handler(periodic_event(ACCOUNT_ID, NOW, REPORT_ONLY), FakeLambdaContext(clock))
 
     assert result == [
         {
@@ -109,11 +112,14 @@ def test_real_result_token_is_not_test_mode(clients, clock):
         config_stub,
         "COMPLIANT",
         "Root user has no recorded use of its console password or access keys; "
-        "threshold 30 days; report generated 2026-11-27T12:00:00Z.",
+        "threshold 30 days; report generated 2026-11-27T12:00:00Z. Credential report only: "
+        "CloudTrailEvidence is false.",
         test_mode=False,
         token="real-token",
     )
-    event = periodic_event(ACCOUNT_ID, NOW, {"ThresholdDays": "30"}, result_token="real-token")
+    event = periodic_event(
+        ACCOUNT_ID, NOW, {"ThresholdDays": "30", **REPORT_ONLY}, result_token="real-token"
+    )
     lambda_handler(event, FakeLambdaContext(clock))
 
 
@@ -164,10 +170,11 @@ def test_throttled_once_with_20_seconds_left_is_retried_and_judged(clients, cloc
         config_stub,
         "NON_COMPLIANT",
         "Root console password was used at 2026-11-25T12:00:00Z, within the 7-day threshold; "
-        "report generated 2026-11-27T12:00:00Z. This rule's last evaluation unavailable.",
+        "report generated 2026-11-27T12:00:00Z. Credential report only: CloudTrailEvidence is "
+        "false. This rule's last evaluation unavailable.",
         remembered=False,
     )
-    lambda_handler(periodic_event(ACCOUNT_ID, NOW), FakeLambdaContext(clock))
+    lambda_handler(periodic_event(ACCOUNT_ID, NOW, REPORT_ONLY), FakeLambdaContext(clock))
     assert len(clock.sleeps) == 1
     assert 0 < clock.sleeps[0] <= 1
 

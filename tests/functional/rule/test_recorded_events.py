@@ -36,7 +36,13 @@ def evaluate(records: dict[str, str], use: RootUse | None = None, **parameters) 
         for slot, value in records.items():
             ssm.put_parameter(Name=f"{PATH}/{slot}", Value=value, Type="String")
         boto3.client("iam", region_name="us-east-1").generate_credential_report()
-        rule_parameters = {"AssumeRoleMode": "false", "RootActivityEvidence": PATH, **parameters}
+        # CloudTrail's own search is tested in test_cloudtrail.py.
+        rule_parameters = {
+            "AssumeRoleMode": "false",
+            "CloudTrailEvidence": "false",
+            "RootActivityEvidence": PATH,
+            **parameters,
+        }
         with root_in_credential_report(
             DEFAULT_ACCOUNT_ID, use or RootUse(), NOW - timedelta(hours=3)
         ):
@@ -83,7 +89,11 @@ def test_none_written_over_a_record_is_named_reset(caplog):
         for value in (encode(SIGN_IN), "none"):
             ssm.put_parameter(Name=f"{PATH}/root", Value=value, Type="String", Overwrite=True)
         boto3.client("iam", region_name="us-east-1").generate_credential_report()
-        parameters = {"AssumeRoleMode": "false", "RootActivityEvidence": PATH}
+        parameters = {
+            "AssumeRoleMode": "false",
+            "CloudTrailEvidence": "false",
+            "RootActivityEvidence": PATH,
+        }
         with root_in_credential_report(DEFAULT_ACCOUNT_ID, RootUse(), NOW - timedelta(hours=3)):
             [evaluation] = lambda_handler(periodic_event(DEFAULT_ACCOUNT_ID, NOW, parameters), None)
     # The use is gone from the record (the report and CloudTrail still show it later),

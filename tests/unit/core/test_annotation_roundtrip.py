@@ -257,6 +257,16 @@ def nothing_elsewhere(draw: st.DrawFn) -> tuple[Verdict, Case]:
 
 
 @st.composite
+def report_only(draw: st.DrawFn) -> tuple[Verdict, Case]:
+    """CloudTrailEvidence "false": said at the end, read back, the use unchanged."""
+    base, case = draw(evaluated)
+    verdict = apply_activity(
+        base, [], now=NOW, threshold_days=base.threshold_days or 1, notes=[text.REPORT_ONLY]
+    )
+    return verdict, Case(verdict.annotation, case.expected)
+
+
+@st.composite
 def fail_closed(draw: st.DrawFn) -> tuple[Verdict, Case]:
     """Any reason, even one that quotes a use, and long enough to be cut to 256."""
     reason = draw(
@@ -280,6 +290,7 @@ KINDS: dict[str, Callable[[], st.SearchStrategy[tuple[Verdict, Case]]]] = {
     "a source unavailable": sources_unavailable,
     "a sign-in attempt, not a use": attempts_only,
     "no root activity in CloudTrail": nothing_elsewhere,
+    "the credential report only": report_only,
     "fail closed": fail_closed,
 }
 
@@ -291,6 +302,7 @@ def test_parser_recovers_exactly_the_use_the_writer_named(kind, data):
     assert 1 <= len(case.annotation) <= text.MAX_ANNOTATION_LENGTH
     assert read_root_use(case.annotation) == case.expected
     assert text.is_unable(case.annotation) == (not verdict.evaluated)
+    assert text.read_report_only(case.annotation) == (kind == "the credential report only")
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
