@@ -11,7 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from unittest import mock
 
-from ..simulation.credential_report import config_without_history, root_in_credential_report
+from ..simulation.credential_report import (
+    cloudtrail_without_root_events,
+    config_without_history,
+    root_in_credential_report,
+)
 from ..simulation.events import periodic_event
 from ..simulation.scenarios import SCENARIOS
 
@@ -109,6 +113,7 @@ def _run_scenarios(out: TextIO, now: datetime) -> None:
             _seed_users()
             with (
                 config_without_history(),
+                cloudtrail_without_root_events(),
                 root_in_credential_report(
                     ACCOUNT_ID, scenario.root_use(now), generated_at=now - timedelta(minutes=30)
                 ),

@@ -178,3 +178,16 @@ def config_without_history() -> Iterator[None]:
         ConfigResponse, "get_compliance_details_by_config_rule", none_yet, create=True
     ):
         yield
+
+
+@contextmanager
+def cloudtrail_without_root_events() -> Iterator[None]:
+    """moto's CloudTrail has no LookupEvents: answered as a clean account's event history
+    answers (no events), so that the demo shows the rule's clean CloudTrail sentence."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def no_events(self: CloudTrailResponse) -> str:
+        return json.dumps({"Events": []})
+
+    with mock.patch.object(CloudTrailResponse, "lookup_events", no_events, create=True):
+        yield
