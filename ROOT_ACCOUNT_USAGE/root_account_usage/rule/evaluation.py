@@ -20,10 +20,16 @@ from ..core.exceptions import (
     RootAccountUsageError,
 )
 from ..core.memory import apply_memory, remembered_use
-from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
+from ..core.parameters import EXCLUDE_ASSUME_ROOT, RuleParameters, parse_rule_parameters
 from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
-from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
+from ..core.verdict import (
+    NON_COMPLIANT,
+    Verdict,
+    decide,
+    require_account,
+    unable_to_evaluate,
+)
 from .aws import error_code, error_message
 from .budget import Budget, Sleep
 from .cloudtrail import HISTORY_DAYS, SIGN_IN_REGION, enabled_regions, lookup_root_activity
@@ -118,6 +124,18 @@ def _judge(
     except InvalidParameterError as error:
         return fail_closed(error)
     now = periodic.notification_time
+    exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
+
+    def include(activity: RootActivity) -> bool:
+        return counted(activity, exclude_assume_root=exclude)
+
+    path = parameters.root_activity_evidence
+    if build_ssm_client is not None and path and parameters.threshold_days <= HISTORY_DAYS:
+        # Read first as well as last: a root event recorded before this run decides at
+        # once, without the report's generation wait or the search of every region.
+        decided = _decided_by_records(build_ssm_client, path, include, now, parameters, budget)
+        if decided is not None:
+            return decided
     verdict = evaluate_account(
         build_iam_client,
         now=now,
@@ -135,11 +153,6 @@ def _judge(
     notes: list[str] = []
     if cloudtrail is None and records is None:
         return apply_activity(verdict, [], now=now, threshold_days=1, notes=[text.REPORT_ONLY])
-    exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
-
-    def include(activity: RootActivity) -> bool:
-        return counted(activity, exclude_assume_root=exclude)
-
     activities: list[RootActivity] = []
     unavailable: list[str] = []
     cloudtrail_read, scope = False, ""
@@ -181,6 +194,7 @@ def _judge(
             _warn("recorded root events unavailable; the other evidence decides", error)
             unavailable.append(text.RECORDED_EVENTS)
         else:
+            recorded.warn()
             activities += filter(include, recorded.found)
             notes.append(text.record_note(recorded.problems.values()))
     return apply_activity(
@@ -192,6 +206,43 @@ def _judge(
         scope=scope,
         unavailable=unavailable,
         notes=notes,
+    )
+
+
+def _decided_by_records(
+    build_ssm_client: Callable[[], SSMClient],
+    path: str,
+    include: Callable[[RootActivity], bool],
+    now: datetime,
+    parameters: RuleParameters,
+    budget: Budget,
+) -> Verdict | None:
+    """NON_COMPLIANT from a recorded root use inside the threshold, or None (nothing
+    recorded in it, or unreadable: the full evaluation then reads everything).
+
+    Only for thresholds CloudTrail's 90 days cover: a forged record can then only change
+    which use the annotation names, since the next full evaluation still finds the rest.
+    """
+    try:
+        recorded = read_recorded_activity(build_ssm_client, path, budget=budget)
+    except RootAccountUsageError:
+        return None  # read again, and said, after the report
+    start = now - timedelta(days=parameters.threshold_days)
+    uses = [a for a in recorded.found if include(a) and not a.attempt and a.time >= start]
+    if not uses:
+        return None  # the problems are logged after the second read
+    recorded.warn()
+    latest = max(uses, key=lambda activity: activity.time)
+    annotation = text.fit(
+        text.record_decides(latest.seen(), parameters.threshold_days),
+        text.record_note(recorded.problems.values()),
+    )
+    return Verdict(
+        NON_COMPLIANT,
+        annotation,
+        parameters.threshold_days,
+        credential=latest.source.lower(),
+        last_used=latest.time,
     )
 
 
