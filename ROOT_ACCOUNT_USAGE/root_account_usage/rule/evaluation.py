@@ -1,8 +1,6 @@
-"""Evaluate one account: fetch the report, parse it, decide, and fail closed.
-
-Shared by the Lambda handler and the CLI. Any reason the rule cannot decide
-becomes a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line.
-"""
+"""Evaluate one account (the Lambda handler and the CLI): the report, CloudTrail, the
+recorded events and the rule's memory; any reason it cannot decide becomes a NON_COMPLIANT
+'Unable to evaluate' verdict and one ERROR log line."""
 
 from __future__ import annotations
 
@@ -14,22 +12,12 @@ from typing import TYPE_CHECKING, Any
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
 from ..core.events import PeriodicEvent
-from ..core.exceptions import (
-    InvalidParameterError,
-    ReportUnavailableError,
-    RootAccountUsageError,
-)
+from ..core.exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
 from ..core.memory import apply_memory, remembered_use
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, RuleParameters, parse_rule_parameters
 from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
-from ..core.verdict import (
-    NON_COMPLIANT,
-    Verdict,
-    decide,
-    require_account,
-    unable_to_evaluate,
-)
+from ..core.verdict import NON_COMPLIANT, Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
 from .budget import Budget, Sleep
 from .cloudtrail import HISTORY_DAYS, SIGN_IN_REGION, enabled_regions, lookup_root_activity
@@ -61,17 +49,10 @@ def evaluate_periodic_event(
     context: object = None,
     sleep: Sleep | None = None,
 ) -> Verdict:
-    """Judge the account named by a (parsed) AWS Config periodic event.
-
-    Every problem fails closed; an unreadable event is refused earlier, by
-    parse_periodic_event, since there is then no time to order an evaluation by.
-    With CloudTrailEvidence on, root activity in CloudTrail (us-east-1 and the home
-    region) also counts; with RootActivityEvidence set, so do the root events the
-    re-evaluation function recorded. A source that fails, in part or whole, loses
-    nothing another part found, and the annotation says what was not read. With
-    `build_config_client`, the rule's own last evaluation of the account adds the root
-    use it named (core/memory.py), fail-closed verdicts included.
-    """
+    """Judge the account a (parsed) AWS Config periodic event names; every problem fails
+    closed. A builder left None is a source not read; a source that fails loses nothing
+    another found, and the annotation says what was not read. The rule's own last
+    evaluation (`build_config_client`) adds the use it named (core/memory.py)."""
     budget = Budget.for_lambda(context)
     # Read first, while the budget is whole: the one source a deletion cannot erase.
     annotation: str | None = None
@@ -85,7 +66,7 @@ def evaluate_periodic_event(
         except Exception as error:  # refused, unreachable, no time, no role: said, not raised
             code = str(getattr(error, "code", None) or error_code(error))
             problem = LastEvaluationUnavailableError(str(error)[:200], code=code)
-            _warn("this rule's last evaluation unavailable; the other evidence decides", problem)
+            _log(logging.WARNING, "this rule's last evaluation unavailable", problem)
     verdict = _judge(
         periodic,
         build_iam_client,
@@ -191,7 +172,7 @@ def _judge(
                 records, parameters.root_activity_evidence, budget=budget
             )
         except RootAccountUsageError as error:  # unreadable, or no time to read
-            _warn("recorded root events unavailable; the other evidence decides", error)
+            _log(logging.WARNING, "recorded root events unavailable", error)
             unavailable.append(text.RECORDED_EVENTS)
         else:
             recorded.warn()
@@ -246,10 +227,11 @@ def _decided_by_records(
     )
 
 
-def _warn(message: str, error: RootAccountUsageError) -> None:
-    logger.warning(
-        message, extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}}
-    )
+def _log(level: int, message: str, error: RootAccountUsageError) -> None:
+    if level == logging.WARNING:
+        message += "; the other evidence decides"
+    fields = {"error_code": error.code, "reason": str(error)[:200]}
+    logger.log(level, message, extra={"fields": fields})
 
 
 def evaluate_account(
@@ -261,11 +243,7 @@ def evaluate_account(
     sleep: Sleep | None = None,
     account_id: str | None = None,
 ) -> Verdict:
-    """Fetch the account's credential report through IAM and judge it.
-
-    With `account_id` (the Lambda: the event's account) the report must be that
-    account's; without it (the CLI's live account) it is judged as the account it names.
-    """
+    """Fetch the credential report through IAM and judge it (evaluate_report)."""
     return evaluate_report(
         lambda: CredentialReportFetcher(
             _build_client(build_iam_client), budget=budget, sleep=sleep
@@ -283,11 +261,8 @@ def evaluate_report(
     threshold_days: int,
     account_id: str | None = None,
 ) -> Verdict:
-    """Judge the report `fetch` returns (its `content` and `generated_at`); every
-    RootAccountUsageError, in fetching or judging, fails closed.
-
-    With `account_id` the report must be that account's (require_account).
-    """
+    """Judge the report `fetch` returns (its `content` and `generated_at`), which must be
+    `account_id`'s when given; every RootAccountUsageError fails closed."""
     generated_at, root = None, None
     try:
         report = fetch()
@@ -305,34 +280,17 @@ def evaluate_report(
         )
 
 
-def fail_closed(
-    error: RootAccountUsageError,
-    *,
-    threshold_days: int | None = None,
-    report_generated_at: datetime | None = None,
-    account_id: str | None = None,
-) -> Verdict:
-    """Log the reason once at ERROR and return the NON_COMPLIANT fail-closed verdict."""
-    verdict = unable_to_evaluate(
-        error,
-        threshold_days=threshold_days,
-        report_generated_at=report_generated_at,
-        account_id=account_id,
-    )
-    logger.error(
-        FAIL_CLOSED_LOG_MESSAGE,
-        extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
-    )
-    return verdict
+def fail_closed(error: RootAccountUsageError, **evidence: Any) -> Verdict:
+    """Log the reason once at ERROR; unable_to_evaluate(error, **evidence)."""
+    _log(logging.ERROR, FAIL_CLOSED_LOG_MESSAGE, error)
+    return unable_to_evaluate(error, **evidence)
 
 
 def _build_client(build_iam_client: Callable[[], IAMClient]) -> IAMClient:
     # In assume-role mode building the client calls STS, which can be refused.
     try:
         return build_iam_client()
-    except Exception as error:
-        # ClientError (STS refused), BotoCoreError (no network, no credentials) or
-        # rdklib's bare Exception.
+    except Exception as error:  # ClientError, BotoCoreError or rdklib's bare Exception
         code = error_code(error)
         reason = f"could not get credentials to read IAM: {code}: {error_message(error)}"
         raise ReportUnavailableError(reason.rstrip(": ")[:200], code=code) from None
