@@ -7,10 +7,12 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import boto3
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 
@@ -52,6 +54,36 @@ NO_LAST_EVALUATION = {"EvaluationResults": []}
 
 def expect_no_last_evaluation(config_stub: Stubber) -> None:
     config_stub.add_response("get_compliance_details_by_config_rule", NO_LAST_EVALUATION)
+
+
+# A full, clean evaluation the rule published before: the records may then decide first.
+CLEAN_EVALUATION = (
+    "Root user has no recorded use of its console password or access keys; threshold 7 "
+    "days; report generated 2026-11-26T09:00:00Z. No root activity in CloudTrail in 17 "
+    "regions over the last 7 days."
+)
+
+
+def last_evaluation(annotation: str, account_id: str, rule: str = "root-account-usage") -> dict:
+    """GetComplianceDetailsByConfigRule's answer holding this rule's last evaluation."""
+    qualifier = {"ConfigRuleName": rule, "ResourceType": "AWS::::Account", "ResourceId": account_id}
+    result = {
+        "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
+        "ComplianceType": "NON_COMPLIANT" if annotation != CLEAN_EVALUATION else "COMPLIANT",
+        "ResultRecordedTime": datetime(2026, 11, 26, 12, tzinfo=UTC),
+        "Annotation": annotation,
+    }
+    return {"EvaluationResults": [result]}
+
+
+def answer_last_evaluation(session: boto3.Session, answer: Callable[[], dict]) -> None:
+    """Answer the session's GetComplianceDetailsByConfigRule calls with `answer()` (moto
+    has no such call), after botocore validated the request."""
+
+    def respond(**_: object) -> tuple[AWSResponse, dict]:
+        return AWSResponse("https://config", 200, {}, None), answer()
+
+    session.events.register("before-call.config.GetComplianceDetailsByConfigRule", respond)
 
 
 def report_response(content: bytes, generated_at: datetime) -> dict[str, object]:

@@ -7,7 +7,7 @@ What is simulated (each delay a parameter; docs/deploy.md gives the figures and 
 - AWS Config invokes the rule `config_delay` seconds after StartConfigRulesEvaluation, and
   refuses a start within 60 s of the last one or while an evaluation runs
   (LimitExceededException), as its API reference says.
-- The rule reads the recorded events `EARLY_READ` seconds after it was invoked (its memory
+- The rule reads the recorded events at most `EARLY_READ` seconds after it was invoked (its memory
   read comes first): one inside the threshold decides, published at once. Otherwise it
   reads the report and CloudTrail, reads the records again `rule_runtime` seconds after
   it was invoked, and publishes.
@@ -43,16 +43,27 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from ROOT_ACCOUNT_USAGE import lambda_handler
 from root_account_usage.core.annotation import RECORD_DECIDES
 from root_account_usage.rule import reevaluate
+from root_account_usage.rule.budget import limits_for
 from root_account_usage.rule.clients import forget_clients
+from root_account_usage.rule.recorded_events import RECORD_BACKOFF
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.events import periodic_event
+from tests.doubles import CLEAN_EVALUATION, answer_last_evaluation, last_evaluation
 
 EVENT_TIME = datetime(2026, 11, 27, 11, 58, 2, tzinfo=UTC)
 RULE = "root-account-usage"
 PATH = f"/root-account-usage/{RULE}"
 CONFIG_START_INTERVAL = 60.0  # AWS Config: at most one StartConfigRulesEvaluation a minute
 HORIZON = timedelta(hours=48)
-EARLY_READ = 5.0  # the rule's start -> its first read of the records (after its memory)
+
+
+# The rule's start -> its first read of the records, at worst: the memory read (Config's
+# bounds) and GetParameters with its one retry (SSM's bounds).
+EARLY_READ = (
+    limits_for("config").worst_case_seconds
+    + RECORD_BACKOFF.max_attempts * limits_for("ssm").worst_case_seconds
+    + RECORD_BACKOFF.max_delay
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class Scenario:
     delivery: float = 120.0  # CloudTrail -> EventBridge -> the function
     config_delay: float = 60.0  # StartConfigRulesEvaluation -> the rule runs
     rule_runtime: float = 5.0  # the rule's start -> it reads the records and publishes
+    early_read: float = EARLY_READ  # the rule's start -> its first read of the records
     busy: bool = False  # a scheduled evaluation started 20 s before the event arrived
     schedule: float = 24 * 3600.0  # MaximumExecutionFrequency
     first_scheduled: float = 12 * 3600.0  # the next scheduled run after the event
@@ -128,6 +140,7 @@ class Model:
         self.detected_at: float | None = None
         self.config = SimulatedConfig(self)
         self.reading_at = 0.0
+        self.last_annotation = CLEAN_EVALUATION  # the rule has run before: a full, clean run
 
     def push(self, at: float, action: str) -> None:
         self.counter += 1
@@ -138,7 +151,7 @@ class Model:
         CloudTrail not yet read), and everything rule_runtime later, then publishes."""
         self.running_until = max(self.running_until, at + self.scenario.rule_runtime)
         if self.scenario.records:
-            self.push(at + min(EARLY_READ, self.scenario.rule_runtime), f"early@{at}")
+            self.push(at + min(self.scenario.early_read, self.scenario.rule_runtime), f"early@{at}")
         self.push(at + self.scenario.rule_runtime, f"evaluate@{at}")
 
     def run(self) -> float | None:
@@ -174,8 +187,10 @@ class Model:
         forget_clients()
         [evaluation] = lambda_handler(periodic_event(DEFAULT_ACCOUNT_ID, now, parameters), None)
         # Early, only a verdict the records decided before the report is published then.
-        decided_early = RECORD_DECIDES in evaluation.get("Annotation", "")
-        if evaluation["ComplianceType"] == "NON_COMPLIANT" and (decided_early or not early):
+        published = not early or RECORD_DECIDES in evaluation.get("Annotation", "")
+        if published:
+            self.last_annotation = evaluation["Annotation"]  # the rule's memory reads it
+        if published and evaluation["ComplianceType"] == "NON_COMPLIANT":
             self.detected_at = read_at
 
     def lookup_events(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
@@ -226,6 +241,10 @@ def _simulated(model: Model) -> Iterator[None]:
             boto3.DEFAULT_SESSION.events.register(
                 "before-call.cloudtrail.LookupEvents", model.lookup_events
             )
+            answer_last_evaluation(
+                boto3.DEFAULT_SESSION,
+                lambda: last_evaluation(model.last_annotation, DEFAULT_ACCOUNT_ID, RULE),
+            )
             ssm = boto3.client("ssm", region_name="us-east-1")
             for slot in ("root", "assumed-root"):
                 ssm.put_parameter(Name=f"{PATH}/{slot}", Value="none", Type="String")
@@ -272,6 +291,7 @@ def scenarios(records: bool = True) -> list[Scenario]:
             config_delay=config_delay,
             rule_runtime=runtime,
             busy=busy,
+            early_read=early_read,
             records=records,
         )
         for lag in LOOKUP_LAGS
@@ -279,4 +299,5 @@ def scenarios(records: bool = True) -> list[Scenario]:
         for config_delay in (20.0, 120.0)
         for runtime in (5.0, 270.0)
         for busy in (False, True)
+        for early_read in (1.0, EARLY_READ)  # quick, or the memory and SSM at their worst
     ]

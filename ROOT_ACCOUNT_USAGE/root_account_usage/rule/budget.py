@@ -47,7 +47,7 @@ class CallLimits(NamedTuple):
 # can run past it.
 IAM_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=10.0, max_attempts=1)
 CLOUDTRAIL_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=10.0, max_attempts=1)
-# SSM GetParameters (recorded root events): two small parameters, read last.
+# SSM GetParameters (recorded root events): two small parameters, read twice.
 SSM_LIMITS = CallLimits(connect_timeout=2.0, read_timeout=3.0, max_attempts=1)
 # STS AssumeRole and Config PutEvaluations: the SDK's own retries (throttling, 5xx).
 STS_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=5.0, max_attempts=3)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..core import annotation as text
@@ -67,6 +67,13 @@ def evaluate_periodic_event(
             code = str(getattr(error, "code", None) or error_code(error))
             problem = LastEvaluationUnavailableError(str(error)[:200], code=code)
             _log(logging.WARNING, "this rule's last evaluation unavailable", problem)
+    remembered = remembered_use(annotation) if annotation else None
+    # The records may decide first only after a full evaluation of this account (not
+    # failed closed, not decided by the records): it bound the report to the account and
+    # carried every source's use into the memory, which a record must not be older than.
+    early_since = None
+    if annotation and not text.is_unable(annotation) and text.RECORD_DECIDES not in annotation:
+        early_since = remembered.time if remembered else datetime.min.replace(tzinfo=UTC)
     verdict = _judge(
         periodic,
         build_iam_client,
@@ -76,12 +83,13 @@ def evaluate_periodic_event(
         home_region=home_region,
         budget=budget,
         sleep=sleep,
+        early_since=early_since,
     )
     if build_config_client is None:
         return verdict
     return apply_memory(
         verdict,
-        remembered_use(annotation) if annotation else None,
+        remembered,
         now=periodic.notification_time,
         threshold_days=verdict.threshold_days,
         unavailable=unavailable,
@@ -98,8 +106,10 @@ def _judge(
     home_region: str,
     budget: Budget,
     sleep: Sleep | None,
+    early_since: datetime | None = None,
 ) -> Verdict:
-    """The verdict from the report, CloudTrail and the recorded events."""
+    """The verdict from the report, CloudTrail and the recorded events; with `early_since`,
+    a recorded use since then decides before the others are read."""
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
     except InvalidParameterError as error:
@@ -111,10 +121,20 @@ def _judge(
         return counted(activity, exclude_assume_root=exclude)
 
     path = parameters.root_activity_evidence
-    if build_ssm_client is not None and path and parameters.threshold_days <= HISTORY_DAYS:
-        # Read first as well as last: a root event recorded before this run decides at
-        # once, without the report's generation wait or the search of every region.
-        decided = _decided_by_records(build_ssm_client, path, include, now, parameters, budget)
+    searched = parameters.cloudtrail_evidence and build_cloudtrail_client is not None
+    # Read first as well as last: a root event recorded before this run decides at once,
+    # without the report's generation wait or the search of every region. Only where
+    # CloudTrail is searched and keeps the whole threshold: a use the skipped sources
+    # hold is then still found by the next, full, evaluation.
+    if (
+        early_since
+        and build_ssm_client
+        and path
+        and searched
+        and parameters.threshold_days <= HISTORY_DAYS
+    ):
+        start = max(early_since, now - timedelta(days=parameters.threshold_days))
+        decided = _decided_by_records(build_ssm_client, path, include, start, parameters, budget)
         if decided is not None:
             return decided
     verdict = evaluate_account(
@@ -194,21 +214,16 @@ def _decided_by_records(
     build_ssm_client: Callable[[], SSMClient],
     path: str,
     include: Callable[[RootActivity], bool],
-    now: datetime,
+    start: datetime,
     parameters: RuleParameters,
     budget: Budget,
 ) -> Verdict | None:
-    """NON_COMPLIANT from a recorded root use inside the threshold, or None (nothing
-    recorded in it, or unreadable: the full evaluation then reads everything).
-
-    Only for thresholds CloudTrail's 90 days cover: a forged record can then only change
-    which use the annotation names, since the next full evaluation still finds the rest.
-    """
+    """NON_COMPLIANT from a recorded root use since `start`, or None (nothing recorded
+    since, or unreadable: the full evaluation then reads everything)."""
     try:
         recorded = read_recorded_activity(build_ssm_client, path, budget=budget)
     except RootAccountUsageError:
         return None  # read again, and said, after the report
-    start = now - timedelta(days=parameters.threshold_days)
     uses = [a for a in recorded.found if include(a) and not a.attempt and a.time >= start]
     if not uses:
         return None  # the problems are logged after the second read

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Read last in an evaluation, with what time is left (and written by the re-evaluation
+# Read as an evaluation starts and again after the report (and written by the re-evaluation
 # function, before it starts one): two quick retries at most.
 RECORD_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 

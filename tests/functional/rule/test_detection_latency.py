@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.latency_model import (
+    EARLY_READ,
     LOOKUP_LAGS,
     PROMISED_AFTER_DELIVERY,
     PROMISED_DETECTION,
@@ -18,10 +19,18 @@ from tests.latency_model import (
 
 # The slow corners of the grid: late delivery, slow Config, a long rule run, a busy rule.
 WORST = [
-    Scenario(lookup_lag=lag, delivery=300.0, config_delay=120.0, rule_runtime=runtime, busy=busy)
+    Scenario(
+        lookup_lag=lag,
+        delivery=300.0,
+        config_delay=120.0,
+        rule_runtime=runtime,
+        busy=busy,
+        early_read=early_read,
+    )
     for lag in LOOKUP_LAGS
     for runtime in (5.0, 270.0)
     for busy in (False, True)
+    for early_read in (1.0, EARLY_READ)
 ]
 
 
@@ -30,6 +39,7 @@ WORST = [
     WORST,
     ids=lambda s: (
         f"lag{s.lookup_lag / 60:.0f}m-run{s.rule_runtime:.0f}s-{'busy' if s.busy else 'idle'}"
+        f"-early{s.early_read:.0f}s"
     ),
 )
 def test_root_use_is_non_compliant_within_the_promise_whatever_the_lag(scenario):

@@ -19,7 +19,13 @@ from root_account_usage.rule.budget import Budget
 from root_account_usage.rule.cloudtrail import lookup_root_activity
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.events import periodic_event
-from tests.doubles import FakeClock, stubbed
+from tests.doubles import (
+    CLEAN_EVALUATION,
+    FakeClock,
+    answer_last_evaluation,
+    last_evaluation,
+    stubbed,
+)
 from tests.functional.rule.test_cloudtrail import START, event, request
 from tests.reports import NOW
 
@@ -31,12 +37,19 @@ SESSION = SIGN_IN._replace(event_name="DeleteAccessKey", mfa_used=None, assumed_
 
 
 def evaluate(
-    records: dict[str, str], use: RootUse | None = None, calls: list | None = None, **parameters
+    records: dict[str, str],
+    use: RootUse | None = None,
+    calls: list | None = None,
+    last: str | None = CLEAN_EVALUATION,
+    **parameters,
 ) -> dict:
-    """One evaluation with a fresh report showing `use` and `records` in SSM; `calls`
-    collects the AWS operations the rule makes."""
+    """One evaluation with a fresh report showing `use` and `records` in SSM, after one
+    annotated `last` (None: the first); `calls` collects the AWS operations the rule makes."""
     with mock_aws():
         boto3.setup_default_session()
+        if last is not None:
+            answer = last_evaluation(last, DEFAULT_ACCOUNT_ID)
+            answer_last_evaluation(boto3.DEFAULT_SESSION, lambda: answer)
         if calls is not None:
             boto3.DEFAULT_SESSION.events.register(
                 "before-call", lambda model, **_: calls.append(model.name)
@@ -84,18 +97,47 @@ def test_a_recorded_sign_in_decides_before_the_report_is_read():
     )
 
 
-@pytest.mark.parametrize(
-    ("records", "parameters"),
-    [
-        # Longer than CloudTrail's 90 days: a forged record could otherwise keep a use
-        # deleted from the report from ever being read into the memory.
-        ({"root": "SIGN_IN"}, {"ThresholdDays": "91"}),
-        ({"root": "OLD"}, {}),  # outside the threshold
-        ({"assumed-root": "SESSION"}, {}),  # AssumeRoot sessions excluded by default
-    ],
-    ids=["threshold-over-90-days", "old", "excluded-session"],
+EARLY_DECIDED = (
+    "Root console sign-in without MFA at 2026-11-26T11:00:00Z (EventBridge us-east-1), within "
+    "the 7-day threshold; credential report and CloudTrail not read: a recorded root use decides."
 )
-def test_otherwise_everything_is_read(records, parameters):
+# A full evaluation that named a use newer than the recorded one (CloudTrail saw it).
+NEWER_USE = (
+    "Root RunInstances at 2026-11-27T11:59:00Z (CloudTrail eu-central-1), within the 7-day "
+    "threshold; report generated 2026-11-27T09:00:00Z."
+)
+
+
+@pytest.mark.parametrize(
+    ("records", "parameters", "last", "read_first"),
+    [
+        # Longer than CloudTrail's 90 days: a use the skipped sources hold could be gone
+        # from CloudTrail before a full evaluation carries it into the memory.
+        ({"root": "SIGN_IN"}, {"ThresholdDays": "91"}, CLEAN_EVALUATION, False),
+        # Without CloudTrail, a use only the report showed would never reach the memory.
+        ({"root": "SIGN_IN"}, {"CloudTrailEvidence": "false"}, CLEAN_EVALUATION, False),
+        # The first evaluation, one after a fail-closed one (which bound no report to the
+        # account), and one after an early one: the next reads every source.
+        ({"root": "SIGN_IN"}, {}, None, False),
+        ({"root": "SIGN_IN"}, {}, "Unable to evaluate: AccessDenied [AccessDenied]", False),
+        ({"root": "SIGN_IN"}, {}, EARLY_DECIDED, False),
+        # A record older than the use the memory holds never stands in for it.
+        ({"root": "SIGN_IN"}, {}, NEWER_USE, True),
+        ({"root": "OLD"}, {}, CLEAN_EVALUATION, True),  # outside the threshold
+        ({"assumed-root": "SESSION"}, {}, CLEAN_EVALUATION, True),  # excluded by default
+    ],
+    ids=[
+        "threshold-over-90-days",
+        "report-only",
+        "first-evaluation",
+        "after-fail-closed",
+        "after-early",
+        "older-than-memory",
+        "old",
+        "excluded-session",
+    ],
+)
+def test_otherwise_everything_is_read(records, parameters, last, read_first):
     activities = {
         "SIGN_IN": SIGN_IN,
         "OLD": SIGN_IN._replace(time=NOW - timedelta(days=8)),
@@ -104,12 +146,13 @@ def test_otherwise_everything_is_read(records, parameters):
     calls: list[str] = []
     stored = {"root": "none", "assumed-root": "none"}
     stored.update({slot: encode(activities[name]) for slot, name in records.items()})
-    evaluation = evaluate(stored, calls=calls, **parameters)
+    evaluation = evaluate(
+        stored, calls=calls, last=last, **{"CloudTrailEvidence": "true", **parameters}
+    )
     assert "GetCredentialReport" in calls
-    # Read before the report (not for a threshold over 90 days), and after it.
-    assert calls.count("GetParameters") == (1 if "ThresholdDays" in parameters else 2)
+    # Read before the report when it may decide, and after it.
+    assert calls.count("GetParameters") == (2 if read_first else 1)
     assert "not read" not in evaluation["Annotation"]
-    assert "report generated 2026-11-27T09:00:00Z" in evaluation["Annotation"]
 
 
 def test_nothing_recorded_leaves_the_report_to_decide():
