@@ -60,23 +60,15 @@ def generated_text(report_generated_at: datetime | None) -> str:
     return f"report generated {format_timestamp(report_generated_at)}"
 
 
-def no_recorded_use(threshold_days: int, report_generated_at: datetime | None) -> str:
-    return fit(
-        "Root user has no recorded use of its console password or access keys; "
-        f"threshold {threshold_days} days; {generated_text(report_generated_at)}."
-    )
-
-
-def no_credentials(threshold_days: int, report_generated_at: datetime | None) -> str:
-    """No recorded use, and the report shows the credentials are gone (not merely unused)."""
-    return fit(
-        f"Root has {NO_CREDENTIALS} (no recorded use); threshold {threshold_days} days; "
-        f"{generated_text(report_generated_at)}."
-    )
-
-
-def _removed_now(credentials_removed: bool) -> str:
-    return f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
+def no_use(
+    threshold_days: int, report_generated_at: datetime | None, credentials_removed: bool = False
+) -> str:
+    """No recorded use; said more strongly when the report shows the credentials gone."""
+    if credentials_removed:
+        said = f"Root has {NO_CREDENTIALS} (no recorded use)"
+    else:
+        said = "Root user has no recorded use of its console password or access keys"
+    return fit(f"{said}; threshold {threshold_days} days; {generated_text(report_generated_at)}.")
 
 
 def recent_use(
@@ -88,11 +80,11 @@ def recent_use(
     report_generated_at: datetime | None,
     credentials_removed: bool = False,
 ) -> str:
+    """A use the report shows inside the threshold."""
     later = " (after the evaluation time)" if after_now else ""
     return fit(
         f"Root {CREDENTIAL_LABELS[credential]} was used at {format_timestamp(last_used)}{later}, "
-        f"within the {threshold_days}-day threshold{_removed_now(credentials_removed)}; "
-        f"{generated_text(report_generated_at)}."
+        f"within the {_threshold_and_age(threshold_days, credentials_removed, report_generated_at)}"
     )
 
 
@@ -104,11 +96,18 @@ def old_use(
     report_generated_at: datetime | None,
     credentials_removed: bool = False,
 ) -> str:
+    """The report's latest use, outside the threshold."""
     return fit(
         f"Root last used at {format_timestamp(last_used)} ({CREDENTIAL_LABELS[credential]}), "
-        f"outside the {threshold_days}-day threshold{_removed_now(credentials_removed)}; "
-        f"{generated_text(report_generated_at)}."
+        f"outside the {_threshold_and_age(threshold_days, credentials_removed, report_generated_at)}"
     )
+
+
+def _threshold_and_age(
+    threshold_days: int, removed: bool, report_generated_at: datetime | None
+) -> str:
+    now = f"; root has {NO_CREDENTIALS} now" if removed else ""
+    return f"{threshold_days}-day threshold{now}; {generated_text(report_generated_at)}."
 
 
 def unable(reason: str, code: str) -> str:

@@ -1,5 +1,4 @@
-"""JSON that comes from outside (invoking events, CloudTrail and SSM records, Config
-items, saved files), read so that every way it can be wrong is one ValueError. Pure."""
+"""JSON from outside (events, records, Config items, files): every fault one ValueError."""
 
 from __future__ import annotations
 
@@ -8,23 +7,32 @@ from typing import Any
 
 
 def load_json(text: str | bytes, **options: Any) -> Any:
-    """json.loads, failing only with ValueError: text that is not JSON, an integer past
-    Python's 4,300-digit limit (json.loads raises a plain ValueError for it, not a
-    JSONDecodeError), or nesting too deep for the parser (a RecursionError otherwise)."""
+    """json.loads; raises only ValueError, also for an integer past Python's 4,300-digit
+    limit and for nesting too deep for the parser (a RecursionError otherwise)."""
     try:
         return json.loads(text, **options)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 
 
-class RepeatedKeyError(ValueError):
-    """A JSON object gives a key twice (json.loads would silently keep the last)."""
+class _RepeatedKeyError(ValueError):
+    """A JSON object gives a key twice."""
 
 
-def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """load_json's object_pairs_hook for outside records: raises RepeatedKeyError for a
-    key given twice, so that a tampered record is refused, never read last-wins."""
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise RepeatedKeyError("a key given twice")
+        raise _RepeatedKeyError
     return dict(pairs)
+
+
+def load_record(text: str, error: type[ValueError], what: str) -> Any:
+    """A record from outside, as load_json reads it. Raises `error`, naming `what`, for
+    text that is not JSON or an object that gives a key twice: a tampered record is
+    refused, never read last-wins (as json.loads would)."""
+    try:
+        return load_json(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKeyError:
+        raise error(f"{what} gives a key twice") from None
+    except ValueError:
+        raise error(f"{what} is not valid JSON") from None
