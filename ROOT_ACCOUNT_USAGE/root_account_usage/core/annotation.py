@@ -84,7 +84,7 @@ def recent_use(
     later = " (after the evaluation time)" if after_now else ""
     return fit(
         f"Root {CREDENTIAL_LABELS[credential]} was used at {format_timestamp(last_used)}{later}, "
-        f"within the {_threshold_and_age(threshold_days, credentials_removed, report_generated_at)}"
+        + _judged("within", threshold_days, credentials_removed, report_generated_at)
     )
 
 
@@ -99,15 +99,13 @@ def old_use(
     """The report's latest use, outside the threshold."""
     return fit(
         f"Root last used at {format_timestamp(last_used)} ({CREDENTIAL_LABELS[credential]}), "
-        f"outside the {_threshold_and_age(threshold_days, credentials_removed, report_generated_at)}"
+        + _judged("outside", threshold_days, credentials_removed, report_generated_at)
     )
 
 
-def _threshold_and_age(
-    threshold_days: int, removed: bool, report_generated_at: datetime | None
-) -> str:
+def _judged(where: str, days: int, removed: bool, report_generated_at: datetime | None) -> str:
     now = f"; root has {NO_CREDENTIALS} now" if removed else ""
-    return f"{threshold_days}-day threshold{now}; {generated_text(report_generated_at)}."
+    return f"{where} the {days}-day threshold{now}; {generated_text(report_generated_at)}."
 
 
 def unable(reason: str, code: str) -> str:
