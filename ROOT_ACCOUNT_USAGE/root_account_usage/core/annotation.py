@@ -84,7 +84,7 @@ def recent_use(
     later = " (after the evaluation time)" if after_now else ""
     return fit(
         f"Root {CREDENTIAL_LABELS[credential]} was used at {format_timestamp(last_used)}{later}, "
-        + _judged("within", threshold_days, credentials_removed, report_generated_at)
+        + _judged("within", threshold_days, report_generated_at, _removed(credentials_removed))
     )
 
 
@@ -99,13 +99,17 @@ def old_use(
     """The report's latest use, outside the threshold."""
     return fit(
         f"Root last used at {format_timestamp(last_used)} ({CREDENTIAL_LABELS[credential]}), "
-        + _judged("outside", threshold_days, credentials_removed, report_generated_at)
+        + _judged("outside", threshold_days, report_generated_at, _removed(credentials_removed))
     )
 
 
-def _judged(where: str, days: int, removed: bool, report_generated_at: datetime | None) -> str:
-    now = f"; root has {NO_CREDENTIALS} now" if removed else ""
-    return f"{where} the {days}-day threshold{now}; {generated_text(report_generated_at)}."
+def _judged(where: str, days: int, report_generated_at: datetime | None, also: str = "") -> str:
+    """`where` ("within", "outside") the threshold, what else is `also` said, the report."""
+    return f"{where} the {days}-day threshold{also}; {generated_text(report_generated_at)}."
+
+
+def _removed(credentials_removed: bool) -> str:
+    return f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
 
 
 def unable(reason: str, code: str) -> str:
@@ -125,10 +129,7 @@ def activity_seen(
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
     """A use seen outside the report, and not in it (or not as recently). Not yet fitted:
     the caller adds its notes."""
-    return (
-        f"Root {seen}, within the {threshold_days}-day threshold; "
-        f"{generated_text(report_generated_at)}."
-    )
+    return f"Root {seen}, " + _judged("within", threshold_days, report_generated_at)
 
 
 def also_seen(source: str, seen: str) -> str:
@@ -207,15 +208,8 @@ def remembered_use(
         used = f"{what} at {format_timestamp(when)} ({source} {REMEMBERED})"
     else:
         used = f"{credential} was used at {format_timestamp(when)}"
-    return fit(
-        f"Root {used}, within the {threshold_days}-day threshold; shown by this rule's last"
-        f" evaluation, not by the report now; {generated_text(report_generated_at)}."
-    )
-
-
-def attempt_note(seen: str) -> str:
-    """The suffix naming a sign-in attempt that did not authenticate (not a use)."""
-    return f" {seen}."
+    shown = "; shown by this rule's last evaluation, not by the report now"
+    return fit(f"Root {used}, " + _judged("within", threshold_days, report_generated_at, shown))
 
 
 class RootUseSeen(NamedTuple):

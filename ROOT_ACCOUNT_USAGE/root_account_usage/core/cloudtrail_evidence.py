@@ -7,6 +7,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from . import annotation as text
@@ -47,14 +48,16 @@ class RootActivity(NamedTuple):
         """What was done, as an annotation names it."""
         name = shortened(self.event_name, _EVENT_NAME_SHOWN)
         if self.attempt:
-            what = (
-                "Root password recovery requested"
-                if self.event_name == PASSWORD_RECOVERY_REQUESTED
-                else "Failed root sign-in attempt"
-            )
+            what = "Failed root sign-in attempt"
+            if self.event_name == PASSWORD_RECOVERY_REQUESTED:
+                what = "Root password recovery requested"
             # Only an address: this text follows the verdict's own, and must not read as it.
-            where = _address(self.source_ip) if address else None
-            return f"{what} from {where}" if where else what
+            try:
+                return (
+                    f"{what} from {ipaddress.ip_address(self.source_ip or '')}" if address else what
+                )
+            except ValueError:
+                return what
         if self.assumed_root:
             return f"{text.ASSUMED_ROOT_SESSION}: {name} in {self.region}"
         if self.event_name == "ConsoleLogin":
@@ -71,14 +74,6 @@ class RootActivity(NamedTuple):
         return text.activity_seen(
             self.describe(address=address), self.time, self.source, self.lookup_region, limit
         )
-
-
-def _address(value: str | None) -> str | None:
-    """`value` when it is an IP address, else None."""
-    try:
-        return str(ipaddress.ip_address(value)) if value else None
-    except ValueError:
-        return None
 
 
 def is_attempt(detail: Mapping[str, Any]) -> bool:
@@ -104,13 +99,9 @@ class UnreadableRecordError(ValueError):
 def root_activity(
     event: Mapping[str, Any], lookup_region: str, account_id: str | None = None
 ) -> RootActivity | None:
-    """Read one LookupEvents record; None unless it is the root user's own action (of
-    `account_id`, when given: another account's root is not this account's use).
-
-    Raises UnreadableRecordError for a record that cannot be read (CloudTrailEvent not
-    a JSON object, a key given twice, a root action with no usable time or no account).
-    An odd additionalEventData only loses the MFA flag.
-    """
+    """One LookupEvents record; None unless it is the root user's own action (of
+    `account_id`, when given). Raises UnreadableRecordError for a record that cannot be
+    read: not a JSON object, a key given twice, a root action without time or account."""
     raw = event.get("CloudTrailEvent")
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
@@ -206,28 +197,21 @@ def apply_activity(
     unavailable: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> Verdict:
-    """The report's verdict with root activity seen elsewhere added: NON_COMPLIANT for a
-    use in [now - threshold, now] (or later) newer than the report's.
-
-    Evidence only adds use: a fail-closed verdict stays as it is, and a sign-in attempt
-    is no use (named where there is room). `cloudtrail_read`: CloudTrail was searched to
-    the end, so finding nothing is said (with `scope`, annotation.searched_scope). The
-    `unavailable` sources and the `notes` (suffixes) are said at the end, always.
-    """
+    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use
+    in [now - threshold, now] (or later). Evidence only adds use; a fail-closed verdict
+    stays; an attempt is named where there is room. `cloudtrail_read`: CloudTrail was
+    searched to the end, so finding nothing is said (with `scope`); the `unavailable`
+    sources and the `notes` are said at the end, always."""
     if not verdict.evaluated:
         return verdict
     required = "".join(text.unavailable_note(source) for source in unavailable) + "".join(notes)
     window_start = now - timedelta(days=threshold_days)
     in_window = [activity for activity in activities if activity.time >= window_start]
-    uses = [activity for activity in in_window if not activity.attempt]
-    latest = max(uses, key=lambda activity: activity.time, default=None)
-    attempts = [activity for activity in in_window if activity.attempt]
-    attempt = max(attempts, key=lambda activity: activity.time, default=None)
+    latest = max((a for a in in_window if not a.attempt), key=attrgetter("time"), default=None)
+    attempt = max((a for a in in_window if a.attempt), key=attrgetter("time"), default=None)
     # Named where there is room: with its address, else without.
     attempt_said = (
-        []
-        if attempt is None
-        else [(text.attempt_note(attempt.seen()), text.attempt_note(attempt.seen(address=False)))]
+        [] if attempt is None else [(f" {attempt.seen()}.", f" {attempt.seen(address=False)}.")]
     )
     if latest is None:
         nothing = ""
