@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
+from functools import partial
 from typing import Any, NamedTuple
 
 from .exceptions import InvalidParameterError
@@ -31,6 +32,7 @@ MAX_EVIDENCE_PATH_CHARS = 900  # SSM names are at most 1011 characters, with the
 _ROLE_NAME = re.compile(r"(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}")
 _MAX_ROLE_PATH_AND_NAME = 512 + 64
 _SWITCH = {"true": True, "false": False}
+_SESSIONS = {choice: choice for choice in ASSUME_ROOT_SESSIONS}
 
 
 class RoleChoice(NamedTuple):
@@ -55,12 +57,11 @@ def parse_threshold_days(value: object) -> int:
     """Validate ThresholdDays: a whole number of days, 1..3650; absent or blank is 7."""
     if _blank(value):
         return DEFAULT_THRESHOLD_DAYS
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-        text = str(value).strip()
-    else:
+    if not isinstance(value, str) and (not isinstance(value, int) or isinstance(value, bool)):
         raise InvalidParameterError(
             f"ThresholdDays must be a whole number of days as a string, got {type(value).__name__}"
         )
+    text = str(value).strip()
     if not _WHOLE_NUMBER.match(text):
         raise InvalidParameterError(
             f"ThresholdDays must be a whole number of days from {MIN_THRESHOLD_DAYS} "
@@ -78,34 +79,26 @@ def parse_threshold_days(value: object) -> int:
 def parse_rule_parameters(
     raw: Mapping[str, object], repeated: Collection[str] = ()
 ) -> RuleParameters:
-    """Turn the event's ruleParameters into RuleParameters.
-
-    An unknown key is refused rather than ignored, so that a typo such as
-    `ThresholdDay` never silently falls back to the default; so are a null value and a
-    key given twice (`repeated`, found by the event parser) rather than the last one
-    winning.
-    """
+    """The event's ruleParameters as RuleParameters. Raises InvalidParameterError for a
+    bad value, and for an unknown key (a typo such as `ThresholdDay` never falls back to
+    the default), a null and a key given twice (`repeated`), never read last-wins."""
     if repeated:
-        shown = ", ".join(_shown_key(key) for key in sorted(repeated)[:3])
-        raise InvalidParameterError(f"rule parameter(s) {shown} given more than once")
-    unknown = sorted(set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS - {ORGANIZATION_PARAMETER})
-    if unknown:
-        shown = ", ".join(_shown_key(key) for key in unknown[:3])
         raise InvalidParameterError(
-            f"unknown rule parameter(s) {shown}; expected {', '.join(sorted(RULE_PARAMETERS))}"
+            f"rule parameter(s) {_shown_keys(repeated)} given more than once"
+        )
+    unknown = set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS - {ORGANIZATION_PARAMETER}
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown rule parameter(s) {_shown_keys(unknown)}; "
+            f"expected {', '.join(sorted(RULE_PARAMETERS))}"
         )
     # null is not "absent": a template that meant a value and produced none is an error.
     nulls = sorted(key for key, value in raw.items() if value is None)
     if nulls:
         raise InvalidParameterError(f"rule parameter {nulls[0]} is null; give a string or omit it")
-    parsed = (parse(raw.get(key)) for key, parse in _RULE_PARSERS.items())
-    return RuleParameters._make([*parsed, parse_role_choice(raw)])
-
-
-def parse_role_choice(raw: Mapping[str, object]) -> RoleChoice:
-    """rdklib's role parameters, validated here because rdklib reads them unchecked
-    (`null` or `1` crash it; any AssumeRoleMode but "false" means true to it)."""
-    return RoleChoice(*(parse(raw.get(key)) for key, parse in _ROLE_PARSERS.items()))
+    parsed = [parse(key, raw.get(key)) for key, parse in _RULE_PARSERS.items()]
+    role = RoleChoice(*(parse(key, raw.get(key)) for key, parse in _ROLE_PARSERS.items()))
+    return RuleParameters._make([*parsed, role])
 
 
 def usable_role_choice(raw: Mapping[str, object]) -> RoleChoice:
@@ -115,7 +108,7 @@ def usable_role_choice(raw: Mapping[str, object]) -> RoleChoice:
     chosen = []
     for (key, parse), default in zip(_ROLE_PARSERS.items(), RoleChoice(), strict=True):
         try:
-            chosen.append(parse(raw.get(key)))
+            chosen.append(parse(key, raw.get(key)))
         except InvalidParameterError:
             chosen.append(default)
     return RoleChoice(*chosen)
@@ -127,7 +120,7 @@ def is_role_name(text: str) -> bool:
     return len(text) <= _MAX_ROLE_PATH_AND_NAME and _ROLE_NAME.fullmatch(text) is not None
 
 
-def _choice(name: str, value: object, choices: Mapping[str, Any], default: Any) -> Any:
+def _choice(name: str, value: object, *, choices: Mapping[str, Any], default: Any) -> Any:
     """The value of one of `choices` (any case); absent or blank is `default`."""
     if _blank(value):
         return default
@@ -137,7 +130,7 @@ def _choice(name: str, value: object, choices: Mapping[str, Any], default: Any) 
     raise InvalidParameterError(f"{name} must be {allowed}, got {_shown(value)}")
 
 
-def _evidence_path(value: object) -> str | None:
+def _evidence_path(name: str, value: object) -> str | None:
     """RootActivityEvidence: an SSM parameter path such as /root-account-usage/my-rule;
     absent or blank means no recorded events are read."""
     if _blank(value):
@@ -145,47 +138,42 @@ def _evidence_path(value: object) -> str | None:
     path = value.strip() if isinstance(value, str) else ""
     if len(path) > MAX_EVIDENCE_PATH_CHARS or not _EVIDENCE_PATH.match(path):
         raise InvalidParameterError(
-            "RootActivityEvidence must be an SSM parameter path such as "
+            f"{name} must be an SSM parameter path such as "
             f"/root-account-usage/rule, got {shortened(value, VALUE)!r}"
         )
     return path
 
 
-def _role_text(name: str, valid: Callable[[str], bool], wanted: str) -> Callable[[object], Any]:
-    """The parser of a string role parameter, kept as given; absent or blank is None."""
-
-    def parse(value: object) -> str | None:
-        if value is not None and not isinstance(value, str):
-            raise InvalidParameterError(f"{name} must be a string, got {type(value).__name__}")
-        if _blank(value):
-            return None
-        if not valid(str(value)):
-            raise InvalidParameterError(f"{name} must be {wanted}, got {_shown(value)}")
-        return str(value)
-
-    return parse
+def _role_text(name: str, value: object, *, valid: Callable[[str], bool], wanted: str) -> Any:
+    """A string role parameter, kept as given; absent or blank is None."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidParameterError(f"{name} must be a string, got {type(value).__name__}")
+    if _blank(value):
+        return None
+    if not valid(str(value)):
+        raise InvalidParameterError(f"{name} must be {wanted}, got {_shown(value)}")
+    return value
 
 
-_RULE_PARSERS: dict[str, Callable[[object], Any]] = {
-    "ThresholdDays": parse_threshold_days,
-    "CloudTrailEvidence": lambda value: _choice("CloudTrailEvidence", value, _SWITCH, True),
-    "AssumeRootSessions": lambda value: _choice(
-        "AssumeRootSessions",
-        value,
-        {choice: choice for choice in ASSUME_ROOT_SESSIONS},
-        ASSUME_ROOT_SESSIONS[0],
-    ),
+_RULE_PARSERS: dict[str, Callable[[str, object], Any]] = {
+    "ThresholdDays": lambda _, value: parse_threshold_days(value),
+    "CloudTrailEvidence": partial(_choice, choices=_SWITCH, default=True),
+    "AssumeRootSessions": partial(_choice, choices=_SESSIONS, default=EXCLUDE_ASSUME_ROOT),
     "RootActivityEvidence": _evidence_path,
 }
 RULE_PARAMETERS = frozenset(_RULE_PARSERS)
-# Parameters rdklib itself reads to choose the role the rule runs as.
-_ROLE_PARSERS: dict[str, Callable[[object], Any]] = {
-    "AssumeRoleMode": lambda value: _choice("AssumeRoleMode", value, _SWITCH, True),
-    "ExecutionRoleName": _role_text(
-        "ExecutionRoleName", is_role_name, "an IAM role name, optionally after a path (team/reader)"
+# Parameters rdklib reads to choose the role the rule runs as, validated here because
+# rdklib reads them unchecked (`null` or `1` crash it; any AssumeRoleMode but "false" is
+# true to it).
+_ROLE_PARSERS: dict[str, Callable[[str, object], Any]] = {
+    "AssumeRoleMode": partial(_choice, choices=_SWITCH, default=True),
+    "ExecutionRoleName": partial(
+        _role_text,
+        valid=is_role_name,
+        wanted="an IAM role name, optionally after a path (team/reader)",
     ),
-    "ExecutionRoleRegion": _role_text(
-        "ExecutionRoleRegion", is_region_name, "a region name such as us-east-1"
+    "ExecutionRoleRegion": partial(
+        _role_text, valid=is_region_name, wanted="a region name such as us-east-1"
     ),
 }
 RDKLIB_PARAMETERS = frozenset(_ROLE_PARSERS)
@@ -199,7 +187,10 @@ def _shown(value: object) -> str:
     return repr(shortened(value, SHORT)) if isinstance(value, str) else type(value).__name__
 
 
-def _shown_key(key: str) -> str:
-    """A parameter key as a reason may repeat it: a name, or a placeholder. The reason
+def _shown_keys(keys: Collection[str]) -> str:
+    """The first keys as a reason may repeat them: names, or a placeholder. The reason
     lands in the annotation the rule's memory reads back, so no outside text goes there."""
-    return key if re.fullmatch(r"[A-Za-z0-9_]{1,40}", key) else "(a key that is not a name)"
+    return ", ".join(
+        key if re.fullmatch(r"[A-Za-z0-9_]{1,40}", key) else "(a key that is not a name)"
+        for key in sorted(keys)[:3]
+    )
