@@ -74,11 +74,11 @@ def no_use(
 def recent_use(
     credential: str,
     last_used: datetime,
-    *,
-    after_now: bool,
     threshold_days: int,
     report_generated_at: datetime | None,
     credentials_removed: bool = False,
+    *,
+    after_now: bool = False,
 ) -> str:
     """A use the report shows inside the threshold."""
     later = " (after the evaluation time)" if after_now else ""
@@ -91,7 +91,6 @@ def recent_use(
 def old_use(
     credential: str,
     last_used: datetime,
-    *,
     threshold_days: int,
     report_generated_at: datetime | None,
     credentials_removed: bool = False,

@@ -15,10 +15,8 @@ from .timestamps import parse_timestamp
 ROOT_USER = "<root_account>"
 _ROOT_MARKER = ROOT_USER.encode()
 _UTF8_BOM = b"\xef\xbb\xbf"
-
 # Values IAM writes when a credential has no recorded use.
 NO_RECORDED_USE = frozenset({"N/A", "no_information", "not_supported", ""})
-
 # (credential, column holding its last use), in the order ties are reported.
 CREDENTIAL_COLUMNS = (
     ("password", "password_last_used"),
@@ -42,11 +40,9 @@ ABSENT_CREDENTIALS = (
     ("cert_2_active", "false"),
     ("cert_2_last_rotated", "n/a"),
 )
-
 # IAM's largest report (5,000 users and root) is about 2.5 MB; refuse far larger input
 # rather than parse it into memory.
 MAX_REPORT_BYTES = 32 * 1024 * 1024
-
 # arn:<partition>:iam::<12 digits>:root, matched whole (fullmatch), ASCII digits only.
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -92,7 +88,6 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
     if repeated:
         shown = ", ".join(shortened(column, VALUE) for column in repeated[:3])
         raise MalformedReportError(f"credential report has column(s) {shown} more than once")
-
     row = _root_row(data, header_end, header.index("user"))
     if len(row) != len(header):
         raise MalformedReportError(
@@ -140,11 +135,9 @@ def _line_end(data: bytes, position: int) -> int:
 
 def _parse_line(line: bytes) -> list[str]:
     try:
-        text = line.decode("utf-8")
+        return next(csv.reader([line.decode("utf-8")]), [])
     except UnicodeDecodeError as error:
         raise MalformedReportError("credential report is not UTF-8 text") from error
-    try:
-        return next(csv.reader([text]), [])
     except csv.Error as error:
         raise MalformedReportError(f"credential report is not valid CSV: {error}") from error
 

@@ -83,25 +83,12 @@ def decide(
     if latest is None:
         return never_used
     credential, last_used = latest
+    used = (credential, last_used, threshold_days, report_generated_at, root.credentials_removed)
     if last_used >= now - timedelta(days=threshold_days):
         compliance_type = NON_COMPLIANT
-        annotation = text.recent_use(
-            credential,
-            last_used,
-            after_now=last_used > now,
-            threshold_days=threshold_days,
-            report_generated_at=report_generated_at,
-            credentials_removed=root.credentials_removed,
-        )
+        annotation = text.recent_use(*used, after_now=last_used > now)
     else:
-        compliance_type = COMPLIANT
-        annotation = text.old_use(
-            credential,
-            last_used,
-            threshold_days=threshold_days,
-            report_generated_at=report_generated_at,
-            credentials_removed=root.credentials_removed,
-        )
+        compliance_type, annotation = COMPLIANT, text.old_use(*used)
     return never_used._replace(
         compliance_type=compliance_type,
         annotation=annotation,
