@@ -4,7 +4,7 @@ silently break what `history` recovers from it (which credential, when)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -47,6 +47,15 @@ def fit(base: str, suffix: str = "") -> str:
     # AWS Config refuses a longer annotation: the limit holds even for a suffix that
     # would not fit (none of ours comes near it).
     return (base + suffix)[:MAX_ANNOTATION_LENGTH]
+
+
+def fit_optional(base: str, optional: Iterable[Sequence[str]], required: str = "") -> str:
+    """`base`, then for each `optional` item the first of its forms that still fits whole
+    with `base` uncut, then `required` (for which `base` is cut if it must be)."""
+    for forms in optional:
+        room = MAX_ANNOTATION_LENGTH - len(base) - len(required)
+        base += next((suffix for suffix in forms if len(suffix) <= room), "")
+    return fit(base, required)
 
 
 def _cut(text: str, limit: int) -> str:

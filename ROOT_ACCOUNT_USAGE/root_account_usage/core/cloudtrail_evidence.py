@@ -219,7 +219,7 @@ def apply_activity(
             tried = any(a.source == text.CLOUDTRAIL for a in in_window)
             nothing = text.NO_CLOUDTRAIL_USE if tried else text.NO_CLOUDTRAIL_ACTIVITY
             nothing = nothing.removesuffix(".") + scope + "."
-        annotation = _annotated(verdict.annotation, attempt_said, nothing + required)
+        annotation = text.fit_optional(verdict.annotation, attempt_said, nothing + required)
         return verdict._replace(annotation=annotation)
     report_is_newer = (
         verdict.compliance_type == NON_COMPLIANT
@@ -228,21 +228,12 @@ def apply_activity(
     )
     if report_is_newer:
         also = text.also_seen(latest.source, latest.seen(text.MAX_ALSO_DESCRIPTION))
-        annotation = _annotated(verdict.annotation, [(also,), *attempt_said], required)
+        annotation = text.fit_optional(verdict.annotation, [(also,), *attempt_said], required)
         return verdict._replace(annotation=annotation)
     use = text.activity_use(latest.seen(), threshold_days, verdict.report_generated_at)
     return verdict._replace(
         compliance_type=NON_COMPLIANT,
-        annotation=_annotated(use, attempt_said, required),
+        annotation=text.fit_optional(use, attempt_said, required),
         credential=latest.source.lower(),
         last_used=latest.time,
     )
-
-
-def _annotated(base: str, optional: Sequence[Sequence[str]], required: str) -> str:
-    """`base`, then for each `optional` item the first of its forms that still fits whole
-    with `base` uncut, then `required` (for which `base` is cut if it must be)."""
-    for forms in optional:
-        room = text.MAX_ANNOTATION_LENGTH - len(base) - len(required)
-        base += next((suffix for suffix in forms if len(suffix) <= room), "")
-    return text.fit(base, required)

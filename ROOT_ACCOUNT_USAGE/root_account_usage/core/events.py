@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from .exceptions import InvalidEventError
-from .json_text import load_json
+from .json_text import load_with_repeats
 from .plain_text import NAME, SHORT, VALUE, shortened
 from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
@@ -121,15 +120,8 @@ def _load_json_object(
         raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:
         raise InvalidEventError(f"{name} is {len(raw)} characters, over the {max_chars} limit")
-    repeated: list[frozenset[str]] = []  # per object, innermost first: the top level is last
-
-    def keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        counts = Counter(key for key, _ in pairs)
-        repeated.append(frozenset(key for key, count in counts.items() if count > 1))
-        return dict(pairs)
-
     try:
-        loaded = load_json(raw, object_pairs_hook=keep_repeats)
+        loaded, repeated = load_with_repeats(raw)
     except ValueError:
         raise InvalidEventError(f"{name} is not valid JSON") from None
     if not isinstance(loaded, dict):

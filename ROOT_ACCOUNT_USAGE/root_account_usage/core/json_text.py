@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 
@@ -15,24 +16,26 @@ def load_json(text: str | bytes, **options: Any) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
-class _RepeatedKeyError(ValueError):
-    """A JSON object gives a key twice."""
+def load_with_repeats(text: str) -> tuple[Any, list[frozenset[str]]]:
+    """load_json's value, and the keys each object gives more than once (json.loads would
+    silently keep the last), innermost object first: the top level's are last."""
+    repeated: list[frozenset[str]] = []
 
+    def keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        counts = Counter(key for key, _ in pairs)
+        repeated.append(frozenset(key for key, count in counts.items() if count > 1))
+        return dict(pairs)
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise _RepeatedKeyError
-    return dict(pairs)
+    return load_json(text, object_pairs_hook=keep_repeats), repeated
 
 
 def load_record(text: str, error: type[ValueError], what: str) -> Any:
-    """A record from outside, as load_json reads it. Raises `error`, naming `what`, for
-    text that is not JSON or an object that gives a key twice: a tampered record is
-    refused, never read last-wins (as json.loads would)."""
+    """A record from outside. Raises `error`, naming `what`, for text that is not JSON or
+    a key given twice: a tampered record is refused, never read last-wins."""
     try:
-        return load_json(text, object_pairs_hook=_unique_keys)
-    except _RepeatedKeyError:
-        raise error(f"{what} gives a key twice") from None
+        loaded, repeated = load_with_repeats(text)
     except ValueError:
         raise error(f"{what} is not valid JSON") from None
+    if any(repeated):
+        raise error(f"{what} gives a key twice")
+    return loaded

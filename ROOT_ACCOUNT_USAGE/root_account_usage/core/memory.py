@@ -54,9 +54,9 @@ def apply_memory(
     if remembered is None:
         return verdict._replace(annotation=text.fit(verdict.annotation, note))
     if threshold_days is None or remembered.time < now - timedelta(days=threshold_days):
-        room = text.MAX_ANNOTATION_LENGTH - len(verdict.annotation) - len(note)
-        kept = carried if len(carried) <= room else ""
-        return verdict._replace(annotation=text.fit(verdict.annotation + kept, note))
+        return verdict._replace(
+            annotation=text.fit_optional(verdict.annotation, [(carried,)], note)
+        )
     use = text.remembered_use(*remembered, threshold_days, verdict.report_generated_at)
     return verdict._replace(
         compliance_type=NON_COMPLIANT,
