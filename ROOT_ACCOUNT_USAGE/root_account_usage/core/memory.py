@@ -51,12 +51,13 @@ def apply_memory(
         if carried or note:
             base = base if base.endswith(".") else base + "."
         return verdict._replace(annotation=text.fit(base, carried + note + code))
-    if remembered is None:
-        return verdict._replace(annotation=text.fit(verdict.annotation, note))
-    if threshold_days is None or remembered.time < now - timedelta(days=threshold_days):
-        return verdict._replace(
-            annotation=text.fit_optional(verdict.annotation, [(carried,)], note)
-        )
+    if (
+        remembered is None
+        or threshold_days is None
+        or remembered.time < now - timedelta(days=threshold_days)
+    ):
+        annotation = text.fit_optional(verdict.annotation, [(carried,)], note)
+        return verdict._replace(annotation=annotation)
     use = text.remembered_use(*remembered, threshold_days, verdict.report_generated_at)
     return verdict._replace(
         compliance_type=NON_COMPLIANT,
