@@ -28,13 +28,12 @@ CLOUDTRAIL = "CloudTrail"
 EVENTBRIDGE = "EventBridge"
 ACTIVITY_SOURCES = (CLOUDTRAIL, EVENTBRIDGE)
 RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, when unreadable
-# How an AssumeRoot session (a privileged task run from the management account or IAM's
-# delegated administrator) is named in an annotation.
+# An AssumeRoot session: a privileged task run from the management account or IAM's
+# delegated administrator.
 ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
-# An event's fields (source address, event name, region) are not ours: the description
-# of a root action is cut to this, so that its time and source always fit after it;
-# shorter after "also:", so that the report's use the annotation leads with always fits
-# before it, with a note that a source was unavailable.
+# An event's fields are not ours: a root action's description is cut to this, so that its
+# time and source always fit after it; shorter after "also:", so that the report's use
+# the annotation leads with always fits before it, with a note that a source failed.
 MAX_ACTIVITY_DESCRIPTION = 100
 MAX_ALSO_DESCRIPTION = 70
 

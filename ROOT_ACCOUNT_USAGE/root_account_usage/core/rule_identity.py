@@ -1,9 +1,6 @@
-"""Whether an AWS Config rule is this project's rule, proven by what it runs. Pure.
-
-A name proves nothing (anyone with config:PutConfigRule picks one): the rule is ours only
-when a function we deployed backs it (docs/deploy.md). The credential removal, `history`
-and `doctor` all decide with `identify`; the removal's SSM document embeds this file.
-"""
+"""Whether an AWS Config rule is ours, proven by what it runs, never by its name (anyone
+with config:PutConfigRule picks one; docs/deploy.md). Pure and standard library only:
+the credential removal's SSM document embeds this file."""
 
 from __future__ import annotations
 
@@ -80,8 +77,7 @@ def identify(
     """The identity of `rule` (one ConfigRules entry of DescribeConfigRules), judged
     against our rule `name`, the function ARNs that may back it, and, unless None, the
     parameters it must have been deployed with. Never raises on what AWS returned."""
-    found = rule.get("Source")
-    source: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    source = rule["Source"] if isinstance(rule.get("Source"), Mapping) else {}
     identity = RuleIdentity(
         name=_text(rule.get("ConfigRuleName")),
         arn=_text(rule.get("ConfigRuleArn")),
