@@ -64,13 +64,10 @@ class RootCredentials(NamedTuple):
 
 
 def parse_credential_report(content: bytes | str) -> RootCredentials:
-    """The root row of a credential report; only the header and the lines that mention
-    `<root_account>` are decoded, so a 5,000-user report costs a few short lines.
-
-    Raises MalformedReportError (or its RootRowMissingError) when the report cannot be
-    read: too large, no header, missing or repeated columns, no or two root rows, a
-    garbled root row.
-    """
+    """The root row of a credential report. Only the header and the lines that mention
+    `<root_account>` are decoded (a 5,000-user report costs a few short lines). Raises
+    MalformedReportError (or its RootRowMissingError) for a report that is too large,
+    empty, lacks or repeats a column, has no or two root rows, or a garbled one."""
     data = content.encode() if isinstance(content, str) else content
     if len(data) > MAX_REPORT_BYTES:
         raise MalformedReportError(
