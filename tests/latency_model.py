@@ -7,8 +7,10 @@ What is simulated (each delay a parameter; docs/deploy.md gives the figures and 
 - AWS Config invokes the rule `config_delay` seconds after StartConfigRulesEvaluation, and
   refuses a start within 60 s of the last one or while an evaluation runs
   (LimitExceededException), as its API reference says.
-- The rule reads the recorded events `rule_runtime` seconds after it was invoked (report
-  fetch and CloudTrail lookup come first) and publishes at once.
+- The rule reads the recorded events `EARLY_READ` seconds after it was invoked (its memory
+  read comes first): one inside the threshold decides, published at once. Otherwise it
+  reads the report and CloudTrail, reads the records again `rule_runtime` seconds after
+  it was invoked, and publishes.
 - CloudTrail event history (LookupEvents) shows the event `lookup_lag` seconds after it
   happened; the credential report was generated hours before and shows no use.
 - Scheduled evaluations run every `schedule` seconds; one may have started just before the
@@ -39,6 +41,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.core.annotation import RECORD_DECIDES
 from root_account_usage.rule import reevaluate
 from root_account_usage.rule.clients import forget_clients
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
@@ -49,6 +52,7 @@ RULE = "root-account-usage"
 PATH = f"/root-account-usage/{RULE}"
 CONFIG_START_INTERVAL = 60.0  # AWS Config: at most one StartConfigRulesEvaluation a minute
 HORIZON = timedelta(hours=48)
+EARLY_READ = 5.0  # the rule's start -> its first read of the records (after its memory)
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,11 @@ class Model:
         heapq.heappush(self.queue, (at, self.counter, action))
 
     def invoke_rule(self, at: float) -> None:
-        """AWS Config invokes the rule at `at`; it reads and publishes rule_runtime later."""
+        """AWS Config invokes the rule at `at`: it reads the records EARLY_READ later (with
+        CloudTrail not yet read), and everything rule_runtime later, then publishes."""
         self.running_until = max(self.running_until, at + self.scenario.rule_runtime)
+        if self.scenario.records:
+            self.push(at + min(EARLY_READ, self.scenario.rule_runtime), f"early@{at}")
         self.push(at + self.scenario.rule_runtime, f"evaluate@{at}")
 
     def run(self) -> float | None:
@@ -153,18 +160,22 @@ class Model:
                 self.config.last_start = at
                 self.invoke_rule(at)
             else:
-                self._evaluate(invoked_at=float(action.split("@")[1]), read_at=at)
+                kind, invoked_at = action.split("@")
+                self._evaluate(invoked_at=float(invoked_at), read_at=at, early=kind == "early")
         return self.detected_at
 
-    def _evaluate(self, *, invoked_at: float, read_at: float) -> None:
+    def _evaluate(self, *, invoked_at: float, read_at: float, early: bool) -> None:
+        """The handler as of `read_at`; an early read sees no CloudTrail (read later)."""
         now = EVENT_TIME + timedelta(seconds=invoked_at)
         parameters = {"AssumeRoleMode": "false", "CloudTrailEvidence": "true"}
         if self.scenario.records:
             parameters["RootActivityEvidence"] = PATH
-        self.reading_at = read_at
+        self.reading_at = -1.0 if early else read_at
         forget_clients()
         [evaluation] = lambda_handler(periodic_event(DEFAULT_ACCOUNT_ID, now, parameters), None)
-        if evaluation["ComplianceType"] == "NON_COMPLIANT":
+        # Early, only a verdict the records decided before the report is published then.
+        decided_early = RECORD_DECIDES in evaluation.get("Annotation", "")
+        if evaluation["ComplianceType"] == "NON_COMPLIANT" and (decided_early or not early):
             self.detected_at = read_at
 
     def lookup_events(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
@@ -247,6 +258,9 @@ LOOKUP_LAGS = (0.0, 300.0, 900.0, 1800.0)  # 0, 5, 15, 30 minutes
 # The promise: NON_COMPLIANT at most this long after EventBridge delivers the event
 # (busy retry 65 s + Config's invocation + the longest rule run before it reads).
 PROMISED_AFTER_DELIVERY = 10 * 60.0
+# And from the root action itself, with CloudTrail delivering within 5 minutes: the rule
+# reads the records as it starts, so a recorded event decides without the report's wait.
+PROMISED_DETECTION = 10 * 60.0
 
 
 def scenarios(records: bool = True) -> list[Scenario]:

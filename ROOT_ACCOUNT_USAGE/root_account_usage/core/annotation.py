@@ -152,6 +152,12 @@ NO_CLOUDTRAIL_USE = " No root use in CloudTrail."
 # CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
 # key used and deleted within one report cycle is then seen by nothing.
 REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
+RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
+
+
+def record_decides(seen: str, threshold_days: int) -> str:
+    """A recorded use inside the threshold, published before the report is read."""
+    return f"Root {seen}, within the {threshold_days}-day threshold{RECORD_DECIDES}"
 
 
 def read_report_only(annotation: str) -> bool:

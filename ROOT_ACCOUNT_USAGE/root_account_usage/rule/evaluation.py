@@ -1,8 +1,6 @@
-"""Evaluate one account: fetch the report, parse it, decide, and fail closed.
-
-Shared by the Lambda handler and the CLI. Any reason the rule cannot decide
-becomes a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line.
-"""
+"""Evaluate one account (the Lambda handler and the CLI): the report, CloudTrail, the
+recorded events and the rule's memory; any reason it cannot decide becomes a NON_COMPLIANT
+'Unable to evaluate' verdict and one ERROR log line."""
 
 from __future__ import annotations
 
@@ -14,16 +12,12 @@ from typing import TYPE_CHECKING, Any
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
 from ..core.events import PeriodicEvent
-from ..core.exceptions import (
-    InvalidParameterError,
-    ReportUnavailableError,
-    RootAccountUsageError,
-)
+from ..core.exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
 from ..core.memory import apply_memory, remembered_use
-from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
+from ..core.parameters import EXCLUDE_ASSUME_ROOT, RuleParameters, parse_rule_parameters
 from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
-from ..core.verdict import Verdict, decide, require_account, unable_to_evaluate
+from ..core.verdict import NON_COMPLIANT, Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
 from .budget import Budget, Sleep
 from .cloudtrail import HISTORY_DAYS, SIGN_IN_REGION, enabled_regions, lookup_root_activity
@@ -55,17 +49,10 @@ def evaluate_periodic_event(
     context: object = None,
     sleep: Sleep | None = None,
 ) -> Verdict:
-    """Judge the account named by a (parsed) AWS Config periodic event.
-
-    Every problem fails closed; an unreadable event is refused earlier, by
-    parse_periodic_event, since there is then no time to order an evaluation by.
-    With CloudTrailEvidence on, root activity in CloudTrail (us-east-1 and the home
-    region) also counts; with RootActivityEvidence set, so do the root events the
-    re-evaluation function recorded. A source that fails, in part or whole, loses
-    nothing another part found, and the annotation says what was not read. With
-    `build_config_client`, the rule's own last evaluation of the account adds the root
-    use it named (core/memory.py), fail-closed verdicts included.
-    """
+    """Judge the account a (parsed) AWS Config periodic event names; every problem fails
+    closed. A builder left None is a source not read; a source that fails loses nothing
+    another found, and the annotation says what was not read. The rule's own last
+    evaluation (`build_config_client`) adds the use it named (core/memory.py)."""
     budget = Budget.for_lambda(context)
     # Read first, while the budget is whole: the one source a deletion cannot erase.
     annotation: str | None = None
@@ -79,7 +66,7 @@ def evaluate_periodic_event(
         except Exception as error:  # refused, unreachable, no time, no role: said, not raised
             code = str(getattr(error, "code", None) or error_code(error))
             problem = LastEvaluationUnavailableError(str(error)[:200], code=code)
-            _warn("this rule's last evaluation unavailable; the other evidence decides", problem)
+            _log(logging.WARNING, "this rule's last evaluation unavailable", problem)
     verdict = _judge(
         periodic,
         build_iam_client,
@@ -118,6 +105,18 @@ def _judge(
     except InvalidParameterError as error:
         return fail_closed(error)
     now = periodic.notification_time
+    exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
+
+    def include(activity: RootActivity) -> bool:
+        return counted(activity, exclude_assume_root=exclude)
+
+    path = parameters.root_activity_evidence
+    if build_ssm_client is not None and path and parameters.threshold_days <= HISTORY_DAYS:
+        # Read first as well as last: a root event recorded before this run decides at
+        # once, without the report's generation wait or the search of every region.
+        decided = _decided_by_records(build_ssm_client, path, include, now, parameters, budget)
+        if decided is not None:
+            return decided
     verdict = evaluate_account(
         build_iam_client,
         now=now,
@@ -135,11 +134,6 @@ def _judge(
     notes: list[str] = []
     if cloudtrail is None and records is None:
         return apply_activity(verdict, [], now=now, threshold_days=1, notes=[text.REPORT_ONLY])
-    exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
-
-    def include(activity: RootActivity) -> bool:
-        return counted(activity, exclude_assume_root=exclude)
-
     activities: list[RootActivity] = []
     unavailable: list[str] = []
     cloudtrail_read, scope = False, ""
@@ -178,9 +172,10 @@ def _judge(
                 records, parameters.root_activity_evidence, budget=budget
             )
         except RootAccountUsageError as error:  # unreadable, or no time to read
-            _warn("recorded root events unavailable; the other evidence decides", error)
+            _log(logging.WARNING, "recorded root events unavailable", error)
             unavailable.append(text.RECORDED_EVENTS)
         else:
+            recorded.warn()
             activities += filter(include, recorded.found)
             notes.append(text.record_note(recorded.problems.values()))
     return apply_activity(
@@ -195,10 +190,48 @@ def _judge(
     )
 
 
-def _warn(message: str, error: RootAccountUsageError) -> None:
-    logger.warning(
-        message, extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}}
+def _decided_by_records(
+    build_ssm_client: Callable[[], SSMClient],
+    path: str,
+    include: Callable[[RootActivity], bool],
+    now: datetime,
+    parameters: RuleParameters,
+    budget: Budget,
+) -> Verdict | None:
+    """NON_COMPLIANT from a recorded root use inside the threshold, or None (nothing
+    recorded in it, or unreadable: the full evaluation then reads everything).
+
+    Only for thresholds CloudTrail's 90 days cover: a forged record can then only change
+    which use the annotation names, since the next full evaluation still finds the rest.
+    """
+    try:
+        recorded = read_recorded_activity(build_ssm_client, path, budget=budget)
+    except RootAccountUsageError:
+        return None  # read again, and said, after the report
+    start = now - timedelta(days=parameters.threshold_days)
+    uses = [a for a in recorded.found if include(a) and not a.attempt and a.time >= start]
+    if not uses:
+        return None  # the problems are logged after the second read
+    recorded.warn()
+    latest = max(uses, key=lambda activity: activity.time)
+    annotation = text.fit(
+        text.record_decides(latest.seen(), parameters.threshold_days),
+        text.record_note(recorded.problems.values()),
     )
+    return Verdict(
+        NON_COMPLIANT,
+        annotation,
+        parameters.threshold_days,
+        credential=latest.source.lower(),
+        last_used=latest.time,
+    )
+
+
+def _log(level: int, message: str, error: RootAccountUsageError) -> None:
+    if level == logging.WARNING:
+        message += "; the other evidence decides"
+    fields = {"error_code": error.code, "reason": str(error)[:200]}
+    logger.log(level, message, extra={"fields": fields})
 
 
 def evaluate_account(
@@ -210,11 +243,7 @@ def evaluate_account(
     sleep: Sleep | None = None,
     account_id: str | None = None,
 ) -> Verdict:
-    """Fetch the account's credential report through IAM and judge it.
-
-    With `account_id` (the Lambda: the event's account) the report must be that
-    account's; without it (the CLI's live account) it is judged as the account it names.
-    """
+    """Fetch the credential report through IAM and judge it (evaluate_report)."""
     return evaluate_report(
         lambda: CredentialReportFetcher(
             _build_client(build_iam_client), budget=budget, sleep=sleep
@@ -232,11 +261,8 @@ def evaluate_report(
     threshold_days: int,
     account_id: str | None = None,
 ) -> Verdict:
-    """Judge the report `fetch` returns (its `content` and `generated_at`); every
-    RootAccountUsageError, in fetching or judging, fails closed.
-
-    With `account_id` the report must be that account's (require_account).
-    """
+    """Judge the report `fetch` returns (its `content` and `generated_at`), which must be
+    `account_id`'s when given; every RootAccountUsageError fails closed."""
     generated_at, root = None, None
     try:
         report = fetch()
@@ -254,34 +280,17 @@ def evaluate_report(
         )
 
 
-def fail_closed(
-    error: RootAccountUsageError,
-    *,
-    threshold_days: int | None = None,
-    report_generated_at: datetime | None = None,
-    account_id: str | None = None,
-) -> Verdict:
-    """Log the reason once at ERROR and return the NON_COMPLIANT fail-closed verdict."""
-    verdict = unable_to_evaluate(
-        error,
-        threshold_days=threshold_days,
-        report_generated_at=report_generated_at,
-        account_id=account_id,
-    )
-    logger.error(
-        FAIL_CLOSED_LOG_MESSAGE,
-        extra={"fields": {"error_code": error.code, "reason": str(error)[:200]}},
-    )
-    return verdict
+def fail_closed(error: RootAccountUsageError, **evidence: Any) -> Verdict:
+    """Log the reason once at ERROR; unable_to_evaluate(error, **evidence)."""
+    _log(logging.ERROR, FAIL_CLOSED_LOG_MESSAGE, error)
+    return unable_to_evaluate(error, **evidence)
 
 
 def _build_client(build_iam_client: Callable[[], IAMClient]) -> IAMClient:
     # In assume-role mode building the client calls STS, which can be refused.
     try:
         return build_iam_client()
-    except Exception as error:
-        # ClientError (STS refused), BotoCoreError (no network, no credentials) or
-        # rdklib's bare Exception.
+    except Exception as error:  # ClientError, BotoCoreError or rdklib's bare Exception
         code = error_code(error)
         reason = f"could not get credentials to read IAM: {code}: {error_message(error)}"
         raise ReportUnavailableError(reason.rstrip(": ")[:200], code=code) from None

@@ -41,6 +41,21 @@ class RecordedEvents(NamedTuple):
 
     found: list[RootActivity]
     problems: dict[str, str]  # parameter name -> RECORD_RESET, RECORD_UNREADABLE or _MISSING
+    reasons: dict[str, str]  # parameter name -> what was wrong, for the log
+
+    def warn(self) -> None:
+        """Log each problem at WARNING (once per evaluation: the caller's choice)."""
+        for name, problem in self.problems.items():
+            fields = {
+                "parameter": name[:120],
+                "error_code": RecordedEventsUnavailableError.code,
+                "problem": problem,
+                "reason": self.reasons[name][:120],
+            }
+            logger.warning(
+                "recorded root event not counted; the other evidence decides",
+                extra={"fields": fields},
+            )
 
 
 def read_recorded_activity(
@@ -53,7 +68,7 @@ def read_recorded_activity(
 
     One bad record never hides its sibling: a parameter that is malformed, reset to
     `none` over a record, or missing (the stack creates both, so it was deleted) is
-    named in `problems` (and logged at WARNING); the others still count. Raises
+    named in `problems` (RecordedEvents.warn logs them); the others still count. Raises
     RecordedEventsUnavailableError when SSM cannot be read at all, OutOfTimeError when
     there is no time to try.
     """
@@ -69,6 +84,7 @@ def read_recorded_activity(
         ) from None
     found: list[RootActivity] = []
     problems: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     answered: set[str] = set()
     for parameter in response.get("Parameters", []):
         name = str(parameter.get("Name"))
@@ -80,32 +96,16 @@ def read_recorded_activity(
         try:
             activity = decode(value, slot)
         except MalformedRecordError as error:
-            problems[name] = _problem(name, text.RECORD_UNREADABLE, str(error))
+            problems[name], reasons[name] = text.RECORD_UNREADABLE, str(error)
             continue
         if activity is not None:
             found.append(activity)
         elif was_reset(value, parameter.get("Version")):
-            problems[name] = _problem(
-                name, text.RECORD_RESET, f"none written at version {parameter.get('Version')}"
-            )
+            problems[name] = text.RECORD_RESET
+            reasons[name] = f"none written at version {parameter.get('Version')}"
     for name in names.keys() - answered:
-        problems[name] = _problem(name, text.RECORD_MISSING, "no such parameter")
-    return RecordedEvents(found, problems)
-
-
-def _problem(name: str, problem: str, reason: str) -> str:
-    logger.warning(
-        "recorded root event not counted; the other evidence decides",
-        extra={
-            "fields": {
-                "parameter": name[:120],
-                "error_code": RecordedEventsUnavailableError.code,
-                "problem": problem,
-                "reason": reason[:120],
-            }
-        },
-    )
-    return problem
+        problems[name], reasons[name] = text.RECORD_MISSING, "no such parameter"
+    return RecordedEvents(found, problems, reasons)
 
 
 def record_activity(

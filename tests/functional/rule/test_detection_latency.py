@@ -11,6 +11,7 @@ import pytest
 from tests.latency_model import (
     LOOKUP_LAGS,
     PROMISED_AFTER_DELIVERY,
+    PROMISED_DETECTION,
     Scenario,
     detection_seconds,
 )
@@ -35,6 +36,16 @@ def test_root_use_is_non_compliant_within_the_promise_whatever_the_lag(scenario)
     detected = detection_seconds(scenario)
     assert detected is not None
     assert 0 < detected <= scenario.delivery + PROMISED_AFTER_DELIVERY
+    assert detected <= PROMISED_DETECTION
+
+
+def test_a_recorded_event_decides_as_the_rule_starts_not_after_its_long_run():
+    # Idle rule, slow run (report generation, throttled regions): the record, written on
+    # delivery, is read before the report, so NON_COMPLIANT does not wait for the run.
+    scenario = Scenario(lookup_lag=1800.0, delivery=300.0, config_delay=120.0, rule_runtime=270.0)
+    detected = detection_seconds(scenario)
+    assert detected is not None
+    assert detected < scenario.delivery + 65.0 + scenario.config_delay + scenario.rule_runtime
 
 
 @pytest.mark.parametrize("lag", [900.0, 1800.0], ids=["lag15m", "lag30m"])

@@ -12,6 +12,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.core.annotation import RootUseSeen, read_root_use
 from root_account_usage.core.cloudtrail_evidence import RootActivity
 from root_account_usage.core.recorded_activity import encode
 from root_account_usage.rule.budget import Budget
@@ -29,9 +30,17 @@ SIGN_IN = RootActivity(
 SESSION = SIGN_IN._replace(event_name="DeleteAccessKey", mfa_used=None, assumed_root=True)
 
 
-def evaluate(records: dict[str, str], use: RootUse | None = None, **parameters) -> dict:
-    """One evaluation with a fresh report showing `use` and `records` in SSM."""
+def evaluate(
+    records: dict[str, str], use: RootUse | None = None, calls: list | None = None, **parameters
+) -> dict:
+    """One evaluation with a fresh report showing `use` and `records` in SSM; `calls`
+    collects the AWS operations the rule makes."""
     with mock_aws():
+        boto3.setup_default_session()
+        if calls is not None:
+            boto3.DEFAULT_SESSION.events.register(
+                "before-call", lambda model, **_: calls.append(model.name)
+            )
         ssm = boto3.client("ssm", region_name="us-east-1")
         for slot, value in records.items():
             ssm.put_parameter(Name=f"{PATH}/{slot}", Value=value, Type="String")
@@ -46,19 +55,61 @@ def evaluate(records: dict[str, str], use: RootUse | None = None, **parameters) 
         with root_in_credential_report(
             DEFAULT_ACCOUNT_ID, use or RootUse(), NOW - timedelta(hours=3)
         ):
+            if calls is not None:
+                calls.clear()  # the rule's calls only, not the fixture's
             [evaluation] = lambda_handler(
                 periodic_event(DEFAULT_ACCOUNT_ID, NOW, rule_parameters), None
             )
+    boto3.DEFAULT_SESSION = None
     return evaluation
 
 
-def test_a_recorded_sign_in_is_non_compliant_before_the_report_shows_it():
-    evaluation = evaluate({"root": encode(SIGN_IN), "assumed-root": "none"})
+def test_a_recorded_sign_in_decides_before_the_report_is_read():
+    # Read first as well as last (issue 17): the slow report and the search of every
+    # region are not waited for once a recorded use inside the threshold decides.
+    calls: list[str] = []
+    records = {"root": encode(SIGN_IN), "assumed-root": "none"}
+    evaluation = evaluate(records, calls=calls, CloudTrailEvidence="true")
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
-    assert evaluation["Annotation"].startswith(
+    assert evaluation["Annotation"] == (
         "Root console sign-in without MFA at 2026-11-27T11:57:00Z (EventBridge us-east-1), "
-        "within the 7-day threshold; report generated 2026-11-27T09:00:00Z."
+        "within the 7-day threshold; credential report and CloudTrail not read: a recorded "
+        "root use decides."
     )
+    assert "GetParameters" in calls
+    assert not {"GetCredentialReport", "GenerateCredentialReport", "LookupEvents"} & set(calls)
+    # The next evaluation's memory reads the use back from this annotation.
+    assert read_root_use(evaluation["Annotation"]) == RootUseSeen(
+        "EventBridge: console sign-in without MFA", "2026-11-27T11:57:00Z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("records", "parameters"),
+    [
+        # Longer than CloudTrail's 90 days: a forged record could otherwise keep a use
+        # deleted from the report from ever being read into the memory.
+        ({"root": "SIGN_IN"}, {"ThresholdDays": "91"}),
+        ({"root": "OLD"}, {}),  # outside the threshold
+        ({"assumed-root": "SESSION"}, {}),  # AssumeRoot sessions excluded by default
+    ],
+    ids=["threshold-over-90-days", "old", "excluded-session"],
+)
+def test_otherwise_everything_is_read(records, parameters):
+    activities = {
+        "SIGN_IN": SIGN_IN,
+        "OLD": SIGN_IN._replace(time=NOW - timedelta(days=8)),
+        "SESSION": SESSION,
+    }
+    calls: list[str] = []
+    stored = {"root": "none", "assumed-root": "none"}
+    stored.update({slot: encode(activities[name]) for slot, name in records.items()})
+    evaluation = evaluate(stored, calls=calls, **parameters)
+    assert "GetCredentialReport" in calls
+    # Read before the report (not for a threshold over 90 days), and after it.
+    assert calls.count("GetParameters") == (1 if "ThresholdDays" in parameters else 2)
+    assert "not read" not in evaluation["Annotation"]
+    assert "report generated 2026-11-27T09:00:00Z" in evaluation["Annotation"]
 
 
 def test_nothing_recorded_leaves_the_report_to_decide():
