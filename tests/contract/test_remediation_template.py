@@ -31,10 +31,11 @@ def test_the_document_embeds_the_tested_modules_verbatim():
     # The removal last, after the core modules it imports (standard library only), each
     # the package's file as it is.
     assert list(held) == [
+        "root_account_usage.core.plain_text",
         "root_account_usage.core.timestamps",
         "root_account_usage.core.annotation",
-        "root_account_usage.core.plain_text",
         "root_account_usage.core.regions",
+        "root_account_usage.core.json_text",
         "root_account_usage.core.rule_identity",
         "root_account_usage.remediation.remove_root_credentials",
     ]

@@ -1,5 +1,1 @@
-"""The pure core: parse the credential report, decide, and word the annotation.
-
-No boto3 and no clock: every input (the report's bytes, the event, "now") is an
-argument, so every rule of the verdict can be tested offline.
-"""
+"""The pure core: parse, decide, word the annotation; every input is an argument."""

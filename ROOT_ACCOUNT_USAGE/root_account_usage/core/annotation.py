@@ -4,7 +4,7 @@ silently break what `history` recovers from it (which credential, when)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -28,13 +28,12 @@ CLOUDTRAIL = "CloudTrail"
 EVENTBRIDGE = "EventBridge"
 ACTIVITY_SOURCES = (CLOUDTRAIL, EVENTBRIDGE)
 RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, when unreadable
-# How an AssumeRoot session (a privileged task run from the management account or IAM's
-# delegated administrator) is named in an annotation.
+# An AssumeRoot session: a privileged task run from the management account or IAM's
+# delegated administrator.
 ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
-# An event's fields (source address, event name, region) are not ours: the description
-# of a root action is cut to this, so that its time and source always fit after it;
-# shorter after "also:", so that the report's use the annotation leads with always fits
-# before it, with a note that a source was unavailable.
+# An event's fields are not ours: a root action's description is cut to this, so that its
+# time and source always fit after it; shorter after "also:", so that the report's use
+# the annotation leads with always fits before it, with a note that a source failed.
 MAX_ACTIVITY_DESCRIPTION = 100
 MAX_ALSO_DESCRIPTION = 70
 
@@ -49,6 +48,15 @@ def fit(base: str, suffix: str = "") -> str:
     return (base + suffix)[:MAX_ANNOTATION_LENGTH]
 
 
+def fit_optional(base: str, optional: Iterable[Sequence[str]], required: str = "") -> str:
+    """`base`, then for each `optional` item the first of its forms that still fits whole
+    with `base` uncut, then `required` (for which `base` is cut if it must be)."""
+    for forms in optional:
+        room = MAX_ANNOTATION_LENGTH - len(base) - len(required)
+        base += next((suffix for suffix in forms if len(suffix) <= room), "")
+    return fit(base, required)
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -60,55 +68,55 @@ def generated_text(report_generated_at: datetime | None) -> str:
     return f"report generated {format_timestamp(report_generated_at)}"
 
 
-def no_recorded_use(threshold_days: int, report_generated_at: datetime | None) -> str:
-    return fit(
-        "Root user has no recorded use of its console password or access keys; "
-        f"threshold {threshold_days} days; {generated_text(report_generated_at)}."
-    )
-
-
-def no_credentials(threshold_days: int, report_generated_at: datetime | None) -> str:
-    """No recorded use, and the report shows the credentials are gone (not merely unused)."""
-    return fit(
-        f"Root has {NO_CREDENTIALS} (no recorded use); threshold {threshold_days} days; "
-        f"{generated_text(report_generated_at)}."
-    )
-
-
-def _removed_now(credentials_removed: bool) -> str:
-    return f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
+def no_use(
+    threshold_days: int, report_generated_at: datetime | None, credentials_removed: bool = False
+) -> str:
+    """No recorded use; said more strongly when the report shows the credentials gone."""
+    if credentials_removed:
+        said = f"Root has {NO_CREDENTIALS} (no recorded use)"
+    else:
+        said = "Root user has no recorded use of its console password or access keys"
+    return fit(f"{said}; threshold {threshold_days} days; {generated_text(report_generated_at)}.")
 
 
 def recent_use(
     credential: str,
     last_used: datetime,
-    *,
-    after_now: bool,
     threshold_days: int,
     report_generated_at: datetime | None,
     credentials_removed: bool = False,
+    *,
+    after_now: bool = False,
 ) -> str:
+    """A use the report shows inside the threshold."""
     later = " (after the evaluation time)" if after_now else ""
     return fit(
         f"Root {CREDENTIAL_LABELS[credential]} was used at {format_timestamp(last_used)}{later}, "
-        f"within the {threshold_days}-day threshold{_removed_now(credentials_removed)}; "
-        f"{generated_text(report_generated_at)}."
+        + _judged("within", threshold_days, report_generated_at, _removed(credentials_removed))
     )
 
 
 def old_use(
     credential: str,
     last_used: datetime,
-    *,
     threshold_days: int,
     report_generated_at: datetime | None,
     credentials_removed: bool = False,
 ) -> str:
+    """The report's latest use, outside the threshold."""
     return fit(
         f"Root last used at {format_timestamp(last_used)} ({CREDENTIAL_LABELS[credential]}), "
-        f"outside the {threshold_days}-day threshold{_removed_now(credentials_removed)}; "
-        f"{generated_text(report_generated_at)}."
+        + _judged("outside", threshold_days, report_generated_at, _removed(credentials_removed))
     )
+
+
+def _judged(where: str, days: int, report_generated_at: datetime | None, also: str = "") -> str:
+    """`where` ("within", "outside") the threshold, what else is `also` said, the report."""
+    return f"{where} the {days}-day threshold{also}; {generated_text(report_generated_at)}."
+
+
+def _removed(credentials_removed: bool) -> str:
+    return f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
 
 
 def unable(reason: str, code: str) -> str:
@@ -128,10 +136,7 @@ def activity_seen(
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
     """A use seen outside the report, and not in it (or not as recently). Not yet fitted:
     the caller adds its notes."""
-    return (
-        f"Root {seen}, within the {threshold_days}-day threshold; "
-        f"{generated_text(report_generated_at)}."
-    )
+    return f"Root {seen}, " + _judged("within", threshold_days, report_generated_at)
 
 
 def also_seen(source: str, seen: str) -> str:
@@ -216,15 +221,8 @@ def remembered_use(
         used = f"{what} at {format_timestamp(when)} ({source} {REMEMBERED})"
     else:
         used = f"{credential} was used at {format_timestamp(when)}"
-    return fit(
-        f"Root {used}, within the {threshold_days}-day threshold; shown by this rule's last"
-        f" evaluation, not by the report now; {generated_text(report_generated_at)}."
-    )
-
-
-def attempt_note(seen: str) -> str:
-    """The suffix naming a sign-in attempt that did not authenticate (not a use)."""
-    return f" {seen}."
+    shown = "; shown by this rule's last evaluation, not by the report now"
+    return fit(f"Root {used}, " + _judged("within", threshold_days, report_generated_at, shown))
 
 
 class RootUseSeen(NamedTuple):

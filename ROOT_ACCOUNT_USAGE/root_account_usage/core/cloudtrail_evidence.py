@@ -7,12 +7,28 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from . import annotation as text
-from .json_text import RepeatedKeyError, load_json, unique_keys
+from .json_text import load_record
+from .plain_text import shortened
 from .timestamps import as_utc, parse_timestamp
 from .verdict import NON_COMPLIANT, Verdict
+
+PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"  # noqa: S105 - an event name
+# What the console's root actions are called in an annotation (an API call otherwise).
+_PLAIN_NAMES = {
+    "PasswordUpdated": "console password change",
+    "PasswordRecoveryCompleted": "password reset by e-mail recovery",
+    "CheckMfa": "sign-in MFA check",
+    "CreateAccessKey": "access key creation",
+}
+_EVENT_NAME_SHOWN = 60  # characters of an event name in its description
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# userIdentity.invokedBy values that are the principal acting in the console, not an AWS
+# service on its behalf. template.yaml's and the forwarder's patterns list the same.
+ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
 
 
 class RootActivity(NamedTuple):
@@ -29,78 +45,51 @@ class RootActivity(NamedTuple):
     attempt: bool = False  # a sign-in attempt that did not authenticate: not a use
 
     def describe(self, *, address: bool = True) -> str:
+        """What was done, as an annotation names it."""
+        name = shortened(self.event_name, _EVENT_NAME_SHOWN)
         if self.attempt:
-            what = (
-                "Root password recovery requested"
-                if self.event_name == PASSWORD_RECOVERY_REQUESTED
-                else "Failed root sign-in attempt"
-            )
+            what = "Failed root sign-in attempt"
+            if self.event_name == PASSWORD_RECOVERY_REQUESTED:
+                what = "Root password recovery requested"
             # Only an address: this text follows the verdict's own, and must not read as it.
-            where = _address(self.source_ip) if address else None
-            return f"{what} from {where}" if where else what
+            try:
+                return (
+                    f"{what} from {ipaddress.ip_address(self.source_ip or '')}" if address else what
+                )
+            except ValueError:
+                return what
         if self.assumed_root:
-            return f"{text.ASSUMED_ROOT_SESSION}: {self.event_name[:60]} in {self.region}"
-        if self.event_name in _PLAIN_NAMES:
-            return f"{_PLAIN_NAMES[self.event_name]} in {self.region}"
+            return f"{text.ASSUMED_ROOT_SESSION}: {name} in {self.region}"
         if self.event_name == "ConsoleLogin":
             mfa = {True: " with MFA", False: " without MFA", None: ""}[self.mfa_used]
-            if self.source_ip:
-                where = f" from {self.source_ip}"
-            elif self.source == text.CLOUDTRAIL:
-                where = " from an unknown address"
-            else:
-                where = ""  # a recorded event keeps no address
-            return f"console sign-in{where}{mfa}"
-        return f"API call {self.event_name[:60]} in {self.region}"
+            # A recorded event keeps no address; CloudTrail's lacks one only when unknown.
+            unknown = "an unknown address" if self.source == text.CLOUDTRAIL else ""
+            where = self.source_ip or unknown
+            return f"console sign-in{f' from {where}' if where else ''}{mfa}"
+        plain_name = _PLAIN_NAMES.get(self.event_name) or f"API call {name}"
+        return f"{plain_name} in {self.region}"
 
     def seen(self, limit: int = text.MAX_ACTIVITY_DESCRIPTION, *, address: bool = True) -> str:
+        """The action with its time and where it was found (annotation.activity_seen)."""
         return text.activity_seen(
             self.describe(address=address), self.time, self.source, self.lookup_region, limit
         )
 
 
-# What the console's root actions are called in an annotation (an API call otherwise).
-_PLAIN_NAMES = {
-    "PasswordUpdated": "console password change",
-    "PasswordRecoveryCompleted": "password reset by e-mail recovery",
-    "CheckMfa": "sign-in MFA check",
-    "CreateAccessKey": "access key creation",
-}
-
-
-def _address(value: str | None) -> str | None:
-    """`value` when it is an IP address, else None."""
-    try:
-        return str(ipaddress.ip_address(value)) if value else None
-    except ValueError:
-        return None
-
-
-# Console sign-in events (eventType AwsConsoleSignIn) say their outcome in
-# responseElements.<eventName>: "Success" or "Failure".
-SIGN_IN_EVENT_TYPE = "AwsConsoleSignIn"
-FAILURE = "Failure"
-SUCCESS = "Success"
-PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"  # noqa: S105 - an event name
-PASSWORD_UPDATED = "PasswordUpdated"  # noqa: S105 - an event name: made signed in, so a use
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
-# userIdentity.invokedBy values that are the principal acting in the console, not an AWS
-# service on its behalf. template.yaml's and the forwarder's patterns list the same.
-ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
-
-
 def is_attempt(detail: Mapping[str, Any]) -> bool:
-    """Whether a root record is a sign-in attempt that did not authenticate: a sign-in
-    event whose outcome is Failure (or that carries an errorMessage and no Success), or
-    a password recovery request. Anything else is use."""
-    if detail.get("eventType") != SIGN_IN_EVENT_TYPE or detail.get("eventName") == PASSWORD_UPDATED:
-        return False
+    """Whether a root record is a sign-in attempt that did not authenticate (not a use):
+    a sign-in event whose outcome is Failure (or that carries an errorMessage and no
+    Success), or a password recovery request."""
     name = detail.get("eventName")
+    # PasswordUpdated is a sign-in event made signed in: a use whatever its outcome.
+    if detail.get("eventType") != "AwsConsoleSignIn" or name == "PasswordUpdated":
+        return False
     if name == PASSWORD_RECOVERY_REQUESTED:
         return True
+    # Console sign-in events say their outcome in responseElements.<eventName>.
     response = detail.get("responseElements")
     outcome = response.get(name) if isinstance(response, dict) and isinstance(name, str) else None
-    return outcome == FAILURE or (outcome != SUCCESS and bool(detail.get("errorMessage")))
+    return outcome == "Failure" or (outcome != "Success" and bool(detail.get("errorMessage")))
 
 
 class UnreadableRecordError(ValueError):
@@ -110,49 +99,39 @@ class UnreadableRecordError(ValueError):
 def root_activity(
     event: Mapping[str, Any], lookup_region: str, account_id: str | None = None
 ) -> RootActivity | None:
-    """Read one LookupEvents record; None unless it is the root user's own action (of
-    `account_id`, when given: another account's root is not this account's use).
-
-    Raises UnreadableRecordError for a record that cannot be read (CloudTrailEvent not
-    a JSON object, a key given twice, a root action with no usable time or no account).
-    An odd additionalEventData only loses the MFA flag.
-    """
+    """One LookupEvents record; None unless it is the root user's own action (of
+    `account_id`, when given). Raises UnreadableRecordError for a record that cannot be
+    read: not a JSON object, a key given twice, a root action without time or account."""
     raw = event.get("CloudTrailEvent")
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
-    try:
-        detail = load_json(raw, object_pairs_hook=unique_keys)
-    except RepeatedKeyError:
-        raise UnreadableRecordError("CloudTrailEvent gives a key twice") from None
-    except ValueError:
-        raise UnreadableRecordError("CloudTrailEvent is not valid JSON") from None
+    detail = load_record(raw, UnreadableRecordError, "CloudTrailEvent")
     if not isinstance(detail, dict) or not isinstance(detail.get("userIdentity") or {}, dict):
         raise UnreadableRecordError("CloudTrailEvent is not an event object")
-    if account_id is not None and _is_root_action(detail):
-        named = account_of(detail)
-        if named is None:
+    if not _is_root_action(detail):
+        return None
+    if account_id is not None:
+        # userIdentity.accountId, when recipientAccountId (where present) names the same.
+        named = detail["userIdentity"].get("accountId")
+        valid = isinstance(named, str) and _ACCOUNT_ID.fullmatch(named) is not None
+        if not valid or detail.get("recipientAccountId", named) != named:
             raise UnreadableRecordError("root record names no account")
         if named != account_id:
             return None
+    fallback = event.get("EventTime")  # what botocore parsed, used without eventTime
+    try:
+        fallback_time = as_utc(fallback) if isinstance(fallback, datetime) else None
+    except ValueError:
+        fallback_time = None
     activity = root_activity_in_record(
         detail,
         lookup_region,
-        fallback_time=_utc_or_none(event.get("EventTime")),
+        fallback_time=fallback_time,
         fallback_name=str(event.get("EventName", "unknown")),
     )
-    if activity is None and _is_root_action(detail):
+    if activity is None:
         raise UnreadableRecordError("record has no readable event time")
     return activity
-
-
-def account_of(detail: Mapping[str, Any]) -> str | None:
-    """The account a record is of: userIdentity.accountId, when recipientAccountId (where
-    present) names the same; None when it names no account of 12 digits, or two."""
-    identity = detail.get("userIdentity")
-    named = identity.get("accountId") if isinstance(identity, dict) else None
-    if not isinstance(named, str) or not _ACCOUNT_ID.fullmatch(named):
-        return None
-    return named if detail.get("recipientAccountId", named) == named else None
 
 
 def root_activity_in_record(
@@ -164,18 +143,19 @@ def root_activity_in_record(
     source: str = text.CLOUDTRAIL,
 ) -> RootActivity | None:
     """Read one CloudTrail record (a dict); None unless it is the root user's own action
-    (or when it has no time to place it by)."""
+    with a time to place it by."""
     if not _is_root_action(detail):
         return None
     try:
-        time = parse_timestamp(str(detail["eventTime"]))
+        time: datetime | None = parse_timestamp(str(detail["eventTime"]))
     except (KeyError, ValueError):
-        if fallback_time is None:
-            return None
         time = fallback_time
-    extra = detail.get("additionalEventData")
+    if time is None:
+        return None
+    extra, source_ip = detail.get("additionalEventData"), detail.get("sourceIPAddress")
     mfa = extra.get("MFAUsed") if isinstance(extra, dict) else None
-    source_ip = detail.get("sourceIPAddress")
+    context = detail["userIdentity"].get("sessionContext")
+    assumed_root = context.get("assumedRoot") if isinstance(context, dict) else None
     return RootActivity(
         time=time,
         event_name=str(detail.get("eventName", fallback_name)),
@@ -184,7 +164,8 @@ def root_activity_in_record(
         # AWS's own examples write "Yes" and "YES".
         mfa_used=mfa.strip().lower() == "yes" if isinstance(mfa, str) else None,
         lookup_region=lookup_region,
-        assumed_root=is_assumed_root(detail["userIdentity"]),
+        assumed_root=assumed_root is True
+        or (isinstance(assumed_root, str) and assumed_root.strip().lower() == "true"),
         source=source,
         attempt=is_attempt(detail),
     )
@@ -199,33 +180,10 @@ def _is_root_action(detail: Mapping[str, Any]) -> bool:
     return console and detail.get("eventType") != "AwsServiceEvent"
 
 
-def _utc_or_none(value: object) -> datetime | None:
-    """A datetime LookupEvents parsed, in UTC; None when there is none in range."""
-    if not isinstance(value, datetime):
-        return None
-    try:
-        return as_utc(value)
-    except ValueError:
-        return None
-
-
-def is_assumed_root(identity: Mapping[str, Any]) -> bool:
-    """Whether a Root userIdentity is an AssumeRoot session (sessionContext.assumedRoot)."""
-    context = identity.get("sessionContext")
-    if not isinstance(context, dict):
-        return False
-    flag = context.get("assumedRoot")
-    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
-
-
 def counted(activity: RootActivity, *, exclude_assume_root: bool) -> bool:
-    """Whether `activity` counts as root use (AssumeRootSessions "exclude" leaves out
-    AssumeRoot sessions; the root user's own sign-ins and calls always count)."""
+    """Whether `activity` counts as root use: AssumeRootSessions "exclude" leaves out
+    AssumeRoot sessions; the root user's own sign-ins and calls always count."""
     return not (exclude_assume_root and activity.assumed_root)
-
-
-def latest_activity(activities: Iterable[RootActivity]) -> RootActivity | None:
-    return max(activities, key=lambda activity: activity.time, default=None)
 
 
 def apply_activity(
@@ -239,29 +197,21 @@ def apply_activity(
     unavailable: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> Verdict:
-    """Combine the report's verdict with root activity seen elsewhere in the window.
-
-    NON_COMPLIANT when any source shows root use in [now - threshold, now] (or later).
-    Evidence only adds use: nothing here turns a verdict COMPLIANT, and a fail-closed
-    verdict stays as it is; a sign-in attempt that did not authenticate is no use, and
-    is named only where there is room. `cloudtrail_read` says CloudTrail was searched
-    to the end (so finding nothing is worth saying, with `scope`, annotation.searched_scope);
-    `unavailable` names sources that
-    could not be read, and `notes` (annotation suffixes) what else was incomplete: each
-    is said at the end of the annotation, whatever it costs the text before it.
-    """
+    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use
+    in [now - threshold, now] (or later). Evidence only adds use; a fail-closed verdict
+    stays; an attempt is named where there is room. `cloudtrail_read`: CloudTrail was
+    searched to the end, so finding nothing is said (with `scope`); the `unavailable`
+    sources and the `notes` are said at the end, always."""
     if not verdict.evaluated:
         return verdict
     required = "".join(text.unavailable_note(source) for source in unavailable) + "".join(notes)
     window_start = now - timedelta(days=threshold_days)
     in_window = [activity for activity in activities if activity.time >= window_start]
-    latest = latest_activity(a for a in in_window if not a.attempt)
-    attempt = latest_activity(a for a in in_window if a.attempt)
+    latest = max((a for a in in_window if not a.attempt), key=attrgetter("time"), default=None)
+    attempt = max((a for a in in_window if a.attempt), key=attrgetter("time"), default=None)
     # Named where there is room: with its address, else without.
     attempt_said = (
-        [(text.attempt_note(attempt.seen()), text.attempt_note(attempt.seen(address=False)))]
-        if attempt is not None
-        else []
+        [] if attempt is None else [(f" {attempt.seen()}.", f" {attempt.seen(address=False)}.")]
     )
     if latest is None:
         nothing = ""
@@ -269,7 +219,7 @@ def apply_activity(
             tried = any(a.source == text.CLOUDTRAIL for a in in_window)
             nothing = text.NO_CLOUDTRAIL_USE if tried else text.NO_CLOUDTRAIL_ACTIVITY
             nothing = nothing.removesuffix(".") + scope + "."
-        annotation = _annotated(verdict.annotation, attempt_said, nothing + required)
+        annotation = text.fit_optional(verdict.annotation, attempt_said, nothing + required)
         return verdict._replace(annotation=annotation)
     report_is_newer = (
         verdict.compliance_type == NON_COMPLIANT
@@ -278,21 +228,12 @@ def apply_activity(
     )
     if report_is_newer:
         also = text.also_seen(latest.source, latest.seen(text.MAX_ALSO_DESCRIPTION))
-        annotation = _annotated(verdict.annotation, [(also,), *attempt_said], required)
+        annotation = text.fit_optional(verdict.annotation, [(also,), *attempt_said], required)
         return verdict._replace(annotation=annotation)
     use = text.activity_use(latest.seen(), threshold_days, verdict.report_generated_at)
     return verdict._replace(
         compliance_type=NON_COMPLIANT,
-        annotation=_annotated(use, attempt_said, required),
+        annotation=text.fit_optional(use, attempt_said, required),
         credential=latest.source.lower(),
         last_used=latest.time,
     )
-
-
-def _annotated(base: str, optional: Sequence[Sequence[str]], required: str) -> str:
-    """`base`, then for each `optional` item the first of its forms that still fits whole
-    with `base` uncut, then `required` (for which `base` is cut if it must be)."""
-    for forms in optional:
-        room = text.MAX_ANNOTATION_LENGTH - len(base) - len(required)
-        base += next((suffix for suffix in forms if len(suffix) <= room), "")
-    return text.fit(base, required)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from .exceptions import InvalidEventError
-from .json_text import load_json
+from .json_text import load_with_repeats
+from .plain_text import NAME, SHORT, VALUE, shortened
 from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
@@ -38,11 +38,8 @@ class PeriodicEvent(NamedTuple):
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
-    """Read accountId, notificationCreationTime and ruleParameters from the event.
-
-    Also checks the fields rdklib relies on (resultToken, executionRoleArn), so that a
-    malformed event is refused here with a clear message.
-    """
+    """The event's account, notificationCreationTime and ruleParameters, once the fields
+    rdklib relies on are checked too. Raises InvalidEventError naming what is wrong."""
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
     invoking_event, repeated = _load_json_object(
@@ -55,7 +52,8 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
     message_type = invoking_event.get("messageType")
     if message_type != SCHEDULED_NOTIFICATION:
         raise InvalidEventError(
-            f"invokingEvent messageType is {str(message_type)[:60]!r}, not {SCHEDULED_NOTIFICATION}"
+            f"invokingEvent messageType is {shortened(message_type, NAME)!r}, "
+            f"not {SCHEDULED_NOTIFICATION}"
         )
     raw_time = invoking_event.get("notificationCreationTime")
     if not isinstance(raw_time, str):
@@ -66,26 +64,35 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
         notification_time = parse_timestamp(raw_time)
     except ValueError:
         raise InvalidEventError(
-            f"notificationCreationTime {raw_time[:40]!r} is not an ISO-8601 timestamp "
-            "as AWS Config writes it (2026-11-27T12:00:00.000Z)"
+            f"notificationCreationTime {shortened(raw_time, VALUE)!r} is not an ISO-8601 "
+            "timestamp as AWS Config writes it (2026-11-27T12:00:00.000Z)"
         ) from None
     if notification_time < EARLIEST_EVALUATION_TIME:
         raise InvalidEventError(
-            f"notificationCreationTime {raw_time[:40]!r} is before "
+            f"notificationCreationTime {shortened(raw_time, VALUE)!r} is before "
             f"{format_timestamp(EARLIEST_EVALUATION_TIME)}"
         )
-    account_id = _account_of(event, invoking_event)
+    # AWS Config writes accountId and invokingEvent's awsAccountId, the same: two that
+    # differ leave the account in doubt, and are refused rather than one chosen.
+    account_id = event["accountId"] if "accountId" in event else invoking_event.get("awsAccountId")
+    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
+        raise InvalidEventError("event has no accountId of 12 digits")
+    named = invoking_event.get("awsAccountId", account_id)
+    if named != account_id:
+        raise InvalidEventError(
+            f"event's accountId {account_id} is not invokingEvent's awsAccountId "
+            f"{shortened(named, SHORT)!r}"
+        )
     # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
     parameters, repeated = (
         load_rule_parameters(event["ruleParameters"])
         if "ruleParameters" in event
         else ({}, frozenset())
     )
-    if not isinstance(event.get("resultToken"), str) or not event["resultToken"]:
-        raise InvalidEventError("event has no resultToken")
-    # rdklib reads executionRoleArn on every invocation, even in its own-role mode.
-    if not isinstance(event.get("executionRoleArn"), str) or not event["executionRoleArn"]:
-        raise InvalidEventError("event has no executionRoleArn")
+    # rdklib reads both on every invocation, executionRoleArn even in its own-role mode.
+    for field in ("resultToken", "executionRoleArn"):
+        if not isinstance(event.get(field), str) or not event[field]:
+            raise InvalidEventError(f"event has no {field}")
     return PeriodicEvent(
         account_id,
         notification_time,
@@ -99,49 +106,22 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
 def load_rule_parameters(
     raw: str, name: str = "ruleParameters"
 ) -> tuple[dict[str, Any], frozenset[str]]:
-    """A rule's parameters as the rule reads them from its event: the JSON object in
-    `raw` (a rule's InputParameters, which AWS Config passes as ruleParameters), and the
-    keys given more than once. For parse_rule_parameters; raises InvalidEventError,
+    """A rule's InputParameters (its event's ruleParameters) as a JSON object, and the
+    keys given more than once, for parse_rule_parameters. Raises InvalidEventError,
     naming `name`, when `raw` is no JSON object or too long."""
     return _load_json_object(raw, name, MAX_RULE_PARAMETERS_CHARS)
-
-
-def _account_of(event: Mapping[str, Any], invoking_event: Mapping[str, Any]) -> str:
-    """The event's accountId (or, without one, invokingEvent's awsAccountId): 12 digits.
-
-    AWS Config writes both, the same; two that differ leave the account in doubt, and
-    are refused rather than one silently chosen.
-    """
-    account_id = event["accountId"] if "accountId" in event else invoking_event.get("awsAccountId")
-    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
-        raise InvalidEventError("event has no accountId of 12 digits")
-    named = invoking_event.get("awsAccountId", account_id)
-    if named != account_id:
-        raise InvalidEventError(
-            f"event's accountId {account_id} is not invokingEvent's awsAccountId "
-            f"{str(named)[:12]!r}"
-        )
-    return account_id
 
 
 def _load_json_object(
     raw: object, name: str, max_chars: int
 ) -> tuple[dict[str, Any], frozenset[str]]:
-    """The JSON object in `raw`, and the keys its top level gives more than once
-    (json.loads would silently keep the last)."""
+    """The JSON object in `raw`, and the keys its top level gives more than once."""
     if not isinstance(raw, str):
         raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:
         raise InvalidEventError(f"{name} is {len(raw)} characters, over the {max_chars} limit")
-    repeated: list[frozenset[str]] = []  # per object, innermost first: the top level is last
-
-    def keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        counts = Counter(key for key, _ in pairs)
-        repeated.append(frozenset(key for key, count in counts.items() if count > 1))
-        return dict(pairs)
-
     try:
-        loaded = load_json(raw, object_pairs_hook=keep_repeats)
+        loaded, repeated = load_with_repeats(raw)
     except ValueError:
         raise InvalidEventError(f"{name} is not valid JSON") from None
     if not isinstance(loaded, dict):

@@ -1,30 +1,41 @@
-"""JSON that comes from outside (invoking events, CloudTrail and SSM records, Config
-items, saved files), read so that every way it can be wrong is one ValueError. Pure."""
+"""JSON from outside (events, records, Config items, files): every fault one ValueError."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 
 def load_json(text: str | bytes, **options: Any) -> Any:
-    """json.loads, failing only with ValueError: text that is not JSON, an integer past
-    Python's 4,300-digit limit (json.loads raises a plain ValueError for it, not a
-    JSONDecodeError), or nesting too deep for the parser (a RecursionError otherwise)."""
+    """json.loads; raises only ValueError, also for an integer past Python's 4,300-digit
+    limit and for nesting too deep for the parser (a RecursionError otherwise)."""
     try:
         return json.loads(text, **options)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 
 
-class RepeatedKeyError(ValueError):
-    """A JSON object gives a key twice (json.loads would silently keep the last)."""
+def load_with_repeats(text: str) -> tuple[Any, list[frozenset[str]]]:
+    """load_json's value, and the keys each object gives more than once (json.loads would
+    silently keep the last), innermost object first: the top level's are last."""
+    repeated: list[frozenset[str]] = []
+
+    def keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        counts = Counter(key for key, _ in pairs)
+        repeated.append(frozenset(key for key, count in counts.items() if count > 1))
+        return dict(pairs)
+
+    return load_json(text, object_pairs_hook=keep_repeats), repeated
 
 
-def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """load_json's object_pairs_hook for outside records: raises RepeatedKeyError for a
-    key given twice, so that a tampered record is refused, never read last-wins."""
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise RepeatedKeyError("a key given twice")
-    return dict(pairs)
+def load_record(text: str, error: type[ValueError], what: str) -> Any:
+    """A record from outside. Raises `error`, naming `what`, for text that is not JSON or
+    a key given twice: a tampered record is refused, never read last-wins."""
+    try:
+        loaded, repeated = load_with_repeats(text)
+    except ValueError:
+        raise error(f"{what} is not valid JSON") from None
+    if any(repeated):
+        raise error(f"{what} gives a key twice")
+    return loaded

@@ -1,12 +1,5 @@
-"""The rule's memory of root use: its own last evaluation of the account. Pure.
-
-A deleted password or access key leaves `N/A` in the credential report, and a use of it
-with it. AWS Config keeps what the rule last published, which only an invocation holding
-Config's result token could write: read back (rule/memory.py), its annotation names the
-most recent root use the rule knew, and a use inside the threshold keeps the account
-NON_COMPLIANT whatever the report shows now. Every evaluation carries that use forward,
-fail-closed ones included, so the memory lasts as long as the threshold does.
-"""
+"""The rule's memory of root use: its own last evaluation of the account, read back from
+AWS Config (pure; see docs/development.md, "The rule's memory of root use")."""
 
 from __future__ import annotations
 
@@ -28,10 +21,8 @@ class RememberedUse(NamedTuple):
 def remembered_use(annotation: str) -> RememberedUse | None:
     """The root use an annotation of this rule names; None when it names none."""
     seen = text.read_root_use(annotation)
-    if seen is None:
-        return None
     try:
-        return RememberedUse(seen.credential, parse_timestamp(seen.time))
+        return None if seen is None else RememberedUse(seen.credential, parse_timestamp(seen.time))
     except ValueError:
         return None
 
@@ -44,19 +35,15 @@ def apply_memory(
     threshold_days: int | None,
     unavailable: bool = False,
 ) -> Verdict:
-    """The verdict with the rule's memory added.
-
-    A remembered use more recent than any the verdict names: inside the threshold, it
-    makes an evaluated verdict NON_COMPLIANT and leads its annotation; otherwise it is
-    carried at the end of the annotation (always on a fail-closed one, where there is
-    room on others). `unavailable` says the memory could not be read: said like any
-    other source, never read as "no use".
-    """
+    """The verdict with the rule's memory added: a remembered use more recent than any the
+    verdict names makes an evaluated verdict NON_COMPLIANT inside the threshold, and is
+    otherwise carried at the end of the annotation (always on a fail-closed one, where
+    there is room on others). `unavailable`: the memory could not be read, which is said,
+    never read as "no use"."""
     note = text.unavailable_note(text.LAST_EVALUATION) if unavailable else ""
-    newer = remembered is not None and (
-        verdict.last_used is None or remembered.time > verdict.last_used
-    )
-    carried = text.remembered_note(*remembered) if remembered is not None and newer else ""
+    if remembered is not None and verdict.last_used is not None:
+        remembered = remembered if remembered.time > verdict.last_used else None
+    carried = "" if remembered is None else text.remembered_note(*remembered)
     if not verdict.evaluated:
         # The error code stays last, as every fail-closed annotation has it.
         code = f" [{verdict.error_code}]"
@@ -64,15 +51,14 @@ def apply_memory(
         if carried or note:
             base = base if base.endswith(".") else base + "."
         return verdict._replace(annotation=text.fit(base, carried + note + code))
-    if remembered is None or not newer:
-        return verdict._replace(annotation=text.fit(verdict.annotation, note)) if note else verdict
-    if threshold_days is None or remembered.time < now - timedelta(days=threshold_days):
-        room = text.MAX_ANNOTATION_LENGTH - len(verdict.annotation) - len(note)
-        kept = carried if len(carried) <= room else ""
-        return verdict._replace(annotation=text.fit(verdict.annotation + kept, note))
-    use = text.remembered_use(
-        remembered.credential, remembered.time, threshold_days, verdict.report_generated_at
-    )
+    if (
+        remembered is None
+        or threshold_days is None
+        or remembered.time < now - timedelta(days=threshold_days)
+    ):
+        annotation = text.fit_optional(verdict.annotation, [(carried,)], note)
+        return verdict._replace(annotation=annotation)
+    use = text.remembered_use(*remembered, threshold_days, verdict.report_generated_at)
     return verdict._replace(
         compliance_type=NON_COMPLIANT,
         annotation=text.fit(use, note),

@@ -1,10 +1,4 @@
-"""Text from outside (AWS, a report file) made safe to show. Pure.
-
-One rule for whatever reaches a terminal or a one-line field: control characters
-(terminal escapes, BEL, newlines), invisible format characters, line and paragraph
-separators and lone surrogates are written as escapes (\\x1b, \\u202e), so that a value
-cannot add a line, redraw the screen, or make the file unwritable.
-"""
+"""Text from outside (AWS, a report file) made safe to show, and cut to size. Pure."""
 
 from __future__ import annotations
 
@@ -17,9 +11,9 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def plain(value: object) -> str:
-    """One line of text: control and invisible format characters, separators and lone
-    surrogates written as escapes, so that a value cannot add a line of evidence,
-    rewrite the terminal, or make the file unwritable."""
+    """One line of text, each character of the categories above written as an escape
+    (\\x1b, \\u202e): a value cannot add a line of evidence, redraw the terminal, or
+    make the file unwritable."""
     text = "" if value is None else str(value)
     if text.isprintable():  # no control, format or separator character but the space
         return text
@@ -58,12 +52,12 @@ def error_text(error: BaseException, limit: int = REASON) -> str:
     code, message = aws_error_code(error), _aws_error(error).get("Message")
     if not code:
         return type(error).__name__
-    return f"{code}: {shortened(message, limit)}" if message else str(code)
+    return f"{code}: {shortened(message, limit)}" if message else code
 
 
 def writable(text: str) -> str:
-    """`text` as UTF-8 can hold it: a lone surrogate (a JSON escape of half a character,
-    in what AWS returned) written as its escape, \\ud83d, rather than failing the write."""
+    """`text` with each lone surrogate (half a character, from a JSON escape) written as
+    its escape, \\ud83d, so that UTF-8 can hold it."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

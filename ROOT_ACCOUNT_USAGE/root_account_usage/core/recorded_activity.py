@@ -9,7 +9,8 @@ from typing import Any
 
 from . import annotation as text
 from .cloudtrail_evidence import RootActivity
-from .json_text import RepeatedKeyError, load_json, unique_keys
+from .json_text import load_record
+from .plain_text import NAME, shortened
 from .regions import is_region_name
 from .timestamps import format_timestamp, parse_timestamp
 
@@ -22,7 +23,6 @@ FIRST_VERSION = 1  # SSM numbers a parameter's values from 1
 # A record is about 150 characters; anything far larger was not written by the function.
 MAX_RECORD_CHARS = 1024
 FORMAT_VERSION = 1
-
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
@@ -36,6 +36,7 @@ def parameter_name(path: str, slot: str) -> str:
 
 
 def slot_of(activity: RootActivity) -> str:
+    """The slot recording `activity`."""
     return ASSUMED_ROOT_SLOT if activity.assumed_root else ROOT_SLOT
 
 
@@ -44,7 +45,7 @@ def encode(activity: RootActivity) -> str:
     record: dict[str, Any] = {
         "v": FORMAT_VERSION,
         "time": format_timestamp(activity.time),
-        "event": activity.event_name[:128],
+        "event": shortened(activity.event_name, NAME),
         "region": activity.region,
         "assumedRoot": activity.assumed_root,
     }
@@ -69,12 +70,7 @@ def decode(value: str, slot: str) -> RootActivity | None:
         return None
     if len(value) > MAX_RECORD_CHARS:
         raise MalformedRecordError(f"record is {len(value)} characters")
-    try:
-        record = load_json(value, object_pairs_hook=unique_keys)
-    except RepeatedKeyError:
-        raise MalformedRecordError("record gives a key twice") from None
-    except ValueError:
-        raise MalformedRecordError("record is not JSON") from None
+    record = load_record(value, MalformedRecordError, "record")
     version = record.get("v") if isinstance(record, dict) else None
     # `True == 1` in Python: the version must be the number itself.
     if type(version) is not int or version != FORMAT_VERSION:
@@ -85,10 +81,8 @@ def decode(value: str, slot: str) -> RootActivity | None:
         raise MalformedRecordError("record has no valid event name")
     if not isinstance(region, str) or not is_region_name(region):
         raise MalformedRecordError("record has no valid region")
-    if (
-        not isinstance(assumed_root, bool)
-        or (ASSUMED_ROOT_SLOT if assumed_root else ROOT_SLOT) != slot
-    ):
+    # SLOTS[False] is the root user's own, SLOTS[True] AssumeRoot sessions'.
+    if not isinstance(assumed_root, bool) or SLOTS[assumed_root] != slot:
         raise MalformedRecordError(f"record is not of its parameter's kind ({slot})")
     if mfa is not None and not isinstance(mfa, bool):
         raise MalformedRecordError("record has an invalid mfa flag")

@@ -7,13 +7,6 @@ import re
 # us-east-1, eu-central-2, us-gov-west-1, cn-north-1, us-isob-east-1, and the European
 # Sovereign Cloud's eusc-de-east-1: a 2- to 4-letter prefix, words, a number.
 _REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
-
-
-def is_region_name(text: str) -> bool:
-    """Whether `text` is, whole (no trailing newline), a region name."""
-    return _REGION_NAME.fullmatch(text) is not None
-
-
 # Partitions other than the commercial one, by their regions' prefixes.
 _OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso", "eusc-")
 # In the commercial partition, root console sign-ins and the other global-service events
@@ -21,11 +14,15 @@ _OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso", "eusc-")
 COMMERCIAL_SIGN_IN_REGION = "us-east-1"
 
 
+def is_region_name(text: str) -> bool:
+    """Whether `text` is, whole (no trailing newline), a region name."""
+    return _REGION_NAME.fullmatch(text) is not None
+
+
 def cloudtrail_regions(home_region: str) -> tuple[str, ...]:
     """The event histories to search for root activity: us-east-1 and the home region in
-    the commercial partition; elsewhere the home region only (us-east-1 is not of that
-    partition, and where those partitions record global-service events is not known
-    here: deploy there in the region that records them)."""
+    the commercial partition, else the home region only (where other partitions record
+    global-service events is not known here: deploy in the region that records them)."""
     if home_region.startswith(_OTHER_PARTITIONS):
         return (home_region,)
     return tuple(dict.fromkeys((COMMERCIAL_SIGN_IN_REGION, home_region)))

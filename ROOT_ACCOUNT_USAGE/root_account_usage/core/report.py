@@ -9,29 +9,27 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .exceptions import MalformedReportError, RootRowMissingError
+from .plain_text import VALUE, shortened
 from .timestamps import parse_timestamp
 
 ROOT_USER = "<root_account>"
 _ROOT_MARKER = ROOT_USER.encode()
 _UTF8_BOM = b"\xef\xbb\xbf"
-
 # Values IAM writes when a credential has no recorded use.
 NO_RECORDED_USE = frozenset({"N/A", "no_information", "not_supported", ""})
-
 # (credential, column holding its last use), in the order ties are reported.
-CREDENTIAL_COLUMNS: tuple[tuple[str, str], ...] = (
+CREDENTIAL_COLUMNS = (
     ("password", "password_last_used"),
     ("access_key_1", "access_key_1_last_used_date"),
     ("access_key_2", "access_key_2_last_used_date"),
 )
 REQUIRED_COLUMNS = ("user", "arn", *(column for _, column in CREDENTIAL_COLUMNS))
-# Whether root still holds each credential: each column with the value that says it
-# does not. Optional: without them the rule only cannot say that the credentials are
-# gone. Root's password_enabled is "not_supported" on accounts from before IAM reported
-# it: only an explicit "false" means no password. An access key or signing certificate
-# that is inactive still exists, and IAM gives it a last_rotated time: only "false" and
-# "N/A" together mean there is none.
-ABSENT_CREDENTIALS: tuple[tuple[str, str], ...] = (
+# Each column with the value that says root does not hold that credential (centralized
+# root access removes them all); without them the rule only cannot say they are gone.
+# Root's password_enabled is "not_supported" on accounts from before IAM reported it:
+# only "false" means no password. An inactive access key or signing certificate still
+# exists, with a last_rotated time: only "false" and "N/A" together mean there is none.
+ABSENT_CREDENTIALS = (
     ("password_enabled", "false"),
     ("access_key_1_active", "false"),
     ("access_key_1_last_rotated", "n/a"),
@@ -42,11 +40,9 @@ ABSENT_CREDENTIALS: tuple[tuple[str, str], ...] = (
     ("cert_2_active", "false"),
     ("cert_2_last_rotated", "n/a"),
 )
-
 # IAM's largest report (5,000 users and root) is about 2.5 MB; refuse far larger input
 # rather than parse it into memory.
 MAX_REPORT_BYTES = 32 * 1024 * 1024
-
 # arn:<partition>:iam::<12 digits>:root, matched whole (fullmatch), ASCII digits only.
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -64,22 +60,14 @@ class RootCredentials(NamedTuple):
 
     account_id: str | None  # None when the root row's ARN names no account
     uses: tuple[CredentialUse, ...]
-    # True only when the report says explicitly: no password, access key or signing
-    # certificate, active or not.
-    credentials_removed: bool = False
+    credentials_removed: bool = False  # the report says so of every credential
 
 
 def parse_credential_report(content: bytes | str) -> RootCredentials:
-    """Return the root row of a credential report.
-
-    Works on the bytes: only the header and the lines that mention `<root_account>` are
-    decoded and split, so a 5,000-user report costs a few short lines, not a copy of
-    every row. The root row is the one whose `user` field is `<root_account>`; the same
-    text elsewhere (an IAM user path such as `/<root_account>/` shows in that user's
-    ARN) does not count. Raises MalformedReportError (or its RootRowMissingError) when
-    the report cannot be read: too large, no header, missing or repeated columns, no or
-    two root rows, a garbled root row.
-    """
+    """The root row of a credential report. Only the header and the lines that mention
+    `<root_account>` are decoded (a 5,000-user report costs a few short lines). Raises
+    MalformedReportError (or its RootRowMissingError) for a report that is too large,
+    empty, lacks or repeats a column, has no or two root rows, or a garbled one."""
     data = content.encode() if isinstance(content, str) else content
     if len(data) > MAX_REPORT_BYTES:
         raise MalformedReportError(
@@ -95,9 +83,8 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
         raise MalformedReportError("credential report lacks column(s) " + ", ".join(missing))
     repeated = sorted({column for column in header if header.count(column) > 1})
     if repeated:
-        shown = ", ".join(column[:40] for column in repeated[:3])
+        shown = ", ".join(shortened(column, VALUE) for column in repeated[:3])
         raise MalformedReportError(f"credential report has column(s) {shown} more than once")
-
     row = _root_row(data, header_end, header.index("user"))
     if len(row) != len(header):
         raise MalformedReportError(
@@ -105,28 +92,22 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
         )
     values = dict(zip(header, row, strict=True))
     arn = _ROOT_ARN.fullmatch(values["arn"])
-    uses = tuple(
-        CredentialUse(credential, _parse_last_used(column, values[column]))
-        for credential, column in CREDENTIAL_COLUMNS
-    )
     return RootCredentials(
         account_id=arn.group(1) if arn else None,
-        uses=uses,
-        credentials_removed=_credentials_removed(values),
-    )
-
-
-def _credentials_removed(values: dict[str, str]) -> bool:
-    """Whether the root row says, column by column, that root has no password, access key
-    or signing certificate (centralized root access removes them). Anything else, a
-    missing column, an inactive key or "not_supported" among them, is not proof."""
-    return all(
-        values.get(column, "").strip().lower() == absent for column, absent in ABSENT_CREDENTIALS
+        uses=tuple(
+            CredentialUse(credential, _parse_last_used(column, values[column]))
+            for credential, column in CREDENTIAL_COLUMNS
+        ),
+        credentials_removed=all(
+            values.get(column, "").strip().lower() == absent
+            for column, absent in ABSENT_CREDENTIALS
+        ),
     )
 
 
 def _root_row(data: bytes, header_end: int, user_column: int) -> list[str]:
-    """The one row after the header whose `user` field is `<root_account>`."""
+    """The one row after the header whose `user` field is `<root_account>` (the same text
+    elsewhere, such as an IAM user path `/<root_account>/` in that user's ARN, is not)."""
     found: list[str] | None = None
     position = data.find(_ROOT_MARKER, header_end)
     while position != -1:
@@ -151,11 +132,9 @@ def _line_end(data: bytes, position: int) -> int:
 
 def _parse_line(line: bytes) -> list[str]:
     try:
-        text = line.decode("utf-8")
+        return next(csv.reader([line.decode("utf-8")]), [])
     except UnicodeDecodeError as error:
         raise MalformedReportError("credential report is not UTF-8 text") from error
-    try:
-        return next(csv.reader([text]), [])
     except csv.Error as error:
         raise MalformedReportError(f"credential report is not valid CSV: {error}") from error
 

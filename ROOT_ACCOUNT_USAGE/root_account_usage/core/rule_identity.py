@@ -1,20 +1,17 @@
-"""Whether an AWS Config rule is this project's rule, proven by what it runs. Pure.
-
-A name proves nothing (anyone with config:PutConfigRule picks one); the rule is ours only
-when it is a custom Lambda rule whose source is one of the functions we deployed, its
-name is ours or one AWS derived from it (and then AWS's service created it), and, when
-asked, its parameters are the deployed ones. The credential removal, `history` and
-`doctor` all decide with `identify`. Standard library only: the removal's SSM document
-embeds this file (tools/embed_remediation_script.py).
-"""
+"""Whether an AWS Config rule is ours, proven by what it runs, never by its name (anyone
+with config:PutConfigRule picks one; docs/deploy.md). Pure and standard library only:
+the credential removal's SSM document embeds this file."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from .json_text import load_record
+from .plain_text import NAME, shortened
 
 CUSTOM_LAMBDA = "CUSTOM_LAMBDA"
 # The services that create the rules AWS derives from ours (their service-linked rule
@@ -24,7 +21,10 @@ CUSTOM_LAMBDA = "CUSTOM_LAMBDA"
 ORGANIZATION_RULE_CREATOR = "config-multiaccountsetup.amazonaws.com"
 CONFORMANCE_PACK_CREATOR = "config-conforms.amazonaws.com"
 _SUFFIX = "[a-z0-9]+"  # AWS does not document its length: any is accepted
-_SHOWN = 128  # characters of an outside value repeated in a reason
+_DERIVED_NAMES = (
+    ("OrgConfigRule-{}-" + _SUFFIX, ORGANIZATION_RULE_CREATOR),
+    ("{}-conformance-pack-" + _SUFFIX, CONFORMANCE_PACK_CREATOR),
+)
 # The one problem that leaves a rule unverified rather than another's: no function was
 # given to compare its source with (`history` then counts it, flagged).
 NO_FUNCTION = "no function ARN to compare its source with"
@@ -38,11 +38,9 @@ def derived_creator(candidate: str, name: str) -> str | None:
         return None
     if candidate == name:
         return ""
-    escaped = re.escape(name)
-    if re.fullmatch(rf"OrgConfigRule-{escaped}-{_SUFFIX}", candidate):
-        return ORGANIZATION_RULE_CREATOR
-    if re.fullmatch(rf"{escaped}-conformance-pack-{_SUFFIX}", candidate):
-        return CONFORMANCE_PACK_CREATOR
+    for pattern, creator in _DERIVED_NAMES:
+        if re.fullmatch(pattern.format(re.escape(name)), candidate):
+            return creator
     return None
 
 
@@ -79,8 +77,7 @@ def identify(
     """The identity of `rule` (one ConfigRules entry of DescribeConfigRules), judged
     against our rule `name`, the function ARNs that may back it, and, unless None, the
     parameters it must have been deployed with. Never raises on what AWS returned."""
-    found = rule.get("Source")
-    source: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    source = rule["Source"] if isinstance(rule.get("Source"), Mapping) else {}
     identity = RuleIdentity(
         name=_text(rule.get("ConfigRuleName")),
         arn=_text(rule.get("ConfigRuleArn")),
@@ -90,8 +87,7 @@ def identify(
         parameters=_text(rule.get("InputParameters")),
         problem="",
     )
-    problem = _problem(identity, name, frozenset(functions), parameters)
-    return identity if not problem else RuleIdentity(**{**identity.__dict__, "problem": problem})
+    return replace(identity, problem=_problem(identity, name, frozenset(functions), parameters))
 
 
 def _problem(
@@ -131,16 +127,9 @@ def parameters_of(raw: str) -> dict[str, str] | None:
     with each key once ("" means none)."""
     if not raw.strip():
         return {}
-
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        if len(set(keys)) != len(keys):
-            raise ValueError("a key given twice")
-        return dict(pairs)
-
     try:
-        loaded = json.loads(raw, object_pairs_hook=unique)
-    except (ValueError, RecursionError):
+        loaded = load_record(raw, ValueError, "InputParameters")
+    except ValueError:
         return None
     if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
         return None
@@ -157,4 +146,4 @@ def _text(value: object) -> str:
 
 
 def _shown(value: str) -> str:
-    return repr(value[:_SHOWN]) if value else ""
+    return repr(shortened(value, NAME)) if value else ""

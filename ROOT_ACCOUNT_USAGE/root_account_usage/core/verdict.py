@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import annotation as text
 from .exceptions import (
@@ -18,7 +18,6 @@ from .timestamps import format_timestamp
 COMPLIANT = "COMPLIANT"
 NON_COMPLIANT = "NON_COMPLIANT"
 RESOURCE_TYPE = "AWS::::Account"
-
 # A report older than this is no evidence of the present.
 MAX_REPORT_AGE = timedelta(hours=24)
 
@@ -28,7 +27,7 @@ class Verdict(NamedTuple):
 
     compliance_type: str
     annotation: str
-    threshold_days: int | None
+    threshold_days: int | None = None
     credential: str | None = None
     last_used: datetime | None = None
     report_generated_at: datetime | None = None
@@ -42,12 +41,9 @@ class Verdict(NamedTuple):
 
 
 def require_account(root: RootCredentials, account_id: str) -> None:
-    """The report must be the named account's own: its root ARN names that account.
-
-    Otherwise a verdict would be about an account nobody looked at (an event for one
-    account, read with credentials of another). Raises AccountMismatchError, or
-    MalformedReportError when the root ARN names no account.
-    """
+    """Refuse a report that is not `account_id`'s own (an event for one account, read with
+    credentials of another): raises AccountMismatchError, or MalformedReportError when
+    the root ARN names no account."""
     if root.account_id is None:
         raise MalformedReportError(
             f"root row has an ARN that is not an account root ARN, so the report cannot be "
@@ -66,86 +62,50 @@ def decide(
     threshold_days: int,
     report_generated_at: datetime | None,
 ) -> Verdict:
-    """Decide compliance from the root row.
-
-    NON_COMPLIANT when the latest use of any root credential is at or after
-    `now - threshold_days` (exact spans; a use in the future counts as recent). A use
-    inside the threshold is judged even when the credentials have since been removed;
-    the annotation then says both.
-    Raises StaleReportError when the report is older than MAX_REPORT_AGE.
-    """
+    """Decide compliance from the root row: NON_COMPLIANT when the latest use of any root
+    credential is at or after `now - threshold_days` (exact spans; a use in the future
+    counts as recent), even when the credentials have since been removed (the annotation
+    then says both). Raises StaleReportError for a report older than MAX_REPORT_AGE."""
     if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
         raise StaleReportError(
             f"newest credential report was generated {format_timestamp(report_generated_at)}, "
             f"more than {MAX_REPORT_AGE.total_seconds() / 3600:.0f} hours before "
             f"{format_timestamp(now)}"
         )
-    latest = latest_use(root.uses)
-    if latest is None:
-        # Credentials gone (centralized root access) is stronger evidence than unused ones.
-        never_used = text.no_credentials if root.credentials_removed else text.no_recorded_use
-        return Verdict(
-            COMPLIANT,
-            never_used(threshold_days, report_generated_at),
-            threshold_days=threshold_days,
-            report_generated_at=report_generated_at,
-            account_id=root.account_id,
-        )
-    credential, last_used = latest
-    if last_used >= now - timedelta(days=threshold_days):
-        compliance_type = NON_COMPLIANT
-        annotation = text.recent_use(
-            credential,
-            last_used,
-            after_now=last_used > now,
-            threshold_days=threshold_days,
-            report_generated_at=report_generated_at,
-            credentials_removed=root.credentials_removed,
-        )
-    else:
-        compliance_type = COMPLIANT
-        annotation = text.old_use(
-            credential,
-            last_used,
-            threshold_days=threshold_days,
-            report_generated_at=report_generated_at,
-            credentials_removed=root.credentials_removed,
-        )
-    return Verdict(
-        compliance_type,
-        annotation,
-        threshold_days=threshold_days,
-        credential=credential,
-        last_used=last_used,
+    never_used = Verdict(
+        COMPLIANT,
+        text.no_use(threshold_days, report_generated_at, root.credentials_removed),
+        threshold_days,
         report_generated_at=report_generated_at,
         account_id=root.account_id,
+    )
+    latest = latest_use(root.uses)
+    if latest is None:
+        return never_used
+    credential, last_used = latest
+    used = (credential, last_used, threshold_days, report_generated_at, root.credentials_removed)
+    if last_used >= now - timedelta(days=threshold_days):
+        compliance_type = NON_COMPLIANT
+        annotation = text.recent_use(*used, after_now=last_used > now)
+    else:
+        compliance_type, annotation = COMPLIANT, text.old_use(*used)
+    return never_used._replace(
+        compliance_type=compliance_type,
+        annotation=annotation,
+        credential=credential,
+        last_used=last_used,
     )
 
 
 def latest_use(uses: tuple[CredentialUse, ...]) -> tuple[str, datetime] | None:
-    """The credential used last and when; None when none has a recorded use."""
-    recorded = [(use.last_used, use.credential) for use in uses if use.last_used is not None]
-    if not recorded:
-        return None
-    # max() keeps the first of equals, so ties name the password first.
-    last_used, credential = max(recorded, key=lambda pair: pair[0])
-    return credential, last_used
+    """The credential used last and when; None when none has a recorded use. Ties name
+    the password first (max() keeps the first of equals)."""
+    recorded = [(use.credential, use.last_used) for use in uses if use.last_used is not None]
+    return max(recorded, key=lambda pair: pair[1], default=None)
 
 
-def unable_to_evaluate(
-    error: RootAccountUsageError,
-    *,
-    threshold_days: int | None = None,
-    report_generated_at: datetime | None = None,
-    account_id: str | None = None,
-) -> Verdict:
-    """The fail-closed verdict: NON_COMPLIANT, saying why the rule could not decide."""
+def unable_to_evaluate(error: RootAccountUsageError, **known: Any) -> Verdict:
+    """The fail-closed verdict: NON_COMPLIANT, saying why the rule could not decide, with
+    what is `known` of the account (threshold_days, report_generated_at, account_id)."""
     reason = str(error).strip() or error.code
-    return Verdict(
-        NON_COMPLIANT,
-        text.unable(reason, error.code),
-        threshold_days=threshold_days,
-        report_generated_at=report_generated_at,
-        account_id=account_id,
-        error_code=error.code,
-    )
+    return Verdict(NON_COMPLIANT, text.unable(reason, error.code), error_code=error.code, **known)

@@ -312,3 +312,10 @@ def test_a_recent_use_is_read_only_from_a_verdict_that_counts_it(kind, data):
     verdict, case = data.draw(KINDS[kind]())
     counted = verdict.compliance_type == "NON_COMPLIANT"
     assert read_recent_root_use(case.annotation) == (case.expected if counted else None)
+
+
+def test_the_limit_holds_even_for_a_suffix_longer_than_it():
+    # AWS Config refuses an annotation over 256 characters: fit cuts the suffix last.
+    annotation = text.fit("Unable to evaluate: reason.", " [" + "X" * 300 + "]")
+    assert len(annotation) == text.MAX_ANNOTATION_LENGTH
+    assert annotation.startswith("... [XXX")
