@@ -94,14 +94,9 @@ class Backoff(NamedTuple):
 
 
 class Budget:
-    """The time an invocation may still spend on AWS calls, and the one check before each.
-
-    Every caller starts a call only when its worst case fits what is left:
-    `budget.require(IAM_LIMITS.worst_case_seconds, "no time left to ...", code=...)`
-    raises OutOfTimeError (carrying the reason and the caller's error code) when it does
-    not; `fits` asks the same without raising; `wait` counts a pause made before the call.
-    `less(seconds)` is a budget that keeps `seconds` back (e.g. for a later call).
-    """
+    """The time an invocation may still spend on AWS calls, and the one check before each
+    call: `require` (raising) or `fits` (asking) whether its worst case, after a wait, ends
+    in time."""
 
     def __init__(self, time_left: TimeLeft) -> None:
         self._time_left = time_left

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 # rdklib's session name and duration for the role it assumes.
 ROLE_SESSION_NAME = "configLambdaExecution"
 ROLE_SESSION_SECONDS = 900
-_GLOBAL_STS_HOST = "sts.amazonaws.com"
 
 # (service, region) -> client, kept for the life of the Lambda container.
 _CLIENTS: dict[tuple[str, str | None], Any] = {}
@@ -44,8 +43,8 @@ def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
 def new_client(
     service: Any, limits: CallLimits | None = None, deadline: Budget | None = None, **options: Any
 ) -> Any:
-    """A boto3 client of the default session (whose event hooks tests use), bounded:
-    each call ends by its worst case and by the end of `deadline` (DeadlineClient)."""
+    """A DeadlineClient over a boto3 client of the default session (whose event hooks
+    tests use)."""
     limits = limits or limits_for(service)
     client = boto3.client(service, config=sdk_config(service, limits), **options)
     return DeadlineClient(client, limits, deadline)
@@ -128,11 +127,9 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
     ) -> Any:
         region = region or self._region
         if not (assume_role_mode and self._assume_role):
-            key = (service, region)
-            client = _CLIENTS.get(key)
-            if client is None:
-                client = _CLIENTS[key] = new_client(service, region_name=region).client
-            return DeadlineClient(client, limits_for(service), self._deadline)
+            if (service, region) not in _CLIENTS:
+                _CLIENTS[service, region] = new_client(service, region_name=region).client
+            return DeadlineClient(_CLIENTS[service, region], limits_for(service), self._deadline)
         credentials = self._assumed_credentials()
         return new_client(
             service,
@@ -152,15 +149,14 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             try:
                 limits = None if self._budget is None else sts_limits_within(self._budget)
                 sts = regional_sts_client(self._region, limits, self._deadline)
-                response = sts.assume_role(
+                self._credentials = sts.assume_role(
                     RoleArn=self._role_arn,
                     RoleSessionName=ROLE_SESSION_NAME,
                     DurationSeconds=ROLE_SESSION_SECONDS,
-                )
+                )["Credentials"]
             except Exception as error:
                 self._refusal = error
                 raise
-            self._credentials = response["Credentials"]
         return self._credentials
 
 
@@ -170,18 +166,10 @@ def regional_sts_client(
     """An STS client for `region`'s own endpoint, never the global one (which older
     botocore, or AWS_STS_REGIONAL_ENDPOINTS=legacy, picks for some commercial regions)."""
     client: STSClient = new_client("sts", limits, deadline, region_name=region)
-    if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
+    if region and client.meta.endpoint_url.rstrip("/").endswith("//sts.amazonaws.com"):
         endpoint = f"https://sts.{region}.amazonaws.com"
         client = new_client("sts", limits, deadline, region_name=region, endpoint_url=endpoint)
     return client
-
-
-def execution_role_arn(event_role_arn: str, role: RoleChoice) -> str:
-    """The role rdklib would assume: ExecutionRoleName in the account of the event's
-    executionRoleArn, else the executionRoleArn itself."""
-    if role.role_name is None:
-        return event_role_arn
-    return f"{event_role_arn.split('/')[0]}/{role.role_name}"
 
 
 def client_factory_for(
@@ -190,12 +178,16 @@ def client_factory_for(
     within: Budget | None = None,
     deadline: Budget | None = None,
 ) -> BoundedClientFactory:
-    """The factory for an invocation, from validated role parameters (never the raw event);
-    AssumeRole, when it is made, ends `within` the budget, and every call by `deadline`."""
+    """The factory for an invocation, from validated role parameters (never the raw
+    event): rdklib's role, ExecutionRoleName in the account of the event's
+    executionRoleArn, else that ARN itself. AssumeRole, when made, ends `within` the
+    budget, and every call by `deadline`."""
     region = role.region or os.environ.get("AWS_REGION")
     if not role.assume_role:
         return BoundedClientFactory(None, region, assume_role=False, deadline=deadline)
-    arn = execution_role_arn(event_role_arn, role)
+    arn = event_role_arn
+    if role.role_name is not None:
+        arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
     return BoundedClientFactory(arn, region, assume_role=True, within=within, deadline=deadline)
 
 
