@@ -4,6 +4,7 @@ ClientFactory interface; why rdklib's own factory is not used: docs/development.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from concurrent.futures import Future
@@ -27,6 +28,11 @@ ROLE_SESSION_SECONDS = 900
 
 # (service, region) -> client, kept for the life of the Lambda container.
 _CLIENTS: dict[tuple[str, str | None], Any] = {}
+
+# The SDK logs whole responses at DEBUG, the credential report among them: its loggers
+# stay at WARNING whatever the function's log level (both functions import this module).
+for _sdk_logger in ("boto3", "botocore", "urllib3", "s3transfer"):
+    logging.getLogger(_sdk_logger).setLevel(logging.WARNING)
 
 
 def sdk_config(service: str, limits: CallLimits | None = None) -> Config:

@@ -20,11 +20,9 @@ from .aws import error_code
 from .budget import CONFIG_LIMITS, Budget
 from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
-from .logs import quiet_sdk_loggers
 from .recorded_events import record_activity
 
 logger = logging.getLogger(__name__)
-quiet_sdk_loggers()
 
 DEBOUNCE_SECONDS = 300.0
 ALREADY_RUNNING = "LimitExceededException"
