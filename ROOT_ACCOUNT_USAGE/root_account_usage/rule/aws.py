@@ -9,6 +9,7 @@ import logging
 import random
 import time
 from collections.abc import Collection, Iterator
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError, PaginationError
@@ -46,41 +47,33 @@ def error_message(error: BaseException, limit: int = 160) -> str:
     return str(error)[:limit]
 
 
+@dataclass
 class Retrier:
     """Asks again a call refused with one of `codes`, after `backoff`'s wait, while its
     attempts last and, with a `budget`, one more call (`call_seconds`) fits after the
-    longest wait."""
+    longest wait. `sleep` and `jitter` default to time.sleep and random.uniform."""
 
-    def __init__(
-        self,
-        codes: Collection[str] = THROTTLING_CODES,
-        *,
-        backoff: Backoff = READ_BACKOFF,
-        sleep: Sleep | None = None,
-        jitter: Jitter | None = None,
-        budget: Budget | None = None,
-        call_seconds: float = 0.0,
-    ) -> None:
-        self.codes = frozenset(codes)
-        self.backoff = backoff
-        # Looked up when built (not at import), so that tests can patch them.
-        self._sleep = sleep or time.sleep
-        self._jitter = jitter or random.uniform
-        self._budget = budget
-        self._call_seconds = call_seconds
+    codes: Collection[str] = THROTTLING_CODES
+    _: KW_ONLY
+    backoff: Backoff = READ_BACKOFF
+    sleep: Sleep | None = None
+    jitter: Jitter | None = None
+    budget: Budget | None = None
+    call_seconds: float = 0.0
 
     def wait(self, attempt: int, operation: str, reason: str) -> bool:
         """Sleeps before retry number `attempt` (0-based); False, without sleeping, when
         the attempts are spent or the budget would not hold the wait and one more call."""
         longest = self.backoff.delay(attempt, lambda low, high: high)
         if attempt >= self.backoff.max_attempts or (
-            self._budget and not self._budget.fits(self._call_seconds, longest)
+            self.budget and not self.budget.fits(self.call_seconds, longest)
         ):
             return False
-        delay = self.backoff.delay(attempt, self._jitter)
+        # Looked up when used (not at import), so that tests can patch them.
+        delay = self.backoff.delay(attempt, self.jitter or random.uniform)
         fields = {"operation": operation, "reason": reason, "delay_seconds": round(delay, 3)}
         logger.info("waiting to ask again", extra={"fields": fields})
-        self._sleep(delay)
+        (self.sleep or time.sleep)(delay)
         return True
 
     def call(self, client: Any, operation: str, **request: Any) -> dict[str, Any]:

@@ -94,6 +94,7 @@ class CredentialReportFetcher:
         final = self._ask(GET)
         if isinstance(final, RootAccountUsageError):
             raise final
+        assert isinstance(final, dict)  # noqa: S101 - only `until` answers with a code
         return _report(final)
 
     def _ask(

@@ -136,11 +136,7 @@ def _start(
     rule_name: str, recorded_at: float | None, budget: Budget, fields: dict[str, Any]
 ) -> dict[str, Any]:
     started = _try_start(rule_name, budget)
-    if not started and recorded_at is None:
-        # Nothing new to see: the running evaluation decides as this one would.
-        logger.info("evaluation already running", extra={"fields": fields})
-        return {"started": False, "reason": "already running"}
-    if not started:
+    if not started and recorded_at is not None:
         wait = max(0.0, recorded_at + RETRY_AFTER_SECONDS - time.monotonic())
         reason = "AWS Config is busy and too little time is left to ask again"
         budget.require(_START_SECONDS, reason, wait=wait, code=BUSY)
@@ -149,6 +145,10 @@ def _start(
             # Refused again more than a minute after the record: a later evaluation reads it.
             logger.info("evaluation started since the event was recorded", extra={"fields": fields})
             return {"started": False, "reason": "started since recorded"}
+    elif not started:
+        # Nothing new to see: the running evaluation decides as this one would.
+        logger.info("evaluation already running", extra={"fields": fields})
+        return {"started": False, "reason": "already running"}
     logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
     return {"started": True}
 
