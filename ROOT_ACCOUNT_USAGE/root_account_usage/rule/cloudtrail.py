@@ -17,7 +17,7 @@ import boto3
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
 from ..core.regions import COMMERCIAL_SIGN_IN_REGION, cloudtrail_regions, is_region_name
-from .aws import THROTTLING_CODES, Retrier, error_code
+from .aws import Retrier, error_code
 from .budget import Backoff, Budget, Sleep, limits_for
 
 if TYPE_CHECKING:
@@ -93,23 +93,14 @@ def lookup_root_activity(
     include: Callable[[RootActivity], bool] | None = None,
     account_id: str | None = None,
 ) -> CloudTrailSearch:
-    """The latest root action in each region's event history within [start, end], and the
-    latest sign-in attempt newer than it (not a use, named in the annotation).
-
-    Only `account_id`'s root counts, when given. `include` leaves actions out (AssumeRoot
-    sessions, when excluded) while the search goes on, so that an excluded newer action
-    never hides an older one that counts. A region whose search fails or stops early
-    keeps what it found; it is named in `incomplete` with the reason (also at WARNING).
-    """
+    """The latest root action (of `account_id`'s root, when given) in each region's event
+    history within [start, end], and the latest sign-in attempt newer than it. `include`
+    leaves actions out (AssumeRoot sessions) while the search goes on, so that an excluded
+    newer action never hides an older one that counts. A region whose search fails or
+    stops early keeps what it found, and is named in `incomplete` (and at WARNING)."""
     pause = sleep or time.sleep
-    call_seconds = limits_for("cloudtrail").worst_case_seconds
-    retrier = Retrier(
-        THROTTLING_CODES,
-        backoff=THROTTLE_BACKOFF,
-        sleep=pause,
-        budget=budget,
-        call_seconds=call_seconds,
-    )
+    seconds = limits_for("cloudtrail").worst_case_seconds
+    retrier = Retrier(backoff=THROTTLE_BACKOFF, sleep=pause, budget=budget, call_seconds=seconds)
 
     def search(region: str, client: Any) -> _RegionSearch:
         searched = _RegionSearch(region, include, account_id)
@@ -118,7 +109,7 @@ def lookup_root_activity(
         try:
             if isinstance(client, Exception):
                 raise client
-            budget.require(call_seconds, out_of_time, code=code)
+            budget.require(seconds, out_of_time, code=code)
             pages = retrier.pages(
                 client,
                 "lookup_events",
@@ -137,7 +128,7 @@ def lookup_root_activity(
                     raise CloudTrailUnavailableError(
                         f"stopped at the page limit ({MAX_PAGES_PER_REGION} pages) in {region}"
                     )
-                budget.require(call_seconds, out_of_time, wait=PAUSE_BETWEEN_CALLS, code=code)
+                budget.require(seconds, out_of_time, wait=PAUSE_BETWEEN_CALLS, code=code)
                 pause(PAUSE_BETWEEN_CALLS)
             if searched.unreadable:  # skipped records the lookup named root's: not clean
                 searched.stopped = f"{searched.unreadable} unreadable record(s) in {region}"
@@ -147,29 +138,21 @@ def lookup_root_activity(
             searched.stopped = f"LookupEvents in {region}: {error_code(error)}"
         return searched
 
-    found: list[RootActivity] = []
-    incomplete: dict[str, str] = {}
-    pages_read = 0
     # Concurrently: each region's own 2 requests a second, all inside the one budget.
     unique = list(dict.fromkeys(regions))
     clients = [_built(build_client, region) for region in unique]  # boto3's session: one thread
     with ThreadPoolExecutor(max_workers=max(1, min(len(unique), MAX_THREADS))) as pool:
-        for searched in pool.map(search, unique, clients):
-            found += [a for a in (searched.use, searched.attempt) if a is not None]
-            pages_read += searched.pages
-            if searched.stopped is not None:
-                incomplete[searched.region] = searched.stopped
-                fields = {
-                    "region": searched.region,
-                    "error_code": CloudTrailUnavailableError.code,
-                    "reason": searched.stopped[:200],
-                    "pages": searched.pages,
-                }
-                logger.warning(
-                    "CloudTrail search incomplete; what it found still counts",
-                    extra={"fields": fields},
-                )
-    return CloudTrailSearch(found, incomplete, pages_read)
+        searches = list(pool.map(search, unique, clients))
+    incomplete = {s.region: s.stopped for s in searches if s.stopped is not None}
+    for s in searches:
+        if s.stopped is not None:
+            fields = {"region": s.region, "reason": s.stopped[:200], "pages": s.pages}
+            logger.warning(
+                "CloudTrail search incomplete; what it found still counts",
+                extra={"fields": fields | {"error_code": CloudTrailUnavailableError.code}},
+            )
+    found = [a for s in searches for a in (s.use, s.attempt) if a is not None]
+    return CloudTrailSearch(found, incomplete, sum(s.pages for s in searches))
 
 
 def _built(build_client: Callable[[str], Any], region: str) -> Any:
@@ -204,12 +187,8 @@ class _RegionSearch:
                 "CloudTrail record skipped", extra={"fields": fields | {"reason": str(error)}}
             )
             return False
-        if activity is None:
-            return False
-        if activity.attempt:
+        if activity is not None and activity.attempt:
             self.attempt = self.attempt or activity  # newest first: keep the first
-            return False
-        if self.include is None or self.include(activity):
+        elif activity is not None and (self.include is None or self.include(activity)):
             self.use = activity
-            return True
-        return False
+        return self.use is not None
