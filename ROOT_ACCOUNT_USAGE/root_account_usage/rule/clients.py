@@ -1,6 +1,5 @@
 """The rule's SDK clients, each bounded in time (budget.py), built through rdklib's
-ClientFactory interface; why rdklib's own factory is not used: docs/development.md,
-"Time bounds"."""
+ClientFactory interface (why not rdklib's own: docs/development.md, "Time bounds")."""
 
 from __future__ import annotations
 
@@ -49,19 +48,16 @@ def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
 def new_client(
     service: Any, limits: CallLimits | None = None, deadline: Budget | None = None, **options: Any
 ) -> Any:
-    """A DeadlineClient over a boto3 client of the default session (whose event hooks
-    tests use)."""
+    """A DeadlineClient over a boto3 client of the default session (tests use its hooks)."""
     limits = limits or limits_for(service)
     client = boto3.client(service, config=sdk_config(service, limits), **options)
     return DeadlineClient(client, limits, deadline)
 
 
 class DeadlineClient:
-    """A boto3 client whose every operation has a total deadline: its limits' worst case,
-    or what is left of `deadline` if less. botocore's read timeout bounds each socket read,
-    so an endpoint that drips a byte a second never trips it; here the call runs in a
-    daemon thread and, past the deadline, the caller gets ReadTimeoutError (retried and
-    named as any read timeout) while the abandoned read ends with its connection."""
+    """A boto3 client whose every call has a total deadline (its limits' worst case, or what
+    is left of `deadline` if less), which botocore's per-read timeout is not: the call runs
+    in a daemon thread, and past the deadline the caller gets ReadTimeoutError."""
 
     def __init__(self, client: Any, limits: CallLimits, deadline: Budget | None) -> None:
         self.client, self._limits, self._deadline = client, limits, deadline

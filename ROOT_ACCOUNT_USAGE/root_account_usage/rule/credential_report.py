@@ -44,8 +44,8 @@ class FetchedReport(NamedTuple):
 
 
 class CredentialReportFetcher:
-    """Runs the GetCredentialReport / GenerateCredentialReport lifecycle once, every wait
-    (a "not yet" and a transient failure alike) counted by one Retrier against the budget."""
+    """Runs the GetCredentialReport / GenerateCredentialReport lifecycle once; its waits
+    ("not yet" and transient failures alike) are one Retrier's, within the budget."""
 
     def __init__(
         self,
@@ -117,11 +117,10 @@ class CredentialReportFetcher:
                 if state not in RETRYABLE_CODES | REGENERATE_CODES:
                     failure, transient = _failure(operation, error)
                     transient_failures += 1
-                    if not transient or transient_failures > MAX_TRANSIENT_RETRIES:
-                        return failure
-                    if not self._wait(operation, failure.code):
-                        return failure
-                    continue
+                    retry = transient and transient_failures <= MAX_TRANSIENT_RETRIES
+                    if retry and self._wait(operation, failure.code):
+                        continue
+                    return failure
             else:
                 state = DONE_STATE if operation == GET else str(answer.get("State"))
                 if state == DONE_STATE:
