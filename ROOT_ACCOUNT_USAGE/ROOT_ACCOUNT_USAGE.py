@@ -89,17 +89,30 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
         periodic.execution_role_arn, role, within=Budget.for_lambda(context), deadline=deadline
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
+    # Ordered by the event's notification time, through rdklib's public Evaluation API.
+    for evaluation in evaluations:
+        evaluation.import_fields_from_periodic_event(event)
+    published = [evaluation.get_json() for evaluation in evaluations]
+    token = event["resultToken"]
+    failure: Exception | None = None
     try:
-        published = publish(event, client_factory, evaluations)
-    except (ClientError, BotoCoreError, OutOfTimeError, EvaluationNotPublishedError) as error:
+        answer = client_factory.build_client("config").put_evaluations(
+            Evaluations=published,
+            ResultToken=token,
+            TestMode=token == "TESTMODE",  # noqa: S105 - rdk test's token, not a secret
+        )
+        # 200 with FailedEvaluations: Config accepted the call and recorded nothing.
+        failed = isinstance(answer, dict) and answer.get("FailedEvaluations")
+        code = "FailedEvaluations" if failed else None
+    except (ClientError, BotoCoreError, OutOfTimeError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
-        # refused, there was no time to assume it, or Config answered FailedEvaluations:
-        # nothing reached Config, so the invocation must fail visibly.
-        code = getattr(error, "code", None) or error_code(error)
+        # refused, or there was no time to assume it.
+        failure, code = error, error_code(error)
+    if code is not None:  # nothing reached Config: the invocation must fail visibly
         logger.error("evaluation was not published", extra={"fields": {"error_code": code}})
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"
-        ) from error
+        ) from failure
     return published
 
 
@@ -117,25 +130,3 @@ def _organization_rule(event: dict[str, Any], periodic: PeriodicEvent, organizat
         and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
         and str(parameters.get("AssumeRoleMode", "")).strip().lower() != "false"
     )
-
-
-def publish(
-    event: dict[str, Any], client_factory: Any, evaluations: list[Evaluation]
-) -> list[dict[str, Any]]:
-    """PutEvaluations of `evaluations` (one, for the account), ordered by the event's
-    notification time, through rdklib's public Evaluation API; returns what was sent."""
-    for evaluation in evaluations:
-        evaluation.import_fields_from_periodic_event(event)
-    published = [evaluation.get_json() for evaluation in evaluations]
-    token = event["resultToken"]
-    test_mode = token == "TESTMODE"  # noqa: S105 - rdk test's token, not a secret
-    answer = client_factory.build_client("config").put_evaluations(
-        Evaluations=published, ResultToken=token, TestMode=test_mode
-    )
-    # 200 with FailedEvaluations: Config accepted the call and recorded nothing.
-    failed = answer.get("FailedEvaluations") if isinstance(answer, dict) else None
-    if failed:
-        raise EvaluationNotPublishedError(
-            f"AWS Config refused {len(failed)} evaluation(s)", code="FailedEvaluations"
-        )
-    return published
