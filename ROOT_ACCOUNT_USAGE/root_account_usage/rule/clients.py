@@ -184,13 +184,14 @@ def client_factory_for(
     event): rdklib's role, ExecutionRoleName in the account of the event's
     executionRoleArn, else that ARN itself. AssumeRole, when made, ends `within` the
     budget, and every call by `deadline`."""
-    region = role.region or os.environ.get("AWS_REGION")
     if not role.assume_role:
-        return BoundedClientFactory(None, region, assume_role=False, deadline=deadline)
+        return BoundedClientFactory(None, role.region, assume_role=False, deadline=deadline)
     arn = event_role_arn
     if role.role_name is not None:
         arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
-    return BoundedClientFactory(arn, region, assume_role=True, within=within, deadline=deadline)
+    return BoundedClientFactory(
+        arn, role.region, assume_role=True, within=within, deadline=deadline
+    )
 
 
 def forget_clients() -> None:
