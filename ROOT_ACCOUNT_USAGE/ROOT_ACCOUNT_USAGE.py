@@ -22,7 +22,6 @@ from root_account_usage.rule.clients import client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
 
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
-LOGGED_VERDICT_FIELDS = ("compliance_type", "credential", "error_code")
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )
-        fields = {name: getattr(verdict, name) for name in LOGGED_VERDICT_FIELDS}
+        fields = {n: getattr(verdict, n) for n in ("compliance_type", "credential", "error_code")}
         logger.info("evaluated root account usage", extra={"fields": fields})
         return [
             Evaluation(
