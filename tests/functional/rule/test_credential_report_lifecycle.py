@@ -207,8 +207,8 @@ def test_a_dropped_connection_is_tried_three_times_in_all(clock, monkeypatch):
 
 
 def test_each_answer_gives_the_next_dropped_connection_its_own_three_tries(clock, monkeypatch):
-    # Two drops, "not yet", two drops, then COMPLETE: no call failed more than three
-    # times in a row, so the report is fetched.
+    # Two drops, "not yet", two drops, then COMPLETE: no call needed more than its three
+    # tries, so the report is fetched.
     client, _ = stubbed("iam")
     script = ["drop", "drop", "INPROGRESS", "drop", "drop", "COMPLETE"]
 
