@@ -1,9 +1,7 @@
-"""AWS Config custom rule ROOT_ACCOUNT_USAGE (rdklib's public API): wiring only.
-
-lambda_handler does what rdklib's Evaluator.handle does for a periodic rule, except that
-role parameters are validated first, every SDK client is bounded in time
-(rule/clients.py), and a failure to publish raises rather than returning an error.
-"""
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE, wired through rdklib's public API: what
+rdklib's Evaluator.handle does for a periodic rule, but with role parameters validated
+first, every SDK client bounded in time (rule/clients.py), and a failure to publish
+raised rather than returned."""
 
 from __future__ import annotations
 
@@ -22,12 +20,10 @@ from root_account_usage.rule.aws import error_code
 from root_account_usage.rule.budget import RETURN_SECONDS, Budget
 from root_account_usage.rule.clients import client_factory_for
 from root_account_usage.rule.evaluation import evaluate_periodic_event
-from root_account_usage.rule.logs import quiet_sdk_loggers
 
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
 
 logger = logging.getLogger(__name__)
-quiet_sdk_loggers()
 
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
@@ -43,28 +39,19 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
     ) -> list[Evaluation]:
         # Parameters are validated in evaluate_periodic_event, so that a bad one fails
         # closed with a published NON_COMPLIANT rather than an error and no evaluation.
+        build = client_factory.build_client
         verdict = evaluate_periodic_event(
             self.periodic,
-            lambda: client_factory.build_client("iam"),
-            build_cloudtrail_client=lambda region: client_factory.build_client(
-                "cloudtrail", region
-            ),
-            build_ssm_client=lambda: client_factory.build_client("ssm"),
-            build_config_client=lambda: client_factory.build_client("config"),
-            build_account_client=lambda: client_factory.build_client("account"),
+            lambda: build("iam"),
+            build_cloudtrail_client=lambda region: build("cloudtrail", region),
+            build_ssm_client=lambda: build("ssm"),
+            build_config_client=lambda: build("config"),
+            build_account_client=lambda: build("account"),
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )
-        logger.info(
-            "evaluated root account usage",
-            extra={
-                "fields": {
-                    "compliance_type": verdict.compliance_type,
-                    "credential": verdict.credential,
-                    "error_code": verdict.error_code,
-                }
-            },
-        )
+        fields = {n: getattr(verdict, n) for n in ("compliance_type", "credential", "error_code")}
+        logger.info("evaluated root account usage", extra={"fields": fields})
         return [
             Evaluation(
                 getattr(ComplianceType, verdict.compliance_type),
@@ -76,12 +63,10 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
 
 
 def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
-    """Lambda entry point: evaluate, publish with PutEvaluations, return the evaluations.
-
-    A central function (ORGANIZATION_ID set) returns [] for another organization's rule.
-    Raises InvalidEventError for an event it cannot read (before rdklib would fail on
-    it less clearly) and EvaluationNotPublishedError when nothing reached Config.
-    """
+    """Evaluate, publish with PutEvaluations, and return the evaluations ([] for another
+    organization's rule at a central function, ORGANIZATION_ID set). Raises
+    InvalidEventError for an event it cannot read, EvaluationNotPublishedError when
+    nothing reached Config."""
     periodic = parse_periodic_event(event)
     # Any account's AWS Config may invoke a central function (its permission cannot name
     # an organization): a rule that is not this organization's gets no call and no alarm.
@@ -103,17 +88,30 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
         periodic.execution_role_arn, role, within=Budget.for_lambda(context), deadline=deadline
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
+    # Ordered by the event's notification time, through rdklib's public Evaluation API.
+    for evaluation in evaluations:
+        evaluation.import_fields_from_periodic_event(event)
+    published = [evaluation.get_json() for evaluation in evaluations]
+    token = event["resultToken"]
+    failure: Exception | None = None
     try:
-        published = publish(event, client_factory, evaluations)
-    except (ClientError, BotoCoreError, OutOfTimeError, EvaluationNotPublishedError) as error:
+        answer = client_factory.build_client("config").put_evaluations(
+            Evaluations=published,
+            ResultToken=token,
+            TestMode=token == "TESTMODE",  # noqa: S105 - rdk test's token, not a secret
+        )
+        # 200 with FailedEvaluations: Config accepted the call and recorded nothing.
+        failed = isinstance(answer, dict) and answer.get("FailedEvaluations")
+        code = "FailedEvaluations" if failed else None
+    except (ClientError, BotoCoreError, OutOfTimeError) as error:
         # PutEvaluations (after botocore's retries) or the role to publish with was
-        # refused, there was no time to assume it, or Config answered FailedEvaluations:
-        # nothing reached Config, so the invocation must fail visibly.
-        code = getattr(error, "code", None) or error_code(error)
+        # refused, or there was no time to assume it.
+        failure, code = error, error_code(error)
+    if code is not None:  # nothing reached Config: the invocation must fail visibly
         logger.error("evaluation was not published", extra={"fields": {"error_code": code}})
         raise EvaluationNotPublishedError(
             f"evaluation was not published to AWS Config: {code}"
-        ) from error
+        ) from failure
     return published
 
 
@@ -122,8 +120,8 @@ ORGANIZATION_RULE_PATH = ":config-rule/aws-service-rule/config-multiaccountsetup
 
 
 def _organization_rule(event: dict[str, Any], periodic: PeriodicEvent, organization: str) -> bool:
-    """Whether a central function's event is its organization's rule: one AWS created for
-    the organization, naming it, reading members through their role (AssumeRoleMode
+    """Whether a central function's event is its organization's rule: AWS created it,
+    it names the organization, and it reads members through their role (AssumeRoleMode
     "false" would read the central account itself for an outsider)."""
     parameters = periodic.rule_parameters
     return (
@@ -131,26 +129,3 @@ def _organization_rule(event: dict[str, Any], periodic: PeriodicEvent, organizat
         and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
         and str(parameters.get("AssumeRoleMode", "")).strip().lower() != "false"
     )
-
-
-def publish(
-    event: dict[str, Any], client_factory: Any, evaluations: list[Evaluation]
-) -> list[dict[str, Any]]:
-    """PutEvaluations of `evaluations` (one, for the account), ordered by the event's
-    notification time, through rdklib's public Evaluation API; returns what was sent."""
-    published = []
-    for evaluation in evaluations:
-        evaluation.import_fields_from_periodic_event(event)
-        published.append(evaluation.get_json())
-    token = event["resultToken"]
-    test_mode = token == "TESTMODE"  # noqa: S105 - rdk test's token, not a secret
-    answer = client_factory.build_client("config").put_evaluations(
-        Evaluations=published, ResultToken=token, TestMode=test_mode
-    )
-    # 200 with FailedEvaluations: Config accepted the call and recorded nothing.
-    failed = answer.get("FailedEvaluations") if isinstance(answer, dict) else None
-    if failed:
-        raise EvaluationNotPublishedError(
-            f"AWS Config refused {len(failed)} evaluation(s)", code="FailedEvaluations"
-        )
-    return published

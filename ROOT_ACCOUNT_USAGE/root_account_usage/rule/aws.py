@@ -1,5 +1,5 @@
 """What every AWS caller of the package shares: an error's code, the one retry wrapper
-(Retrier) and the one pager (Retrier.pages)."""
+over the SDK's own retries (Retrier) and the one pager (Retrier.pages)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import logging
 import random
 import time
 from collections.abc import Collection, Iterator
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, NamedTuple
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, PaginationError
+from botocore.exceptions import ClientError, PaginationError
 from botocore.loaders import create_loader
 
 from ..core.exceptions import RootAccountUsageError
@@ -23,9 +24,6 @@ logger = logging.getLogger(__name__)
 THROTTLING_CODES = frozenset(
     {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 )
-# Failures of the connection rather than answers (timeouts, refused or dropped
-# connections): worth another try, as botocore's standard retry mode has it.
-TRANSIENT_ERRORS = (ConnectionError, HTTPClientError)
 # Reads that may take a little longer: up to 6 tries, 0.5 s doubling to 8 s between them.
 READ_BACKOFF = Backoff(base_delay=0.5, max_delay=8.0, max_attempts=6)
 # More pages than any answer of the calls made here holds; each caller may set its own.
@@ -42,12 +40,6 @@ def error_code(error: BaseException) -> str:
     return type(error).__name__
 
 
-def http_status(error: ClientError) -> int:
-    """The HTTP status of the answer behind a ClientError (0 when unknown)."""
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return status if isinstance(status, int) else 0
-
-
 def error_message(error: BaseException, limit: int = 160) -> str:
     """The AWS error message of a ClientError (shortened); otherwise str(error)."""
     if isinstance(error, ClientError):
@@ -55,48 +47,45 @@ def error_message(error: BaseException, limit: int = 160) -> str:
     return str(error)[:limit]
 
 
+@dataclass
 class Retrier:
-    """Retries calls refused with one of `codes`, waiting by `backoff` between tries.
+    """Asks again a call refused with one of `codes`, after `backoff`'s wait, while its
+    attempts last and, with a `budget`, one more call (`call_seconds`) fits after the
+    longest wait. `sleep` and `jitter` default to time.sleep and random.uniform."""
 
-    With a `budget`, a retry is made only when, after its wait, `call_seconds` (the
-    longest one call may take) still fit in it.
-    """
+    codes: Collection[str] = THROTTLING_CODES
+    _: KW_ONLY
+    backoff: Backoff = READ_BACKOFF
+    sleep: Sleep | None = None
+    jitter: Jitter | None = None
+    budget: Budget | None = None
+    call_seconds: float = 0.0
 
-    def __init__(
-        self,
-        codes: Collection[str] = THROTTLING_CODES,
-        *,
-        backoff: Backoff = READ_BACKOFF,
-        sleep: Sleep | None = None,
-        jitter: Jitter = random.uniform,
-        budget: Budget | None = None,
-        call_seconds: float = 0.0,
-    ) -> None:
-        self.codes = frozenset(codes)
-        self.backoff = backoff
-        # Looked up when built (not at import), so that tests can patch time.sleep.
-        self._sleep = sleep or time.sleep
-        self._jitter = jitter
-        self._budget = budget
-        self._call_seconds = call_seconds
+    def wait(self, attempt: int, operation: str, reason: str) -> bool:
+        """Sleeps before retry number `attempt` (0-based); False, without sleeping, when
+        the attempts are spent or the budget would not hold the wait and one more call."""
+        longest = self.backoff.delay(attempt, lambda low, high: high)
+        if attempt >= self.backoff.max_attempts or (
+            self.budget and not self.budget.fits(self.call_seconds, longest)
+        ):
+            return False
+        # Looked up when used (not at import), so that tests can patch them.
+        delay = self.backoff.delay(attempt, self.jitter or random.uniform)
+        fields = {"operation": operation, "reason": reason, "delay_seconds": round(delay, 3)}
+        logger.info("waiting to ask again", extra={"fields": fields})
+        (self.sleep or time.sleep)(delay)
+        return True
 
     def call(self, client: Any, operation: str, **request: Any) -> dict[str, Any]:
-        """One API call, retried on one of the codes while the attempts and the budget
-        (the longest wait, then one more call) allow."""
+        """One API call, asked again on one of the codes while `wait` allows."""
         for attempt in itertools.count():
             try:
                 response: dict[str, Any] = getattr(client, operation)(**request)
                 return response
             except ClientError as error:
-                longest_wait = self.backoff.delay(attempt, lambda low, high: high)
-                if (
-                    error_code(error) not in self.codes
-                    or attempt >= self.backoff.max_attempts
-                    or (self._budget and not self._budget.fits(self._call_seconds, longest_wait))
-                ):
+                code = error_code(error)
+                if code not in self.codes or not self.wait(attempt, operation, code):
                     raise
-                logger.info("throttled; retrying", extra={"fields": {"operation": operation}})
-                self._sleep(self.backoff.delay(attempt, self._jitter))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def pages(
@@ -109,9 +98,9 @@ class Retrier:
         **request: Any,
     ) -> Iterator[dict[str, Any]]:
         """Every page of `operation`, by botocore's paging model; a throttled page is
-        retried with the same token. Raises EndlessPagingError on a token given before (a
-        cycle) or past `max_pages`: botocore's paginators catch only a token repeated by
-        the next page, and retry no page from where it stopped."""
+        asked again with its own token. Raises EndlessPagingError on a token given before
+        (a cycle) or past `max_pages`: botocore's paginators catch only a token repeated
+        by the next page, and retry no page from where it stopped."""
         keys = paging_keys(client, operation)
         if page_size is not None:
             if keys.limit is None:
@@ -150,7 +139,8 @@ class PagingKeys(NamedTuple):
 
 
 def paging_keys(client: Any, operation: str) -> PagingKeys:
-    """The token and page size names of `operation`, from botocore's paging model."""
+    """The token and page size names of `operation`, from botocore's paging model;
+    raises ValueError for paging of several tokens or a "more" flag (none used here)."""
     model = client.meta.service_model
     return _paging_keys(
         model.service_name, model.api_version, client.meta.method_to_api_mapping[operation]
@@ -163,6 +153,5 @@ def _paging_keys(service: str, api_version: str, operation: str) -> PagingKeys:
     config = pagination["pagination"][operation]
     tokens = (config["input_token"], config["output_token"])
     if not all(isinstance(token, str) for token in tokens) or "more_results" in config:
-        # Several tokens, or a flag saying more: none of the calls made here.
         raise ValueError(f"{service} {operation}: paging this operation is not supported")
-    return PagingKeys(config["input_token"], config["output_token"], config.get("limit_key"))
+    return PagingKeys(*tokens, config.get("limit_key"))

@@ -10,22 +10,19 @@ from typing import NamedTuple
 
 from ..core.exceptions import OutOfTimeError
 
-TimeLeft = Callable[[], float]
 Jitter = Callable[[float, float], float]
 Sleep = Callable[[float], None]
 
 # Waiting budget when there is no Lambda context (CLI, local tests).
 DEFAULT_BUDGET_SECONDS = 60.0
 
-# botocore's standard retry mode waits at most min(2**i, 20) s before retry i+1 (older
-# botocore: the same bound for every error), and an x-amz-retry-after header may add
-# up to 5 s more.
-_SDK_MAX_BACKOFF = 20.0
-_SDK_RETRY_AFTER_EXTRA = 5.0
+# botocore's standard retry mode waits at most min(2**i, 20) s before retry i+1, and an
+# x-amz-retry-after header may add up to 5 s more.
+_SDK_MAX_BACKOFF, _SDK_RETRY_AFTER_EXTRA = 20.0, 5.0
 
 
 class CallLimits(NamedTuple):
-    """How long one SDK call may take: per attempt, a connect and a read timeout."""
+    """How long one SDK call may take: its attempts, each a connect and a read timeout."""
 
     connect_timeout: float
     read_timeout: float
@@ -33,8 +30,8 @@ class CallLimits(NamedTuple):
 
     @property
     def worst_case_seconds(self) -> float:
-        """The longest one call can last, every attempt timing out after its backoff
-        (read_timeout is per socket read: clients.DeadlineClient holds the call to this)."""
+        """The longest one call lasts, every attempt timing out after its backoff
+        (clients.DeadlineClient holds a call to it, read_timeout being per socket read)."""
         backoff = sum(
             min(2.0**retry, _SDK_MAX_BACKOFF) + _SDK_RETRY_AFTER_EXTRA
             for retry in range(self.max_attempts - 1)
@@ -94,17 +91,12 @@ class Backoff(NamedTuple):
 
 
 class Budget:
-    """The time an invocation may still spend on AWS calls, and the one check before each.
+    """The time an invocation may still spend on AWS calls, and the one check before each
+    call: `require` (raising) or `fits` (asking) whether its worst case, after a wait, ends
+    in time."""
 
-    Every caller starts a call only when its worst case fits what is left:
-    `budget.require(IAM_LIMITS.worst_case_seconds, "no time left to ...", code=...)`
-    raises OutOfTimeError (carrying the reason and the caller's error code) when it does
-    not; `fits` asks the same without raising; `wait` counts a pause made before the call.
-    `less(seconds)` is a budget that keeps `seconds` back (e.g. for a later call).
-    """
-
-    def __init__(self, time_left: TimeLeft) -> None:
-        self._time_left = time_left
+    def __init__(self, left: Callable[[], float]) -> None:
+        self.left = left  # seconds left now
 
     @classmethod
     def fixed(cls, seconds: float, clock: Callable[[], float] = time.monotonic) -> Budget:
@@ -126,17 +118,13 @@ class Budget:
             return cls.fixed(default_seconds)
         return cls(lambda: remaining_millis() / 1000).less(reserve(remaining_millis() / 1000))
 
-    def left(self) -> float:
-        """Seconds left now."""
-        return self._time_left()
-
     def less(self, seconds: float) -> Budget:
         """This budget with `seconds` kept back."""
-        return Budget(lambda: self._time_left() - seconds)
+        return Budget(lambda: self.left() - seconds)
 
     def fits(self, worst_case: float, wait: float = 0.0) -> bool:
         """Whether a call that may take `worst_case` seconds, after `wait`, ends in time."""
-        return self._time_left() - wait >= worst_case
+        return self.left() - wait >= worst_case
 
     def require(
         self, worst_case: float, reason: str, *, wait: float = 0.0, code: str | None = None

@@ -1,9 +1,9 @@
 """The rule's SDK clients, each bounded in time (budget.py), built through rdklib's
-ClientFactory interface; why rdklib's own factory is not used: docs/development.md,
-"Time bounds"."""
+ClientFactory interface (why not rdklib's own: docs/development.md, "Time bounds")."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from concurrent.futures import Future
@@ -24,10 +24,14 @@ if TYPE_CHECKING:
 # rdklib's session name and duration for the role it assumes.
 ROLE_SESSION_NAME = "configLambdaExecution"
 ROLE_SESSION_SECONDS = 900
-_GLOBAL_STS_HOST = "sts.amazonaws.com"
 
 # (service, region) -> client, kept for the life of the Lambda container.
 _CLIENTS: dict[tuple[str, str | None], Any] = {}
+
+# The SDK logs whole responses at DEBUG, the credential report among them: its loggers
+# stay at WARNING whatever the function's log level (both functions import this module).
+for _sdk_logger in ("boto3", "botocore", "urllib3", "s3transfer"):
+    logging.getLogger(_sdk_logger).setLevel(logging.WARNING)
 
 
 def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
@@ -44,19 +48,16 @@ def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
 def new_client(
     service: Any, limits: CallLimits | None = None, deadline: Budget | None = None, **options: Any
 ) -> Any:
-    """A boto3 client of the default session (whose event hooks tests use), bounded:
-    each call ends by its worst case and by the end of `deadline` (DeadlineClient)."""
+    """A DeadlineClient over a boto3 client of the default session (tests use its hooks)."""
     limits = limits or limits_for(service)
     client = boto3.client(service, config=sdk_config(service, limits), **options)
     return DeadlineClient(client, limits, deadline)
 
 
 class DeadlineClient:
-    """A boto3 client whose every operation has a total deadline: its limits' worst case,
-    or what is left of `deadline` if less. botocore's read timeout bounds each socket read,
-    so an endpoint that drips a byte a second never trips it; here the call runs in a
-    daemon thread and, past the deadline, the caller gets ReadTimeoutError (retried and
-    named as any read timeout) while the abandoned read ends with its connection."""
+    """A boto3 client whose every call has a total deadline (its limits' worst case, or what
+    is left of `deadline` if less), which botocore's per-read timeout is not: the call runs
+    in a daemon thread, and past the deadline the caller gets ReadTimeoutError."""
 
     def __init__(self, client: Any, limits: CallLimits, deadline: Budget | None) -> None:
         self.client, self._limits, self._deadline = client, limits, deadline
@@ -128,11 +129,9 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
     ) -> Any:
         region = region or self._region
         if not (assume_role_mode and self._assume_role):
-            key = (service, region)
-            client = _CLIENTS.get(key)
-            if client is None:
-                client = _CLIENTS[key] = new_client(service, region_name=region).client
-            return DeadlineClient(client, limits_for(service), self._deadline)
+            if (service, region) not in _CLIENTS:
+                _CLIENTS[service, region] = new_client(service, region_name=region).client
+            return DeadlineClient(_CLIENTS[service, region], limits_for(service), self._deadline)
         credentials = self._assumed_credentials()
         return new_client(
             service,
@@ -152,15 +151,14 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
             try:
                 limits = None if self._budget is None else sts_limits_within(self._budget)
                 sts = regional_sts_client(self._region, limits, self._deadline)
-                response = sts.assume_role(
+                self._credentials = sts.assume_role(
                     RoleArn=self._role_arn,
                     RoleSessionName=ROLE_SESSION_NAME,
                     DurationSeconds=ROLE_SESSION_SECONDS,
-                )
+                )["Credentials"]
             except Exception as error:
                 self._refusal = error
                 raise
-            self._credentials = response["Credentials"]
         return self._credentials
 
 
@@ -170,18 +168,10 @@ def regional_sts_client(
     """An STS client for `region`'s own endpoint, never the global one (which older
     botocore, or AWS_STS_REGIONAL_ENDPOINTS=legacy, picks for some commercial regions)."""
     client: STSClient = new_client("sts", limits, deadline, region_name=region)
-    if region and client.meta.endpoint_url.rstrip("/").endswith("//" + _GLOBAL_STS_HOST):
+    if region and client.meta.endpoint_url.rstrip("/").endswith("//sts.amazonaws.com"):
         endpoint = f"https://sts.{region}.amazonaws.com"
         client = new_client("sts", limits, deadline, region_name=region, endpoint_url=endpoint)
     return client
-
-
-def execution_role_arn(event_role_arn: str, role: RoleChoice) -> str:
-    """The role rdklib would assume: ExecutionRoleName in the account of the event's
-    executionRoleArn, else the executionRoleArn itself."""
-    if role.role_name is None:
-        return event_role_arn
-    return f"{event_role_arn.split('/')[0]}/{role.role_name}"
 
 
 def client_factory_for(
@@ -190,13 +180,18 @@ def client_factory_for(
     within: Budget | None = None,
     deadline: Budget | None = None,
 ) -> BoundedClientFactory:
-    """The factory for an invocation, from validated role parameters (never the raw event);
-    AssumeRole, when it is made, ends `within` the budget, and every call by `deadline`."""
-    region = role.region or os.environ.get("AWS_REGION")
+    """The factory for an invocation, from validated role parameters (never the raw
+    event): rdklib's role, ExecutionRoleName in the account of the event's
+    executionRoleArn, else that ARN itself. AssumeRole, when made, ends `within` the
+    budget, and every call by `deadline`."""
     if not role.assume_role:
-        return BoundedClientFactory(None, region, assume_role=False, deadline=deadline)
-    arn = execution_role_arn(event_role_arn, role)
-    return BoundedClientFactory(arn, region, assume_role=True, within=within, deadline=deadline)
+        return BoundedClientFactory(None, role.region, assume_role=False, deadline=deadline)
+    arn = event_role_arn
+    if role.role_name is not None:
+        arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
+    return BoundedClientFactory(
+        arn, role.region, assume_role=True, within=within, deadline=deadline
+    )
 
 
 def forget_clients() -> None:

@@ -1,17 +1,6 @@
-"""Look up the root user's activity in CloudTrail event history (LookupEvents).
-
-Within the API's limits: 2 requests a second per region (a pause between pages),
-50 events a page, a bounded number of pages, and the caller's time budget: a call
-starts only when the budget covers its worst case (budget.CLOUDTRAIL_LIMITS). Events
-come newest first, so the first root action found in a region is its latest. A record
-of a shape CloudTrail does not write (or a root record with no time or account) is
-skipped with a WARNING that names it, and leaves its region's search incomplete: the
-lookup named it root's, so it may be the use that matters.
-
-Each region is searched on its own: one that fails, runs out of time or reaches the page
-limit keeps what was found before, in it and in the other regions, and is named as not
-searched to the end, so that finding nothing there is never taken for a clean result.
-"""
+"""Look up the root user's activity in each region's CloudTrail event history
+(LookupEvents); a region not searched to the end is named, never taken for clean
+(docs/development.md, "CloudTrail event history")."""
 
 from __future__ import annotations
 
@@ -19,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,7 +17,7 @@ import boto3
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
 from ..core.regions import COMMERCIAL_SIGN_IN_REGION, cloudtrail_regions, is_region_name
-from .aws import THROTTLING_CODES, Retrier, error_code
+from .aws import Retrier, error_code
 from .budget import Backoff, Budget, Sleep, limits_for
 
 if TYPE_CHECKING:
@@ -49,8 +39,6 @@ THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
 # Root console sign-ins are recorded in us-east-1 (commercial partition), whatever the
 # home region: core/regions.py says which event histories a home region searches.
 SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
-
-
 # account:ListRegions: the regions this account may use (opted in, or on by default).
 ENABLED_STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT"]
 
@@ -105,32 +93,43 @@ def lookup_root_activity(
     include: Callable[[RootActivity], bool] | None = None,
     account_id: str | None = None,
 ) -> CloudTrailSearch:
-    """The latest root action in each region's event history within [start, end], and the
-    latest sign-in attempt newer than it (not a use, named in the annotation).
-
-    Only `account_id`'s root counts, when given. `include` leaves actions out (AssumeRoot
-    sessions, when excluded) while the search goes on, so that an excluded newer action
-    never hides an older one that counts. A region whose search fails or stops early
-    keeps what it found; it is named in `incomplete` with the reason (also at WARNING).
-    """
+    """The latest root action (of `account_id`'s root, when given) in each region's event
+    history within [start, end], and the latest sign-in attempt newer than it. `include`
+    leaves actions out (AssumeRoot sessions) while the search goes on, so that an excluded
+    newer action never hides an older one that counts. A region whose search fails or
+    stops early keeps what it found, and is named in `incomplete` (and at WARNING)."""
     pause = sleep or time.sleep
-    retrier = Retrier(
-        THROTTLING_CODES,
-        backoff=THROTTLE_BACKOFF,
-        sleep=pause,
-        budget=budget,
-        call_seconds=limits_for("cloudtrail").worst_case_seconds,
-    )
-    found: list[RootActivity] = []
-    incomplete: dict[str, str] = {}
-    pages_read = 0
+    seconds = limits_for("cloudtrail").worst_case_seconds
+    retrier = Retrier(backoff=THROTTLE_BACKOFF, sleep=pause, budget=budget, call_seconds=seconds)
 
     def search(region: str, client: Any) -> _RegionSearch:
         searched = _RegionSearch(region, include, account_id)
+        out_of_time = f"time budget exhausted in {region}"
+        code = CloudTrailUnavailableError.code
         try:
             if isinstance(client, Exception):
                 raise client
-            searched.run(client, start, end, budget, retrier, pause)
+            budget.require(seconds, out_of_time, code=code)
+            pages = retrier.pages(
+                client,
+                "lookup_events",
+                LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "root"}],
+                StartTime=start,
+                EndTime=end,
+                page_size=PAGE_SIZE,
+            )
+            for number, page in enumerate(pages, start=1):
+                searched.pages = number
+                if any(searched.take(event) for event in page.get("Events", [])):
+                    break
+                if not page.get("NextToken"):
+                    break
+                if number == MAX_PAGES_PER_REGION:
+                    raise CloudTrailUnavailableError(
+                        f"stopped at the page limit ({MAX_PAGES_PER_REGION} pages) in {region}"
+                    )
+                budget.require(seconds, out_of_time, wait=PAUSE_BETWEEN_CALLS, code=code)
+                pause(PAUSE_BETWEEN_CALLS)
             if searched.unreadable:  # skipped records the lookup named root's: not clean
                 searched.stopped = f"{searched.unreadable} unreadable record(s) in {region}"
         except RootAccountUsageError as error:  # out of time or pages
@@ -143,25 +142,17 @@ def lookup_root_activity(
     unique = list(dict.fromkeys(regions))
     clients = [_built(build_client, region) for region in unique]  # boto3's session: one thread
     with ThreadPoolExecutor(max_workers=max(1, min(len(unique), MAX_THREADS))) as pool:
-        for searched in pool.map(search, unique, clients):
-            region = searched.region
-            found += searched.found
-            pages_read += searched.pages
-            if searched.stopped is None:
-                continue
-            incomplete[region] = searched.stopped
+        searches = list(pool.map(search, unique, clients))
+    incomplete = {s.region: s.stopped for s in searches if s.stopped is not None}
+    for s in searches:
+        if s.stopped is not None:
+            fields = {"region": s.region, "reason": s.stopped[:200], "pages": s.pages}
             logger.warning(
                 "CloudTrail search incomplete; what it found still counts",
-                extra={
-                    "fields": {
-                        "region": region,
-                        "error_code": CloudTrailUnavailableError.code,
-                        "reason": incomplete[region][:200],
-                        "pages": searched.pages,
-                    }
-                },
+                extra={"fields": fields | {"error_code": CloudTrailUnavailableError.code}},
             )
-    return CloudTrailSearch(found, incomplete, pages_read)
+    found = [a for s in searches for a in (s.use, s.attempt) if a is not None]
+    return CloudTrailSearch(found, incomplete, sum(s.pages for s in searches))
 
 
 def _built(build_client: Callable[[str], Any], region: str) -> Any:
@@ -171,94 +162,33 @@ def _built(build_client: Callable[[str], Any], region: str) -> Any:
         return error
 
 
+@dataclass
 class _RegionSearch:
     """One region's search, newest first: what it found so far survives a failure."""
 
-    def __init__(
-        self,
-        region: str,
-        include: Callable[[RootActivity], bool] | None,
-        account_id: str | None = None,
-    ) -> None:
-        self.region = region
-        self.include = include
-        self.account_id = account_id
-        self.unreadable = 0
-        self.stopped: str | None = None  # why the search stopped before the end
-        self.use: RootActivity | None = None
-        self.attempt: RootActivity | None = None  # the latest, newer than `use`
-        self.pages = 0
+    region: str
+    include: Callable[[RootActivity], bool] | None
+    account_id: str | None
+    unreadable: int = 0
+    stopped: str | None = None  # why the search stopped before the end
+    use: RootActivity | None = None
+    attempt: RootActivity | None = None  # the latest, newer than `use`
+    pages: int = 0
 
-    @property
-    def found(self) -> list[RootActivity]:
-        return [a for a in (self.use, self.attempt) if a is not None]
-
-    def run(
-        self,
-        client: CloudTrailClient,
-        start: datetime,
-        end: datetime,
-        budget: Budget,
-        retrier: Retrier,
-        pause: Sleep,
-    ) -> None:
-        """Read pages until the region's latest root use; raises CloudTrailUnavailableError
-        when it stops before the end for want of time or pages."""
-        self._require_time(budget)
-        pages = retrier.pages(
-            client,
-            "lookup_events",
-            LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "root"}],
-            StartTime=start,
-            EndTime=end,
-            page_size=PAGE_SIZE,
-        )
-        for number, page in enumerate(pages, start=1):
-            self.pages = number
-            for event in page.get("Events", []):
-                if self._take(event):
-                    return
-            if not page.get("NextToken"):
-                return
-            if number == MAX_PAGES_PER_REGION:
-                raise CloudTrailUnavailableError(
-                    f"stopped at the page limit ({MAX_PAGES_PER_REGION} pages) in {self.region}"
-                )
-            self._require_time(budget, PAUSE_BETWEEN_CALLS)
-            pause(PAUSE_BETWEEN_CALLS)
-
-    def _require_time(self, budget: Budget, wait: float = 0.0) -> None:
-        budget.require(
-            limits_for("cloudtrail").worst_case_seconds,
-            f"time budget exhausted in {self.region}",
-            wait=wait,
-            code=CloudTrailUnavailableError.code,
-        )
-
-    def _take(self, event: dict[str, Any]) -> bool:
+    def take(self, event: dict[str, Any]) -> bool:
         """Note one record; True once it is the region's latest root use."""
         # Username "root" may also be an IAM user named root: type Root decides.
         try:
             activity = root_activity(event, self.region, self.account_id)
         except UnreadableRecordError as error:
             self.unreadable += 1
+            fields = {"region": self.region, "event_id": str(event.get("EventId"))[:64]}
             logger.warning(
-                "CloudTrail record skipped",
-                extra={
-                    "fields": {
-                        "region": self.region,
-                        "event_id": str(event.get("EventId"))[:64],
-                        "reason": str(error),
-                    }
-                },
+                "CloudTrail record skipped", extra={"fields": fields | {"reason": str(error)}}
             )
             return False
-        if activity is None:
-            return False
-        if activity.attempt:
+        if activity is not None and activity.attempt:
             self.attempt = self.attempt or activity  # newest first: keep the first
-            return False
-        if self.include is None or self.include(activity):
+        elif activity is not None and (self.include is None or self.include(activity)):
             self.use = activity
-            return True
-        return False
+        return self.use is not None

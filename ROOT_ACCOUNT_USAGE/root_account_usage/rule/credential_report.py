@@ -4,19 +4,16 @@ docs/development.md, "The credential-report lifecycle")."""
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
-import random
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from ..core.exceptions import ReportUnavailableError, RootAccountUsageError
+from ..core.exceptions import OutOfTimeError, ReportUnavailableError, RootAccountUsageError
 from ..core.timestamps import as_utc
-from .aws import THROTTLING_CODES, TRANSIENT_ERRORS, error_code, error_message, http_status
+from .aws import THROTTLING_CODES, Retrier, error_code, error_message
 from .budget import Backoff, Budget, Jitter, Sleep, limits_for
 
 if TYPE_CHECKING:
@@ -25,7 +22,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FRESH_FOR = timedelta(hours=4)
-
+GET, GENERATE = "GetCredentialReport", "GenerateCredentialReport"
 # Codes that mean "not yet": wait and ask again.
 RETRYABLE_CODES = frozenset({"ReportInProgress", "LimitExceeded", "ServiceFailure"}) | (
     THROTTLING_CODES
@@ -33,9 +30,10 @@ RETRYABLE_CODES = frozenset({"ReportInProgress", "LimitExceeded", "ServiceFailur
 # Codes of GetCredentialReport that mean "generate one first".
 REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
 DONE_STATE = "COMPLETE"
-# A timeout, a dropped connection or a gateway error: tried again this many times at
-# most, then the rule fails closed naming it.
+# A timeout, a dropped connection or a gateway error (5xx): tried again this many times
+# at most, then the rule fails closed naming it.
 MAX_TRANSIENT_RETRIES = 2
+TRANSIENT_ERRORS = (ConnectionError, HTTPClientError)
 
 
 class FetchedReport(NamedTuple):
@@ -46,7 +44,8 @@ class FetchedReport(NamedTuple):
 
 
 class CredentialReportFetcher:
-    """Runs the GetCredentialReport / GenerateCredentialReport lifecycle once."""
+    """Runs the GetCredentialReport / GenerateCredentialReport lifecycle once; its waits
+    ("not yet" and transient failures alike) are one Retrier's, within the budget."""
 
     def __init__(
         self,
@@ -61,143 +60,114 @@ class CredentialReportFetcher:
         self._budget = budget
         # The longest one IAM call may take: no call starts with less time left.
         self._call_seconds = limits_for("iam").worst_case_seconds
-        self._backoff = backoff or Backoff()
-        # Looked up when built (not at import), so that tests can patch time.sleep.
-        self._sleep = sleep or time.sleep
-        self._jitter = jitter or random.uniform
+        self._retrier = Retrier(
+            RETRYABLE_CODES,
+            backoff=backoff or Backoff(),
+            sleep=sleep,
+            jitter=jitter,
+            budget=budget,
+            call_seconds=self._call_seconds,
+        )
         self._waits = 0
 
     def fetch(self, now: datetime) -> FetchedReport:
-        """Return a report under four hours old, or the newest one IAM will give.
-
-        Raises ReportUnavailableError (or OutOfTimeError, code ReportNotReady) when IAM
-        refuses, keeps failing, or no report is ready in time and none exists.
-        """
-        existing = self._get_report(generate_if_missing=True)
-        if existing is not None and _is_fresh(existing, now):
+        """A report under four hours old, or the newest one IAM will give. Raises
+        ReportUnavailableError (or OutOfTimeError, code ReportNotReady) when IAM refuses,
+        keeps failing, or no report is ready in time and none exists."""
+        answer = self._ask(GET, until=REGENERATE_CODES)
+        if isinstance(answer, RootAccountUsageError):
+            raise answer
+        existing = _report(answer) if isinstance(answer, dict) else None
+        if existing is not None and now - existing.generated_at < FRESH_FOR:
             return existing
-        try:
-            self._generate_until_complete()
-        except RootAccountUsageError as error:
+        generated = self._ask(GENERATE)
+        if isinstance(generated, RootAccountUsageError):
             if existing is None:
-                raise
+                raise generated
             # The older report is still evidence; the 24-hour rule judges it.
             logger.warning(
                 "credential report generation failed; using the existing report",
-                extra={"fields": {"error_code": error.code}},
+                extra={"fields": {"error_code": generated.code}},
             )
             return existing
         # After COMPLETE the next report is final, fresh or not.
-        report = self._get_report(generate_if_missing=False)
-        assert report is not None  # noqa: S101 - only generate_if_missing returns None
-        return report
+        final = self._ask(GET)
+        if isinstance(final, RootAccountUsageError):
+            raise final
+        assert isinstance(final, dict)  # noqa: S101 - only `until` answers with a code
+        return _report(final)
 
-    def _get_report(self, *, generate_if_missing: bool) -> FetchedReport | None:
-        """The report; None when there is none and one is to be generated."""
+    def _ask(
+        self, operation: str, until: frozenset[str] = frozenset()
+    ) -> dict[str, Any] | str | RootAccountUsageError:
+        """IAM's answer to `operation`, asked again while IAM says "not yet" (a code, or
+        a report still generating); a code of `until` as IAM gave it; or the failure that
+        ended it, returned for the caller to raise or to fall back from."""
+        transient_failures = 0
         while True:
-            response, code = self._call("GetCredentialReport", self._iam.get_credential_report)
-            if response is not None:
-                return FetchedReport(
-                    content=response.get("Content", b""),
-                    generated_at=_generated_time(response.get("GeneratedTime")),
-                )
-            if code in REGENERATE_CODES and generate_if_missing:
-                return None
-            self._wait("GetCredentialReport", code)
-
-    def _generate_until_complete(self) -> None:
-        operation = "GenerateCredentialReport"
-        while True:
-            response, code = self._call(operation, self._iam.generate_credential_report)
-            state = code if response is None else str(response.get("State"))
-            if state == DONE_STATE:
-                return
-            self._wait(operation, state)
-
-    def _call(self, operation: str, method: Callable[[], Any]) -> tuple[Any, str]:
-        """(IAM's answer, "") or (None, a code that means "ask again later"); a timeout,
-        dropped connection or 5xx is tried again MAX_TRANSIENT_RETRIES times at most.
-        Raises ReportUnavailableError for any other failure."""
-        for transient_failures in itertools.count():
-            self._budget.require(
-                self._call_seconds,
-                f"no time left to call IAM {operation} within the Lambda's remaining time",
-                code="ReportNotReady",
-            )
+            if not self._budget.fits(self._call_seconds):
+                reason = f"no time left to call IAM {operation} within the Lambda's remaining time"
+                return OutOfTimeError(reason, code="ReportNotReady")
             try:
-                return method(), ""
-            except ClientError as error:
-                code = error_code(error)
-                if code in RETRYABLE_CODES or code in REGENERATE_CODES:
-                    return None, code
-                failure = _failure(operation, error, f"{code}: {error_message(error, 120)}")
-                if http_status(error) < 500:
-                    raise failure from None
-            except TRANSIENT_ERRORS as error:
-                failure = _failure(operation, error, str(error))
-            except BotoCoreError as error:
-                raise _failure(operation, error, str(error)) from None
-            except ValueError:
-                # botocore raises binascii.Error (a ValueError) for Content that is not base64.
-                raise ReportUnavailableError(
-                    f"IAM {operation} returned a response that could not be decoded",
-                    code="MalformedResponse",
-                ) from None
+                answer: dict[str, Any] = getattr(self._iam, xform_name(operation))()
             except Exception as error:
-                # Anything else the SDK lets through (e.g. ResponseParserError on an HTML
-                # error page) is still "no report": fail closed, never crash.
-                raise _failure(operation, error, error_code(error)) from None
-            if transient_failures >= MAX_TRANSIENT_RETRIES or not self._may_wait():
-                raise failure from None
-            self._wait(operation, failure.code)
-        raise AssertionError("unreachable")  # pragma: no cover
+                state = error_code(error)
+                if state in until:
+                    return state
+                if state not in RETRYABLE_CODES | REGENERATE_CODES:
+                    failure, transient = _failure(operation, error)
+                    transient_failures += 1
+                    retry = transient and transient_failures <= MAX_TRANSIENT_RETRIES
+                    if retry and self._wait(operation, failure.code):
+                        continue
+                    return failure
+            else:
+                state = DONE_STATE if operation == GET else str(answer.get("State"))
+                if state == DONE_STATE:
+                    return answer
+            transient_failures = 0  # counted between two answers, as README's "three times"
+            if not self._wait(operation, state):
+                return ReportUnavailableError(
+                    f"credential report not ready: {operation} still {state} after "
+                    f"{self._waits} retries, time budget exhausted",
+                    code="ReportNotReady",
+                )
 
-    def _may_wait(self) -> bool:
-        """Whether one more wait and one more call still fit the budget."""
-        # Strictly more than one call: a wait of zero would only repeat the last answer.
-        return self._waits < self._backoff.max_attempts and (
-            self._budget.left() > self._call_seconds
-        )
-
-    def _wait(self, operation: str, reason: str) -> None:
-        if not self._may_wait():
-            raise ReportUnavailableError(
-                f"credential report not ready: {operation} still {reason} after "
-                f"{self._waits} retries, time budget exhausted",
-                code="ReportNotReady",
-            )
-        # Never so long that the next call would not fit before the budget ends.
-        room = self._budget.left() - self._call_seconds
-        delay = min(self._backoff.delay(self._waits, self._jitter), room)
-        self._waits += 1
-        logger.info(
-            "waiting for the credential report",
-            extra={
-                "fields": {
-                    "operation": operation,
-                    "state": reason,
-                    "delay_seconds": round(delay, 3),
-                }
-            },
-        )
-        self._sleep(delay)
+    def _wait(self, operation: str, reason: str) -> bool:
+        waited = self._retrier.wait(self._waits, operation, reason)
+        self._waits += waited
+        return waited
 
 
-def _failure(operation: str, error: BaseException, detail: str) -> ReportUnavailableError:
+def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, bool]:
+    """The error to fail closed with, and whether another try may help (a timeout, a
+    dropped connection or a 5xx)."""
+    transient = isinstance(error, TRANSIENT_ERRORS)
+    if isinstance(error, ClientError):
+        detail = f"{error_code(error)}: {error_message(error, 120)}"
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        transient = isinstance(status, int) and status >= 500
+    elif isinstance(error, BotoCoreError):
+        detail = str(error)
+    elif isinstance(error, ValueError):
+        # botocore raises binascii.Error (a ValueError) for Content that is not base64.
+        message = f"IAM {operation} returned a response that could not be decoded"
+        return ReportUnavailableError(message, code="MalformedResponse"), False
+    else:
+        # Anything else the SDK lets through (e.g. ResponseParserError on an HTML error
+        # page) is still "no report": fail closed, never crash.
+        detail = error_code(error)
     message = f"IAM {operation} failed: {detail}".rstrip(": ")[:200]
-    return ReportUnavailableError(message, code=error_code(error))
+    return ReportUnavailableError(message, code=error_code(error)), transient
 
 
-def _is_fresh(report: FetchedReport, now: datetime) -> bool:
-    return now - report.generated_at < FRESH_FOR
-
-
-def _generated_time(value: object) -> datetime:
-    """GeneratedTime in UTC. Without it a report's age, and so its worth as evidence
-    (the 24-hour rule), is unknown: that answer is refused."""
-    if isinstance(value, datetime):
+def _report(answer: dict[str, Any]) -> FetchedReport:
+    """The report in IAM's answer. Without GeneratedTime a report's age, and so its worth
+    as evidence (the 24-hour rule), is unknown: raises ReportUnavailableError."""
+    generated = answer.get("GeneratedTime")
+    if isinstance(generated, datetime):
         with contextlib.suppress(ValueError):
-            return as_utc(value)
+            return FetchedReport(answer.get("Content", b""), as_utc(generated))
     raise ReportUnavailableError(
         "IAM GetCredentialReport returned no GeneratedTime in range", code="MalformedResponse"
     )

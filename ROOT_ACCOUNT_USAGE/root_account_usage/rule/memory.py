@@ -1,6 +1,5 @@
-"""This rule's last evaluation of the account, read back from AWS Config (the memory
-core/memory.py keeps): one GetComplianceDetailsByConfigRule call, with the client rdklib
-publishes with, so it reads the account the evaluation is published to."""
+"""This rule's last evaluation of the account, read back from AWS Config (core/memory.py)
+with the client rdklib publishes with, so from the account it publishes to."""
 
 from __future__ import annotations
 
@@ -26,9 +25,8 @@ def last_annotation(
     none. Raises LastEvaluationUnavailableError (or OutOfTimeError)."""
     if not rule_name:
         raise LastEvaluationUnavailableError("the event names no configRuleName")
-    budget.require(
-        limits_for("config").worst_case_seconds, "no time left to read the last evaluation"
-    )
+    reason = "no time left to read the last evaluation"
+    budget.require(limits_for("config").worst_case_seconds, reason)
     try:
         # One resource per account (AWS::::Account): the first page holds it.
         answer: Any = config.get_compliance_details_by_config_rule(

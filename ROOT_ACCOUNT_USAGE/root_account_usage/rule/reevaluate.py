@@ -20,11 +20,9 @@ from .aws import error_code
 from .budget import CONFIG_LIMITS, Budget
 from .clients import new_client
 from .cloudtrail import SIGN_IN_REGION
-from .logs import quiet_sdk_loggers
 from .recorded_events import record_activity
 
 logger = logging.getLogger(__name__)
-quiet_sdk_loggers()
 
 DEBOUNCE_SECONDS = 300.0
 ALREADY_RUNNING = "LimitExceededException"
@@ -137,23 +135,22 @@ def _object(value: object) -> dict[str, Any]:
 def _start(
     rule_name: str, recorded_at: float | None, budget: Budget, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    if _try_start(rule_name, budget):
-        logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
-        return {"started": True}
-    if recorded_at is None:
+    started = _try_start(rule_name, budget)
+    if not started and recorded_at is not None:
+        wait = max(0.0, recorded_at + RETRY_AFTER_SECONDS - time.monotonic())
+        reason = "AWS Config is busy and too little time is left to ask again"
+        budget.require(_START_SECONDS, reason, wait=wait, code=BUSY)
+        time.sleep(wait)
+        if not _try_start(rule_name, budget):
+            # Refused again more than a minute after the record: a later evaluation reads it.
+            logger.info("evaluation started since the event was recorded", extra={"fields": fields})
+            return {"started": False, "reason": "started since recorded"}
+    elif not started:
         # Nothing new to see: the running evaluation decides as this one would.
         logger.info("evaluation already running", extra={"fields": fields})
         return {"started": False, "reason": "already running"}
-    wait = max(0.0, recorded_at + RETRY_AFTER_SECONDS - time.monotonic())
-    reason = "AWS Config is busy and too little time is left to ask again"
-    budget.require(_START_SECONDS, reason, wait=wait, code=BUSY)
-    time.sleep(wait)
-    if _try_start(rule_name, budget):
-        logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
-        return {"started": True}
-    # Refused again more than a minute after the record: a later evaluation reads it.
-    logger.info("evaluation started since the event was recorded", extra={"fields": fields})
-    return {"started": False, "reason": "started since recorded"}
+    logger.info("re-evaluation started", extra={"fields": fields | {"rule": rule_name}})
+    return {"started": True}
 
 
 def _try_start(rule_name: str, budget: Budget) -> bool:

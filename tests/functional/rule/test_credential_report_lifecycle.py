@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from root_account_usage.core.exceptions import ReportUnavailableError
 from root_account_usage.rule.budget import Backoff, Budget
@@ -204,3 +204,27 @@ def test_a_dropped_connection_is_tried_three_times_in_all(clock, monkeypatch):
         fetch(client, clock)
     assert len(calls) == 3  # no fourth try, though it would have answered
     assert error.value.code == "EndpointConnectionError"
+
+
+def test_each_answer_gives_the_next_dropped_connection_its_own_three_tries(clock, monkeypatch):
+    # Two drops, "not yet", two drops, then COMPLETE: no call needed more than its three
+    # tries, so the report is fetched.
+    client, _ = stubbed("iam")
+    script = ["drop", "drop", "INPROGRESS", "drop", "drop", "COMPLETE"]
+
+    def get_credential_report(**_):
+        if script:  # none before the generation is over
+            answer = {"Error": {"Code": "ReportNotPresent"}, "ResponseMetadata": {}}
+            raise ClientError(answer, "GetCredentialReport")
+        return report_response(CONTENT, NOW)
+
+    def generate_credential_report(**_):
+        step = script.pop(0)
+        if step == "drop":
+            raise EndpointConnectionError(endpoint_url="https://iam.amazonaws.com/")
+        return {"State": step}
+
+    monkeypatch.setattr(client, "get_credential_report", get_credential_report)
+    monkeypatch.setattr(client, "generate_credential_report", generate_credential_report)
+    assert fetch(client, clock).content == CONTENT
+    assert script == []

@@ -9,7 +9,10 @@ import io
 import json
 import logging
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from awslambdaric import bootstrap
@@ -24,6 +27,7 @@ from tests.cfn import load_template
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TEMPLATE = load_template("template.yaml")
+ROOT = Path(__file__).resolve().parents[3] / "ROOT_ACCOUNT_USAGE"
 REQUEST_ID = "8f5c3e4a-1b2c-4d5e-9f60-0123456789ab"
 
 
@@ -89,3 +93,15 @@ def test_every_line_keeps_level_and_request_id_and_the_filter_counts_fail_closed
     if fail_closed:
         [line] = counted
         assert json.loads(line)["fields"]["error_code"] == "StaleReport"
+
+
+@pytest.mark.parametrize("module", ["ROOT_ACCOUNT_USAGE", "root_account_usage.rule.reevaluate"])
+def test_either_function_keeps_the_sdk_loggers_at_warning(module):
+    # The SDK logs whole responses at DEBUG, the credential report among them. A fresh
+    # interpreter: what importing the function's module alone does.
+    sdk = ("boto3", "botocore", "urllib3", "s3transfer")
+    script = f"import logging, {module}; print([logging.getLogger(n).level for n in {sdk}])"
+    levels = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert levels.strip() == str([logging.WARNING] * len(sdk))
