@@ -3,8 +3,8 @@ paged, in seven-day windows, throttling retried."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -23,8 +23,6 @@ from .timeline import RecordedStates, changes_by_rule, states_from_item
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
-logger = logging.getLogger(__name__)
-
 COMPLIANCE_RESOURCE_TYPE = "AWS::Config::ResourceCompliance"
 WINDOW = timedelta(days=7)  # the API's limit for one call
 # Every type an evaluation can have (INSUFFICIENT_DATA cannot be asked for: it is a
@@ -33,23 +31,18 @@ WINDOW = timedelta(days=7)  # the API's limit for one call
 EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
-# The most pages each read may take: several times what the largest real answer holds,
-# so that AWS Config paging without end (a new token every time) stops there; a token
-# given twice stops at once (rule.aws.Retrier.pages). The account is then unreadable,
-# with the reason.
+# The most pages each read may take: several times the largest real answer, so that
+# AWS Config paging without end stops there (a token given twice stops at once,
+# Retrier.pages); the account is then unreadable, with the reason.
 MAX_PAGES = {
-    # At most 1,000 rules per account and region (AWS Config's quota), 25 a page: 40.
-    "describe_config_rules": 200,
-    # One seven-day window of the account's compliance changes, 100 a page: each of
-    # 1,000 rules changing every hour of the week would take 1,680.
+    "describe_config_rules": 200,  # 1,000 rules an account and region (quota), 25 a page: 40
+    # A week of changes, 100 a page: 1,000 rules changing every hour would take 1,680.
     "get_resource_config_history": 2_000,
-    # One rule's evaluations in one account (the rule evaluates the account: one), 100 a page.
-    "get_compliance_details_by_config_rule": 100,
+    "get_compliance_details_by_config_rule": 100,  # one rule, one account: one evaluation
     # Every account, region and rule the aggregator knows, 1,000 a page: 10,000 accounts
     # in 20 regions with 250 rules each would take 50,000.
     "describe_aggregate_compliance_by_config_rules": 50_000,
-    # One rule's evaluations of one account in one region, 100 a page.
-    "get_aggregate_compliance_details_by_config_rule": 100,
+    "get_aggregate_compliance_details_by_config_rule": 100,  # one rule, account and region
 }
 
 
@@ -313,37 +306,29 @@ class ConfigHistoryReader:
             default=None,
         )
 
-    def _pages(
-        self, operation: str, *, page_size: int | None = None, **request: Any
-    ) -> Iterator[dict[str, Any]]:
+    def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
         """Every page of `operation` (up to its MAX_PAGES), throttling retried."""
-        try:
-            yield from self._retrier.pages(
-                self._config,
-                operation,
-                page_size=page_size,
-                max_pages=MAX_PAGES[operation],
-                **request,
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise unavailable(operation, error) from None
+        with unavailable_on_failure(operation):
+            max_pages = MAX_PAGES[operation]
+            yield from self._retrier.pages(self._config, operation, max_pages=max_pages, **request)
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
-        try:
+        with unavailable_on_failure(operation):
             return self._retrier.call(self._config, operation, **request)
-        except (ClientError, BotoCoreError) as error:
-            raise unavailable(operation, error) from None
 
 
-def unavailable(
-    what: str, error: Exception, kind: type[HistoryUnavailableError] = HistoryUnavailableError
-) -> HistoryUnavailableError:
-    """A `kind` error saying `what` failed and why, with the AWS error code."""
-    if isinstance(error, ClientError):
-        reason = f"{what}: {error_text(error, 160)}"
-    else:
-        reason = shortened(f"{what}: {error}")
-    return kind(reason, code=error_code(error))
+@contextmanager
+def unavailable_on_failure(
+    what: str, kind: type[HistoryUnavailableError] = HistoryUnavailableError
+) -> Iterator[None]:
+    """Raises `kind` (with the AWS error code) saying `what` failed, and why, in one line,
+    for an SDK error inside."""
+    try:
+        yield
+    except ClientError as error:
+        raise kind(f"{what}: {error_text(error, 160)}", code=error_code(error)) from None
+    except BotoCoreError as error:
+        raise kind(shortened(f"{what}: {error}"), code=error_code(error)) from None
 
 
 def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation | None:

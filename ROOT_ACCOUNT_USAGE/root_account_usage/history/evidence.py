@@ -11,6 +11,7 @@ import html
 import io
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from ..core.plain_text import plain, writable
@@ -29,6 +30,8 @@ from .timeline import (
 )
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
+_MADE = ("owner", "source", "created_by")  # what runs the rule and who made it
+_RULE_KEYS = ("account_id", "region", "identity", *_MADE, "parameters", "rule_exists")
 _STYLES = (  # colour and label, in the order of STATES
     ("#2e7d32", "compliant"),
     ("#c62828", "non-compliant"),
@@ -69,16 +72,16 @@ def evidence_document(report: EvidenceReport) -> dict[str, Any]:
         "summary": _summary(accounts, report),
         "accounts": accounts,
         "unreadable_accounts": [
-            {
-                "account_id": u.account_id,
-                "region": u.region,
-                "error": u.error,
-                "rule_name": report.rule_name,
-                "period": period,
-            }
+            _stamped(u) | {"rule_name": report.rule_name, "period": period}
             for u in report.unreadable
         ],
     }
+
+
+def _stamped(record: Any) -> dict[str, Any]:
+    """A NamedTuple's fields by name, each time as format_timestamp writes it."""
+    fields = record._asdict().items()
+    return {key: format_timestamp(v) if isinstance(v, datetime) else v for key, v in fields}
 
 
 def _account(
@@ -95,7 +98,7 @@ def _account(
         "rule_name": history.rule_name,
         "identity": _identity(history),
         "identity_problem": getattr(identity, "problem", None),
-        **{key: getattr(identity, key, None) for key in ("owner", "source", "created_by")},
+        **{key: getattr(identity, key, None) for key in _MADE},
         "parameters": input_parameters(identity.parameters) if identity else None,
         "rule_exists": history.exists,
         "rule_recorded": None
@@ -109,18 +112,8 @@ def _account(
         "history_available": history.history_note is None,
         "history_note": history.history_note,
         "state_at_start": history.state_at_start,
-        "changes": [
-            {
-                "time": format_timestamp(c.time),
-                "compliance_type": c.compliance_type,
-                "rule_name": c.rule_name,
-            }
-            for c in history.changes
-        ],
-        "timeline": [
-            {"start": format_timestamp(p.start), "end": format_timestamp(p.end), "state": p.state}
-            for p in pieces
-        ],
+        "changes": [_stamped(change) for change in history.changes],
+        "timeline": [_stamped(piece) for piece in pieces],
         "non_compliant_share": round(share(pieces, NON_COMPLIANT_STATES), 4) if pieces else None,
         "unknown_share": round(share(pieces, {UNKNOWN}), 4) if pieces else None,
         "stale_share": round(share(pieces, {STALE}), 4) if pieces else None,
@@ -139,18 +132,6 @@ def _account(
         if root_use is None
         else {"credential": root_use.credential, "time": root_use.time},
     }
-
-
-_RULE_KEYS = [
-    "account_id",
-    "region",
-    "identity",
-    "owner",
-    "source",
-    "created_by",
-    "parameters",
-    "rule_exists",
-]
 
 
 def _identity(history: AccountHistory) -> str:

@@ -6,10 +6,9 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.plain_text import LONG, shortened
 from ..rule.aws import Retrier
@@ -21,7 +20,7 @@ from .config_reader import (
     HistoryUnavailableError,
     Progress,
     count_nothing,
-    unavailable,
+    unavailable_on_failure,
 )
 from .model import UnreadableAccount
 
@@ -47,56 +46,51 @@ class MemberRoleRefusedError(HistoryUnavailableError):
 
 
 class AccountOpener(Protocol):
-    description: str  # how accounts are reached, for the report's source line
+    @property
+    def description(self) -> str:
+        """How accounts are reached, for the report's source line."""
 
     def open(self, account_id: str, region: str) -> ConfigServiceClient:
         """A Config client reading `account_id` in `region`."""
         ...
 
 
+@dataclass(repr=False)  # as before: no field (the external ID) in a repr
 class MemberRoleOpener:
     """Opens an account's AWS Config through its read role (the auditor's own account
     through the auditor's own credentials)."""
 
-    def __init__(
-        self,
-        sts: STSClient,
-        client_factory: ClientFactory,
-        *,
-        role_name: str,
-        partition: str,
-        own_account: str,
-        external_id: str | None = None,
-        sleep: Sleep | None = None,
-    ) -> None:
-        self._sts = sts
-        self._client_factory = client_factory
-        self._role_name = role_name
-        self._partition = partition
-        self._own_account = own_account
-        self._external_id = external_id
-        self._retrier = Retrier(THROTTLED, sleep=sleep)
-        self.description = f"each account read through its role {role_name}"
+    sts: STSClient
+    client_factory: ClientFactory
+    _: KW_ONLY
+    role_name: str
+    partition: str
+    own_account: str
+    external_id: str | None = None
+    sleep: Sleep | None = None
+
+    @property
+    def description(self) -> str:
+        return f"each account read through its role {self.role_name}"
 
     def role_arn(self, account_id: str) -> str:
-        return f"arn:{self._partition}:iam::{account_id}:role/{self._role_name}"
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.role_name}"
 
     def open(self, account_id: str, region: str) -> ConfigServiceClient:
-        if account_id == self._own_account:
-            return self._client_factory(region, None)
+        if account_id == self.own_account:
+            return self.client_factory(region, None)
         arn = self.role_arn(account_id)
-        request: dict[str, Any] = {
-            "RoleArn": arn,
-            "RoleSessionName": SESSION_NAME,
-            "DurationSeconds": SESSION_SECONDS,
-        }
-        if self._external_id:
-            request["ExternalId"] = self._external_id
-        try:
-            credentials = self._retrier.call(self._sts, "assume_role", **request)["Credentials"]
-        except (ClientError, BotoCoreError) as error:
-            raise unavailable(f"cannot assume {arn}", error, MemberRoleRefusedError) from None
-        return self._client_factory(
+        external_id = {"ExternalId": self.external_id} if self.external_id else {}
+        with unavailable_on_failure(f"cannot assume {arn}", MemberRoleRefusedError):
+            credentials = Retrier(THROTTLED, sleep=self.sleep).call(
+                self.sts,
+                "assume_role",
+                RoleArn=arn,
+                RoleSessionName=SESSION_NAME,
+                DurationSeconds=SESSION_SECONDS,
+                **external_id,
+            )["Credentials"]
+        return self.client_factory(
             region,
             {
                 "aws_access_key_id": credentials["AccessKeyId"],
