@@ -12,12 +12,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import RootAccountUsageError
 from ..core.plain_text import error_text, shortened
+from ..core.rule_identity import names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
 from .period import EARLIEST
-from .rules import MatchedRule, match_rule, names_rule
+from .rules import MatchedRule, match_rule
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:

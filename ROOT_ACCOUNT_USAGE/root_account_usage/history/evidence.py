@@ -14,20 +14,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from ..core.annotation import read_root_use
 from ..core.plain_text import plain, writable
 from ..core.rule_identity import NO_FUNCTION
 from ..core.timestamps import format_timestamp, parse_timestamp
-from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport
+from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport, counted
 from .rules import input_parameters
-from .timeline import (
-    NON_COMPLIANT_STATES,
-    STATES,
-    ever_non_compliant,
-    most_recent_root_use,
-    segments,
-    share,
-    stale_from,
-)
+from .timeline import NON_COMPLIANT_STATES, STATES, ever_non_compliant, segments, share, stale_from
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
 _MADE = ("owner", "source", "created_by")  # what runs the rule and who made it
@@ -89,7 +82,7 @@ def _account(
 ) -> dict[str, Any]:
     pieces = segments(history, report.since, report.until) if history.history_note is None else []
     current = history.current
-    root_use = most_recent_root_use(current)
+    root_use = read_root_use(current.annotation) if current else None
     identity = history.identity
     stale = stale_from(history)
     return {
@@ -117,7 +110,7 @@ def _account(
         "non_compliant_share": round(share(pieces, NON_COMPLIANT_STATES), 4) if pieces else None,
         "unknown_share": round(share(pieces, {UNKNOWN}), 4) if pieces else None,
         "stale_share": round(share(pieces, {STALE}), 4) if pieces else None,
-        "ever_non_compliant": history.counted
+        "ever_non_compliant": counted(identity)
         and ever_non_compliant(history, report.since, report.until),
         "current": None
         if current is None

@@ -61,10 +61,6 @@ class AccountHistory(NamedTuple):
     recorded: tuple[datetime, datetime] | None = None  # first and last record naming it
     exists: bool = True  # False: named by the records only, deleted since
 
-    @property
-    def counted(self) -> bool:
-        return counted(self.identity)
-
 
 def counted(identity: RuleIdentity | None) -> bool:
     """Whether a rule's verdicts count: not shown to be another rule (one that is gone,

@@ -13,8 +13,6 @@ from ..core.json_text import load_json
 from ..core.parameters import parse_rule_parameters
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 
-__all__ = ["MatchedRule", "RuleSettings", "input_parameters", "match_rule", "names_rule"]
-
 # ConfigRule.MaximumExecutionFrequency (and a ScheduledNotification's): a periodic rule
 # runs every 24 hours unless it names another (AWS Config API, ConfigRule).
 _HOURS = {"One_Hour": 1, "Three_Hours": 3, "Six_Hours": 6, "Twelve_Hours": 12}

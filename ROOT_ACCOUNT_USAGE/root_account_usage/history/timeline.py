@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from ..core.annotation import RootUseSeen, read_root_use
+from ..core.annotation import read_root_use
 from ..core.json_text import load_json
 from ..core.parameters import MIN_THRESHOLD_DAYS
 from ..core.timestamps import parse_timestamp
@@ -179,11 +179,6 @@ def root_use_time(current: CurrentEvaluation) -> datetime | None:
         return parse_timestamp(seen.time)
     except ValueError:  # a time the annotation wrote but no calendar has
         return None
-
-
-def most_recent_root_use(current: CurrentEvaluation | None) -> RootUseSeen | None:
-    """The root use the latest evaluation names, if it names one."""
-    return None if current is None else read_root_use(current.annotation)
 
 
 def _merged(pieces: list[Segment]) -> list[Segment]:
