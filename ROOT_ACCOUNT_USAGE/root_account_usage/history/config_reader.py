@@ -3,6 +3,7 @@ paged, in seven-day windows, throttling retried."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -62,10 +63,6 @@ def count_nothing(done: int, total: int) -> None:
     """Default: tell nobody."""
 
 
-# One per rule the account's Config has or recorded, or one saying there is none.
-AccountRead = list[AccountHistory]
-
-
 class AggregatorView(NamedTuple):
     """What an aggregator knows: the accounts and regions where a matching rule runs,
     with those rules' names, and every account it has any rule's results for."""
@@ -106,15 +103,13 @@ class ConfigHistoryReader:
         response = self._call("describe_configuration_recorders")
         for recorder in response.get("ConfigurationRecorders", []):
             group = recorder.get("recordingGroup", {})
-            strategy = group.get("recordingStrategy", {}).get("useOnly")
-            if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
+            if group.get("recordingStrategy", {}).get("useOnly") == "EXCLUSION_BY_RESOURCE_TYPES":
                 excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
-                recorded = COMPLIANCE_RESOURCE_TYPE not in excluded
-            else:
-                recorded = bool(group.get("allSupported")) or COMPLIANCE_RESOURCE_TYPE in group.get(
-                    "resourceTypes", []
-                )
-            if recorded:
+                if COMPLIANCE_RESOURCE_TYPE not in excluded:
+                    return True
+            elif group.get("allSupported") or COMPLIANCE_RESOURCE_TYPE in group.get(
+                "resourceTypes", []
+            ):
                 return True
         return False
 
@@ -128,10 +123,10 @@ class ConfigHistoryReader:
         *,
         functions: Collection[str] = (),
         rules: dict[str, MatchedRule] | None = None,
-    ) -> AccountRead:
-        """Every matching rule's history and latest evaluation for the account: the
-        rules there now (looked up unless given) and those only its records name.
-        A rule shown to be another's is listed, never read."""
+    ) -> list[AccountHistory]:
+        """Every matching rule's history and latest evaluation for the account (one entry
+        saying there is none otherwise): the rules there now (looked up unless given) and
+        those only its records name. A rule shown to be another's is listed, never read."""
         if rules is None:
             rules = self.matching_rules(rule_name, functions)
         ours = {name: matched for name, matched in rules.items() if counted(matched.identity)}
@@ -209,22 +204,22 @@ class ConfigHistoryReader:
             if states is not None
         ][:1]
         at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
-        windows = list(_windows(since, until))  # 366 at most (period.bounded)
-        for done, (start, end) in enumerate(windows, start=1):
+        starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
+        for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
             for page in self._pages(
                 "get_resource_config_history",
                 page_size=100,
                 resourceType=COMPLIANCE_RESOURCE_TYPE,
                 resourceId=resource_id,
                 earlierTime=start,
-                laterTime=end,
+                laterTime=min(start + WINDOW, until),
                 chronologicalOrder="Forward",
             ):
                 for item in page.get("configurationItems", []):
                     states = states_from_item(item, matches)
                     if states is not None and since <= states.time < until:
                         recorded.append(states)
-            self._progress(done, len(windows))
+            self._progress(done, len(starts))
         names = sorted(set(ours) | {n for r in recorded for n in r.states})
         changes = changes_by_rule(recorded, names, at_start)
         return [
@@ -349,11 +344,3 @@ def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, date
     state it began with)."""
     times = [r.time for r in recorded if name in r.states]
     return (min(times), max(times)) if times else None
-
-
-def _windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
-    start = since
-    while start < until:
-        end = min(start + WINDOW, until)
-        yield start, end
-        start = end

@@ -15,14 +15,13 @@ from ..rule.aws import Retrier
 from ..rule.budget import Sleep
 from .config_reader import (
     THROTTLED,
-    AccountRead,
     ConfigHistoryReader,
     HistoryUnavailableError,
     Progress,
     count_nothing,
     unavailable_on_failure,
 )
-from .model import UnreadableAccount
+from .model import AccountHistory, UnreadableAccount
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -118,7 +117,7 @@ def boto3_client_factory(session: Any) -> ClientFactory:
 class AccountOutcome(NamedTuple):
     account_id: str
     region: str
-    read: AccountRead | None
+    read: list[AccountHistory] | None
     unreadable: UnreadableAccount | None
 
 
