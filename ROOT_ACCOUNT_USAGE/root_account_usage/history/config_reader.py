@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,9 +28,8 @@ if TYPE_CHECKING:
 
 COMPLIANCE_RESOURCE_TYPE = "AWS::Config::ResourceCompliance"
 WINDOW = timedelta(days=7)  # the API's limit for one call
-# Every type an evaluation can have (INSUFFICIENT_DATA cannot be asked for: it is a
-# summary's, never an evaluation's). Leaving NOT_APPLICABLE out would hide the latest
-# evaluation when it is one.
+# Every type an evaluation can have (INSUFFICIENT_DATA is a summary's, never asked for):
+# leaving NOT_APPLICABLE out would hide a latest evaluation that is one.
 EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
@@ -71,19 +71,14 @@ class AggregatorView(NamedTuple):
     known_accounts: frozenset[str]
 
 
+@dataclass(repr=False, eq=False)
 class ConfigHistoryReader:
     """Calls AWS Config with paging, seven-day windows and retries on throttling."""
 
-    def __init__(
-        self,
-        config: ConfigServiceClient,
-        *,
-        sleep: Sleep | None = None,
-        progress: Progress = count_nothing,
-    ) -> None:
-        self._config = config
-        self._retrier = Retrier(THROTTLED, sleep=sleep)
-        self._progress = progress
+    config: ConfigServiceClient
+    _: KW_ONLY
+    sleep: Sleep | None = None
+    progress: Progress = count_nothing
 
     def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
         """Rules named `name`, or named by AWS from it, each with its identity (judged
@@ -178,15 +173,12 @@ class ConfigHistoryReader:
         def matches(name: str) -> bool:
             return name in ours or (name not in existing and names_rule(name, rule_name))
 
-        resource_id = f"{RESOURCE_TYPE}/{account_id}"
+        where = {
+            "resourceType": COMPLIANCE_RESOURCE_TYPE,
+            "resourceId": f"{RESOURCE_TYPE}/{account_id}",
+        }
         try:
-            before = self._call(
-                "get_resource_config_history",
-                resourceType=COMPLIANCE_RESOURCE_TYPE,
-                resourceId=resource_id,
-                laterTime=since,
-                limit=1,
-            )
+            before = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
@@ -196,21 +188,17 @@ class ConfigHistoryReader:
                 for name in sorted(ours)
             ]
         # The item in force when the period began: its states, timed at the start.
-        recorded = [
-            states._replace(time=since)
-            for states in (
-                states_from_item(i, matches) for i in before.get("configurationItems", [])
-            )
-            if states is not None
-        ][:1]
+        in_force = (
+            states_from_item(item, matches) for item in before.get("configurationItems", [])
+        )
+        recorded = [states._replace(time=since) for states in in_force if states is not None][:1]
         at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
         starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
         for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
             for page in self._pages(
                 "get_resource_config_history",
                 page_size=100,
-                resourceType=COMPLIANCE_RESOURCE_TYPE,
-                resourceId=resource_id,
+                **where,
                 earlierTime=start,
                 laterTime=min(start + WINDOW, until),
                 chronologicalOrder="Forward",
@@ -219,7 +207,7 @@ class ConfigHistoryReader:
                     states = states_from_item(item, matches)
                     if states is not None and since <= states.time < until:
                         recorded.append(states)
-            self._progress(done, len(starts))
+            self.progress(done, len(starts))
         names = sorted(set(ours) | {n for r in recorded for n in r.states})
         changes = changes_by_rule(recorded, names, at_start)
         return [
@@ -305,12 +293,12 @@ class ConfigHistoryReader:
     def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
         """Every page of `operation` (up to its MAX_PAGES), throttling retried."""
         with unavailable_on_failure(operation):
-            max_pages = MAX_PAGES[operation]
-            yield from self._retrier.pages(self._config, operation, max_pages=max_pages, **request)
+            pages = Retrier(THROTTLED, sleep=self.sleep).pages
+            yield from pages(self.config, operation, max_pages=MAX_PAGES[operation], **request)
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
         with unavailable_on_failure(operation):
-            return self._retrier.call(self._config, operation, **request)
+            return Retrier(THROTTLED, sleep=self.sleep).call(self.config, operation, **request)
 
 
 @contextmanager

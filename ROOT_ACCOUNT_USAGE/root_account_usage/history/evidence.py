@@ -220,8 +220,7 @@ def render_csv(report: EvidenceReport) -> str:
             row("change", account, change["time"], change["compliance_type"], "")
         if not account["history_available"]:
             row("no-history", account, "", "", account["history_note"])
-        current = account["current"]
-        if current:
+        if current := account["current"]:
             row("current", account, current["recorded_at"], current["state"], current["annotation"])
     for unreadable in document["unreadable_accounts"]:
         row("unreadable", unreadable, "", "", unreadable["error"])
@@ -336,12 +335,10 @@ def render_html(report: EvidenceReport) -> str:
         "</header><main>",
         _organization_summary(document),
         _summary_table(document),
+        *(_account_section(account, report) for account in document["accounts"]),
+        "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>",
+        "</body></html>",
     ]
-    parts += [_account_section(account, report) for account in document["accounts"]]
-    parts.append(
-        "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>"
-    )
-    parts.append("</body></html>")
     return writable("\n".join(parts) + "\n")
 
 
@@ -384,11 +381,8 @@ def _summary_table(document: dict[str, Any]) -> str:
     for account in document["accounts"]:
         current = account["current"]
         state = STALE if account["stale"] else current["state"] if current else UNKNOWN
-        share_text = (
-            "n/a"
-            if account["non_compliant_share"] is None
-            else f"{account['non_compliant_share']:.1%}"
-        )
+        fraction = account["non_compliant_share"]
+        share_text = "n/a" if fraction is None else f"{fraction:.1%}"
         threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
@@ -427,8 +421,7 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
         parts.append("</table>")
     else:
         parts.append(f'<p class="note">No timeline: {e(account["history_note"] or "")}</p>')
-    current = account["current"]
-    if current:
+    if current := account["current"]:
         parts.append(
             f"<p><strong>Latest evaluation</strong> "
             f"({e(current['recorded_at'] or 'time unknown')}, "

@@ -54,7 +54,7 @@ class AccountOpener(Protocol):
         ...
 
 
-@dataclass(repr=False)  # as before: no field (the external ID) in a repr
+@dataclass(repr=False, eq=False)  # as before: no field (the external ID) in a repr
 class MemberRoleOpener:
     """Opens an account's AWS Config through its read role (the auditor's own account
     through the auditor's own credentials)."""

@@ -113,15 +113,9 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
             pieces.append(Segment(cursor, change.time, state))
             cursor = change.time
         state = change.compliance_type
-    current = history.current
-    recorded = None if current is None else current.recorded_at
-    if (
-        current is not None
-        and current.state == UNABLE_TO_EVALUATE
-        and state == NON_COMPLIANT
-        and recorded is not None
-        and recorded < until
-    ):
+    recorded = history.current.recorded_at if history.current else None
+    unable = history.current is not None and history.current.state == UNABLE_TO_EVALUATE
+    if unable and state == NON_COMPLIANT and recorded is not None and recorded < until:
         # History items carry no annotation: only the latest evaluation says it failed
         # closed, and only from when it was recorded. One recorded after the period (or
         # at an unknown time) says nothing of it: the period keeps what Config recorded.
