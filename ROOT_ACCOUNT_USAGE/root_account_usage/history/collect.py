@@ -47,12 +47,9 @@ def collect_evidence(
     accounts_progress: Progress = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
-    """Read everything AWS Config holds for the rule and the period (cut by
-    period.bounded) into a report; with `members`, each account the aggregator knows in
-    its own AWS Config. An account that cannot be read is listed in the report.
-
-    Raises PeriodOutOfReachError, or HistoryUnavailableError when AWS Config cannot be read.
-    """
+    """Everything AWS Config holds for the rule and the period (period.bounded), with
+    `members` from each account the aggregator knows; an account not read is listed.
+    Raises PeriodOutOfReachError, or HistoryUnavailableError when Config cannot be read."""
     period = bounded(since, until, now)
     since, until = period.since, period.until
     notes = list(period.notes)

@@ -147,8 +147,8 @@ class ConfigHistoryReader:
             if h.rule_name not in ours
             else h._replace(
                 current=self.current(account_id, h.rule_name),
-                threshold_days=ours[h.rule_name].settings.threshold_days,
-                parameters_invalid=ours[h.rule_name].settings.invalid,
+                threshold_days=ours[h.rule_name].threshold_days,
+                parameters_invalid=ours[h.rule_name].invalid,
                 identity=ours[h.rule_name].identity,
                 stale_after=ours[h.rule_name].stale_after,
             )
@@ -259,8 +259,7 @@ class ConfigHistoryReader:
     def aggregate_current(
         self, aggregator: str, rule: str, account_id: str, region: str
     ) -> CurrentEvaluation | None:
-        """The latest evaluation of the account under exactly this rule, as the
-        aggregator holds it."""
+        """The account's latest evaluation under exactly this rule, as the aggregator holds it."""
         return self._latest_evaluation(
             "get_aggregate_compliance_details_by_config_rule",
             "AggregateEvaluationResults",

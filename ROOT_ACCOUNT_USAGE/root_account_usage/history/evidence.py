@@ -1,8 +1,6 @@
-"""Evidence from the compliance history as JSON (stable), CSV, text or an HTML page.
-
-Pure. Every value from AWS is untrusted: CSV cells cannot start a formula, text cannot
-gain a line, HTML is escaped, JSON is always valid JSON.
-"""
+"""Evidence from the compliance history as JSON (stable), CSV, text or an HTML page. Pure.
+Every value from AWS is untrusted: CSV cells cannot start a formula, text cannot gain a
+line, HTML is escaped, JSON is always valid JSON."""
 
 from __future__ import annotations
 

@@ -49,32 +49,24 @@ def _int_or_text(text: str) -> int | str:
         return text
 
 
-class RuleSettings(NamedTuple):
-    """A rule's parameters, and what the rule makes of them."""
-
-    parameters: dict[str, Any]  # as shown in the evidence
-    threshold_days: int | None  # the threshold it applies; None when it refuses them
-    invalid: str | None = None  # why it refuses them (it then fails closed)
-
-
-def rule_settings(raw: object) -> RuleSettings:
-    """A rule's InputParameters read by the core's parser, invalid where the rule fails closed."""
-    shown = input_parameters(raw)
+def _threshold(raw: object) -> tuple[int | None, str | None]:
+    """The threshold a rule's InputParameters set, by the core's parser; None and why
+    when the rule refuses them (it then fails closed)."""
     try:
         loaded, repeated = (
             load_rule_parameters(raw, "InputParameters")
             if isinstance(raw, str)
             else ({}, frozenset[str]())
         )
-        parameters = parse_rule_parameters(loaded, repeated)
+        return parse_rule_parameters(loaded, repeated).threshold_days, None
     except (InvalidEventError, InvalidParameterError) as error:
-        return RuleSettings(shown, None, str(error))
-    return RuleSettings(shown, parameters.threshold_days)
+        return None, str(error)
 
 
 class MatchedRule(NamedTuple):
     identity: RuleIdentity
-    settings: RuleSettings
+    threshold_days: int | None  # the threshold it applies; None when it refuses its parameters
+    invalid: str | None  # why it refuses them
     stale_after: timedelta  # its frequency and STALE_MARGIN
 
 
@@ -94,6 +86,6 @@ def match_rule(
     hours = min((_HOURS.get(f, 24) for f in frequencies if f), default=24)
     return MatchedRule(
         identify(rule, name=name, functions=functions),
-        rule_settings(rule.get("InputParameters")),
+        *_threshold(rule.get("InputParameters")),
         LATEST_DUE - timedelta(hours=24 - hours),
     )
