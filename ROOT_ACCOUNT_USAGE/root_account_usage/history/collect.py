@@ -128,7 +128,7 @@ def collect_evidence(
         until=until,
         generated_at=now,
         source=source,
-        accounts=tuple(sorted(accounts, key=_order)),
+        accounts=tuple(sorted(accounts, key=lambda a: (a.account_id, a.region, a.rule_name or ""))),
         unreadable=tuple(sorted(unreadable)),
         notes=tuple(notes),
     )
@@ -159,7 +159,3 @@ def _without_rule(view: AggregatorView, rule_name: str) -> list[AccountHistory]:
         AccountHistory(account, ALL_REGIONS, history_note=note)
         for account in sorted(view.known_accounts - covered)
     ]
-
-
-def _order(history: AccountHistory) -> tuple[str, str, str]:
-    return (history.account_id, history.region, history.rule_name or "")

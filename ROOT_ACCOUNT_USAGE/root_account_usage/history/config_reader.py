@@ -83,13 +83,9 @@ class ConfigHistoryReader:
     def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
         """Rules named `name`, or named by AWS from it, each with its identity (judged
         against `functions`), parameters and how often it runs."""
-        rules: dict[str, MatchedRule] = {}
-        for page in self._pages("describe_config_rules"):
-            for rule in page.get("ConfigRules", []):
-                matched = match_rule(rule, name, functions)
-                if matched is not None:
-                    rules[matched.identity.name] = matched
-        return rules
+        pages = self._pages("describe_config_rules")
+        found = (match_rule(r, name, functions) for p in pages for r in p.get("ConfigRules", []))
+        return {matched.identity.name: matched for matched in found if matched is not None}
 
     def records_compliance(self) -> bool:
         """Whether a configuration recorder records AWS::Config::ResourceCompliance, in

@@ -340,18 +340,14 @@ def render_html(report: EvidenceReport) -> str:
     return writable("\n".join(parts) + "\n")
 
 
-def _states_shown(document: dict[str, Any]) -> list[str]:
+def _legend(document: dict[str, Any]) -> str:
     """Every known state, then any other state the document holds (as Config wrote it)."""
     seen = {p["state"] for a in document["accounts"] for p in a["timeline"]}
     seen |= {a["current"]["state"] for a in document["accounts"] if a["current"]}
-    return [*STATES, *sorted(seen - set(STATES))]
-
-
-def _legend(document: dict[str, Any]) -> str:
     items = "".join(
         f'<span class="key" data-state="{html.escape(s)}"><span class="swatch" '
         f'style="background:{colour(s)}"></span>{html.escape(label(s))}</span>'
-        for s in _states_shown(document)
+        for s in [*STATES, *sorted(seen - set(STATES))]
     )
     return f'<p class="legend">{items}</p>'
 

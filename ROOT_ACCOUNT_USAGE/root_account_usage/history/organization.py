@@ -155,17 +155,15 @@ def read_accounts(
             account_id, region, None, UnreadableAccount(account_id, region, reason)
         )
 
-    outcomes: dict[tuple[str, str], AccountOutcome] = {}
     executor = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="account")
     try:
         futures: list[Future[AccountOutcome]] = [
             executor.submit(read_one, account_id, region) for account_id, region in targets
         ]
         for done, future in enumerate(as_completed(futures), start=1):
-            outcome = future.result()
-            outcomes[(outcome.account_id, outcome.region)] = outcome
+            future.result()  # what read_one could not catch stops the reading at once
             progress(done, len(futures))
     finally:
         # On an interrupt, do not start the accounts still waiting.
         executor.shutdown(wait=True, cancel_futures=True)
-    return [outcomes[target] for target in targets]
+    return [future.result() for future in futures]
