@@ -9,13 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..core.annotation import read_threshold
 from ..rule.budget import Sleep
-from .config_reader import (
-    AggregatorView,
-    ConfigHistoryReader,
-    HistoryUnavailableError,
-    Progress,
-    count_nothing,
-)
+from .config_reader import ConfigHistoryReader, HistoryUnavailableError, Progress, count_nothing
 from .model import AccountHistory, EvidenceReport, UnreadableAccount
 from .organization import DEFAULT_MAX_WORKERS, AccountOpener, read_accounts
 from .period import bounded
@@ -26,7 +20,6 @@ if TYPE_CHECKING:
 
 
 ALL_REGIONS = ""  # an account the aggregator knows in no particular region
-NOT_IN_AGGREGATOR = "the aggregator has no results for this account"
 
 
 def collect_evidence(
@@ -103,7 +96,10 @@ def collect_evidence(
                             accounts.append(_aggregated(reader, aggregator, name, account, where))
                 except HistoryUnavailableError as error:
                     unreadable.append(UnreadableAccount(account, where, str(error)))
-        accounts.extend(_without_rule(view, rule_name))
+        # Accounts the aggregator has results for, but none of this rule: a gap to show.
+        gap = f"the aggregator has results for other rules here, none for {rule_name}"
+        for account in sorted(view.known_accounts - {known for known, _ in view.targets}):
+            accounts.append(AccountHistory(account, ALL_REGIONS, history_note=gap))
         if only_account is not None and only_account not in view.known_accounts:
             # Asked for by name: a gap to show, never an empty report.
             notes.append(
@@ -111,9 +107,8 @@ def collect_evidence(
                 "it is not an account the aggregator covers, or AWS Config evaluates no "
                 "rule there."
             )
-            accounts.append(
-                AccountHistory(only_account, ALL_REGIONS, history_note=NOT_IN_AGGREGATOR)
-            )
+            note = "the aggregator has no results for this account"
+            accounts.append(AccountHistory(only_account, ALL_REGIONS, history_note=note))
     if not any(a.rule_name for a in accounts):
         notes.append(f"No AWS Config rule {rule_name} (or one AWS named from it) was found.")
     if any(a.history_note == "not recorded" for a in accounts):
@@ -149,13 +144,3 @@ def _aggregated(
         threshold_days=read_threshold(current.annotation) if current else None,
         stale_after=LATEST_DUE,  # its frequency is that account's to know
     )
-
-
-def _without_rule(view: AggregatorView, rule_name: str) -> list[AccountHistory]:
-    """Accounts the aggregator has results for, but none of this rule: a gap to show."""
-    covered = {account for account, _ in view.targets}
-    note = f"the aggregator has results for other rules here, none for {rule_name}"
-    return [
-        AccountHistory(account, ALL_REGIONS, history_note=note)
-        for account in sorted(view.known_accounts - covered)
-    ]
