@@ -461,13 +461,10 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
             f'<line x1="{x:.1f}" y1="45" x2="{x:.1f}" y2="50" stroke="#90a4ae"/>'
             f'<text x="{x:.1f}" y="62" text-anchor="{anchor}">{moment:%Y-%m-%d}</text>'
         )
-    axis = "".join(ticks)
     return (
         f'<svg class="timeline" role="img" aria-label="compliance over the period" '
         f'viewBox="0 0 {width + 2 * left:.0f} 70" xmlns="http://www.w3.org/2000/svg">'
-        + "".join(shapes)
-        + axis
-        + "</svg>"
+        f"{''.join(shapes + ticks)}</svg>"
     )
 
 

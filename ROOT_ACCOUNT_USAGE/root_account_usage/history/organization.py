@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -33,6 +33,7 @@ DEFAULT_MAX_WORKERS = 8
 SESSION_NAME = "root-account-usage-history"  # what each member account's CloudTrail shows
 # Reading one account takes seconds; the shortest session STS grants is ample.
 SESSION_SECONDS = 900
+_SDK_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")  # boto3's
 
 # region, and temporary credentials (None: the auditor's own) -> a Config client there
 ClientFactory = Callable[[str, "Mapping[str, str] | None"], "ConfigServiceClient"]
@@ -45,9 +46,7 @@ class MemberRoleRefusedError(HistoryUnavailableError):
 
 
 class AccountOpener(Protocol):
-    @property
-    def description(self) -> str:
-        """How accounts are reached, for the report's source line."""
+    description: str  # how accounts are reached, for the report's source line
 
     def open(self, account_id: str, region: str) -> ConfigServiceClient:
         """A Config client reading `account_id` in `region`."""
@@ -67,10 +66,10 @@ class MemberRoleOpener:
     own_account: str
     external_id: str | None = None
     sleep: Sleep | None = None
+    description: str = field(init=False)
 
-    @property
-    def description(self) -> str:
-        return f"each account read through its role {self.role_name}"
+    def __post_init__(self) -> None:
+        self.description = f"each account read through its role {self.role_name}"
 
     def role_arn(self, account_id: str) -> str:
         return f"arn:{self.partition}:iam::{account_id}:role/{self.role_name}"
@@ -89,14 +88,8 @@ class MemberRoleOpener:
                 DurationSeconds=SESSION_SECONDS,
                 **external_id,
             )["Credentials"]
-        return self.client_factory(
-            region,
-            {
-                "aws_access_key_id": credentials["AccessKeyId"],
-                "aws_secret_access_key": credentials["SecretAccessKey"],
-                "aws_session_token": credentials["SessionToken"],
-            },
-        )
+        keys = zip(_SDK_KEYS, ("AccessKeyId", "SecretAccessKey", "SessionToken"), strict=True)
+        return self.client_factory(region, {sdk: credentials[key] for sdk, key in keys})
 
 
 def boto3_client_factory(session: Any) -> ClientFactory:

@@ -49,12 +49,11 @@ def member_opener(
     """Each account's read role, assumed from the auditor's session (the role's ARN in
     the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...)."""
     session = auditor.session
-    partition = session.get_partition_for_region(auditor.region)
     return MemberRoleOpener(
         session.client("sts", region_name=auditor.region),  # the regional STS endpoint
         boto3_client_factory(session),
         role_name=role_name,
-        partition=partition,
+        partition=session.get_partition_for_region(auditor.region),
         own_account=auditor.account_id,
         external_id=external_id,
     )
