@@ -1,5 +1,4 @@
-"""Everything AWS Config holds for the rule and the period, gathered into one report:
-one account, an aggregator's view, or every account of an organization."""
+"""One report of what AWS Config holds for the rule: an account, aggregator or organization."""
 
 from __future__ import annotations
 

@@ -64,8 +64,7 @@ def count_nothing(done: int, total: int) -> None:
 
 
 class AggregatorView(NamedTuple):
-    """What an aggregator knows: the accounts and regions where a matching rule runs,
-    with those rules' names, and every account it has any rule's results for."""
+    """Where an aggregator sees a matching rule (with its names), and every account it knows."""
 
     targets: dict[tuple[str, str], list[str]]  # (account, region) -> matching rule names
     known_accounts: frozenset[str]
@@ -269,8 +268,7 @@ class ConfigHistoryReader:
     def _latest_evaluation(
         self, operation: str, results: str, account_id: str, **request: Any
     ) -> CurrentEvaluation | None:
-        """The most recently recorded evaluation of the account among every page of
-        `operation` (whose answer lists them under `results`), under request's rule."""
+        """The account's latest recorded evaluation under the request's rule, in every page."""
         found = (
             evaluation
             for page in self._pages(operation, page_size=100, **request)
@@ -300,8 +298,7 @@ class ConfigHistoryReader:
 def unavailable_on_failure(
     what: str, kind: type[HistoryUnavailableError] = HistoryUnavailableError
 ) -> Iterator[None]:
-    """Raises `kind` (with the AWS error code) saying `what` failed, and why, in one line,
-    for an SDK error inside."""
+    """Raises `kind` (with the AWS error code) saying in one line that `what` failed, and why."""
     try:
         yield
     except ClientError as error:
@@ -323,7 +320,6 @@ def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation
 
 
 def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, datetime] | None:
-    """The first and last time the records list the rule (the period's start for the
-    state it began with)."""
+    """When the records first and last list the rule (its state at the start: the start)."""
     times = [r.time for r in recorded if name in r.states]
     return (min(times), max(times)) if times else None

@@ -1,5 +1,4 @@
-"""What `history` knows of an account and a period: plain records, no behaviour
-beyond reading them. Shared by the reader, the timeline and the renderers."""
+"""What `history` knows of an account and a period: plain records, shared by its modules."""
 
 from __future__ import annotations
 

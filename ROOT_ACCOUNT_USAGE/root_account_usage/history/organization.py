@@ -139,8 +139,7 @@ def read_accounts(
         except HistoryUnavailableError as error:
             reason = str(error)
         except Exception as error:  # one account's surprise must not lose the others
-            # The report lists it with the reason; the trace is for whoever logs INFO
-            # (users get no traceback).
+            # Listed with the reason; the trace is for whoever logs INFO (users get none).
             fields = {"fields": {"account": account_id}}
             logger.info("reading account failed", exc_info=True, extra=fields)
             reason = shortened(f"unexpected {type(error).__name__}: {error}", LONG)

@@ -1,5 +1,4 @@
-"""The auditor's AWS session: which account, which region, an AWS Config client, and
-the way into each member account's read role."""
+"""The auditor's AWS session: account, region, AWS Config client, way into member accounts."""
 
 from __future__ import annotations
 

@@ -93,8 +93,7 @@ def changes_by_rule(
 
 
 def stale_from(history: AccountHistory) -> datetime | None:
-    """When the latest evaluation was due again and none came: from then on nothing
-    says what the rule would report. None when that cannot be known."""
+    """When the latest evaluation was due again and none came (None when unknown)."""
     current = history.current
     if current is None or current.recorded_at is None or history.stale_after is None:
         return None
@@ -151,9 +150,8 @@ def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime
     current = history.current
     if current is None:
         return False
-    if current.state in NON_COMPLIANT_STATES and (
-        current.recorded_at is None or current.recorded_at < until
-    ):
+    recorded = current.recorded_at
+    if current.state in NON_COMPLIANT_STATES and (recorded is None or recorded < until):
         return True
     used = root_use_time(current)
     if used is None:
