@@ -138,15 +138,9 @@ class ConfigHistoryReader:
             note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
             return [AccountHistory(account_id, region, history_note=note)]
         return others + [
-            h
-            if h.rule_name not in ours
-            else h._replace(
-                current=self.current(account_id, h.rule_name),
-                threshold_days=ours[h.rule_name].threshold_days,
-                parameters_invalid=ours[h.rule_name].invalid,
-                identity=ours[h.rule_name].identity,
-                stale_after=ours[h.rule_name].stale_after,
-            )
+            h._replace(current=self.current(account_id, h.rule_name), **ours[h.rule_name]._asdict())
+            if h.rule_name in ours
+            else h
             for h in histories
             if h.rule_name is not None
         ]

@@ -64,9 +64,11 @@ def _threshold(raw: object) -> tuple[int | None, str | None]:
 
 
 class MatchedRule(NamedTuple):
+    """What an account's history shows of its rule (AccountHistory's fields of the same names)."""
+
     identity: RuleIdentity
     threshold_days: int | None  # the threshold it applies; None when it refuses its parameters
-    invalid: str | None  # why it refuses them
+    parameters_invalid: str | None  # why it refuses them
     stale_after: timedelta  # its frequency and STALE_MARGIN
 
 
