@@ -1,21 +1,14 @@
-"""Everything AWS Config holds for the rule and the period, gathered into one report:
-one account, an aggregator's view, or every account of an organization."""
+"""One report of what AWS Config holds for the rule: an account, aggregator or organization."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from ..core.annotation import read_threshold
 from ..rule.budget import Sleep
-from .config_reader import (
-    AggregatorView,
-    ConfigHistoryReader,
-    HistoryUnavailableError,
-    Progress,
-    count_nothing,
-)
+from .config_reader import ConfigHistoryReader, HistoryUnavailableError, Progress, count_nothing
 from .model import AccountHistory, EvidenceReport, UnreadableAccount
 from .organization import DEFAULT_MAX_WORKERS, AccountOpener, read_accounts
 from .period import bounded
@@ -25,13 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
 
-class Gathered(NamedTuple):
-    accounts: list[AccountHistory]
-    unreadable: list[UnreadableAccount]
-
-
 ALL_REGIONS = ""  # an account the aggregator knows in no particular region
-NOT_IN_AGGREGATOR = "the aggregator has no results for this account"
 
 
 def collect_evidence(
@@ -52,25 +39,23 @@ def collect_evidence(
     accounts_progress: Progress = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
-    """Read everything AWS Config holds for the rule and the period (cut by
-    period.bounded) into a report; with `members`, each account the aggregator knows in
-    its own AWS Config. An account that cannot be read is listed in the report.
-
-    Raises PeriodOutOfReachError, or HistoryUnavailableError when AWS Config cannot be read.
-    """
+    """Everything AWS Config holds for the rule and the period (period.bounded), with
+    `members` from each account the aggregator knows; an account not read is listed.
+    Raises PeriodOutOfReachError, or HistoryUnavailableError when Config cannot be read."""
     period = bounded(since, until, now)
     since, until = period.since, period.until
     notes = list(period.notes)
     reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
-    gathered = Gathered([], [])
+    accounts: list[AccountHistory] = []
+    unreadable: list[UnreadableAccount] = []
     if aggregator is None:
         local_rules = reader.matching_rules(rule_name, functions)  # raises: Config unreadable
         try:
-            gathered.accounts.extend(
+            accounts.extend(
                 reader.read_account(account_id, region, rule_name, since, until, rules=local_rules)
             )
         except HistoryUnavailableError as error:
-            gathered.unreadable.append(UnreadableAccount(account_id, region, str(error)))
+            unreadable.append(UnreadableAccount(account_id, region, str(error)))
         source = f"account {account_id} in {region}"
     else:
         view = reader.aggregator_view(aggregator, rule_name, only_account)
@@ -89,26 +74,31 @@ def collect_evidence(
                 progress=accounts_progress,
             ):
                 if outcome.read is not None:
-                    gathered.accounts.extend(outcome.read)
+                    accounts.extend(outcome.read)
                 if outcome.unreadable is not None:
-                    gathered.unreadable.append(outcome.unreadable)
+                    unreadable.append(outcome.unreadable)
         else:
             notes.append(
                 "Compliance history is kept in each account; timelines are shown for the "
                 f"account these credentials belong to ({account_id}). Give --member-role "
                 "to read every account's own history."
             )
-            _aggregate_only(
-                reader,
-                view,
-                gathered,
-                aggregator,
-                (account_id, region),
-                rule_name,
-                (since, until),
-                functions,
-            )
-        gathered.accounts.extend(_without_rule(view, rule_name))
+            for (account, where), names in view.targets.items():
+                try:
+                    if (account, where) == (account_id, region):
+                        read = reader.read_account(
+                            account, where, rule_name, since, until, functions=functions
+                        )
+                        accounts.extend(read)
+                    else:
+                        for name in names:
+                            accounts.append(_aggregated(reader, aggregator, name, account, where))
+                except HistoryUnavailableError as error:
+                    unreadable.append(UnreadableAccount(account, where, str(error)))
+        # Accounts the aggregator has results for, but none of this rule: a gap to show.
+        gap = f"the aggregator has results for other rules here, none for {rule_name}"
+        for account in sorted(view.known_accounts - {known for known, _ in view.targets}):
+            accounts.append(AccountHistory(account, ALL_REGIONS, history_note=gap))
         if only_account is not None and only_account not in view.known_accounts:
             # Asked for by name: a gap to show, never an empty report.
             notes.append(
@@ -116,12 +106,11 @@ def collect_evidence(
                 "it is not an account the aggregator covers, or AWS Config evaluates no "
                 "rule there."
             )
-            gathered.accounts.append(
-                AccountHistory(only_account, ALL_REGIONS, history_note=NOT_IN_AGGREGATOR)
-            )
-    if not any(a.rule_name for a in gathered.accounts):
+            note = "the aggregator has no results for this account"
+            accounts.append(AccountHistory(only_account, ALL_REGIONS, history_note=note))
+    if not any(a.rule_name for a in accounts):
         notes.append(f"No AWS Config rule {rule_name} (or one AWS named from it) was found.")
-    if any(a.history_note == "not recorded" for a in gathered.accounts):
+    if any(a.history_note == "not recorded" for a in accounts):
         notes.append(
             "Where the configuration recorder does not record "
             "AWS::Config::ResourceCompliance, AWS Config kept no compliance history; only the "
@@ -133,58 +122,24 @@ def collect_evidence(
         until=until,
         generated_at=now,
         source=source,
-        accounts=tuple(sorted(gathered.accounts, key=_order)),
-        unreadable=tuple(sorted(gathered.unreadable)),
+        accounts=tuple(sorted(accounts, key=lambda a: (a.account_id, a.region, a.rule_name or ""))),
+        unreadable=tuple(sorted(unreadable)),
         notes=tuple(notes),
     )
 
 
-def _aggregate_only(
-    reader: ConfigHistoryReader,
-    view: AggregatorView,
-    gathered: Gathered,
-    aggregator: str,
-    own: tuple[str, str],
-    rule_name: str,
-    period: tuple[datetime, datetime],
-    functions: Collection[str],
-) -> None:
-    """The aggregator's latest evaluations, each judged with the threshold it states
-    (the aggregator shows no account's parameters); history for the credentials' own
-    account."""
-    for (account_id, region), names in view.targets.items():
-        try:
-            if (account_id, region) == own:
-                gathered.accounts.extend(
-                    reader.read_account(account_id, region, rule_name, *period, functions=functions)
-                )
-                continue
-            for name in names:
-                current = reader.aggregate_current(aggregator, name, account_id, region)
-                gathered.accounts.append(
-                    AccountHistory(
-                        account_id,
-                        region,
-                        current=current,
-                        history_note="history kept in that account",
-                        rule_name=name,
-                        threshold_days=read_threshold(current.annotation) if current else None,
-                        stale_after=LATEST_DUE,  # its frequency is that account's to know
-                    )
-                )
-        except HistoryUnavailableError as error:
-            gathered.unreadable.append(UnreadableAccount(account_id, region, str(error)))
-
-
-def _without_rule(view: AggregatorView, rule_name: str) -> list[AccountHistory]:
-    """Accounts the aggregator has results for, but none of this rule: a gap to show."""
-    covered = {account for account, _ in view.targets}
-    note = f"the aggregator has results for other rules here, none for {rule_name}"
-    return [
-        AccountHistory(account, ALL_REGIONS, history_note=note)
-        for account in sorted(view.known_accounts - covered)
-    ]
-
-
-def _order(history: AccountHistory) -> tuple[str, str, str]:
-    return (history.account_id, history.region, history.rule_name or "")
+def _aggregated(
+    reader: ConfigHistoryReader, aggregator: str, rule: str, account_id: str, region: str
+) -> AccountHistory:
+    """The aggregator's latest evaluation, judged with the threshold it states (it shows
+    no account's parameters); the history stays in that account."""
+    current = reader.aggregate_current(aggregator, rule, account_id, region)
+    return AccountHistory(
+        account_id,
+        region,
+        current=current,
+        history_note="history kept in that account",
+        rule_name=rule,
+        threshold_days=read_threshold(current.annotation) if current else None,
+        stale_after=LATEST_DUE,  # its frequency is that account's to know
+    )

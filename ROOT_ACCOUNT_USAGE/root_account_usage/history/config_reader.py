@@ -3,8 +3,10 @@ paged, in seven-day windows, throttling retried."""
 
 from __future__ import annotations
 
-import logging
+import math
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -12,44 +14,37 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import RootAccountUsageError
 from ..core.plain_text import error_text, shortened
+from ..core.rule_identity import names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code
 from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
 from .period import EARLIEST
-from .rules import MatchedRule, match_rule, names_rule
+from .rules import MatchedRule, match_rule
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
-logger = logging.getLogger(__name__)
-
 COMPLIANCE_RESOURCE_TYPE = "AWS::Config::ResourceCompliance"
 WINDOW = timedelta(days=7)  # the API's limit for one call
-# Every type an evaluation can have (INSUFFICIENT_DATA cannot be asked for: it is a
-# summary's, never an evaluation's). Leaving NOT_APPLICABLE out would hide the latest
-# evaluation when it is one.
+# Every type an evaluation can have (INSUFFICIENT_DATA is a summary's, never asked for):
+# leaving NOT_APPLICABLE out would hide a latest evaluation that is one.
 EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
-# The most pages each read may take: several times what the largest real answer holds,
-# so that AWS Config paging without end (a new token every time) stops there; a token
-# given twice stops at once (rule.aws.Retrier.pages). The account is then unreadable,
-# with the reason.
+# The most pages each read may take: several times the largest real answer, so that
+# AWS Config paging without end stops there (a token given twice stops at once,
+# Retrier.pages); the account is then unreadable, with the reason.
 MAX_PAGES = {
-    # At most 1,000 rules per account and region (AWS Config's quota), 25 a page: 40.
-    "describe_config_rules": 200,
-    # One seven-day window of the account's compliance changes, 100 a page: each of
-    # 1,000 rules changing every hour of the week would take 1,680.
+    "describe_config_rules": 200,  # 1,000 rules an account and region (quota), 25 a page: 40
+    # A week of changes, 100 a page: 1,000 rules changing every hour would take 1,680.
     "get_resource_config_history": 2_000,
-    # One rule's evaluations in one account (the rule evaluates the account: one), 100 a page.
-    "get_compliance_details_by_config_rule": 100,
+    "get_compliance_details_by_config_rule": 100,  # one rule, one account: one evaluation
     # Every account, region and rule the aggregator knows, 1,000 a page: 10,000 accounts
     # in 20 regions with 250 rules each would take 50,000.
     "describe_aggregate_compliance_by_config_rules": 50_000,
-    # One rule's evaluations of one account in one region, 100 a page.
-    "get_aggregate_compliance_details_by_config_rule": 100,
+    "get_aggregate_compliance_details_by_config_rule": 100,  # one rule, account and region
 }
 
 
@@ -68,42 +63,28 @@ def count_nothing(done: int, total: int) -> None:
     """Default: tell nobody."""
 
 
-# One per rule the account's Config has or recorded, or one saying there is none.
-AccountRead = list[AccountHistory]
-
-
 class AggregatorView(NamedTuple):
-    """What an aggregator knows: the accounts and regions where a matching rule runs,
-    with those rules' names, and every account it has any rule's results for."""
+    """Where an aggregator sees a matching rule (with its names), and every account it knows."""
 
     targets: dict[tuple[str, str], list[str]]  # (account, region) -> matching rule names
     known_accounts: frozenset[str]
 
 
+@dataclass(repr=False, eq=False)
 class ConfigHistoryReader:
     """Calls AWS Config with paging, seven-day windows and retries on throttling."""
 
-    def __init__(
-        self,
-        config: ConfigServiceClient,
-        *,
-        sleep: Sleep | None = None,
-        progress: Progress = count_nothing,
-    ) -> None:
-        self._config = config
-        self._retrier = Retrier(THROTTLED, sleep=sleep)
-        self._progress = progress
+    config: ConfigServiceClient
+    _: KW_ONLY
+    sleep: Sleep | None = None
+    progress: Progress = count_nothing
 
     def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
         """Rules named `name`, or named by AWS from it, each with its identity (judged
         against `functions`), parameters and how often it runs."""
-        rules: dict[str, MatchedRule] = {}
-        for page in self._pages("describe_config_rules"):
-            for rule in page.get("ConfigRules", []):
-                matched = match_rule(rule, name, functions)
-                if matched is not None:
-                    rules[matched.identity.name] = matched
-        return rules
+        pages = self._pages("describe_config_rules")
+        found = (match_rule(r, name, functions) for p in pages for r in p.get("ConfigRules", []))
+        return {matched.identity.name: matched for matched in found if matched is not None}
 
     def records_compliance(self) -> bool:
         """Whether a configuration recorder records AWS::Config::ResourceCompliance, in
@@ -112,15 +93,13 @@ class ConfigHistoryReader:
         response = self._call("describe_configuration_recorders")
         for recorder in response.get("ConfigurationRecorders", []):
             group = recorder.get("recordingGroup", {})
-            strategy = group.get("recordingStrategy", {}).get("useOnly")
-            if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
+            if group.get("recordingStrategy", {}).get("useOnly") == "EXCLUSION_BY_RESOURCE_TYPES":
                 excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
-                recorded = COMPLIANCE_RESOURCE_TYPE not in excluded
-            else:
-                recorded = bool(group.get("allSupported")) or COMPLIANCE_RESOURCE_TYPE in group.get(
-                    "resourceTypes", []
-                )
-            if recorded:
+                if COMPLIANCE_RESOURCE_TYPE not in excluded:
+                    return True
+            elif group.get("allSupported") or COMPLIANCE_RESOURCE_TYPE in group.get(
+                "resourceTypes", []
+            ):
                 return True
         return False
 
@@ -134,10 +113,10 @@ class ConfigHistoryReader:
         *,
         functions: Collection[str] = (),
         rules: dict[str, MatchedRule] | None = None,
-    ) -> AccountRead:
-        """Every matching rule's history and latest evaluation for the account: the
-        rules there now (looked up unless given) and those only its records name.
-        A rule shown to be another's is listed, never read."""
+    ) -> list[AccountHistory]:
+        """Every matching rule's history and latest evaluation for the account (one entry
+        saying there is none otherwise): the rules there now (looked up unless given) and
+        those only its records name. A rule shown to be another's is listed, never read."""
         if rules is None:
             rules = self.matching_rules(rule_name, functions)
         ours = {name: matched for name, matched in rules.items() if counted(matched.identity)}
@@ -159,15 +138,9 @@ class ConfigHistoryReader:
             note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
             return [AccountHistory(account_id, region, history_note=note)]
         return others + [
-            h
-            if h.rule_name not in ours
-            else h._replace(
-                current=self.current(account_id, h.rule_name),
-                threshold_days=ours[h.rule_name].settings.threshold_days,
-                parameters_invalid=ours[h.rule_name].settings.invalid,
-                identity=ours[h.rule_name].identity,
-                stale_after=ours[h.rule_name].stale_after,
-            )
+            h._replace(current=self.current(account_id, h.rule_name), **ours[h.rule_name]._asdict())
+            if h.rule_name in ours
+            else h
             for h in histories
             if h.rule_name is not None
         ]
@@ -189,15 +162,12 @@ class ConfigHistoryReader:
         def matches(name: str) -> bool:
             return name in ours or (name not in existing and names_rule(name, rule_name))
 
-        resource_id = f"{RESOURCE_TYPE}/{account_id}"
+        where = {
+            "resourceType": COMPLIANCE_RESOURCE_TYPE,
+            "resourceId": f"{RESOURCE_TYPE}/{account_id}",
+        }
         try:
-            before = self._call(
-                "get_resource_config_history",
-                resourceType=COMPLIANCE_RESOURCE_TYPE,
-                resourceId=resource_id,
-                laterTime=since,
-                limit=1,
-            )
+            before = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
@@ -207,30 +177,26 @@ class ConfigHistoryReader:
                 for name in sorted(ours)
             ]
         # The item in force when the period began: its states, timed at the start.
-        recorded = [
-            states._replace(time=since)
-            for states in (
-                states_from_item(i, matches) for i in before.get("configurationItems", [])
-            )
-            if states is not None
-        ][:1]
+        in_force = (
+            states_from_item(item, matches) for item in before.get("configurationItems", [])
+        )
+        recorded = [states._replace(time=since) for states in in_force if states is not None][:1]
         at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
-        windows = list(_windows(since, until))  # 366 at most (period.bounded)
-        for done, (start, end) in enumerate(windows, start=1):
+        starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
+        for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
             for page in self._pages(
                 "get_resource_config_history",
                 page_size=100,
-                resourceType=COMPLIANCE_RESOURCE_TYPE,
-                resourceId=resource_id,
+                **where,
                 earlierTime=start,
-                laterTime=end,
+                laterTime=min(start + WINDOW, until),
                 chronologicalOrder="Forward",
             ):
                 for item in page.get("configurationItems", []):
                     states = states_from_item(item, matches)
                     if states is not None and since <= states.time < until:
                         recorded.append(states)
-            self._progress(done, len(windows))
+            self.progress(done, len(starts))
         names = sorted(set(ours) | {n for r in recorded for n in r.states})
         changes = changes_by_rule(recorded, names, at_start)
         return [
@@ -282,8 +248,7 @@ class ConfigHistoryReader:
     def aggregate_current(
         self, aggregator: str, rule: str, account_id: str, region: str
     ) -> CurrentEvaluation | None:
-        """The latest evaluation of the account under exactly this rule, as the
-        aggregator holds it."""
+        """The account's latest evaluation under exactly this rule, as the aggregator holds it."""
         return self._latest_evaluation(
             "get_aggregate_compliance_details_by_config_rule",
             "AggregateEvaluationResults",
@@ -297,8 +262,7 @@ class ConfigHistoryReader:
     def _latest_evaluation(
         self, operation: str, results: str, account_id: str, **request: Any
     ) -> CurrentEvaluation | None:
-        """The most recently recorded evaluation of the account among every page of
-        `operation` (whose answer lists them under `results`), under request's rule."""
+        """The account's latest recorded evaluation under the request's rule, in every page."""
         found = (
             evaluation
             for page in self._pages(operation, page_size=100, **request)
@@ -313,37 +277,28 @@ class ConfigHistoryReader:
             default=None,
         )
 
-    def _pages(
-        self, operation: str, *, page_size: int | None = None, **request: Any
-    ) -> Iterator[dict[str, Any]]:
+    def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
         """Every page of `operation` (up to its MAX_PAGES), throttling retried."""
-        try:
-            yield from self._retrier.pages(
-                self._config,
-                operation,
-                page_size=page_size,
-                max_pages=MAX_PAGES[operation],
-                **request,
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise unavailable(operation, error) from None
+        with unavailable_on_failure(operation):
+            pages = Retrier(THROTTLED, sleep=self.sleep).pages
+            yield from pages(self.config, operation, max_pages=MAX_PAGES[operation], **request)
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
-        try:
-            return self._retrier.call(self._config, operation, **request)
-        except (ClientError, BotoCoreError) as error:
-            raise unavailable(operation, error) from None
+        with unavailable_on_failure(operation):
+            return Retrier(THROTTLED, sleep=self.sleep).call(self.config, operation, **request)
 
 
-def unavailable(
-    what: str, error: Exception, kind: type[HistoryUnavailableError] = HistoryUnavailableError
-) -> HistoryUnavailableError:
-    """A `kind` error saying `what` failed and why, with the AWS error code."""
-    if isinstance(error, ClientError):
-        reason = f"{what}: {error_text(error, 160)}"
-    else:
-        reason = shortened(f"{what}: {error}")
-    return kind(reason, code=error_code(error))
+@contextmanager
+def unavailable_on_failure(
+    what: str, kind: type[HistoryUnavailableError] = HistoryUnavailableError
+) -> Iterator[None]:
+    """Raises `kind` (with the AWS error code) saying in one line that `what` failed, and why."""
+    try:
+        yield
+    except ClientError as error:
+        raise kind(f"{what}: {error_text(error, 160)}", code=error_code(error)) from None
+    except BotoCoreError as error:
+        raise kind(shortened(f"{what}: {error}"), code=error_code(error)) from None
 
 
 def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation | None:
@@ -359,15 +314,6 @@ def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation
 
 
 def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, datetime] | None:
-    """The first and last time the records list the rule (the period's start for the
-    state it began with)."""
+    """When the records first and last list the rule (its state at the start: the start)."""
     times = [r.time for r in recorded if name in r.states]
     return (min(times), max(times)) if times else None
-
-
-def _windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
-    start = since
-    while start < until:
-        end = min(start + WINDOW, until)
-        yield start, end
-        start = end

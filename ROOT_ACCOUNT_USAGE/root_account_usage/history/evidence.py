@@ -1,8 +1,6 @@
-"""Evidence from the compliance history as JSON (stable), CSV, text or an HTML page.
-
-Pure. Every value from AWS is untrusted: CSV cells cannot start a formula, text cannot
-gain a line, HTML is escaped, JSON is always valid JSON.
-"""
+"""Evidence from the compliance history as JSON (stable), CSV, text or an HTML page. Pure.
+Every value from AWS is untrusted: CSV cells cannot start a formula, text cannot gain a
+line, HTML is escaped, JSON is always valid JSON."""
 
 from __future__ import annotations
 
@@ -11,24 +9,20 @@ import html
 import io
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from ..core.annotation import read_root_use
 from ..core.plain_text import plain, writable
 from ..core.rule_identity import NO_FUNCTION
 from ..core.timestamps import format_timestamp, parse_timestamp
-from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport
+from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport, counted
 from .rules import input_parameters
-from .timeline import (
-    NON_COMPLIANT_STATES,
-    STATES,
-    ever_non_compliant,
-    most_recent_root_use,
-    segments,
-    share,
-    stale_from,
-)
+from .timeline import NON_COMPLIANT_STATES, STATES, ever_non_compliant, segments, share, stale_from
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
+_MADE = ("owner", "source", "created_by")  # what runs the rule and who made it
+_RULE_KEYS = ("account_id", "region", "identity", *_MADE, "parameters", "rule_exists")
 _STYLES = (  # colour and label, in the order of STATES
     ("#2e7d32", "compliant"),
     ("#c62828", "non-compliant"),
@@ -69,16 +63,16 @@ def evidence_document(report: EvidenceReport) -> dict[str, Any]:
         "summary": _summary(accounts, report),
         "accounts": accounts,
         "unreadable_accounts": [
-            {
-                "account_id": u.account_id,
-                "region": u.region,
-                "error": u.error,
-                "rule_name": report.rule_name,
-                "period": period,
-            }
+            _stamped(u) | {"rule_name": report.rule_name, "period": period}
             for u in report.unreadable
         ],
     }
+
+
+def _stamped(record: Any) -> dict[str, Any]:
+    """A NamedTuple's fields by name, each time as format_timestamp writes it."""
+    fields = record._asdict().items()
+    return {key: format_timestamp(v) if isinstance(v, datetime) else v for key, v in fields}
 
 
 def _account(
@@ -86,7 +80,7 @@ def _account(
 ) -> dict[str, Any]:
     pieces = segments(history, report.since, report.until) if history.history_note is None else []
     current = history.current
-    root_use = most_recent_root_use(current)
+    root_use = read_root_use(current.annotation) if current else None
     identity = history.identity
     stale = stale_from(history)
     return {
@@ -95,7 +89,7 @@ def _account(
         "rule_name": history.rule_name,
         "identity": _identity(history),
         "identity_problem": getattr(identity, "problem", None),
-        **{key: getattr(identity, key, None) for key in ("owner", "source", "created_by")},
+        **{key: getattr(identity, key, None) for key in _MADE},
         "parameters": input_parameters(identity.parameters) if identity else None,
         "rule_exists": history.exists,
         "rule_recorded": None
@@ -109,22 +103,12 @@ def _account(
         "history_available": history.history_note is None,
         "history_note": history.history_note,
         "state_at_start": history.state_at_start,
-        "changes": [
-            {
-                "time": format_timestamp(c.time),
-                "compliance_type": c.compliance_type,
-                "rule_name": c.rule_name,
-            }
-            for c in history.changes
-        ],
-        "timeline": [
-            {"start": format_timestamp(p.start), "end": format_timestamp(p.end), "state": p.state}
-            for p in pieces
-        ],
+        "changes": [_stamped(change) for change in history.changes],
+        "timeline": [_stamped(piece) for piece in pieces],
         "non_compliant_share": round(share(pieces, NON_COMPLIANT_STATES), 4) if pieces else None,
         "unknown_share": round(share(pieces, {UNKNOWN}), 4) if pieces else None,
         "stale_share": round(share(pieces, {STALE}), 4) if pieces else None,
-        "ever_non_compliant": history.counted
+        "ever_non_compliant": counted(identity)
         and ever_non_compliant(history, report.since, report.until),
         "current": None
         if current is None
@@ -139,18 +123,6 @@ def _account(
         if root_use is None
         else {"credential": root_use.credential, "time": root_use.time},
     }
-
-
-_RULE_KEYS = [
-    "account_id",
-    "region",
-    "identity",
-    "owner",
-    "source",
-    "created_by",
-    "parameters",
-    "rule_exists",
-]
 
 
 def _identity(history: AccountHistory) -> str:
@@ -246,8 +218,7 @@ def render_csv(report: EvidenceReport) -> str:
             row("change", account, change["time"], change["compliance_type"], "")
         if not account["history_available"]:
             row("no-history", account, "", "", account["history_note"])
-        current = account["current"]
-        if current:
+        if current := account["current"]:
             row("current", account, current["recorded_at"], current["state"], current["annotation"])
     for unreadable in document["unreadable_accounts"]:
         row("unreadable", unreadable, "", "", unreadable["error"])
@@ -362,27 +333,21 @@ def render_html(report: EvidenceReport) -> str:
         "</header><main>",
         _organization_summary(document),
         _summary_table(document),
+        *(_account_section(account, report) for account in document["accounts"]),
+        "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>",
+        "</body></html>",
     ]
-    parts += [_account_section(account, report) for account in document["accounts"]]
-    parts.append(
-        "</main><footer>Produced by root-account-usage history from AWS Config records.</footer>"
-    )
-    parts.append("</body></html>")
     return writable("\n".join(parts) + "\n")
 
 
-def _states_shown(document: dict[str, Any]) -> list[str]:
+def _legend(document: dict[str, Any]) -> str:
     """Every known state, then any other state the document holds (as Config wrote it)."""
     seen = {p["state"] for a in document["accounts"] for p in a["timeline"]}
     seen |= {a["current"]["state"] for a in document["accounts"] if a["current"]}
-    return [*STATES, *sorted(seen - set(STATES))]
-
-
-def _legend(document: dict[str, Any]) -> str:
     items = "".join(
         f'<span class="key" data-state="{html.escape(s)}"><span class="swatch" '
         f'style="background:{colour(s)}"></span>{html.escape(label(s))}</span>'
-        for s in _states_shown(document)
+        for s in [*STATES, *sorted(seen - set(STATES))]
     )
     return f'<p class="legend">{items}</p>'
 
@@ -410,11 +375,8 @@ def _summary_table(document: dict[str, Any]) -> str:
     for account in document["accounts"]:
         current = account["current"]
         state = STALE if account["stale"] else current["state"] if current else UNKNOWN
-        share_text = (
-            "n/a"
-            if account["non_compliant_share"] is None
-            else f"{account['non_compliant_share']:.1%}"
-        )
+        fraction = account["non_compliant_share"]
+        share_text = "n/a" if fraction is None else f"{fraction:.1%}"
         threshold = _threshold_shown(account)
         rows.append(
             f"<tr><td>{e(account['account_id'])}</td><td>{e(account['region'] or 'all')}</td>"
@@ -453,8 +415,7 @@ def _account_section(account: dict[str, Any], report: EvidenceReport) -> str:
         parts.append("</table>")
     else:
         parts.append(f'<p class="note">No timeline: {e(account["history_note"] or "")}</p>')
-    current = account["current"]
-    if current:
+    if current := account["current"]:
         parts.append(
             f"<p><strong>Latest evaluation</strong> "
             f"({e(current['recorded_at'] or 'time unknown')}, "
@@ -500,13 +461,10 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
             f'<line x1="{x:.1f}" y1="45" x2="{x:.1f}" y2="50" stroke="#90a4ae"/>'
             f'<text x="{x:.1f}" y="62" text-anchor="{anchor}">{moment:%Y-%m-%d}</text>'
         )
-    axis = "".join(ticks)
     return (
         f'<svg class="timeline" role="img" aria-label="compliance over the period" '
         f'viewBox="0 0 {width + 2 * left:.0f} 70" xmlns="http://www.w3.org/2000/svg">'
-        + "".join(shapes)
-        + axis
-        + "</svg>"
+        f"{''.join(shapes + ticks)}</svg>"
     )
 
 

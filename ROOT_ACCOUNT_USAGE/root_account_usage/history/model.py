@@ -1,5 +1,4 @@
-"""What `history` knows of an account and a period: plain records, no behaviour
-beyond reading them. Shared by the reader, the timeline and the renderers."""
+"""What `history` knows of an account and a period: plain records, shared by its modules."""
 
 from __future__ import annotations
 
@@ -60,10 +59,6 @@ class AccountHistory(NamedTuple):
     stale_after: timedelta | None = None  # its frequency and a margin: older is stale
     recorded: tuple[datetime, datetime] | None = None  # first and last record naming it
     exists: bool = True  # False: named by the records only, deleted since
-
-    @property
-    def counted(self) -> bool:
-        return counted(self.identity)
 
 
 def counted(identity: RuleIdentity | None) -> bool:

@@ -6,24 +6,22 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.plain_text import LONG, shortened
 from ..rule.aws import Retrier
 from ..rule.budget import Sleep
 from .config_reader import (
     THROTTLED,
-    AccountRead,
     ConfigHistoryReader,
     HistoryUnavailableError,
     Progress,
     count_nothing,
-    unavailable,
+    unavailable_on_failure,
 )
-from .model import UnreadableAccount
+from .model import AccountHistory, UnreadableAccount
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -35,6 +33,7 @@ DEFAULT_MAX_WORKERS = 8
 SESSION_NAME = "root-account-usage-history"  # what each member account's CloudTrail shows
 # Reading one account takes seconds; the shortest session STS grants is ample.
 SESSION_SECONDS = 900
+_SDK_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")  # boto3's
 
 # region, and temporary credentials (None: the auditor's own) -> a Config client there
 ClientFactory = Callable[[str, "Mapping[str, str] | None"], "ConfigServiceClient"]
@@ -54,56 +53,43 @@ class AccountOpener(Protocol):
         ...
 
 
+@dataclass(repr=False, eq=False)  # as before: no field (the external ID) in a repr
 class MemberRoleOpener:
     """Opens an account's AWS Config through its read role (the auditor's own account
     through the auditor's own credentials)."""
 
-    def __init__(
-        self,
-        sts: STSClient,
-        client_factory: ClientFactory,
-        *,
-        role_name: str,
-        partition: str,
-        own_account: str,
-        external_id: str | None = None,
-        sleep: Sleep | None = None,
-    ) -> None:
-        self._sts = sts
-        self._client_factory = client_factory
-        self._role_name = role_name
-        self._partition = partition
-        self._own_account = own_account
-        self._external_id = external_id
-        self._retrier = Retrier(THROTTLED, sleep=sleep)
-        self.description = f"each account read through its role {role_name}"
+    sts: STSClient
+    client_factory: ClientFactory
+    _: KW_ONLY
+    role_name: str
+    partition: str
+    own_account: str
+    external_id: str | None = None
+    sleep: Sleep | None = None
+    description: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.description = f"each account read through its role {self.role_name}"
 
     def role_arn(self, account_id: str) -> str:
-        return f"arn:{self._partition}:iam::{account_id}:role/{self._role_name}"
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.role_name}"
 
     def open(self, account_id: str, region: str) -> ConfigServiceClient:
-        if account_id == self._own_account:
-            return self._client_factory(region, None)
+        if account_id == self.own_account:
+            return self.client_factory(region, None)
         arn = self.role_arn(account_id)
-        request: dict[str, Any] = {
-            "RoleArn": arn,
-            "RoleSessionName": SESSION_NAME,
-            "DurationSeconds": SESSION_SECONDS,
-        }
-        if self._external_id:
-            request["ExternalId"] = self._external_id
-        try:
-            credentials = self._retrier.call(self._sts, "assume_role", **request)["Credentials"]
-        except (ClientError, BotoCoreError) as error:
-            raise unavailable(f"cannot assume {arn}", error, MemberRoleRefusedError) from None
-        return self._client_factory(
-            region,
-            {
-                "aws_access_key_id": credentials["AccessKeyId"],
-                "aws_secret_access_key": credentials["SecretAccessKey"],
-                "aws_session_token": credentials["SessionToken"],
-            },
-        )
+        external_id = {"ExternalId": self.external_id} if self.external_id else {}
+        with unavailable_on_failure(f"cannot assume {arn}", MemberRoleRefusedError):
+            credentials = Retrier(THROTTLED, sleep=self.sleep).call(
+                self.sts,
+                "assume_role",
+                RoleArn=arn,
+                RoleSessionName=SESSION_NAME,
+                DurationSeconds=SESSION_SECONDS,
+                **external_id,
+            )["Credentials"]
+        keys = zip(_SDK_KEYS, ("AccessKeyId", "SecretAccessKey", "SessionToken"), strict=True)
+        return self.client_factory(region, {sdk: credentials[key] for sdk, key in keys})
 
 
 def boto3_client_factory(session: Any) -> ClientFactory:
@@ -124,7 +110,7 @@ def boto3_client_factory(session: Any) -> ClientFactory:
 class AccountOutcome(NamedTuple):
     account_id: str
     region: str
-    read: AccountRead | None
+    read: list[AccountHistory] | None
     unreadable: UnreadableAccount | None
 
 
@@ -153,8 +139,7 @@ def read_accounts(
         except HistoryUnavailableError as error:
             reason = str(error)
         except Exception as error:  # one account's surprise must not lose the others
-            # The report lists it with the reason; the trace is for whoever logs INFO
-            # (users get no traceback).
+            # Listed with the reason; the trace is for whoever logs INFO (users get none).
             fields = {"fields": {"account": account_id}}
             logger.info("reading account failed", exc_info=True, extra=fields)
             reason = shortened(f"unexpected {type(error).__name__}: {error}", LONG)
@@ -162,17 +147,15 @@ def read_accounts(
             account_id, region, None, UnreadableAccount(account_id, region, reason)
         )
 
-    outcomes: dict[tuple[str, str], AccountOutcome] = {}
     executor = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="account")
     try:
         futures: list[Future[AccountOutcome]] = [
             executor.submit(read_one, account_id, region) for account_id, region in targets
         ]
         for done, future in enumerate(as_completed(futures), start=1):
-            outcome = future.result()
-            outcomes[(outcome.account_id, outcome.region)] = outcome
+            future.result()  # what read_one could not catch stops the reading at once
             progress(done, len(futures))
     finally:
         # On an interrupt, do not start the accounts still waiting.
         executor.shutdown(wait=True, cancel_futures=True)
-    return [outcomes[target] for target in targets]
+    return [future.result() for future in futures]

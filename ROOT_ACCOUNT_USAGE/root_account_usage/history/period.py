@@ -30,10 +30,8 @@ def days_before(moment: datetime, period: timedelta) -> datetime:
 
 
 def bounded(since: datetime, until: datetime, now: datetime) -> Period:
-    """[since, until) cut to [now - 2,557 days, now], with a note for each cut.
-
-    Raises PeriodOutOfReachError when nothing of the period is left.
-    """
+    """[since, until) cut to [now - 2,557 days, now], with a note for each cut. Raises
+    PeriodOutOfReachError when nothing of the period is left."""
     earliest = now - MAX_RETENTION
     notes = []
     if since < earliest:

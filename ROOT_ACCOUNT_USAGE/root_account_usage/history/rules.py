@@ -13,8 +13,6 @@ from ..core.json_text import load_json
 from ..core.parameters import parse_rule_parameters
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 
-__all__ = ["MatchedRule", "RuleSettings", "input_parameters", "match_rule", "names_rule"]
-
 # ConfigRule.MaximumExecutionFrequency (and a ScheduledNotification's): a periodic rule
 # runs every 24 hours unless it names another (AWS Config API, ConfigRule).
 _HOURS = {"One_Hour": 1, "Three_Hours": 3, "Six_Hours": 6, "Twelve_Hours": 12}
@@ -51,32 +49,26 @@ def _int_or_text(text: str) -> int | str:
         return text
 
 
-class RuleSettings(NamedTuple):
-    """A rule's parameters, and what the rule makes of them."""
-
-    parameters: dict[str, Any]  # as shown in the evidence
-    threshold_days: int | None  # the threshold it applies; None when it refuses them
-    invalid: str | None = None  # why it refuses them (it then fails closed)
-
-
-def rule_settings(raw: object) -> RuleSettings:
-    """A rule's InputParameters read by the core's parser, invalid where the rule fails closed."""
-    shown = input_parameters(raw)
+def _threshold(raw: object) -> tuple[int | None, str | None]:
+    """The threshold a rule's InputParameters set, by the core's parser; None and why
+    when the rule refuses them (it then fails closed)."""
     try:
         loaded, repeated = (
             load_rule_parameters(raw, "InputParameters")
             if isinstance(raw, str)
             else ({}, frozenset[str]())
         )
-        parameters = parse_rule_parameters(loaded, repeated)
+        return parse_rule_parameters(loaded, repeated).threshold_days, None
     except (InvalidEventError, InvalidParameterError) as error:
-        return RuleSettings(shown, None, str(error))
-    return RuleSettings(shown, parameters.threshold_days)
+        return None, str(error)
 
 
 class MatchedRule(NamedTuple):
+    """What an account's history shows of its rule (AccountHistory's fields of the same names)."""
+
     identity: RuleIdentity
-    settings: RuleSettings
+    threshold_days: int | None  # the threshold it applies; None when it refuses its parameters
+    parameters_invalid: str | None  # why it refuses them
     stale_after: timedelta  # its frequency and STALE_MARGIN
 
 
@@ -96,6 +88,6 @@ def match_rule(
     hours = min((_HOURS.get(f, 24) for f in frequencies if f), default=24)
     return MatchedRule(
         identify(rule, name=name, functions=functions),
-        rule_settings(rule.get("InputParameters")),
+        *_threshold(rule.get("InputParameters")),
         LATEST_DUE - timedelta(hours=24 - hours),
     )

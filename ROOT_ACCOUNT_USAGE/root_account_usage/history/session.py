@@ -1,5 +1,4 @@
-"""The auditor's AWS session: which account, which region, an AWS Config client, and
-the way into each member account's read role."""
+"""The auditor's AWS session: account, region, AWS Config client, way into member accounts."""
 
 from __future__ import annotations
 
@@ -49,12 +48,11 @@ def member_opener(
     """Each account's read role, assumed from the auditor's session (the role's ARN in
     the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...)."""
     session = auditor.session
-    partition = session.get_partition_for_region(auditor.region)
     return MemberRoleOpener(
         session.client("sts", region_name=auditor.region),  # the regional STS endpoint
         boto3_client_factory(session),
         role_name=role_name,
-        partition=partition,
+        partition=session.get_partition_for_region(auditor.region),
         own_account=auditor.account_id,
         external_id=external_id,
     )

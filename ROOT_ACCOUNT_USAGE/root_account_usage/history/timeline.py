@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from ..core.annotation import RootUseSeen, read_root_use
+from ..core.annotation import read_root_use
 from ..core.json_text import load_json
 from ..core.parameters import MIN_THRESHOLD_DAYS
 from ..core.timestamps import parse_timestamp
@@ -93,8 +93,7 @@ def changes_by_rule(
 
 
 def stale_from(history: AccountHistory) -> datetime | None:
-    """When the latest evaluation was due again and none came: from then on nothing
-    says what the rule would report. None when that cannot be known."""
+    """When the latest evaluation was due again and none came (None when unknown)."""
     current = history.current
     if current is None or current.recorded_at is None or history.stale_after is None:
         return None
@@ -113,15 +112,9 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
             pieces.append(Segment(cursor, change.time, state))
             cursor = change.time
         state = change.compliance_type
-    current = history.current
-    recorded = None if current is None else current.recorded_at
-    if (
-        current is not None
-        and current.state == UNABLE_TO_EVALUATE
-        and state == NON_COMPLIANT
-        and recorded is not None
-        and recorded < until
-    ):
+    recorded = history.current.recorded_at if history.current else None
+    unable = history.current is not None and history.current.state == UNABLE_TO_EVALUATE
+    if unable and state == NON_COMPLIANT and recorded is not None and recorded < until:
         # History items carry no annotation: only the latest evaluation says it failed
         # closed, and only from when it was recorded. One recorded after the period (or
         # at an unknown time) says nothing of it: the period keeps what Config recorded.
@@ -157,9 +150,8 @@ def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime
     current = history.current
     if current is None:
         return False
-    if current.state in NON_COMPLIANT_STATES and (
-        current.recorded_at is None or current.recorded_at < until
-    ):
+    recorded = current.recorded_at
+    if current.state in NON_COMPLIANT_STATES and (recorded is None or recorded < until):
         return True
     used = root_use_time(current)
     if used is None:
@@ -179,11 +171,6 @@ def root_use_time(current: CurrentEvaluation) -> datetime | None:
         return parse_timestamp(seen.time)
     except ValueError:  # a time the annotation wrote but no calendar has
         return None
-
-
-def most_recent_root_use(current: CurrentEvaluation | None) -> RootUseSeen | None:
-    """The root use the latest evaluation names, if it names one."""
-    return None if current is None else read_root_use(current.annotation)
 
 
 def _merged(pieces: list[Segment]) -> list[Segment]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from root_account_usage.core.annotation import read_root_use
 from root_account_usage.history.timeline import (
     UNABLE_TO_EVALUATE,
     UNKNOWN,
@@ -12,7 +13,6 @@ from root_account_usage.history.timeline import (
     CurrentEvaluation,
     changes_by_rule,
     ever_non_compliant,
-    most_recent_root_use,
     segments,
     share,
     states_from_item,
@@ -239,8 +239,7 @@ def test_root_use_is_read_from_either_annotation_form():
         "Root last used at 2026-01-02T03:04:05Z (console password), outside",
         None,
     )
-    assert most_recent_root_use(recent) == ("access key 2", "2026-11-09T10:00:00Z")
-    assert most_recent_root_use(old) == ("console password", "2026-01-02T03:04:05Z")
+    assert read_root_use(recent.annotation) == ("access key 2", "2026-11-09T10:00:00Z")
+    assert read_root_use(old.annotation) == ("console password", "2026-01-02T03:04:05Z")
     never = CurrentEvaluation(RULE, "COMPLIANT", "Root user has no recorded use ...", None)
-    assert most_recent_root_use(never) is None
-    assert most_recent_root_use(None) is None
+    assert read_root_use(never.annotation) is None
