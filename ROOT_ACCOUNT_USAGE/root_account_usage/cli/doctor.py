@@ -1,14 +1,14 @@
 """`root-account-usage doctor`: does the deployment work in this account, region by region?
 
-Reads only: every call is a Describe, Get, List, Lookup or Simulate (`_Account.call`
-refuses any other). Judges with core/health.py; one line per check. Over an organization
-(--aggregator with --member-role) each account is read through history's member-role
-opener, several at a time.
+Reads only (`_Account.client` refuses any call but a Describe, Get, List, Lookup or
+Simulate); judges with core/health.py. Over an organization (--aggregator with
+--member-role) each account is read through history's member-role opener, several at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
@@ -27,6 +27,7 @@ from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
 from ..core.parameters import RuleParameters, parse_rule_parameters
+from ..core.plain_text import VALUE, shortened
 from ..core.regions import is_region_name
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 from ..core.verdict import RESOURCE_TYPE
@@ -39,7 +40,7 @@ from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
 from . import options
-from .options import EXIT_UNABLE, PROG
+from .options import MAX_WORKERS
 from .progress import TerminalProgress
 
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client
@@ -48,7 +49,7 @@ READS = ("describe_", "get_", "list_", "lookup_", "simulate_")
 RUNTIME, ARCHITECTURE = "python3.13", "arm64"  # as template.yaml deploys the function
 # Grants the rule never needs: the role allowing one is broader than it should be.
 MUST_NOT = ("iam:CreateAccessKey", "iam:DeleteLoginProfile", "config:PutConfigRule")
-MAX_WORKERS, MAX_EVENTS = 64, 50
+MAX_EVENTS = 50
 _SESSION_LOCK = threading.Lock()
 ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]  # as rule/cloudtrail.py
 
@@ -76,17 +77,19 @@ class _Account:
         """aws, aws-cn, aws-us-gov, ...: the function's (aws when none is known)."""
         return next(iter(self.functions), "arn:aws").split(":")[1]
 
-    def call(self, service: str, operation: str, region: str = "", /, **request: Any) -> Any:
+    def client(self, service: str, operation: str, region: str) -> Any:
         if not operation.startswith(READS):
             raise ValueError(f"doctor makes read calls only, not {operation}")
-        client = self.clients(service, region or self.home)
-        return self.retrier.call(client, operation, **request)
+        return self.clients(service, region or self.home)
+
+    def call(self, service: str, operation: str, region: str = "", /, **request: Any) -> Any:
+        return self.retrier.call(self.client(service, operation, region), operation, **request)
 
     def items(
         self, service: str, operation: str, key: str, region: str = "", /, **request: Any
     ) -> Iterator[Any]:
         """Every item under `key` of every page."""
-        client = self.clients(service, region or self.home)
+        client = self.client(service, operation, region)
         for page in self.retrier.pages(client, operation, **request):
             yield from page.get(key, [])
 
@@ -117,10 +120,8 @@ def _rule(a: _Account) -> Checks:
     age = a.now - latest.recorded_at
     reads = latest.compliance_type == "COMPLIANT" or read_root_use(latest.annotation) is not None
     ok = age <= every + health.GRACE and reads and latest.state != UNABLE_TO_EVALUATE
-    hours = age.total_seconds() / 3600
-    yield judged(
-        "rule.evaluation", ok, f"{latest.state} {hours:.0f} h ago: {latest.annotation[:160]}"
-    )
+    saw = f"{latest.state} {age.total_seconds() / 3600:.0f} h ago: {shortened(latest.annotation)}"
+    yield judged("rule.evaluation", ok, saw)
 
 
 def _function(a: _Account) -> Checks:
@@ -216,9 +217,8 @@ def _evidence(a: _Account) -> Checks:
     p = a.parameters
     if p is None:
         return
-    yield judged(
-        "evidence.cloudtrail", p.cloudtrail_evidence, "on" if p.cloudtrail_evidence else "off"
-    )
+    on = p.cloudtrail_evidence
+    yield judged("evidence.cloudtrail", on, "on" if on else "off")
     trails: list[health.Trail] = []
     for trail in a.call("cloudtrail", "describe_trails")["trailList"]:
         arn, region = trail["TrailARN"], trail.get("HomeRegion", a.home)
@@ -258,9 +258,8 @@ def _forwarders(a: _Account) -> Check:
 def _records(a: _Account, path: str) -> Checks:
     names = [f"{path}/root", f"{path}/assumed-root"]
     absent = a.call("ssm", "get_parameters", Names=names).get("InvalidParameters", [])
-    yield judged(
-        "evidence.records", not absent, f"missing {', '.join(absent)}" if absent else "present"
-    )
+    saw = f"missing {', '.join(absent)}" if absent else "present"
+    yield judged("evidence.records", not absent, saw)
     try:
         kind = "SERVICE_CONTROL_POLICY"
         scps = a.items("organizations", "list_policies", "Policies", Filter=kind)
@@ -288,7 +287,7 @@ def _events(a: _Account) -> Checks:
             kind = "use" if act else "not root"
             kind = "failed sign-in" if act and act.attempt else kind
             kind = "AssumeRoot session" if act and act.assumed_root else kind
-            seen.append(f"{kind}: {act.seen(120)}" if act else kind)
+            seen.append(f"{kind}: {act.seen()}" if act else kind)
         seen += [f"{unreadable} unreadable"] * bool(unreadable)
         yield judged(f"events:{region}", not unreadable, "; ".join(seen) or "no root records")
 
@@ -304,7 +303,7 @@ def check_account(a: _Account) -> list[Check]:
             for check in group(a):  # the group's checks up to a failure are kept
                 checks.append(check)
         except Exception as error:  # AWS refused, or answered in a shape or page it should not
-            said = " ".join(str(error).split())[:160]
+            said = shortened(" ".join(str(error).split()))
             checks.append(health.unreadable(group.__name__[1:], f"{error_code(error)}: {said}"))
     return [c._replace(account=a.account, region=c.region or a.home) for c in checks]
 
@@ -312,14 +311,11 @@ def check_account(a: _Account) -> list[Check]:
 def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -> Clients:
     """Clients of one boto3 session, made one at a time by every account's factory (a
     session is not thread-safe)."""
-    made: dict[tuple[str, str], Any] = {}
 
+    @functools.cache
     def client(service: str, region: str) -> Any:
         with _SESSION_LOCK:
-            if (service, region) not in made:
-                extra = credentials or {}
-                made[service, region] = session.client(service, region_name=region, **extra)
-            return made[service, region]
+            return session.client(service, region_name=region, **(credentials or {}))
 
     return client
 
@@ -355,14 +351,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--events: 1 to {MAX_EVENTS}; --max-workers: 1 to {MAX_WORKERS}")
     regions = tuple(r.strip() for r in (args.regions or "").split(",") if r.strip())
     if bad := [r for r in regions if not is_region_name(r)]:
-        parser.error(f"--regions: {bad[0][:40]!r} is not a region name")
+        parser.error(f"--regions: {shortened(bad[0], VALUE)!r} is not a region name")
     try:
         auditor = open_session(args.profile, args.region)
     except NoRegionError as error:
         parser.error(f"--region: {error}")
     except HistoryUnavailableError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return EXIT_UNABLE
+        return options.fail(str(error))
     session = auditor.session
     members = None
     if args.member_role:
@@ -380,8 +375,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             checks = doctor(clients, auditor.account_id, auditor.region, args, regions, members,
                             progress.accounts)  # fmt: skip
     except HistoryUnavailableError as error:  # the aggregator could not be read
-        print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
-        return EXIT_UNABLE
+        return options.fail(f"cannot read AWS Config: {error}")
     sys.stdout.write((health.render_json if args.format == "json" else health.render_text)(checks))
     return health.exit_code(checks)
 
@@ -402,7 +396,7 @@ def doctor(
     moment = now or datetime.now(UTC).replace(microsecond=0)
     functions = frozenset(args.function_arn)
     own = _Account(clients, account, home, args.rule_name, functions, regions, moment, args.events)
-    own.retrier = Retrier(THROTTLED, sleep=sleep)
+    own.retrier = Retrier(THROTTLED, sleep=sleep)  # it holds no state: every account's
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)
@@ -415,14 +409,11 @@ def doctor(
     def one(target: str) -> list[Check]:
         try:
             opened = cast(Clients, members.open(target, home)) if target != account else clients
-            retrier = Retrier(THROTTLED, sleep=sleep)
-            checks = check_account(replace(own, clients=opened, account=target, retrier=retrier))
+            checks = check_account(replace(own, clients=opened, account=target))
         except HistoryUnavailableError as error:  # its role could not be assumed
-            refused = judged("account", False, str(error)[:200])
-            checks = [refused._replace(account=target, region=home)]
-        if target != management:
-            return checks
-        return [c._replace(account=f"{target} (management)") for c in checks]
+            checks = [judged("account", False, shortened(error))._replace(region=home)]
+        named = f"{target} (management)" if target == management else target
+        return [c._replace(account=named) for c in checks]
 
     results: list[Check] = []
     pool = ThreadPoolExecutor(max_workers=args.max_workers, thread_name_prefix="account")
@@ -461,8 +452,7 @@ def _setup(a: _Account, stack: str) -> list[Check]:
 def _management(a: _Account) -> str:
     """The organization's management account; "" when it cannot be read."""
     try:
-        return str(
-            a.call("organizations", "describe_organization")["Organization"]["MasterAccountId"]
-        )
+        organization = a.call("organizations", "describe_organization")["Organization"]
+        return str(organization["MasterAccountId"])
     except Exception:  # no organization, or not allowed to read it: nobody is marked
         return ""

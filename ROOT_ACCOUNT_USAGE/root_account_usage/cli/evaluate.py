@@ -16,7 +16,7 @@ from ..core.timestamps import format_timestamp
 from ..core.verdict import COMPLIANT, Verdict
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
 from ..rule.evaluation import evaluate_account, evaluate_report
-from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
+from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, fail, time_option
 from .output import emit, render_json, render_text
 from .report_file import load_saved_report
 
@@ -87,8 +87,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         rendered = render_text(verdict, now, reason=verdict.evaluated)
     emit(rendered + "\n")
     if not verdict.evaluated:
-        print(f"{PROG}: error: {plain(verdict.annotation)}", file=sys.stderr)
-        return EXIT_UNABLE
+        return fail(plain(verdict.annotation))
     return EXIT_COMPLIANT if verdict.compliance_type == COMPLIANT else EXIT_NON_COMPLIANT
 
 

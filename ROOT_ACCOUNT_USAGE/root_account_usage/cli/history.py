@@ -16,11 +16,12 @@ from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
 from .options import (
     EXIT_COMPLIANT,
-    EXIT_UNABLE,
+    MAX_WORKERS,
     PROG,
     account_id,
     aggregator_name,
     external_id,
+    fail,
     file_name,
     function_arn,
     role_name,
@@ -32,7 +33,6 @@ from .output_file import write_whole
 from .progress import TerminalProgress
 
 DEFAULT_PERIOD = timedelta(days=90)
-MAX_WORKERS = 64  # beyond this AWS Config's own rate limits are the bound
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
 
 
@@ -131,8 +131,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except PeriodOutOfReachError as error:
         parser.error(f"--since/--until: {error}")
     except HistoryUnavailableError as error:
-        print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
-        return EXIT_UNABLE
+        return fail(f"cannot read AWS Config: {error}")
     rendered = RENDERERS[args.format](report)
     if args.output is not None:
         try:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from . import demo, doctor, evaluate, history
-from .options import EXIT_UNABLE, PROG, Parser
+from .options import EXIT_UNABLE, PROG, Parser, fail
 
 SUBCOMMANDS = (evaluate, history, doctor, demo)
 
@@ -45,5 +45,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed pipe for exit
         return EXIT_UNABLE
     except Exception as error:  # users get one line, never a traceback
-        print(f"{PROG}: error: unexpected {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_UNABLE
+        return fail(f"unexpected {type(error).__name__}: {error}")

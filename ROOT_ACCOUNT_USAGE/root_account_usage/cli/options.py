@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import NoReturn
@@ -17,6 +18,13 @@ PROG = "root-account-usage"
 EXIT_COMPLIANT = 0  # evaluate: COMPLIANT; history: the evidence was produced
 EXIT_NON_COMPLIANT = 1
 EXIT_UNABLE = 2  # unable to evaluate / read AWS Config, or bad usage
+MAX_WORKERS = 64  # accounts read at once: beyond this AWS Config's own rate limits are the bound
+
+
+def fail(message: str) -> int:
+    """Say `message` as the one error line on stderr; returns EXIT_UNABLE."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_UNABLE
 
 
 class Parser(argparse.ArgumentParser):
