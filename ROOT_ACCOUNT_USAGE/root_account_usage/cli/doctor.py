@@ -27,14 +27,14 @@ from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
 from ..core.parameters import RuleParameters, parse_rule_parameters
-from ..core.plain_text import VALUE, shortened
+from ..core.plain_text import shortened
 from ..core.regions import is_region_name
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
 from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
 from ..history.model import UNABLE_TO_EVALUATE
-from ..history.organization import DEFAULT_MAX_WORKERS, MemberRoleOpener
+from ..history.organization import MemberRoleOpener
 from ..history.session import NoRegionError, open_session
 from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
@@ -328,18 +328,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "account's root events, one line per check. Exit 0 when no check FAILs, 1 when one "
         "does, 2 when AWS cannot be reached. Reads only.",
     )
-    add = doctor.add_argument
-    add("--rule-name", type=options.rule_name, default="root-account-usage")
+    add = options.add_account_options(doctor, "the rule's function (default: the stack's)")
     add("--stack-name", default="root-account-usage", help="the stack of template.yaml")
-    add("--function-arn", action="append", default=[], help="the rule's function (not the stack's)")
     add("--regions", help="comma-separated regions to check (default: every enabled region)")
     add("--events", type=int, default=5, help=f"root records read per region (1-{MAX_EVENTS})")
-    add("--aggregator", type=options.aggregator_name, help="with --member-role: its accounts")
-    add("--member-role", type=options.role_name, help="the read role in each account")
-    add("--external-id", type=options.external_id)
-    add("--max-workers", type=int, default=DEFAULT_MAX_WORKERS, help="accounts read at once")
     add("--format", choices=("text", "json"), default="text")
-    add("--profile", help="AWS profile")
     add("--region", help="the home region (where the rule runs)")
     return doctor
 
@@ -351,7 +344,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--events: 1 to {MAX_EVENTS}; --max-workers: 1 to {MAX_WORKERS}")
     regions = tuple(r.strip() for r in (args.regions or "").split(",") if r.strip())
     if bad := [r for r in regions if not is_region_name(r)]:
-        parser.error(f"--regions: {shortened(bad[0], VALUE)!r} is not a region name")
+        parser.error(f"--regions: {options.shown(bad[0])} is not a region name")
     try:
         auditor = open_session(args.profile, args.region)
     except NoRegionError as error:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from ..core.exceptions import InvalidParameterError, StaleReportError
 from ..core.parameters import parse_threshold_days
@@ -63,7 +64,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--threshold-days: {error}")
     if args.stray is not None:
         parser.error(f"unrecognized argument {args.stray!r}: give a saved report as --report FILE")
-    now = datetime.now(UTC) if args.as_of is None else time_option(parser, "--as-of", args.as_of)
+    now = time_option(parser, "--as-of", args.as_of, datetime.now(UTC))
     if args.report is None:
         _check_profile(parser, args.profile)
 
@@ -95,7 +96,8 @@ def _evaluate_saved(
     parser: argparse.ArgumentParser, path: str, now: datetime, threshold_days: int
 ) -> Verdict:
     try:
-        data = _read_bounded(sys.stdin.buffer) if path == "-" else _read_file(path)
+        with open(path, "rb") if path != "-" else contextlib.nullcontext(sys.stdin.buffer) as file:
+            data = file.read(MAX_SAVED_REPORT_BYTES + 1)  # one byte more is enough to refuse
     except OSError as error:
         parser.error(f"--report: cannot read {path}: {error.strerror or error}")
     if len(data) > MAX_SAVED_REPORT_BYTES:
@@ -122,16 +124,6 @@ def _log_to_stderr() -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-
-
-def _read_file(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return _read_bounded(handle)
-
-
-def _read_bounded(stream: BinaryIO) -> bytes:
-    # One byte past the limit is enough to refuse it; never read without bound.
-    return stream.read(MAX_SAVED_REPORT_BYTES + 1)
 
 
 def _live_iam_client(profile: str | None, region: str | None) -> IAMClient:

@@ -11,7 +11,6 @@ from ..history.collect import collect_evidence
 from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
 from ..history.model import EvidenceReport
-from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
 from .options import (
@@ -19,13 +18,9 @@ from .options import (
     MAX_WORKERS,
     PROG,
     account_id,
-    aggregator_name,
-    external_id,
+    add_account_options,
     fail,
     file_name,
-    function_arn,
-    role_name,
-    rule_name,
     time_option,
 )
 from .output import emit
@@ -44,64 +39,24 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "latest evaluation) and turn it into evidence. Exit 0 when the report was "
         "produced (unreadable accounts are listed in it), 2 when AWS Config could not be read.",
     )
-    history.add_argument(
-        "--rule-name",
-        type=rule_name,
-        default="root-account-usage",
-        help="the rule; conformance-pack and organization rule names around it match too",
-    )
-    history.add_argument(
-        "--function-arn",
-        type=function_arn,
-        action="append",
-        default=[],
-        metavar="ARN",
-        help="the rule's Lambda function (repeatable; the stack output FunctionArn): a "
-        "matched rule running anything else is shown as not this rule and not counted; "
+    add = add_account_options(
+        history,
+        function_help="the rule's Lambda function (repeatable; the stack output FunctionArn): "
+        "a matched rule running anything else is shown as not this rule and not counted; "
         "without it, identities are shown unverified",
     )
-    history.add_argument(
+    add(
         "--account",
         type=account_id,
         help="with --aggregator, read only this account; without it, the credentials' own "
         "account, checked with sts:GetCallerIdentity (default: that account)",
     )
-    history.add_argument(
-        "--aggregator",
-        type=aggregator_name,
-        help="Config aggregator: every account and region in it",
-    )
-    history.add_argument(
-        "--member-role",
-        type=role_name,
-        metavar="NAME",
-        help="with --aggregator: read each account's own history through this read-only role "
-        "(rdk_config/auditor-read-role.yaml)",
-    )
-    history.add_argument(
-        "--external-id",
-        type=external_id,
-        metavar="ID",
-        help="the external id the member role's trust requires",
-    )
-    history.add_argument(
-        "--max-workers",
-        type=int,
-        default=DEFAULT_MAX_WORKERS,
-        metavar="N",
-        help=f"accounts read at once with --member-role (default {DEFAULT_MAX_WORKERS})",
-    )
-    history.add_argument(
-        "--since", metavar="TIMESTAMP", help="start (default: 90 days before --until)"
-    )
-    history.add_argument("--until", metavar="TIMESTAMP", help="end (default: now)")
-    history.add_argument("--format", choices=tuple(RENDERERS), default="text")
-    history.add_argument(
-        "--output", type=file_name, metavar="FILE", help="write there instead of stdout"
-    )
-    history.add_argument("--profile", help="AWS profile")
-    history.add_argument("--region", help="AWS region of AWS Config (or the aggregator)")
-    history.add_argument(
+    add("--since", metavar="TIMESTAMP", help="start (default: 90 days before --until)")
+    add("--until", metavar="TIMESTAMP", help="end (default: now)")
+    add("--format", choices=tuple(RENDERERS), default="text")
+    add("--output", type=file_name, metavar="FILE", help="write there instead of stdout")
+    add("--region", help="AWS region of AWS Config (or the aggregator)")
+    add(
         "--demo",
         nargs="?",
         const="account",
@@ -113,15 +68,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    # `is not None`: an empty value is a mistake to name, never the default.
-    until = (
-        time_option(parser, "--until", args.until, earliest=None) if args.until is not None else now
-    )
-    since = (
-        time_option(parser, "--since", args.since, earliest=None)
-        if args.since is not None
-        else days_before(until, DEFAULT_PERIOD)
-    )
+    until = time_option(parser, "--until", args.until, now, earliest=None)
+    since = days_before(until, DEFAULT_PERIOD)
+    since = time_option(parser, "--since", args.since, since, earliest=None)
     if since >= until:
         parser.error("--since must be before --until")
     _check_organization_options(parser, args)
@@ -163,24 +112,19 @@ def _collect(
     now: datetime,
     progress: TerminalProgress,
 ) -> EvidenceReport:
-    aggregator: str | None = args.aggregator
-    members: AccountOpener | None = None
-    if args.demo == "organization":
-        from .demo import simulated_organization_source
+    if args.demo:
+        from .demo import simulated_source
 
-        demo = simulated_organization_source(now, args.member_role, args.external_id)
-        config, account, region, members = demo.config, demo.account, demo.region, demo.members
-        aggregator = aggregator or demo.aggregator
-    elif args.demo:
-        from .demo import simulated_history_source
-
-        config, account, region = simulated_history_source(now)
+        source = simulated_source(args.demo, now, args.member_role, args.external_id)
+        config, account, region, aggregator, members = source
+        aggregator = args.aggregator or aggregator
     else:
         try:
             auditor = open_session(args.profile, args.region)
         except NoRegionError as error:
             parser.error(f"--region: {error}")
         config, account, region = auditor.config, auditor.account_id, auditor.region
+        aggregator, members = args.aggregator, None
         if args.member_role:
             members = member_opener(auditor, args.member_role, args.external_id)
     if args.account and not aggregator and args.account != account:

@@ -12,9 +12,9 @@ from ..core.timestamps import format_timestamp
 from ..core.verdict import RESOURCE_TYPE, Verdict
 
 
-def verdict_document(verdict: Verdict, evaluated_at: datetime) -> dict[str, object]:
-    """The stable JSON shape of a verdict."""
-    return {
+def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
+    """A verdict in its stable JSON shape."""
+    document = {
         "compliance_type": verdict.compliance_type,
         "annotation": verdict.annotation,
         "credential": verdict.credential,
@@ -26,10 +26,7 @@ def verdict_document(verdict: Verdict, evaluated_at: datetime) -> dict[str, obje
         "evaluated_at": format_timestamp(evaluated_at),
         "error_code": verdict.error_code,
     }
-
-
-def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
-    return json.dumps(verdict_document(verdict, evaluated_at), indent=2)
+    return json.dumps(document, indent=2)
 
 
 def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True) -> str:
