@@ -26,14 +26,15 @@ if TYPE_CHECKING:
 ACCOUNT_ID = "123456789012"
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
-    demo: argparse.ArgumentParser = commands.add_parser(
-        "demo",
-        help="run the Lambda handler against a simulated AWS account",
-        description="Runs the real lambda_handler against simulated accounts (moto) "
-        "and prints the evaluation AWS Config would receive for each scenario.",
-    )
-    return demo
+HELP = "run the Lambda handler against a simulated AWS account"
+DESCRIPTION = (
+    "Runs the real lambda_handler against simulated accounts (moto) "
+    "and prints the evaluation AWS Config would receive for each scenario."
+)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """None: every scenario is run."""
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -320,21 +320,21 @@ def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -
     return client
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
-    doctor: argparse.ArgumentParser = commands.add_parser(
-        "doctor",
-        help="check that a deployment works (read-only)",
-        description="Check the rule, its function, AWS Config, the evidence paths and the "
-        "account's root events, one line per check. Exit 0 when no check FAILs, 1 when one "
-        "does, 2 when AWS cannot be reached. Reads only.",
-    )
-    add = options.add_account_options(doctor, "the rule's function (default: the stack's)")
+HELP = "check that a deployment works (read-only)"
+DESCRIPTION = (
+    "Check the rule, its function, AWS Config, the evidence paths and the account's root "
+    "events, one line per check. Exit 0 when no check FAILs, 1 when one does, 2 when AWS "
+    "cannot be reached. Reads only."
+)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    add = options.add_account_options(parser, "the rule's function (default: the stack's)")
     add("--stack-name", default="root-account-usage", help="the stack of template.yaml")
     add("--regions", help="comma-separated regions to check (default: every enabled region)")
     add("--events", type=int, default=5, help=f"root records read per region (1-{MAX_EVENTS})")
     add("--format", choices=("text", "json"), default="text")
     add("--region", help="the home region (where the rule runs)")
-    return doctor
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..core.exceptions import InvalidParameterError, StaleReportError
 from ..core.parameters import parse_threshold_days
@@ -28,31 +28,28 @@ if TYPE_CHECKING:
 MAX_SAVED_REPORT_BYTES = 2 * MAX_REPORT_BYTES
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
-    evaluate: argparse.ArgumentParser = commands.add_parser(
-        "evaluate",
-        help="evaluate a saved credential report, or the live account",
-        description="Evaluate a credential report the way the Config rule does. "
-        "Exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 unable to evaluate.",
-    )
-    evaluate.add_argument(
+HELP = "evaluate a saved credential report, or the live account"
+DESCRIPTION = (
+    "Evaluate a credential report the way the Config rule does. "
+    "Exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 unable to evaluate."
+)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
         "--report",
         metavar="FILE",
         help="credential report: raw CSV or `aws iam get-credential-report` JSON; - for stdin. "
         "Without it, the live account is read through the AWS credential chain.",
     )
-    evaluate.add_argument("--profile", help="AWS profile for the live account")
-    evaluate.add_argument("--region", help="AWS region for the live account")
-    evaluate.add_argument(
-        "--threshold-days", default="7", metavar="N", help="days of root use that count (1..3650)"
-    )
-    evaluate.add_argument(
-        "--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)"
-    )
-    evaluate.add_argument("--format", choices=("text", "json"), default="text")
-    evaluate.add_argument("stray", nargs="?", help=argparse.SUPPRESS)
-    evaluate.add_argument("--verbose", action="store_true", help="log lines on stderr")
-    return evaluate
+    add("--profile", help="AWS profile for the live account")
+    add("--region", help="AWS region for the live account")
+    add("--threshold-days", default="7", metavar="N", help="days of root use that count (1..3650)")
+    add("--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)")
+    add("--format", choices=("text", "json"), default="text")
+    add("stray", nargs="?", help=argparse.SUPPRESS)
+    add("--verbose", action="store_true", help="log lines on stderr")
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from ..history.collect import collect_evidence
 from ..history.config_reader import HistoryUnavailableError
@@ -31,16 +30,17 @@ DEFAULT_PERIOD = timedelta(days=90)
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
-    history: argparse.ArgumentParser = commands.add_parser(
-        "history",
-        help="compliance history and evidence from AWS Config",
-        description="Pull what AWS Config recorded for the rule (compliance changes, the "
-        "latest evaluation) and turn it into evidence. Exit 0 when the report was "
-        "produced (unreadable accounts are listed in it), 2 when AWS Config could not be read.",
-    )
+HELP = "compliance history and evidence from AWS Config"
+DESCRIPTION = (
+    "Pull what AWS Config recorded for the rule (compliance changes, the latest evaluation) "
+    "and turn it into evidence. Exit 0 when the report was produced (unreadable accounts "
+    "are listed in it), 2 when AWS Config could not be read."
+)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
     add = add_account_options(
-        history,
+        parser,
         function_help="the rule's Lambda function (repeatable; the stack output FunctionArn): "
         "a matched rule running anything else is shown as not this rule and not counted; "
         "without it, identities are shown unverified",
@@ -63,7 +63,6 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         choices=("account", "organization"),
         help="use a simulated account's history, or a simulated organization's (no AWS)",
     )
-    return history
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -25,8 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for subcommand in SUBCOMMANDS:
-        command = subcommand.add_parser(commands)
+    for subcommand in SUBCOMMANDS:  # each names its help, description, options and run
+        name = subcommand.__name__.rsplit(".", 1)[-1]
+        command = commands.add_parser(
+            name, help=subcommand.HELP, description=subcommand.DESCRIPTION
+        )
+        subcommand.add_options(command)
         command.set_defaults(run=subcommand.run, command_parser=command)
     return parser
 
