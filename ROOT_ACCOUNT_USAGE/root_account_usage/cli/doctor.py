@@ -28,6 +28,7 @@ from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
 from ..core.parameters import RuleParameters, parse_rule_parameters
 from ..core.plain_text import shortened
+from ..core.recorded_activity import SLOTS, parameter_name
 from ..core.regions import is_region_name
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 from ..core.verdict import RESOURCE_TYPE
@@ -41,6 +42,7 @@ from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
 from . import options
 from .options import MAX_WORKERS
+from .output import emit
 from .progress import TerminalProgress
 
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client
@@ -172,8 +174,8 @@ def _role(a: _Account, role: str) -> Checks:
         return
     needed = ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "config:PutEvaluations"]
     needed += ["cloudtrail:LookupEvents"] * p.cloudtrail_evidence
-    arn = f"arn:{role.split(':')[1]}:ssm:{a.home}:{a.account}:parameter{p.root_activity_evidence}"
-    records = [f"{arn}/root", f"{arn}/assumed-root"] if p.root_activity_evidence else []
+    path, arn = p.root_activity_evidence, f"arn:{role.split(':')[1]}:ssm:{a.home}:{a.account}"
+    records = [f"{arn}:parameter{parameter_name(path, slot)}" for slot in SLOTS] if path else []
 
     def denied(actions: list[str], resources: list[str]) -> list[str]:
         answer = a.call("iam", "simulate_principal_policy", PolicySourceArn=role,
@@ -256,7 +258,7 @@ def _forwarders(a: _Account) -> Check:
 
 
 def _records(a: _Account, path: str) -> Checks:
-    names = [f"{path}/root", f"{path}/assumed-root"]
+    names = [parameter_name(path, slot) for slot in SLOTS]
     absent = a.call("ssm", "get_parameters", Names=names).get("InvalidParameters", [])
     saw = f"missing {', '.join(absent)}" if absent else "present"
     yield judged("evidence.records", not absent, saw)
@@ -369,7 +371,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                             progress.accounts)  # fmt: skip
     except HistoryUnavailableError as error:  # the aggregator could not be read
         return options.fail(f"cannot read AWS Config: {error}")
-    sys.stdout.write((health.render_json if args.format == "json" else health.render_text)(checks))
+    emit((health.render_json if args.format == "json" else health.render_text)(checks))
     return health.exit_code(checks)
 
 

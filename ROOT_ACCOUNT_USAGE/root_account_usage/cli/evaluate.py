@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -62,14 +63,11 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.stray is not None:
         parser.error(f"unrecognized argument {args.stray!r}: give a saved report as --report FILE")
     now = time_option(parser, "--as-of", args.as_of, datetime.now(UTC))
-    if args.report is None:
-        _check_profile(parser, args.profile)
-
     if args.report is not None:
         verdict = _evaluate_saved(parser, args.report, now, threshold_days)
     else:
         verdict = evaluate_account(
-            lambda: _live_iam_client(args.profile, args.region),
+            _live_iam(parser, args.profile, args.region),
             now=now,
             threshold_days=threshold_days,
             budget=Budget.fixed(DEFAULT_BUDGET_SECONDS),
@@ -102,17 +100,6 @@ def _evaluate_saved(
     return evaluate_report(lambda: load_saved_report(data), now=now, threshold_days=threshold_days)
 
 
-def _check_profile(parser: argparse.ArgumentParser, profile: str | None) -> None:
-    """A profile the AWS configuration does not have is a usage error, not a verdict."""
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        boto3.Session(profile_name=profile)
-    except ProfileNotFound as error:
-        parser.error(f"--profile: {error}")
-
-
 def _log_to_stderr() -> None:
     # The Lambda's JSON lines carry the fields (extra={"fields": ...}); here the level,
     # logger and message.
@@ -123,10 +110,18 @@ def _log_to_stderr() -> None:
     root.setLevel(logging.INFO)
 
 
-def _live_iam_client(profile: str | None, region: str | None) -> IAMClient:
+def _live_iam(
+    parser: argparse.ArgumentParser, profile: str | None, region: str | None
+) -> Callable[[], IAMClient]:
+    """The live account's IAM client, made when the evaluation asks for it; a profile the
+    AWS configuration does not have is a usage error, not a verdict."""
     import boto3  # imported here so that evaluating a file needs no AWS setup
+    from botocore.exceptions import ProfileNotFound
 
     from ..rule.clients import sdk_config  # bounded in time, as in the Lambda
 
-    session = boto3.Session(profile_name=profile, region_name=region)
-    return session.client("iam", config=sdk_config("iam"))
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as error:
+        parser.error(f"--profile: {error}")
+    return lambda: session.client("iam", config=sdk_config("iam"))
