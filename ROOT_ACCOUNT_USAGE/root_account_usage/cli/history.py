@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from ..history.collect import collect_evidence
 from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
-from ..history.model import EvidenceReport
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
+from .demo import Source, simulated_source
 from .options import (
     EXIT_COMPLIANT,
     MAX_WORKERS,
@@ -72,10 +72,31 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     since = time_option(parser, "--since", args.since, since, earliest=None)
     if since >= until:
         parser.error("--since must be before --until")
-    _check_organization_options(parser, args)
+    if args.member_role is not None and not (args.aggregator or args.demo == "organization"):
+        parser.error("--member-role needs --aggregator (the accounts to read come from it)")
+    if args.external_id is not None and args.member_role is None:
+        parser.error("--external-id needs --member-role")
+    if not 1 <= args.max_workers <= MAX_WORKERS:
+        parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
     try:
+        config, account, region, aggregator, members = _source(parser, args, now)
         with TerminalProgress(sys.stderr) as progress:
-            report = _collect(parser, args, since=since, until=until, now=now, progress=progress)
+            report = collect_evidence(
+                config,
+                rule_name=args.rule_name,
+                account_id=account,
+                region=region,
+                since=since,
+                until=until,
+                now=now,
+                aggregator=aggregator,
+                only_account=args.account if aggregator else None,
+                functions=args.function_arn,
+                members=members,
+                max_workers=args.max_workers,
+                progress=progress.weeks,
+                accounts_progress=progress.accounts,
+            )
     except PeriodOutOfReachError as error:
         parser.error(f"--since/--until: {error}")
     except HistoryUnavailableError as error:
@@ -93,59 +114,27 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_COMPLIANT
 
 
-def _check_organization_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.member_role is not None and not (args.aggregator or args.demo == "organization"):
-        parser.error("--member-role needs --aggregator (the accounts to read come from it)")
-    if args.external_id is not None and args.member_role is None:
-        parser.error("--external-id needs --member-role")
-    if not 1 <= args.max_workers <= MAX_WORKERS:
-        parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
-
-
-def _collect(
-    parser: argparse.ArgumentParser,
-    args: argparse.Namespace,
-    *,
-    since: datetime,
-    until: datetime,
-    now: datetime,
-    progress: TerminalProgress,
-) -> EvidenceReport:
+def _source(parser: argparse.ArgumentParser, args: argparse.Namespace, now: datetime) -> Source:
+    """The AWS Config to read (simulated with --demo), its account and region, the
+    aggregator and how member accounts open. Raises HistoryUnavailableError."""
     if args.demo:
-        from .demo import simulated_source
-
         source = simulated_source(args.demo, now, args.member_role, args.external_id)
-        config, account, region, aggregator, members = source
-        aggregator = args.aggregator or aggregator
+        source = source._replace(aggregator=args.aggregator or source.aggregator)
     else:
         try:
             auditor = open_session(args.profile, args.region)
         except NoRegionError as error:
             parser.error(f"--region: {error}")
-        config, account, region = auditor.config, auditor.account_id, auditor.region
-        aggregator, members = args.aggregator, None
-        if args.member_role:
-            members = member_opener(auditor, args.member_role, args.external_id)
-    if args.account and not aggregator and args.account != account:
+        role = args.member_role
+        members = member_opener(auditor, role, args.external_id) if role else None
+        source = Source(
+            auditor.config, auditor.account_id, auditor.region, args.aggregator, members
+        )
+    if args.account and not source.aggregator and args.account != source.account:
         # Without an aggregator the credentials' own AWS Config is read: evidence under
         # another account's id would be evidence of the wrong account.
         parser.error(
-            f"--account: these credentials belong to account {account}, not {args.account}; "
-            "without --aggregator only their own account can be read"
+            f"--account: these credentials belong to account {source.account}, not "
+            f"{args.account}; without --aggregator only their own account can be read"
         )
-    return collect_evidence(
-        config,
-        rule_name=args.rule_name,
-        account_id=account,
-        region=region,
-        since=since,
-        until=until,
-        now=now,
-        aggregator=aggregator,
-        only_account=args.account if aggregator else None,
-        functions=args.function_arn,
-        members=members,
-        max_workers=args.max_workers,
-        progress=progress.weeks,
-        accounts_progress=progress.accounts,
-    )
+    return source
