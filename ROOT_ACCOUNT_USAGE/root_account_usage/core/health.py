@@ -19,14 +19,8 @@ ORGANIZATION = "docs/deploy.md 'Organization rollout, step by step'"
 EVIDENCE = "docs/deploy.md 'Minutes, not days'"
 DOCTOR = "docs/deploy.md 'Run doctor'"
 
-# MaximumExecutionFrequency -> period; a run may start late, so an hour more is allowed.
-FREQUENCIES = {
-    "One_Hour": timedelta(hours=1),
-    "Three_Hours": timedelta(hours=3),
-    "Six_Hours": timedelta(hours=6),
-    "Twelve_Hours": timedelta(hours=12),
-    "TwentyFour_Hours": timedelta(hours=24),
-}
+# MaximumExecutionFrequency -> hours between runs; a run may start late: GRACE more is allowed.
+EVERY = dict(One_Hour=1, Three_Hours=3, Six_Hours=6, Twelve_Hours=12, TwentyFour_Hours=24)
 GRACE = timedelta(hours=1)
 
 
@@ -91,8 +85,7 @@ def unreadable(name: str, reason: str) -> Check:
 def period(rule: Mapping[str, Any]) -> timedelta:
     """How often a periodic rule runs (DescribeConfigRules; AWS's default is 24 hours)."""
     details = (rule.get("Source") or {}).get("SourceDetails") or [{}]
-    names = [d.get("MaximumExecutionFrequency") or "TwentyFour_Hours" for d in details]
-    return min(FREQUENCIES.get(name, FREQUENCIES["TwentyFour_Hours"]) for name in names)
+    return timedelta(hours=min(EVERY.get(d.get("MaximumExecutionFrequency"), 24) for d in details))
 
 
 def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Check:
@@ -128,13 +121,11 @@ Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging,
 
 def trail_gaps(trails: Iterable[Trail], regions: Iterable[str]) -> list[str]:
     """The regions no logging trail with management events covers."""
-    covered: set[str] = set()
-    everywhere = False
-    for trail, logging, management in trails:
-        if logging and management:
-            everywhere |= bool(trail.get("IsMultiRegionTrail"))
-            covered.add(str(trail.get("HomeRegion")))
-    return [] if everywhere else [region for region in regions if region not in covered]
+    on = [trail for trail, logging, management in trails if logging and management]
+    if any(trail.get("IsMultiRegionTrail") for trail in on):
+        return []
+    covered = {str(trail.get("HomeRegion")) for trail in on}
+    return [region for region in regions if region not in covered]
 
 
 def logs_management(selectors: Mapping[str, Any]) -> bool:
@@ -143,16 +134,12 @@ def logs_management(selectors: Mapping[str, Any]) -> bool:
     basic, advanced = selectors.get("EventSelectors"), selectors.get("AdvancedEventSelectors")
     if not basic and not advanced:
         return True
-    if any(
-        s.get("IncludeManagementEvents", True) and s.get("ReadWriteType") != "ReadOnly"
-        for s in basic or []
-    ):
-        return True
+    for s in basic or []:
+        if s.get("IncludeManagementEvents", True) and s.get("ReadWriteType") != "ReadOnly":
+            return True
     for selector in advanced or []:
-        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
-        category = fields.get("eventCategory", {}).get("Equals", [])
-        read_only = fields.get("readOnly", {}).get("Equals", [])
-        if "Management" in category and read_only != ["true"]:
+        fields = {f.get("Field"): f.get("Equals", []) for f in selector.get("FieldSelectors", [])}
+        if "Management" in fields.get("eventCategory", []) and fields.get("readOnly") != ["true"]:
             return True
     return False
 
