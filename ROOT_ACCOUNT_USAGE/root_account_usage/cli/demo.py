@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 from unittest import mock
 
+from ..history.organization import AccountOpener, MemberRoleOpener
 from ..simulation.credential_report import (
     cloudtrail_without_root_events,
     config_without_history,
@@ -21,11 +22,7 @@ from ..simulation.scenarios import SCENARIOS
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
-    from ..history.organization import AccountOpener
-
 ACCOUNT_ID = "123456789012"
-
-
 HELP = "run the Lambda handler against a simulated AWS account"
 DESCRIPTION = (
     "Runs the real lambda_handler against simulated accounts (moto) "
@@ -62,17 +59,12 @@ def simulated_source(
 ) -> Source:
     """`history --demo`: a simulated account's AWS Config; `--demo organization`: an
     organization of seven accounts, read through the same AssumeRole code as a real one."""
-    from ..history.organization import MemberRoleOpener
-    from ..simulation.config import (
-        DEMO_ACCOUNT,
-        DEMO_REGION,
-        SimulatedConfig,
-        simulated_config_client,
-    )
+    from ..simulation import config
     from ..simulation.organization import AGGREGATOR, READ_ROLE, SimulatedOrganization
 
     if demo != "organization":
-        return Source(simulated_config_client(SimulatedConfig(now)), DEMO_ACCOUNT, DEMO_REGION)
+        client = config.simulated_config_client(config.SimulatedConfig(now))
+        return Source(client, config.DEMO_ACCOUNT, config.DEMO_REGION)
     organization = SimulatedOrganization(now)
     members = MemberRoleOpener(
         organization.sts_client(),

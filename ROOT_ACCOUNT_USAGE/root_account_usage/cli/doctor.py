@@ -67,7 +67,7 @@ class _Account:
     functions: frozenset[str]
     regions: tuple[str, ...]
     now: datetime
-    events: int = 5
+    events: int
     pattern: dict[str, Any] | None = None  # the deployed re-evaluation rule's
     state: str = "ENABLED"
     retrier: Retrier = field(default_factory=lambda: Retrier(THROTTLED))
@@ -311,8 +311,7 @@ def check_account(a: _Account) -> list[Check]:
 
 
 def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -> Clients:
-    """Clients of one boto3 session, made one at a time by every account's factory (a
-    session is not thread-safe)."""
+    """Clients of one boto3 session, made one at a time (a session is not thread-safe)."""
 
     @functools.cache
     def client(service: str, region: str) -> Any:
@@ -395,9 +394,8 @@ def doctor(
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)
-    view = ConfigHistoryReader(clients("config", home)).aggregator_view(
-        args.aggregator, args.rule_name
-    )
+    reader = ConfigHistoryReader(clients("config", home))
+    view = reader.aggregator_view(args.aggregator, args.rule_name)
     accounts = sorted(view.known_accounts | {target for target, _ in view.targets})
     management = _management(own)
 

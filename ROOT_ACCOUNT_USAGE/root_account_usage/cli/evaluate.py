@@ -15,12 +15,12 @@ from ..core.parameters import parse_threshold_days
 from ..core.plain_text import plain
 from ..core.report import MAX_REPORT_BYTES
 from ..core.timestamps import format_timestamp
-from ..core.verdict import COMPLIANT, Verdict
+from ..core.verdict import COMPLIANT
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
 from ..rule.evaluation import evaluate_account, evaluate_report
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, fail, time_option
 from .output import emit, render_json, render_text
-from .report_file import load_saved_report
+from .report_file import SavedReport, load_saved_report
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -57,22 +57,21 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verbose:
         _log_to_stderr()
     try:
-        threshold_days = parse_threshold_days(args.threshold_days)
+        days = parse_threshold_days(args.threshold_days)
     except InvalidParameterError as error:
         parser.error(f"--threshold-days: {error}")
     if args.stray is not None:
         parser.error(f"unrecognized argument {args.stray!r}: give a saved report as --report FILE")
     now = time_option(parser, "--as-of", args.as_of, datetime.now(UTC))
     if args.report is not None:
-        verdict = _evaluate_saved(parser, args.report, now, threshold_days)
+        verdict = evaluate_report(_saved(parser, args.report), now=now, threshold_days=days)
     else:
         verdict = evaluate_account(
             _live_iam(parser, args.profile, args.region),
             now=now,
-            threshold_days=threshold_days,
+            threshold_days=days,
             budget=Budget.fixed(DEFAULT_BUDGET_SECONDS),
         )
-
     if verdict.error_code == StaleReportError.code and verdict.report_generated_at:
         made = format_timestamp(verdict.report_generated_at)
         hint = f"; to judge it as of when it was made, give --as-of {made}"
@@ -87,9 +86,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_COMPLIANT if verdict.compliance_type == COMPLIANT else EXIT_NON_COMPLIANT
 
 
-def _evaluate_saved(
-    parser: argparse.ArgumentParser, path: str, now: datetime, threshold_days: int
-) -> Verdict:
+def _saved(parser: argparse.ArgumentParser, path: str) -> Callable[[], SavedReport]:
+    """The reader of a saved report (file or stdin), its bytes read and bounded here."""
     try:
         with open(path, "rb") if path != "-" else contextlib.nullcontext(sys.stdin.buffer) as file:
             data = file.read(MAX_SAVED_REPORT_BYTES + 1)  # one byte more is enough to refuse
@@ -97,17 +95,16 @@ def _evaluate_saved(
         parser.error(f"--report: cannot read {path}: {error.strerror or error}")
     if len(data) > MAX_SAVED_REPORT_BYTES:
         parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
-    return evaluate_report(lambda: load_saved_report(data), now=now, threshold_days=threshold_days)
+    return lambda: load_saved_report(data)
 
 
 def _log_to_stderr() -> None:
-    # The Lambda's JSON lines carry the fields (extra={"fields": ...}); here the level,
-    # logger and message.
+    """INFO lines on stderr: level, logger and message (the Lambda's JSON lines carry the
+    fields, extra={"fields": ...})."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
 
 
 def _live_iam(

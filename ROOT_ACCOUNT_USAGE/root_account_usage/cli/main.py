@@ -1,8 +1,5 @@
-"""`root-account-usage`: composes the subcommands; each owns its options.
-
-Exit codes: 0 COMPLIANT (or evidence produced), 1 NON_COMPLIANT, 2 unable to
-evaluate, AWS Config unreadable, or bad usage.
-"""
+"""`root-account-usage`: composes the subcommands; each owns its options (and options.py
+the exit codes: 0 COMPLIANT or evidence produced, 1 NON_COMPLIANT, 2 unable or bad usage)."""
 
 from __future__ import annotations
 
@@ -16,13 +13,11 @@ from . import demo, doctor, evaluate, history
 from .options import EXIT_UNABLE, PROG, Parser, fail
 
 SUBCOMMANDS = (evaluate, history, doctor, demo)
+DESCRIPTION = "Was the AWS account's root user used within the last N days?"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog=PROG,
-        description="Was the AWS account's root user used within the last N days?",
-    )
+    parser = Parser(prog=PROG, description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for subcommand in SUBCOMMANDS:  # each names its help, description, options and run

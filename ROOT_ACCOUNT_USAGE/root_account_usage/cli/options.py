@@ -80,8 +80,7 @@ def shown(text: str) -> str:
 
 
 def _option(what: str, valid: Callable[[str], object], hint: str = "") -> Callable[[str], str]:
-    """An argparse `type` that takes a value `valid` accepts, and otherwise says it is
-    not `what` (with `hint` when the value looks like an ARN)."""
+    """An argparse `type` taking what `valid` accepts; else "is not `what`" (`hint` for ARNs)."""
 
     def checked(text: str) -> str:
         if not valid(text):

@@ -38,8 +38,8 @@ def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True
 
 
 def emit(text: str, stream: TextIO | None = None) -> None:
-    """Write `text` to `stream` (stdout); to a terminal, every control character that
-    is not a line break is shown as an escape (core.plain_text), whatever the format."""
+    """Write `text` to `stream` (stdout); on a terminal, control characters but line breaks
+    escaped (core.plain_text), whatever the format."""
     stream = stream or sys.stdout
     stream.write(for_terminal(text) if stream.isatty() else text)
 

@@ -7,8 +7,8 @@ import base64
 import binascii
 import codecs
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ..core.exceptions import MalformedReportError
 from ..core.json_text import load_json
@@ -28,8 +28,7 @@ _YAML_KEY = re.compile(rb"(- )?(Content|GeneratedTime|ReportFormat):")
 _XML = re.compile(rb"<(\?xml|[A-Za-z]+Response\b)")
 
 
-@dataclass(frozen=True)
-class SavedReport:
+class SavedReport(NamedTuple):
     """The CSV bytes and, when the file says so, when IAM generated them."""
 
     content: bytes
