@@ -2,8 +2,7 @@
 
 Reads only (`_Account.client` refuses any call but a Describe, Get, List, Lookup or
 Simulate); judges with core/health.py. Over an organization (--aggregator with
---member-role) each account is read through history's member-role opener, several at a time.
-"""
+--member-role) each account is read through history's member-role opener, a few at a time."""
 
 from __future__ import annotations
 
@@ -136,11 +135,10 @@ def _function(a: _Account) -> Checks:
         return
     conf = a.call("lambda", "get_function_configuration", region, FunctionName=arn)
     state, update = conf.get("State", "Active"), conf.get("LastUpdateStatus", "Successful")
-    built = (conf.get("Runtime"), conf.get("Architectures"))
+    runtime, architectures = conf.get("Runtime"), conf.get("Architectures")
     yield judged("function.active", state == "Active" and update != "Failed", f"{state}, {update}")
-    yield judged(
-        "function.runtime", built == (RUNTIME, [ARCHITECTURE]), f"{built[0]} on {built[1]}"
-    )
+    built = runtime == RUNTIME and architectures == [ARCHITECTURE]
+    yield judged("function.runtime", built, f"{runtime} on {architectures}")
     try:  # $LATEST: as the template sets it
         invoke = a.call("lambda", "get_function_event_invoke_config", region, FunctionName=arn,
                         Qualifier="$LATEST")  # fmt: skip

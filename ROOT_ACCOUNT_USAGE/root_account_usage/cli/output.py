@@ -13,20 +13,20 @@ from ..core.verdict import RESOURCE_TYPE, Verdict
 
 
 def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
-    """A verdict in its stable JSON shape."""
+    """A verdict in its stable JSON shape (times as format_timestamp writes them)."""
     document = {
         "compliance_type": verdict.compliance_type,
         "annotation": verdict.annotation,
         "credential": verdict.credential,
-        "last_used": _optional_time(verdict.last_used),
+        "last_used": verdict.last_used,
         "threshold_days": verdict.threshold_days,
         "resource_type": RESOURCE_TYPE,
         "resource_id": verdict.account_id,
-        "report_generated_at": _optional_time(verdict.report_generated_at),
-        "evaluated_at": format_timestamp(evaluated_at),
+        "report_generated_at": verdict.report_generated_at,
+        "evaluated_at": evaluated_at,
         "error_code": verdict.error_code,
     }
-    return json.dumps(document, indent=2)
+    return json.dumps(document, indent=2, default=format_timestamp)
 
 
 def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True) -> str:
@@ -42,7 +42,3 @@ def emit(text: str, stream: TextIO | None = None) -> None:
     escaped (core.plain_text), whatever the format."""
     stream = stream or sys.stdout
     stream.write(for_terminal(text) if stream.isatty() else text)
-
-
-def _optional_time(moment: datetime | None) -> str | None:
-    return None if moment is None else format_timestamp(moment)
