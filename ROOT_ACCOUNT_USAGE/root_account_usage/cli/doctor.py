@@ -388,7 +388,7 @@ def doctor(
     moment = now or datetime.now(UTC).replace(microsecond=0)
     functions = frozenset(args.function_arn)
     own = _Account(clients, account, home, args.rule_name, functions, regions, moment, args.events)
-    own.retrier = Retrier(THROTTLED, sleep=sleep)  # it holds no state: every account's
+    own.retrier = Retrier(THROTTLED, sleep=sleep)  # stateless: shared by every account
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 # A saved report may be base64 JSON (4/3 of the CSV) around the largest CSV accepted.
 MAX_SAVED_REPORT_BYTES = 2 * MAX_REPORT_BYTES
-
-
 HELP = "evaluate a saved credential report, or the live account"
 DESCRIPTION = (
     "Evaluate a credential report the way the Config rule does. "

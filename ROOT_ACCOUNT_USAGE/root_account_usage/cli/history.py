@@ -28,8 +28,6 @@ from .progress import TerminalProgress
 
 DEFAULT_PERIOD = timedelta(days=90)
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
-
-
 HELP = "compliance history and evidence from AWS Config"
 DESCRIPTION = (
     "Pull what AWS Config recorded for the rule (compliance changes, the latest evaluation) "
