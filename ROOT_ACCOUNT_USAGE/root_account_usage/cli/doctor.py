@@ -53,6 +53,12 @@ MUST_NOT = ("iam:CreateAccessKey", "iam:DeleteLoginProfile", "config:PutConfigRu
 MAX_EVENTS = 50
 _SESSION_LOCK = threading.Lock()
 ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]  # as rule/cloudtrail.py
+HELP = "check that a deployment works (read-only)"
+DESCRIPTION = (
+    "Check the rule, its function, AWS Config, the evidence paths and the account's root "
+    "events, one line per check. Exit 0 when no check FAILs, 1 when one does, 2 when AWS "
+    "cannot be reached. Reads only."
+)
 
 
 @dataclass
@@ -317,14 +323,6 @@ def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -
             return session.client(service, region_name=region, **(credentials or {}))
 
     return client
-
-
-HELP = "check that a deployment works (read-only)"
-DESCRIPTION = (
-    "Check the rule, its function, AWS Config, the evidence paths and the account's root "
-    "events, one line per check. Exit 0 when no check FAILs, 1 when one does, 2 when AWS "
-    "cannot be reached. Reads only."
-)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
