@@ -1,14 +1,13 @@
 """`root-account-usage doctor`: does the deployment work in this account, region by region?
 
-Reads only: every call is a Describe, Get, List, Lookup or Simulate (`_Account.call`
-refuses any other). Judges with core/health.py; one line per check. Over an organization
-(--aggregator with --member-role) each account is read through history's member-role
-opener, several at a time.
-"""
+Reads only (`_Account.client` refuses any call but a Describe, Get, List, Lookup or
+Simulate); judges with core/health.py. Over an organization (--aggregator with
+--member-role) each account is read through history's member-role opener, a few at a time."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
@@ -27,19 +26,22 @@ from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
 from ..core.parameters import RuleParameters, parse_rule_parameters
+from ..core.plain_text import shortened
+from ..core.recorded_activity import SLOTS, parameter_name
 from ..core.regions import is_region_name
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
 from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
 from ..history.model import UNABLE_TO_EVALUATE
-from ..history.organization import DEFAULT_MAX_WORKERS, MemberRoleOpener
+from ..history.organization import MemberRoleOpener
 from ..history.session import NoRegionError, open_session
 from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
 from . import options
-from .options import EXIT_UNABLE, PROG
+from .options import MAX_WORKERS
+from .output import emit
 from .progress import TerminalProgress
 
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client
@@ -48,9 +50,15 @@ READS = ("describe_", "get_", "list_", "lookup_", "simulate_")
 RUNTIME, ARCHITECTURE = "python3.13", "arm64"  # as template.yaml deploys the function
 # Grants the rule never needs: the role allowing one is broader than it should be.
 MUST_NOT = ("iam:CreateAccessKey", "iam:DeleteLoginProfile", "config:PutConfigRule")
-MAX_WORKERS, MAX_EVENTS = 64, 50
+MAX_EVENTS = 50
 _SESSION_LOCK = threading.Lock()
 ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]  # as rule/cloudtrail.py
+HELP = "check that a deployment works (read-only)"
+DESCRIPTION = (
+    "Check the rule, its function, AWS Config, the evidence paths and the account's root "
+    "events, one line per check. Exit 0 when no check FAILs, 1 when one does, 2 when AWS "
+    "cannot be reached. Reads only."
+)
 
 
 @dataclass
@@ -64,7 +72,7 @@ class _Account:
     functions: frozenset[str]
     regions: tuple[str, ...]
     now: datetime
-    events: int = 5
+    events: int
     pattern: dict[str, Any] | None = None  # the deployed re-evaluation rule's
     state: str = "ENABLED"
     retrier: Retrier = field(default_factory=lambda: Retrier(THROTTLED))
@@ -76,17 +84,19 @@ class _Account:
         """aws, aws-cn, aws-us-gov, ...: the function's (aws when none is known)."""
         return next(iter(self.functions), "arn:aws").split(":")[1]
 
-    def call(self, service: str, operation: str, region: str = "", /, **request: Any) -> Any:
+    def client(self, service: str, operation: str, region: str) -> Any:
         if not operation.startswith(READS):
             raise ValueError(f"doctor makes read calls only, not {operation}")
-        client = self.clients(service, region or self.home)
-        return self.retrier.call(client, operation, **request)
+        return self.clients(service, region or self.home)
+
+    def call(self, service: str, operation: str, region: str = "", /, **request: Any) -> Any:
+        return self.retrier.call(self.client(service, operation, region), operation, **request)
 
     def items(
         self, service: str, operation: str, key: str, region: str = "", /, **request: Any
     ) -> Iterator[Any]:
         """Every item under `key` of every page."""
-        client = self.clients(service, region or self.home)
+        client = self.client(service, operation, region)
         for page in self.retrier.pages(client, operation, **request):
             yield from page.get(key, [])
 
@@ -117,10 +127,8 @@ def _rule(a: _Account) -> Checks:
     age = a.now - latest.recorded_at
     reads = latest.compliance_type == "COMPLIANT" or read_root_use(latest.annotation) is not None
     ok = age <= every + health.GRACE and reads and latest.state != UNABLE_TO_EVALUATE
-    hours = age.total_seconds() / 3600
-    yield judged(
-        "rule.evaluation", ok, f"{latest.state} {hours:.0f} h ago: {latest.annotation[:160]}"
-    )
+    saw = f"{latest.state} {age.total_seconds() / 3600:.0f} h ago: {shortened(latest.annotation)}"
+    yield judged("rule.evaluation", ok, saw)
 
 
 def _function(a: _Account) -> Checks:
@@ -133,11 +141,10 @@ def _function(a: _Account) -> Checks:
         return
     conf = a.call("lambda", "get_function_configuration", region, FunctionName=arn)
     state, update = conf.get("State", "Active"), conf.get("LastUpdateStatus", "Successful")
-    built = (conf.get("Runtime"), conf.get("Architectures"))
+    runtime, architectures = conf.get("Runtime"), conf.get("Architectures")
     yield judged("function.active", state == "Active" and update != "Failed", f"{state}, {update}")
-    yield judged(
-        "function.runtime", built == (RUNTIME, [ARCHITECTURE]), f"{built[0]} on {built[1]}"
-    )
+    built = runtime == RUNTIME and architectures == [ARCHITECTURE]
+    yield judged("function.runtime", built, f"{runtime} on {architectures}")
     try:  # $LATEST: as the template sets it
         invoke = a.call("lambda", "get_function_event_invoke_config", region, FunctionName=arn,
                         Qualifier="$LATEST")  # fmt: skip
@@ -171,8 +178,8 @@ def _role(a: _Account, role: str) -> Checks:
         return
     needed = ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "config:PutEvaluations"]
     needed += ["cloudtrail:LookupEvents"] * p.cloudtrail_evidence
-    arn = f"arn:{role.split(':')[1]}:ssm:{a.home}:{a.account}:parameter{p.root_activity_evidence}"
-    records = [f"{arn}/root", f"{arn}/assumed-root"] if p.root_activity_evidence else []
+    path, arn = p.root_activity_evidence, f"arn:{role.split(':')[1]}:ssm:{a.home}:{a.account}"
+    records = [f"{arn}:parameter{parameter_name(path, slot)}" for slot in SLOTS] if path else []
 
     def denied(actions: list[str], resources: list[str]) -> list[str]:
         answer = a.call("iam", "simulate_principal_policy", PolicySourceArn=role,
@@ -216,9 +223,8 @@ def _evidence(a: _Account) -> Checks:
     p = a.parameters
     if p is None:
         return
-    yield judged(
-        "evidence.cloudtrail", p.cloudtrail_evidence, "on" if p.cloudtrail_evidence else "off"
-    )
+    on = p.cloudtrail_evidence
+    yield judged("evidence.cloudtrail", on, "on" if on else "off")
     trails: list[health.Trail] = []
     for trail in a.call("cloudtrail", "describe_trails")["trailList"]:
         arn, region = trail["TrailARN"], trail.get("HomeRegion", a.home)
@@ -256,11 +262,10 @@ def _forwarders(a: _Account) -> Check:
 
 
 def _records(a: _Account, path: str) -> Checks:
-    names = [f"{path}/root", f"{path}/assumed-root"]
+    names = [parameter_name(path, slot) for slot in SLOTS]
     absent = a.call("ssm", "get_parameters", Names=names).get("InvalidParameters", [])
-    yield judged(
-        "evidence.records", not absent, f"missing {', '.join(absent)}" if absent else "present"
-    )
+    saw = f"missing {', '.join(absent)}" if absent else "present"
+    yield judged("evidence.records", not absent, saw)
     try:
         kind = "SERVICE_CONTROL_POLICY"
         scps = a.items("organizations", "list_policies", "Policies", Filter=kind)
@@ -288,7 +293,7 @@ def _events(a: _Account) -> Checks:
             kind = "use" if act else "not root"
             kind = "failed sign-in" if act and act.attempt else kind
             kind = "AssumeRoot session" if act and act.assumed_root else kind
-            seen.append(f"{kind}: {act.seen(120)}" if act else kind)
+            seen.append(f"{kind}: {act.seen()}" if act else kind)
         seen += [f"{unreadable} unreadable"] * bool(unreadable)
         yield judged(f"events:{region}", not unreadable, "; ".join(seen) or "no root records")
 
@@ -304,48 +309,29 @@ def check_account(a: _Account) -> list[Check]:
             for check in group(a):  # the group's checks up to a failure are kept
                 checks.append(check)
         except Exception as error:  # AWS refused, or answered in a shape or page it should not
-            said = " ".join(str(error).split())[:160]
+            said = shortened(" ".join(str(error).split()))
             checks.append(health.unreadable(group.__name__[1:], f"{error_code(error)}: {said}"))
     return [c._replace(account=a.account, region=c.region or a.home) for c in checks]
 
 
 def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -> Clients:
-    """Clients of one boto3 session, made one at a time by every account's factory (a
-    session is not thread-safe)."""
-    made: dict[tuple[str, str], Any] = {}
+    """Clients of one boto3 session, made one at a time (a session is not thread-safe)."""
 
+    @functools.cache
     def client(service: str, region: str) -> Any:
         with _SESSION_LOCK:
-            if (service, region) not in made:
-                extra = credentials or {}
-                made[service, region] = session.client(service, region_name=region, **extra)
-            return made[service, region]
+            return session.client(service, region_name=region, **(credentials or {}))
 
     return client
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
-    doctor: argparse.ArgumentParser = commands.add_parser(
-        "doctor",
-        help="check that a deployment works (read-only)",
-        description="Check the rule, its function, AWS Config, the evidence paths and the "
-        "account's root events, one line per check. Exit 0 when no check FAILs, 1 when one "
-        "does, 2 when AWS cannot be reached. Reads only.",
-    )
-    add = doctor.add_argument
-    add("--rule-name", type=options.rule_name, default="root-account-usage")
+def add_options(parser: argparse.ArgumentParser) -> None:
+    add = options.add_account_options(parser, "the rule's function (default: the stack's)")
     add("--stack-name", default="root-account-usage", help="the stack of template.yaml")
-    add("--function-arn", action="append", default=[], help="the rule's function (not the stack's)")
     add("--regions", help="comma-separated regions to check (default: every enabled region)")
     add("--events", type=int, default=5, help=f"root records read per region (1-{MAX_EVENTS})")
-    add("--aggregator", type=options.aggregator_name, help="with --member-role: its accounts")
-    add("--member-role", type=options.role_name, help="the read role in each account")
-    add("--external-id", type=options.external_id)
-    add("--max-workers", type=int, default=DEFAULT_MAX_WORKERS, help="accounts read at once")
     add("--format", choices=("text", "json"), default="text")
-    add("--profile", help="AWS profile")
     add("--region", help="the home region (where the rule runs)")
-    return doctor
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -355,14 +341,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--events: 1 to {MAX_EVENTS}; --max-workers: 1 to {MAX_WORKERS}")
     regions = tuple(r.strip() for r in (args.regions or "").split(",") if r.strip())
     if bad := [r for r in regions if not is_region_name(r)]:
-        parser.error(f"--regions: {bad[0][:40]!r} is not a region name")
+        parser.error(f"--regions: {options.shown(bad[0])} is not a region name")
     try:
         auditor = open_session(args.profile, args.region)
     except NoRegionError as error:
         parser.error(f"--region: {error}")
     except HistoryUnavailableError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return EXIT_UNABLE
+        return options.fail(str(error))
     session = auditor.session
     members = None
     if args.member_role:
@@ -380,9 +365,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             checks = doctor(clients, auditor.account_id, auditor.region, args, regions, members,
                             progress.accounts)  # fmt: skip
     except HistoryUnavailableError as error:  # the aggregator could not be read
-        print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
-        return EXIT_UNABLE
-    sys.stdout.write((health.render_json if args.format == "json" else health.render_text)(checks))
+        return options.fail(f"cannot read AWS Config: {error}")
+    emit((health.render_json if args.format == "json" else health.render_text)(checks))
     return health.exit_code(checks)
 
 
@@ -402,27 +386,23 @@ def doctor(
     moment = now or datetime.now(UTC).replace(microsecond=0)
     functions = frozenset(args.function_arn)
     own = _Account(clients, account, home, args.rule_name, functions, regions, moment, args.events)
-    own.retrier = Retrier(THROTTLED, sleep=sleep)
+    own.retrier = Retrier(THROTTLED, sleep=sleep)  # stateless: shared by every account
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)
-    view = ConfigHistoryReader(clients("config", home)).aggregator_view(
-        args.aggregator, args.rule_name
-    )
+    reader = ConfigHistoryReader(clients("config", home))
+    view = reader.aggregator_view(args.aggregator, args.rule_name)
     accounts = sorted(view.known_accounts | {target for target, _ in view.targets})
     management = _management(own)
 
     def one(target: str) -> list[Check]:
         try:
             opened = cast(Clients, members.open(target, home)) if target != account else clients
-            retrier = Retrier(THROTTLED, sleep=sleep)
-            checks = check_account(replace(own, clients=opened, account=target, retrier=retrier))
+            checks = check_account(replace(own, clients=opened, account=target))
         except HistoryUnavailableError as error:  # its role could not be assumed
-            refused = judged("account", False, str(error)[:200])
-            checks = [refused._replace(account=target, region=home)]
-        if target != management:
-            return checks
-        return [c._replace(account=f"{target} (management)") for c in checks]
+            checks = [judged("account", False, shortened(error))._replace(region=home)]
+        named = f"{target} (management)" if target == management else target
+        return [c._replace(account=named) for c in checks]
 
     results: list[Check] = []
     pool = ThreadPoolExecutor(max_workers=args.max_workers, thread_name_prefix="account")
@@ -461,8 +441,7 @@ def _setup(a: _Account, stack: str) -> list[Check]:
 def _management(a: _Account) -> str:
     """The organization's management account; "" when it cannot be read."""
     try:
-        return str(
-            a.call("organizations", "describe_organization")["Organization"]["MasterAccountId"]
-        )
+        organization = a.call("organizations", "describe_organization")["Organization"]
+        return str(organization["MasterAccountId"])
     except Exception:  # no organization, or not allowed to read it: nobody is marked
         return ""

@@ -3,80 +3,73 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING
 
 from ..core.exceptions import InvalidParameterError, StaleReportError
 from ..core.parameters import parse_threshold_days
 from ..core.plain_text import plain
 from ..core.report import MAX_REPORT_BYTES
 from ..core.timestamps import format_timestamp
-from ..core.verdict import COMPLIANT, Verdict
+from ..core.verdict import COMPLIANT
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
 from ..rule.evaluation import evaluate_account, evaluate_report
-from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, EXIT_UNABLE, PROG, time_option
+from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, fail, time_option
 from .output import emit, render_json, render_text
-from .report_file import load_saved_report
+from .report_file import SavedReport, load_saved_report
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
 # A saved report may be base64 JSON (4/3 of the CSV) around the largest CSV accepted.
 MAX_SAVED_REPORT_BYTES = 2 * MAX_REPORT_BYTES
+HELP = "evaluate a saved credential report, or the live account"
+DESCRIPTION = (
+    "Evaluate a credential report the way the Config rule does. "
+    "Exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 unable to evaluate."
+)
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
-    evaluate: argparse.ArgumentParser = commands.add_parser(
-        "evaluate",
-        help="evaluate a saved credential report, or the live account",
-        description="Evaluate a credential report the way the Config rule does. "
-        "Exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 unable to evaluate.",
-    )
-    evaluate.add_argument(
+def add_options(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
         "--report",
         metavar="FILE",
         help="credential report: raw CSV or `aws iam get-credential-report` JSON; - for stdin. "
         "Without it, the live account is read through the AWS credential chain.",
     )
-    evaluate.add_argument("--profile", help="AWS profile for the live account")
-    evaluate.add_argument("--region", help="AWS region for the live account")
-    evaluate.add_argument(
-        "--threshold-days", default="7", metavar="N", help="days of root use that count (1..3650)"
-    )
-    evaluate.add_argument(
-        "--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)"
-    )
-    evaluate.add_argument("--format", choices=("text", "json"), default="text")
-    evaluate.add_argument("stray", nargs="?", help=argparse.SUPPRESS)
-    evaluate.add_argument("--verbose", action="store_true", help="log lines on stderr")
-    return evaluate
+    add("--profile", help="AWS profile for the live account")
+    add("--region", help="AWS region for the live account")
+    add("--threshold-days", default="7", metavar="N", help="days of root use that count (1..3650)")
+    add("--as-of", metavar="TIMESTAMP", help="evaluate as of this ISO-8601 time (default: now)")
+    add("--format", choices=("text", "json"), default="text")
+    add("stray", nargs="?", help=argparse.SUPPRESS)
+    add("--verbose", action="store_true", help="log lines on stderr")
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verbose:
         _log_to_stderr()
     try:
-        threshold_days = parse_threshold_days(args.threshold_days)
+        days = parse_threshold_days(args.threshold_days)
     except InvalidParameterError as error:
         parser.error(f"--threshold-days: {error}")
     if args.stray is not None:
         parser.error(f"unrecognized argument {args.stray!r}: give a saved report as --report FILE")
-    now = datetime.now(UTC) if args.as_of is None else time_option(parser, "--as-of", args.as_of)
-    if args.report is None:
-        _check_profile(parser, args.profile)
-
+    now = time_option(parser, "--as-of", args.as_of, datetime.now(UTC))
     if args.report is not None:
-        verdict = _evaluate_saved(parser, args.report, now, threshold_days)
+        verdict = evaluate_report(_saved(parser, args.report), now=now, threshold_days=days)
     else:
         verdict = evaluate_account(
-            lambda: _live_iam_client(args.profile, args.region),
+            _live_iam(parser, args.profile, args.region),
             now=now,
-            threshold_days=threshold_days,
+            threshold_days=days,
             budget=Budget.fixed(DEFAULT_BUDGET_SECONDS),
         )
-
     if verdict.error_code == StaleReportError.code and verdict.report_generated_at:
         made = format_timestamp(verdict.report_generated_at)
         hint = f"; to judge it as of when it was made, give --as-of {made}"
@@ -87,58 +80,43 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         rendered = render_text(verdict, now, reason=verdict.evaluated)
     emit(rendered + "\n")
     if not verdict.evaluated:
-        print(f"{PROG}: error: {plain(verdict.annotation)}", file=sys.stderr)
-        return EXIT_UNABLE
+        return fail(plain(verdict.annotation))
     return EXIT_COMPLIANT if verdict.compliance_type == COMPLIANT else EXIT_NON_COMPLIANT
 
 
-def _evaluate_saved(
-    parser: argparse.ArgumentParser, path: str, now: datetime, threshold_days: int
-) -> Verdict:
+def _saved(parser: argparse.ArgumentParser, path: str) -> Callable[[], SavedReport]:
+    """The reader of a saved report (file or stdin), its bytes read and bounded here."""
     try:
-        data = _read_bounded(sys.stdin.buffer) if path == "-" else _read_file(path)
+        with open(path, "rb") if path != "-" else contextlib.nullcontext(sys.stdin.buffer) as file:
+            data = file.read(MAX_SAVED_REPORT_BYTES + 1)  # one byte more is enough to refuse
     except OSError as error:
         parser.error(f"--report: cannot read {path}: {error.strerror or error}")
     if len(data) > MAX_SAVED_REPORT_BYTES:
         parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
-    return evaluate_report(lambda: load_saved_report(data), now=now, threshold_days=threshold_days)
-
-
-def _check_profile(parser: argparse.ArgumentParser, profile: str | None) -> None:
-    """A profile the AWS configuration does not have is a usage error, not a verdict."""
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        boto3.Session(profile_name=profile)
-    except ProfileNotFound as error:
-        parser.error(f"--profile: {error}")
+    return lambda: load_saved_report(data)
 
 
 def _log_to_stderr() -> None:
-    # The Lambda's JSON lines carry the fields (extra={"fields": ...}); here the level,
-    # logger and message.
+    """INFO lines on stderr: level, logger and message (the Lambda's JSON lines carry the
+    fields, extra={"fields": ...})."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
 
 
-def _read_file(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return _read_bounded(handle)
-
-
-def _read_bounded(stream: BinaryIO) -> bytes:
-    # One byte past the limit is enough to refuse it; never read without bound.
-    return stream.read(MAX_SAVED_REPORT_BYTES + 1)
-
-
-def _live_iam_client(profile: str | None, region: str | None) -> IAMClient:
+def _live_iam(
+    parser: argparse.ArgumentParser, profile: str | None, region: str | None
+) -> Callable[[], IAMClient]:
+    """The live account's IAM client, made when the evaluation asks for it; a profile the
+    AWS configuration does not have is a usage error, not a verdict."""
     import boto3  # imported here so that evaluating a file needs no AWS setup
+    from botocore.exceptions import ProfileNotFound
 
     from ..rule.clients import sdk_config  # bounded in time, as in the Lambda
 
-    session = boto3.Session(profile_name=profile, region_name=region)
-    return session.client("iam", config=sdk_config("iam"))
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as error:
+        parser.error(f"--profile: {error}")
+    return lambda: session.client("iam", config=sdk_config("iam"))

@@ -5,26 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from ..history.collect import collect_evidence
 from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
-from ..history.model import EvidenceReport
-from ..history.organization import DEFAULT_MAX_WORKERS, AccountOpener
 from ..history.period import PeriodOutOfReachError, days_before
 from ..history.session import NoRegionError, member_opener, open_session
+from .demo import Source, simulated_source
 from .options import (
     EXIT_COMPLIANT,
-    EXIT_UNABLE,
+    MAX_WORKERS,
     PROG,
     account_id,
-    aggregator_name,
-    external_id,
+    add_account_options,
+    fail,
     file_name,
-    function_arn,
-    role_name,
-    rule_name,
     time_option,
 )
 from .output import emit
@@ -32,107 +27,78 @@ from .output_file import write_whole
 from .progress import TerminalProgress
 
 DEFAULT_PERIOD = timedelta(days=90)
-MAX_WORKERS = 64  # beyond this AWS Config's own rate limits are the bound
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
+HELP = "compliance history and evidence from AWS Config"
+DESCRIPTION = (
+    "Pull what AWS Config recorded for the rule (compliance changes, the latest evaluation) "
+    "and turn it into evidence. Exit 0 when the report was produced (unreadable accounts "
+    "are listed in it), 2 when AWS Config could not be read."
+)
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
-    history: argparse.ArgumentParser = commands.add_parser(
-        "history",
-        help="compliance history and evidence from AWS Config",
-        description="Pull what AWS Config recorded for the rule (compliance changes, the "
-        "latest evaluation) and turn it into evidence. Exit 0 when the report was "
-        "produced (unreadable accounts are listed in it), 2 when AWS Config could not be read.",
-    )
-    history.add_argument(
-        "--rule-name",
-        type=rule_name,
-        default="root-account-usage",
-        help="the rule; conformance-pack and organization rule names around it match too",
-    )
-    history.add_argument(
-        "--function-arn",
-        type=function_arn,
-        action="append",
-        default=[],
-        metavar="ARN",
-        help="the rule's Lambda function (repeatable; the stack output FunctionArn): a "
-        "matched rule running anything else is shown as not this rule and not counted; "
+def add_options(parser: argparse.ArgumentParser) -> None:
+    add = add_account_options(
+        parser,
+        function_help="the rule's Lambda function (repeatable; the stack output FunctionArn): "
+        "a matched rule running anything else is shown as not this rule and not counted; "
         "without it, identities are shown unverified",
     )
-    history.add_argument(
+    add(
         "--account",
         type=account_id,
         help="with --aggregator, read only this account; without it, the credentials' own "
         "account, checked with sts:GetCallerIdentity (default: that account)",
     )
-    history.add_argument(
-        "--aggregator",
-        type=aggregator_name,
-        help="Config aggregator: every account and region in it",
-    )
-    history.add_argument(
-        "--member-role",
-        type=role_name,
-        metavar="NAME",
-        help="with --aggregator: read each account's own history through this read-only role "
-        "(rdk_config/auditor-read-role.yaml)",
-    )
-    history.add_argument(
-        "--external-id",
-        type=external_id,
-        metavar="ID",
-        help="the external id the member role's trust requires",
-    )
-    history.add_argument(
-        "--max-workers",
-        type=int,
-        default=DEFAULT_MAX_WORKERS,
-        metavar="N",
-        help=f"accounts read at once with --member-role (default {DEFAULT_MAX_WORKERS})",
-    )
-    history.add_argument(
-        "--since", metavar="TIMESTAMP", help="start (default: 90 days before --until)"
-    )
-    history.add_argument("--until", metavar="TIMESTAMP", help="end (default: now)")
-    history.add_argument("--format", choices=tuple(RENDERERS), default="text")
-    history.add_argument(
-        "--output", type=file_name, metavar="FILE", help="write there instead of stdout"
-    )
-    history.add_argument("--profile", help="AWS profile")
-    history.add_argument("--region", help="AWS region of AWS Config (or the aggregator)")
-    history.add_argument(
+    add("--since", metavar="TIMESTAMP", help="start (default: 90 days before --until)")
+    add("--until", metavar="TIMESTAMP", help="end (default: now)")
+    add("--format", choices=tuple(RENDERERS), default="text")
+    add("--output", type=file_name, metavar="FILE", help="write there instead of stdout")
+    add("--region", help="AWS region of AWS Config (or the aggregator)")
+    add(
         "--demo",
         nargs="?",
         const="account",
         choices=("account", "organization"),
         help="use a simulated account's history, or a simulated organization's (no AWS)",
     )
-    return history
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    # `is not None`: an empty value is a mistake to name, never the default.
-    until = (
-        time_option(parser, "--until", args.until, earliest=None) if args.until is not None else now
-    )
-    since = (
-        time_option(parser, "--since", args.since, earliest=None)
-        if args.since is not None
-        else days_before(until, DEFAULT_PERIOD)
-    )
+    until = time_option(parser, "--until", args.until, now, earliest=None)
+    since = days_before(until, DEFAULT_PERIOD)
+    since = time_option(parser, "--since", args.since, since, earliest=None)
     if since >= until:
         parser.error("--since must be before --until")
-    _check_organization_options(parser, args)
+    if args.member_role is not None and not (args.aggregator or args.demo == "organization"):
+        parser.error("--member-role needs --aggregator (the accounts to read come from it)")
+    if args.external_id is not None and args.member_role is None:
+        parser.error("--external-id needs --member-role")
+    if not 1 <= args.max_workers <= MAX_WORKERS:
+        parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
     try:
+        config, account, region, aggregator, members = _source(parser, args, now)
         with TerminalProgress(sys.stderr) as progress:
-            report = _collect(parser, args, since=since, until=until, now=now, progress=progress)
+            report = collect_evidence(
+                config,
+                rule_name=args.rule_name,
+                account_id=account,
+                region=region,
+                since=since,
+                until=until,
+                now=now,
+                aggregator=aggregator,
+                only_account=args.account if aggregator else None,
+                functions=args.function_arn,
+                members=members,
+                max_workers=args.max_workers,
+                progress=progress.weeks,
+                accounts_progress=progress.accounts,
+            )
     except PeriodOutOfReachError as error:
         parser.error(f"--since/--until: {error}")
     except HistoryUnavailableError as error:
-        print(f"{PROG}: error: cannot read AWS Config: {error}", file=sys.stderr)
-        return EXIT_UNABLE
+        return fail(f"cannot read AWS Config: {error}")
     rendered = RENDERERS[args.format](report)
     if args.output is not None:
         try:
@@ -146,64 +112,27 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_COMPLIANT
 
 
-def _check_organization_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.member_role is not None and not (args.aggregator or args.demo == "organization"):
-        parser.error("--member-role needs --aggregator (the accounts to read come from it)")
-    if args.external_id is not None and args.member_role is None:
-        parser.error("--external-id needs --member-role")
-    if not 1 <= args.max_workers <= MAX_WORKERS:
-        parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
-
-
-def _collect(
-    parser: argparse.ArgumentParser,
-    args: argparse.Namespace,
-    *,
-    since: datetime,
-    until: datetime,
-    now: datetime,
-    progress: TerminalProgress,
-) -> EvidenceReport:
-    aggregator: str | None = args.aggregator
-    members: AccountOpener | None = None
-    if args.demo == "organization":
-        from .demo import simulated_organization_source
-
-        demo = simulated_organization_source(now, args.member_role, args.external_id)
-        config, account, region, members = demo.config, demo.account, demo.region, demo.members
-        aggregator = aggregator or demo.aggregator
-    elif args.demo:
-        from .demo import simulated_history_source
-
-        config, account, region = simulated_history_source(now)
+def _source(parser: argparse.ArgumentParser, args: argparse.Namespace, now: datetime) -> Source:
+    """The AWS Config to read (simulated with --demo), its account and region, the
+    aggregator and how member accounts open. Raises HistoryUnavailableError."""
+    if args.demo:
+        source = simulated_source(args.demo, now, args.member_role, args.external_id)
+        source = source._replace(aggregator=args.aggregator or source.aggregator)
     else:
         try:
             auditor = open_session(args.profile, args.region)
         except NoRegionError as error:
             parser.error(f"--region: {error}")
-        config, account, region = auditor.config, auditor.account_id, auditor.region
-        if args.member_role:
-            members = member_opener(auditor, args.member_role, args.external_id)
-    if args.account and not aggregator and args.account != account:
+        role = args.member_role
+        members = member_opener(auditor, role, args.external_id) if role else None
+        source = Source(
+            auditor.config, auditor.account_id, auditor.region, args.aggregator, members
+        )
+    if args.account and not source.aggregator and args.account != source.account:
         # Without an aggregator the credentials' own AWS Config is read: evidence under
         # another account's id would be evidence of the wrong account.
         parser.error(
-            f"--account: these credentials belong to account {account}, not {args.account}; "
-            "without --aggregator only their own account can be read"
+            f"--account: these credentials belong to account {source.account}, not "
+            f"{args.account}; without --aggregator only their own account can be read"
         )
-    return collect_evidence(
-        config,
-        rule_name=args.rule_name,
-        account_id=account,
-        region=region,
-        since=since,
-        until=until,
-        now=now,
-        aggregator=aggregator,
-        only_account=args.account if aggregator else None,
-        functions=args.function_arn,
-        members=members,
-        max_workers=args.max_workers,
-        progress=progress.weeks,
-        accounts_progress=progress.accounts,
-    )
+    return source

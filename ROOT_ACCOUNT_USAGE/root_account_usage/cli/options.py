@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ..core.parameters import is_role_name
 from ..core.plain_text import VALUE
 from ..core.timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
+from ..history.organization import DEFAULT_MAX_WORKERS
 
 PROG = "root-account-usage"
 
 EXIT_COMPLIANT = 0  # evaluate: COMPLIANT; history: the evidence was produced
 EXIT_NON_COMPLIANT = 1
 EXIT_UNABLE = 2  # unable to evaluate / read AWS Config, or bad usage
+MAX_WORKERS = 64  # accounts read at once: beyond this AWS Config's own rate limits are the bound
+
+
+def fail(message: str) -> int:
+    """Say `message` as the one error line on stderr; returns EXIT_UNABLE."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_UNABLE
 
 
 class Parser(argparse.ArgumentParser):
@@ -29,25 +38,28 @@ class Parser(argparse.ArgumentParser):
 def time_option(
     parser: argparse.ArgumentParser,
     option: str,
-    text: str,
+    text: str | None,
+    default: datetime,
     *,
     earliest: datetime | None = EARLIEST_EVALUATION_TIME,
 ) -> datetime:
-    """An ISO-8601 option value, or one usage line naming the option.
+    """An ISO-8601 option value (`default` when not given), or one usage line naming it.
 
     A time of day without a zone is refused (whose clock?); a date alone is UTC midnight.
     Before `earliest` is refused (an evaluation instant that far back means nothing and
     would overflow date arithmetic); `history` passes None and clamps its period itself.
     """
+    if text is None:  # `is None`: an empty value is a mistake to name, never the default
+        return default
     try:
         moment = parse_timestamp(text, date_only=True)
         zoned = datetime.fromisoformat(text.strip()).tzinfo is not None
     except ValueError:
-        parser.error(f"{option}: {text[:VALUE]!r} is not an ISO-8601 timestamp")
+        parser.error(f"{option}: {shown(text)} is not an ISO-8601 timestamp")
     if not zoned and len(text.strip()) > len("2026-11-27"):  # a time of day, in no zone
-        parser.error(f"{option}: {text[:VALUE]!r} names no time zone; add Z for UTC or an offset")
+        parser.error(f"{option}: {shown(text)} names no time zone; add Z for UTC or an offset")
     if earliest is not None and moment < earliest:
-        parser.error(f"{option}: {text[:VALUE]!r} is before {format_timestamp(earliest)}")
+        parser.error(f"{option}: {shown(text)} is before {format_timestamp(earliest)}")
     return moment
 
 
@@ -62,18 +74,18 @@ MAX_RULE_NAME = 128
 _AGGREGATOR_NAME = re.compile(r"[\w-]{1,256}", re.ASCII)
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
+    """A typed value as a usage line shows it: quoted, cut to VALUE with "..." after."""
     return repr(text[:VALUE] + ("..." if len(text) > VALUE else ""))
 
 
 def _option(what: str, valid: Callable[[str], object], hint: str = "") -> Callable[[str], str]:
-    """An argparse `type` that takes a value `valid` accepts, and otherwise says it is
-    not `what` (with `hint` when the value looks like an ARN)."""
+    """An argparse `type` taking what `valid` accepts; else "is not `what`" (`hint` for ARNs)."""
 
     def checked(text: str) -> str:
         if not valid(text):
             said = f"; {hint}" if hint and text.startswith("arn:") else ""
-            raise argparse.ArgumentTypeError(f"{_shown(text)} is not {what}{said}")
+            raise argparse.ArgumentTypeError(f"{shown(text)} is not {what}{said}")
         return text
 
     return checked
@@ -99,3 +111,42 @@ function_arn = _option(
     "a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)",
     re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:[0-9]{12}:function:[\w-]{1,140}").fullmatch,
 )
+
+
+def add_account_options(parser: argparse.ArgumentParser, function_help: str) -> Callable[..., Any]:
+    """The options `history` and `doctor` share: the rule, its function, the accounts to
+    read (an aggregator's, each through a read role, a few at a time) and the profile.
+    Returns the parser's add_argument."""
+    add = parser.add_argument
+    add(
+        "--rule-name",
+        type=rule_name,
+        default="root-account-usage",
+        help="the rule; conformance-pack and organization rule names around it match too",
+    )
+    add(
+        "--function-arn",
+        type=function_arn,
+        action="append",
+        default=[],
+        metavar="ARN",
+        help=function_help,
+    )
+    add("--aggregator", type=aggregator_name, help="AWS Config aggregator: its accounts")
+    add(
+        "--member-role",
+        type=role_name,
+        metavar="NAME",
+        help="with --aggregator: read each account through this read-only role "
+        "(rdk_config/auditor-read-role.yaml)",
+    )
+    add("--external-id", type=external_id, metavar="ID", help="what the role's trust requires")
+    add(
+        "--max-workers",
+        type=int,
+        default=DEFAULT_MAX_WORKERS,
+        metavar="N",
+        help=f"accounts read at once with --member-role (default {DEFAULT_MAX_WORKERS})",
+    )
+    add("--profile", help="AWS profile")
+    return add

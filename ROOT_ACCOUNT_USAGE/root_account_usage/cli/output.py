@@ -12,24 +12,21 @@ from ..core.timestamps import format_timestamp
 from ..core.verdict import RESOURCE_TYPE, Verdict
 
 
-def verdict_document(verdict: Verdict, evaluated_at: datetime) -> dict[str, object]:
-    """The stable JSON shape of a verdict."""
-    return {
+def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
+    """A verdict in its stable JSON shape (times as format_timestamp writes them)."""
+    document = {
         "compliance_type": verdict.compliance_type,
         "annotation": verdict.annotation,
         "credential": verdict.credential,
-        "last_used": _optional_time(verdict.last_used),
+        "last_used": verdict.last_used,
         "threshold_days": verdict.threshold_days,
         "resource_type": RESOURCE_TYPE,
         "resource_id": verdict.account_id,
-        "report_generated_at": _optional_time(verdict.report_generated_at),
-        "evaluated_at": format_timestamp(evaluated_at),
+        "report_generated_at": verdict.report_generated_at,
+        "evaluated_at": evaluated_at,
         "error_code": verdict.error_code,
     }
-
-
-def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
-    return json.dumps(verdict_document(verdict, evaluated_at), indent=2)
+    return json.dumps(document, indent=2, default=format_timestamp)
 
 
 def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True) -> str:
@@ -41,11 +38,7 @@ def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True
 
 
 def emit(text: str, stream: TextIO | None = None) -> None:
-    """Write `text` to `stream` (stdout); to a terminal, every control character that
-    is not a line break is shown as an escape (core.plain_text), whatever the format."""
+    """Write `text` to `stream` (stdout); on a terminal, control characters but line breaks
+    escaped (core.plain_text), whatever the format."""
     stream = stream or sys.stdout
     stream.write(for_terminal(text) if stream.isatty() else text)
-
-
-def _optional_time(moment: datetime | None) -> str | None:
-    return None if moment is None else format_timestamp(moment)

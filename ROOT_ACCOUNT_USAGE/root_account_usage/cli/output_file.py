@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import pathlib
 import stat
 import tempfile
 
@@ -25,8 +26,8 @@ def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
         mode: int | None = os.stat(target).st_mode
     except FileNotFoundError:
         mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        _write_in_place(target, data)
+    if mode is not None and not stat.S_ISREG(mode):  # a device or a pipe: written as it is
+        pathlib.Path(target).write_bytes(data)
         return path
     if mode is not None and not (mode & 0o222 and os.access(target, os.W_OK)):
         raise PermissionError(errno.EACCES, "the file is read-only (remove it first)", path)
@@ -37,8 +38,7 @@ def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
     except PermissionError:
         if mode is None:
             raise
-        # A file you may write in a folder you may not: written in place, as before.
-        _write_in_place(target, data)
+        pathlib.Path(target).write_bytes(data)  # a file you may write in a folder you may not
         return path
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -52,11 +52,6 @@ def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
             os.unlink(temporary)
         raise
     return path
-
-
-def _write_in_place(target: str, data: bytes) -> None:
-    with open(target, "wb") as handle:
-        handle.write(data)
 
 
 def _umask() -> int:

@@ -1,31 +1,28 @@
-"""Progress of a long `history` run: a bar on a terminal, nothing on a pipe."""
+"""Progress of a long `history` or `doctor` run: a bar on a terminal, nothing on a pipe."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any, TextIO
 
-WEEKS = "week"
-ACCOUNTS = "account"
-_WHAT = {WEEKS: "weeks of compliance history", ACCOUNTS: "accounts"}
+_WHAT = {"week": "weeks of compliance history", "account": "accounts"}
 
 
 class TerminalProgress:
-    """Says how the run goes on `stream`, only when it is a terminal."""
+    """Says how the run goes on `stream`, only when it is a terminal: `weeks` (one more
+    seven-day window of an account's history read) and `accounts` (one more account)."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._live = _is_terminal(stream)
+        try:
+            self._live = stream.isatty()
+        except (AttributeError, ValueError):  # a closed or unusual stream
+            self._live = False
         self._bars: dict[str, Any] = {}
         self._last: dict[str, int] = {}  # without a bar: the count last written
-
-    def weeks(self, done: int, total: int) -> None:
-        """One more seven-day window of an account's history read."""
-        self._advance(WEEKS, done, total)
-
-    def accounts(self, done: int, total: int) -> None:
-        """One more account of the organization read."""
-        self._advance(ACCOUNTS, done, total)
+        self.weeks = functools.partial(self._advance, "week")
+        self.accounts = functools.partial(self._advance, "account")
 
     def _advance(self, unit: str, done: int, total: int) -> None:
         if not self._live:
@@ -35,10 +32,7 @@ class TerminalProgress:
         bar = self._bars[unit]
         if bar is not None:
             bar.update(1)
-            return
-        step = max(1, total // 20)
-        last = self._last.get(unit, 0)
-        if done == total or done - last >= step:
+        elif done == total or done - self._last.get(unit, 0) >= max(1, total // 20):
             self._last[unit] = done
             print(f"read {done}/{total} {_WHAT[unit]}", file=self._stream, flush=True)
 
@@ -49,13 +43,6 @@ class TerminalProgress:
         for bar in self._bars.values():
             if bar is not None:
                 bar.close()
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # a closed or unusual stream
-        return False
 
 
 def _bar(total: int, unit: str, stream: TextIO) -> Any:

@@ -7,8 +7,8 @@ import base64
 import binascii
 import codecs
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ..core.exceptions import MalformedReportError
 from ..core.json_text import load_json
@@ -28,8 +28,7 @@ _YAML_KEY = re.compile(rb"(- )?(Content|GeneratedTime|ReportFormat):")
 _XML = re.compile(rb"<(\?xml|[A-Za-z]+Response\b)")
 
 
-@dataclass(frozen=True)
-class SavedReport:
+class SavedReport(NamedTuple):
     """The CSV bytes and, when the file says so, when IAM generated them."""
 
     content: bytes
@@ -102,18 +101,17 @@ def _from_cli_json(data: bytes) -> SavedReport:
         content = base64.b64decode(document["Content"], validate=True)
     except (binascii.Error, ValueError):
         raise MalformedReportError("report JSON Content is not valid base64") from None
-    generated_raw = document.get("GeneratedTime")
-    generated_at = None
-    if generated_raw is not None:
-        if not isinstance(generated_raw, str):
-            raise MalformedReportError(
-                f"report JSON GeneratedTime is a {type(generated_raw).__name__}, not a timestamp"
-            )
-        try:
-            generated_at = parse_timestamp(generated_raw)
-        except ValueError:
-            raise MalformedReportError(
-                f"report JSON GeneratedTime {shortened(generated_raw, VALUE)!r} is not an ISO-8601 "
-                "date and time in range"
-            ) from None
-    return SavedReport(content=content, generated_at=generated_at)
+    generated = document.get("GeneratedTime")
+    if generated is None:  # absent, as the API allows
+        return SavedReport(content, None)
+    if not isinstance(generated, str):
+        raise MalformedReportError(
+            f"report JSON GeneratedTime is a {type(generated).__name__}, not a timestamp"
+        )
+    try:
+        return SavedReport(content, parse_timestamp(generated))
+    except ValueError:
+        raise MalformedReportError(
+            f"report JSON GeneratedTime {shortened(generated, VALUE)!r} is not an ISO-8601 "
+            "date and time in range"
+        ) from None

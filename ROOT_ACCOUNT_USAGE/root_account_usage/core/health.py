@@ -19,14 +19,8 @@ ORGANIZATION = "docs/deploy.md 'Organization rollout, step by step'"
 EVIDENCE = "docs/deploy.md 'Minutes, not days'"
 DOCTOR = "docs/deploy.md 'Run doctor'"
 
-# MaximumExecutionFrequency -> period; a run may start late, so an hour more is allowed.
-FREQUENCIES = {
-    "One_Hour": timedelta(hours=1),
-    "Three_Hours": timedelta(hours=3),
-    "Six_Hours": timedelta(hours=6),
-    "Twelve_Hours": timedelta(hours=12),
-    "TwentyFour_Hours": timedelta(hours=24),
-}
+# MaximumExecutionFrequency -> hours between runs; a run may start late: GRACE more is allowed.
+EVERY = dict(One_Hour=1, Three_Hours=3, Six_Hours=6, Twelve_Hours=12, TwentyFour_Hours=24)
 GRACE = timedelta(hours=1)
 
 
@@ -41,54 +35,46 @@ class Check(NamedTuple):
     region: str = ""
 
 
-# Each check's fix, and whether failing it is only a WARN (optional, or not provable).
-FIXES: dict[str, tuple[str, bool]] = {
-    "stack": (f"give --stack-name or --function-arn; {DOCTOR}", False),
-    "rule.exists": (f"deploy template.yaml with CreateConfigRule true; {STACK}", False),
-    "rule.ours": (f"the rule must run the stack's function: redeploy; {STACK}", False),
-    "rule.parameters": (f"correct the stack's parameters and redeploy; {STACK}", False),
-    "rule.invoked": (f"check the function's permission for config.amazonaws.com; {STACK}", False),
-    "rule.evaluation": (
-        f"stale, failed closed or unreadable: its annotation says why; {STACK}",
-        False,
-    ),
-    "function.active": (f"redeploy the stack; {STACK}", False),
-    "function.runtime": (f"redeploy template.yaml (python3.13 on arm64); {STACK}", False),
-    "function.on-failure": (f"give NotificationTopicArn or NotificationEmail; {STACK}", True),
-    "function.alarm": (f"ALARM: read the function's log; none: redeploy; {STACK}", False),
-    "function.metric-filter": (
-        f"redeploy the stack (UnableToEvaluateMetricFilter); {STACK}",
-        False,
-    ),
-    "function.role": (f"redeploy the stack: FunctionRole grants exactly these; {STACK}", False),
-    "function.role.least": (f"remove the extra grants from the function's role; {STACK}", True),
-    "config.recorder": (f"turn on AWS Config in this region (a recorder); {STACK}", False),
-    "config.delivery": (f"fix the delivery channel's bucket or its permissions; {STACK}", False),
-    "config.records-compliance": (
-        f"record AWS::Config::ResourceCompliance for `history`; {STACK}",
-        True,
-    ),
-    "config.resource-id": (f"wait for the first evaluation; {DOCTOR}", True),
-    "evidence.cloudtrail": (
-        f"set CloudTrailEvidence true to see root use in minutes; {EVIDENCE}",
-        True,
-    ),
-    "evidence.trail": (f"a multi-region trail logging management events; {EVIDENCE}", False),
-    "evidence.forwarders": (f"deploy rdk_config/forward-root-signin.yaml there; {EVIDENCE}", False),
-    "evidence.records": (f"redeploy with ReevaluateOnRootActivity true; {EVIDENCE}", False),
-    "evidence.records-guard": (f"attach the records' guard SCP; {ORGANIZATION}", True),
-    "events": (f"the rule skips records it cannot read: report them; {DOCTOR}", True),
-    "account": (f"deploy the read role in that account; {ORGANIZATION}", False),
+# Each check's fix; failing one of OPTIONAL is only a WARN (optional, or not provable).
+FIXES = {
+    "stack": f"give --stack-name or --function-arn; {DOCTOR}",
+    "rule.exists": f"deploy template.yaml with CreateConfigRule true; {STACK}",
+    "rule.ours": f"the rule must run the stack's function: redeploy; {STACK}",
+    "rule.parameters": f"correct the stack's parameters and redeploy; {STACK}",
+    "rule.invoked": f"check the function's permission for config.amazonaws.com; {STACK}",
+    "rule.evaluation": f"stale, failed closed or unreadable: its annotation says why; {STACK}",
+    "function.active": f"redeploy the stack; {STACK}",
+    "function.runtime": f"redeploy template.yaml (python3.13 on arm64); {STACK}",
+    "function.on-failure": f"give NotificationTopicArn or NotificationEmail; {STACK}",
+    "function.alarm": f"ALARM: read the function's log; none: redeploy; {STACK}",
+    "function.metric-filter": f"redeploy the stack (UnableToEvaluateMetricFilter); {STACK}",
+    "function.role": f"redeploy the stack: FunctionRole grants exactly these; {STACK}",
+    "function.role.least": f"remove the extra grants from the function's role; {STACK}",
+    "config.recorder": f"turn on AWS Config in this region (a recorder); {STACK}",
+    "config.delivery": f"fix the delivery channel's bucket or its permissions; {STACK}",
+    "config.records-compliance": f"record AWS::Config::ResourceCompliance for `history`; {STACK}",
+    "config.resource-id": f"wait for the first evaluation; {DOCTOR}",
+    "evidence.cloudtrail": f"set CloudTrailEvidence true to see root use in minutes; {EVIDENCE}",
+    "evidence.trail": f"a multi-region trail logging management events; {EVIDENCE}",
+    "evidence.forwarders": f"deploy rdk_config/forward-root-signin.yaml there; {EVIDENCE}",
+    "evidence.records": f"redeploy with ReevaluateOnRootActivity true; {EVIDENCE}",
+    "evidence.records-guard": f"attach the records' guard SCP; {ORGANIZATION}",
+    "events": f"the rule skips records it cannot read: report them; {DOCTOR}",
+    "account": f"deploy the read role in that account; {ORGANIZATION}",
 }
+OPTIONAL = frozenset(
+    {"function.on-failure", "function.role.least", "config.records-compliance"}
+    | {"config.resource-id", "evidence.cloudtrail", "evidence.records-guard", "events"}
+)
 
 
 def judged(name: str, ok: bool, saw: str, *, warn: bool | None = None) -> Check:
-    """PASS when `ok`; else the check's fix from FIXES, as a WARN or a FAIL (its table
-    entry unless `warn` says otherwise)."""
-    fix, optional = FIXES[name.split(":")[0]]
+    """PASS when `ok`; else the check's fix, a WARN when `warn` (default: OPTIONAL) says so."""
+    kind = name.split(":")[0]
+    fix = FIXES[kind]  # a name without a fix is a mistake, even where it passes
     if ok:
         return Check(name, PASS, saw)
-    return Check(name, WARN if (optional if warn is None else warn) else FAIL, saw, fix)
+    return Check(name, WARN if (kind in OPTIONAL if warn is None else warn) else FAIL, saw, fix)
 
 
 def unreadable(name: str, reason: str) -> Check:
@@ -99,8 +85,7 @@ def unreadable(name: str, reason: str) -> Check:
 def period(rule: Mapping[str, Any]) -> timedelta:
     """How often a periodic rule runs (DescribeConfigRules; AWS's default is 24 hours)."""
     details = (rule.get("Source") or {}).get("SourceDetails") or [{}]
-    names = [d.get("MaximumExecutionFrequency") or "TwentyFour_Hours" for d in details]
-    return min(FREQUENCIES.get(name, FREQUENCIES["TwentyFour_Hours"]) for name in names)
+    return timedelta(hours=min(EVERY.get(d.get("MaximumExecutionFrequency"), 24) for d in details))
 
 
 def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Check:
@@ -110,9 +95,8 @@ def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Ch
     failure = status.get("LastFailedInvocationTime")
     if failure and (not success or failure > success):
         code = status.get("LastErrorCode") or "an error"
-        return judged(
-            "rule.invoked", False, f"last run failed at {failure:%Y-%m-%dT%H:%MZ}: {code}"
-        )
+        saw = f"last run failed at {failure:%Y-%m-%dT%H:%MZ}: {code}"
+        return judged("rule.invoked", False, saw)
     fresh = success is not None and now - success <= every + GRACE
     ran = f"last successful run {success:%Y-%m-%dT%H:%MZ}" if success else "never run"
     return judged("rule.invoked", fresh, f"{ran}; runs every {every.total_seconds() / 3600:g} h")
@@ -137,13 +121,11 @@ Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging,
 
 def trail_gaps(trails: Iterable[Trail], regions: Iterable[str]) -> list[str]:
     """The regions no logging trail with management events covers."""
-    covered: set[str] = set()
-    everywhere = False
-    for trail, logging, management in trails:
-        if logging and management:
-            everywhere |= bool(trail.get("IsMultiRegionTrail"))
-            covered.add(str(trail.get("HomeRegion")))
-    return [] if everywhere else [region for region in regions if region not in covered]
+    on = [trail for trail, logging, management in trails if logging and management]
+    if any(trail.get("IsMultiRegionTrail") for trail in on):
+        return []
+    covered = {str(trail.get("HomeRegion")) for trail in on}
+    return [region for region in regions if region not in covered]
 
 
 def logs_management(selectors: Mapping[str, Any]) -> bool:
@@ -152,24 +134,19 @@ def logs_management(selectors: Mapping[str, Any]) -> bool:
     basic, advanced = selectors.get("EventSelectors"), selectors.get("AdvancedEventSelectors")
     if not basic and not advanced:
         return True
-    if any(
-        s.get("IncludeManagementEvents", True) and s.get("ReadWriteType") != "ReadOnly"
-        for s in basic or []
-    ):
-        return True
+    for s in basic or []:
+        if s.get("IncludeManagementEvents", True) and s.get("ReadWriteType") != "ReadOnly":
+            return True
     for selector in advanced or []:
-        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
-        category = fields.get("eventCategory", {}).get("Equals", [])
-        read_only = fields.get("readOnly", {}).get("Equals", [])
-        if "Management" in category and read_only != ["true"]:
+        fields = {f.get("Field"): f.get("Equals", []) for f in selector.get("FieldSelectors", [])}
+        if "Management" in fields.get("eventCategory", []) and fields.get("readOnly") != ["true"]:
             return True
     return False
 
 
 def pattern_key(text: object) -> str | None:
-    """An EventBridge pattern (JSON text) in one canonical spelling, so that two patterns
-    that mean the same (keys or list items in another order) compare equal; None when it
-    is not JSON."""
+    """An EventBridge pattern (JSON text) spelt canonically (keys and list items sorted);
+    None when it is not JSON."""
 
     def canonical(value: Any) -> Any:
         if isinstance(value, dict):
@@ -213,7 +190,7 @@ def exit_code(checks: Iterable[Check]) -> int:
 def render_text(checks: Iterable[Check]) -> str:
     lines = []
     for c in checks:
-        where = f"{c.account} {c.region} ".lstrip() if c.account or c.region else ""
+        where = f"{c.account} {c.region} ".lstrip()
         fix = f"  -> {c.fix}" if c.fix else ""
         lines.append(f"{c.status}  {where}{c.name}: {c.saw}{fix}")
     return "\n".join(lines) + "\n"
