@@ -529,3 +529,14 @@ def test_the_records_guard_scp_of_the_repository_passes(deployed):
     )  # fmt: skip
     check = by_name(deployed.run())["evidence.records-guard"]
     assert check.status == PASS, check
+
+
+@pytest.mark.parametrize("arn", ["foo", "arn:aws:lambda:us-east-1:123:function:x"])
+def test_a_malformed_function_arn_is_a_one_line_usage_error(arn, capsys):
+    # It once reached doctor's checks and ended in "unexpected IndexError".
+    with pytest.raises(SystemExit) as exit_:
+        main(["doctor", "--function-arn", arn])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not a Lambda function ARN" in err
+    assert err.count("\n") == 1
