@@ -12,7 +12,6 @@ import json
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -34,8 +33,8 @@ from ..core.verdict import RESOURCE_TYPE
 from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
 from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
 from ..history.model import UNABLE_TO_EVALUATE
-from ..history.organization import MemberRoleOpener
-from ..history.session import NoRegionError, open_session
+from ..history.organization import MemberRoleOpener, each_in_parallel
+from ..history.session import NoRegionError, member_opener, open_session
 from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
@@ -351,13 +350,11 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     session = auditor.session
     members = None
     if args.member_role:
-        members = MemberRoleOpener(
-            session.client("sts", region_name=auditor.region),
+        members = member_opener(
+            auditor,
+            args.member_role,
+            args.external_id,
             lambda _, credentials: cast(Any, client_factory(session, credentials)),
-            role_name=args.member_role,
-            partition=session.get_partition_for_region(auditor.region),
-            own_account=auditor.account_id,
-            external_id=args.external_id,
         )
     clients = client_factory(session)
     try:
@@ -404,15 +401,8 @@ def doctor(
         named = f"{target} (management)" if target == management else target
         return [c._replace(account=named) for c in checks]
 
-    results: list[Check] = []
-    pool = ThreadPoolExecutor(max_workers=args.max_workers, thread_name_prefix="account")
-    try:
-        for done, checks in enumerate(pool.map(one, accounts), start=1):
-            results += checks
-            progress(done, len(accounts))
-    finally:
-        pool.shutdown(cancel_futures=True)  # on an interrupt, start no more accounts
-    return setup + results
+    each = each_in_parallel(one, accounts, args.max_workers, progress)
+    return setup + [check for checks in each for check in checks]
 
 
 def _setup(a: _Account, stack: str) -> list[Check]:

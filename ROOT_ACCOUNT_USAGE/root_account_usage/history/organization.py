@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -129,7 +129,8 @@ def read_accounts(
     """Each (account, region) of `targets` read, `max_workers` at a time: what was read,
     or why not, in the order of `targets`."""
 
-    def read_one(account_id: str, region: str) -> AccountOutcome:
+    def read_one(target: tuple[str, str]) -> AccountOutcome:
+        account_id, region = target
         try:
             reader = ConfigHistoryReader(opener.open(account_id, region), sleep=sleep)
             read = reader.read_account(
@@ -147,15 +148,20 @@ def read_accounts(
             account_id, region, None, UnreadableAccount(account_id, region, reason)
         )
 
+    return each_in_parallel(read_one, targets, max_workers, progress)
+
+
+def each_in_parallel[T, R](
+    work: Callable[[T], R], items: Sequence[T], max_workers: int, progress: Progress
+) -> list[R]:
+    """work(item) for each item, `max_workers` at a time, in the order of `items`; what
+    `work` raises stops the run at once, and an interrupt starts no more items."""
     executor = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="account")
     try:
-        futures: list[Future[AccountOutcome]] = [
-            executor.submit(read_one, account_id, region) for account_id, region in targets
-        ]
+        futures = [executor.submit(work, item) for item in items]
         for done, future in enumerate(as_completed(futures), start=1):
-            future.result()  # what read_one could not catch stops the reading at once
+            future.result()
             progress(done, len(futures))
     finally:
-        # On an interrupt, do not start the accounts still waiting.
         executor.shutdown(wait=True, cancel_futures=True)
     return [future.result() for future in futures]

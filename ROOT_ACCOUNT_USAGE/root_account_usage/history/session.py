@@ -8,7 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.plain_text import shortened
 from .config_reader import HistoryUnavailableError
-from .organization import MemberRoleOpener, boto3_client_factory
+from .organization import ClientFactory, MemberRoleOpener, boto3_client_factory
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -43,14 +43,18 @@ def open_session(profile: str | None, region: str | None) -> AuditorSession:
 
 
 def member_opener(
-    auditor: AuditorSession, role_name: str, external_id: str | None = None
+    auditor: AuditorSession,
+    role_name: str,
+    external_id: str | None = None,
+    client_factory: ClientFactory | None = None,
 ) -> MemberRoleOpener:
     """Each account's read role, assumed from the auditor's session (the role's ARN in
-    the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...)."""
+    the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...); the member's
+    clients from `client_factory` (default: Config clients of the auditor's session)."""
     session = auditor.session
     return MemberRoleOpener(
         session.client("sts", region_name=auditor.region),  # the regional STS endpoint
-        boto3_client_factory(session),
+        client_factory or boto3_client_factory(session),
         role_name=role_name,
         partition=session.get_partition_for_region(auditor.region),
         own_account=auditor.account_id,
