@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 
 from ..core.cloudtrail_evidence import RootActivity, apply_activity
@@ -54,20 +55,19 @@ DEMO_STORY = Story(
 )
 
 
-def daily_verdicts(now: datetime, days: int, story: Story) -> list[tuple[datetime, Verdict]]:
+@functools.lru_cache(maxsize=16)  # an organization's accounts share a few stories
+def daily_verdicts(now: datetime, days: int, story: Story) -> tuple[tuple[datetime, Verdict], ...]:
     """What the real rule would have published: one evaluation a day at 06:00 UTC, and
     the latest ten minutes ago, each judged by the real verdict code."""
     first = (now - timedelta(days=days)).replace(hour=6, minute=0, second=0, microsecond=0)
-    moments = []
-    moment = first
-    while moment <= now - timedelta(hours=1):
-        moments.append(moment)
-        moment += timedelta(days=1)
+    moments = [
+        first + timedelta(days=n) for n in range((now - timedelta(hours=1) - first).days + 1)
+    ]
     moments.append(now - timedelta(minutes=10))
     unreadable = {(now - timedelta(days=d)).date() for d in story.unreadable_days}
-    return [
+    return tuple(
         (moment, _verdict(now, moment, story, moment.date() in unreadable)) for moment in moments
-    ]
+    )
 
 
 def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) -> Verdict:
@@ -98,7 +98,8 @@ def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) ->
 class SimulatedConfig:
     """Answers the AWS Config calls of `history` for one simulated account and region:
     `rules` (name -> story) each evaluated daily, an item per change of any verdict, the
-    first `throttled_calls` calls refused, and `aggregate` as an aggregator here lists it."""
+    first `throttled_calls` calls refused. Its methods are a boto3 client's (simulated_client
+    wraps it in a real one); an error is a ServiceError, a ClientError."""
 
     def __init__(
         self,
@@ -109,29 +110,26 @@ class SimulatedConfig:
         region: str = DEMO_REGION,
         rules: Mapping[str, Story] | None = None,
         throttled_calls: int = 0,
-        aggregate: list[dict[str, Any]] | None = None,
     ) -> None:
         self.account_id, self.region = account_id, region
         self.rules = dict(rules if rules is not None else {RULE_NAME: DEMO_STORY})
         self.evaluations = {name: daily_verdicts(now, days, s) for name, s in self.rules.items()}
         self.items: list[dict[str, Any]] = []
-        self.aggregate = aggregate or []
+        self.aggregate: list[dict[str, Any]] = []  # as an aggregator in this account lists it
         self.aggregated: dict[str, SimulatedConfig] = {}  # account -> its Config, for details
         self._throttled = throttled_calls
         self._lock = threading.Lock()
-        moments = sorted({moment for runs in self.evaluations.values() for moment, _ in runs})
-        state: dict[str, str] = {}
-        for moment in moments:
-            before = dict(state)
-            for name, runs in self.evaluations.items():
-                for run_at, verdict in runs:
-                    if run_at == moment:
-                        state[name] = verdict.compliance_type
-            if state != before:
-                captured = moment + timedelta(minutes=1)
+        previous: dict[str, str] = {}
+        for runs in zip(*self.evaluations.values(), strict=True):  # every rule, the same moments
+            state = dict(
+                zip(self.rules, (verdict.compliance_type for _, verdict in runs), strict=True)
+            )
+            if state != previous:
+                captured = runs[0][0] + timedelta(minutes=1)
                 self.items.append(
                     compliance_item(captured, state, account_id=account_id, region=region)
                 )
+            previous = state
 
     def throttle(self) -> None:
         """Refuse this call if throttled calls remain."""
@@ -186,12 +184,7 @@ class SimulatedConfig:
         ]
         if request.get("chronologicalOrder") != "Forward":
             items.reverse()
-        start = int(request.get("nextToken") or 0)
-        end = start + (request.get("limit") or 10)
-        page: dict[str, Any] = {"configurationItems": items[start:end]}
-        if end < len(items):
-            page["nextToken"] = str(end)
-        return page
+        return _page(items, "configurationItems", request, "nextToken", request.get("limit") or 10)
 
     def get_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
         self.throttle()
@@ -238,12 +231,19 @@ class SimulatedConfig:
 
     def describe_aggregate_compliance_by_config_rules(self, **request: Any) -> dict[str, Any]:
         self.throttle()
-        start = int(request.get("NextToken") or 0)
-        end = start + (request.get("Limit") or 1000)
-        page: dict[str, Any] = {"AggregateComplianceByConfigRules": self.aggregate[start:end]}
-        if end < len(self.aggregate):
-            page["NextToken"] = str(end)
-        return page
+        limit = request.get("Limit") or 1000
+        return _page(
+            self.aggregate, "AggregateComplianceByConfigRules", request, "NextToken", limit
+        )
+
+
+def _page(
+    items: list[dict[str, Any]], key: str, request: Mapping[str, Any], token: str, limit: int
+) -> dict[str, Any]:
+    """`limit` of `items` as `key`, from the offset the request's `token` carries."""
+    start = int(request.get(token) or 0)
+    page = {key: items[start : start + limit]}
+    return page | ({token: str(start + limit)} if start + limit < len(items) else {})
 
 
 def compliance_item(
@@ -284,21 +284,15 @@ def compliance_item(
     }
 
 
-class ServiceError(Exception):
-    """An error answer of the simulated service (becomes a botocore ClientError)."""
+class ServiceError(ClientError):
+    """An error answer of the simulated service, as a client raises it."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__({"Error": {"Code": code, "Message": message}}, "simulated")
 
 
+_SESSION = boto3.session.Session()  # one for every simulated client: models load once
 _SESSION_LOCK = threading.Lock()
-
-
-@functools.cache
-def _session() -> boto3.session.Session:
-    """One boto3 session for every simulated client: its API models load once."""
-    return boto3.session.Session()
 
 
 def simulated_config_client(
@@ -324,7 +318,7 @@ def simulated_client(
         "aws_secret_access_key": "simulated",  # never sent anywhere
     }
     with _SESSION_LOCK:  # boto3 sessions are not thread-safe; clients are
-        client: Any = _session().client(service, region_name=region, **keys)  # type: ignore[call-overload]
+        client: Any = _SESSION.client(service, region_name=region, **keys)  # type: ignore[call-overload]
     names = {api: python for python, api in client.meta.method_to_api_mapping.items()}
 
     def remember_request(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -335,8 +329,7 @@ def simulated_client(
         try:
             parsed = operation(**context["simulated_request"])
         except ServiceError as error:
-            failure = {"Error": {"Code": error.code, "Message": str(error)}}
-            return AWSResponse(None, 400, {}, None), failure  # type: ignore[arg-type]
+            return AWSResponse(None, 400, {}, None), error.response  # type: ignore[arg-type]
         if model.output_shape is not None:
             validate_parameters(parsed, model.output_shape)
         return AWSResponse(None, 200, {}, None), parsed  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .config import (
     DEMO_REGION,
@@ -153,14 +153,12 @@ class SimulatedOrganization:
                 region=region,
                 rules=account.rules,
                 throttled_calls=account.throttled_calls,
-                aggregate=aggregate if account.account_id == auditor else None,
             )
             for account in self.accounts.values()
         }
-        if auditor not in self.configs:  # an auditor account outside the evaluated ones
-            self.configs[auditor] = SimulatedConfig(
-                now, days, account_id=auditor, region=region, rules={}, aggregate=aggregate
-            )
+        # An auditor account outside the evaluated ones holds only the aggregator.
+        alone = SimulatedConfig(now, days, account_id=auditor, region=region, rules={})
+        self.configs.setdefault(auditor, alone).aggregate = aggregate
         self.configs[auditor].aggregated = self.configs
         self.sts = SimulatedSts(self)
 
@@ -168,8 +166,7 @@ class SimulatedOrganization:
         return simulated_config_client(self.configs[self.auditor], self.region)
 
     def sts_client(self) -> STSClient:
-        client: STSClient = simulated_client("sts", self.sts, self.region)
-        return client
+        return cast("STSClient", simulated_client("sts", self.sts, self.region))
 
     def config_client(
         self, region: str, credentials: Mapping[str, str] | None
