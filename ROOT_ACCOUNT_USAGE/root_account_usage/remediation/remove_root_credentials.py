@@ -1,14 +1,12 @@
-"""Remove a member account's root credentials through centralized root access.
-
-The script of rdk_config/root-credentials-removal.yaml's aws:executeScript step, embedded
-by tools/embed_remediation_script.py; its steps and their reasons: docs/deploy.md,
-"Centralized root access".
-"""
+"""Remove a member account's root credentials through centralized root access: the script
+of rdk_config/root-credentials-removal.yaml (tools/embed_remediation_script.py embeds it);
+its steps and their reasons: docs/deploy.md, "Centralized root access"."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from root_account_usage.core.annotation import (
@@ -127,7 +125,7 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         for name, delete in found:
             note = delete()
             deleted.append(name)
-            notes += [note] if note else []
+            notes += [note] if isinstance(note, str) else []
         done = "deleted " + ", ".join(deleted)
         if notes:
             done += f"; not done: {'; '.join(notes)}"
@@ -165,19 +163,11 @@ def why_not_delete(annotation: str) -> str:
 # AssumeRoot session (IAM user guide, "Track privileged tasks in CloudTrail") carries no
 # marker in the member account, so the rule may count them as root's own: they alone
 # never start a deletion, or a dry run would start the next one.
-_REMOVAL_CALLS = frozenset(
-    [
-        "ListAccessKeys",
-        "ListSigningCertificates",
-        "GetLoginProfile",
-        "ListMFADevices",
-        "DeleteAccessKey",
-        "DeleteSigningCertificate",
-        "DeleteLoginProfile",
-        "DeactivateMFADevice",
-        "DeleteVirtualMFADevice",
-    ]
-)
+_REMOVAL_CALLS = frozenset((
+    "ListAccessKeys", "ListSigningCertificates", "GetLoginProfile", "ListMFADevices",
+    "DeleteAccessKey", "DeleteSigningCertificate", "DeleteLoginProfile",
+    "DeactivateMFADevice", "DeleteVirtualMFADevice",
+))  # fmt: skip
 
 
 def _check_trigger_name(events: dict[str, Any]) -> bool:
@@ -289,27 +279,26 @@ def _keys(credentials: dict[str, Any]) -> dict[str, str]:
     }
 
 
-Deletion = Callable[[], "str | None"]  # returns what it could not do, if anything
+Deletion = Callable[[], object]  # returns a str when something was left undone
 
 
 def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deletion]]:
     """(what, how to delete it) for each root credential asked for, MFA devices last (after
     the password they protect). No UserName: in a root session IAM takes the root user."""
-    found: list[tuple[str, Deletion]] = []
-    for key in _all(iam, "list_access_keys", "AccessKeyMetadata"):
-        key_id = str(key["AccessKeyId"])
-        found.append(
-            (f"access key ...{key_id[-4:]}", _bind(iam.delete_access_key, AccessKeyId=key_id))
-        )
+    found: list[tuple[str, Deletion]] = [
+        (f"access key ...{key_id[-4:]}", partial(iam.delete_access_key, AccessKeyId=key_id))
+        for key_id in _ids(iam, "list_access_keys", "AccessKeyMetadata", "AccessKeyId")
+    ]
     if "SigningCertificates" in also:
-        for certificate in _all(iam, "list_signing_certificates", "Certificates"):
-            certificate_id = str(certificate["CertificateId"])
-            found.append(
-                (
-                    f"signing certificate ...{certificate_id[-4:]}",
-                    _bind(iam.delete_signing_certificate, CertificateId=certificate_id),
-                )
+        found += [
+            (
+                f"signing certificate ...{certificate[-4:]}",
+                partial(iam.delete_signing_certificate, CertificateId=certificate),
             )
+            for certificate in _ids(
+                iam, "list_signing_certificates", "Certificates", "CertificateId"
+            )
+        ]
     if "LoginProfile" in also:
         try:
             iam.get_login_profile()
@@ -317,46 +306,37 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deleti
             if aws_error_code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
                 raise
         else:
-            found.append(("login profile (console password)", _bind(iam.delete_login_profile)))
+            found.append(("login profile (console password)", iam.delete_login_profile))
     if "MFADevices" in also:
-        for device in _all(iam, "list_mfa_devices", "MFADevices"):
-            serial = str(device["SerialNumber"])
-            found.append((f"MFA device {serial}", _mfa_remover(iam, serial)))
+        found += [
+            (f"MFA device {serial}", partial(_remove_mfa, iam, serial))
+            for serial in _ids(iam, "list_mfa_devices", "MFADevices", "SerialNumber")
+        ]
     return found
 
 
-def _mfa_remover(iam: Any, serial: str) -> Deletion:
-    def remove() -> str | None:
-        iam.deactivate_mfa_device(SerialNumber=serial)
-        if ":mfa/" not in serial:  # a hardware device (no ARN): deactivated is removed
-            return None
-        try:
-            iam.delete_virtual_mfa_device(SerialNumber=serial)
-        except Exception as error:  # the task policy may refuse it: root no longer has it
-            return f"virtual MFA device {serial} deactivated, not deleted ({error_text(error)})"
+def _remove_mfa(iam: Any, serial: str) -> str | None:
+    iam.deactivate_mfa_device(SerialNumber=serial)
+    if ":mfa/" not in serial:  # a hardware device (no ARN): deactivated is removed
         return None
+    try:
+        iam.delete_virtual_mfa_device(SerialNumber=serial)
+    except Exception as error:  # the task policy may refuse it: root no longer has it
+        return f"virtual MFA device {serial} deactivated, not deleted ({error_text(error)})"
+    return None
 
-    return remove
 
-
-def _all(iam: Any, operation: str, key: str) -> list[dict[str, Any]]:
-    """Every item of an IAM list call through botocore's paginator (which refuses a token
-    given twice), at most MAX_PAGES pages: root has a handful.
+def _ids(iam: Any, operation: str, key: str, field: str) -> list[str]:
+    """`field` of every item of an IAM list call, through botocore's paginator (which
+    refuses a token given twice; rule/'s pager is not embedded), at most MAX_PAGES pages.
 
     Raises RuntimeError past MAX_PAGES."""
-    items: list[dict[str, Any]] = []
+    ids: list[str] = []
     for number, page in enumerate(iam.get_paginator(operation).paginate(), start=1):
         if number > MAX_PAGES:
             raise RuntimeError(f"{key}: more than {MAX_PAGES} pages")
-        items.extend(page.get(key, []))
-    return items
-
-
-def _bind(operation: Callable[..., Any], **arguments: Any) -> Deletion:
-    def call() -> None:
-        operation(**arguments)
-
-    return call
+        ids += [str(item[field]) for item in page.get(key, [])]
+    return ids
 
 
 def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()) -> dict[str, Any]:
