@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .config import (
     DEMO_REGION,
+    DEMO_STORY,
     RULE_NAME,
     ServiceError,
     SimulatedConfig,
@@ -45,16 +46,7 @@ def demo_accounts() -> tuple[SimulatedAccount, ...]:
         SimulatedAccount(AUDITOR_ACCOUNT, {RULE_NAME: Story()}),
         # A console sign-in, a day unreadable, an access key used two hours ago; its
         # organization rule name carries AWS's prefix and suffix.
-        SimulatedAccount(
-            "222222222222",
-            {
-                f"OrgConfigRule-{RULE_NAME}-ab12cd34": Story(
-                    password_uses=(52 * days + timedelta(hours=5),),
-                    key_uses=(timedelta(hours=2),),
-                    unreadable_days=(20,),
-                )
-            },
-        ),
+        SimulatedAccount("222222222222", {f"OrgConfigRule-{RULE_NAME}-ab12cd34": DEMO_STORY}),
         # Root used long ago only; a legacy rule of another name is not this rule.
         SimulatedAccount(
             "333333333333",
@@ -85,14 +77,6 @@ class SimulatedSts:
         self._organization = organization
         self._lock = threading.Lock()
         self.assumed: list[str] = []
-
-    def get_caller_identity(self, **_: Any) -> dict[str, Any]:
-        account = self._organization.auditor
-        return {
-            "UserId": "AROAEXAMPLEAUDITOR:auditor",
-            "Account": account,
-            "Arn": f"arn:aws:sts::{account}:assumed-role/Auditor/auditor",
-        }
 
     def assume_role(self, **request: Any) -> dict[str, Any]:
         arn = request["RoleArn"]
