@@ -108,10 +108,10 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         also = _also_delete(events.get("AlsoDelete"))
         if not _ACCOUNT_ID.match(account):
             raise RefusedError(f"AccountId must be 12 digits, got {account[:SHORT]!r}")
-        automatic = _check_trigger_name(events)
+        trigger = _check_trigger_name(events)
         partition = _check_target(account, region, client)
-        if automatic:
-            _check_rule_identity(events, account, partition, client)
+        if trigger:
+            _check_rule_identity(events, trigger, account, partition, client)
             why_not = why_not_delete(str(events.get("Annotation") or ""))
             if why_not:
                 return _result(account, NOTIFY_ONLY, f"nothing deleted (notify only): {why_not}")
@@ -170,39 +170,35 @@ _REMOVAL_CALLS = frozenset((
 ))  # fmt: skip
 
 
-def _check_trigger_name(events: dict[str, Any]) -> bool:
-    """Whether an automatic start names the rule whose NON_COMPLIANT started it; refuses
-    at once a rule whose name is not ours (the event pattern matches prefixes only)."""
-    trigger = str(events.get("TriggeringRuleName") or "").strip()
-    if not trigger:
-        return False  # started by hand: a person decided
-    expected = str(events.get("RuleName") or "").strip()
-    if not names_rule(trigger, expected):
+def _check_trigger_name(events: dict[str, Any]) -> str:
+    """The rule whose NON_COMPLIANT started the automation ("" when started by hand: a
+    person decided); refuses at once a rule whose name is not ours (the event pattern
+    matches prefixes only)."""
+    trigger, expected = _text(events, "TriggeringRuleName"), _text(events, "RuleName")
+    if trigger and not names_rule(trigger, expected):
         raise RefusedError(
             f"started by Config rule {trigger[:NAME]!r}, which is not {expected[:NAME]!r} "
             "or a rule AWS derived from it"
         )
-    return True
+    return trigger
 
 
 def _check_rule_identity(
-    events: dict[str, Any], account: str, partition: str, client: ClientMaker
+    events: dict[str, Any], trigger: str, account: str, partition: str, client: ClientMaker
 ) -> None:
     """Refuse unless the rule of TriggeringRuleArn, described in the member account through
     RuleReaderRole, is ours by what it runs and the parameters it was deployed with."""
-    trigger = str(events["TriggeringRuleName"]).strip()
-    arn = str(events.get("TriggeringRuleArn") or "").strip()
+    arn = _text(events, "TriggeringRuleArn")
     parts = arn.split(":")
     if len(parts) < 6 or parts[1:3] != [partition, "config"] or parts[4] != account:
         raise RefusedError(f"TriggeringRuleArn {arn[:REASON]!r} is not a rule of account {account}")
     region = _region({"Region": parts[3]})
-    functions = [f.strip() for f in str(events.get("RuleFunctionArns") or "").split(",")]
+    functions = [f.strip() for f in _text(events, "RuleFunctionArns").split(",") if f.strip()]
     deployed = parameters_of(str(events.get("RuleParameters") or ""))
     if deployed is None:
         raise RefusedError("RuleParameters must be the rule's InputParameters (a JSON object)")
-    reader = str(events.get("RuleReaderRole") or "").strip()
     credentials = client("sts", region_name=region).assume_role(
-        RoleArn=f"arn:{partition}:iam::{account}:role/{reader}",
+        RoleArn=f"arn:{partition}:iam::{account}:role/{_text(events, 'RuleReaderRole')}",
         RoleSessionName="root-credentials-removal",
         DurationSeconds=SESSION_SECONDS,
     )["Credentials"]
@@ -215,10 +211,7 @@ def _check_rule_identity(
             f"account {account} has no Config rule {trigger[:NAME]!r} of {arn[:REASON]}"
         )
     identity = identify(
-        rule,
-        name=str(events.get("RuleName") or "").strip(),
-        functions=[f for f in functions if f],
-        parameters=deployed,
+        rule, name=_text(events, "RuleName"), functions=functions, parameters=deployed
     )
     if not identity.ours:
         raise RefusedError(f"Config rule {trigger[:NAME]!r} is not ours: {identity.problem}")
@@ -347,6 +340,10 @@ def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()
         "Summary": summary[:MAX_SUMMARY],
         "Deleted": list(deleted),
     }
+
+
+def _text(events: dict[str, Any], key: str) -> str:
+    return str(events.get(key) or "").strip()
 
 
 def _region(events: dict[str, Any]) -> str:
