@@ -8,7 +8,7 @@ import json
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -21,9 +21,6 @@ from ..core.report import parse_credential_report
 from ..core.rule_identity import derived_creator
 from ..core.verdict import RESOURCE_TYPE, Verdict, decide, unable_to_evaluate
 from .credential_report import RootUse, render_report, root_row
-
-if TYPE_CHECKING:
-    from mypy_boto3_config import ConfigServiceClient
 
 RULE_NAME = "root-account-usage"
 DEMO_ACCOUNT = "123456789012"
@@ -295,16 +292,6 @@ _SESSION = boto3.session.Session()  # one for every simulated client: models loa
 _SESSION_LOCK = threading.Lock()
 
 
-def simulated_config_client(
-    simulation: Any,
-    region: str = DEMO_REGION,
-    credentials: Mapping[str, str] | None = None,
-) -> ConfigServiceClient:
-    """A real boto3 AWS Config client whose answers come from `simulation`."""
-    client: ConfigServiceClient = simulated_client("config", simulation, region, credentials)
-    return client
-
-
 def simulated_client(
     service: str,
     simulation: Any,
@@ -337,3 +324,6 @@ def simulated_client(
     client.meta.events.register_first(f"before-parameter-build.{service}.*", remember_request)
     client.meta.events.register_first(f"before-call.{service}.*", answer)
     return client
+
+
+simulated_config_client = functools.partial(simulated_client, "config")

@@ -147,7 +147,7 @@ class SimulatedOrganization:
         self.sts = SimulatedSts(self)
 
     def auditor_config(self) -> ConfigServiceClient:
-        return simulated_config_client(self.configs[self.auditor], self.region)
+        return self.config_client(self.region, None)
 
     def sts_client(self) -> STSClient:
         return cast("STSClient", simulated_client("sts", self.sts, self.region))
@@ -155,10 +155,8 @@ class SimulatedOrganization:
     def config_client(
         self, region: str, credentials: Mapping[str, str] | None
     ) -> ConfigServiceClient:
-        """A member.ClientFactory: the account is the one the credentials were issued for."""
-        if credentials is None:
-            account = self.auditor
-        else:
-            key = credentials["aws_access_key_id"]
-            account = key.removeprefix(_KEY_PREFIX)[:12]
-        return simulated_config_client(self.configs[account], region, credentials)
+        """A member.ClientFactory: the account is the one the credentials were issued for
+        (the auditor's without credentials)."""
+        key = (credentials or {}).get("aws_access_key_id", self.auditor)
+        config = self.configs[key.removeprefix(_KEY_PREFIX)[:12]]
+        return cast("ConfigServiceClient", simulated_config_client(config, region, credentials))
