@@ -70,43 +70,9 @@ def demo_accounts() -> tuple[SimulatedAccount, ...]:
     )
 
 
-class SimulatedSts:
-    """STS for the auditor: AssumeRole into each account's read role."""
-
-    def __init__(self, organization: SimulatedOrganization) -> None:
-        self._organization = organization
-        self._lock = threading.Lock()
-        self.assumed: list[str] = []
-
-    def assume_role(self, **request: Any) -> dict[str, Any]:
-        arn = request["RoleArn"]
-        account_id = arn.split(":")[4]
-        account = self._organization.accounts.get(account_id)
-        with self._lock:
-            self.assumed.append(arn)
-        if account is None or account.refuses_role or not arn.endswith(f":role/{READ_ROLE}"):
-            raise ServiceError(
-                "AccessDenied",
-                f"User: arn:aws:sts::{self._organization.auditor}:assumed-role/Auditor/auditor "
-                f"is not authorized to perform: sts:AssumeRole on resource: {arn}",
-            )
-        session = request["RoleSessionName"]
-        return {
-            "Credentials": {
-                "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
-                "SecretAccessKey": "simulated-secret",
-                "SessionToken": "simulated-session-token",
-                "Expiration": self._organization.now + timedelta(seconds=900),
-            },
-            "AssumedRoleUser": {
-                "AssumedRoleId": f"AROAEXAMPLE{account_id}:{session}",
-                "Arn": f"arn:aws:sts::{account_id}:assumed-role/{READ_ROLE}/{session}",
-            },
-        }
-
-
 class SimulatedOrganization:
-    """The accounts, their AWS Config, the auditor's aggregator, and STS."""
+    """The accounts, their AWS Config, the auditor's aggregator, and STS (AssumeRole into
+    each account's read role; `assumed` lists the roles asked for)."""
 
     def __init__(
         self,
@@ -144,13 +110,40 @@ class SimulatedOrganization:
         alone = SimulatedConfig(now, days, account_id=auditor, region=region, rules={})
         self.configs.setdefault(auditor, alone).aggregate = aggregate
         self.configs[auditor].aggregated = self.configs
-        self.sts = SimulatedSts(self)
+        self.assumed: list[str] = []
+        self._lock = threading.Lock()
 
     def auditor_config(self) -> ConfigServiceClient:
         return self.config_client(self.region, None)
 
     def sts_client(self) -> STSClient:
-        return cast("STSClient", simulated_client("sts", self.sts, self.region))
+        return cast("STSClient", simulated_client("sts", self, self.region))
+
+    def assume_role(self, **request: Any) -> dict[str, Any]:
+        arn = request["RoleArn"]
+        account_id = arn.split(":")[4]
+        account = self.accounts.get(account_id)
+        with self._lock:
+            self.assumed.append(arn)
+        if account is None or account.refuses_role or not arn.endswith(f":role/{READ_ROLE}"):
+            raise ServiceError(
+                "AccessDenied",
+                f"User: arn:aws:sts::{self.auditor}:assumed-role/Auditor/auditor "
+                f"is not authorized to perform: sts:AssumeRole on resource: {arn}",
+            )
+        session = request["RoleSessionName"]
+        return {
+            "Credentials": {
+                "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
+                "SecretAccessKey": "simulated-secret",
+                "SessionToken": "simulated-session-token",
+                "Expiration": self.now + timedelta(seconds=900),
+            },
+            "AssumedRoleUser": {
+                "AssumedRoleId": f"AROAEXAMPLE{account_id}:{session}",
+                "Arn": f"arn:aws:sts::{account_id}:assumed-role/{READ_ROLE}/{session}",
+            },
+        }
 
     def config_client(
         self, region: str, credentials: Mapping[str, str] | None
