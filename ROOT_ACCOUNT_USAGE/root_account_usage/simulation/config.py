@@ -1,5 +1,5 @@
 """A simulated AWS Config holding a rule's history (one evaluation a day, judged by the
-real verdict code), for `history --demo`, answered through a real boto3 client."""
+real verdict code) for `history --demo`, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -37,10 +37,8 @@ class Story(NamedTuple):
     threshold_days: int = 7
 
     def parameters(self) -> dict[str, str]:
-        parameters = {"ThresholdDays": str(self.threshold_days), "AssumeRoleMode": "false"}
-        if self.cloudtrail_uses:
-            parameters["CloudTrailEvidence"] = "true"
-        return parameters
+        evidence = {"CloudTrailEvidence": "true"} if self.cloudtrail_uses else {}
+        return {"ThresholdDays": str(self.threshold_days), "AssumeRoleMode": "false"} | evidence
 
 
 # The single-account demo: a console sign-in 52 days ago, a day the report could not be
@@ -122,10 +120,8 @@ class SimulatedConfig:
                 zip(self.rules, (verdict.compliance_type for _, verdict in runs), strict=True)
             )
             if state != previous:
-                captured = runs[0][0] + timedelta(minutes=1)
-                self.items.append(
-                    compliance_item(captured, state, account_id=account_id, region=region)
-                )
+                at = runs[0][0] + timedelta(minutes=1)
+                self.items.append(compliance_item(at, state, account_id=account_id, region=region))
             previous = state
 
     def throttle(self) -> None:
