@@ -146,4 +146,5 @@ def cloudtrail_without_root_events() -> AbstractContextManager[Any]:
 def _answering(responses: type, operation: str, key: str) -> AbstractContextManager[Any]:
     """moto's `responses` answering `operation` with an empty `key` list."""
     empty = json.dumps({key: []})
-    return mock.patch.object(responses, operation, create=True, return_value=empty)
+    # A function, not a Mock's return_value: moto dispatches only to functions.
+    return mock.patch.object(responses, operation, lambda self: empty, create=True)  # noqa: PT008
