@@ -158,11 +158,8 @@ class SimulatedConfig:
 
     def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
         self.throttle()
-        return {
-            "ConfigurationRecorders": [
-                {"name": "default", "recordingGroup": {"allSupported": True}}
-            ]
-        }
+        recorder = {"name": "default", "recordingGroup": {"allSupported": True}}
+        return {"ConfigurationRecorders": [recorder]}
 
     def get_resource_config_history(self, **request: Any) -> dict[str, Any]:
         self.throttle()
@@ -294,12 +291,9 @@ def simulated_client(
     region: str = DEMO_REGION,
     credentials: Mapping[str, str] | None = None,
 ) -> Any:
-    """A real boto3 client of `service`, signing with `credentials`, whose answers come
-    from `simulation`'s method of each operation; both checked against the API model."""
-    keys = credentials or {
-        "aws_access_key_id": "simulated",
-        "aws_secret_access_key": "simulated",  # never sent anywhere
-    }
+    """A real boto3 client of `service` answered by `simulation`'s method of each operation,
+    both checked against the API model; nothing is sent, `credentials` only sign."""
+    keys = credentials or {"aws_access_key_id": "simulated", "aws_secret_access_key": "simulated"}
     with _SESSION_LOCK:  # boto3 sessions are not thread-safe; clients are
         client: Any = _SESSION.client(service, region_name=region, **keys)  # type: ignore[call-overload]
     names = {api: python for python, api in client.meta.method_to_api_mapping.items()}

@@ -127,9 +127,8 @@ def _iam_time(moment: datetime | None, marker: str) -> str:
 
 
 def config_without_history() -> AbstractContextManager[Any]:
-    """moto's Config has no GetComplianceDetailsByConfigRule (it records nothing in
-    TestMode): answered as AWS Config answers for a rule that has not evaluated the account
-    yet, so that the rule's memory (rule/memory.py) reads "none" rather than fails."""
+    """moto's Config has no GetComplianceDetailsByConfigRule (it records nothing in TestMode):
+    answered as for a rule yet to evaluate the account, so the rule's memory reads "none"."""
     from moto.config.responses import ConfigResponse
 
     return _answering(ConfigResponse, "get_compliance_details_by_config_rule", "EvaluationResults")
