@@ -55,10 +55,8 @@ def daily_verdicts(now: datetime, days: int, story: Story) -> tuple[tuple[dateti
     """What the real rule would have published: one evaluation a day at 06:00 UTC, and
     the latest ten minutes ago, each judged by the real verdict code."""
     first = (now - timedelta(days=days)).replace(hour=6, minute=0, second=0, microsecond=0)
-    moments = [
-        first + timedelta(days=n) for n in range((now - timedelta(hours=1) - first).days + 1)
-    ]
-    moments.append(now - timedelta(minutes=10))
+    runs = (now - timedelta(hours=1) - first).days + 1  # the daily ones: an hour ago at most
+    moments = [first + timedelta(days=n) for n in range(runs)] + [now - timedelta(minutes=10)]
     unreadable = {(now - timedelta(days=d)).date() for d in story.unreadable_days}
     return tuple(
         (moment, _verdict(now, moment, story, moment.date() in unreadable)) for moment in moments
@@ -91,10 +89,9 @@ def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) ->
 
 
 class SimulatedConfig:
-    """Answers the AWS Config calls of `history` for one simulated account and region:
-    `rules` (name -> story) each evaluated daily, an item per change of any verdict, the
-    first `throttled_calls` calls refused. Its methods are a boto3 client's (simulated_client
-    wraps it in a real one); an error is a ServiceError, a ClientError."""
+    """The AWS Config calls of `history` for one simulated account and region, as a client's
+    methods: `rules` (name -> story) each evaluated daily, an item per change of any verdict,
+    the first `throttled_calls` calls refused (ServiceError, a ClientError)."""
 
     def __init__(
         self,
