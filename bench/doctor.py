@@ -4,10 +4,10 @@ Run as a script (a fresh process, so its peak memory is its own):
     python bench/doctor.py ACCOUNTS LATENCY_S WORKERS
 It prints one JSON line: calls made, wall and CPU time, the floor, peak memory.
 
-The fakes, the call counter and the throttling (one account in twenty, on its first
-call) are bench/organization.py's; each member account holds an organization rule run
-by the central function, CloudTrail evidence and re-evaluation on, a multi-region
-trail, and is checked in two regions.
+The call counter and the throttling (one account in twenty, on its first call) are
+bench/organization.py's; each member account holds an organization rule run by the
+central function, CloudTrail evidence and re-evaluation on, a multi-region trail, and is
+checked in two regions.
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ def answers(account: str, region: str) -> dict[str, Any]:
 
 
 class FakeClient:
-    """One service of one account in one region: each call sleeps the latency."""
+    """One service of one account in one region: each call sleeps the latency. Not the
+    simulation's SimulatedConfig: doctor reads services and Config calls it does not hold."""
 
     def __init__(self, calls: Calls, service: str, known: dict[str, Any], throttle: list[int]):
         self.meta = META.get(service)
@@ -186,17 +187,7 @@ def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
     assert len({c.account for c in checks} - {AUDITOR}) == accounts
     warned = sorted({c.name for c in checks if c.status != "PASS"})
     assert warned == ["evidence.records-guard"], warned  # SCPs are not readable in members
-    total = sum(calls.counts.values())
-    return {
-        "accounts": accounts,
-        "latency_ms": latency * 1e3,
-        "workers": workers,
-        "calls": dict(calls.counts),
-        "calls_total": total,
-        "retries": calls.retried,
-        "wall_s": wall,
-        "cpu_s": cpu,
-        "floor_s": total * latency / workers,
+    return calls.figures(accounts, workers, wall, cpu) | {
         "checks": len(checks),
         "before_mb": before / 1024,
         "peak_mb": kib("VmHWM:") / 1024,

@@ -4,12 +4,14 @@ Run as a script (a fresh process, so its peak memory is its own):
     python bench/organization.py ACCOUNTS LATENCY_S WORKERS
 It prints one JSON line: calls made, wall and CPU time, the floor, peak memory.
 
-Every AWS call (AssumeRole and each AWS Config read) takes LATENCY_S of sleep, as a
-network round trip would; one account in twenty is throttled on its first call, and
-its retry waits the real backoff scaled by LATENCY_S / 50 ms (the latency it stands
-for). The clients are light fakes that answer in microseconds, so the figures measure
-the history code and its thread pool, not botocore (a real client adds its own
-per-call CPU, measured on its own in run_bench.py).
+Each account's AWS Config is the simulation's (simulation.organization): a rule (an
+organization rule in a third of them) and a legacy rule of another name, root used 30 days
+ago in one account in seven, one account in twenty throttled on its first call. Every AWS
+call (AssumeRole and each AWS Config read) takes LATENCY_S of sleep, as a network round
+trip would, and the throttled call's retry waits the real backoff scaled by LATENCY_S /
+50 ms (the latency it stands for). The SimulatedConfig objects answer directly, in
+microseconds, so the figures measure the history code and its thread pool, not botocore
+(a real client adds its own per-call CPU, measured on its own in run_bench.py).
 """
 
 from __future__ import annotations
@@ -26,22 +28,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ROOT_ACCOUNT_USAGE"))
 
 import boto3
-from botocore.exceptions import ClientError
 
 from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.evidence import render_html, render_json
-from root_account_usage.simulation.config import compliance_item
+from root_account_usage.simulation.config import ServiceError, SimulatedConfig, Story
+from root_account_usage.simulation.organization import SimulatedAccount, SimulatedOrganization
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 PERIOD = timedelta(days=90)  # history's default: 13 seven-day windows
 REALISTIC_LATENCY = 0.050  # what the scaled latency stands for
 AUDITOR = "999999999999"
 RULE = "root-account-usage"
-FUNCTION = f"arn:aws:lambda:us-east-1:{AUDITOR}:function:{RULE}"
-ANNOTATION = (
-    "Root user has no recorded use of its console password or access keys; threshold 7 days; "
-    "report generated 2026-11-27T08:40:00Z."
-)
 
 
 def kib(field: str) -> int:
@@ -67,6 +64,21 @@ class Calls:
         if self.latency:
             time.sleep(self.latency)
 
+    def figures(self, accounts: int, workers: int, wall: float, cpu: float) -> dict[str, Any]:
+        """What every run reports: the calls, the time, and the floor they set."""
+        total = sum(self.counts.values())
+        return {
+            "accounts": accounts,
+            "latency_ms": self.latency * 1e3,
+            "workers": workers,
+            "calls": dict(self.counts),
+            "calls_total": total,
+            "retries": self.retried,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "floor_s": total * self.latency / workers,
+        }
+
 
 # What the pager reads of a client (its service and operation names, to look up
 # botocore's paging model): a real Config client's, made once.
@@ -75,92 +87,27 @@ CONFIG_META = boto3.client(
 ).meta
 
 
-class FakeConfig:
-    """One account's AWS Config: a rule (an organization rule in a third of them), one
-    item before the period, and a change to NON_COMPLIANT in one account in seven."""
+class TimedConfig:
+    """One account's SimulatedConfig, called as a client: each call counted and slept."""
 
     meta = CONFIG_META
 
-    def __init__(self, calls: Calls, account: str, index: int, aggregate: list[Any] | None = None):
-        self.calls, self.account, self.index = calls, account, index
-        self.throttles = 1 if index % 20 == 0 else 0
-        self.aggregate = aggregate or []
-        self.rule = RULE if index % 3 else f"OrgConfigRule-{RULE}-ab{index % 100:02d}cd34"
+    def __init__(self, calls: Calls, config: SimulatedConfig) -> None:
+        self.calls, self.config = calls, config
 
-    def _call(self, operation: str) -> None:
-        self.calls.make(operation)
-        if self.throttles:
-            self.throttles -= 1
-            self.calls.retried += 1
-            error = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
-            raise ClientError(error, operation)  # type: ignore[arg-type]
+    def __getattr__(self, operation: str) -> Any:
+        answer = getattr(self.config, operation)
 
-    def describe_config_rules(self, **_: Any) -> dict[str, Any]:
-        self._call("DescribeConfigRules")
-        return {
-            "ConfigRules": [
-                {
-                    "ConfigRuleName": self.rule,
-                    "InputParameters": '{"ThresholdDays": "7"}',
-                    "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": FUNCTION},
-                }
-                | (
-                    {}
-                    if self.rule == RULE
-                    else {"CreatedBy": "config-multiaccountsetup.amazonaws.com"}
-                ),
-                {"ConfigRuleName": f"legacy-{RULE}", "InputParameters": "{}"},
-                {"ConfigRuleName": "s3-bucket-versioning-enabled"},
-            ]
-        }
+        def call(**request: Any) -> Any:
+            self.calls.make(CONFIG_META.method_to_api_mapping[operation])
+            try:
+                return answer(**request)
+            except ServiceError as error:
+                if error.response["Error"]["Code"] == "ThrottlingException":
+                    self.calls.retried += 1
+                raise
 
-    def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
-        self._call("DescribeConfigurationRecorders")
-        return {
-            "ConfigurationRecorders": [
-                {"name": "default", "recordingGroup": {"allSupported": True}}
-            ]
-        }
-
-    def get_resource_config_history(self, **request: Any) -> dict[str, Any]:
-        self._call("GetResourceConfigHistory")
-        rules = {self.rule: "COMPLIANT", f"legacy-{RULE}": "COMPLIANT"}
-        if "earlierTime" not in request:  # the state at the start
-            at = request["laterTime"] - timedelta(days=3)
-            return {"configurationItems": [compliance_item(at, rules, account_id=self.account)]}
-        change = NOW - timedelta(days=30)
-        if self.index % 7 == 0 and request["earlierTime"] <= change < request["laterTime"]:
-            rules[self.rule] = "NON_COMPLIANT"
-            return {"configurationItems": [compliance_item(change, rules, account_id=self.account)]}
-        return {"configurationItems": []}
-
-    def get_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
-        self._call("GetComplianceDetailsByConfigRule")
-        qualifier = {
-            "ConfigRuleName": request["ConfigRuleName"],
-            "ResourceType": "AWS::::Account",
-            "ResourceId": self.account,
-        }
-        return {
-            "EvaluationResults": [
-                {
-                    "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
-                    "ComplianceType": "COMPLIANT",
-                    "ResultRecordedTime": NOW - timedelta(hours=3),
-                    "Annotation": ANNOTATION,
-                }
-            ]
-        }
-
-    def describe_aggregate_compliance_by_config_rules(self, **request: Any) -> dict[str, Any]:
-        self._call("DescribeAggregateComplianceByConfigRules")
-        start = int(request.get("NextToken") or 0)
-        page: dict[str, Any] = {
-            "AggregateComplianceByConfigRules": self.aggregate[start : start + 1000]
-        }
-        if start + 1000 < len(self.aggregate):
-            page["NextToken"] = str(start + 1000)
-        return page
+        return call
 
 
 class FakeOpener:
@@ -168,31 +115,36 @@ class FakeOpener:
 
     description = "each account read through its role (simulated)"
 
-    def __init__(self, calls: Calls, configs: dict[str, FakeConfig]) -> None:
-        self.calls, self.configs = calls, configs
+    def __init__(self, calls: Calls, organization: SimulatedOrganization) -> None:
+        self.calls, self.organization = calls, organization
 
     def open(self, account_id: str, region: str) -> Any:
         self.calls.make("AssumeRole")
-        return self.configs[account_id]
+        return TimedConfig(self.calls, self.organization.configs[account_id])
+
+
+def account(index: int) -> SimulatedAccount:
+    rule = RULE if index % 3 else f"OrgConfigRule-{RULE}-ab{index % 100:02d}cd34"
+    story = Story(password_uses=(timedelta(days=30),)) if index % 7 == 0 else Story()
+    return SimulatedAccount(
+        f"{100_000_000_000 + index:012d}",
+        {rule: story, f"legacy-{RULE}": Story()},
+        throttled_calls=1 if index % 20 == 0 else 0,
+    )
 
 
 def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
     calls = Calls(latency)
-    ids = [f"{100_000_000_000 + n:012d}" for n in range(accounts)]
-    configs = {account: FakeConfig(calls, account, n) for n, account in enumerate(ids)}
-    aggregate = [
-        {"ConfigRuleName": name, "AccountId": account, "AwsRegion": "us-east-1"}
-        for account, config in configs.items()
-        for name in (config.rule, f"legacy-{RULE}")
-    ]
-    auditor = FakeConfig(calls, AUDITOR, 1, aggregate)
+    organization = SimulatedOrganization(
+        NOW, [account(n) for n in range(accounts)], auditor=AUDITOR
+    )
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")  # restart the peak (VmHWM) from here
     before = kib("VmRSS:")
     scale = latency / REALISTIC_LATENCY
     started, cpu = time.perf_counter(), time.process_time()
     report = collect_evidence(
-        auditor,  # type: ignore[arg-type]
+        TimedConfig(calls, organization.configs[AUDITOR]),  # type: ignore[arg-type]
         rule_name=RULE,
         account_id=AUDITOR,
         region="us-east-1",
@@ -200,8 +152,8 @@ def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
         until=NOW,
         now=NOW,
         aggregator="organization",
-        members=FakeOpener(calls, configs),
-        functions=[FUNCTION],
+        members=FakeOpener(calls, organization),
+        functions=(),  # each simulated rule runs its own account's function: none compared
         max_workers=workers,
         sleep=lambda seconds: time.sleep(seconds * scale),
     )
@@ -212,17 +164,7 @@ def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
     render = time.perf_counter() - started
     assert len(report.accounts) == accounts
     assert not report.unreadable
-    total = sum(calls.counts.values())
-    return {
-        "accounts": accounts,
-        "latency_ms": latency * 1e3,
-        "workers": workers,
-        "calls": dict(calls.counts),
-        "calls_total": total,
-        "retries": calls.retried,
-        "wall_s": wall,
-        "cpu_s": cpu,
-        "floor_s": total * latency / workers,
+    return calls.figures(accounts, workers, wall, cpu) | {
         "render_s": render,
         **sizes,
         "before_mb": before / 1024,

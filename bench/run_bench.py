@@ -27,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_DIR = ROOT / "ROOT_ACCOUNT_USAGE"
-sys.path.insert(0, str(RULE_DIR))
+sys.path[:0] = [str(RULE_DIR), str(ROOT)]  # the package, and tests/ (rows, the latency model)
 
 ACCOUNT = "123456789012"
 USERS = 5_000
@@ -277,7 +277,6 @@ def generation(seconds: float = 20.0, runs: int = 25) -> dict[str, Any]:
 def detection() -> dict[str, Any]:
     """Run the latency model's whole grid (LookupEvents lag 0/5/15/30 min, delivery,
     Config's delay, the rule's run time, a busy rule) with and without recorded events."""
-    sys.path.insert(0, str(ROOT))
     os.environ["LOG_LEVEL"] = "WARNING"
     from tests.latency_model import detection_seconds, scenarios
 
@@ -332,12 +331,8 @@ print(json.dumps({{"after_imports_kib": after_imports, "before_kib": before,
 
 
 def memory(users: int, folder: Path) -> dict[str, float]:
-    from root_account_usage.simulation.credential_report import (
-        RootUse,
-        render_report,
-        root_row,
-        user_row,
-    )
+    from root_account_usage.simulation.credential_report import RootUse, render_report, root_row
+    from tests.reports import user_row
 
     rows = [user_row(ACCOUNT, f"user-{n:06d}") for n in range(users)]
     rows.append(root_row(ACCOUNT, RootUse.at(password=datetime.now(UTC) - timedelta(days=1))))
@@ -363,12 +358,8 @@ def root_search() -> dict[str, float]:
     import csv
 
     from root_account_usage.core.report import parse_credential_report
-    from root_account_usage.simulation.credential_report import (
-        RootUse,
-        render_report,
-        root_row,
-        user_row,
-    )
+    from root_account_usage.simulation.credential_report import RootUse, render_report, root_row
+    from tests.reports import user_row
 
     users = [user_row(ACCOUNT, f"user-{n:05d}") for n in range(USERS)]
     root = root_row(ACCOUNT, RootUse())

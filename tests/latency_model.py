@@ -36,7 +36,6 @@ from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -46,6 +45,7 @@ from root_account_usage.rule import reevaluate
 from root_account_usage.rule.budget import limits_for
 from root_account_usage.rule.clients import forget_clients
 from root_account_usage.rule.recorded_events import RECORD_BACKOFF
+from root_account_usage.simulation.config import ServiceError
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.events import periodic_event
 from tests.doubles import CLEAN_EVALUATION, answer_last_evaluation, last_evaluation
@@ -108,8 +108,10 @@ def _record() -> dict[str, Any]:
     }
 
 
-class SimulatedConfig:
-    """StartConfigRulesEvaluation as AWS Config answers it, in simulated time."""
+class RuleStarts:
+    """StartConfigRulesEvaluation as AWS Config answers it, in simulated time. Not the
+    simulation's SimulatedConfig (a rule's history, for `history`): this is the one call the
+    re-evaluation function makes, answered on the model's clock, scheduling the rule's run."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
@@ -119,10 +121,7 @@ class SimulatedConfig:
         now = self.model.clock
         recent = self.last_start is not None and now - self.last_start < CONFIG_START_INTERVAL
         if recent or self.model.running_until > now:
-            raise ClientError(
-                {"Error": {"Code": "LimitExceededException", "Message": "in progress"}},
-                "StartConfigRulesEvaluation",
-            )
+            raise ServiceError("LimitExceededException", "in progress")
         self.last_start = now
         self.model.invoke_rule(now + self.model.scenario.config_delay)
         return {}
@@ -138,7 +137,7 @@ class Model:
         self.counter = 0
         self.running_until = -1.0
         self.detected_at: float | None = None
-        self.config = SimulatedConfig(self)
+        self.config = RuleStarts(self)
         self.reading_at = 0.0
         self.last_annotation = CLEAN_EVALUATION  # the rule has run before: a full, clean run
 

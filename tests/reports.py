@@ -13,11 +13,33 @@ from root_account_usage.simulation.credential_report import (
     RootUse,
     render_report,
     root_row,
-    user_row,
 )
 
 ACCOUNT_ID = "111122223333"
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+
+
+def user_row(
+    account_id: str, name: str, last_used: str = "2024-05-06T07:08:09+00:00"
+) -> dict[str, str]:
+    """An ordinary IAM user's row, with a console password used at `last_used`."""
+    row = dict.fromkeys(REPORT_COLUMNS, "N/A")
+    row.update(
+        {
+            "user": name,
+            "arn": f"arn:aws:iam::{account_id}:user/{name}",
+            "user_creation_time": "2020-01-02T03:04:05+00:00",
+            "password_enabled": "true",
+            "password_last_used": last_used,
+            "password_last_changed": "2020-01-02T03:04:05+00:00",
+            "mfa_active": "true",
+            "access_key_1_active": "false",
+            "access_key_2_active": "false",
+            "cert_1_active": "false",
+            "cert_2_active": "false",
+        }
+    )
+    return row
 
 
 def report_with_root(

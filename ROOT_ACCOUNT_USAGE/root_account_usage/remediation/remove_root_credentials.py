@@ -1,14 +1,12 @@
-"""Remove a member account's root credentials through centralized root access.
-
-The script of rdk_config/root-credentials-removal.yaml's aws:executeScript step, embedded
-by tools/embed_remediation_script.py; its steps and their reasons: docs/deploy.md,
-"Centralized root access".
-"""
+"""Remove a member account's root credentials through centralized root access: the script
+of rdk_config/root-credentials-removal.yaml (tools/embed_remediation_script.py embeds it);
+its steps and their reasons: docs/deploy.md, "Centralized root access"."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from root_account_usage.core.annotation import (
@@ -110,10 +108,10 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         also = _also_delete(events.get("AlsoDelete"))
         if not _ACCOUNT_ID.match(account):
             raise RefusedError(f"AccountId must be 12 digits, got {account[:SHORT]!r}")
-        automatic = _check_trigger_name(events)
+        trigger = _check_trigger_name(events)
         partition = _check_target(account, region, client)
-        if automatic:
-            _check_rule_identity(events, account, partition, client)
+        if trigger:
+            _check_rule_identity(events, trigger, account, partition, client)
             why_not = why_not_delete(str(events.get("Annotation") or ""))
             if why_not:
                 return _result(account, NOTIFY_ONLY, f"nothing deleted (notify only): {why_not}")
@@ -127,7 +125,7 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         for name, delete in found:
             note = delete()
             deleted.append(name)
-            notes += [note] if note else []
+            notes += [note] if isinstance(note, str) else []
         done = "deleted " + ", ".join(deleted)
         if notes:
             done += f"; not done: {'; '.join(notes)}"
@@ -165,54 +163,42 @@ def why_not_delete(annotation: str) -> str:
 # AssumeRoot session (IAM user guide, "Track privileged tasks in CloudTrail") carries no
 # marker in the member account, so the rule may count them as root's own: they alone
 # never start a deletion, or a dry run would start the next one.
-_REMOVAL_CALLS = frozenset(
-    [
-        "ListAccessKeys",
-        "ListSigningCertificates",
-        "GetLoginProfile",
-        "ListMFADevices",
-        "DeleteAccessKey",
-        "DeleteSigningCertificate",
-        "DeleteLoginProfile",
-        "DeactivateMFADevice",
-        "DeleteVirtualMFADevice",
-    ]
-)
+_REMOVAL_CALLS = frozenset((
+    "ListAccessKeys", "ListSigningCertificates", "GetLoginProfile", "ListMFADevices",
+    "DeleteAccessKey", "DeleteSigningCertificate", "DeleteLoginProfile",
+    "DeactivateMFADevice", "DeleteVirtualMFADevice",
+))  # fmt: skip
 
 
-def _check_trigger_name(events: dict[str, Any]) -> bool:
-    """Whether an automatic start names the rule whose NON_COMPLIANT started it; refuses
-    at once a rule whose name is not ours (the event pattern matches prefixes only)."""
-    trigger = str(events.get("TriggeringRuleName") or "").strip()
-    if not trigger:
-        return False  # started by hand: a person decided
-    expected = str(events.get("RuleName") or "").strip()
-    if not names_rule(trigger, expected):
+def _check_trigger_name(events: dict[str, Any]) -> str:
+    """The rule whose NON_COMPLIANT started the automation ("" when started by hand: a
+    person decided); refuses at once a rule whose name is not ours (the event pattern
+    matches prefixes only)."""
+    trigger, expected = _text(events, "TriggeringRuleName"), _text(events, "RuleName")
+    if trigger and not names_rule(trigger, expected):
         raise RefusedError(
             f"started by Config rule {trigger[:NAME]!r}, which is not {expected[:NAME]!r} "
             "or a rule AWS derived from it"
         )
-    return True
+    return trigger
 
 
 def _check_rule_identity(
-    events: dict[str, Any], account: str, partition: str, client: ClientMaker
+    events: dict[str, Any], trigger: str, account: str, partition: str, client: ClientMaker
 ) -> None:
     """Refuse unless the rule of TriggeringRuleArn, described in the member account through
     RuleReaderRole, is ours by what it runs and the parameters it was deployed with."""
-    trigger = str(events["TriggeringRuleName"]).strip()
-    arn = str(events.get("TriggeringRuleArn") or "").strip()
+    arn = _text(events, "TriggeringRuleArn")
     parts = arn.split(":")
     if len(parts) < 6 or parts[1:3] != [partition, "config"] or parts[4] != account:
         raise RefusedError(f"TriggeringRuleArn {arn[:REASON]!r} is not a rule of account {account}")
     region = _region({"Region": parts[3]})
-    functions = [f.strip() for f in str(events.get("RuleFunctionArns") or "").split(",")]
+    functions = [f.strip() for f in _text(events, "RuleFunctionArns").split(",") if f.strip()]
     deployed = parameters_of(str(events.get("RuleParameters") or ""))
     if deployed is None:
         raise RefusedError("RuleParameters must be the rule's InputParameters (a JSON object)")
-    reader = str(events.get("RuleReaderRole") or "").strip()
     credentials = client("sts", region_name=region).assume_role(
-        RoleArn=f"arn:{partition}:iam::{account}:role/{reader}",
+        RoleArn=f"arn:{partition}:iam::{account}:role/{_text(events, 'RuleReaderRole')}",
         RoleSessionName="root-credentials-removal",
         DurationSeconds=SESSION_SECONDS,
     )["Credentials"]
@@ -225,10 +211,7 @@ def _check_rule_identity(
             f"account {account} has no Config rule {trigger[:NAME]!r} of {arn[:REASON]}"
         )
     identity = identify(
-        rule,
-        name=str(events.get("RuleName") or "").strip(),
-        functions=[f for f in functions if f],
-        parameters=deployed,
+        rule, name=_text(events, "RuleName"), functions=functions, parameters=deployed
     )
     if not identity.ours:
         raise RefusedError(f"Config rule {trigger[:NAME]!r} is not ours: {identity.problem}")
@@ -289,27 +272,26 @@ def _keys(credentials: dict[str, Any]) -> dict[str, str]:
     }
 
 
-Deletion = Callable[[], "str | None"]  # returns what it could not do, if anything
+Deletion = Callable[[], object]  # returns a str when something was left undone
 
 
 def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deletion]]:
     """(what, how to delete it) for each root credential asked for, MFA devices last (after
     the password they protect). No UserName: in a root session IAM takes the root user."""
-    found: list[tuple[str, Deletion]] = []
-    for key in _all(iam, "list_access_keys", "AccessKeyMetadata"):
-        key_id = str(key["AccessKeyId"])
-        found.append(
-            (f"access key ...{key_id[-4:]}", _bind(iam.delete_access_key, AccessKeyId=key_id))
-        )
+    found: list[tuple[str, Deletion]] = [
+        (f"access key ...{key_id[-4:]}", partial(iam.delete_access_key, AccessKeyId=key_id))
+        for key_id in _ids(iam, "list_access_keys", "AccessKeyMetadata", "AccessKeyId")
+    ]
     if "SigningCertificates" in also:
-        for certificate in _all(iam, "list_signing_certificates", "Certificates"):
-            certificate_id = str(certificate["CertificateId"])
-            found.append(
-                (
-                    f"signing certificate ...{certificate_id[-4:]}",
-                    _bind(iam.delete_signing_certificate, CertificateId=certificate_id),
-                )
+        found += [
+            (
+                f"signing certificate ...{certificate[-4:]}",
+                partial(iam.delete_signing_certificate, CertificateId=certificate),
             )
+            for certificate in _ids(
+                iam, "list_signing_certificates", "Certificates", "CertificateId"
+            )
+        ]
     if "LoginProfile" in also:
         try:
             iam.get_login_profile()
@@ -317,46 +299,37 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deleti
             if aws_error_code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
                 raise
         else:
-            found.append(("login profile (console password)", _bind(iam.delete_login_profile)))
+            found.append(("login profile (console password)", iam.delete_login_profile))
     if "MFADevices" in also:
-        for device in _all(iam, "list_mfa_devices", "MFADevices"):
-            serial = str(device["SerialNumber"])
-            found.append((f"MFA device {serial}", _mfa_remover(iam, serial)))
+        found += [
+            (f"MFA device {serial}", partial(_remove_mfa, iam, serial))
+            for serial in _ids(iam, "list_mfa_devices", "MFADevices", "SerialNumber")
+        ]
     return found
 
 
-def _mfa_remover(iam: Any, serial: str) -> Deletion:
-    def remove() -> str | None:
-        iam.deactivate_mfa_device(SerialNumber=serial)
-        if ":mfa/" not in serial:  # a hardware device (no ARN): deactivated is removed
-            return None
-        try:
-            iam.delete_virtual_mfa_device(SerialNumber=serial)
-        except Exception as error:  # the task policy may refuse it: root no longer has it
-            return f"virtual MFA device {serial} deactivated, not deleted ({error_text(error)})"
+def _remove_mfa(iam: Any, serial: str) -> str | None:
+    iam.deactivate_mfa_device(SerialNumber=serial)
+    if ":mfa/" not in serial:  # a hardware device (no ARN): deactivated is removed
         return None
+    try:
+        iam.delete_virtual_mfa_device(SerialNumber=serial)
+    except Exception as error:  # the task policy may refuse it: root no longer has it
+        return f"virtual MFA device {serial} deactivated, not deleted ({error_text(error)})"
+    return None
 
-    return remove
 
-
-def _all(iam: Any, operation: str, key: str) -> list[dict[str, Any]]:
-    """Every item of an IAM list call through botocore's paginator (which refuses a token
-    given twice), at most MAX_PAGES pages: root has a handful.
+def _ids(iam: Any, operation: str, key: str, field: str) -> list[str]:
+    """`field` of every item of an IAM list call, through botocore's paginator (which
+    refuses a token given twice; rule/'s pager is not embedded), at most MAX_PAGES pages.
 
     Raises RuntimeError past MAX_PAGES."""
-    items: list[dict[str, Any]] = []
+    ids: list[str] = []
     for number, page in enumerate(iam.get_paginator(operation).paginate(), start=1):
         if number > MAX_PAGES:
             raise RuntimeError(f"{key}: more than {MAX_PAGES} pages")
-        items.extend(page.get(key, []))
-    return items
-
-
-def _bind(operation: Callable[..., Any], **arguments: Any) -> Deletion:
-    def call() -> None:
-        operation(**arguments)
-
-    return call
+        ids += [str(item[field]) for item in page.get(key, [])]
+    return ids
 
 
 def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -367,6 +340,10 @@ def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()
         "Summary": summary[:MAX_SUMMARY],
         "Deleted": list(deleted),
     }
+
+
+def _text(events: dict[str, Any], key: str) -> str:
+    return str(events.get(key) or "").strip()
 
 
 def _region(events: dict[str, Any]) -> str:

@@ -1,3 +1,2 @@
-"""Simulated AWS for the demo and the tests: moto plus what moto lacks (a root row in
-the credential report, AWS Config's history). Never shipped to Lambda, never imported
-by the rule."""
+"""Simulated AWS for the demo, the tests and the bench: moto plus what moto lacks (the report's
+root row, AWS Config's history). Never shipped to Lambda, never imported by the rule."""

@@ -1,5 +1,5 @@
 """A simulated AWS Config holding a rule's history (one evaluation a day, judged by the
-real verdict code), for `history --demo`, answered through a real boto3 client."""
+real verdict code) for `history --demo`, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import json
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 
 from ..core.cloudtrail_evidence import RootActivity, apply_activity
@@ -20,9 +21,6 @@ from ..core.report import parse_credential_report
 from ..core.rule_identity import derived_creator
 from ..core.verdict import RESOURCE_TYPE, Verdict, decide, unable_to_evaluate
 from .credential_report import RootUse, render_report, root_row
-
-if TYPE_CHECKING:
-    from mypy_boto3_config import ConfigServiceClient
 
 RULE_NAME = "root-account-usage"
 DEMO_ACCOUNT = "123456789012"
@@ -39,10 +37,8 @@ class Story(NamedTuple):
     threshold_days: int = 7
 
     def parameters(self) -> dict[str, str]:
-        parameters = {"ThresholdDays": str(self.threshold_days), "AssumeRoleMode": "false"}
-        if self.cloudtrail_uses:
-            parameters["CloudTrailEvidence"] = "true"
-        return parameters
+        evidence = {"CloudTrailEvidence": "true"} if self.cloudtrail_uses else {}
+        return {"ThresholdDays": str(self.threshold_days), "AssumeRoleMode": "false"} | evidence
 
 
 # The single-account demo: a console sign-in 52 days ago, a day the report could not be
@@ -54,20 +50,17 @@ DEMO_STORY = Story(
 )
 
 
-def daily_verdicts(now: datetime, days: int, story: Story) -> list[tuple[datetime, Verdict]]:
+@functools.lru_cache(maxsize=16)  # an organization's accounts share a few stories
+def daily_verdicts(now: datetime, days: int, story: Story) -> tuple[tuple[datetime, Verdict], ...]:
     """What the real rule would have published: one evaluation a day at 06:00 UTC, and
     the latest ten minutes ago, each judged by the real verdict code."""
     first = (now - timedelta(days=days)).replace(hour=6, minute=0, second=0, microsecond=0)
-    moments = []
-    moment = first
-    while moment <= now - timedelta(hours=1):
-        moments.append(moment)
-        moment += timedelta(days=1)
-    moments.append(now - timedelta(minutes=10))
+    runs = (now - timedelta(hours=1) - first).days + 1  # the daily ones: an hour ago at most
+    moments = [first + timedelta(days=n) for n in range(runs)] + [now - timedelta(minutes=10)]
     unreadable = {(now - timedelta(days=d)).date() for d in story.unreadable_days}
-    return [
+    return tuple(
         (moment, _verdict(now, moment, story, moment.date() in unreadable)) for moment in moments
-    ]
+    )
 
 
 def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) -> Verdict:
@@ -96,9 +89,9 @@ def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) ->
 
 
 class SimulatedConfig:
-    """Answers the AWS Config calls of `history` for one simulated account and region:
-    `rules` (name -> story) each evaluated daily, an item per change of any verdict, the
-    first `throttled_calls` calls refused, and `aggregate` as an aggregator here lists it."""
+    """The AWS Config calls of `history` for one simulated account and region, as a client's
+    methods: `rules` (name -> story) each evaluated daily, an item per change of any verdict,
+    the first `throttled_calls` calls refused (ServiceError, a ClientError)."""
 
     def __init__(
         self,
@@ -109,29 +102,24 @@ class SimulatedConfig:
         region: str = DEMO_REGION,
         rules: Mapping[str, Story] | None = None,
         throttled_calls: int = 0,
-        aggregate: list[dict[str, Any]] | None = None,
     ) -> None:
         self.account_id, self.region = account_id, region
         self.rules = dict(rules if rules is not None else {RULE_NAME: DEMO_STORY})
         self.evaluations = {name: daily_verdicts(now, days, s) for name, s in self.rules.items()}
         self.items: list[dict[str, Any]] = []
-        self.aggregate = aggregate or []
+        self.aggregate: list[dict[str, Any]] = []  # as an aggregator in this account lists it
         self.aggregated: dict[str, SimulatedConfig] = {}  # account -> its Config, for details
         self._throttled = throttled_calls
         self._lock = threading.Lock()
-        moments = sorted({moment for runs in self.evaluations.values() for moment, _ in runs})
-        state: dict[str, str] = {}
-        for moment in moments:
-            before = dict(state)
-            for name, runs in self.evaluations.items():
-                for run_at, verdict in runs:
-                    if run_at == moment:
-                        state[name] = verdict.compliance_type
-            if state != before:
-                captured = moment + timedelta(minutes=1)
-                self.items.append(
-                    compliance_item(captured, state, account_id=account_id, region=region)
-                )
+        previous: dict[str, str] = {}
+        for runs in zip(*self.evaluations.values(), strict=True):  # every rule, the same moments
+            state = dict(
+                zip(self.rules, (verdict.compliance_type for _, verdict in runs), strict=True)
+            )
+            if state != previous:
+                at = runs[0][0] + timedelta(minutes=1)
+                self.items.append(compliance_item(at, state, account_id=account_id, region=region))
+            previous = state
 
     def throttle(self) -> None:
         """Refuse this call if throttled calls remain."""
@@ -167,11 +155,8 @@ class SimulatedConfig:
 
     def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
         self.throttle()
-        return {
-            "ConfigurationRecorders": [
-                {"name": "default", "recordingGroup": {"allSupported": True}}
-            ]
-        }
+        recorder = {"name": "default", "recordingGroup": {"allSupported": True}}
+        return {"ConfigurationRecorders": [recorder]}
 
     def get_resource_config_history(self, **request: Any) -> dict[str, Any]:
         self.throttle()
@@ -186,12 +171,7 @@ class SimulatedConfig:
         ]
         if request.get("chronologicalOrder") != "Forward":
             items.reverse()
-        start = int(request.get("nextToken") or 0)
-        end = start + (request.get("limit") or 10)
-        page: dict[str, Any] = {"configurationItems": items[start:end]}
-        if end < len(items):
-            page["nextToken"] = str(end)
-        return page
+        return _page(items, "configurationItems", request, "nextToken", request.get("limit") or 10)
 
     def get_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
         self.throttle()
@@ -238,12 +218,19 @@ class SimulatedConfig:
 
     def describe_aggregate_compliance_by_config_rules(self, **request: Any) -> dict[str, Any]:
         self.throttle()
-        start = int(request.get("NextToken") or 0)
-        end = start + (request.get("Limit") or 1000)
-        page: dict[str, Any] = {"AggregateComplianceByConfigRules": self.aggregate[start:end]}
-        if end < len(self.aggregate):
-            page["NextToken"] = str(end)
-        return page
+        limit = request.get("Limit") or 1000
+        return _page(
+            self.aggregate, "AggregateComplianceByConfigRules", request, "NextToken", limit
+        )
+
+
+def _page(
+    items: list[dict[str, Any]], key: str, request: Mapping[str, Any], token: str, limit: int
+) -> dict[str, Any]:
+    """`limit` of `items` as `key`, from the offset the request's `token` carries."""
+    start = int(request.get(token) or 0)
+    page = {key: items[start : start + limit]}
+    return page | ({token: str(start + limit)} if start + limit < len(items) else {})
 
 
 def compliance_item(
@@ -284,31 +271,15 @@ def compliance_item(
     }
 
 
-class ServiceError(Exception):
-    """An error answer of the simulated service (becomes a botocore ClientError)."""
+class ServiceError(ClientError):
+    """An error answer of the simulated service, as a client raises it."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__({"Error": {"Code": code, "Message": message}}, "simulated")
 
 
+_SESSION = boto3.session.Session()  # one for every simulated client: models load once
 _SESSION_LOCK = threading.Lock()
-
-
-@functools.cache
-def _session() -> boto3.session.Session:
-    """One boto3 session for every simulated client: its API models load once."""
-    return boto3.session.Session()
-
-
-def simulated_config_client(
-    simulation: Any,
-    region: str = DEMO_REGION,
-    credentials: Mapping[str, str] | None = None,
-) -> ConfigServiceClient:
-    """A real boto3 AWS Config client whose answers come from `simulation`."""
-    client: ConfigServiceClient = simulated_client("config", simulation, region, credentials)
-    return client
 
 
 def simulated_client(
@@ -317,14 +288,11 @@ def simulated_client(
     region: str = DEMO_REGION,
     credentials: Mapping[str, str] | None = None,
 ) -> Any:
-    """A real boto3 client of `service`, signing with `credentials`, whose answers come
-    from `simulation`'s method of each operation; both checked against the API model."""
-    keys = credentials or {
-        "aws_access_key_id": "simulated",
-        "aws_secret_access_key": "simulated",  # never sent anywhere
-    }
+    """A real boto3 client of `service` answered by `simulation`'s method of each operation,
+    both checked against the API model; nothing is sent, `credentials` only sign."""
+    keys = credentials or {"aws_access_key_id": "simulated", "aws_secret_access_key": "simulated"}
     with _SESSION_LOCK:  # boto3 sessions are not thread-safe; clients are
-        client: Any = _session().client(service, region_name=region, **keys)  # type: ignore[call-overload]
+        client: Any = _SESSION.client(service, region_name=region, **keys)  # type: ignore[call-overload]
     names = {api: python for python, api in client.meta.method_to_api_mapping.items()}
 
     def remember_request(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -335,8 +303,7 @@ def simulated_client(
         try:
             parsed = operation(**context["simulated_request"])
         except ServiceError as error:
-            failure = {"Error": {"Code": error.code, "Message": str(error)}}
-            return AWSResponse(None, 400, {}, None), failure  # type: ignore[arg-type]
+            return AWSResponse(None, 400, {}, None), error.response  # type: ignore[arg-type]
         if model.output_shape is not None:
             validate_parameters(parsed, model.output_shape)
         return AWSResponse(None, 200, {}, None), parsed  # type: ignore[arg-type]
@@ -344,3 +311,6 @@ def simulated_client(
     client.meta.events.register_first(f"before-parameter-build.{service}.*", remember_request)
     client.meta.events.register_first(f"before-call.{service}.*", answer)
     return client
+
+
+simulated_config_client = functools.partial(simulated_client, "config")

@@ -1,6 +1,5 @@
-"""Credential reports as IAM writes them, and moto's report with its two gaps filled
-(no root row, a fixed 2015 GeneratedTime); also moto Config's missing read of a rule's
-evaluations."""
+"""Credential reports as IAM writes them, and moto with its gaps filled: the report's root
+row and GeneratedTime, Config's read of a rule's evaluations, CloudTrail's LookupEvents."""
 
 from __future__ import annotations
 
@@ -8,38 +7,24 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from unittest import mock
 
 from ..core.timestamps import format_timestamp
 
 # The columns of a real credential report, in IAM's order.
 REPORT_COLUMNS = (
-    "user",
-    "arn",
-    "user_creation_time",
-    "password_enabled",
-    "password_last_used",
-    "password_last_changed",
-    "password_next_rotation",
-    "mfa_active",
-    "access_key_1_active",
-    "access_key_1_last_rotated",
-    "access_key_1_last_used_date",
-    "access_key_1_last_used_region",
-    "access_key_1_last_used_service",
-    "access_key_2_active",
-    "access_key_2_last_rotated",
-    "access_key_2_last_used_date",
-    "access_key_2_last_used_region",
-    "access_key_2_last_used_service",
-    "cert_1_active",
-    "cert_1_last_rotated",
-    "cert_2_active",
-    "cert_2_last_rotated",
-)
+    "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
+    "password_last_changed", "password_next_rotation", "mfa_active",
+    "access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date",
+    "access_key_1_last_used_region", "access_key_1_last_used_service",
+    "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
+    "access_key_2_last_used_region", "access_key_2_last_used_service",
+    "cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,29 +80,6 @@ def root_row(account_id: str, use: RootUse) -> dict[str, str]:
     }
 
 
-def user_row(
-    account_id: str, name: str, last_used: str = "2024-05-06T07:08:09+00:00"
-) -> dict[str, str]:
-    """An ordinary IAM user's row, with a console password used at `last_used`."""
-    row = dict.fromkeys(REPORT_COLUMNS, "N/A")
-    row.update(
-        {
-            "user": name,
-            "arn": f"arn:aws:iam::{account_id}:user/{name}",
-            "user_creation_time": "2020-01-02T03:04:05+00:00",
-            "password_enabled": "true",
-            "password_last_used": last_used,
-            "password_last_changed": "2020-01-02T03:04:05+00:00",
-            "mfa_active": "true",
-            "access_key_1_active": "false",
-            "access_key_2_active": "false",
-            "cert_1_active": "false",
-            "cert_2_active": "false",
-        }
-    )
-    return row
-
-
 def render_report(
     rows: list[Mapping[str, str]], columns: tuple[str, ...] = REPORT_COLUMNS, newline: str = "\n"
 ) -> bytes:
@@ -164,30 +126,24 @@ def _iam_time(moment: datetime | None, marker: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-@contextmanager
-def config_without_history() -> Iterator[None]:
-    """moto's Config has no GetComplianceDetailsByConfigRule (it records nothing in
-    TestMode): answered as AWS Config answers for a rule that has not evaluated the account
-    yet, so that the rule's memory (rule/memory.py) reads "none" rather than fails."""
+def config_without_history() -> AbstractContextManager[Any]:
+    """moto's Config has no GetComplianceDetailsByConfigRule (it records nothing in TestMode):
+    answered as for a rule yet to evaluate the account, so the rule's memory reads "none"."""
     from moto.config.responses import ConfigResponse
 
-    def none_yet(self: ConfigResponse) -> str:
-        return json.dumps({"EvaluationResults": []})
-
-    with mock.patch.object(
-        ConfigResponse, "get_compliance_details_by_config_rule", none_yet, create=True
-    ):
-        yield
+    return _answering(ConfigResponse, "get_compliance_details_by_config_rule", "EvaluationResults")
 
 
-@contextmanager
-def cloudtrail_without_root_events() -> Iterator[None]:
+def cloudtrail_without_root_events() -> AbstractContextManager[Any]:
     """moto's CloudTrail has no LookupEvents: answered as a clean account's event history
     answers (no events), so that the demo shows the rule's clean CloudTrail sentence."""
     from moto.cloudtrail.responses import CloudTrailResponse
 
-    def no_events(self: CloudTrailResponse) -> str:
-        return json.dumps({"Events": []})
+    return _answering(CloudTrailResponse, "lookup_events", "Events")
 
-    with mock.patch.object(CloudTrailResponse, "lookup_events", no_events, create=True):
-        yield
+
+def _answering(responses: type, operation: str, key: str) -> AbstractContextManager[Any]:
+    """moto's `responses` answering `operation` with an empty `key` list."""
+    empty = json.dumps({key: []})
+    # A function, not a Mock's return_value: moto dispatches only to functions.
+    return mock.patch.object(responses, operation, lambda self: empty, create=True)  # noqa: PT008

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .config import (
     DEMO_REGION,
+    DEMO_STORY,
     RULE_NAME,
     ServiceError,
     SimulatedConfig,
@@ -45,16 +46,7 @@ def demo_accounts() -> tuple[SimulatedAccount, ...]:
         SimulatedAccount(AUDITOR_ACCOUNT, {RULE_NAME: Story()}),
         # A console sign-in, a day unreadable, an access key used two hours ago; its
         # organization rule name carries AWS's prefix and suffix.
-        SimulatedAccount(
-            "222222222222",
-            {
-                f"OrgConfigRule-{RULE_NAME}-ab12cd34": Story(
-                    password_uses=(52 * days + timedelta(hours=5),),
-                    key_uses=(timedelta(hours=2),),
-                    unreadable_days=(20,),
-                )
-            },
-        ),
+        SimulatedAccount("222222222222", {f"OrgConfigRule-{RULE_NAME}-ab12cd34": DEMO_STORY}),
         # Root used long ago only; a legacy rule of another name is not this rule.
         SimulatedAccount(
             "333333333333",
@@ -78,51 +70,9 @@ def demo_accounts() -> tuple[SimulatedAccount, ...]:
     )
 
 
-class SimulatedSts:
-    """STS for the auditor: AssumeRole into each account's read role."""
-
-    def __init__(self, organization: SimulatedOrganization) -> None:
-        self._organization = organization
-        self._lock = threading.Lock()
-        self.assumed: list[str] = []
-
-    def get_caller_identity(self, **_: Any) -> dict[str, Any]:
-        account = self._organization.auditor
-        return {
-            "UserId": "AROAEXAMPLEAUDITOR:auditor",
-            "Account": account,
-            "Arn": f"arn:aws:sts::{account}:assumed-role/Auditor/auditor",
-        }
-
-    def assume_role(self, **request: Any) -> dict[str, Any]:
-        arn = request["RoleArn"]
-        account_id = arn.split(":")[4]
-        account = self._organization.accounts.get(account_id)
-        with self._lock:
-            self.assumed.append(arn)
-        if account is None or account.refuses_role or not arn.endswith(f":role/{READ_ROLE}"):
-            raise ServiceError(
-                "AccessDenied",
-                f"User: arn:aws:sts::{self._organization.auditor}:assumed-role/Auditor/auditor "
-                f"is not authorized to perform: sts:AssumeRole on resource: {arn}",
-            )
-        session = request["RoleSessionName"]
-        return {
-            "Credentials": {
-                "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
-                "SecretAccessKey": "simulated-secret",
-                "SessionToken": "simulated-session-token",
-                "Expiration": self._organization.now + timedelta(seconds=900),
-            },
-            "AssumedRoleUser": {
-                "AssumedRoleId": f"AROAEXAMPLE{account_id}:{session}",
-                "Arn": f"arn:aws:sts::{account_id}:assumed-role/{READ_ROLE}/{session}",
-            },
-        }
-
-
 class SimulatedOrganization:
-    """The accounts, their AWS Config, the auditor's aggregator, and STS."""
+    """The accounts, their AWS Config, the auditor's aggregator, and STS (AssumeRole into
+    each account's read role; `assumed` lists the roles asked for)."""
 
     def __init__(
         self,
@@ -153,31 +103,53 @@ class SimulatedOrganization:
                 region=region,
                 rules=account.rules,
                 throttled_calls=account.throttled_calls,
-                aggregate=aggregate if account.account_id == auditor else None,
             )
             for account in self.accounts.values()
         }
-        if auditor not in self.configs:  # an auditor account outside the evaluated ones
-            self.configs[auditor] = SimulatedConfig(
-                now, days, account_id=auditor, region=region, rules={}, aggregate=aggregate
-            )
+        # An auditor account outside the evaluated ones holds only the aggregator.
+        alone = SimulatedConfig(now, days, account_id=auditor, region=region, rules={})
+        self.configs.setdefault(auditor, alone).aggregate = aggregate
         self.configs[auditor].aggregated = self.configs
-        self.sts = SimulatedSts(self)
+        self.assumed: list[str] = []
+        self._lock = threading.Lock()
 
     def auditor_config(self) -> ConfigServiceClient:
-        return simulated_config_client(self.configs[self.auditor], self.region)
+        return self.config_client(self.region, None)
 
     def sts_client(self) -> STSClient:
-        client: STSClient = simulated_client("sts", self.sts, self.region)
-        return client
+        return cast("STSClient", simulated_client("sts", self, self.region))
+
+    def assume_role(self, **request: Any) -> dict[str, Any]:
+        arn = request["RoleArn"]
+        account_id = arn.split(":")[4]
+        account = self.accounts.get(account_id)
+        with self._lock:
+            self.assumed.append(arn)
+        if account is None or account.refuses_role or not arn.endswith(f":role/{READ_ROLE}"):
+            raise ServiceError(
+                "AccessDenied",
+                f"User: arn:aws:sts::{self.auditor}:assumed-role/Auditor/auditor "
+                f"is not authorized to perform: sts:AssumeRole on resource: {arn}",
+            )
+        session = request["RoleSessionName"]
+        return {
+            "Credentials": {
+                "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
+                "SecretAccessKey": "simulated-secret",
+                "SessionToken": "simulated-session-token",
+                "Expiration": self.now + timedelta(seconds=900),
+            },
+            "AssumedRoleUser": {
+                "AssumedRoleId": f"AROAEXAMPLE{account_id}:{session}",
+                "Arn": f"arn:aws:sts::{account_id}:assumed-role/{READ_ROLE}/{session}",
+            },
+        }
 
     def config_client(
         self, region: str, credentials: Mapping[str, str] | None
     ) -> ConfigServiceClient:
-        """A member.ClientFactory: the account is the one the credentials were issued for."""
-        if credentials is None:
-            account = self.auditor
-        else:
-            key = credentials["aws_access_key_id"]
-            account = key.removeprefix(_KEY_PREFIX)[:12]
-        return simulated_config_client(self.configs[account], region, credentials)
+        """A member.ClientFactory: the account is the one the credentials were issued for
+        (the auditor's without credentials)."""
+        key = (credentials or {}).get("aws_access_key_id", self.auditor)
+        config = self.configs[key.removeprefix(_KEY_PREFIX)[:12]]
+        return cast("ConfigServiceClient", simulated_config_client(config, region, credentials))

@@ -8,8 +8,6 @@ from typing import NamedTuple
 
 from .credential_report import RootUse
 
-DEFAULT_PARAMETERS: Mapping[str, str] = {"ThresholdDays": "7"}
-
 
 class Scenario(NamedTuple):
     name: str  # an identifier, for test ids
@@ -17,7 +15,7 @@ class Scenario(NamedTuple):
     root_use: Callable[[datetime], RootUse | None]  # None: the report has no root row
     compliance_type: str
     annotation_contains: str
-    parameters: Mapping[str, str] = DEFAULT_PARAMETERS
+    parameters: Mapping[str, str] = {"ThresholdDays": "7"}
 
 
 SCENARIOS = (

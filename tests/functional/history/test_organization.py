@@ -120,7 +120,7 @@ def test_an_account_whose_role_is_refused_is_listed_with_the_reason(organization
         "cannot assume arn:aws:iam::444444444444:role/RootAccountUsageAuditor: AccessDenied: "
     )
     # Each other account's role assumed once; the auditor's own account read directly.
-    assumed = sorted(arn.split(":")[4] for arn in organization.sts.assumed)
+    assumed = sorted(arn.split(":")[4] for arn in organization.assumed)
     assert assumed == [
         "222222222222",
         "333333333333",

@@ -500,6 +500,7 @@ def test_the_script_runs_on_the_automation_runtime_python_311():
         "__future__",
         "re",
         "collections.abc",
+        "functools",
         "typing",
         "boto3",
         "botocore.session",

@@ -15,9 +15,8 @@ from root_account_usage.simulation.credential_report import (
     RootUse,
     render_report,
     root_row,
-    user_row,
 )
-from tests.reports import ACCOUNT_ID, NOW
+from tests.reports import ACCOUNT_ID, NOW, user_row
 
 ages = st.timedeltas(min_value=timedelta(days=-30), max_value=timedelta(days=5000))
 optional_ages = st.none() | ages

@@ -14,9 +14,8 @@ from root_account_usage.simulation.credential_report import (
     RootUse,
     render_report,
     root_row,
-    user_row,
 )
-from tests.reports import ACCOUNT_ID, report_with_root, report_without_root
+from tests.reports import ACCOUNT_ID, report_with_root, report_without_root, user_row
 
 USED = RootUse(
     password_last_used="2026-11-20T10:00:00+00:00",
