@@ -65,9 +65,9 @@ def collect_evidence(
             for outcome in read_accounts(
                 list(view.targets),
                 members,
-                rule_name=rule_name,
-                since=since,
-                until=until,
+                rule_name,
+                since,
+                until,
                 functions=functions,
                 max_workers=max_workers,
                 sleep=sleep,

@@ -117,10 +117,10 @@ class AccountOutcome(NamedTuple):
 def read_accounts(
     targets: Sequence[tuple[str, str]],
     opener: AccountOpener,
-    *,
     rule_name: str,
     since: datetime,
     until: datetime,
+    *,
     functions: Collection[str] = (),
     max_workers: int = DEFAULT_MAX_WORKERS,
     sleep: Sleep | None = None,

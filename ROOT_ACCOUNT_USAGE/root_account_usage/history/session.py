@@ -45,7 +45,7 @@ def open_session(profile: str | None, region: str | None) -> AuditorSession:
 def member_opener(
     auditor: AuditorSession,
     role_name: str,
-    external_id: str | None = None,
+    external_id: str | None,
     client_factory: ClientFactory | None = None,
 ) -> MemberRoleOpener:
     """Each account's read role, assumed from the auditor's session (the role's ARN in

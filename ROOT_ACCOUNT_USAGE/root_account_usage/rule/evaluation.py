@@ -14,7 +14,7 @@ from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
 from ..core.events import PeriodicEvent
 from ..core.exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
 from ..core.memory import apply_memory, remembered_use
-from ..core.parameters import EXCLUDE_ASSUME_ROOT, RuleParameters, parse_rule_parameters
+from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
 from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
 from ..core.verdict import NON_COMPLIANT, Verdict, decide, require_account, unable_to_evaluate
@@ -23,7 +23,7 @@ from .budget import Budget, Sleep
 from .cloudtrail import HISTORY_DAYS, SIGN_IN_REGION, enabled_regions, lookup_root_activity
 from .credential_report import CredentialReportFetcher
 from .memory import LastEvaluationUnavailableError, last_annotation
-from .recorded_events import read_recorded_activity
+from .recorded_events import RecordedEvents, read_recorded_activity
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
@@ -134,7 +134,12 @@ def _judge(
         and parameters.threshold_days <= HISTORY_DAYS
     ):
         start = max(early_since, now - timedelta(days=parameters.threshold_days))
-        decided = _decided_by_records(build_ssm_client, path, include, start, parameters, budget)
+        decided = _decided_by_records(
+            lambda: read_recorded_activity(build_ssm_client, path, budget=budget),
+            include,
+            start,
+            parameters.threshold_days,
+        )
         if decided is not None:
             return decided
     verdict = evaluate_account(
@@ -211,17 +216,15 @@ def _judge(
 
 
 def _decided_by_records(
-    build_ssm_client: Callable[[], SSMClient],
-    path: str,
+    read: Callable[[], RecordedEvents],
     include: Callable[[RootActivity], bool],
     start: datetime,
-    parameters: RuleParameters,
-    budget: Budget,
+    threshold_days: int,
 ) -> Verdict | None:
     """NON_COMPLIANT from a recorded root use since `start`, or None (nothing recorded
     since, or unreadable: the full evaluation then reads everything)."""
     try:
-        recorded = read_recorded_activity(build_ssm_client, path, budget=budget)
+        recorded = read()
     except RootAccountUsageError:
         return None  # read again, and said, after the report
     uses = [a for a in recorded.found if include(a) and not a.attempt and a.time >= start]
@@ -230,13 +233,13 @@ def _decided_by_records(
     recorded.warn()
     latest = max(uses, key=lambda activity: activity.time)
     annotation = text.fit(
-        text.record_decides(latest.seen(), parameters.threshold_days),
+        text.record_decides(latest.seen(), threshold_days),
         text.record_note(recorded.problems.values()),
     )
     return Verdict(
         NON_COMPLIANT,
         annotation,
-        parameters.threshold_days,
+        threshold_days,
         credential=latest.source.lower(),
         last_used=latest.time,
     )

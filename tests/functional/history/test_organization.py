@@ -239,7 +239,7 @@ def test_an_unexpected_error_in_one_account_is_listed_and_the_others_still_read(
 )
 def test_member_role_arn_is_in_the_partition_of_the_auditors_region(region, partition):
     session = boto3.Session(region_name=region)
-    opener = member_opener(AuditorSession(None, "111111111111", region, session), "Auditor")
+    opener = member_opener(AuditorSession(None, "111111111111", region, session), "Auditor", None)
     assert opener.role_arn("222222222222") == f"arn:{partition}:iam::222222222222:role/Auditor"
 
 
