@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import RootAccountUsageError
+from ..core.health import records_type
 from ..core.plain_text import error_text, shortened
 from ..core.rule_identity import names_rule
 from ..core.verdict import RESOURCE_TYPE
@@ -87,21 +88,9 @@ class ConfigHistoryReader:
         return {matched.identity.name: matched for matched in found if matched is not None}
 
     def records_compliance(self) -> bool:
-        """Whether a configuration recorder records AWS::Config::ResourceCompliance, in
-        each recording strategy AWS defines (API_RecordingStrategy): all supported types,
-        the types listed, or all but the types excluded."""
-        response = self._call("describe_configuration_recorders")
-        for recorder in response.get("ConfigurationRecorders", []):
-            group = recorder.get("recordingGroup", {})
-            if group.get("recordingStrategy", {}).get("useOnly") == "EXCLUSION_BY_RESOURCE_TYPES":
-                excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
-                if COMPLIANCE_RESOURCE_TYPE not in excluded:
-                    return True
-            elif group.get("allSupported") or COMPLIANCE_RESOURCE_TYPE in group.get(
-                "resourceTypes", []
-            ):
-                return True
-        return False
+        """Whether a configuration recorder records AWS::Config::ResourceCompliance."""
+        recorders = self._call("describe_configuration_recorders").get("ConfigurationRecorders", [])
+        return any(records_type(recorder, COMPLIANCE_RESOURCE_TYPE) for recorder in recorders)
 
     def read_account(
         self,
@@ -127,13 +116,7 @@ class ConfigHistoryReader:
             for name, m in rules.items()
             if name not in ours
         ]
-        if self.records_compliance():
-            histories = self.history(account_id, region, rule_name, ours, set(rules), since, until)
-        else:
-            histories = [
-                AccountHistory(account_id, region, history_note="not recorded", rule_name=name)
-                for name in sorted(ours)
-            ]
+        histories = self.history(account_id, region, rule_name, ours, set(rules), since, until)
         if not histories and not others:
             note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
             return [AccountHistory(account_id, region, history_note=note)]
@@ -157,7 +140,8 @@ class ConfigHistoryReader:
     ) -> list[AccountHistory]:
         """Each rule's compliance changes in [since, until) and its state at `since`:
         the rules `ours`, and every rule named from `rule_name` that the records list
-        but that no longer exists (not in `existing`), marked as gone."""
+        but that no longer exists (not in `existing`), marked as gone; for `ours` alone,
+        why there is none when the recorder keeps none."""
 
         def matches(name: str) -> bool:
             return name in ours or (name not in existing and names_rule(name, rule_name))
@@ -166,12 +150,17 @@ class ConfigHistoryReader:
             "resourceType": COMPLIANCE_RESOURCE_TYPE,
             "resourceId": f"{RESOURCE_TYPE}/{account_id}",
         }
+        note = None if self.records_compliance() else "not recorded"
         try:
-            before = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
+            if note is None:
+                before = self._call(
+                    "get_resource_config_history", **where, laterTime=since, limit=1
+                )
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
             note = "no compliance history recorded"
+        if note is not None:
             return [
                 AccountHistory(account_id, region, history_note=note, rule_name=name)
                 for name in sorted(ours)
