@@ -45,17 +45,13 @@ def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        if mode is None:  # a new file: 0o666 less the umask (readable only by setting it)
+            umask = os.umask(0o022)
+            os.umask(umask)
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~umask)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     return path
-
-
-def _umask() -> int:
-    """The process's umask (only readable by setting it; the CLI runs one thread here)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
