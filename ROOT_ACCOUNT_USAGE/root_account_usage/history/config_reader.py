@@ -201,16 +201,6 @@ class ConfigHistoryReader:
             for name in names
         ]
 
-    def current(self, account_id: str, rule_name: str) -> CurrentEvaluation | None:
-        """The latest evaluation of the account under exactly this rule."""
-        return self._latest_evaluation(
-            "get_compliance_details_by_config_rule",
-            "EvaluationResults",
-            account_id,
-            ConfigRuleName=rule_name,
-            ComplianceTypes=EVALUATION_TYPES,
-        )
-
     def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None
     ) -> AggregatorView:
@@ -234,30 +224,25 @@ class ConfigHistoryReader:
             {key: sorted(names) for key, names in sorted(targets.items())}, frozenset(known)
         )
 
-    def aggregate_current(
-        self, aggregator: str, rule: str, account_id: str, region: str
+    def current(
+        self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""
     ) -> CurrentEvaluation | None:
-        """The account's latest evaluation under exactly this rule, as the aggregator holds it."""
-        return self._latest_evaluation(
-            "get_aggregate_compliance_details_by_config_rule",
-            "AggregateEvaluationResults",
-            account_id,
-            ConfigurationAggregatorName=aggregator,
-            ConfigRuleName=rule,
-            AccountId=account_id,
-            AwsRegion=region,
-        )
-
-    def _latest_evaluation(
-        self, operation: str, results: str, account_id: str, **request: Any
-    ) -> CurrentEvaluation | None:
-        """The account's latest recorded evaluation under the request's rule, in every page."""
+        """The account's latest evaluation under exactly this rule (as `aggregator` holds
+        it, when given)."""
+        if aggregator is None:
+            operation, results = "get_compliance_details_by_config_rule", "EvaluationResults"
+            request: dict[str, Any] = {"ComplianceTypes": EVALUATION_TYPES}
+        else:
+            operation = "get_aggregate_compliance_details_by_config_rule"
+            results = "AggregateEvaluationResults"
+            request = dict(
+                ConfigurationAggregatorName=aggregator, AccountId=account_id, AwsRegion=region
+            )
         found = (
             evaluation
-            for page in self._pages(operation, page_size=100, **request)
+            for page in self._pages(operation, page_size=100, ConfigRuleName=rule_name, **request)
             for result in page.get(results, [])
-            if (evaluation := _evaluation(result, account_id))
-            and evaluation.rule_name == request["ConfigRuleName"]
+            if (evaluation := _evaluation(result, account_id)) and evaluation.rule_name == rule_name
         )
         # The first of those recorded latest; one with no time only when none has one.
         return max(
