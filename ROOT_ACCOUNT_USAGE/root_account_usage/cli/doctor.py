@@ -1,8 +1,6 @@
 """`root-account-usage doctor`: does the deployment work in this account, region by region?
-
-Reads only (`_Account.client` refuses any call but a Describe, Get, List, Lookup or
-Simulate); judges with core/health.py. Over an organization (--aggregator with
---member-role) each account is read through history's member-role opener, a few at a time."""
+Reads only (`_Account.client` refuses any call but Describe, Get, List, Lookup, Simulate);
+judges with core/health.py; an organization's accounts are opened as history's are."""
 
 from __future__ import annotations
 
@@ -19,10 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..core import health
 from ..core.annotation import read_root_use
 from ..core.cloudtrail_evidence import UnreadableRecordError, root_activity
-from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
-from ..core.parameters import RuleParameters, parse_rule_parameters
+from ..core.parameters import RuleParameters
 from ..core.plain_text import shortened
 from ..core.recorded_activity import SLOTS, parameter_name
 from ..core.regions import is_region_name
@@ -32,6 +29,7 @@ from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
 from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
 from ..history.model import UNABLE_TO_EVALUATE
 from ..history.organization import MemberRoleOpener, each_in_parallel
+from ..history.rules import rule_parameters
 from ..history.session import NoRegionError, member_opener, open_session, session_clients
 from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
@@ -108,8 +106,7 @@ def _rule(a: _Account) -> Checks:
     yield judged("rule.exists", True, f"{who.name} ({rule.get('ConfigRuleState', '?')})")
     yield judged("rule.ours", who.ours, who.problem or f"runs {who.source}")
     try:
-        loaded, repeated = load_rule_parameters(who.parameters or "{}", "InputParameters")
-        a.parameters = parse_rule_parameters(loaded, repeated)
+        a.parameters = rule_parameters(who.parameters or "{}")
         yield judged("rule.parameters", True, f"ThresholdDays {a.parameters.threshold_days}")
     except (InvalidEventError, InvalidParameterError) as error:
         yield judged("rule.parameters", False, str(error))

@@ -65,7 +65,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    until = time_option(parser, "--until", args.until, now, earliest=None)
+    until = time_option(parser, "--until", args.until, now, earliest=None)  # bounded() clamps
     since = days_before(until, DEFAULT_PERIOD)
     since = time_option(parser, "--since", args.since, since, earliest=None)
     if since >= until:

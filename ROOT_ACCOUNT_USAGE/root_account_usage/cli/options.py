@@ -43,12 +43,9 @@ def time_option(
     *,
     earliest: datetime | None = EARLIEST_EVALUATION_TIME,
 ) -> datetime:
-    """An ISO-8601 option value (`default` when not given), or one usage line naming it.
-
-    A time of day without a zone is refused (whose clock?); a date alone is UTC midnight.
-    Before `earliest` is refused (an evaluation instant that far back means nothing and
-    would overflow date arithmetic); `history` passes None and clamps its period itself.
-    """
+    """An ISO-8601 option value (`default` when not given), or one usage line naming it:
+    a time of day without a zone (whose clock?), or before `earliest` (meaningless, and it
+    would overflow date arithmetic). A date alone is UTC midnight."""
     if text is None:  # `is None`: an empty value is a mistake to name, never the default
         return default
     try:

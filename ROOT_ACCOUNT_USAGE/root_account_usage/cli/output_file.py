@@ -12,10 +12,8 @@ import tempfile
 
 def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
     """Write `text` as UTF-8 to `path` (a folder gets `default_name` inside it), replacing
-    the file only once all is written; a file nobody may write is refused.
-
-    Raises OSError (and leaves `path` as it was); returns the path written.
-    """
+    the file only once all is written; a file nobody may write is refused. Returns the path
+    written; raises OSError (and leaves `path` as it was)."""
     data = text.encode("utf-8")  # before anything is touched: a failure here leaves all
     if path.endswith(os.sep) or os.path.isdir(path):
         if not os.path.isdir(path):
