@@ -22,7 +22,7 @@ from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
 from .period import EARLIEST
 from .rules import MatchedRule, match_rule
-from .timeline import RecordedStates, changes_by_rule, states_from_item
+from .timeline import changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -103,9 +103,10 @@ class ConfigHistoryReader:
         functions: Collection[str] = (),
         rules: dict[str, MatchedRule] | None = None,
     ) -> list[AccountHistory]:
-        """Every matching rule's history and latest evaluation for the account (one entry
-        saying there is none otherwise): the rules there now (looked up unless given) and
-        those only its records name. A rule shown to be another's is listed, never read."""
+        """Every matching rule's changes in [since, until), state at `since` and latest
+        evaluation for the account (one entry saying there is none otherwise): the rules
+        there now (looked up unless given) and those only its records name, marked as gone.
+        A rule shown to be another's is listed, never read."""
         if rules is None:
             rules = self.matching_rules(rule_name, functions)
         ours = {name: matched for name, matched in rules.items() if counted(matched.identity)}
@@ -116,35 +117,9 @@ class ConfigHistoryReader:
             for name, m in rules.items()
             if name not in ours
         ]
-        histories = self.history(account_id, region, rule_name, ours, set(rules), since, until)
-        if not histories and not others:
-            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-            return [AccountHistory(account_id, region, history_note=note)]
-        return others + [
-            h._replace(current=self.current(account_id, h.rule_name), **ours[h.rule_name]._asdict())
-            if h.rule_name in ours
-            else h
-            for h in histories
-            if h.rule_name is not None
-        ]
-
-    def history(
-        self,
-        account_id: str,
-        region: str,
-        rule_name: str,
-        ours: Collection[str],
-        existing: Collection[str],
-        since: datetime,
-        until: datetime,
-    ) -> list[AccountHistory]:
-        """Each rule's compliance changes in [since, until) and its state at `since`:
-        the rules `ours`, and every rule named from `rule_name` that the records list
-        but that no longer exists (not in `existing`), marked as gone; for `ours` alone,
-        why there is none when the recorder keeps none."""
 
         def matches(name: str) -> bool:
-            return name in ours or (name not in existing and names_rule(name, rule_name))
+            return name in ours or (name not in rules and names_rule(name, rule_name))
 
         where = {
             "resourceType": COMPLIANCE_RESOURCE_TYPE,
@@ -160,45 +135,57 @@ class ConfigHistoryReader:
             if error.code != "ResourceNotDiscoveredException":
                 raise
             note = "no compliance history recorded"
-        if note is not None:
-            return [
-                AccountHistory(account_id, region, history_note=note, rule_name=name)
-                for name in sorted(ours)
-            ]
-        # The item in force when the period began: its states, timed at the start.
-        in_force = (
-            states_from_item(item, matches) for item in before.get("configurationItems", [])
-        )
-        recorded = [states._replace(time=since) for states in in_force if states is not None][:1]
-        at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
-        starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
-        for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
-            for page in self._pages(
-                "get_resource_config_history",
-                page_size=100,
-                **where,
-                earlierTime=start,
-                laterTime=min(start + WINDOW, until),
-                chronologicalOrder="Forward",
-            ):
-                for item in page.get("configurationItems", []):
-                    states = states_from_item(item, matches)
-                    if states is not None and since <= states.time < until:
-                        recorded.append(states)
-            self.progress(done, len(starts))
-        names = sorted(set(ours) | {n for r in recorded for n in r.states})
-        changes = changes_by_rule(recorded, names, at_start)
-        return [
-            AccountHistory(
-                account_id,
-                region,
-                tuple(changes[name]),
-                at_start.get(name),
-                rule_name=name,
-                recorded=_recorded(recorded, name),
-                exists=name in ours,
+        histories = [
+            AccountHistory(account_id, region, history_note=note, rule_name=name)
+            for name in sorted(ours)
+        ]
+        if note is None:
+            # The item in force when the period began: its states, timed at the start.
+            in_force = (
+                states_from_item(item, matches) for item in before.get("configurationItems", [])
             )
-            for name in names
+            recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
+            at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
+            starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
+            for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
+                for page in self._pages(
+                    "get_resource_config_history",
+                    page_size=100,
+                    **where,
+                    earlierTime=start,
+                    laterTime=min(start + WINDOW, until),
+                    chronologicalOrder="Forward",
+                ):
+                    for item in page.get("configurationItems", []):
+                        states = states_from_item(item, matches)
+                        if states is not None and since <= states.time < until:
+                            recorded.append(states)
+                self.progress(done, len(starts))
+            names = sorted(set(ours) | {n for r in recorded for n in r.states})
+            changes = changes_by_rule(recorded, names, at_start)
+            # When the records first and last list a rule (its state at the start: the start).
+            times = {name: [r.time for r in recorded if name in r.states] for name in names}
+            histories = [
+                AccountHistory(
+                    account_id,
+                    region,
+                    tuple(changes[name]),
+                    at_start.get(name),
+                    rule_name=name,
+                    recorded=(min(times[name]), max(times[name])) if times[name] else None,
+                    exists=name in ours,
+                )
+                for name in names
+            ]
+        if not histories and not others:
+            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
+            return [AccountHistory(account_id, region, history_note=note)]
+        return others + [
+            h._replace(current=self.current(account_id, h.rule_name), **ours[h.rule_name]._asdict())
+            if h.rule_name in ours
+            else h
+            for h in histories
+            if h.rule_name is not None
         ]
 
     def aggregator_view(
@@ -285,9 +272,3 @@ def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation
         annotation=result.get("Annotation", ""),
         recorded_at=result.get("ResultRecordedTime"),
     )
-
-
-def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, datetime] | None:
-    """When the records first and last list the rule (its state at the start: the start)."""
-    times = [r.time for r in recorded if name in r.states]
-    return (min(times), max(times)) if times else None
