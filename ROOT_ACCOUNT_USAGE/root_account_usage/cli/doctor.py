@@ -1,16 +1,12 @@
 """`root-account-usage doctor`: does the deployment work in this account, region by region?
-
-Reads only (`_Account.client` refuses any call but a Describe, Get, List, Lookup or
-Simulate); judges with core/health.py. Over an organization (--aggregator with
---member-role) each account is read through history's member-role opener, a few at a time."""
+Reads only (`_Account.client` refuses any call but Describe, Get, List, Lookup, Simulate);
+judges with core/health.py; an organization's accounts are opened as history's are."""
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,10 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..core import health
 from ..core.annotation import read_root_use
 from ..core.cloudtrail_evidence import UnreadableRecordError, root_activity
-from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
-from ..core.parameters import RuleParameters, parse_rule_parameters
+from ..core.parameters import RuleParameters
 from ..core.plain_text import shortened
 from ..core.recorded_activity import SLOTS, parameter_name
 from ..core.regions import is_region_name
@@ -34,7 +29,8 @@ from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
 from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
 from ..history.model import UNABLE_TO_EVALUATE
 from ..history.organization import MemberRoleOpener, each_in_parallel
-from ..history.session import NoRegionError, member_opener, open_session
+from ..history.rules import rule_parameters
+from ..history.session import NoRegionError, member_opener, open_session, session_clients
 from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
@@ -50,7 +46,6 @@ RUNTIME, ARCHITECTURE = "python3.13", "arm64"  # as template.yaml deploys the fu
 # Grants the rule never needs: the role allowing one is broader than it should be.
 MUST_NOT = ("iam:CreateAccessKey", "iam:DeleteLoginProfile", "config:PutConfigRule")
 MAX_EVENTS = 50
-_SESSION_LOCK = threading.Lock()
 ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]  # as rule/cloudtrail.py
 HELP = "check that a deployment works (read-only)"
 DESCRIPTION = (
@@ -111,8 +106,7 @@ def _rule(a: _Account) -> Checks:
     yield judged("rule.exists", True, f"{who.name} ({rule.get('ConfigRuleState', '?')})")
     yield judged("rule.ours", who.ours, who.problem or f"runs {who.source}")
     try:
-        loaded, repeated = load_rule_parameters(who.parameters or "{}", "InputParameters")
-        a.parameters = parse_rule_parameters(loaded, repeated)
+        a.parameters = rule_parameters(who.parameters or "{}")
         yield judged("rule.parameters", True, f"ThresholdDays {a.parameters.threshold_days}")
     except (InvalidEventError, InvalidParameterError) as error:
         yield judged("rule.parameters", False, str(error))
@@ -305,23 +299,11 @@ def check_account(a: _Account) -> list[Check]:
     checks: list[Check] = []
     for group in GROUPS:
         try:
-            for check in group(a):  # the group's checks up to a failure are kept
-                checks.append(check)
+            checks.extend(group(a))  # the group's checks up to a failure are kept
         except Exception as error:  # AWS refused, or answered in a shape or page it should not
             said = shortened(" ".join(str(error).split()))
             checks.append(health.unreadable(group.__name__[1:], f"{error_code(error)}: {said}"))
     return [c._replace(account=a.account, region=c.region or a.home) for c in checks]
-
-
-def client_factory(session: Any, credentials: Mapping[str, str] | None = None) -> Clients:
-    """Clients of one boto3 session, made one at a time (a session is not thread-safe)."""
-
-    @functools.cache
-    def client(service: str, region: str) -> Any:
-        with _SESSION_LOCK:
-            return session.client(service, region_name=region, **(credentials or {}))
-
-    return client
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -347,16 +329,15 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--region: {error}")
     except HistoryUnavailableError as error:
         return options.fail(str(error))
-    session = auditor.session
-    members = None
-    if args.member_role:
+    session, members = auditor.session, None
+    if args.member_role:  # a member opens as its clients by (service, region)
         members = member_opener(
             auditor,
             args.member_role,
             args.external_id,
-            lambda _, credentials: cast(Any, client_factory(session, credentials)),
+            lambda _, keys: session_clients(session, keys),
         )
-    clients = client_factory(session)
+    clients = session_clients(session)
     try:
         with TerminalProgress(sys.stderr) as progress:
             checks = doctor(clients, auditor.account_id, auditor.region, args, regions, members,
@@ -390,7 +371,10 @@ def doctor(
     reader = ConfigHistoryReader(clients("config", home))
     view = reader.aggregator_view(args.aggregator, args.rule_name)
     accounts = sorted(view.known_accounts | {target for target, _ in view.targets})
-    management = _management(own)
+    try:
+        management = own.call("organizations", "describe_organization")["Organization"]
+    except Exception:  # no organization, or not allowed to read it: nobody is marked
+        management = {}
 
     def one(target: str) -> list[Check]:
         try:
@@ -398,7 +382,7 @@ def doctor(
             checks = check_account(replace(own, clients=opened, account=target))
         except HistoryUnavailableError as error:  # its role could not be assumed
             checks = [judged("account", False, shortened(error))._replace(region=home)]
-        named = f"{target} (management)" if target == management else target
+        named = f"{target} (management)" if target == management.get("MasterAccountId") else target
         return [c._replace(account=named) for c in checks]
 
     each = each_in_parallel(one, accounts, args.max_workers, progress)
@@ -426,12 +410,3 @@ def _setup(a: _Account, stack: str) -> list[Check]:
             a.regions = (a.home,)
             checks.append(health.unreadable("regions", f"{error_code(error)}: {a.home} only"))
     return [c._replace(account=a.account, region=a.home) for c in checks]
-
-
-def _management(a: _Account) -> str:
-    """The organization's management account; "" when it cannot be read."""
-    try:
-        organization = a.call("organizations", "describe_organization")["Organization"]
-        return str(organization["MasterAccountId"])
-    except Exception:  # no organization, or not allowed to read it: nobody is marked
-        return ""

@@ -52,8 +52,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.verbose:
-        _log_to_stderr()
+    if args.verbose:  # INFO lines on stderr (the Lambda's are JSON lines, with the fields)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
+        logging.getLogger().setLevel(logging.INFO)
     try:
         days = parse_threshold_days(args.threshold_days)
     except InvalidParameterError as error:
@@ -94,15 +97,6 @@ def _saved(parser: argparse.ArgumentParser, path: str) -> Callable[[], SavedRepo
     if len(data) > MAX_SAVED_REPORT_BYTES:
         parser.error(f"--report: {path} is larger than {MAX_SAVED_REPORT_BYTES} bytes")
     return lambda: load_saved_report(data)
-
-
-def _log_to_stderr() -> None:
-    """INFO lines on stderr: level, logger and message (the Lambda's JSON lines carry the
-    fields, extra={"fields": ...})."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
 
 
 def _live_iam(

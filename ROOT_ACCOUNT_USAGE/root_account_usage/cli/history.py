@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from ..history.collect import collect_evidence
 from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
-from ..history.period import PeriodOutOfReachError, days_before
+from ..history.period import EARLIEST, PeriodOutOfReachError
 from ..history.session import NoRegionError, member_opener, open_session
 from .demo import Source, simulated_source
 from .options import (
@@ -65,8 +65,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    until = time_option(parser, "--until", args.until, now, earliest=None)
-    since = days_before(until, DEFAULT_PERIOD)
+    until = time_option(parser, "--until", args.until, now, earliest=None)  # bounded() clamps
+    since = max(until, EARLIEST + DEFAULT_PERIOD) - DEFAULT_PERIOD  # never before year 1
     since = time_option(parser, "--since", args.since, since, earliest=None)
     if since >= until:
         parser.error("--since must be before --until")

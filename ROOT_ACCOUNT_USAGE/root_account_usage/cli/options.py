@@ -43,12 +43,9 @@ def time_option(
     *,
     earliest: datetime | None = EARLIEST_EVALUATION_TIME,
 ) -> datetime:
-    """An ISO-8601 option value (`default` when not given), or one usage line naming it.
-
-    A time of day without a zone is refused (whose clock?); a date alone is UTC midnight.
-    Before `earliest` is refused (an evaluation instant that far back means nothing and
-    would overflow date arithmetic); `history` passes None and clamps its period itself.
-    """
+    """An ISO-8601 option value (`default` when not given), or one usage line naming it:
+    a time of day without a zone (whose clock?), or before `earliest` (meaningless, and it
+    would overflow date arithmetic). A date alone is UTC midnight."""
     if text is None:  # `is None`: an empty value is a mistake to name, never the default
         return default
     try:
@@ -61,17 +58,6 @@ def time_option(
     if earliest is not None and moment < earliest:
         parser.error(f"{option}: {shown(text)} is before {format_timestamp(earliest)}")
     return moment
-
-
-# The values AWS accepts, checked where they are typed (argparse `type=`), so that a
-# mistake is one usage line rather than an AWS error per account read.
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
-# sts:AssumeRole ExternalId: 2 to 1,224 of A-Z a-z 0-9 _ and +=,.@:/-
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
-# AWS Config: a rule name is 1 to 128 characters, not all blank; an aggregator's name
-# 1 to 256 of A-Z a-z 0-9 _ and -.
-MAX_RULE_NAME = 128
-_AGGREGATOR_NAME = re.compile(r"[\w-]{1,256}", re.ASCII)
 
 
 def shown(text: str) -> str:
@@ -91,20 +77,25 @@ def _option(what: str, valid: Callable[[str], object], hint: str = "") -> Callab
     return checked
 
 
-account_id = _option("an AWS account id (12 digits)", _ACCOUNT_ID.fullmatch)
+# The values AWS accepts (each message says which), checked where they are typed, so that
+# a mistake is one usage line rather than an AWS error per account read.
+account_id = _option("an AWS account id (12 digits)", re.compile(r"[0-9]{12}").fullmatch)
 role_name = _option(
     "an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-, optionally after a path: team/reader)",
     is_role_name,
     hint="give the role's name, not its ARN",
 )
-# The external id a role's trust policy asks for, as sts:AssumeRole accepts it.
-external_id = _option("an external id (2 to 1224 of A-Z a-z 0-9 _+=,.@:/-)", _EXTERNAL_ID.fullmatch)
+external_id = _option(  # what a role's trust policy asks for, as sts:AssumeRole takes it
+    "an external id (2 to 1224 of A-Z a-z 0-9 _+=,.@:/-)",
+    re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII).fullmatch,
+)
 rule_name = _option(
-    f"an AWS Config rule name (1 to {MAX_RULE_NAME} characters, not all blank)",
-    lambda text: text.strip() and len(text) <= MAX_RULE_NAME,
+    "an AWS Config rule name (1 to 128 characters, not all blank)",
+    lambda text: text.strip() and len(text) <= 128,
 )
 aggregator_name = _option(
-    "an AWS Config aggregator name (1 to 256 of A-Z a-z 0-9 _-)", _AGGREGATOR_NAME.fullmatch
+    "an AWS Config aggregator name (1 to 256 of A-Z a-z 0-9 _-)",
+    re.compile(r"[\w-]{1,256}", re.ASCII).fullmatch,
 )
 file_name = _option("a file name", bool)
 function_arn = _option(

@@ -12,10 +12,8 @@ import tempfile
 
 def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
     """Write `text` as UTF-8 to `path` (a folder gets `default_name` inside it), replacing
-    the file only once all is written; a file nobody may write is refused.
-
-    Raises OSError (and leaves `path` as it was); returns the path written.
-    """
+    the file only once all is written; a file nobody may write is refused. Returns the path
+    written; raises OSError (and leaves `path` as it was)."""
     data = text.encode("utf-8")  # before anything is touched: a failure here leaves all
     if path.endswith(os.sep) or os.path.isdir(path):
         if not os.path.isdir(path):
@@ -45,17 +43,13 @@ def write_whole(path: str, text: str, default_name: str = "evidence") -> str:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        if mode is None:  # a new file: 0o666 less the umask (readable only by setting it)
+            umask = os.umask(0o022)
+            os.umask(umask)
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~umask)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     return path
-
-
-def _umask() -> int:
-    """The process's umask (only readable by setting it; the CLI runs one thread here)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

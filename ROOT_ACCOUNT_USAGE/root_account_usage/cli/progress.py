@@ -27,8 +27,15 @@ class TerminalProgress:
     def _advance(self, unit: str, done: int, total: int) -> None:
         if not self._live:
             return
-        if unit not in self._bars:
-            self._bars[unit] = _bar(total, unit, self._stream)
+        if unit not in self._bars:  # a tqdm bar, or None when the optional extra is not installed
+            try:
+                tqdm = importlib.import_module("tqdm")
+            except ImportError:
+                self._bars[unit] = None
+            else:
+                self._bars[unit] = tqdm.tqdm(
+                    total=total, unit=unit, file=self._stream, dynamic_ncols=True, leave=True
+                )
         bar = self._bars[unit]
         if bar is not None:
             bar.update(1)
@@ -43,12 +50,3 @@ class TerminalProgress:
         for bar in self._bars.values():
             if bar is not None:
                 bar.close()
-
-
-def _bar(total: int, unit: str, stream: TextIO) -> Any:
-    """A tqdm bar, or None when tqdm (the optional extra) is not installed."""
-    try:
-        tqdm = importlib.import_module("tqdm")
-    except ImportError:
-        return None
-    return tqdm.tqdm(total=total, unit=unit, file=stream, dynamic_ncols=True, leave=True)

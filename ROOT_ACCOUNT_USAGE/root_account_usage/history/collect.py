@@ -133,7 +133,7 @@ def _aggregated(
 ) -> AccountHistory:
     """The aggregator's latest evaluation, judged with the threshold it states (it shows
     no account's parameters); the history stays in that account."""
-    current = reader.aggregate_current(aggregator, rule, account_id, region)
+    current = reader.current(account_id, rule, aggregator, region)
     return AccountHistory(
         account_id,
         region,

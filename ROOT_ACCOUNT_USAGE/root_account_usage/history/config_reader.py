@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.exceptions import RootAccountUsageError
+from ..core.health import records_type
 from ..core.plain_text import error_text, shortened
 from ..core.rule_identity import names_rule
 from ..core.verdict import RESOURCE_TYPE
@@ -21,7 +22,7 @@ from ..rule.budget import Sleep
 from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
 from .period import EARLIEST
 from .rules import MatchedRule, match_rule
-from .timeline import RecordedStates, changes_by_rule, states_from_item
+from .timeline import changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -87,21 +88,9 @@ class ConfigHistoryReader:
         return {matched.identity.name: matched for matched in found if matched is not None}
 
     def records_compliance(self) -> bool:
-        """Whether a configuration recorder records AWS::Config::ResourceCompliance, in
-        each recording strategy AWS defines (API_RecordingStrategy): all supported types,
-        the types listed, or all but the types excluded."""
-        response = self._call("describe_configuration_recorders")
-        for recorder in response.get("ConfigurationRecorders", []):
-            group = recorder.get("recordingGroup", {})
-            if group.get("recordingStrategy", {}).get("useOnly") == "EXCLUSION_BY_RESOURCE_TYPES":
-                excluded = group.get("exclusionByResourceTypes", {}).get("resourceTypes", [])
-                if COMPLIANCE_RESOURCE_TYPE not in excluded:
-                    return True
-            elif group.get("allSupported") or COMPLIANCE_RESOURCE_TYPE in group.get(
-                "resourceTypes", []
-            ):
-                return True
-        return False
+        """Whether a configuration recorder records AWS::Config::ResourceCompliance."""
+        recorders = self._call("describe_configuration_recorders").get("ConfigurationRecorders", [])
+        return any(records_type(recorder, COMPLIANCE_RESOURCE_TYPE) for recorder in recorders)
 
     def read_account(
         self,
@@ -114,9 +103,10 @@ class ConfigHistoryReader:
         functions: Collection[str] = (),
         rules: dict[str, MatchedRule] | None = None,
     ) -> list[AccountHistory]:
-        """Every matching rule's history and latest evaluation for the account (one entry
-        saying there is none otherwise): the rules there now (looked up unless given) and
-        those only its records name. A rule shown to be another's is listed, never read."""
+        """Every matching rule's changes in [since, until), state at `since` and latest
+        evaluation for the account (one entry saying there is none otherwise): the rules
+        there now (looked up unless given) and those only its records name, marked as gone.
+        A rule shown to be another's is listed, never read."""
         if rules is None:
             rules = self.matching_rules(rule_name, functions)
         ours = {name: matched for name, matched in rules.items() if counted(matched.identity)}
@@ -127,12 +117,65 @@ class ConfigHistoryReader:
             for name, m in rules.items()
             if name not in ours
         ]
-        if self.records_compliance():
-            histories = self.history(account_id, region, rule_name, ours, set(rules), since, until)
-        else:
+
+        def matches(name: str) -> bool:
+            return name in ours or (name not in rules and names_rule(name, rule_name))
+
+        where = {
+            "resourceType": COMPLIANCE_RESOURCE_TYPE,
+            "resourceId": f"{RESOURCE_TYPE}/{account_id}",
+        }
+        note = None if self.records_compliance() else "not recorded"
+        try:
+            if note is None:
+                before = self._call(
+                    "get_resource_config_history", **where, laterTime=since, limit=1
+                )
+        except HistoryUnavailableError as error:
+            if error.code != "ResourceNotDiscoveredException":
+                raise
+            note = "no compliance history recorded"
+        histories = [
+            AccountHistory(account_id, region, history_note=note, rule_name=name)
+            for name in sorted(ours)
+        ]
+        if note is None:
+            # The item in force when the period began: its states, timed at the start.
+            in_force = (
+                states_from_item(item, matches) for item in before.get("configurationItems", [])
+            )
+            recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
+            at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
+            starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
+            for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
+                for page in self._pages(
+                    "get_resource_config_history",
+                    page_size=100,
+                    **where,
+                    earlierTime=start,
+                    laterTime=min(start + WINDOW, until),
+                    chronologicalOrder="Forward",
+                ):
+                    for item in page.get("configurationItems", []):
+                        states = states_from_item(item, matches)
+                        if states is not None and since <= states.time < until:
+                            recorded.append(states)
+                self.progress(done, len(starts))
+            names = sorted(set(ours) | {n for r in recorded for n in r.states})
+            changes = changes_by_rule(recorded, names, at_start)
+            # When the records first and last list a rule (its state at the start: the start).
+            times = {name: [r.time for r in recorded if name in r.states] for name in names}
             histories = [
-                AccountHistory(account_id, region, history_note="not recorded", rule_name=name)
-                for name in sorted(ours)
+                AccountHistory(
+                    account_id,
+                    region,
+                    tuple(changes[name]),
+                    at_start.get(name),
+                    rule_name=name,
+                    recorded=(min(times[name]), max(times[name])) if times[name] else None,
+                    exists=name in ours,
+                )
+                for name in names
             ]
         if not histories and not others:
             note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
@@ -144,83 +187,6 @@ class ConfigHistoryReader:
             for h in histories
             if h.rule_name is not None
         ]
-
-    def history(
-        self,
-        account_id: str,
-        region: str,
-        rule_name: str,
-        ours: Collection[str],
-        existing: Collection[str],
-        since: datetime,
-        until: datetime,
-    ) -> list[AccountHistory]:
-        """Each rule's compliance changes in [since, until) and its state at `since`:
-        the rules `ours`, and every rule named from `rule_name` that the records list
-        but that no longer exists (not in `existing`), marked as gone."""
-
-        def matches(name: str) -> bool:
-            return name in ours or (name not in existing and names_rule(name, rule_name))
-
-        where = {
-            "resourceType": COMPLIANCE_RESOURCE_TYPE,
-            "resourceId": f"{RESOURCE_TYPE}/{account_id}",
-        }
-        try:
-            before = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
-        except HistoryUnavailableError as error:
-            if error.code != "ResourceNotDiscoveredException":
-                raise
-            note = "no compliance history recorded"
-            return [
-                AccountHistory(account_id, region, history_note=note, rule_name=name)
-                for name in sorted(ours)
-            ]
-        # The item in force when the period began: its states, timed at the start.
-        in_force = (
-            states_from_item(item, matches) for item in before.get("configurationItems", [])
-        )
-        recorded = [states._replace(time=since) for states in in_force if states is not None][:1]
-        at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
-        starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
-        for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
-            for page in self._pages(
-                "get_resource_config_history",
-                page_size=100,
-                **where,
-                earlierTime=start,
-                laterTime=min(start + WINDOW, until),
-                chronologicalOrder="Forward",
-            ):
-                for item in page.get("configurationItems", []):
-                    states = states_from_item(item, matches)
-                    if states is not None and since <= states.time < until:
-                        recorded.append(states)
-            self.progress(done, len(starts))
-        names = sorted(set(ours) | {n for r in recorded for n in r.states})
-        changes = changes_by_rule(recorded, names, at_start)
-        return [
-            AccountHistory(
-                account_id,
-                region,
-                tuple(changes[name]),
-                at_start.get(name),
-                rule_name=name,
-                recorded=_recorded(recorded, name),
-                exists=name in ours,
-            )
-            for name in names
-        ]
-
-    def current(self, account_id: str, rule_name: str) -> CurrentEvaluation | None:
-        """The latest evaluation of the account under exactly this rule."""
-        return self._latest_evaluation(
-            "get_compliance_details_by_config_rule",
-            "EvaluationResults",
-            account_id,
-            ConfigRuleName=rule_name,
-            ComplianceTypes=EVALUATION_TYPES,
-        )
 
     def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None
@@ -245,30 +211,25 @@ class ConfigHistoryReader:
             {key: sorted(names) for key, names in sorted(targets.items())}, frozenset(known)
         )
 
-    def aggregate_current(
-        self, aggregator: str, rule: str, account_id: str, region: str
+    def current(
+        self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""
     ) -> CurrentEvaluation | None:
-        """The account's latest evaluation under exactly this rule, as the aggregator holds it."""
-        return self._latest_evaluation(
-            "get_aggregate_compliance_details_by_config_rule",
-            "AggregateEvaluationResults",
-            account_id,
-            ConfigurationAggregatorName=aggregator,
-            ConfigRuleName=rule,
-            AccountId=account_id,
-            AwsRegion=region,
-        )
-
-    def _latest_evaluation(
-        self, operation: str, results: str, account_id: str, **request: Any
-    ) -> CurrentEvaluation | None:
-        """The account's latest recorded evaluation under the request's rule, in every page."""
+        """The account's latest evaluation under exactly this rule (as `aggregator` holds
+        it, when given)."""
+        if aggregator is None:
+            operation, results = "get_compliance_details_by_config_rule", "EvaluationResults"
+            request: dict[str, Any] = {"ComplianceTypes": EVALUATION_TYPES}
+        else:
+            operation = "get_aggregate_compliance_details_by_config_rule"
+            results = "AggregateEvaluationResults"
+            request = dict(
+                ConfigurationAggregatorName=aggregator, AccountId=account_id, AwsRegion=region
+            )
         found = (
             evaluation
-            for page in self._pages(operation, page_size=100, **request)
+            for page in self._pages(operation, page_size=100, ConfigRuleName=rule_name, **request)
             for result in page.get(results, [])
-            if (evaluation := _evaluation(result, account_id))
-            and evaluation.rule_name == request["ConfigRuleName"]
+            if (evaluation := _evaluation(result, account_id)) and evaluation.rule_name == rule_name
         )
         # The first of those recorded latest; one with no time only when none has one.
         return max(
@@ -311,9 +272,3 @@ def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation
         annotation=result.get("Annotation", ""),
         recorded_at=result.get("ResultRecordedTime"),
     )
-
-
-def _recorded(recorded: list[RecordedStates], name: str) -> tuple[datetime, datetime] | None:
-    """When the records first and last list the rule (its state at the start: the start)."""
-    times = [r.time for r in recorded if name in r.states]
-    return (min(times), max(times)) if times else None

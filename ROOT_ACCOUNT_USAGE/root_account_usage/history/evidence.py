@@ -33,15 +33,11 @@ _STYLES = (  # colour and label, in the order of STATES
     ("#b0bec5", "no record"),
 )
 SHOWN = dict(zip(STATES, _STYLES, strict=True))
-OTHER_COLOUR = "#6d4c41"  # a state AWS Config may add one day: shown as it is written
 
 
-def colour(state: str) -> str:
-    return SHOWN.get(state, (OTHER_COLOUR, state))[0]
-
-
-def label(state: str) -> str:
-    return SHOWN.get(state, (OTHER_COLOUR, state))[1]
+def _style(state: str) -> tuple[str, str]:
+    """Colour and label; a state AWS Config may add one day is shown as it is written."""
+    return SHOWN.get(state, ("#6d4c41", state))
 
 
 def evidence_document(report: EvidenceReport) -> dict[str, Any]:
@@ -92,9 +88,8 @@ def _account(
         **{key: getattr(identity, key, None) for key in _MADE},
         "parameters": input_parameters(identity.parameters) if identity else None,
         "rule_exists": history.exists,
-        "rule_recorded": None
-        if history.recorded is None
-        else dict(zip(("first", "last"), map(format_timestamp, history.recorded), strict=True)),
+        "rule_recorded": history.recorded
+        and dict(zip(("first", "last"), map(format_timestamp, history.recorded), strict=True)),
         "stale": stale is not None and stale < report.until,
         "stale_from": format_timestamp(stale) if stale else None,
         "threshold_days": history.threshold_days,
@@ -110,18 +105,15 @@ def _account(
         "stale_share": round(share(pieces, {STALE}), 4) if pieces else None,
         "ever_non_compliant": counted(identity)
         and ever_non_compliant(history, report.since, report.until),
-        "current": None
-        if current is None
-        else {
+        "current": current
+        and {
             "rule_name": current.rule_name,
             "compliance_type": current.compliance_type,
             "state": current.state,
             "annotation": current.annotation,
             "recorded_at": format_timestamp(current.recorded_at) if current.recorded_at else None,
         },
-        "most_recent_root_use": None
-        if root_use is None
-        else {"credential": root_use.credential, "time": root_use.time},
+        "most_recent_root_use": root_use and _stamped(root_use),
     }
 
 
@@ -144,12 +136,11 @@ def _summary(accounts: list[dict[str, Any]], report: EvidenceReport) -> dict[str
         return sorted({entry["account_id"] for entry in entries})
 
     ruled = [a for a in accounts if a["rule_name"] is not None]
+    unreadable = {u.account_id for u in report.unreadable}
     return {
-        "accounts": len(
-            {a.account_id for a in report.accounts} | {u.account_id for u in report.unreadable}
-        ),
+        "accounts": len({a.account_id for a in report.accounts} | unreadable),
         "ever_non_compliant": ids(a for a in ruled if a["ever_non_compliant"]),
-        "unreadable": sorted({u.account_id for u in report.unreadable}),
+        "unreadable": sorted(unreadable),
         "without_rule": ids(a for a in accounts if a["rule_name"] is None),
         "without_history": ids(a for a in ruled if not a["history_available"]),
         "not_this_rule": ids(a for a in ruled if a["identity"].startswith("not this rule")),
@@ -168,8 +159,7 @@ def _threshold_shown(account: dict[str, Any], unit: str = " days") -> str | None
 
 
 def render_json(report: EvidenceReport) -> str:
-    # allow_nan=False: never NaN or Infinity, which JSON has no words for (the rule
-    # parameters that carried them are kept as text when read).
+    # allow_nan=False: JSON has no NaN or Infinity (parameters carrying them are kept as text).
     return json.dumps(evidence_document(report), indent=2, allow_nan=False) + "\n"
 
 
@@ -187,9 +177,7 @@ def csv_cell(value: object) -> str:
     """A cell no spreadsheet runs and no terminal obeys: made plain, then quoted with a
     leading ' when it would start a formula (after any blank)."""
     text = plain(value)
-    if text.lstrip().startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+    return "'" + text if text.lstrip().startswith(_FORMULA_STARTS) else text
 
 
 def render_csv(report: EvidenceReport) -> str:
@@ -201,9 +189,7 @@ def render_csv(report: EvidenceReport) -> str:
     document = evidence_document(report)
     since, until = document["period"]["since"], document["period"]["until"]
 
-    def row(
-        kind: str, account: dict[str, Any], time: object, state: object, detail: object
-    ) -> None:
+    def row(kind: str, account: dict[str, Any], time: Any, state: Any, detail: Any) -> None:
         root_use = account.get("most_recent_root_use") or {}
         stale = f"stale since {account['stale_from']}" if account.get("stale") else ""
         cells: tuple[object, ...] = (kind, account["account_id"], account["region"], time, state)
@@ -346,22 +332,19 @@ def _legend(document: dict[str, Any]) -> str:
     seen |= {a["current"]["state"] for a in document["accounts"] if a["current"]}
     items = "".join(
         f'<span class="key" data-state="{html.escape(s)}"><span class="swatch" '
-        f'style="background:{colour(s)}"></span>{html.escape(label(s))}</span>'
+        f'style="background:{_style(s)[0]}"></span>{html.escape(_style(s)[1])}</span>'
         for s in [*STATES, *sorted(seen - set(STATES))]
     )
     return f'<p class="legend">{items}</p>'
 
 
 def _organization_summary(document: dict[str, Any]) -> str:
-    e = html.escape
     summary = document["summary"]
-
-    rows = [("Accounts", str(summary["accounts"]))] + [
-        (what[0].upper() + what[1:], f"{len(summary[key])}: {e(', '.join(summary[key]))}")
-        if summary[key]
-        else (what[0].upper() + what[1:], "none")
-        for key, what in SUMMARY_LISTS
-    ]
+    rows = [("Accounts", str(summary["accounts"]))]
+    for key, what in SUMMARY_LISTS:
+        ids = summary[key]
+        listed = f"{len(ids)}: {html.escape(', '.join(ids))}" if ids else "none"
+        rows.append((what[0].upper() + what[1:], listed))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
     return (
         f'<section class="organization"><h2>Summary</h2><table class="org">{body}</table></section>'
@@ -383,8 +366,8 @@ def _summary_table(document: dict[str, Any]) -> str:
             f"<td>{e(account['rule_name'] or 'none')}<br><small>"
             f"{e(account['identity'] if account['rule_name'] else '')}</small></td>"
             f"<td>{'' if threshold is None else e(threshold)}</td>"
-            f'<td class="state" data-state="{e(state)}" style="color:{colour(state)}">'
-            f"{e(label(state))}</td>"
+            f'<td class="state" data-state="{e(state)}" style="color:{_style(state)[0]}">'
+            f"{e(_style(state)[1])}</td>"
             f"<td>{share_text}</td><td>{e(_root_use_shown(account))}</td></tr>"
         )
     for unreadable in document["unreadable_accounts"]:  # in the table too, never only counted
@@ -430,9 +413,6 @@ def _row(*cells: object, tag: str = "td") -> str:
     return "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in cells) + "</tr>"
 
 
-_NARROWEST = 6.0  # of the bar's 900
-
-
 def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     """A horizontal bar across the period, one coloured rectangle per state."""
     width, left, height = 900.0, 10.0, 40.0
@@ -441,15 +421,15 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
     for piece in timeline:
         start = (parse_timestamp(piece["start"]) - report.since).total_seconds() / total
         end = (parse_timestamp(piece["end"]) - report.since).total_seconds() / total
-        # Every state at least a few units wide, drawn over its neighbour and inside the
-        # bar: the state the period ends in shows even when it began minutes before.
-        w = max((end - start) * width, _NARROWEST)
+        # Every state at least 6 of the bar's 900 units wide, drawn over its neighbour and
+        # inside the bar: the state the period ends in shows even when it began minutes before.
+        w = max((end - start) * width, 6.0)
         x = min(left + start * width, left + width - w)
         state = piece["state"]
-        title = html.escape(f"{label(state)}: {piece['start']} to {piece['end']}")
+        title = html.escape(f"{_style(state)[1]}: {piece['start']} to {piece['end']}")
         shapes.append(
             f'<rect class="seg" data-state="{html.escape(state)}" x="{x:.1f}" y="5" '
-            f'width="{w:.1f}" height="{height:.0f}" fill="{colour(state)}">'
+            f'width="{w:.1f}" height="{height:.0f}" fill="{_style(state)[0]}">'
             f"<title>{title}</title></rect>"
         )
     ticks = []

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..core.plain_text import LONG, shortened
 from ..rule.aws import Retrier
@@ -90,21 +89,6 @@ class MemberRoleOpener:
             )["Credentials"]
         keys = zip(_SDK_KEYS, ("AccessKeyId", "SecretAccessKey", "SessionToken"), strict=True)
         return self.client_factory(region, {sdk: credentials[key] for sdk, key in keys})
-
-
-def boto3_client_factory(session: Any) -> ClientFactory:
-    """Config clients from one boto3 session, built one at a time (sessions are not
-    thread-safe)."""
-    lock = threading.Lock()
-
-    def build(region: str, credentials: Mapping[str, str] | None) -> ConfigServiceClient:
-        with lock:
-            client: ConfigServiceClient = session.client(
-                "config", region_name=region, **(credentials or {})
-            )
-            return client
-
-    return build
 
 
 class AccountOutcome(NamedTuple):

@@ -21,14 +21,6 @@ class PeriodOutOfReachError(ValueError):
     """No part of the period is one AWS Config can still hold."""
 
 
-def days_before(moment: datetime, period: timedelta) -> datetime:
-    """`moment - period`, or the earliest datetime when that would underflow."""
-    try:
-        return moment - period
-    except OverflowError:
-        return EARLIEST
-
-
 def bounded(since: datetime, until: datetime, now: datetime) -> Period:
     """[since, until) cut to [now - 2,557 days, now], with a note for each cut. Raises
     PeriodOutOfReachError when nothing of the period is left."""

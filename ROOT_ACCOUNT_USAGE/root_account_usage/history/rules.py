@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from ..core.events import load_rule_parameters
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.json_text import load_json
-from ..core.parameters import parse_rule_parameters
+from ..core.parameters import RuleParameters, parse_rule_parameters
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 
 # ConfigRule.MaximumExecutionFrequency (and a ScheduledNotification's): a periodic rule
@@ -49,16 +49,18 @@ def _int_or_text(text: str) -> int | str:
         return text
 
 
+def rule_parameters(raw: object) -> RuleParameters:
+    """A rule's InputParameters as the rule reads them (none given: the defaults). Raises
+    InvalidEventError or InvalidParameterError when it refuses them (it then fails closed)."""
+    if not isinstance(raw, str):
+        return parse_rule_parameters({}, frozenset())
+    return parse_rule_parameters(*load_rule_parameters(raw, "InputParameters"))
+
+
 def _threshold(raw: object) -> tuple[int | None, str | None]:
-    """The threshold a rule's InputParameters set, by the core's parser; None and why
-    when the rule refuses them (it then fails closed)."""
+    """The threshold a rule's InputParameters set; None and why when it refuses them."""
     try:
-        loaded, repeated = (
-            load_rule_parameters(raw, "InputParameters")
-            if isinstance(raw, str)
-            else ({}, frozenset[str]())
-        )
-        return parse_rule_parameters(loaded, repeated).threshold_days, None
+        return rule_parameters(raw).threshold_days, None
     except (InvalidEventError, InvalidParameterError) as error:
         return None, str(error)
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.plain_text import shortened
 from .config_reader import HistoryUnavailableError
-from .organization import ClientFactory, MemberRoleOpener, boto3_client_factory
+from .organization import MemberRoleOpener
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
+
+_SESSION_LOCK = threading.Lock()
 
 
 class NoRegionError(HistoryUnavailableError):
@@ -46,7 +51,7 @@ def member_opener(
     auditor: AuditorSession,
     role_name: str,
     external_id: str | None,
-    client_factory: ClientFactory | None = None,
+    client_factory: Callable[[str, Any], Any] | None = None,
 ) -> MemberRoleOpener:
     """Each account's read role, assumed from the auditor's session (the role's ARN in
     the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...); the member's
@@ -54,9 +59,23 @@ def member_opener(
     session = auditor.session
     return MemberRoleOpener(
         session.client("sts", region_name=auditor.region),  # the regional STS endpoint
-        client_factory or boto3_client_factory(session),
+        client_factory or (lambda region, keys: session_clients(session, keys)("config", region)),
         role_name=role_name,
         partition=session.get_partition_for_region(auditor.region),
         own_account=auditor.account_id,
         external_id=external_id,
     )
+
+
+def session_clients(
+    session: Any, credentials: Mapping[str, str] | None = None
+) -> Callable[..., Any]:
+    """(service, region) -> a client of the boto3 session, each made once and one at a
+    time (a session is not thread-safe)."""
+
+    @functools.cache
+    def client(service: str, region: str) -> Any:
+        with _SESSION_LOCK:
+            return session.client(service, region_name=region, **(credentials or {}))
+
+    return client

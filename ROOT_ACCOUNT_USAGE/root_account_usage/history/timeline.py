@@ -19,7 +19,6 @@ from .model import (
     UNKNOWN,
     AccountHistory,
     ComplianceChange,
-    CurrentEvaluation,
     Segment,
 )
 
@@ -128,7 +127,13 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
     if stale is not None and stale < until:  # the time after it is stale, counted apart
         pieces = [p._replace(end=min(p.end, stale)) for p in pieces if p.start < stale]
         pieces.append(Segment(max(stale, since), until, STALE))
-    return _merged(pieces)
+    merged: list[Segment] = []  # neighbours of one state made one
+    for piece in pieces:
+        if merged and merged[-1].state == piece.state:
+            merged[-1] = merged[-1]._replace(end=piece.end)
+        else:
+            merged.append(piece)
+    return merged
 
 
 def share(pieces: list[Segment], states: Collection[str]) -> float:
@@ -153,31 +158,14 @@ def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime
     recorded = current.recorded_at
     if current.state in NON_COMPLIANT_STATES and (recorded is None or recorded < until):
         return True
-    used = root_use_time(current)
+    seen = read_root_use(current.annotation)
+    try:
+        used = parse_timestamp(seen.time) if seen else None
+    except ValueError:  # a time the annotation wrote but no calendar has
+        used = None
     if used is None:
         return False
     # The threshold the rule applies now; when its parameters are invalid, the shortest
     # it can apply (a use inside the period counts whatever the threshold).
     days = history.threshold_days or MIN_THRESHOLD_DAYS
     return used < until and since < used + timedelta(days=days)
-
-
-def root_use_time(current: CurrentEvaluation) -> datetime | None:
-    """When the root use the evaluation names happened; None when it names none."""
-    seen = read_root_use(current.annotation)
-    if seen is None:
-        return None
-    try:
-        return parse_timestamp(seen.time)
-    except ValueError:  # a time the annotation wrote but no calendar has
-        return None
-
-
-def _merged(pieces: list[Segment]) -> list[Segment]:
-    merged: list[Segment] = []
-    for piece in pieces:
-        if merged and merged[-1].state == piece.state:
-            merged[-1] = Segment(merged[-1].start, piece.end, piece.state)
-        else:
-            merged.append(piece)
-    return merged

@@ -34,6 +34,7 @@ from root_account_usage.cli import doctor as doctor_module
 from root_account_usage.cli.main import build_parser, main
 from root_account_usage.core.health import FAIL, PASS, exit_code, render_text
 from root_account_usage.history.organization import MemberRoleOpener, MemberRoleRefusedError
+from root_account_usage.history.session import session_clients
 from tests import call_recorder
 from tests.cfn import load_template
 from tests.deployment import moto_gaps  # noqa: F401 - registers AWS::Config::ConfigRule
@@ -495,7 +496,7 @@ def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypat
     session = deployed.session
     opener = MemberRoleOpener(
         session.client("sts", region_name=HOME),
-        lambda _, credentials: doctor_module.client_factory(session, credentials),
+        lambda _, credentials: session_clients(session, credentials),
         role_name="Reader",
         partition="aws",
         own_account=ACCOUNT,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from root_account_usage.core.annotation import read_root_use
-from root_account_usage.history.timeline import (
+from root_account_usage.history.model import (
     UNABLE_TO_EVALUATE,
     UNKNOWN,
     AccountHistory,
     ComplianceChange,
     CurrentEvaluation,
+)
+from root_account_usage.history.timeline import (
     changes_by_rule,
     ever_non_compliant,
     segments,
