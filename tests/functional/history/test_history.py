@@ -117,10 +117,11 @@ def expect_rules(stub, *names):
 
 
 def expect_recorder(stub, recording_group):
+    recorder = {"name": "default"}
+    if recording_group is not None:  # None: AWS's default group, all supported types
+        recorder["recordingGroup"] = recording_group
     stub.add_response(
-        "describe_configuration_recorders",
-        {"ConfigurationRecorders": [{"name": "default", "recordingGroup": recording_group}]},
-        {},
+        "describe_configuration_recorders", {"ConfigurationRecorders": [recorder]}, {}
     )
 
 
@@ -610,6 +611,9 @@ def test_cli_demo_refuses_another_account_too(capsys):
 @pytest.mark.parametrize(
     ("group", "recorded"),
     [
+        (None, True),  # no group given: AWS records every supported type
+        ({"recordingStrategy": {"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"}}, True),
+        ({"allSupported": False, "resourceTypes": ["AWS::IAM::User"]}, False),
         (
             {
                 "allSupported": True,
