@@ -49,8 +49,7 @@ def fit(base: str, suffix: str = "") -> str:
 
 
 def fit_optional(base: str, optional: Iterable[Sequence[str]], required: str = "") -> str:
-    """`base`, then for each `optional` item the first of its forms that still fits whole
-    with `base` uncut, then `required` (for which `base` is cut if it must be)."""
+    """`base`, the first form of each `optional` item that fits whole, then `required`."""
     for forms in optional:
         room = MAX_ANNOTATION_LENGTH - len(base) - len(required)
         base += next((suffix for suffix in forms if len(suffix) <= room), "")
@@ -134,8 +133,7 @@ def activity_seen(
 
 
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
-    """A use seen outside the report, and not in it (or not as recently). Not yet fitted:
-    the caller adds its notes."""
+    """A use seen outside the report, not yet fitted: the caller adds its notes."""
     return f"Root {seen}, " + _judged("within", threshold_days, report_generated_at)
 
 
@@ -145,10 +143,7 @@ def also_seen(source: str, seen: str) -> str:
 
 
 NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
-# CloudTrail showed sign-in attempts that did not authenticate, and no use.
-NO_CLOUDTRAIL_USE = " No root use in CloudTrail."
-
-
+NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempts
 # CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
 # key used and deleted within one report cycle is then seen by nothing.
 REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
@@ -160,14 +155,8 @@ def record_decides(seen: str, threshold_days: int) -> str:
     return f"Root {seen}, within the {threshold_days}-day threshold{RECORD_DECIDES}"
 
 
-def read_report_only(annotation: str) -> bool:
-    """Whether the evaluation behind `annotation` read the credential report only."""
-    return annotation.endswith(REPORT_ONLY) or f"{REPORT_ONLY} " in annotation
-
-
 def searched_scope(regions: int, days: int, threshold_days: int) -> str:
-    """Where and how far back CloudTrail was searched, for the sentences above: its event
-    history keeps 90 days, so a longer threshold is said to be searched only so far."""
+    """Where and how far back CloudTrail was searched (its event history keeps 90 days)."""
     kept = ": all it keeps" if threshold_days > days else ""
     return f" ({regions} region{'s' * (regions != 1)}, last {days} days{kept})"
 
@@ -178,9 +167,7 @@ def unavailable_note(source: str) -> str:
 
 
 def incomplete_note(source: str, where: str | None = None) -> str:
-    """The suffix saying a search of `source` did not finish (it failed, ran out of time
-    or pages) in region `where`, or in every region searched: what it found still
-    counts, but finding nothing there proves nothing."""
+    """The suffix saying a search of `source` did not finish in `where` (else anywhere)."""
     return f" {source} search incomplete{f' in {where}' if where else ''}."
 
 
@@ -194,8 +181,7 @@ RECORD_PROBLEMS = (RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING)
 
 
 def record_note(problems: Iterable[str]) -> str:
-    """The suffix naming the most telling problem among the recorded root events (the
-    WARNING log names each); empty when there is none."""
+    """The suffix naming the most telling of `problems` (RECORD_PROBLEMS); "" for none."""
     found = set(problems)
     worst = next((problem for problem in RECORD_PROBLEMS if problem in found), None)
     return "" if worst is None else f" Recorded root event {worst}."
@@ -214,8 +200,7 @@ def remembered_note(credential: str, when: datetime) -> str:
 def remembered_use(
     credential: str, when: datetime, threshold_days: int, report_generated_at: datetime | None
 ) -> str:
-    """A use inside the threshold that only the rule's last evaluation still shows (its
-    credential deleted, its trace gone from the report). Read back by read_root_use."""
+    """A use inside the threshold only the rule's last evaluation still shows."""
     source, _, what = credential.partition(": ")
     if source in ACTIVITY_SOURCES:
         used = f"{what} at {format_timestamp(when)} ({source} {REMEMBERED})"
@@ -271,8 +256,7 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
 
 
 def read_recent_root_use(annotation: str) -> RootUseSeen | None:
-    """The root use an annotation names first when it is inside the threshold (None for
-    an old use, or none)."""
+    """read_root_use, but None for a use outside the threshold."""
     return None if _OLD_USE.search(annotation) else read_root_use(annotation)
 
 

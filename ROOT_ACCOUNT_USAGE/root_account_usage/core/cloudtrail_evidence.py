@@ -78,8 +78,7 @@ class RootActivity(NamedTuple):
 
 def is_attempt(detail: Mapping[str, Any]) -> bool:
     """Whether a root record is a sign-in attempt that did not authenticate (not a use):
-    a sign-in event whose outcome is Failure (or that carries an errorMessage and no
-    Success), or a password recovery request."""
+    a failed sign-in event, or a password recovery request."""
     name = detail.get("eventName")
     # PasswordUpdated is a sign-in event made signed in: a use whatever its outcome.
     if detail.get("eventType") != "AwsConsoleSignIn" or name == "PasswordUpdated":
@@ -100,8 +99,7 @@ def root_activity(
     event: Mapping[str, Any], lookup_region: str, account_id: str | None = None
 ) -> RootActivity | None:
     """One LookupEvents record; None unless it is the root user's own action (of
-    `account_id`, when given). Raises UnreadableRecordError for a record that cannot be
-    read: not a JSON object, a key given twice, a root action without time or account."""
+    `account_id`, when given). Raises UnreadableRecordError for a record it cannot read."""
     raw = event.get("CloudTrailEvent")
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
@@ -142,8 +140,7 @@ def root_activity_in_record(
     fallback_name: str = "unknown",
     source: str = text.CLOUDTRAIL,
 ) -> RootActivity | None:
-    """Read one CloudTrail record (a dict); None unless it is the root user's own action
-    with a time to place it by."""
+    """One CloudTrail record; None unless it is the root user's own action with a time."""
     if not _is_root_action(detail):
         return None
     try:
@@ -181,8 +178,7 @@ def _is_root_action(detail: Mapping[str, Any]) -> bool:
 
 
 def counted(activity: RootActivity, *, exclude_assume_root: bool) -> bool:
-    """Whether `activity` counts as root use: AssumeRootSessions "exclude" leaves out
-    AssumeRoot sessions; the root user's own sign-ins and calls always count."""
+    """Whether `activity` counts as root use (AssumeRootSessions "exclude" drops sessions)."""
     return not (exclude_assume_root and activity.assumed_root)
 
 
@@ -197,11 +193,9 @@ def apply_activity(
     unavailable: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> Verdict:
-    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use
-    in [now - threshold, now] (or later). Evidence only adds use; a fail-closed verdict
-    stays; an attempt is named where there is room. `cloudtrail_read`: CloudTrail was
-    searched to the end, so finding nothing is said (with `scope`); the `unavailable`
-    sources and the `notes` are said at the end, always."""
+    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use at
+    or after now - threshold; a fail-closed verdict stays. `cloudtrail_read`: searched to
+    the end, so finding nothing is said (with `scope`); `unavailable` and `notes` always."""
     if not verdict.evaluated:
         return verdict
     required = "".join(text.unavailable_note(source) for source in unavailable) + "".join(notes)

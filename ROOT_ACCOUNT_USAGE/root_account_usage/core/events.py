@@ -38,11 +38,11 @@ class PeriodicEvent(NamedTuple):
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
-    """The event's account, notificationCreationTime and ruleParameters, once the fields
-    rdklib relies on are checked too. Raises InvalidEventError naming what is wrong."""
+    """The event's account, time and ruleParameters, and the fields rdklib relies on
+    checked. Raises InvalidEventError naming what is wrong."""
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
-    invoking_event, repeated = _load_json_object(
+    invoking_event, repeated = load_rule_parameters(
         event.get("invokingEvent"), "invokingEvent", MAX_INVOKING_EVENT_CHARS
     )
     if repeated:
@@ -104,18 +104,11 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
 
 
 def load_rule_parameters(
-    raw: str, name: str = "ruleParameters"
+    raw: object, name: str = "ruleParameters", max_chars: int = MAX_RULE_PARAMETERS_CHARS
 ) -> tuple[dict[str, Any], frozenset[str]]:
-    """A rule's InputParameters (its event's ruleParameters) as a JSON object, and the
-    keys given more than once, for parse_rule_parameters. Raises InvalidEventError,
-    naming `name`, when `raw` is no JSON object or too long."""
-    return _load_json_object(raw, name, MAX_RULE_PARAMETERS_CHARS)
-
-
-def _load_json_object(
-    raw: object, name: str, max_chars: int
-) -> tuple[dict[str, Any], frozenset[str]]:
-    """The JSON object in `raw`, and the keys its top level gives more than once."""
+    """The JSON object in `raw` (ruleParameters, InputParameters, invokingEvent) and the
+    keys its top level gives twice. Raises InvalidEventError naming `name` for no JSON
+    object, or one too long."""
     if not isinstance(raw, str):
         raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:

@@ -35,11 +35,9 @@ def apply_memory(
     threshold_days: int | None,
     unavailable: bool = False,
 ) -> Verdict:
-    """The verdict with the rule's memory added: a remembered use more recent than any the
-    verdict names makes an evaluated verdict NON_COMPLIANT inside the threshold, and is
-    otherwise carried at the end of the annotation (always on a fail-closed one, where
-    there is room on others). `unavailable`: the memory could not be read, which is said,
-    never read as "no use"."""
+    """The verdict with a remembered use newer than its own: NON_COMPLIANT inside the
+    threshold, else carried at the end of the annotation (where there is room, unless
+    fail-closed). `unavailable`: the memory could not be read, said, never "no use"."""
     note = text.unavailable_note(text.LAST_EVALUATION) if unavailable else ""
     if remembered is not None and verdict.last_used is not None:
         remembered = remembered if remembered.time > verdict.last_used else None

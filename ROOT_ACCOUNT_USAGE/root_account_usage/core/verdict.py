@@ -12,7 +12,7 @@ from .exceptions import (
     RootAccountUsageError,
     StaleReportError,
 )
-from .report import CredentialUse, RootCredentials
+from .report import RootCredentials
 from .timestamps import format_timestamp
 
 COMPLIANT = "COMPLIANT"
@@ -41,9 +41,8 @@ class Verdict(NamedTuple):
 
 
 def require_account(root: RootCredentials, account_id: str) -> None:
-    """Refuse a report that is not `account_id`'s own (an event for one account, read with
-    credentials of another): raises AccountMismatchError, or MalformedReportError when
-    the root ARN names no account."""
+    """Refuse a report that is not `account_id`'s own: raises AccountMismatchError, or
+    MalformedReportError when the root ARN names no account."""
     if root.account_id is None:
         raise MalformedReportError(
             f"root row has an ARN that is not an account root ARN, so the report cannot be "
@@ -79,10 +78,11 @@ def decide(
         report_generated_at=report_generated_at,
         account_id=root.account_id,
     )
-    latest = latest_use(root.uses)
-    if latest is None:
+    # Ties name the password first: max() keeps the first of equals.
+    recorded = [(use.credential, use.last_used) for use in root.uses if use.last_used]
+    if not recorded:
         return never_used
-    credential, last_used = latest
+    credential, last_used = max(recorded, key=lambda pair: pair[1])
     used = (credential, last_used, threshold_days, report_generated_at, root.credentials_removed)
     if last_used >= now - timedelta(days=threshold_days):
         compliance_type = NON_COMPLIANT
@@ -95,13 +95,6 @@ def decide(
         credential=credential,
         last_used=last_used,
     )
-
-
-def latest_use(uses: tuple[CredentialUse, ...]) -> tuple[str, datetime] | None:
-    """The credential used last and when; None when none has a recorded use. Ties name
-    the password first (max() keeps the first of equals)."""
-    recorded = [(use.credential, use.last_used) for use in uses if use.last_used is not None]
-    return max(recorded, key=lambda pair: pair[1], default=None)
 
 
 def unable_to_evaluate(error: RootAccountUsageError, **known: Any) -> Verdict:
