@@ -36,6 +36,20 @@ ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRo
 # the annotation leads with always fits before it, with a note that a source failed.
 MAX_ACTIVITY_DESCRIPTION = 100
 MAX_ALSO_DESCRIPTION = 70
+NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
+NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempts
+# CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
+# key used and deleted within one report cycle is then seen by nothing.
+REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
+RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
+# What can be wrong with one recorded root event (core/recorded_activity.py), from the
+# most to the least telling: `none` written over a record, a record the function would
+# not write, a parameter that does not exist.
+RECORD_PROBLEMS = ("reset", "unreadable", "missing")
+RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING = RECORD_PROBLEMS
+# The rule's memory: its own last evaluation of the account, read back from AWS Config.
+LAST_EVALUATION = "This rule's last evaluation"
+REMEMBERED = "remembered"  # where a remembered CloudTrail or EventBridge use is said to be from
 
 
 def fit(base: str, suffix: str = "") -> str:
@@ -142,14 +156,6 @@ def also_seen(source: str, seen: str) -> str:
     return f" {source} also: {seen}."
 
 
-NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
-NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempts
-# CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
-# key used and deleted within one report cycle is then seen by nothing.
-REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
-RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
-
-
 def record_decides(seen: str, threshold_days: int) -> str:
     """A recorded use inside the threshold, published before the report is read."""
     return f"Root {seen}, within the {threshold_days}-day threshold{RECORD_DECIDES}"
@@ -171,25 +177,11 @@ def incomplete_note(source: str, where: str | None = None) -> str:
     return f" {source} search incomplete{f' in {where}' if where else ''}."
 
 
-# What can be wrong with one recorded root event (core/recorded_activity.py), from the
-# most to the least telling: `none` written over a record, a record the function would
-# not write, a parameter that does not exist.
-RECORD_RESET = "reset"
-RECORD_UNREADABLE = "unreadable"
-RECORD_MISSING = "missing"
-RECORD_PROBLEMS = (RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING)
-
-
 def record_note(problems: Iterable[str]) -> str:
     """The suffix naming the most telling of `problems` (RECORD_PROBLEMS); "" for none."""
     found = set(problems)
     worst = next((problem for problem in RECORD_PROBLEMS if problem in found), None)
     return "" if worst is None else f" Recorded root event {worst}."
-
-
-# The rule's memory: its own last evaluation of the account, read back from AWS Config.
-LAST_EVALUATION = "This rule's last evaluation"
-REMEMBERED = "remembered"  # where a remembered CloudTrail or EventBridge use is said to be from
 
 
 def remembered_note(credential: str, when: datetime) -> str:

@@ -116,17 +116,7 @@ def root_activity(
             raise UnreadableRecordError("root record names no account")
         if named != account_id:
             return None
-    fallback = event.get("EventTime")  # what botocore parsed, used without eventTime
-    try:
-        fallback_time = as_utc(fallback) if isinstance(fallback, datetime) else None
-    except ValueError:
-        fallback_time = None
-    activity = root_activity_in_record(
-        detail,
-        lookup_region,
-        fallback_time=fallback_time,
-        fallback_name=str(event.get("EventName", "unknown")),
-    )
+    activity = root_activity_in_record(detail, lookup_region, lookup=event)
     if activity is None:
         raise UnreadableRecordError("record has no readable event time")
     return activity
@@ -136,26 +126,31 @@ def root_activity_in_record(
     detail: Mapping[str, Any],
     lookup_region: str,
     *,
-    fallback_time: datetime | None = None,
-    fallback_name: str = "unknown",
     source: str = text.CLOUDTRAIL,
+    lookup: Mapping[str, Any] | None = None,
 ) -> RootActivity | None:
-    """One CloudTrail record; None unless it is the root user's own action with a time."""
+    """One CloudTrail record; None unless it is the root user's own action with a time.
+    `lookup`: its LookupEvents entry, whose EventTime and EventName botocore read."""
     if not _is_root_action(detail):
         return None
+    lookup = lookup or {}
     try:
-        time: datetime | None = parse_timestamp(str(detail["eventTime"]))
+        time = parse_timestamp(str(detail["eventTime"]))
     except (KeyError, ValueError):
-        time = fallback_time
-    if time is None:
-        return None
+        fallback = lookup.get("EventTime")
+        if not isinstance(fallback, datetime):
+            return None
+        try:
+            time = as_utc(fallback)
+        except ValueError:
+            return None
     extra, source_ip = detail.get("additionalEventData"), detail.get("sourceIPAddress")
     mfa = extra.get("MFAUsed") if isinstance(extra, dict) else None
     context = detail["userIdentity"].get("sessionContext")
     assumed_root = context.get("assumedRoot") if isinstance(context, dict) else None
     return RootActivity(
         time=time,
-        event_name=str(detail.get("eventName", fallback_name)),
+        event_name=str(detail.get("eventName", lookup.get("EventName", "unknown"))),
         region=str(detail.get("awsRegion", lookup_region)),
         source_ip=source_ip if isinstance(source_ip, str) else None,
         # AWS's own examples write "Yes" and "YES".

@@ -84,11 +84,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
             f"{shortened(named, SHORT)!r}"
         )
     # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
-    parameters, repeated = (
-        load_rule_parameters(event["ruleParameters"])
-        if "ruleParameters" in event
-        else ({}, frozenset())
-    )
+    parameters, repeated = load_rule_parameters(event.get("ruleParameters", "{}"))
     # rdklib reads both on every invocation, executionRoleArn even in its own-role mode.
     for field in ("resultToken", "executionRoleArn"):
         if not isinstance(event.get(field), str) or not event[field]:

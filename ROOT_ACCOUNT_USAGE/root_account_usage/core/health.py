@@ -1,8 +1,5 @@
-"""`doctor`'s judgements: one line per check, decided from what AWS returned. Pure.
-
-Each check is PASS (seen working), WARN (could not be seen, or optional and off) or
-FAIL (seen broken); a FAIL names the fix and the section of docs/deploy.md to read.
-"""
+"""`doctor`'s judgements, one line per check from what AWS returned: PASS (seen working),
+WARN (not seen, or optional and off) or FAIL (seen broken, with its fix). Pure."""
 
 from __future__ import annotations
 
@@ -89,8 +86,7 @@ def period(rule: Mapping[str, Any]) -> timedelta:
 
 
 def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Check:
-    """DescribeConfigRuleEvaluationStatus: a success within the rule's period, and no
-    failure since it."""
+    """DescribeConfigRuleEvaluationStatus: a success within the period, no failure since."""
     success = status.get("LastSuccessfulInvocationTime")
     failure = status.get("LastFailedInvocationTime")
     if failure and (not success or failure > success):
@@ -103,9 +99,7 @@ def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Ch
 
 
 def records_type(recorder: Mapping[str, Any], resource_type: str) -> bool:
-    """Whether a configuration recorder records `resource_type`, in every recording mode
-    AWS defines (RecordingGroup: allSupported, or recordingStrategy.useOnly
-    ALL_SUPPORTED_RESOURCE_TYPES / INCLUSION_BY_RESOURCE_TYPES / EXCLUSION_BY_RESOURCE_TYPES)."""
+    """Whether a configuration recorder records `resource_type`, in every recording mode."""
     group = recorder.get("recordingGroup") or {"allSupported": True}  # absent: AWS's default
     strategy = (group.get("recordingStrategy") or {}).get("useOnly")
     excluded = (group.get("exclusionByResourceTypes") or {}).get("resourceTypes") or []
@@ -129,10 +123,9 @@ def trail_gaps(trails: Iterable[Trail], regions: Iterable[str]) -> list[str]:
 
 
 def logs_management(selectors: Mapping[str, Any]) -> bool:
-    """GetEventSelectors: whether the trail logs write management events (basic or
-    advanced selectors; none at all means AWS's default, all management events)."""
+    """GetEventSelectors: whether the trail logs write management events."""
     basic, advanced = selectors.get("EventSelectors"), selectors.get("AdvancedEventSelectors")
-    if not basic and not advanced:
+    if not basic and not advanced:  # AWS's default: all management events
         return True
     for s in basic or []:
         if s.get("IncludeManagementEvents", True) and s.get("ReadWriteType") != "ReadOnly":
@@ -145,8 +138,7 @@ def logs_management(selectors: Mapping[str, Any]) -> bool:
 
 
 def pattern_key(text: object) -> str | None:
-    """An EventBridge pattern (JSON text) spelt canonically (keys and list items sorted);
-    None when it is not JSON."""
+    """An EventBridge pattern (JSON text) with keys and lists sorted; None if not JSON."""
 
     def canonical(value: Any) -> Any:
         if isinstance(value, dict):
@@ -162,8 +154,8 @@ def pattern_key(text: object) -> str | None:
 
 
 def guards(policy: object, arn: str) -> bool:
-    """Whether an SCP's content (JSON text) denies ssm:PutParameter on the parameter `arn`
-    (a Deny statement whose actions and resources match it, wildcards as IAM reads them)."""
+    """Whether an SCP's content (JSON text) denies ssm:PutParameter on the parameter `arn`,
+    wildcards as IAM reads them."""
     try:
         statements = json.loads(str(policy)).get("Statement", [])
     except (ValueError, AttributeError):

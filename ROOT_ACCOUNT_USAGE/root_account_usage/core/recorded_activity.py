@@ -61,11 +61,8 @@ def was_reset(value: str, version: object) -> bool:
 
 
 def decode(value: str, slot: str) -> RootActivity | None:
-    """The event a parameter of `slot` records; None when nothing is recorded.
-
-    Raises MalformedRecordError for anything the function would not have written: too
-    long, not JSON, an unknown version, a bad field, or a kind that is not its slot's.
-    """
+    """The event a parameter of `slot` records; None when nothing is recorded. Raises
+    MalformedRecordError for anything the function would not have written."""
     if value.strip() == NOTHING_RECORDED:
         return None
     if len(value) > MAX_RECORD_CHARS:

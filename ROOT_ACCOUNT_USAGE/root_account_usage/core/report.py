@@ -64,10 +64,9 @@ class RootCredentials(NamedTuple):
 
 
 def parse_credential_report(content: bytes | str) -> RootCredentials:
-    """The root row of a credential report. Only the header and the lines that mention
-    `<root_account>` are decoded (a 5,000-user report costs a few short lines). Raises
-    MalformedReportError (or its RootRowMissingError) for a report that is too large,
-    empty, lacks or repeats a column, has no or two root rows, or a garbled one."""
+    """The root row of a credential report; only the header and the lines that mention
+    `<root_account>` are decoded. Raises MalformedReportError (RootRowMissingError when
+    no row is root's) for a report that is not one the rule can read."""
     data = content.encode() if isinstance(content, str) else content
     if len(data) > MAX_REPORT_BYTES:
         raise MalformedReportError(
@@ -106,8 +105,7 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
 
 
 def _root_row(data: bytes, header_end: int, user_column: int) -> list[str]:
-    """The one row after the header whose `user` field is `<root_account>` (the same text
-    elsewhere, such as an IAM user path `/<root_account>/` in that user's ARN, is not)."""
+    """The one row whose `user` field (not, say, a user's ARN) is `<root_account>`."""
     found: list[str] | None = None
     position = data.find(_ROOT_MARKER, header_end)
     while position != -1:
