@@ -1,5 +1,4 @@
-"""The annotation: written and read back here, so that a change of wording cannot
-silently break what `history` recovers from it (which credential, when)."""
+"""The annotation, written and read back here: no change of wording breaks `history`."""
 
 from __future__ import annotations
 
@@ -19,21 +18,17 @@ CREDENTIAL_LABELS = {
     "access_key_1": "access key 1",
     "access_key_2": "access key 2",
 }
-# What the report shows when centralized root access removed root's credentials: every
-# one of them, not merely the active ones (core/report.py, ABSENT_CREDENTIALS).
+# Every root credential gone, not merely the active ones (core/report.py, ABSENT_CREDENTIALS).
 NO_CREDENTIALS = "no console password, access keys or signing certificates"
-# Where a root action seen outside the report was found: CloudTrail event history, or
-# the event the re-evaluation function recorded when EventBridge delivered it.
+# Where a root action outside the report was found: event history, or a recorded event.
 CLOUDTRAIL = "CloudTrail"
 EVENTBRIDGE = "EventBridge"
 ACTIVITY_SOURCES = (CLOUDTRAIL, EVENTBRIDGE)
 RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, when unreadable
-# An AssumeRoot session: a privileged task run from the management account or IAM's
-# delegated administrator.
+# AssumeRoot: a task run from the management account or IAM's delegated administrator.
 ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
-# An event's fields are not ours: a root action's description is cut to this, so that its
-# time and source always fit after it; shorter after "also:", so that the report's use
-# the annotation leads with always fits before it, with a note that a source failed.
+# A root action's description is cut so its time and source fit after it; shorter after
+# "also:", so the report's use before it and a note that a source failed fit too.
 MAX_ACTIVITY_DESCRIPTION = 100
 MAX_ALSO_DESCRIPTION = 70
 NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
@@ -42,9 +37,8 @@ NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempt
 # key used and deleted within one report cycle is then seen by nothing.
 REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
 RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
-# What can be wrong with one recorded root event (core/recorded_activity.py), from the
-# most to the least telling: `none` written over a record, a record the function would
-# not write, a parameter that does not exist.
+# A recorded root event's problems, most telling first: `none` written over a record, a
+# record the function would not write, no parameter (core/recorded_activity.py).
 RECORD_PROBLEMS = ("reset", "unreadable", "missing")
 RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING = RECORD_PROBLEMS
 # The rule's memory: its own last evaluation of the account, read back from AWS Config.
@@ -151,11 +145,6 @@ def activity_use(seen: str, threshold_days: int, report_generated_at: datetime |
     return f"Root {seen}, " + _judged("within", threshold_days, report_generated_at)
 
 
-def also_seen(source: str, seen: str) -> str:
-    """The suffix naming a root action less recent than the one the annotation leads with."""
-    return f" {source} also: {seen}."
-
-
 def record_decides(seen: str, threshold_days: int) -> str:
     """A recorded use inside the threshold, published before the report is read."""
     return f"Root {seen}, within the {threshold_days}-day threshold{RECORD_DECIDES}"
@@ -225,6 +214,8 @@ _READERS = (
     # Only the shapes remembered_note writes; the last one, which follows any reason.
     re.compile(rf"{_KNOWN_MARKER}(?P<known>(?:{_LABEL})|(?:{_SOURCE}): .+?) at {_TIME}\."),
 )
+# What the writers above say of the threshold: "within the 7-day threshold", "threshold 7 days".
+_THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
 
 
 def is_unable(annotation: str) -> bool:
@@ -250,11 +241,6 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
 def read_recent_root_use(annotation: str) -> RootUseSeen | None:
     """read_root_use, but None for a use outside the threshold."""
     return None if _OLD_USE.search(annotation) else read_root_use(annotation)
-
-
-# What the writers above say of the threshold: "within the 7-day threshold",
-# "threshold 7 days".
-_THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
 
 
 def read_threshold(annotation: str) -> int | None:

@@ -1,5 +1,4 @@
-"""Root activity seen outside the credential report, as supplementary evidence (pure;
-see docs/development.md, "What counts as root activity")."""
+"""Root activity outside the credential report (pure; docs/development.md explains it)."""
 
 from __future__ import annotations
 
@@ -216,7 +215,7 @@ def apply_activity(
         and verdict.last_used >= latest.time
     )
     if report_is_newer:
-        also = text.also_seen(latest.source, latest.seen(text.MAX_ALSO_DESCRIPTION))
+        also = f" {latest.source} also: {latest.seen(text.MAX_ALSO_DESCRIPTION)}."
         annotation = text.fit_optional(verdict.annotation, [(also,), *attempt_said], required)
         return verdict._replace(annotation=annotation)
     use = text.activity_use(latest.seen(), threshold_days, verdict.report_generated_at)

@@ -15,7 +15,6 @@ STACK = "docs/deploy.md 'The stack'"
 ORGANIZATION = "docs/deploy.md 'Organization rollout, step by step'"
 EVIDENCE = "docs/deploy.md 'Minutes, not days'"
 DOCTOR = "docs/deploy.md 'Run doctor'"
-
 # MaximumExecutionFrequency -> hours between runs; a run may start late: GRACE more is allowed.
 EVERY = dict(One_Hour=1, Three_Hours=3, Six_Hours=6, Twelve_Hours=12, TwentyFour_Hours=24)
 GRACE = timedelta(hours=1)

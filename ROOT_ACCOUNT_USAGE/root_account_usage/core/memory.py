@@ -1,5 +1,4 @@
-"""The rule's memory of root use: its own last evaluation of the account, read back from
-AWS Config (pure; see docs/development.md, "The rule's memory of root use")."""
+"""The rule's memory of root use: its last evaluation, read back from AWS Config. Pure."""
 
 from __future__ import annotations
 

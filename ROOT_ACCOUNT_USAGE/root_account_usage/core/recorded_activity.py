@@ -1,5 +1,4 @@
-"""Root events recorded by the re-evaluation function, written and read here (pure;
-see docs/development.md, "Recorded root events")."""
+"""Root events the re-evaluation function records, written and read here. Pure."""
 
 from __future__ import annotations
 
@@ -19,7 +18,6 @@ ASSUMED_ROOT_SLOT = "assumed-root"  # AssumeRoot sessions from the management ac
 SLOTS = (ROOT_SLOT, ASSUMED_ROOT_SLOT)
 # The value a parameter holds before any event (SSM does not store empty values).
 NOTHING_RECORDED = "none"
-FIRST_VERSION = 1  # SSM numbers a parameter's values from 1
 # A record is about 150 characters; anything far larger was not written by the function.
 MAX_RECORD_CHARS = 1024
 FORMAT_VERSION = 1
@@ -57,7 +55,7 @@ def encode(activity: RootActivity) -> str:
 def was_reset(value: str, version: object) -> bool:
     """Whether a parameter holding `value` at `version` had `none` written over a record
     (the stack writes `none` once, as version 1; the function never writes it)."""
-    return value.strip() == NOTHING_RECORDED and type(version) is int and version > FIRST_VERSION
+    return value.strip() == NOTHING_RECORDED and type(version) is int and version > 1
 
 
 def decode(value: str, slot: str) -> RootActivity | None:

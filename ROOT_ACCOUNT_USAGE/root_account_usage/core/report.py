@@ -1,5 +1,4 @@
-"""Parse an IAM credential report (CSV) into the root user's credential use. Pure; by
-header name, so reordered or added columns work; only the `<root_account>` row is read."""
+"""The root row of an IAM credential report (CSV), read by header name. Pure."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Whether an AWS Config rule is ours, proven by what it runs, never by its name (anyone
-with config:PutConfigRule picks one; docs/deploy.md). Pure and standard library only:
-the credential removal's SSM document embeds this file."""
+"""Whether an AWS Config rule is ours, proven by what it runs, never by its name
+(docs/deploy.md). Pure and standard library only: the removal's SSM document embeds it."""
 
 from __future__ import annotations
 
@@ -50,8 +49,7 @@ def names_rule(candidate: str, name: str) -> bool:
 
 @dataclass(frozen=True)
 class RuleIdentity:
-    """What a Config rule is and runs, as DescribeConfigRules shows it, and whether it is
-    ours (`problem` says why not; empty when it is)."""
+    """A Config rule as DescribeConfigRules shows it; `problem` says why it is not ours."""
 
     name: str
     arn: str

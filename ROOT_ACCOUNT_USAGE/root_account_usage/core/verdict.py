@@ -61,10 +61,9 @@ def decide(
     threshold_days: int,
     report_generated_at: datetime | None,
 ) -> Verdict:
-    """Decide compliance from the root row: NON_COMPLIANT when the latest use of any root
-    credential is at or after `now - threshold_days` (exact spans; a use in the future
-    counts as recent), even when the credentials have since been removed (the annotation
-    then says both). Raises StaleReportError for a report older than MAX_REPORT_AGE."""
+    """NON_COMPLIANT when the latest use of a root credential is at or after `now -
+    threshold_days` (a future use counts), even if the credentials were removed since.
+    Raises StaleReportError for a report older than MAX_REPORT_AGE."""
     if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
         raise StaleReportError(
             f"newest credential report was generated {format_timestamp(report_generated_at)}, "
@@ -84,11 +83,11 @@ def decide(
         return never_used
     credential, last_used = max(recorded, key=lambda pair: pair[1])
     used = (credential, last_used, threshold_days, report_generated_at, root.credentials_removed)
-    if last_used >= now - timedelta(days=threshold_days):
-        compliance_type = NON_COMPLIANT
-        annotation = text.recent_use(*used, after_now=last_used > now)
-    else:
-        compliance_type, annotation = COMPLIANT, text.old_use(*used)
+    recent = last_used >= now - timedelta(days=threshold_days)
+    annotation = (
+        text.recent_use(*used, after_now=last_used > now) if recent else text.old_use(*used)
+    )
+    compliance_type = NON_COMPLIANT if recent else COMPLIANT
     return never_used._replace(
         compliance_type=compliance_type,
         annotation=annotation,
