@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,16 +48,13 @@ class RootActivity(NamedTuple):
         """What was done, as an annotation names it."""
         name = shortened(self.event_name, _EVENT_NAME_SHOWN)
         if self.attempt:
-            what = "Failed root sign-in attempt"
-            if self.event_name == PASSWORD_RECOVERY_REQUESTED:
-                what = "Root password recovery requested"
+            recovery = self.event_name == PASSWORD_RECOVERY_REQUESTED
+            what = "Root password recovery requested" if recovery else "Failed root sign-in attempt"
             # Only an address: this text follows the verdict's own, and must not read as it.
-            try:
-                return (
-                    f"{what} from {ipaddress.ip_address(self.source_ip or '')}" if address else what
-                )
-            except ValueError:
-                return what
+            with contextlib.suppress(ValueError):
+                if address:
+                    return f"{what} from {ipaddress.ip_address(self.source_ip or '')}"
+            return what
         if self.assumed_root:
             return f"{text.ASSUMED_ROOT_SESSION}: {name} in {self.region}"
         if self.event_name == "ConsoleLogin":

@@ -18,19 +18,7 @@ DOCTOR = "docs/deploy.md 'Run doctor'"
 # MaximumExecutionFrequency -> hours between runs; a run may start late: GRACE more is allowed.
 EVERY = dict(One_Hour=1, Three_Hours=3, Six_Hours=6, Twelve_Hours=12, TwentyFour_Hours=24)
 GRACE = timedelta(hours=1)
-
-
-class Check(NamedTuple):
-    """One line of the doctor's report."""
-
-    name: str
-    status: str
-    saw: str
-    fix: str = ""
-    account: str = ""
-    region: str = ""
-
-
+Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging, management
 # Each check's fix; failing one of OPTIONAL is only a WARN (optional, or not provable).
 FIXES = {
     "stack": f"give --stack-name or --function-arn; {DOCTOR}",
@@ -62,6 +50,17 @@ OPTIONAL = frozenset(
     {"function.on-failure", "function.role.least", "config.records-compliance"}
     | {"config.resource-id", "evidence.cloudtrail", "evidence.records-guard", "events"}
 )
+
+
+class Check(NamedTuple):
+    """One line of the doctor's report."""
+
+    name: str
+    status: str
+    saw: str
+    fix: str = ""
+    account: str = ""
+    region: str = ""
 
 
 def judged(name: str, ok: bool, saw: str, *, warn: bool | None = None) -> Check:
@@ -107,9 +106,6 @@ def records_type(recorder: Mapping[str, Any], resource_type: str) -> bool:
     if group.get("allSupported") or strategy == "ALL_SUPPORTED_RESOURCE_TYPES":
         return True
     return resource_type in (group.get("resourceTypes") or [])
-
-
-Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging, management
 
 
 def trail_gaps(trails: Iterable[Trail], regions: Iterable[str]) -> list[str]:
