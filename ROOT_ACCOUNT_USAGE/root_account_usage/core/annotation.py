@@ -86,44 +86,30 @@ def no_use(
     return fit(f"{said}; threshold {threshold_days} days; {generated_text(report_generated_at)}.")
 
 
-def recent_use(
+def report_use(
     credential: str,
     last_used: datetime,
     threshold_days: int,
     report_generated_at: datetime | None,
     credentials_removed: bool = False,
     *,
+    recent: bool = True,
     after_now: bool = False,
 ) -> str:
-    """A use the report shows inside the threshold."""
-    later = " (after the evaluation time)" if after_now else ""
-    return fit(
-        f"Root {CREDENTIAL_LABELS[credential]} was used at {format_timestamp(last_used)}{later}, "
-        + _judged("within", threshold_days, report_generated_at, _removed(credentials_removed))
-    )
-
-
-def old_use(
-    credential: str,
-    last_used: datetime,
-    threshold_days: int,
-    report_generated_at: datetime | None,
-    credentials_removed: bool = False,
-) -> str:
-    """The report's latest use, outside the threshold."""
-    return fit(
-        f"Root last used at {format_timestamp(last_used)} ({CREDENTIAL_LABELS[credential]}), "
-        + _judged("outside", threshold_days, report_generated_at, _removed(credentials_removed))
-    )
+    """The report's latest use, inside the threshold when `recent`, else outside it."""
+    when, label = format_timestamp(last_used), CREDENTIAL_LABELS[credential]
+    removed = f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
+    if recent:
+        later = " (after the evaluation time)" if after_now else ""
+        used, where = f"Root {label} was used at {when}{later}", "within"
+    else:
+        used, where = f"Root last used at {when} ({label})", "outside"
+    return fit(f"{used}, " + _judged(where, threshold_days, report_generated_at, removed))
 
 
 def _judged(where: str, days: int, report_generated_at: datetime | None, also: str = "") -> str:
     """`where` ("within", "outside") the threshold, what else is `also` said, the report."""
     return f"{where} the {days}-day threshold{also}; {generated_text(report_generated_at)}."
-
-
-def _removed(credentials_removed: bool) -> str:
-    return f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
 
 
 def unable(reason: str, code: str) -> str:
