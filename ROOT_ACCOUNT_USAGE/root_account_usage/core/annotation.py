@@ -214,12 +214,8 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
     for reader in _READERS:
         match = next(reversed(list(reader.finditer(annotation))), None)
         if match is not None:
-            groups = match.groupdict()
-            credential = (
-                groups.get("label")
-                or groups.get("known")
-                or f"{groups['source']}: {groups['seen']}"
-            )
+            g = match.groupdict()
+            credential = g.get("label") or g.get("known") or f"{g['source']}: {g['seen']}"
             return RootUseSeen(credential=credential, time=match.group("time"))
     return None
 

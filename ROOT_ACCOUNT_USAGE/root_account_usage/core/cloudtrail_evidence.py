@@ -74,8 +74,7 @@ class RootActivity(NamedTuple):
 
 
 def is_attempt(detail: Mapping[str, Any]) -> bool:
-    """Whether a root record is a sign-in attempt that did not authenticate (not a use):
-    a failed sign-in event, or a password recovery request."""
+    """Whether a root record is a failed sign-in or a password recovery request: no use."""
     name = detail.get("eventName")
     # PasswordUpdated is a sign-in event made signed in: a use whatever its outcome.
     if detail.get("eventType") != "AwsConsoleSignIn" or name == "PasswordUpdated":
@@ -207,12 +206,8 @@ def apply_activity(
             nothing = nothing.removesuffix(".") + scope + "."
         annotation = text.fit_optional(verdict.annotation, attempt_said, nothing + required)
         return verdict._replace(annotation=annotation)
-    report_is_newer = (
-        verdict.compliance_type == NON_COMPLIANT
-        and verdict.last_used is not None
-        and verdict.last_used >= latest.time
-    )
-    if report_is_newer:
+    report_is_newer = verdict.last_used is not None and verdict.last_used >= latest.time
+    if report_is_newer and verdict.compliance_type == NON_COMPLIANT:
         also = f" {latest.source} also: {latest.seen(text.MAX_ALSO_DESCRIPTION)}."
         annotation = text.fit_optional(verdict.annotation, [(also,), *attempt_said], required)
         return verdict._replace(annotation=annotation)

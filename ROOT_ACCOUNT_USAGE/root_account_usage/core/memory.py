@@ -45,8 +45,8 @@ def apply_memory(
         # The error code stays last, as every fail-closed annotation has it.
         code = f" [{verdict.error_code}]"
         base = verdict.annotation.removesuffix(code)
-        if carried or note:
-            base = base if base.endswith(".") else base + "."
+        if (carried or note) and not base.endswith("."):
+            base += "."
         return verdict._replace(annotation=text.fit(base, carried + note + code))
     if (
         remembered is None

@@ -85,7 +85,7 @@ def parse_rule_parameters(
         raise InvalidParameterError(
             f"rule parameter(s) {_shown_keys(repeated)} given more than once"
         )
-    unknown = set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS - {ORGANIZATION_PARAMETER}
+    unknown = set(raw) - RULE_PARAMETERS - set(_ROLE_PARSERS) - {ORGANIZATION_PARAMETER}
     if unknown:
         raise InvalidParameterError(
             f"unknown rule parameter(s) {_shown_keys(unknown)}; "
@@ -171,7 +171,6 @@ _ROLE_PARSERS: dict[str, Callable[[str, object], Any]] = {
         _role_text, valid=is_region_name, wanted="a region name such as us-east-1"
     ),
 }
-RDKLIB_PARAMETERS = frozenset(_ROLE_PARSERS)
 
 
 def _blank(value: object) -> bool:

@@ -13,7 +13,6 @@ from .timestamps import parse_timestamp
 
 ROOT_USER = "<root_account>"
 _ROOT_MARKER = ROOT_USER.encode()
-_UTF8_BOM = b"\xef\xbb\xbf"
 # Values IAM writes when a credential has no recorded use.
 NO_RECORDED_USE = frozenset({"N/A", "no_information", "not_supported", ""})
 # (credential, column holding its last use), in the order ties are reported.
@@ -71,7 +70,7 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
         raise MalformedReportError(
             f"credential report is {len(data)} bytes, over the {MAX_REPORT_BYTES} limit"
         )
-    data = data.removeprefix(_UTF8_BOM)
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
     header_end = _line_end(data, 0)
     header = _parse_line(data[:header_end])
     if not header or header == [""]:

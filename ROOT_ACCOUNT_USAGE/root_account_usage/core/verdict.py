@@ -95,7 +95,6 @@ def decide(
 
 
 def unable_to_evaluate(error: RootAccountUsageError, **known: Any) -> Verdict:
-    """The fail-closed verdict: NON_COMPLIANT, saying why the rule could not decide, with
-    what is `known` of the account (threshold_days, report_generated_at, account_id)."""
+    """The fail-closed verdict (NON_COMPLIANT, the reason), with what is `known` of it."""
     reason = str(error).strip() or error.code
     return Verdict(NON_COMPLIANT, text.unable(reason, error.code), error_code=error.code, **known)
