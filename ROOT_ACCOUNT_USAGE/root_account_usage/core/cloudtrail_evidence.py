@@ -24,7 +24,6 @@ _PLAIN_NAMES = {
     "CheckMfa": "sign-in MFA check",
     "CreateAccessKey": "access key creation",
 }
-_EVENT_NAME_SHOWN = 60  # characters of an event name in its description
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # userIdentity.invokedBy values that are the principal acting in the console, not an AWS
 # service on its behalf. template.yaml's and the forwarder's patterns list the same.
@@ -46,7 +45,7 @@ class RootActivity(NamedTuple):
 
     def describe(self, *, address: bool = True) -> str:
         """What was done, as an annotation names it."""
-        name = shortened(self.event_name, _EVENT_NAME_SHOWN)
+        name = shortened(self.event_name, 60)  # characters of an event name shown
         if self.attempt:
             recovery = self.event_name == PASSWORD_RECOVERY_REQUESTED
             what = "Root password recovery requested" if recovery else "Failed root sign-in attempt"

@@ -13,8 +13,7 @@ from .plain_text import NAME, SHORT, VALUE, shortened
 from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
-# A periodic invokingEvent is a few hundred characters; refuse anything far larger.
-MAX_INVOKING_EVENT_CHARS = 64 * 1024
+MAX_INVOKING_EVENT_CHARS = 64 * 1024  # a periodic invokingEvent is a few hundred characters
 # AWS Config caps a rule's InputParameters at 1,024 characters; allow room to spare.
 MAX_RULE_PARAMETERS_CHARS = 4 * 1024
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")  # matched whole: no trailing newline

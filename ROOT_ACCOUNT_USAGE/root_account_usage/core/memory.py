@@ -48,11 +48,8 @@ def apply_memory(
         if (carried or note) and not base.endswith("."):
             base += "."
         return verdict._replace(annotation=text.fit(base, carried + note + code))
-    if (
-        remembered is None
-        or threshold_days is None
-        or remembered.time < now - timedelta(days=threshold_days)
-    ):
+    window = timedelta(days=threshold_days or 0)
+    if remembered is None or threshold_days is None or remembered.time < now - window:
         annotation = text.fit_optional(verdict.annotation, [(carried,)], note)
         return verdict._replace(annotation=annotation)
     use = text.remembered_use(*remembered, threshold_days, verdict.report_generated_at)

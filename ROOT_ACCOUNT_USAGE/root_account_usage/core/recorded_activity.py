@@ -16,10 +16,8 @@ from .timestamps import format_timestamp, parse_timestamp
 ROOT_SLOT = "root"  # the root user's own password or access keys
 ASSUMED_ROOT_SLOT = "assumed-root"  # AssumeRoot sessions from the management account
 SLOTS = (ROOT_SLOT, ASSUMED_ROOT_SLOT)
-# The value a parameter holds before any event (SSM does not store empty values).
-NOTHING_RECORDED = "none"
-# A record is about 150 characters; anything far larger was not written by the function.
-MAX_RECORD_CHARS = 1024
+NOTHING_RECORDED = "none"  # a parameter's value before any event (SSM stores no empty one)
+MAX_RECORD_CHARS = 1024  # a record is about 150 characters: the function wrote none larger
 FORMAT_VERSION = 1
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 

@@ -43,7 +43,6 @@ ABSENT_CREDENTIALS = (
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 # arn:<partition>:iam::<12 digits>:root, matched whole (fullmatch), ASCII digits only.
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
-_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class CredentialUse(NamedTuple):
@@ -146,7 +145,7 @@ def _parse_last_used(column: str, value: str) -> datetime | None:
         # logs, and a garbled field may hold anything (an address, a name).
         kind = (
             "a date without a time of day"
-            if _DATE_ONLY.fullmatch(value)
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
             else "not an ISO-8601 date and time in range"
         )
         raise MalformedReportError(

@@ -84,11 +84,9 @@ def decide(
     credential, last_used = max(recorded, key=lambda pair: pair[1])
     used = (credential, last_used, threshold_days, report_generated_at, root.credentials_removed)
     recent = last_used >= now - timedelta(days=threshold_days)
-    annotation = text.report_use(*used, recent=recent, after_now=last_used > now)
-    compliance_type = NON_COMPLIANT if recent else COMPLIANT
     return never_used._replace(
-        compliance_type=compliance_type,
-        annotation=annotation,
+        compliance_type=NON_COMPLIANT if recent else COMPLIANT,
+        annotation=text.report_use(*used, recent=recent, after_now=last_used > now),
         credential=credential,
         last_used=last_used,
     )
