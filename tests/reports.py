@@ -78,3 +78,8 @@ def apply_cloudtrail(
         cloudtrail_read=unavailable is None,
         unavailable=(text.CLOUDTRAIL,) if unavailable is not None else (),
     )
+
+
+def read_report_only(annotation: str) -> bool:
+    """Whether the evaluation behind `annotation` read the credential report only."""
+    return annotation.endswith(text.REPORT_ONLY) or f"{text.REPORT_ONLY} " in annotation

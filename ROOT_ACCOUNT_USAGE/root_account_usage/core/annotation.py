@@ -1,5 +1,4 @@
-"""The annotation: written and read back here, so that a change of wording cannot
-silently break what `history` recovers from it (which credential, when)."""
+"""The annotation, written and read back here: no change of wording breaks `history`."""
 
 from __future__ import annotations
 
@@ -19,23 +18,32 @@ CREDENTIAL_LABELS = {
     "access_key_1": "access key 1",
     "access_key_2": "access key 2",
 }
-# What the report shows when centralized root access removed root's credentials: every
-# one of them, not merely the active ones (core/report.py, ABSENT_CREDENTIALS).
+# Every root credential gone, not merely the active ones (core/report.py, ABSENT_CREDENTIALS).
 NO_CREDENTIALS = "no console password, access keys or signing certificates"
-# Where a root action seen outside the report was found: CloudTrail event history, or
-# the event the re-evaluation function recorded when EventBridge delivered it.
+# Where a root action outside the report was found: event history, or a recorded event.
 CLOUDTRAIL = "CloudTrail"
 EVENTBRIDGE = "EventBridge"
 ACTIVITY_SOURCES = (CLOUDTRAIL, EVENTBRIDGE)
 RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, when unreadable
-# An AssumeRoot session: a privileged task run from the management account or IAM's
-# delegated administrator.
+# AssumeRoot: a task run from the management account or IAM's delegated administrator.
 ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
-# An event's fields are not ours: a root action's description is cut to this, so that its
-# time and source always fit after it; shorter after "also:", so that the report's use
-# the annotation leads with always fits before it, with a note that a source failed.
+# A root action's description is cut so its time and source fit after it; shorter after
+# "also:", so the report's use before it and a note that a source failed fit too.
 MAX_ACTIVITY_DESCRIPTION = 100
 MAX_ALSO_DESCRIPTION = 70
+NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
+NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempts
+# CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
+# key used and deleted within one report cycle is then seen by nothing.
+REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
+RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
+# A recorded root event's problems, most telling first: `none` written over a record, a
+# record the function would not write, no parameter (core/recorded_activity.py).
+RECORD_PROBLEMS = ("reset", "unreadable", "missing")
+RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING = RECORD_PROBLEMS
+# The rule's memory: its own last evaluation of the account, read back from AWS Config.
+LAST_EVALUATION = "This rule's last evaluation"
+REMEMBERED = "remembered"  # where a remembered CloudTrail or EventBridge use is said to be from
 
 
 def fit(base: str, suffix: str = "") -> str:
@@ -49,8 +57,7 @@ def fit(base: str, suffix: str = "") -> str:
 
 
 def fit_optional(base: str, optional: Iterable[Sequence[str]], required: str = "") -> str:
-    """`base`, then for each `optional` item the first of its forms that still fits whole
-    with `base` uncut, then `required` (for which `base` is cut if it must be)."""
+    """`base`, the first form of each `optional` item that fits whole, then `required`."""
     for forms in optional:
         room = MAX_ANNOTATION_LENGTH - len(base) - len(required)
         base += next((suffix for suffix in forms if len(suffix) <= room), "")
@@ -79,44 +86,30 @@ def no_use(
     return fit(f"{said}; threshold {threshold_days} days; {generated_text(report_generated_at)}.")
 
 
-def recent_use(
+def report_use(
     credential: str,
     last_used: datetime,
     threshold_days: int,
     report_generated_at: datetime | None,
     credentials_removed: bool = False,
     *,
+    recent: bool = True,
     after_now: bool = False,
 ) -> str:
-    """A use the report shows inside the threshold."""
-    later = " (after the evaluation time)" if after_now else ""
-    return fit(
-        f"Root {CREDENTIAL_LABELS[credential]} was used at {format_timestamp(last_used)}{later}, "
-        + _judged("within", threshold_days, report_generated_at, _removed(credentials_removed))
-    )
-
-
-def old_use(
-    credential: str,
-    last_used: datetime,
-    threshold_days: int,
-    report_generated_at: datetime | None,
-    credentials_removed: bool = False,
-) -> str:
-    """The report's latest use, outside the threshold."""
-    return fit(
-        f"Root last used at {format_timestamp(last_used)} ({CREDENTIAL_LABELS[credential]}), "
-        + _judged("outside", threshold_days, report_generated_at, _removed(credentials_removed))
-    )
+    """The report's latest use, inside the threshold when `recent`, else outside it."""
+    when, label = format_timestamp(last_used), CREDENTIAL_LABELS[credential]
+    removed = f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
+    if recent:
+        later = " (after the evaluation time)" if after_now else ""
+        used, where = f"Root {label} was used at {when}{later}", "within"
+    else:
+        used, where = f"Root last used at {when} ({label})", "outside"
+    return fit(f"{used}, " + _judged(where, threshold_days, report_generated_at, removed))
 
 
 def _judged(where: str, days: int, report_generated_at: datetime | None, also: str = "") -> str:
     """`where` ("within", "outside") the threshold, what else is `also` said, the report."""
     return f"{where} the {days}-day threshold{also}; {generated_text(report_generated_at)}."
-
-
-def _removed(credentials_removed: bool) -> str:
-    return f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
 
 
 def unable(reason: str, code: str) -> str:
@@ -134,25 +127,8 @@ def activity_seen(
 
 
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
-    """A use seen outside the report, and not in it (or not as recently). Not yet fitted:
-    the caller adds its notes."""
+    """A use seen outside the report, not yet fitted: the caller adds its notes."""
     return f"Root {seen}, " + _judged("within", threshold_days, report_generated_at)
-
-
-def also_seen(source: str, seen: str) -> str:
-    """The suffix naming a root action less recent than the one the annotation leads with."""
-    return f" {source} also: {seen}."
-
-
-NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
-# CloudTrail showed sign-in attempts that did not authenticate, and no use.
-NO_CLOUDTRAIL_USE = " No root use in CloudTrail."
-
-
-# CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
-# key used and deleted within one report cycle is then seen by nothing.
-REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
-RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
 
 
 def record_decides(seen: str, threshold_days: int) -> str:
@@ -160,14 +136,8 @@ def record_decides(seen: str, threshold_days: int) -> str:
     return f"Root {seen}, within the {threshold_days}-day threshold{RECORD_DECIDES}"
 
 
-def read_report_only(annotation: str) -> bool:
-    """Whether the evaluation behind `annotation` read the credential report only."""
-    return annotation.endswith(REPORT_ONLY) or f"{REPORT_ONLY} " in annotation
-
-
 def searched_scope(regions: int, days: int, threshold_days: int) -> str:
-    """Where and how far back CloudTrail was searched, for the sentences above: its event
-    history keeps 90 days, so a longer threshold is said to be searched only so far."""
+    """Where and how far back CloudTrail was searched (its event history keeps 90 days)."""
     kept = ": all it keeps" if threshold_days > days else ""
     return f" ({regions} region{'s' * (regions != 1)}, last {days} days{kept})"
 
@@ -178,32 +148,15 @@ def unavailable_note(source: str) -> str:
 
 
 def incomplete_note(source: str, where: str | None = None) -> str:
-    """The suffix saying a search of `source` did not finish (it failed, ran out of time
-    or pages) in region `where`, or in every region searched: what it found still
-    counts, but finding nothing there proves nothing."""
+    """The suffix saying a search of `source` did not finish in `where` (else anywhere)."""
     return f" {source} search incomplete{f' in {where}' if where else ''}."
 
 
-# What can be wrong with one recorded root event (core/recorded_activity.py), from the
-# most to the least telling: `none` written over a record, a record the function would
-# not write, a parameter that does not exist.
-RECORD_RESET = "reset"
-RECORD_UNREADABLE = "unreadable"
-RECORD_MISSING = "missing"
-RECORD_PROBLEMS = (RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING)
-
-
 def record_note(problems: Iterable[str]) -> str:
-    """The suffix naming the most telling problem among the recorded root events (the
-    WARNING log names each); empty when there is none."""
+    """The suffix naming the most telling of `problems` (RECORD_PROBLEMS); "" for none."""
     found = set(problems)
     worst = next((problem for problem in RECORD_PROBLEMS if problem in found), None)
     return "" if worst is None else f" Recorded root event {worst}."
-
-
-# The rule's memory: its own last evaluation of the account, read back from AWS Config.
-LAST_EVALUATION = "This rule's last evaluation"
-REMEMBERED = "remembered"  # where a remembered CloudTrail or EventBridge use is said to be from
 
 
 def remembered_note(credential: str, when: datetime) -> str:
@@ -214,8 +167,7 @@ def remembered_note(credential: str, when: datetime) -> str:
 def remembered_use(
     credential: str, when: datetime, threshold_days: int, report_generated_at: datetime | None
 ) -> str:
-    """A use inside the threshold that only the rule's last evaluation still shows (its
-    credential deleted, its trace gone from the report). Read back by read_root_use."""
+    """A use inside the threshold only the rule's last evaluation still shows."""
     source, _, what = credential.partition(": ")
     if source in ACTIVITY_SOURCES:
         used = f"{what} at {format_timestamp(when)} ({source} {REMEMBERED})"
@@ -248,6 +200,8 @@ _READERS = (
     # Only the shapes remembered_note writes; the last one, which follows any reason.
     re.compile(rf"{_KNOWN_MARKER}(?P<known>(?:{_LABEL})|(?:{_SOURCE}): .+?) at {_TIME}\."),
 )
+# What the writers above say of the threshold: "within the 7-day threshold", "threshold 7 days".
+_THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
 
 
 def is_unable(annotation: str) -> bool:
@@ -260,25 +214,15 @@ def read_root_use(annotation: str) -> RootUseSeen | None:
     for reader in _READERS:
         match = next(reversed(list(reader.finditer(annotation))), None)
         if match is not None:
-            groups = match.groupdict()
-            credential = (
-                groups.get("label")
-                or groups.get("known")
-                or f"{groups['source']}: {groups['seen']}"
-            )
+            g = match.groupdict()
+            credential = g.get("label") or g.get("known") or f"{g['source']}: {g['seen']}"
             return RootUseSeen(credential=credential, time=match.group("time"))
     return None
 
 
 def read_recent_root_use(annotation: str) -> RootUseSeen | None:
-    """The root use an annotation names first when it is inside the threshold (None for
-    an old use, or none)."""
+    """read_root_use, but None for a use outside the threshold."""
     return None if _OLD_USE.search(annotation) else read_root_use(annotation)
-
-
-# What the writers above say of the threshold: "within the 7-day threshold",
-# "threshold 7 days".
-_THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
 
 
 def read_threshold(annotation: str) -> int | None:

@@ -1,8 +1,8 @@
-"""Root activity seen outside the credential report, as supplementary evidence (pure;
-see docs/development.md, "What counts as root activity")."""
+"""Root activity outside the credential report (pure; docs/development.md explains it)."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,7 +24,6 @@ _PLAIN_NAMES = {
     "CheckMfa": "sign-in MFA check",
     "CreateAccessKey": "access key creation",
 }
-_EVENT_NAME_SHOWN = 60  # characters of an event name in its description
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # userIdentity.invokedBy values that are the principal acting in the console, not an AWS
 # service on its behalf. template.yaml's and the forwarder's patterns list the same.
@@ -46,18 +45,15 @@ class RootActivity(NamedTuple):
 
     def describe(self, *, address: bool = True) -> str:
         """What was done, as an annotation names it."""
-        name = shortened(self.event_name, _EVENT_NAME_SHOWN)
+        name = shortened(self.event_name, 60)  # characters of an event name shown
         if self.attempt:
-            what = "Failed root sign-in attempt"
-            if self.event_name == PASSWORD_RECOVERY_REQUESTED:
-                what = "Root password recovery requested"
+            recovery = self.event_name == PASSWORD_RECOVERY_REQUESTED
+            what = "Root password recovery requested" if recovery else "Failed root sign-in attempt"
             # Only an address: this text follows the verdict's own, and must not read as it.
-            try:
-                return (
-                    f"{what} from {ipaddress.ip_address(self.source_ip or '')}" if address else what
-                )
-            except ValueError:
-                return what
+            with contextlib.suppress(ValueError):
+                if address:
+                    return f"{what} from {ipaddress.ip_address(self.source_ip or '')}"
+            return what
         if self.assumed_root:
             return f"{text.ASSUMED_ROOT_SESSION}: {name} in {self.region}"
         if self.event_name == "ConsoleLogin":
@@ -77,9 +73,7 @@ class RootActivity(NamedTuple):
 
 
 def is_attempt(detail: Mapping[str, Any]) -> bool:
-    """Whether a root record is a sign-in attempt that did not authenticate (not a use):
-    a sign-in event whose outcome is Failure (or that carries an errorMessage and no
-    Success), or a password recovery request."""
+    """Whether a root record is a failed sign-in or a password recovery request: no use."""
     name = detail.get("eventName")
     # PasswordUpdated is a sign-in event made signed in: a use whatever its outcome.
     if detail.get("eventType") != "AwsConsoleSignIn" or name == "PasswordUpdated":
@@ -100,8 +94,7 @@ def root_activity(
     event: Mapping[str, Any], lookup_region: str, account_id: str | None = None
 ) -> RootActivity | None:
     """One LookupEvents record; None unless it is the root user's own action (of
-    `account_id`, when given). Raises UnreadableRecordError for a record that cannot be
-    read: not a JSON object, a key given twice, a root action without time or account."""
+    `account_id`, when given). Raises UnreadableRecordError for a record it cannot read."""
     raw = event.get("CloudTrailEvent")
     if not isinstance(raw, str):
         raise UnreadableRecordError("CloudTrailEvent is not a JSON string")
@@ -118,17 +111,7 @@ def root_activity(
             raise UnreadableRecordError("root record names no account")
         if named != account_id:
             return None
-    fallback = event.get("EventTime")  # what botocore parsed, used without eventTime
-    try:
-        fallback_time = as_utc(fallback) if isinstance(fallback, datetime) else None
-    except ValueError:
-        fallback_time = None
-    activity = root_activity_in_record(
-        detail,
-        lookup_region,
-        fallback_time=fallback_time,
-        fallback_name=str(event.get("EventName", "unknown")),
-    )
+    activity = root_activity_in_record(detail, lookup_region, lookup=event)
     if activity is None:
         raise UnreadableRecordError("record has no readable event time")
     return activity
@@ -138,27 +121,31 @@ def root_activity_in_record(
     detail: Mapping[str, Any],
     lookup_region: str,
     *,
-    fallback_time: datetime | None = None,
-    fallback_name: str = "unknown",
     source: str = text.CLOUDTRAIL,
+    lookup: Mapping[str, Any] | None = None,
 ) -> RootActivity | None:
-    """Read one CloudTrail record (a dict); None unless it is the root user's own action
-    with a time to place it by."""
+    """One CloudTrail record; None unless it is the root user's own action with a time.
+    `lookup`: its LookupEvents entry, whose EventTime and EventName botocore read."""
     if not _is_root_action(detail):
         return None
+    lookup = lookup or {}
     try:
-        time: datetime | None = parse_timestamp(str(detail["eventTime"]))
+        time = parse_timestamp(str(detail["eventTime"]))
     except (KeyError, ValueError):
-        time = fallback_time
-    if time is None:
-        return None
+        fallback = lookup.get("EventTime")
+        if not isinstance(fallback, datetime):
+            return None
+        try:
+            time = as_utc(fallback)
+        except ValueError:
+            return None
     extra, source_ip = detail.get("additionalEventData"), detail.get("sourceIPAddress")
     mfa = extra.get("MFAUsed") if isinstance(extra, dict) else None
     context = detail["userIdentity"].get("sessionContext")
     assumed_root = context.get("assumedRoot") if isinstance(context, dict) else None
     return RootActivity(
         time=time,
-        event_name=str(detail.get("eventName", fallback_name)),
+        event_name=str(detail.get("eventName", lookup.get("EventName", "unknown"))),
         region=str(detail.get("awsRegion", lookup_region)),
         source_ip=source_ip if isinstance(source_ip, str) else None,
         # AWS's own examples write "Yes" and "YES".
@@ -181,8 +168,7 @@ def _is_root_action(detail: Mapping[str, Any]) -> bool:
 
 
 def counted(activity: RootActivity, *, exclude_assume_root: bool) -> bool:
-    """Whether `activity` counts as root use: AssumeRootSessions "exclude" leaves out
-    AssumeRoot sessions; the root user's own sign-ins and calls always count."""
+    """Whether `activity` counts as root use (AssumeRootSessions "exclude" drops sessions)."""
     return not (exclude_assume_root and activity.assumed_root)
 
 
@@ -197,11 +183,9 @@ def apply_activity(
     unavailable: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> Verdict:
-    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use
-    in [now - threshold, now] (or later). Evidence only adds use; a fail-closed verdict
-    stays; an attempt is named where there is room. `cloudtrail_read`: CloudTrail was
-    searched to the end, so finding nothing is said (with `scope`); the `unavailable`
-    sources and the `notes` are said at the end, always."""
+    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use at
+    or after now - threshold; a fail-closed verdict stays. `cloudtrail_read`: searched to
+    the end, so finding nothing is said (with `scope`); `unavailable` and `notes` always."""
     if not verdict.evaluated:
         return verdict
     required = "".join(text.unavailable_note(source) for source in unavailable) + "".join(notes)
@@ -221,13 +205,9 @@ def apply_activity(
             nothing = nothing.removesuffix(".") + scope + "."
         annotation = text.fit_optional(verdict.annotation, attempt_said, nothing + required)
         return verdict._replace(annotation=annotation)
-    report_is_newer = (
-        verdict.compliance_type == NON_COMPLIANT
-        and verdict.last_used is not None
-        and verdict.last_used >= latest.time
-    )
-    if report_is_newer:
-        also = text.also_seen(latest.source, latest.seen(text.MAX_ALSO_DESCRIPTION))
+    report_is_newer = verdict.last_used is not None and verdict.last_used >= latest.time
+    if report_is_newer and verdict.compliance_type == NON_COMPLIANT:
+        also = f" {latest.source} also: {latest.seen(text.MAX_ALSO_DESCRIPTION)}."
         annotation = text.fit_optional(verdict.annotation, [(also,), *attempt_said], required)
         return verdict._replace(annotation=annotation)
     use = text.activity_use(latest.seen(), threshold_days, verdict.report_generated_at)

@@ -13,8 +13,7 @@ from .plain_text import NAME, SHORT, VALUE, shortened
 from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
-# A periodic invokingEvent is a few hundred characters; refuse anything far larger.
-MAX_INVOKING_EVENT_CHARS = 64 * 1024
+MAX_INVOKING_EVENT_CHARS = 64 * 1024  # a periodic invokingEvent is a few hundred characters
 # AWS Config caps a rule's InputParameters at 1,024 characters; allow room to spare.
 MAX_RULE_PARAMETERS_CHARS = 4 * 1024
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")  # matched whole: no trailing newline
@@ -38,11 +37,11 @@ class PeriodicEvent(NamedTuple):
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
-    """The event's account, notificationCreationTime and ruleParameters, once the fields
-    rdklib relies on are checked too. Raises InvalidEventError naming what is wrong."""
+    """The event's account, time and ruleParameters, and the fields rdklib relies on
+    checked. Raises InvalidEventError naming what is wrong."""
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
-    invoking_event, repeated = _load_json_object(
+    invoking_event, repeated = load_rule_parameters(
         event.get("invokingEvent"), "invokingEvent", MAX_INVOKING_EVENT_CHARS
     )
     if repeated:
@@ -84,11 +83,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
             f"{shortened(named, SHORT)!r}"
         )
     # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
-    parameters, repeated = (
-        load_rule_parameters(event["ruleParameters"])
-        if "ruleParameters" in event
-        else ({}, frozenset())
-    )
+    parameters, repeated = load_rule_parameters(event.get("ruleParameters", "{}"))
     # rdklib reads both on every invocation, executionRoleArn even in its own-role mode.
     for field in ("resultToken", "executionRoleArn"):
         if not isinstance(event.get(field), str) or not event[field]:
@@ -104,18 +99,11 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
 
 
 def load_rule_parameters(
-    raw: str, name: str = "ruleParameters"
+    raw: object, name: str = "ruleParameters", max_chars: int = MAX_RULE_PARAMETERS_CHARS
 ) -> tuple[dict[str, Any], frozenset[str]]:
-    """A rule's InputParameters (its event's ruleParameters) as a JSON object, and the
-    keys given more than once, for parse_rule_parameters. Raises InvalidEventError,
-    naming `name`, when `raw` is no JSON object or too long."""
-    return _load_json_object(raw, name, MAX_RULE_PARAMETERS_CHARS)
-
-
-def _load_json_object(
-    raw: object, name: str, max_chars: int
-) -> tuple[dict[str, Any], frozenset[str]]:
-    """The JSON object in `raw`, and the keys its top level gives more than once."""
+    """The JSON object in `raw` (ruleParameters, InputParameters, invokingEvent) and the
+    keys its top level gives twice. Raises InvalidEventError naming `name` for no JSON
+    object, or one too long."""
     if not isinstance(raw, str):
         raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:

@@ -54,6 +54,4 @@ class OutOfTimeError(RootAccountUsageError):
 class EvaluationNotPublishedError(RuntimeError):
     """rdklib could not publish the evaluation; the invocation must fail visibly."""
 
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
+    code: str | None = None

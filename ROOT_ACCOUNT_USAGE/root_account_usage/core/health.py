@@ -1,8 +1,5 @@
-"""`doctor`'s judgements: one line per check, decided from what AWS returned. Pure.
-
-Each check is PASS (seen working), WARN (could not be seen, or optional and off) or
-FAIL (seen broken); a FAIL names the fix and the section of docs/deploy.md to read.
-"""
+"""`doctor`'s judgements, one line per check from what AWS returned: PASS (seen working),
+WARN (not seen, or optional and off) or FAIL (seen broken, with its fix). Pure."""
 
 from __future__ import annotations
 
@@ -18,23 +15,10 @@ STACK = "docs/deploy.md 'The stack'"
 ORGANIZATION = "docs/deploy.md 'Organization rollout, step by step'"
 EVIDENCE = "docs/deploy.md 'Minutes, not days'"
 DOCTOR = "docs/deploy.md 'Run doctor'"
-
 # MaximumExecutionFrequency -> hours between runs; a run may start late: GRACE more is allowed.
 EVERY = dict(One_Hour=1, Three_Hours=3, Six_Hours=6, Twelve_Hours=12, TwentyFour_Hours=24)
 GRACE = timedelta(hours=1)
-
-
-class Check(NamedTuple):
-    """One line of the doctor's report."""
-
-    name: str
-    status: str
-    saw: str
-    fix: str = ""
-    account: str = ""
-    region: str = ""
-
-
+Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging, management
 # Each check's fix; failing one of OPTIONAL is only a WARN (optional, or not provable).
 FIXES = {
     "stack": f"give --stack-name or --function-arn; {DOCTOR}",
@@ -68,6 +52,17 @@ OPTIONAL = frozenset(
 )
 
 
+class Check(NamedTuple):
+    """One line of the doctor's report."""
+
+    name: str
+    status: str
+    saw: str
+    fix: str = ""
+    account: str = ""
+    region: str = ""
+
+
 def judged(name: str, ok: bool, saw: str, *, warn: bool | None = None) -> Check:
     """PASS when `ok`; else the check's fix, a WARN when `warn` (default: OPTIONAL) says so."""
     kind = name.split(":")[0]
@@ -89,8 +84,7 @@ def period(rule: Mapping[str, Any]) -> timedelta:
 
 
 def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Check:
-    """DescribeConfigRuleEvaluationStatus: a success within the rule's period, and no
-    failure since it."""
+    """DescribeConfigRuleEvaluationStatus: a success within the period, no failure since."""
     success = status.get("LastSuccessfulInvocationTime")
     failure = status.get("LastFailedInvocationTime")
     if failure and (not success or failure > success):
@@ -103,9 +97,7 @@ def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Ch
 
 
 def records_type(recorder: Mapping[str, Any], resource_type: str) -> bool:
-    """Whether a configuration recorder records `resource_type`, in every recording mode
-    AWS defines (RecordingGroup: allSupported, or recordingStrategy.useOnly
-    ALL_SUPPORTED_RESOURCE_TYPES / INCLUSION_BY_RESOURCE_TYPES / EXCLUSION_BY_RESOURCE_TYPES)."""
+    """Whether a configuration recorder records `resource_type`, in every recording mode."""
     group = recorder.get("recordingGroup") or {"allSupported": True}  # absent: AWS's default
     strategy = (group.get("recordingStrategy") or {}).get("useOnly")
     excluded = (group.get("exclusionByResourceTypes") or {}).get("resourceTypes") or []
@@ -114,9 +106,6 @@ def records_type(recorder: Mapping[str, Any], resource_type: str) -> bool:
     if group.get("allSupported") or strategy == "ALL_SUPPORTED_RESOURCE_TYPES":
         return True
     return resource_type in (group.get("resourceTypes") or [])
-
-
-Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging, management
 
 
 def trail_gaps(trails: Iterable[Trail], regions: Iterable[str]) -> list[str]:
@@ -129,10 +118,9 @@ def trail_gaps(trails: Iterable[Trail], regions: Iterable[str]) -> list[str]:
 
 
 def logs_management(selectors: Mapping[str, Any]) -> bool:
-    """GetEventSelectors: whether the trail logs write management events (basic or
-    advanced selectors; none at all means AWS's default, all management events)."""
+    """GetEventSelectors: whether the trail logs write management events."""
     basic, advanced = selectors.get("EventSelectors"), selectors.get("AdvancedEventSelectors")
-    if not basic and not advanced:
+    if not basic and not advanced:  # AWS's default: all management events
         return True
     for s in basic or []:
         if s.get("IncludeManagementEvents", True) and s.get("ReadWriteType") != "ReadOnly":
@@ -145,8 +133,7 @@ def logs_management(selectors: Mapping[str, Any]) -> bool:
 
 
 def pattern_key(text: object) -> str | None:
-    """An EventBridge pattern (JSON text) spelt canonically (keys and list items sorted);
-    None when it is not JSON."""
+    """An EventBridge pattern (JSON text) with keys and lists sorted; None if not JSON."""
 
     def canonical(value: Any) -> Any:
         if isinstance(value, dict):
@@ -162,8 +149,8 @@ def pattern_key(text: object) -> str | None:
 
 
 def guards(policy: object, arn: str) -> bool:
-    """Whether an SCP's content (JSON text) denies ssm:PutParameter on the parameter `arn`
-    (a Deny statement whose actions and resources match it, wildcards as IAM reads them)."""
+    """Whether an SCP's content (JSON text) denies ssm:PutParameter on the parameter `arn`,
+    wildcards as IAM reads them."""
     try:
         statements = json.loads(str(policy)).get("Statement", [])
     except (ValueError, AttributeError):

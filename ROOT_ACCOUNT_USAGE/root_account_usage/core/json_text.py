@@ -8,8 +8,7 @@ from typing import Any
 
 
 def load_json(text: str | bytes, **options: Any) -> Any:
-    """json.loads; raises only ValueError, also for an integer past Python's 4,300-digit
-    limit and for nesting too deep for the parser (a RecursionError otherwise)."""
+    """json.loads raising only ValueError, also for nesting too deep and huge integers."""
     try:
         return json.loads(text, **options)
     except RecursionError:

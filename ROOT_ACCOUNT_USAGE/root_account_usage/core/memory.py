@@ -1,5 +1,4 @@
-"""The rule's memory of root use: its own last evaluation of the account, read back from
-AWS Config (pure; see docs/development.md, "The rule's memory of root use")."""
+"""The rule's memory of root use: its last evaluation, read back from AWS Config. Pure."""
 
 from __future__ import annotations
 
@@ -35,11 +34,9 @@ def apply_memory(
     threshold_days: int | None,
     unavailable: bool = False,
 ) -> Verdict:
-    """The verdict with the rule's memory added: a remembered use more recent than any the
-    verdict names makes an evaluated verdict NON_COMPLIANT inside the threshold, and is
-    otherwise carried at the end of the annotation (always on a fail-closed one, where
-    there is room on others). `unavailable`: the memory could not be read, which is said,
-    never read as "no use"."""
+    """The verdict with a remembered use newer than its own: NON_COMPLIANT inside the
+    threshold, else carried at the end of the annotation (where there is room, unless
+    fail-closed). `unavailable`: the memory could not be read, said, never "no use"."""
     note = text.unavailable_note(text.LAST_EVALUATION) if unavailable else ""
     if remembered is not None and verdict.last_used is not None:
         remembered = remembered if remembered.time > verdict.last_used else None
@@ -48,14 +45,11 @@ def apply_memory(
         # The error code stays last, as every fail-closed annotation has it.
         code = f" [{verdict.error_code}]"
         base = verdict.annotation.removesuffix(code)
-        if carried or note:
-            base = base if base.endswith(".") else base + "."
+        if (carried or note) and not base.endswith("."):
+            base += "."
         return verdict._replace(annotation=text.fit(base, carried + note + code))
-    if (
-        remembered is None
-        or threshold_days is None
-        or remembered.time < now - timedelta(days=threshold_days)
-    ):
+    window = timedelta(days=threshold_days or 0)
+    if remembered is None or threshold_days is None or remembered.time < now - window:
         annotation = text.fit_optional(verdict.annotation, [(carried,)], note)
         return verdict._replace(annotation=annotation)
     use = text.remembered_use(*remembered, threshold_days, verdict.report_generated_at)

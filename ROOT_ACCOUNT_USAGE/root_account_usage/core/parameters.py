@@ -19,9 +19,8 @@ ORGANIZATION_PARAMETER = "OrganizationId"
 # AssumeRoot sessions (privileged tasks only the management account or IAM's delegated
 # administrator can run, each in CloudTrail) are left out unless "count": otherwise the
 # credential removal's own dry run would make the account NON_COMPLIANT (docs/deploy.md).
-COUNT_ASSUME_ROOT = "count"
 EXCLUDE_ASSUME_ROOT = "exclude"
-ASSUME_ROOT_SESSIONS = (EXCLUDE_ASSUME_ROOT, COUNT_ASSUME_ROOT)  # the first is the default
+ASSUME_ROOT_SESSIONS = (EXCLUDE_ASSUME_ROOT, "count")  # the first is the default
 
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
 # The SSM parameter path the re-evaluation function records root events under
@@ -80,13 +79,13 @@ def parse_rule_parameters(
     raw: Mapping[str, object], repeated: Collection[str] = ()
 ) -> RuleParameters:
     """The event's ruleParameters as RuleParameters. Raises InvalidParameterError for a
-    bad value, and for an unknown key (a typo such as `ThresholdDay` never falls back to
-    the default), a null and a key given twice (`repeated`), never read last-wins."""
+    bad value, an unknown key (a typo never falls back to the default), a null, and a key
+    given twice (`repeated`)."""
     if repeated:
         raise InvalidParameterError(
             f"rule parameter(s) {_shown_keys(repeated)} given more than once"
         )
-    unknown = set(raw) - RULE_PARAMETERS - RDKLIB_PARAMETERS - {ORGANIZATION_PARAMETER}
+    unknown = set(raw) - RULE_PARAMETERS - set(_ROLE_PARSERS) - {ORGANIZATION_PARAMETER}
     if unknown:
         raise InvalidParameterError(
             f"unknown rule parameter(s) {_shown_keys(unknown)}; "
@@ -102,9 +101,7 @@ def parse_rule_parameters(
 
 
 def usable_role_choice(raw: Mapping[str, object]) -> RoleChoice:
-    """The role to publish with even when a role parameter is bad: each bad value counts
-    as absent (rdklib's default), so that the fail-closed verdict naming it still gets
-    published."""
+    """The role to publish the fail-closed verdict with: a bad value counts as absent."""
     chosen = []
     for (key, parse), default in zip(_ROLE_PARSERS.items(), RoleChoice(), strict=True):
         try:
@@ -115,8 +112,7 @@ def usable_role_choice(raw: Mapping[str, object]) -> RoleChoice:
 
 
 def is_role_name(text: str) -> bool:
-    """Whether `text` is an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-), optionally
-    after a path of such segments (team/reader)."""
+    """Whether `text` is an IAM role name, optionally after a path (team/reader)."""
     return len(text) <= _MAX_ROLE_PATH_AND_NAME and _ROLE_NAME.fullmatch(text) is not None
 
 
@@ -131,8 +127,7 @@ def _choice(name: str, value: object, *, choices: Mapping[str, Any], default: An
 
 
 def _evidence_path(name: str, value: object) -> str | None:
-    """RootActivityEvidence: an SSM parameter path such as /root-account-usage/my-rule;
-    absent or blank means no recorded events are read."""
+    """RootActivityEvidence: an SSM parameter path; absent or blank is None (none read)."""
     if _blank(value):
         return None
     path = value.strip() if isinstance(value, str) else ""
@@ -176,7 +171,6 @@ _ROLE_PARSERS: dict[str, Callable[[str, object], Any]] = {
         _role_text, valid=is_region_name, wanted="a region name such as us-east-1"
     ),
 }
-RDKLIB_PARAMETERS = frozenset(_ROLE_PARSERS)
 
 
 def _blank(value: object) -> bool:
@@ -188,8 +182,8 @@ def _shown(value: object) -> str:
 
 
 def _shown_keys(keys: Collection[str]) -> str:
-    """The first keys as a reason may repeat them: names, or a placeholder. The reason
-    lands in the annotation the rule's memory reads back, so no outside text goes there."""
+    """The first keys, each a name or a placeholder: no outside text reaches the annotation
+    the rule's memory reads back."""
     return ", ".join(
         key if re.fullmatch(r"[A-Za-z0-9_]{1,40}", key) else "(a key that is not a name)"
         for key in sorted(keys)[:3]

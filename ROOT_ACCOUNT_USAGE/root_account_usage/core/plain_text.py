@@ -11,9 +11,8 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def plain(value: object) -> str:
-    """One line of text, each character of the categories above written as an escape
-    (\\x1b, \\u202e): a value cannot add a line of evidence, redraw the terminal, or
-    make the file unwritable."""
+    """One line of text, each character of the categories above escaped (\\x1b, \\u202e):
+    a value cannot add a line of evidence, redraw the terminal, or break the file."""
     text = "" if value is None else str(value)
     if text.isprintable():  # no control, format or separator character but the space
         return text
@@ -56,8 +55,7 @@ def error_text(error: BaseException, limit: int = REASON) -> str:
 
 
 def writable(text: str) -> str:
-    """`text` with each lone surrogate (half a character, from a JSON escape) written as
-    its escape, \\ud83d, so that UTF-8 can hold it."""
+    """`text` with each lone surrogate (from a JSON escape) escaped, so UTF-8 can hold it."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -1,5 +1,4 @@
-"""Root events recorded by the re-evaluation function, written and read here (pure;
-see docs/development.md, "Recorded root events")."""
+"""Root events the re-evaluation function records, written and read here. Pure."""
 
 from __future__ import annotations
 
@@ -17,11 +16,8 @@ from .timestamps import format_timestamp, parse_timestamp
 ROOT_SLOT = "root"  # the root user's own password or access keys
 ASSUMED_ROOT_SLOT = "assumed-root"  # AssumeRoot sessions from the management account
 SLOTS = (ROOT_SLOT, ASSUMED_ROOT_SLOT)
-# The value a parameter holds before any event (SSM does not store empty values).
-NOTHING_RECORDED = "none"
-FIRST_VERSION = 1  # SSM numbers a parameter's values from 1
-# A record is about 150 characters; anything far larger was not written by the function.
-MAX_RECORD_CHARS = 1024
+NOTHING_RECORDED = "none"  # a parameter's value before any event (SSM stores no empty one)
+MAX_RECORD_CHARS = 1024  # a record is about 150 characters: the function wrote none larger
 FORMAT_VERSION = 1
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
@@ -57,15 +53,12 @@ def encode(activity: RootActivity) -> str:
 def was_reset(value: str, version: object) -> bool:
     """Whether a parameter holding `value` at `version` had `none` written over a record
     (the stack writes `none` once, as version 1; the function never writes it)."""
-    return value.strip() == NOTHING_RECORDED and type(version) is int and version > FIRST_VERSION
+    return value.strip() == NOTHING_RECORDED and type(version) is int and version > 1
 
 
 def decode(value: str, slot: str) -> RootActivity | None:
-    """The event a parameter of `slot` records; None when nothing is recorded.
-
-    Raises MalformedRecordError for anything the function would not have written: too
-    long, not JSON, an unknown version, a bad field, or a kind that is not its slot's.
-    """
+    """The event a parameter of `slot` records; None when nothing is recorded. Raises
+    MalformedRecordError for anything the function would not have written."""
     if value.strip() == NOTHING_RECORDED:
         return None
     if len(value) > MAX_RECORD_CHARS:

@@ -20,9 +20,8 @@ def is_region_name(text: str) -> bool:
 
 
 def cloudtrail_regions(home_region: str) -> tuple[str, ...]:
-    """The event histories to search for root activity: us-east-1 and the home region in
-    the commercial partition, else the home region only (where other partitions record
-    global-service events is not known here: deploy in the region that records them)."""
+    """The event histories to search: us-east-1 and the home region in the commercial
+    partition, else the home region (deploy where the partition records global events)."""
     if home_region.startswith(_OTHER_PARTITIONS):
         return (home_region,)
     return tuple(dict.fromkeys((COMMERCIAL_SIGN_IN_REGION, home_region)))

@@ -1,5 +1,4 @@
-"""Parse an IAM credential report (CSV) into the root user's credential use. Pure; by
-header name, so reordered or added columns work; only the `<root_account>` row is read."""
+"""The root row of an IAM credential report (CSV), read by header name. Pure."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from .timestamps import parse_timestamp
 
 ROOT_USER = "<root_account>"
 _ROOT_MARKER = ROOT_USER.encode()
-_UTF8_BOM = b"\xef\xbb\xbf"
 # Values IAM writes when a credential has no recorded use.
 NO_RECORDED_USE = frozenset({"N/A", "no_information", "not_supported", ""})
 # (credential, column holding its last use), in the order ties are reported.
@@ -45,7 +43,6 @@ ABSENT_CREDENTIALS = (
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 # arn:<partition>:iam::<12 digits>:root, matched whole (fullmatch), ASCII digits only.
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
-_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class CredentialUse(NamedTuple):
@@ -64,16 +61,15 @@ class RootCredentials(NamedTuple):
 
 
 def parse_credential_report(content: bytes | str) -> RootCredentials:
-    """The root row of a credential report. Only the header and the lines that mention
-    `<root_account>` are decoded (a 5,000-user report costs a few short lines). Raises
-    MalformedReportError (or its RootRowMissingError) for a report that is too large,
-    empty, lacks or repeats a column, has no or two root rows, or a garbled one."""
+    """The root row of a credential report; only the header and the lines that mention
+    `<root_account>` are decoded. Raises MalformedReportError (RootRowMissingError when
+    no row is root's) for a report that is not one the rule can read."""
     data = content.encode() if isinstance(content, str) else content
     if len(data) > MAX_REPORT_BYTES:
         raise MalformedReportError(
             f"credential report is {len(data)} bytes, over the {MAX_REPORT_BYTES} limit"
         )
-    data = data.removeprefix(_UTF8_BOM)
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
     header_end = _line_end(data, 0)
     header = _parse_line(data[:header_end])
     if not header or header == [""]:
@@ -106,8 +102,7 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
 
 
 def _root_row(data: bytes, header_end: int, user_column: int) -> list[str]:
-    """The one row after the header whose `user` field is `<root_account>` (the same text
-    elsewhere, such as an IAM user path `/<root_account>/` in that user's ARN, is not)."""
+    """The one row whose `user` field (not, say, a user's ARN) is `<root_account>`."""
     found: list[str] | None = None
     position = data.find(_ROOT_MARKER, header_end)
     while position != -1:
@@ -150,7 +145,7 @@ def _parse_last_used(column: str, value: str) -> datetime | None:
         # logs, and a garbled field may hold anything (an address, a name).
         kind = (
             "a date without a time of day"
-            if _DATE_ONLY.fullmatch(value)
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
             else "not an ISO-8601 date and time in range"
         )
         raise MalformedReportError(

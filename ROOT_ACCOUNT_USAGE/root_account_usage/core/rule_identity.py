@@ -1,6 +1,5 @@
-"""Whether an AWS Config rule is ours, proven by what it runs, never by its name (anyone
-with config:PutConfigRule picks one; docs/deploy.md). Pure and standard library only:
-the credential removal's SSM document embeds this file."""
+"""Whether an AWS Config rule is ours, proven by what it runs, never by its name
+(docs/deploy.md). Pure and standard library only: the removal's SSM document embeds it."""
 
 from __future__ import annotations
 
@@ -31,9 +30,8 @@ NO_FUNCTION = "no function ARN to compare its source with"
 
 
 def derived_creator(candidate: str, name: str) -> str | None:
-    """The creator a rule named `candidate` must have to be `name` or a rule AWS derived
-    from it: "" for `name` itself, a service principal for `OrgConfigRule-<name>-<suffix>`
-    and `<name>-conformance-pack-<suffix>`; None when the name is another rule's."""
+    """The creator a rule named `candidate` must have to be `name` ("") or a rule AWS
+    derived from it (a service principal); None when the name is another rule's."""
     if not name:
         return None
     if candidate == name:
@@ -51,8 +49,7 @@ def names_rule(candidate: str, name: str) -> bool:
 
 @dataclass(frozen=True)
 class RuleIdentity:
-    """What a Config rule is and runs, as DescribeConfigRules shows it, and whether it is
-    ours (`problem` says why not; empty when it is)."""
+    """A Config rule as DescribeConfigRules shows it; `problem` says why it is not ours."""
 
     name: str
     arn: str
@@ -74,9 +71,8 @@ def identify(
     functions: Iterable[str],
     parameters: Mapping[str, str] | None = None,
 ) -> RuleIdentity:
-    """The identity of `rule` (one ConfigRules entry of DescribeConfigRules), judged
-    against our rule `name`, the function ARNs that may back it, and, unless None, the
-    parameters it must have been deployed with. Never raises on what AWS returned."""
+    """The identity of a DescribeConfigRules entry, judged against our rule `name`, the
+    `functions` that may back it and (unless None) its deployed `parameters`."""
     source = rule["Source"] if isinstance(rule.get("Source"), Mapping) else {}
     identity = RuleIdentity(
         name=_text(rule.get("ConfigRuleName")),
@@ -123,8 +119,7 @@ def _problem(
 
 
 def parameters_of(raw: str) -> dict[str, str] | None:
-    """InputParameters as a mapping, or None when they are not one JSON object of strings
-    with each key once ("" means none)."""
+    """InputParameters as a mapping ("" is none); None unless a JSON object of strings."""
     if not raw.strip():
         return {}
     try:

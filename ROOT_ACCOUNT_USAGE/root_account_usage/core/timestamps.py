@@ -16,8 +16,7 @@ EARLIEST_EVALUATION_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def parse_timestamp(text: str, *, date_only: bool = False) -> datetime:
-    """An ISO-8601 timestamp (a date alone only if `date_only`) as an aware UTC datetime.
-    Raises ValueError for anything else, as as_utc does."""
+    """An ISO-8601 timestamp (a date alone only if `date_only`) in UTC; else ValueError."""
     text = text.strip()
     if not date_only and not _DATE_AND_TIME.match(text):
         raise ValueError(f"{shortened(text, VALUE)!r} is not an ISO-8601 date and time")
@@ -25,8 +24,7 @@ def parse_timestamp(text: str, *, date_only: bool = False) -> datetime:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """`moment` in UTC, a naive one taken as UTC (as AWS writes). Raises ValueError for an
-    instant outside UTC's range (9999-12-31T23:59:59-01:00)."""
+    """`moment` in UTC, naive taken as UTC (as AWS writes); ValueError past UTC's range."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     try:

@@ -12,7 +12,7 @@ from .exceptions import (
     RootAccountUsageError,
     StaleReportError,
 )
-from .report import CredentialUse, RootCredentials
+from .report import RootCredentials
 from .timestamps import format_timestamp
 
 COMPLIANT = "COMPLIANT"
@@ -41,9 +41,8 @@ class Verdict(NamedTuple):
 
 
 def require_account(root: RootCredentials, account_id: str) -> None:
-    """Refuse a report that is not `account_id`'s own (an event for one account, read with
-    credentials of another): raises AccountMismatchError, or MalformedReportError when
-    the root ARN names no account."""
+    """Refuse a report that is not `account_id`'s own: raises AccountMismatchError, or
+    MalformedReportError when the root ARN names no account."""
     if root.account_id is None:
         raise MalformedReportError(
             f"root row has an ARN that is not an account root ARN, so the report cannot be "
@@ -62,10 +61,9 @@ def decide(
     threshold_days: int,
     report_generated_at: datetime | None,
 ) -> Verdict:
-    """Decide compliance from the root row: NON_COMPLIANT when the latest use of any root
-    credential is at or after `now - threshold_days` (exact spans; a use in the future
-    counts as recent), even when the credentials have since been removed (the annotation
-    then says both). Raises StaleReportError for a report older than MAX_REPORT_AGE."""
+    """NON_COMPLIANT when the latest use of a root credential is at or after `now -
+    threshold_days` (a future use counts), even if the credentials were removed since.
+    Raises StaleReportError for a report older than MAX_REPORT_AGE."""
     if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
         raise StaleReportError(
             f"newest credential report was generated {format_timestamp(report_generated_at)}, "
@@ -79,33 +77,22 @@ def decide(
         report_generated_at=report_generated_at,
         account_id=root.account_id,
     )
-    latest = latest_use(root.uses)
-    if latest is None:
+    # Ties name the password first: max() keeps the first of equals.
+    recorded = [(use.credential, use.last_used) for use in root.uses if use.last_used]
+    if not recorded:
         return never_used
-    credential, last_used = latest
+    credential, last_used = max(recorded, key=lambda pair: pair[1])
     used = (credential, last_used, threshold_days, report_generated_at, root.credentials_removed)
-    if last_used >= now - timedelta(days=threshold_days):
-        compliance_type = NON_COMPLIANT
-        annotation = text.recent_use(*used, after_now=last_used > now)
-    else:
-        compliance_type, annotation = COMPLIANT, text.old_use(*used)
+    recent = last_used >= now - timedelta(days=threshold_days)
     return never_used._replace(
-        compliance_type=compliance_type,
-        annotation=annotation,
+        compliance_type=NON_COMPLIANT if recent else COMPLIANT,
+        annotation=text.report_use(*used, recent=recent, after_now=last_used > now),
         credential=credential,
         last_used=last_used,
     )
 
 
-def latest_use(uses: tuple[CredentialUse, ...]) -> tuple[str, datetime] | None:
-    """The credential used last and when; None when none has a recorded use. Ties name
-    the password first (max() keeps the first of equals)."""
-    recorded = [(use.credential, use.last_used) for use in uses if use.last_used is not None]
-    return max(recorded, key=lambda pair: pair[1], default=None)
-
-
 def unable_to_evaluate(error: RootAccountUsageError, **known: Any) -> Verdict:
-    """The fail-closed verdict: NON_COMPLIANT, saying why the rule could not decide, with
-    what is `known` of the account (threshold_days, report_generated_at, account_id)."""
+    """The fail-closed verdict (NON_COMPLIANT, the reason), with what is `known` of it."""
     reason = str(error).strip() or error.code
     return Verdict(NON_COMPLIANT, text.unable(reason, error.code), error_code=error.code, **known)

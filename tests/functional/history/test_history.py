@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from root_account_usage.cli.main import main
-from root_account_usage.core.annotation import old_use
+from root_account_usage.core.annotation import report_use
 from root_account_usage.core.rule_identity import derived_creator
 from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import (
@@ -666,11 +666,12 @@ def test_aggregator_judges_each_account_with_its_own_threshold_and_lists_its_rul
     )
     # Used 20 days before the period; that account's rule keeps 25 days (a 1-day
     # threshold would call the whole period compliant).
-    seen = old_use(
+    seen = report_use(
         "password",
         SINCE - timedelta(days=20),
         threshold_days=25,
         report_generated_at=day(9),
+        recent=False,
     )
     stub.add_response(
         "get_aggregate_compliance_details_by_config_rule",

@@ -549,7 +549,7 @@ def seen(what: str, source: str) -> str:
     return text.fit(text.activity_use(activity, 7, GENERATED))
 
 
-REPORT_USE = text.recent_use(
+REPORT_USE = text.report_use(
     "password", SIGNED_IN, after_now=False, threshold_days=7, report_generated_at=GENERATED
 )
 CLOUDTRAIL_USE = seen("console sign-in from 203.0.113.7 without MFA", text.CLOUDTRAIL)
@@ -557,8 +557,12 @@ FORGED_RECORD = seen("console sign-in without MFA", text.EVENTBRIDGE)
 SESSION = seen(f"{text.ASSUMED_ROOT_SESSION}: ListAccessKeys in us-east-1", text.CLOUDTRAIL)
 RECORDED_SESSION = seen(f"{text.ASSUMED_ROOT_SESSION}: AssumeRoot", text.EVENTBRIDGE)
 UNABLE = text.unable("the credential report was not ready", "ReportNotReady")
-OLD_USE = text.old_use(
-    "password", datetime(2025, 1, 1, tzinfo=UTC), threshold_days=7, report_generated_at=GENERATED
+OLD_USE = text.report_use(
+    "password",
+    datetime(2025, 1, 1, tzinfo=UTC),
+    threshold_days=7,
+    report_generated_at=GENERATED,
+    recent=False,
 )
 
 

@@ -29,7 +29,7 @@ from tests.doubles import (
     report_response,
     stubbed,
 )
-from tests.reports import ACCOUNT_ID, NOW, report_with_root
+from tests.reports import ACCOUNT_ID, NOW, read_report_only, report_with_root
 
 START = NOW - timedelta(days=7)
 STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT"]  # account:ListRegions: the enabled regions
@@ -349,7 +349,7 @@ def test_cloudtrail_evidence_off_never_calls_cloudtrail_and_says_report_only(rul
     [evaluation] = lambda_handler(event, FakeLambdaContext(FakeClock()))
     # An unstubbed call would have failed; the annotation says what was read.
     assert evaluation["Annotation"].endswith(text.REPORT_ONLY)
-    assert text.read_report_only(evaluation["Annotation"])
+    assert read_report_only(evaluation["Annotation"])
 
 
 def test_default_deployment_catches_a_root_key_used_then_deleted(rule_clients):

@@ -25,6 +25,7 @@ from root_account_usage.core.exceptions import RootAccountUsageError
 from root_account_usage.core.report import CredentialUse, RootCredentials
 from root_account_usage.core.timestamps import format_timestamp
 from root_account_usage.core.verdict import Verdict, decide, unable_to_evaluate
+from tests.reports import read_report_only
 
 NOW = datetime.fromisoformat("2026-11-27T12:00:00+00:00")
 ACCOUNT = "111122223333"
@@ -302,7 +303,7 @@ def test_parser_recovers_exactly_the_use_the_writer_named(kind, data):
     assert 1 <= len(case.annotation) <= text.MAX_ANNOTATION_LENGTH
     assert read_root_use(case.annotation) == case.expected
     assert text.is_unable(case.annotation) == (not verdict.evaluated)
-    assert text.read_report_only(case.annotation) == (kind == "the credential report only")
+    assert read_report_only(case.annotation) == (kind == "the credential report only")
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
