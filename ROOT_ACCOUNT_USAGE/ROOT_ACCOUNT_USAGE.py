@@ -39,14 +39,9 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
     ) -> list[Evaluation]:
         # Parameters are validated in evaluate_periodic_event, so that a bad one fails
         # closed with a published NON_COMPLIANT rather than an error and no evaluation.
-        build = client_factory.build_client
         verdict = evaluate_periodic_event(
             self.periodic,
-            lambda: build("iam"),
-            build_cloudtrail_client=lambda region: build("cloudtrail", region),
-            build_ssm_client=lambda: build("ssm"),
-            build_config_client=lambda: build("config"),
-            build_account_client=lambda: build("account"),
+            client_factory.build_client,
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )
