@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from rdklib import ClientFactory
 
+from ..core.exceptions import OutOfTimeError
 from ..core.parameters import RoleChoice
 from .budget import Budget, CallLimits, limits_for
 
@@ -92,14 +93,12 @@ def sts_limits_within(within: Budget) -> CallLimits:
     """STS's limits with as many of its attempts as end `within` the budget; raises
     OutOfTimeError (code AssumeRoleOutOfTime) when not even one does."""
     sts = limits_for("sts")
-    for attempts in range(sts.max_attempts, 1, -1):
+    for attempts in range(sts.max_attempts, 0, -1):
         limits = sts._replace(max_attempts=attempts)
         if within.fits(limits.worst_case_seconds):
             return limits
-    one = sts._replace(max_attempts=1)
     reason = f"{within.left():.0f} s left: too little for AssumeRole to end before publishing"
-    within.require(one.worst_case_seconds, reason, code="AssumeRoleOutOfTime")
-    return one
+    raise OutOfTimeError(reason, code="AssumeRoleOutOfTime")
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
@@ -184,16 +183,9 @@ def client_factory_for(
     event): rdklib's role, ExecutionRoleName in the account of the event's
     executionRoleArn, else that ARN itself. AssumeRole, when made, ends `within` the
     budget, and every call by `deadline`."""
-    if not role.assume_role:
-        return BoundedClientFactory(None, role.region, assume_role=False, deadline=deadline)
-    arn = event_role_arn
-    if role.role_name is not None:
-        arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
-    return BoundedClientFactory(
-        arn, role.region, assume_role=True, within=within, deadline=deadline
-    )
-
-
-def forget_clients() -> None:
-    """Drop the reused clients (tests switch endpoints and credentials between cases)."""
-    _CLIENTS.clear()
+    arn = None
+    if role.assume_role:
+        arn = event_role_arn
+        if role.role_name is not None:
+            arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
+    return BoundedClientFactory(arn, role.region, role.assume_role, within, deadline)

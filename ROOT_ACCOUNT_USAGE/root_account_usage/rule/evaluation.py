@@ -96,14 +96,22 @@ def _judge(
     # hold is then still found by the next, full, evaluation.
     if early_since and path and parameters.cloudtrail_evidence and days <= HISTORY_DAYS:
         start = max(early_since, now - timedelta(days=days))
-        decided = _decided_by_records(
-            lambda: read_recorded_activity(lambda: build("ssm"), path, budget=budget),
-            include,
-            start,
-            days,
-        )
-        if decided is not None:
-            return decided
+        try:
+            early = read_recorded_activity(lambda: build("ssm"), path, budget=budget)
+        except RootAccountUsageError:
+            early = RecordedEvents([], {}, {})  # read again, and said, after the report
+        uses = [a for a in early.found if include(a) and not a.attempt and a.time >= start]
+        if uses:  # else the problems are logged after the second read
+            early.warn()
+            latest = max(uses, key=lambda activity: activity.time)
+            note = text.record_note(early.problems.values())
+            return Verdict(
+                NON_COMPLIANT,
+                text.fit(text.record_decides(latest.seen(), days), note),
+                days,
+                credential=latest.source.lower(),
+                last_used=latest.time,
+            )
     verdict = evaluate_account(
         lambda: build("iam"),
         now=now,
@@ -167,36 +175,6 @@ def _judge(
     )
 
 
-def _decided_by_records(
-    read: Callable[[], RecordedEvents],
-    include: Callable[[RootActivity], bool],
-    start: datetime,
-    threshold_days: int,
-) -> Verdict | None:
-    """NON_COMPLIANT from a recorded root use since `start`, or None (nothing recorded
-    since, or unreadable: the full evaluation then reads everything)."""
-    try:
-        recorded = read()
-    except RootAccountUsageError:
-        return None  # read again, and said, after the report
-    uses = [a for a in recorded.found if include(a) and not a.attempt and a.time >= start]
-    if not uses:
-        return None  # the problems are logged after the second read
-    recorded.warn()
-    latest = max(uses, key=lambda activity: activity.time)
-    annotation = text.fit(
-        text.record_decides(latest.seen(), threshold_days),
-        text.record_note(recorded.problems.values()),
-    )
-    return Verdict(
-        NON_COMPLIANT,
-        annotation,
-        threshold_days,
-        credential=latest.source.lower(),
-        last_used=latest.time,
-    )
-
-
 def _log(level: int, message: str, error: RootAccountUsageError) -> None:
     if level == logging.WARNING:
         message += "; the other evidence decides"
@@ -228,11 +206,7 @@ def evaluate_account(
 
 
 def evaluate_report(
-    fetch: Callable[[], Any],
-    *,
-    now: datetime,
-    threshold_days: int,
-    account_id: str | None = None,
+    fetch: Callable[[], Any], *, now: datetime, threshold_days: int, account_id: str | None = None
 ) -> Verdict:
     """Judge the report `fetch` returns (its `content` and `generated_at`), which must be
     `account_id`'s when given; every RootAccountUsageError fails closed."""
