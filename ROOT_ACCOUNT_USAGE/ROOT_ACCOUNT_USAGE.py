@@ -25,6 +25,9 @@ __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"
 
 logger = logging.getLogger(__name__)
 
+# Only AWS creates rules under this path: the organization rule in each account.
+ORGANIZATION_RULE_PATH = ":config-rule/aws-service-rule/config-multiaccountsetup.amazonaws.com/"
+
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
     """Periodic rule on AWS::::Account: was root used within ThresholdDays?"""
@@ -65,8 +68,16 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     periodic = parse_periodic_event(event)
     # Any account's AWS Config may invoke a central function (its permission cannot name
     # an organization): a rule that is not this organization's gets no call and no alarm.
+    # Its own is one AWS created (ORGANIZATION_RULE_PATH), that names the organization, and
+    # that reads members through their role (AssumeRoleMode "false" would read the central
+    # account itself for an outsider).
     organization = os.environ.get("ORGANIZATION_ID")
-    if organization and not _organization_rule(event, periodic, organization):
+    parameters = periodic.rule_parameters
+    if organization and not (
+        parameters.get(ORGANIZATION_PARAMETER) == organization
+        and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
+        and str(parameters.get("AssumeRoleMode", "")).strip().lower() != "false"
+    ):
         logger.warning(
             "event refused: not this organization's rule",
             extra={"fields": {"account_id": periodic.account_id}},
@@ -108,19 +119,3 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
             f"evaluation was not published to AWS Config: {code}"
         ) from failure
     return published
-
-
-# Only AWS creates rules under this path: the organization rule in each account.
-ORGANIZATION_RULE_PATH = ":config-rule/aws-service-rule/config-multiaccountsetup.amazonaws.com/"
-
-
-def _organization_rule(event: dict[str, Any], periodic: PeriodicEvent, organization: str) -> bool:
-    """Whether a central function's event is its organization's rule: AWS created it,
-    it names the organization, and it reads members through their role (AssumeRoleMode
-    "false" would read the central account itself for an outsider)."""
-    parameters = periodic.rule_parameters
-    return (
-        parameters.get(ORGANIZATION_PARAMETER) == organization
-        and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
-        and str(parameters.get("AssumeRoleMode", "")).strip().lower() != "false"
-    )

@@ -33,7 +33,6 @@ DONE_STATE = "COMPLETE"
 # A timeout, a dropped connection or a gateway error (5xx): tried again this many times
 # at most, then the rule fails closed naming it.
 MAX_TRANSIENT_RETRIES = 2
-TRANSIENT_ERRORS = (ConnectionError, HTTPClientError)
 
 
 class FetchedReport(NamedTuple):
@@ -135,7 +134,7 @@ class CredentialReportFetcher:
 def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, bool]:
     """The error to fail closed with, and whether another try may help (a timeout, a
     dropped connection or a 5xx)."""
-    transient = isinstance(error, TRANSIENT_ERRORS)
+    transient = isinstance(error, (ConnectionError, HTTPClientError))
     if isinstance(error, ClientError):
         detail = f"{error_code(error)}: {error_message(error, 120)}"
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")

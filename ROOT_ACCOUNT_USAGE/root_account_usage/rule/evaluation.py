@@ -29,15 +29,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# rdklib's ClientFactory.build_client: build(service, region=None).
+Build = Callable[..., Any]
 # template.yaml's metric filter counts this message: change both together.
 FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
 
 
 def evaluate_periodic_event(
-    periodic: PeriodicEvent, build: Callable[..., Any], *, home_region: str, context: object
+    periodic: PeriodicEvent, build: Build, *, home_region: str, context: object
 ) -> Verdict:
     """Judge the account a (parsed) AWS Config periodic event names with the clients
-    `build(service, region=None)` makes; every problem fails closed. A source that fails
+    `build` makes; every problem fails closed. A source that fails
     loses nothing another found, and the annotation says what was not read. The rule's
     own last evaluation adds the use it named (core/memory.py)."""
     budget = Budget.for_lambda(context)
@@ -71,14 +73,10 @@ def evaluate_periodic_event(
 
 
 def _judge(
-    periodic: PeriodicEvent,
-    build: Callable[..., Any],
-    home_region: str,
-    budget: Budget,
-    early_since: datetime | None,
+    periodic: PeriodicEvent, build: Build, home_region: str, budget: Budget, since: datetime | None
 ) -> Verdict:
-    """The verdict from the report, CloudTrail and the recorded events; with `early_since`,
-    a recorded use since then decides before the others are read."""
+    """The verdict from the report, CloudTrail and the recorded events; with `since`, a
+    recorded use since then decides before the others are read."""
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
     except InvalidParameterError as error:
@@ -94,8 +92,8 @@ def _judge(
     # without the report's generation wait or the search of every region. Only where
     # CloudTrail is searched and keeps the whole threshold: a use the skipped sources
     # hold is then still found by the next, full, evaluation.
-    if early_since and path and parameters.cloudtrail_evidence and days <= HISTORY_DAYS:
-        start = max(early_since, now - timedelta(days=days))
+    if since and path and parameters.cloudtrail_evidence and days <= HISTORY_DAYS:
+        start = max(since, now - timedelta(days=days))
         try:
             early = read_recorded_activity(lambda: build("ssm"), path, budget=budget)
         except RootAccountUsageError:
