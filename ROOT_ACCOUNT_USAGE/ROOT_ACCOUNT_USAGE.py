@@ -18,7 +18,7 @@ from root_account_usage.core.parameters import ORGANIZATION_PARAMETER, usable_ro
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
 from root_account_usage.rule.budget import RETURN_SECONDS, Budget
-from root_account_usage.rule.clients import client_factory_for
+from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.evaluation import evaluate_periodic_event
 
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
@@ -90,7 +90,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     # AssumeRole, the first call, ends within the budget that keeps time to publish; no
     # call, PutEvaluations included, outlives the Lambda's time (less a second to return).
     deadline = Budget.for_lambda(context, reserve=lambda _: RETURN_SECONDS)
-    client_factory = client_factory_for(
+    client_factory = BoundedClientFactory(
         periodic.execution_role_arn, role, within=Budget.for_lambda(context), deadline=deadline
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))

@@ -102,26 +102,31 @@ def sts_limits_within(within: Budget) -> CallLimits:
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory, with bounded clients: the function's own role's clients are
-    reused by warm invocations; an assumed role's credentials are fresh per invocation,
-    from the regional STS endpoint, and a refusal is not asked again."""
+    """rdklib's ClientFactory with bounded clients, for validated role parameters (never the
+    raw event): the function's own role's clients are reused by warm invocations. The role
+    assumed is ExecutionRoleName in the executionRoleArn's account, else that ARN, with
+    fresh credentials per invocation from the regional STS endpoint; AssumeRole ends
+    `within` the budget, is not asked again once refused, and every call ends by `deadline`."""
 
     def __init__(
         self,
-        role_arn: str | None,
-        region: str | None,
-        assume_role: bool,
+        event_role_arn: str,
+        role: RoleChoice,
         within: Budget | None = None,
         deadline: Budget | None = None,
     ) -> None:
-        self._role_arn = role_arn
-        self._region = region or os.environ.get("AWS_REGION")
-        self._assume_role = assume_role
+        self._role_arn: str | None = None
+        if role.assume_role:
+            self._role_arn = event_role_arn
+            if role.role_name is not None:
+                self._role_arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
+        self._region = role.region or os.environ.get("AWS_REGION")
+        self._assume_role = role.assume_role
         self._budget = within
         self._deadline = deadline
         self._credentials: CredentialsTypeDef | None = None
         self._refusal: Exception | None = None
-        super().__init__(role_arn=role_arn, region=self._region, assume_role_mode=assume_role)
+        super().__init__(self._role_arn, region=self._region, assume_role_mode=self._assume_role)
 
     def build_client(
         self, service: str, region: str | None = None, assume_role_mode: bool = True
@@ -171,21 +176,3 @@ def regional_sts_client(
         endpoint = f"https://sts.{region}.amazonaws.com"
         client = new_client("sts", limits, deadline, region_name=region, endpoint_url=endpoint)
     return client
-
-
-def client_factory_for(
-    event_role_arn: str,
-    role: RoleChoice,
-    within: Budget | None = None,
-    deadline: Budget | None = None,
-) -> BoundedClientFactory:
-    """The factory for an invocation, from validated role parameters (never the raw
-    event): rdklib's role, ExecutionRoleName in the account of the event's
-    executionRoleArn, else that ARN itself. AssumeRole, when made, ends `within` the
-    budget, and every call by `deadline`."""
-    arn = None
-    if role.assume_role:
-        arn = event_role_arn
-        if role.role_name is not None:
-            arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
-    return BoundedClientFactory(arn, role.region, role.assume_role, within, deadline)

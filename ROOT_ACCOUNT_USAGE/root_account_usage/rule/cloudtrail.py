@@ -93,11 +93,10 @@ def lookup_root_activity(
     include: Callable[[RootActivity], bool] | None = None,
     account_id: str | None = None,
 ) -> CloudTrailSearch:
-    """The latest root action (of `account_id`'s root, when given) in each region's event
-    history within [start, end], and the latest sign-in attempt newer than it. `include`
-    leaves actions out (AssumeRoot sessions) while the search goes on, so that an excluded
-    newer action never hides an older one that counts. A region whose search fails or
-    stops early keeps what it found, and is named in `incomplete` (and at WARNING)."""
+    """Each region's latest root action (of `account_id`'s root, when given) within
+    [start, end], and its latest sign-in attempt newer than that. An action `include`
+    leaves out (AssumeRoot) never hides an older one that counts. A region whose search
+    fails or stops early keeps what it found, and is named in `incomplete` and logged."""
     pause = sleep or time.sleep
     seconds = limits_for("cloudtrail").worst_case_seconds
     retrier = Retrier(backoff=THROTTLE_BACKOFF, sleep=pause, budget=budget, call_seconds=seconds)
