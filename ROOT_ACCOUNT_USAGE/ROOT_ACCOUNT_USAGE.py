@@ -91,7 +91,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     # call, PutEvaluations included, outlives the Lambda's time (less a second to return).
     deadline = Budget.for_lambda(context, reserve=lambda _: RETURN_SECONDS)
     client_factory = BoundedClientFactory(
-        periodic.execution_role_arn, role, within=Budget.for_lambda(context), deadline=deadline
+        periodic.execution_role_arn, role, within=Budget.for_lambda(context), by=deadline
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     # Ordered by the event's notification time, through rdklib's public Evaluation API.

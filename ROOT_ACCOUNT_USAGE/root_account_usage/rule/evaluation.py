@@ -165,7 +165,7 @@ def _judge(
         verdict,
         activities,
         now=now,
-        threshold_days=days,
+        threshold_days=parameters.threshold_days,
         cloudtrail_read=cloudtrail_read,
         scope=scope,
         unavailable=unavailable,
