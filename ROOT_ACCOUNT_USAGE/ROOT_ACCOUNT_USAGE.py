@@ -18,12 +18,15 @@ from root_account_usage.core.parameters import ORGANIZATION_PARAMETER, usable_ro
 from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.rule.aws import error_code
 from root_account_usage.rule.budget import RETURN_SECONDS, Budget
-from root_account_usage.rule.clients import client_factory_for
+from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.evaluation import evaluate_periodic_event
 
 __all__ = ["ROOT_ACCOUNT_USAGE", "EvaluationNotPublishedError", "lambda_handler"]
 
 logger = logging.getLogger(__name__)
+
+# Only AWS creates rules under this path: the organization rule in each account.
+ORGANIZATION_RULE_PATH = ":config-rule/aws-service-rule/config-multiaccountsetup.amazonaws.com/"
 
 
 class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk's class name
@@ -39,14 +42,9 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
     ) -> list[Evaluation]:
         # Parameters are validated in evaluate_periodic_event, so that a bad one fails
         # closed with a published NON_COMPLIANT rather than an error and no evaluation.
-        build = client_factory.build_client
         verdict = evaluate_periodic_event(
             self.periodic,
-            lambda: build("iam"),
-            build_cloudtrail_client=lambda region: build("cloudtrail", region),
-            build_ssm_client=lambda: build("ssm"),
-            build_config_client=lambda: build("config"),
-            build_account_client=lambda: build("account"),
+            client_factory.build_client,
             home_region=os.environ.get("AWS_REGION", "us-east-1"),
             context=self.context,
         )
@@ -70,8 +68,16 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     periodic = parse_periodic_event(event)
     # Any account's AWS Config may invoke a central function (its permission cannot name
     # an organization): a rule that is not this organization's gets no call and no alarm.
+    # Its own is one AWS created (ORGANIZATION_RULE_PATH), that names the organization, and
+    # that reads members through their role (AssumeRoleMode "false" would read the central
+    # account itself for an outsider).
     organization = os.environ.get("ORGANIZATION_ID")
-    if organization and not _organization_rule(event, periodic, organization):
+    parameters = periodic.rule_parameters
+    if organization and not (
+        parameters.get(ORGANIZATION_PARAMETER) == organization
+        and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
+        and str(parameters.get("AssumeRoleMode", "")).strip().lower() != "false"
+    ):
         logger.warning(
             "event refused: not this organization's rule",
             extra={"fields": {"account_id": periodic.account_id}},
@@ -84,8 +90,8 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     # AssumeRole, the first call, ends within the budget that keeps time to publish; no
     # call, PutEvaluations included, outlives the Lambda's time (less a second to return).
     deadline = Budget.for_lambda(context, reserve=lambda _: RETURN_SECONDS)
-    client_factory = client_factory_for(
-        periodic.execution_role_arn, role, within=Budget.for_lambda(context), deadline=deadline
+    client_factory = BoundedClientFactory(
+        periodic.execution_role_arn, role, within=Budget.for_lambda(context), by=deadline
     )
     evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
     # Ordered by the event's notification time, through rdklib's public Evaluation API.
@@ -113,19 +119,3 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
             f"evaluation was not published to AWS Config: {code}"
         ) from failure
     return published
-
-
-# Only AWS creates rules under this path: the organization rule in each account.
-ORGANIZATION_RULE_PATH = ":config-rule/aws-service-rule/config-multiaccountsetup.amazonaws.com/"
-
-
-def _organization_rule(event: dict[str, Any], periodic: PeriodicEvent, organization: str) -> bool:
-    """Whether a central function's event is its organization's rule: AWS created it,
-    it names the organization, and it reads members through their role (AssumeRoleMode
-    "false" would read the central account itself for an outsider)."""
-    parameters = periodic.rule_parameters
-    return (
-        parameters.get(ORGANIZATION_PARAMETER) == organization
-        and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
-        and str(parameters.get("AssumeRoleMode", "")).strip().lower() != "false"
-    )

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from hypothesis import settings
 
-from root_account_usage.rule.clients import forget_clients
+from root_account_usage.rule.clients import _CLIENTS
 from root_account_usage.simulation.credential_report import config_without_history
 from tests import call_recorder
 from tests.log_hygiene import leaks
@@ -36,9 +36,9 @@ def offline_aws(monkeypatch):
 @pytest.fixture(autouse=True)
 def fresh_sdk_clients():
     """The handler reuses SDK clients across invocations; tests change endpoints."""
-    forget_clients()
+    _CLIENTS.clear()
     yield
-    forget_clients()
+    _CLIENTS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,7 @@ from ROOT_ACCOUNT_USAGE import lambda_handler
 from root_account_usage.core.annotation import RECORD_DECIDES
 from root_account_usage.rule import reevaluate
 from root_account_usage.rule.budget import limits_for
-from root_account_usage.rule.clients import forget_clients
+from root_account_usage.rule.clients import _CLIENTS
 from root_account_usage.rule.recorded_events import RECORD_BACKOFF
 from root_account_usage.simulation.config import ServiceError
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
@@ -183,7 +183,7 @@ class Model:
         if self.scenario.records:
             parameters["RootActivityEvidence"] = PATH
         self.reading_at = -1.0 if early else read_at
-        forget_clients()
+        _CLIENTS.clear()
         [evaluation] = lambda_handler(periodic_event(DEFAULT_ACCOUNT_ID, now, parameters), None)
         # Early, only a verdict the records decided before the report is published then.
         published = not early or RECORD_DECIDES in evaluation.get("Annotation", "")
@@ -262,7 +262,7 @@ def _simulated(model: Model) -> Iterator[None]:
             else:
                 os.environ[key] = value
         boto3.DEFAULT_SESSION = None
-        forget_clients()
+        _CLIENTS.clear()
 
 
 def detection_seconds(scenario: Scenario) -> float | None:

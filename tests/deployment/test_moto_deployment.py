@@ -46,7 +46,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
-from root_account_usage.rule.clients import forget_clients
+from root_account_usage.rule.clients import _CLIENTS
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.events import periodic_event
 from tests.cfn import load_template
@@ -202,7 +202,7 @@ def run_function(account, region, function, event, monkeypatch, use, report_acco
     monkeypatch.setenv("AWS_DEFAULT_REGION", region)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
-    forget_clients()  # a warm container never changes account; this test does
+    _CLIENTS.clear()  # a warm container never changes account; this test does
     module_name, handler_name = function["Handler"].rsplit(".", 1)
     handler = getattr(importlib.import_module(module_name), handler_name)
     with root_in_credential_report(report_account, use, NOW - timedelta(hours=1)):

@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Collection, Iterator
 from dataclasses import KW_ONLY, dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from botocore.exceptions import ClientError, PaginationError
 from botocore.loaders import create_loader
@@ -26,8 +26,6 @@ THROTTLING_CODES = frozenset(
 )
 # Reads that may take a little longer: up to 6 tries, 0.5 s doubling to 8 s between them.
 READ_BACKOFF = Backoff(base_delay=0.5, max_delay=8.0, max_attempts=6)
-# More pages than any answer of the calls made here holds; each caller may set its own.
-DEFAULT_MAX_PAGES = 1_000
 
 
 def error_code(error: BaseException) -> str:
@@ -94,23 +92,23 @@ class Retrier:
         operation: str,
         *,
         page_size: int | None = None,
-        max_pages: int = DEFAULT_MAX_PAGES,
+        max_pages: int = 1_000,  # more than any answer of the calls made here holds
         **request: Any,
     ) -> Iterator[dict[str, Any]]:
         """Every page of `operation`, by botocore's paging model; a throttled page is
         asked again with its own token. Raises EndlessPagingError on a token given before
         (a cycle) or past `max_pages`: botocore's paginators catch only a token repeated
         by the next page, and retry no page from where it stopped."""
-        keys = paging_keys(client, operation)
+        input_token, output_token, limit = paging_keys(client, operation)
         if page_size is not None:
-            if keys.limit is None:
+            if limit is None:
                 raise ValueError(f"{operation} takes no page size")
-            request[keys.limit] = page_size
+            request[limit] = page_size
         seen: set[str] = set()
         for number in itertools.count(1):
             page = self.call(client, operation, **request)
             yield page
-            token = page.get(keys.output)
+            token = page.get(output_token)
             if not token:
                 return
             if str(token) in seen:
@@ -122,7 +120,7 @@ class Retrier:
                     message=f"more pages after {max_pages}, the most any real answer has"
                 )
             seen.add(str(token))
-            request[keys.input] = token
+            request[input_token] = token
 
 
 class EndlessPagingError(PaginationError):
@@ -132,15 +130,10 @@ class EndlessPagingError(PaginationError):
     fmt = "paging stopped: {message}"
 
 
-class PagingKeys(NamedTuple):
-    input: str  # the request's token parameter
-    output: str  # the answer's token
-    limit: str | None  # the request's page size parameter, if any
-
-
-def paging_keys(client: Any, operation: str) -> PagingKeys:
-    """The token and page size names of `operation`, from botocore's paging model;
-    raises ValueError for paging of several tokens or a "more" flag (none used here)."""
+def paging_keys(client: Any, operation: str) -> tuple[str, str, str | None]:
+    """The request's token, the answer's token and the page size names of `operation`,
+    from botocore's paging model; raises ValueError for paging of several tokens or a
+    "more" flag (none used here)."""
     model = client.meta.service_model
     return _paging_keys(
         model.service_name, model.api_version, client.meta.method_to_api_mapping[operation]
@@ -148,10 +141,10 @@ def paging_keys(client: Any, operation: str) -> PagingKeys:
 
 
 @functools.cache
-def _paging_keys(service: str, api_version: str, operation: str) -> PagingKeys:
+def _paging_keys(service: str, api_version: str, operation: str) -> tuple[str, str, str | None]:
     pagination = create_loader().load_service_model(service, "paginators-1", api_version)
     config = pagination["pagination"][operation]
     tokens = (config["input_token"], config["output_token"])
     if not all(isinstance(token, str) for token in tokens) or "more_results" in config:
         raise ValueError(f"{service} {operation}: paging this operation is not supported")
-    return PagingKeys(*tokens, config.get("limit_key"))
+    return (*tokens, config.get("limit_key"))

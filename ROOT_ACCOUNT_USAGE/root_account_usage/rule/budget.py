@@ -62,18 +62,17 @@ def limits_for(service: str) -> CallLimits:
     }.get(service, CONFIG_LIMITS)
 
 
-# Kept back from the Lambda's remaining time to publish the verdict: a quarter of the
-# time left when the invocation starts, at least enough for a PutEvaluations answered
-# promptly, at most its worst case with every retry.
-PUBLISH_RESERVE_SHARE = 0.25
-MIN_PUBLISH_RESERVE_SECONDS = 3.0
 # Kept back from every call's deadline: the handler's return after the last call.
 RETURN_SECONDS = 1.0
+# The least publish_reserve keeps: a PutEvaluations answered promptly.
+MIN_PUBLISH_RESERVE_SECONDS = 3.0
 
 
 def publish_reserve(remaining_seconds: float) -> float:
-    """Seconds kept to publish, for an invocation that starts with this much time."""
-    share = remaining_seconds * PUBLISH_RESERVE_SHARE
+    """Seconds kept back to publish the verdict, for an invocation that starts with this
+    much time: a quarter of it, at least MIN_PUBLISH_RESERVE_SECONDS, at most
+    PutEvaluations' worst case with every retry."""
+    share = remaining_seconds * 0.25
     return min(CONFIG_LIMITS.worst_case_seconds, max(MIN_PUBLISH_RESERVE_SECONDS, share))
 
 

@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from rdklib import ClientFactory
 
+from ..core.exceptions import OutOfTimeError
 from ..core.parameters import RoleChoice
 from .budget import Budget, CallLimits, limits_for
 
@@ -92,37 +93,36 @@ def sts_limits_within(within: Budget) -> CallLimits:
     """STS's limits with as many of its attempts as end `within` the budget; raises
     OutOfTimeError (code AssumeRoleOutOfTime) when not even one does."""
     sts = limits_for("sts")
-    for attempts in range(sts.max_attempts, 1, -1):
+    for attempts in range(sts.max_attempts, 0, -1):
         limits = sts._replace(max_attempts=attempts)
         if within.fits(limits.worst_case_seconds):
             return limits
-    one = sts._replace(max_attempts=1)
     reason = f"{within.left():.0f} s left: too little for AssumeRole to end before publishing"
-    within.require(one.worst_case_seconds, reason, code="AssumeRoleOutOfTime")
-    return one
+    raise OutOfTimeError(reason, code="AssumeRoleOutOfTime")
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory, with bounded clients: the function's own role's clients are
-    reused by warm invocations; an assumed role's credentials are fresh per invocation,
-    from the regional STS endpoint, and a refusal is not asked again."""
+    """rdklib's ClientFactory with bounded clients, for validated role parameters (never the
+    raw event): the function's own role's clients are reused by warm invocations. The role
+    assumed is ExecutionRoleName in the account of `arn` (executionRoleArn), else `arn`, with
+    fresh credentials per invocation from the regional STS endpoint; AssumeRole ends
+    `within` the budget, is not asked again once refused, and every call ends `by` that budget."""
 
     def __init__(
-        self,
-        role_arn: str | None,
-        region: str | None,
-        assume_role: bool,
-        within: Budget | None = None,
-        deadline: Budget | None = None,
+        self, arn: str, role: RoleChoice, within: Budget | None = None, by: Budget | None = None
     ) -> None:
-        self._role_arn = role_arn
-        self._region = region or os.environ.get("AWS_REGION")
-        self._assume_role = assume_role
+        self._role_arn: str | None = None
+        if role.assume_role:
+            self._role_arn = arn
+            if role.role_name is not None:
+                self._role_arn = f"{arn.split('/')[0]}/{role.role_name}"
+        self._region = role.region or os.environ.get("AWS_REGION")
+        self._assume_role = role.assume_role
         self._budget = within
-        self._deadline = deadline
+        self._deadline = by
         self._credentials: CredentialsTypeDef | None = None
         self._refusal: Exception | None = None
-        super().__init__(role_arn=role_arn, region=self._region, assume_role_mode=assume_role)
+        super().__init__(self._role_arn, region=self._region, assume_role_mode=self._assume_role)
 
     def build_client(
         self, service: str, region: str | None = None, assume_role_mode: bool = True
@@ -172,28 +172,3 @@ def regional_sts_client(
         endpoint = f"https://sts.{region}.amazonaws.com"
         client = new_client("sts", limits, deadline, region_name=region, endpoint_url=endpoint)
     return client
-
-
-def client_factory_for(
-    event_role_arn: str,
-    role: RoleChoice,
-    within: Budget | None = None,
-    deadline: Budget | None = None,
-) -> BoundedClientFactory:
-    """The factory for an invocation, from validated role parameters (never the raw
-    event): rdklib's role, ExecutionRoleName in the account of the event's
-    executionRoleArn, else that ARN itself. AssumeRole, when made, ends `within` the
-    budget, and every call by `deadline`."""
-    if not role.assume_role:
-        return BoundedClientFactory(None, role.region, assume_role=False, deadline=deadline)
-    arn = event_role_arn
-    if role.role_name is not None:
-        arn = f"{event_role_arn.split('/')[0]}/{role.role_name}"
-    return BoundedClientFactory(
-        arn, role.region, assume_role=True, within=within, deadline=deadline
-    )
-
-
-def forget_clients() -> None:
-    """Drop the reused clients (tests switch endpoints and credentials between cases)."""
-    _CLIENTS.clear()

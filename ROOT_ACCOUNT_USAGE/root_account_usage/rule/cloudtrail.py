@@ -39,8 +39,6 @@ THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
 # Root console sign-ins are recorded in us-east-1 (commercial partition), whatever the
 # home region: core/regions.py says which event histories a home region searches.
 SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
-# account:ListRegions: the regions this account may use (opted in, or on by default).
-ENABLED_STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT"]
 
 
 def enabled_regions(build_client: Callable[[], Any], home_region: str, budget: Budget) -> list[str]:
@@ -49,8 +47,10 @@ def enabled_regions(build_client: Callable[[], Any], home_region: str, budget: B
     for the home region's partition (a region not enabled then reads as incomplete)."""
     try:
         budget.require(limits_for("account").worst_case_seconds, "no time to list the regions")
+        # The regions this account may use: opted in, or on by default.
+        enabled = ["ENABLED", "ENABLED_BY_DEFAULT"]
         pages = Retrier(budget=budget).pages(
-            build_client(), "list_regions", RegionOptStatusContains=ENABLED_STATUSES
+            build_client(), "list_regions", RegionOptStatusContains=enabled
         )
         listed = [region.get("RegionName") for page in pages for region in page["Regions"]]
     except Exception as error:  # refused, unreachable, no time: the partition's list
@@ -93,11 +93,10 @@ def lookup_root_activity(
     include: Callable[[RootActivity], bool] | None = None,
     account_id: str | None = None,
 ) -> CloudTrailSearch:
-    """The latest root action (of `account_id`'s root, when given) in each region's event
-    history within [start, end], and the latest sign-in attempt newer than it. `include`
-    leaves actions out (AssumeRoot sessions) while the search goes on, so that an excluded
-    newer action never hides an older one that counts. A region whose search fails or
-    stops early keeps what it found, and is named in `incomplete` (and at WARNING)."""
+    """Each region's latest root action (of `account_id`'s root, when given) within
+    [start, end], and its latest sign-in attempt newer than that. An action `include`
+    leaves out (AssumeRoot) never hides an older one that counts. A region whose search
+    fails or stops early keeps what it found, and is named in `incomplete` and logged."""
     pause = sleep or time.sleep
     seconds = limits_for("cloudtrail").worst_case_seconds
     retrier = Retrier(backoff=THROTTLE_BACKOFF, sleep=pause, budget=budget, call_seconds=seconds)
@@ -140,7 +139,12 @@ def lookup_root_activity(
 
     # Concurrently: each region's own 2 requests a second, all inside the one budget.
     unique = list(dict.fromkeys(regions))
-    clients = [_built(build_client, region) for region in unique]  # boto3's session: one thread
+    clients: list[Any] = []
+    for region in unique:  # here, not in the pool: boto3's session is not thread-safe
+        try:
+            clients.append(build_client(region))
+        except Exception as error:  # said as the region's failure
+            clients.append(error)
     with ThreadPoolExecutor(max_workers=max(1, min(len(unique), MAX_THREADS))) as pool:
         searches = list(pool.map(search, unique, clients))
     incomplete = {s.region: s.stopped for s in searches if s.stopped is not None}
@@ -153,13 +157,6 @@ def lookup_root_activity(
             )
     found = [a for s in searches for a in (s.use, s.attempt) if a is not None]
     return CloudTrailSearch(found, incomplete, sum(s.pages for s in searches))
-
-
-def _built(build_client: Callable[[str], Any], region: str) -> Any:
-    try:
-        return build_client(region)
-    except Exception as error:  # said as the region's failure
-        return error
 
 
 @dataclass

@@ -33,7 +33,6 @@ DONE_STATE = "COMPLETE"
 # A timeout, a dropped connection or a gateway error (5xx): tried again this many times
 # at most, then the rule fails closed naming it.
 MAX_TRANSIENT_RETRIES = 2
-TRANSIENT_ERRORS = (ConnectionError, HTTPClientError)
 
 
 class FetchedReport(NamedTuple):
@@ -75,39 +74,32 @@ class CredentialReportFetcher:
         ReportUnavailableError (or OutOfTimeError, code ReportNotReady) when IAM refuses,
         keeps failing, or no report is ready in time and none exists."""
         answer = self._ask(GET, until=REGENERATE_CODES)
-        if isinstance(answer, RootAccountUsageError):
-            raise answer
         existing = _report(answer) if isinstance(answer, dict) else None
         if existing is not None and now - existing.generated_at < FRESH_FOR:
             return existing
-        generated = self._ask(GENERATE)
-        if isinstance(generated, RootAccountUsageError):
+        try:
+            self._ask(GENERATE)
+        except RootAccountUsageError as generated:
             if existing is None:
-                raise generated
+                raise
             # The older report is still evidence; the 24-hour rule judges it.
             logger.warning(
                 "credential report generation failed; using the existing report",
                 extra={"fields": {"error_code": generated.code}},
             )
             return existing
-        # After COMPLETE the next report is final, fresh or not.
-        final = self._ask(GET)
-        if isinstance(final, RootAccountUsageError):
-            raise final
-        assert isinstance(final, dict)  # noqa: S101 - only `until` answers with a code
-        return _report(final)
+        # After COMPLETE the next report is final, fresh or not (`until` alone gives a code).
+        return _report(self._ask(GET))
 
-    def _ask(
-        self, operation: str, until: frozenset[str] = frozenset()
-    ) -> dict[str, Any] | str | RootAccountUsageError:
+    def _ask(self, operation: str, until: frozenset[str] = frozenset()) -> Any:
         """IAM's answer to `operation`, asked again while IAM says "not yet" (a code, or
-        a report still generating); a code of `until` as IAM gave it; or the failure that
-        ended it, returned for the caller to raise or to fall back from."""
+        a report still generating), or a code of `until` as IAM gave it. Raises
+        ReportUnavailableError or OutOfTimeError for the failure that ended it."""
         transient_failures = 0
         while True:
             if not self._budget.fits(self._call_seconds):
                 reason = f"no time left to call IAM {operation} within the Lambda's remaining time"
-                return OutOfTimeError(reason, code="ReportNotReady")
+                raise OutOfTimeError(reason, code="ReportNotReady")
             try:
                 answer: dict[str, Any] = getattr(self._iam, xform_name(operation))()
             except Exception as error:
@@ -120,14 +112,14 @@ class CredentialReportFetcher:
                     retry = transient and transient_failures <= MAX_TRANSIENT_RETRIES
                     if retry and self._wait(operation, failure.code):
                         continue
-                    return failure
+                    raise failure from None
             else:
                 state = DONE_STATE if operation == GET else str(answer.get("State"))
                 if state == DONE_STATE:
                     return answer
             transient_failures = 0  # counted between two answers, as README's "three times"
             if not self._wait(operation, state):
-                return ReportUnavailableError(
+                raise ReportUnavailableError(
                     f"credential report not ready: {operation} still {state} after "
                     f"{self._waits} retries, time budget exhausted",
                     code="ReportNotReady",
@@ -142,7 +134,7 @@ class CredentialReportFetcher:
 def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, bool]:
     """The error to fail closed with, and whether another try may help (a timeout, a
     dropped connection or a 5xx)."""
-    transient = isinstance(error, TRANSIENT_ERRORS)
+    transient = isinstance(error, (ConnectionError, HTTPClientError))
     if isinstance(error, ClientError):
         detail = f"{error_code(error)}: {error_message(error, 120)}"
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")

@@ -15,58 +15,46 @@ from ..core.events import PeriodicEvent
 from ..core.exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
 from ..core.memory import apply_memory, remembered_use
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
-from ..core.regions import cloudtrail_regions
 from ..core.report import parse_credential_report
 from ..core.verdict import NON_COMPLIANT, Verdict, decide, require_account, unable_to_evaluate
 from .aws import error_code, error_message
-from .budget import Budget, Sleep
-from .cloudtrail import HISTORY_DAYS, SIGN_IN_REGION, enabled_regions, lookup_root_activity
-from .credential_report import CredentialReportFetcher
+from .budget import Budget
+from .cloudtrail import HISTORY_DAYS, enabled_regions, lookup_root_activity
+from .credential_report import CredentialReportFetcher, FetchedReport
 from .memory import LastEvaluationUnavailableError, last_annotation
 from .recorded_events import RecordedEvents, read_recorded_activity
 
 if TYPE_CHECKING:
-    from mypy_boto3_cloudtrail import CloudTrailClient
-    from mypy_boto3_config import ConfigServiceClient
     from mypy_boto3_iam import IAMClient
-    from mypy_boto3_ssm import SSMClient
 
 logger = logging.getLogger(__name__)
 
+# rdklib's ClientFactory.build_client: build(service, region=None).
+Build = Callable[..., Any]
 # template.yaml's metric filter counts this message: change both together.
 FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
 
 
 def evaluate_periodic_event(
-    periodic: PeriodicEvent,
-    build_iam_client: Callable[[], IAMClient],
-    *,
-    build_cloudtrail_client: Callable[[str], CloudTrailClient] | None = None,
-    build_ssm_client: Callable[[], SSMClient] | None = None,
-    build_config_client: Callable[[], ConfigServiceClient] | None = None,
-    build_account_client: Callable[[], Any] | None = None,
-    home_region: str = SIGN_IN_REGION,
-    context: object = None,
-    sleep: Sleep | None = None,
+    periodic: PeriodicEvent, build: Build, *, home_region: str, context: object
 ) -> Verdict:
-    """Judge the account a (parsed) AWS Config periodic event names; every problem fails
-    closed. A builder left None is a source not read; a source that fails loses nothing
-    another found, and the annotation says what was not read. The rule's own last
-    evaluation (`build_config_client`) adds the use it named (core/memory.py)."""
+    """Judge the account a (parsed) AWS Config periodic event names with the clients
+    `build` makes; every problem fails closed. A source that fails
+    loses nothing another found, and the annotation says what was not read. The rule's
+    own last evaluation adds the use it named (core/memory.py)."""
     budget = Budget.for_lambda(context)
     # Read first, while the budget is whole: the one source a deletion cannot erase.
     annotation: str | None = None
-    unavailable = build_config_client is not None
-    if build_config_client is not None:
-        try:
-            annotation = last_annotation(
-                build_config_client(), periodic.rule_name, periodic.account_id, budget=budget
-            )
-            unavailable = False
-        except Exception as error:  # refused, unreachable, no time, no role: said, not raised
-            code = str(getattr(error, "code", None) or error_code(error))
-            problem = LastEvaluationUnavailableError(str(error)[:200], code=code)
-            _log(logging.WARNING, "this rule's last evaluation unavailable", problem)
+    try:
+        annotation = last_annotation(
+            build("config"), periodic.rule_name, periodic.account_id, budget=budget
+        )
+        unavailable = False
+    except Exception as error:  # refused, unreachable, no time, no role: said, not raised
+        code = str(getattr(error, "code", None) or error_code(error))
+        problem = LastEvaluationUnavailableError(str(error)[:200], code=code)
+        _log(logging.WARNING, "this rule's last evaluation unavailable", problem)
+        unavailable = True
     remembered = remembered_use(annotation) if annotation else None
     # The records may decide first only after a full evaluation of this account (not
     # failed closed, not decided by the records): it bound the report to the account and
@@ -74,19 +62,7 @@ def evaluate_periodic_event(
     early_since = None
     if annotation and not text.is_unable(annotation) and text.RECORD_DECIDES not in annotation:
         early_since = remembered.time if remembered else datetime.min.replace(tzinfo=UTC)
-    verdict = _judge(
-        periodic,
-        build_iam_client,
-        build_cloudtrail_client,
-        build_ssm_client,
-        build_account_client,
-        home_region=home_region,
-        budget=budget,
-        sleep=sleep,
-        early_since=early_since,
-    )
-    if build_config_client is None:
-        return verdict
+    verdict = _judge(periodic, build, home_region, budget, early_since)
     return apply_memory(
         verdict,
         remembered,
@@ -97,86 +73,70 @@ def evaluate_periodic_event(
 
 
 def _judge(
-    periodic: PeriodicEvent,
-    build_iam_client: Callable[[], IAMClient],
-    build_cloudtrail_client: Callable[[str], CloudTrailClient] | None,
-    build_ssm_client: Callable[[], SSMClient] | None,
-    build_account_client: Callable[[], Any] | None,
-    *,
-    home_region: str,
-    budget: Budget,
-    sleep: Sleep | None,
-    early_since: datetime | None = None,
+    periodic: PeriodicEvent, build: Build, home_region: str, budget: Budget, since: datetime | None
 ) -> Verdict:
-    """The verdict from the report, CloudTrail and the recorded events; with `early_since`,
-    a recorded use since then decides before the others are read."""
+    """The verdict from the report, CloudTrail and the recorded events; with `since`, a
+    recorded use since then decides before the others are read."""
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
     except InvalidParameterError as error:
         return fail_closed(error)
-    now = periodic.notification_time
+    now, days = periodic.notification_time, parameters.threshold_days
     exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
 
     def include(activity: RootActivity) -> bool:
         return counted(activity, exclude_assume_root=exclude)
 
     path = parameters.root_activity_evidence
-    searched = parameters.cloudtrail_evidence and build_cloudtrail_client is not None
     # Read first as well as last: a root event recorded before this run decides at once,
     # without the report's generation wait or the search of every region. Only where
     # CloudTrail is searched and keeps the whole threshold: a use the skipped sources
     # hold is then still found by the next, full, evaluation.
-    if (
-        early_since
-        and build_ssm_client
-        and path
-        and searched
-        and parameters.threshold_days <= HISTORY_DAYS
-    ):
-        start = max(early_since, now - timedelta(days=parameters.threshold_days))
-        decided = _decided_by_records(
-            lambda: read_recorded_activity(build_ssm_client, path, budget=budget),
-            include,
-            start,
-            parameters.threshold_days,
-        )
-        if decided is not None:
-            return decided
+    if since and path and parameters.cloudtrail_evidence and days <= HISTORY_DAYS:
+        start = max(since, now - timedelta(days=days))
+        try:
+            early = read_recorded_activity(lambda: build("ssm"), path, budget=budget)
+        except RootAccountUsageError:
+            early = RecordedEvents([], {}, {})  # read again, and said, after the report
+        uses = [a for a in early.found if include(a) and not a.attempt and a.time >= start]
+        if uses:  # else the problems are logged after the second read
+            early.warn()
+            latest = max(uses, key=lambda activity: activity.time)
+            note = text.record_note(early.problems.values())
+            return Verdict(
+                NON_COMPLIANT,
+                text.fit(text.record_decides(latest.seen(), days), note),
+                days,
+                credential=latest.source.lower(),
+                last_used=latest.time,
+            )
     verdict = evaluate_account(
-        build_iam_client,
+        lambda: build("iam"),
         now=now,
-        threshold_days=parameters.threshold_days,
+        threshold_days=days,
         budget=budget,
-        sleep=sleep,
         account_id=periodic.account_id,
     )
     # A verdict that failed closed stays as it is (apply_activity): nothing more is read
     # for it, so that no CloudTrail or SSM quota is spent on a result thrown away.
     if not verdict.evaluated:
         return verdict
-    cloudtrail = build_cloudtrail_client if parameters.cloudtrail_evidence else None
-    records = build_ssm_client if parameters.root_activity_evidence is not None else None
-    notes: list[str] = []
-    if cloudtrail is None and records is None:
+    if not parameters.cloudtrail_evidence and path is None:
         return apply_activity(verdict, [], now=now, threshold_days=1, notes=[text.REPORT_ONLY])
     activities: list[RootActivity] = []
     unavailable: list[str] = []
+    notes: list[str] = []
     cloudtrail_read, scope = False, ""
-    if cloudtrail is not None:
-        regions = (
-            cloudtrail_regions(home_region)
-            if build_account_client is None
-            else enabled_regions(build_account_client, home_region, budget)
-        )
-        days = min(parameters.threshold_days, HISTORY_DAYS)
-        scope = text.searched_scope(len(regions), days, parameters.threshold_days)
+    if parameters.cloudtrail_evidence:
+        regions = enabled_regions(lambda: build("account"), home_region, budget)
+        searched_days = min(days, HISTORY_DAYS)
+        scope = text.searched_scope(len(regions), searched_days, days)
         search = lookup_root_activity(
-            cloudtrail,
+            lambda region: build("cloudtrail", region),
             regions,
-            start=now - timedelta(days=days),
+            start=now - timedelta(days=searched_days),
             end=now,
             budget=budget,
-            sleep=sleep,
             include=include,
             account_id=periodic.account_id,
         )
@@ -189,13 +149,11 @@ def _judge(
             [where, *more] = [r for r in regions if r in search.incomplete]
             notes.append(text.incomplete_note(text.CLOUDTRAIL, None if more else where))
         cloudtrail_read = not search.incomplete
-    if records is not None and parameters.root_activity_evidence:
+    if path is not None:
         # Read last, after the slow report and CloudTrail: an evaluation already running
         # when the re-evaluation function records an event then still sees it.
         try:
-            recorded = read_recorded_activity(
-                records, parameters.root_activity_evidence, budget=budget
-            )
+            recorded = read_recorded_activity(lambda: build("ssm"), path, budget=budget)
         except RootAccountUsageError as error:  # unreadable, or no time to read
             _log(logging.WARNING, "recorded root events unavailable", error)
             unavailable.append(text.RECORDED_EVENTS)
@@ -215,36 +173,6 @@ def _judge(
     )
 
 
-def _decided_by_records(
-    read: Callable[[], RecordedEvents],
-    include: Callable[[RootActivity], bool],
-    start: datetime,
-    threshold_days: int,
-) -> Verdict | None:
-    """NON_COMPLIANT from a recorded root use since `start`, or None (nothing recorded
-    since, or unreadable: the full evaluation then reads everything)."""
-    try:
-        recorded = read()
-    except RootAccountUsageError:
-        return None  # read again, and said, after the report
-    uses = [a for a in recorded.found if include(a) and not a.attempt and a.time >= start]
-    if not uses:
-        return None  # the problems are logged after the second read
-    recorded.warn()
-    latest = max(uses, key=lambda activity: activity.time)
-    annotation = text.fit(
-        text.record_decides(latest.seen(), threshold_days),
-        text.record_note(recorded.problems.values()),
-    )
-    return Verdict(
-        NON_COMPLIANT,
-        annotation,
-        threshold_days,
-        credential=latest.source.lower(),
-        last_used=latest.time,
-    )
-
-
 def _log(level: int, message: str, error: RootAccountUsageError) -> None:
     if level == logging.WARNING:
         message += "; the other evidence decides"
@@ -258,26 +186,25 @@ def evaluate_account(
     now: datetime,
     threshold_days: int,
     budget: Budget,
-    sleep: Sleep | None = None,
     account_id: str | None = None,
 ) -> Verdict:
     """Fetch the credential report through IAM and judge it (evaluate_report)."""
-    return evaluate_report(
-        lambda: CredentialReportFetcher(
-            _build_client(build_iam_client), budget=budget, sleep=sleep
-        ).fetch(now),
-        now=now,
-        threshold_days=threshold_days,
-        account_id=account_id,
-    )
+
+    def fetch() -> FetchedReport:
+        # In assume-role mode building the client calls STS, which can be refused.
+        try:
+            iam = build_iam_client()
+        except Exception as error:  # ClientError, BotoCoreError or rdklib's bare Exception
+            code = error_code(error)
+            reason = f"could not get credentials to read IAM: {code}: {error_message(error)}"
+            raise ReportUnavailableError(reason.rstrip(": ")[:200], code=code) from None
+        return CredentialReportFetcher(iam, budget=budget).fetch(now)
+
+    return evaluate_report(fetch, now=now, threshold_days=threshold_days, account_id=account_id)
 
 
 def evaluate_report(
-    fetch: Callable[[], Any],
-    *,
-    now: datetime,
-    threshold_days: int,
-    account_id: str | None = None,
+    fetch: Callable[[], Any], *, now: datetime, threshold_days: int, account_id: str | None = None
 ) -> Verdict:
     """Judge the report `fetch` returns (its `content` and `generated_at`), which must be
     `account_id`'s when given; every RootAccountUsageError fails closed."""
@@ -302,13 +229,3 @@ def fail_closed(error: RootAccountUsageError, **evidence: Any) -> Verdict:
     """Log the reason once at ERROR; unable_to_evaluate(error, **evidence)."""
     _log(logging.ERROR, FAIL_CLOSED_LOG_MESSAGE, error)
     return unable_to_evaluate(error, **evidence)
-
-
-def _build_client(build_iam_client: Callable[[], IAMClient]) -> IAMClient:
-    # In assume-role mode building the client calls STS, which can be refused.
-    try:
-        return build_iam_client()
-    except Exception as error:  # ClientError, BotoCoreError or rdklib's bare Exception
-        code = error_code(error)
-        reason = f"could not get credentials to read IAM: {code}: {error_message(error)}"
-        raise ReportUnavailableError(reason.rstrip(": ")[:200], code=code) from None

@@ -59,22 +59,14 @@ class RecordedEvents(NamedTuple):
 
 
 def read_recorded_activity(
-    build_client: Callable[[], SSMClient],
-    path: str,
-    *,
-    budget: Budget,
+    build_client: Callable[[], SSMClient], path: str, *, budget: Budget
 ) -> RecordedEvents:
-    """The root events recorded under `path`, one per kind at most.
-
-    One bad record never hides its sibling: a parameter that is malformed, reset to
-    `none` over a record, or missing (the stack creates both, so it was deleted) is
-    named in `problems` (RecordedEvents.warn logs them); the others still count. Raises
-    RecordedEventsUnavailableError when SSM cannot be read at all, OutOfTimeError when
-    there is no time to try.
-    """
+    """The root events recorded under `path`, one per kind at most; a record malformed,
+    reset to `none`, or missing (the stack creates both: deleted) is named in `problems`
+    while the others still count. Raises RecordedEventsUnavailableError when SSM cannot
+    be read, OutOfTimeError when there is no time to try."""
     names = {parameter_name(path, slot): slot for slot in SLOTS}
-    # A call starts only when its worst case still ends before the publish reserve.
-    retrier = _retrier(budget, RECORD_BACKOFF, "time budget exhausted before reading them")
+    retrier = _retrier(budget, "time budget exhausted before reading them")
     try:
         client = build_client()
         response = retrier.call(client, "get_parameters", Names=list(names))
@@ -108,29 +100,19 @@ def read_recorded_activity(
     return RecordedEvents(found, problems, reasons)
 
 
-def record_activity(
-    client: SSMClient,
-    path: str,
-    activity: RootActivity,
-    *,
-    budget: Budget,
-    backoff: Backoff = RECORD_BACKOFF,
-) -> str:
+def record_activity(client: SSMClient, path: str, activity: RootActivity, *, budget: Budget) -> str:
     """Store `activity` as the latest of its kind under `path`; returns the parameter name.
-
-    A call (or a retry of a throttled one) starts only when its worst case fits in
-    `budget`; raises OutOfTimeError when none could start.
-    """
+    Raises OutOfTimeError when no call could start within `budget`."""
     name = parameter_name(path, slot_of(activity))
-    _retrier(budget, backoff, "time budget exhausted before recording").call(
+    _retrier(budget, "time budget exhausted before recording").call(
         client, "put_parameter", Name=name, Value=encode(activity), Type="String", Overwrite=True
     )
     return name
 
 
-def _retrier(budget: Budget, backoff: Backoff, reason: str) -> Retrier:
-    """A retrier of SSM calls within `budget`; raises OutOfTimeError when not even the
-    first call fits."""
+def _retrier(budget: Budget, reason: str) -> Retrier:
+    """A retrier of SSM calls, each starting only when its worst case fits in `budget`;
+    raises OutOfTimeError when not even the first call fits."""
     seconds = limits_for("ssm").worst_case_seconds
     budget.require(seconds, reason, code=RecordedEventsUnavailableError.code)
-    return Retrier(THROTTLING_CODES, backoff=backoff, budget=budget, call_seconds=seconds)
+    return Retrier(THROTTLING_CODES, backoff=RECORD_BACKOFF, budget=budget, call_seconds=seconds)

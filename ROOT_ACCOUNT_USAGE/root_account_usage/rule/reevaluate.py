@@ -117,9 +117,8 @@ def own_account(context: object) -> str | None:
 
 
 def other_account(event: dict[str, Any], account: str | None) -> str | None:
-    """The account an event is of, when that is not `account`: the bus's event (`account`),
-    the record's (`recipientAccountId`) and its root's (`userIdentity.accountId`) must all
-    be `account`, where present. None when `account` is unknown."""
+    """The first of the event's, its record's and its root's accounts (`account`,
+    `recipientAccountId`, `userIdentity.accountId`) that is not `account`, else None."""
     if account is None:
         return None
     detail = _object(event.get("detail"))

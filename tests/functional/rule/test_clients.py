@@ -20,7 +20,7 @@ from root_account_usage.rule.budget import (
     publish_reserve,
 )
 from root_account_usage.rule.clients import (
-    client_factory_for,
+    BoundedClientFactory,
     regional_sts_client,
     sts_limits_within,
 )
@@ -47,7 +47,7 @@ def bounds(client: object) -> tuple[float, float, dict[str, object]]:
 def test_every_client_the_rule_builds_has_explicit_timeouts_and_attempts(role, service):
     limits = SERVICES[service]
     with mock_aws():
-        client = client_factory_for(EVENT_ROLE, role).build_client(service, "eu-west-1")
+        client = BoundedClientFactory(EVENT_ROLE, role).build_client(service, "eu-west-1")
     assert bounds(client) == (
         limits.connect_timeout,
         limits.read_timeout,
@@ -70,9 +70,9 @@ def test_assume_role_asks_the_regional_sts_endpoint_even_under_legacy_settings(m
 
 
 def test_execution_role_name_is_assumed_in_the_events_account():
-    factory = client_factory_for(EVENT_ROLE, RoleChoice(role_name="audit/reader"))
+    factory = BoundedClientFactory(EVENT_ROLE, RoleChoice(role_name="audit/reader"))
     assert factory._role_arn == "arn:aws:iam::123456789012:role/audit/reader"
-    assert client_factory_for(EVENT_ROLE, RoleChoice())._role_arn == EVENT_ROLE
+    assert BoundedClientFactory(EVENT_ROLE, RoleChoice())._role_arn == EVENT_ROLE
 
 
 def test_worst_case_of_a_call_counts_every_attempt_and_the_longest_backoffs():
