@@ -99,11 +99,14 @@ def test_hanging_cloudtrail_leaves_the_verdict_to_the_report(silent, account, mo
     assert evaluation["Annotation"].endswith(
         "CloudTrail unavailable. This rule's last evaluation unavailable."
     )
-    # moto lists no regions: every region of the partition, one lookup each, concurrently,
-    # each given up after its read timeout, all within one call's time.
+    # moto lists no regions: every region of the partition, one lookup each, each given
+    # up after its read timeout. One after another they would need far more than the
+    # 40 s, so every region asked within the deadline means they ran concurrently (how
+    # close to one call's time is measured by `make bench`, not here).
     regions = boto3.session.Session().get_available_regions("cloudtrail")
+    assert len(regions) * SHORT.read_timeout > 40
     assert len(silent.connections) == len(regions)
-    assert seconds < 2 * SHORT.worst_case_seconds
+    assert seconds < 40 - budget.publish_reserve(40)
 
 
 def test_hanging_sts_fails_the_invocation_in_time_asking_sts_once(silent, account, monkeypatch):
