@@ -332,10 +332,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     session, members = auditor.session, None
     if args.member_role:  # a member opens as its clients by (service, region)
         members = member_opener(
-            auditor,
-            args.member_role,
-            args.external_id,
-            lambda _, keys: session_clients(session, keys),
+            auditor, args.member_role, args.external_id, lambda _, k: session_clients(session, k)
         )
     clients = session_clients(session)
     try:

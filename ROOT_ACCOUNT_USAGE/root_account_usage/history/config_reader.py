@@ -121,10 +121,9 @@ class ConfigHistoryReader:
         def matches(name: str) -> bool:
             return name in ours or (name not in rules and names_rule(name, rule_name))
 
-        where = {
-            "resourceType": COMPLIANCE_RESOURCE_TYPE,
-            "resourceId": f"{RESOURCE_TYPE}/{account_id}",
-        }
+        where = dict(
+            resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=f"{RESOURCE_TYPE}/{account_id}"
+        )
         note = None if self.records_compliance() else "not recorded"
         try:
             if note is None:
@@ -207,9 +206,7 @@ class ConfigHistoryReader:
                 if names_rule(entry.get("ConfigRuleName", ""), rule_name):
                     key = (account, entry.get("AwsRegion", ""))
                     targets.setdefault(key, set()).add(entry["ConfigRuleName"])
-        return AggregatorView(
-            {key: sorted(names) for key, names in sorted(targets.items())}, frozenset(known)
-        )
+        return AggregatorView({k: sorted(n) for k, n in sorted(targets.items())}, frozenset(known))
 
     def current(
         self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""

@@ -62,16 +62,9 @@ def states_from_item(
     entries = configuration.get("configRuleList") if isinstance(configuration, dict) else None
     if not isinstance(entries, list):
         return None
-    return RecordedStates(
-        time,
-        {
-            entry["configRuleName"]: str(entry.get("complianceType") or UNKNOWN)
-            for entry in entries
-            if isinstance(entry, dict)
-            and isinstance(entry.get("configRuleName"), str)
-            and matches(entry["configRuleName"])
-        },
-    )
+    named = (e for e in entries if isinstance(e, dict) and isinstance(e.get("configRuleName"), str))
+    listed = {e["configRuleName"]: str(e.get("complianceType") or UNKNOWN) for e in named}
+    return RecordedStates(time, {name: state for name, state in listed.items() if matches(name)})
 
 
 def changes_by_rule(
