@@ -17,7 +17,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..core import health
 from ..core.annotation import read_root_use
 from ..core.cloudtrail_evidence import UnreadableRecordError, root_activity
-from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
 from ..core.parameters import RuleParameters
 from ..core.plain_text import shortened
@@ -105,11 +104,9 @@ def _rule(a: _Account) -> Checks:
     a.rule = who = identify(rule, name=a.rule_name, functions=a.functions)
     yield judged("rule.exists", True, f"{who.name} ({rule.get('ConfigRuleState', '?')})")
     yield judged("rule.ours", who.ours, who.problem or f"runs {who.source}")
-    try:
-        a.parameters = rule_parameters(who.parameters or "{}")
-        yield judged("rule.parameters", True, f"ThresholdDays {a.parameters.threshold_days}")
-    except (InvalidEventError, InvalidParameterError) as error:
-        yield judged("rule.parameters", False, str(error))
+    a.parameters, invalid = rule_parameters(who.parameters or "{}")
+    saw = f"ThresholdDays {a.parameters.threshold_days}" if a.parameters else invalid
+    yield judged("rule.parameters", a.parameters is not None, str(saw))
     every = health.period(rule)
     status = a.call("config", "describe_config_rule_evaluation_status", ConfigRuleNames=[who.name])
     yield health.invocation((status["ConfigRulesEvaluationStatus"] or [{}])[0], every, a.now)

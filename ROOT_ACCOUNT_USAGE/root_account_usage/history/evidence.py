@@ -346,9 +346,8 @@ def _organization_summary(document: dict[str, Any]) -> str:
         listed = f"{len(ids)}: {html.escape(', '.join(ids))}" if ids else "none"
         rows.append((what[0].upper() + what[1:], listed))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
-    return (
-        f'<section class="organization"><h2>Summary</h2><table class="org">{body}</table></section>'
-    )
+    table = f'<table class="org">{body}</table>'
+    return f'<section class="organization"><h2>Summary</h2>{table}</section>'
 
 
 def _summary_table(document: dict[str, Any]) -> str:
