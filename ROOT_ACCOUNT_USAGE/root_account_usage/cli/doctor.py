@@ -135,9 +135,9 @@ def _function(a: _Account) -> Checks:
     yield judged("function.active", state == "Active" and update != "Failed", f"{state}, {update}")
     built = runtime == RUNTIME and architectures == [ARCHITECTURE]
     yield judged("function.runtime", built, f"{runtime} on {architectures}")
-    try:  # $LATEST: as the template sets it
-        invoke = a.call("lambda", "get_function_event_invoke_config", region, FunctionName=arn,
-                        Qualifier="$LATEST")  # fmt: skip
+    latest = {"FunctionName": arn, "Qualifier": "$LATEST"}  # as the template sets it
+    try:
+        invoke = a.call("lambda", "get_function_event_invoke_config", region, **latest)
     except ClientError as error:
         if error_code(error) != "ResourceNotFoundException":
             raise
@@ -149,8 +149,8 @@ def _function(a: _Account) -> Checks:
         ("Errors", "AWS/Lambda", [{"Name": "FunctionName", "Value": name}]),
         ("UnableToEvaluate", "RootAccountUsage", []),
     ):
-        alarms = a.call("cloudwatch", "describe_alarms_for_metric", region, MetricName=metric,
-                        Namespace=namespace, Dimensions=dimensions)  # fmt: skip
+        metric_is = {"MetricName": metric, "Namespace": namespace, "Dimensions": dimensions}
+        alarms = a.call("cloudwatch", "describe_alarms_for_metric", region, **metric_is)
         states = sorted({alarm["StateValue"] for alarm in alarms.get("MetricAlarms", [])})
         yield judged(f"function.alarm:{metric}", states == ["OK"], ", ".join(states) or "no alarm")
     group = (conf.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
@@ -172,8 +172,8 @@ def _role(a: _Account, role: str) -> Checks:
     records = [f"{arn}:parameter{parameter_name(path, slot)}" for slot in SLOTS] if path else []
 
     def denied(actions: list[str], resources: list[str]) -> list[str]:
-        answer = a.call("iam", "simulate_principal_policy", PolicySourceArn=role,
-                        ActionNames=actions, ResourceArns=resources)  # fmt: skip
+        asked = {"PolicySourceArn": role, "ActionNames": actions, "ResourceArns": resources}
+        answer = a.call("iam", "simulate_principal_policy", **asked)
         return [r["EvalActionName"] for r in answer["EvaluationResults"] if not _allows(r)]
 
     missing = denied(needed, ["*"]) + (denied(["ssm:GetParameters"], records) if records else [])
@@ -204,14 +204,13 @@ def _config(a: _Account) -> Checks:
     records = any(health.records_type(r, COMPLIANCE) for r in groups)
     yield judged("config.records-compliance", records, f"{COMPLIANCE} recorded: {records}")
     resource = f"{RESOURCE_TYPE}/{a.account}"
-    found = a.call("config", "list_discovered_resources", resourceType=COMPLIANCE,
-                   resourceIds=[resource])["resourceIdentifiers"]  # fmt: skip
+    ids = {"resourceType": COMPLIANCE, "resourceIds": [resource]}
+    found = a.call("config", "list_discovered_resources", **ids)["resourceIdentifiers"]
     yield judged("config.resource-id", bool(found), f"compliance under {resource}: {bool(found)}")
 
 
 def _evidence(a: _Account) -> Checks:
-    p = a.parameters
-    if p is None:
+    if (p := a.parameters) is None:
         return
     on = p.cloudtrail_evidence
     yield judged("evidence.cloudtrail", on, "on" if on else "off")
@@ -271,8 +270,8 @@ def _records(a: _Account, path: str) -> Checks:
 def _events(a: _Account) -> Checks:
     """Each region's latest root records, classified by the rule's own reader."""
     for region in a.regions:
-        records = a.call("cloudtrail", "lookup_events", region, LookupAttributes=ROOT,
-                         MaxResults=a.events)["Events"]  # fmt: skip
+        latest = {"LookupAttributes": ROOT, "MaxResults": a.events}
+        records = a.call("cloudtrail", "lookup_events", region, **latest)["Events"]
         seen, unreadable = [], 0
         for record in records:
             try:
@@ -334,8 +333,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     clients = session_clients(session)
     try:
         with TerminalProgress(sys.stderr) as progress:
-            checks = doctor(clients, auditor.account_id, auditor.region, args, regions, members,
-                            progress.accounts)  # fmt: skip
+            where = (auditor.account_id, auditor.region)
+            checks = doctor(clients, *where, args, regions, members, progress.accounts)
     except HistoryUnavailableError as error:  # the aggregator could not be read
         return options.fail(f"cannot read AWS Config: {error}")
     emit((health.render_json if args.format == "json" else health.render_text)(checks))
