@@ -127,9 +127,7 @@ class ConfigHistoryReader:
         note = None if self.records_compliance() else "not recorded"
         try:
             if note is None:
-                before = self._call(
-                    "get_resource_config_history", **where, laterTime=since, limit=1
-                )
+                prior = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
@@ -141,7 +139,7 @@ class ConfigHistoryReader:
         if note is None:
             # The item in force when the period began: its states, timed at the start.
             in_force = (
-                states_from_item(item, matches) for item in before.get("configurationItems", [])
+                states_from_item(item, matches) for item in prior.get("configurationItems", [])
             )
             recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
             at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
