@@ -121,9 +121,8 @@ class ConfigHistoryReader:
         def matches(name: str) -> bool:
             return name in ours or (name not in rules and names_rule(name, rule_name))
 
-        where = dict(
-            resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=f"{RESOURCE_TYPE}/{account_id}"
-        )
+        resource = f"{RESOURCE_TYPE}/{account_id}"
+        where = dict(resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=resource)
         note = None if self.records_compliance() else "not recorded"
         try:
             if note is None:
