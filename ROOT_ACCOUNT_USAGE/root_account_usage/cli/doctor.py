@@ -17,7 +17,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..core import health
 from ..core.annotation import read_root_use
 from ..core.cloudtrail_evidence import UnreadableRecordError, root_activity
-from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import Check, judged
 from ..core.parameters import RuleParameters
 from ..core.plain_text import shortened
@@ -105,11 +104,9 @@ def _rule(a: _Account) -> Checks:
     a.rule = who = identify(rule, name=a.rule_name, functions=a.functions)
     yield judged("rule.exists", True, f"{who.name} ({rule.get('ConfigRuleState', '?')})")
     yield judged("rule.ours", who.ours, who.problem or f"runs {who.source}")
-    try:
-        a.parameters = rule_parameters(who.parameters or "{}")
-        yield judged("rule.parameters", True, f"ThresholdDays {a.parameters.threshold_days}")
-    except (InvalidEventError, InvalidParameterError) as error:
-        yield judged("rule.parameters", False, str(error))
+    a.parameters, invalid = rule_parameters(who.parameters or "{}")
+    saw = f"ThresholdDays {a.parameters.threshold_days}" if a.parameters else invalid
+    yield judged("rule.parameters", a.parameters is not None, str(saw))
     every = health.period(rule)
     status = a.call("config", "describe_config_rule_evaluation_status", ConfigRuleNames=[who.name])
     yield health.invocation((status["ConfigRulesEvaluationStatus"] or [{}])[0], every, a.now)
@@ -138,9 +135,9 @@ def _function(a: _Account) -> Checks:
     yield judged("function.active", state == "Active" and update != "Failed", f"{state}, {update}")
     built = runtime == RUNTIME and architectures == [ARCHITECTURE]
     yield judged("function.runtime", built, f"{runtime} on {architectures}")
-    try:  # $LATEST: as the template sets it
-        invoke = a.call("lambda", "get_function_event_invoke_config", region, FunctionName=arn,
-                        Qualifier="$LATEST")  # fmt: skip
+    latest = {"FunctionName": arn, "Qualifier": "$LATEST"}  # as the template sets it
+    try:
+        invoke = a.call("lambda", "get_function_event_invoke_config", region, **latest)
     except ClientError as error:
         if error_code(error) != "ResourceNotFoundException":
             raise
@@ -152,8 +149,8 @@ def _function(a: _Account) -> Checks:
         ("Errors", "AWS/Lambda", [{"Name": "FunctionName", "Value": name}]),
         ("UnableToEvaluate", "RootAccountUsage", []),
     ):
-        alarms = a.call("cloudwatch", "describe_alarms_for_metric", region, MetricName=metric,
-                        Namespace=namespace, Dimensions=dimensions)  # fmt: skip
+        metric_is = {"MetricName": metric, "Namespace": namespace, "Dimensions": dimensions}
+        alarms = a.call("cloudwatch", "describe_alarms_for_metric", region, **metric_is)
         states = sorted({alarm["StateValue"] for alarm in alarms.get("MetricAlarms", [])})
         yield judged(f"function.alarm:{metric}", states == ["OK"], ", ".join(states) or "no alarm")
     group = (conf.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
@@ -175,8 +172,8 @@ def _role(a: _Account, role: str) -> Checks:
     records = [f"{arn}:parameter{parameter_name(path, slot)}" for slot in SLOTS] if path else []
 
     def denied(actions: list[str], resources: list[str]) -> list[str]:
-        answer = a.call("iam", "simulate_principal_policy", PolicySourceArn=role,
-                        ActionNames=actions, ResourceArns=resources)  # fmt: skip
+        asked = {"PolicySourceArn": role, "ActionNames": actions, "ResourceArns": resources}
+        answer = a.call("iam", "simulate_principal_policy", **asked)
         return [r["EvalActionName"] for r in answer["EvaluationResults"] if not _allows(r)]
 
     missing = denied(needed, ["*"]) + (denied(["ssm:GetParameters"], records) if records else [])
@@ -207,14 +204,13 @@ def _config(a: _Account) -> Checks:
     records = any(health.records_type(r, COMPLIANCE) for r in groups)
     yield judged("config.records-compliance", records, f"{COMPLIANCE} recorded: {records}")
     resource = f"{RESOURCE_TYPE}/{a.account}"
-    found = a.call("config", "list_discovered_resources", resourceType=COMPLIANCE,
-                   resourceIds=[resource])["resourceIdentifiers"]  # fmt: skip
+    ids = {"resourceType": COMPLIANCE, "resourceIds": [resource]}
+    found = a.call("config", "list_discovered_resources", **ids)["resourceIdentifiers"]
     yield judged("config.resource-id", bool(found), f"compliance under {resource}: {bool(found)}")
 
 
 def _evidence(a: _Account) -> Checks:
-    p = a.parameters
-    if p is None:
+    if (p := a.parameters) is None:
         return
     on = p.cloudtrail_evidence
     yield judged("evidence.cloudtrail", on, "on" if on else "off")
@@ -274,8 +270,8 @@ def _records(a: _Account, path: str) -> Checks:
 def _events(a: _Account) -> Checks:
     """Each region's latest root records, classified by the rule's own reader."""
     for region in a.regions:
-        records = a.call("cloudtrail", "lookup_events", region, LookupAttributes=ROOT,
-                         MaxResults=a.events)["Events"]  # fmt: skip
+        latest = {"LookupAttributes": ROOT, "MaxResults": a.events}
+        records = a.call("cloudtrail", "lookup_events", region, **latest)["Events"]
         seen, unreadable = [], 0
         for record in records:
             try:
@@ -332,16 +328,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     session, members = auditor.session, None
     if args.member_role:  # a member opens as its clients by (service, region)
         members = member_opener(
-            auditor,
-            args.member_role,
-            args.external_id,
-            lambda _, keys: session_clients(session, keys),
+            auditor, args.member_role, args.external_id, lambda _, k: session_clients(session, k)
         )
     clients = session_clients(session)
     try:
         with TerminalProgress(sys.stderr) as progress:
-            checks = doctor(clients, auditor.account_id, auditor.region, args, regions, members,
-                            progress.accounts)  # fmt: skip
+            where = (auditor.account_id, auditor.region)
+            checks = doctor(clients, *where, args, regions, members, progress.accounts)
     except HistoryUnavailableError as error:  # the aggregator could not be read
         return options.fail(f"cannot read AWS Config: {error}")
     emit((health.render_json if args.format == "json" else health.render_text)(checks))

@@ -121,16 +121,12 @@ class ConfigHistoryReader:
         def matches(name: str) -> bool:
             return name in ours or (name not in rules and names_rule(name, rule_name))
 
-        where = {
-            "resourceType": COMPLIANCE_RESOURCE_TYPE,
-            "resourceId": f"{RESOURCE_TYPE}/{account_id}",
-        }
+        resource = f"{RESOURCE_TYPE}/{account_id}"
+        where = dict(resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=resource)
         note = None if self.records_compliance() else "not recorded"
         try:
             if note is None:
-                before = self._call(
-                    "get_resource_config_history", **where, laterTime=since, limit=1
-                )
+                prior = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
@@ -142,7 +138,7 @@ class ConfigHistoryReader:
         if note is None:
             # The item in force when the period began: its states, timed at the start.
             in_force = (
-                states_from_item(item, matches) for item in before.get("configurationItems", [])
+                states_from_item(item, matches) for item in prior.get("configurationItems", [])
             )
             recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
             at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
@@ -207,9 +203,7 @@ class ConfigHistoryReader:
                 if names_rule(entry.get("ConfigRuleName", ""), rule_name):
                     key = (account, entry.get("AwsRegion", ""))
                     targets.setdefault(key, set()).add(entry["ConfigRuleName"])
-        return AggregatorView(
-            {key: sorted(names) for key, names in sorted(targets.items())}, frozenset(known)
-        )
+        return AggregatorView({k: sorted(n) for k, n in sorted(targets.items())}, frozenset(known))
 
     def current(
         self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""

@@ -346,9 +346,8 @@ def _organization_summary(document: dict[str, Any]) -> str:
         listed = f"{len(ids)}: {html.escape(', '.join(ids))}" if ids else "none"
         rows.append((what[0].upper() + what[1:], listed))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
-    return (
-        f'<section class="organization"><h2>Summary</h2><table class="org">{body}</table></section>'
-    )
+    table = f'<table class="org">{body}</table>'
+    return f'<section class="organization"><h2>Summary</h2>{table}</section>'
 
 
 def _summary_table(document: dict[str, Any]) -> str:
@@ -450,17 +449,15 @@ def _chart(timeline: list[dict[str, str]], report: EvidenceReport) -> str:
 
 _CSS = (
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;"
-    "max-width:980px;color:#1c2833} h1{font-size:1.5rem;margin-bottom:.5rem}"
-    "h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccd}"
-    "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}"
-    "dl.meta dt{font-weight:600} dl.meta dd{margin:0}"
-    "table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.92rem}"
+    "max-width:980px;color:#1c2833} h1{font-size:1.5rem;margin-bottom:.5rem}h2{font-size:1.15rem;"
+    "margin-top:2rem;border-bottom:1px solid #ccd}dl.meta{display:grid;"
+    "grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}dl.meta dt{font-weight:600} "
+    "dl.meta dd{margin:0}table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.92rem}"
     "th,td{border:1px solid #d5dbe0;padding:.35rem .5rem;text-align:left;vertical-align:top}"
-    "th{background:#f2f4f6} .state{font-weight:600} table.org th{width:22rem}"
-    ".note{color:#6d4c00;background:#fff8e1;padding:.4rem .6rem}"
-    ".legend .key{margin-right:1.2rem;white-space:nowrap} .swatch{display:inline-block;"
-    "width:.9rem;height:.9rem;margin-right:.35rem;vertical-align:-2px;border-radius:2px}"
-    "svg.timeline{width:100%;height:auto;background:#fafbfc;border:1px solid #e0e4e8}"
-    "svg.timeline text{font-size:11px;fill:#455a64} footer{margin-top:2rem;font-size:.8rem;"
+    "th{background:#f2f4f6} .state{font-weight:600} table.org th{width:22rem}.note{color:#6d4c00;"
+    "background:#fff8e1;padding:.4rem .6rem}.legend .key{margin-right:1.2rem;white-space:nowrap} "
+    ".swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.35rem;vertical-align:-2px;"
+    "border-radius:2px}svg.timeline{width:100%;height:auto;background:#fafbfc;border:1px solid "
+    "#e0e4e8}svg.timeline text{font-size:11px;fill:#455a64} footer{margin-top:2rem;font-size:.8rem;"
     "color:#78909c} @media print{body{margin:0} section{break-inside:avoid}}"
 )

@@ -117,10 +117,8 @@ def read_accounts(
         account_id, region = target
         try:
             reader = ConfigHistoryReader(opener.open(account_id, region), sleep=sleep)
-            read = reader.read_account(
-                account_id, region, rule_name, since, until, functions=functions
-            )
-            return AccountOutcome(account_id, region, read, None)
+            read = reader.read_account(*target, rule_name, since, until, functions=functions)
+            return AccountOutcome(*target, read, None)
         except HistoryUnavailableError as error:
             reason = str(error)
         except Exception as error:  # one account's surprise must not lose the others
@@ -128,9 +126,7 @@ def read_accounts(
             fields = {"fields": {"account": account_id}}
             logger.info("reading account failed", exc_info=True, extra=fields)
             reason = shortened(f"unexpected {type(error).__name__}: {error}", LONG)
-        return AccountOutcome(
-            account_id, region, None, UnreadableAccount(account_id, region, reason)
-        )
+        return AccountOutcome(*target, None, UnreadableAccount(*target, reason))
 
     return each_in_parallel(read_one, targets, max_workers, progress)
 

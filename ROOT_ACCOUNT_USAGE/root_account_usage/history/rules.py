@@ -49,18 +49,13 @@ def _int_or_text(text: str) -> int | str:
         return text
 
 
-def rule_parameters(raw: object) -> RuleParameters:
-    """A rule's InputParameters as the rule reads them (none given: the defaults). Raises
-    InvalidEventError or InvalidParameterError when it refuses them (it then fails closed)."""
-    if not isinstance(raw, str):
-        return parse_rule_parameters({}, frozenset())
-    return parse_rule_parameters(*load_rule_parameters(raw, "InputParameters"))
-
-
-def _threshold(raw: object) -> tuple[int | None, str | None]:
-    """The threshold a rule's InputParameters set; None and why when it refuses them."""
+def rule_parameters(raw: object) -> tuple[RuleParameters | None, str | None]:
+    """A rule's InputParameters as the rule reads them (none given: the defaults), or None
+    and why it refuses them (it then fails closed)."""
     try:
-        return rule_parameters(raw).threshold_days, None
+        if not isinstance(raw, str):
+            return parse_rule_parameters({}, frozenset()), None
+        return parse_rule_parameters(*load_rule_parameters(raw, "InputParameters")), None
     except (InvalidEventError, InvalidParameterError) as error:
         return None, str(error)
 
@@ -88,8 +83,10 @@ def match_rule(
         if d.get("MessageType") == "ScheduledNotification"
     ]
     hours = min((_HOURS.get(f, 24) for f in frequencies if f), default=24)
+    parameters, invalid = rule_parameters(rule.get("InputParameters"))
     return MatchedRule(
         identify(rule, name=name, functions=functions),
-        *_threshold(rule.get("InputParameters")),
+        parameters.threshold_days if parameters else None,
+        invalid,
         LATEST_DUE - timedelta(hours=24 - hours),
     )

@@ -62,16 +62,9 @@ def states_from_item(
     entries = configuration.get("configRuleList") if isinstance(configuration, dict) else None
     if not isinstance(entries, list):
         return None
-    return RecordedStates(
-        time,
-        {
-            entry["configRuleName"]: str(entry.get("complianceType") or UNKNOWN)
-            for entry in entries
-            if isinstance(entry, dict)
-            and isinstance(entry.get("configRuleName"), str)
-            and matches(entry["configRuleName"])
-        },
-    )
+    named = (e for e in entries if isinstance(e, dict) and isinstance(e.get("configRuleName"), str))
+    listed = {e["configRuleName"]: str(e.get("complianceType") or UNKNOWN) for e in named}
+    return RecordedStates(time, {name: state for name, state in listed.items() if matches(name)})
 
 
 def changes_by_rule(
@@ -139,10 +132,8 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
 def share(pieces: list[Segment], states: Collection[str]) -> float:
     """The fraction of the period spent in any of `states` (0..1)."""
     total = sum((piece.end - piece.start).total_seconds() for piece in pieces)
-    if total <= 0:
-        return 0.0
     inside = sum((p.end - p.start).total_seconds() for p in pieces if p.state in states)
-    return inside / total
+    return inside / total if total > 0 else 0.0
 
 
 def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime) -> bool:
@@ -152,8 +143,7 @@ def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime
         p.state in NON_COMPLIANT_STATES for p in segments(history, since, until)
     ):
         return True
-    current = history.current
-    if current is None:
+    if (current := history.current) is None:
         return False
     recorded = current.recorded_at
     if current.state in NON_COMPLIANT_STATES and (recorded is None or recorded < until):
