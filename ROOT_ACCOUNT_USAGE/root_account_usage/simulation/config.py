@@ -93,19 +93,19 @@ class SimulatedConfig:
     methods: `rules` (name -> story) each evaluated daily, an item per change of any verdict,
     the first `throttled_calls` calls refused (ServiceError, a ClientError)."""
 
+    region = DEMO_REGION
+
     def __init__(
         self,
         now: datetime,
-        days: int = 120,
         *,
         account_id: str = DEMO_ACCOUNT,
-        region: str = DEMO_REGION,
         rules: Mapping[str, Story] | None = None,
         throttled_calls: int = 0,
     ) -> None:
-        self.account_id, self.region = account_id, region
+        self.account_id = account_id
         self.rules = dict(rules if rules is not None else {RULE_NAME: DEMO_STORY})
-        self.evaluations = {name: daily_verdicts(now, days, s) for name, s in self.rules.items()}
+        self.evaluations = {name: daily_verdicts(now, 120, s) for name, s in self.rules.items()}
         self.items: list[dict[str, Any]] = []
         self.aggregate: list[dict[str, Any]] = []  # as an aggregator in this account lists it
         self.aggregated: dict[str, SimulatedConfig] = {}  # account -> its Config, for details
@@ -118,11 +118,10 @@ class SimulatedConfig:
             )
             if state != previous:
                 at = runs[0][0] + timedelta(minutes=1)
-                self.items.append(compliance_item(at, state, account_id=account_id, region=region))
+                self.items.append(compliance_item(at, state, account_id=account_id))
             previous = state
 
     def throttle(self) -> None:
-        """Refuse this call if throttled calls remain."""
         with self._lock:
             if self._throttled > 0:
                 self._throttled -= 1
