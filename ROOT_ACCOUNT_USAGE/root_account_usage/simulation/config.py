@@ -113,9 +113,7 @@ class SimulatedConfig:
         self._lock = threading.Lock()
         previous: dict[str, str] = {}
         for runs in zip(*self.evaluations.values(), strict=True):  # every rule, the same moments
-            state = dict(
-                zip(self.rules, (verdict.compliance_type for _, verdict in runs), strict=True)
-            )
+            state = {name: v.compliance_type for name, (_, v) in zip(self.rules, runs, strict=True)}
             if state != previous:
                 at = runs[0][0] + timedelta(minutes=1)
                 self.items.append(compliance_item(at, state, account_id=account_id))
@@ -251,9 +249,8 @@ def compliance_item(
         }
         for n, (name, compliance_type) in enumerate(rules.items())
     ]
-    overall = "NON_COMPLIANT" if "NON_COMPLIANT" in rules.values() else "COMPLIANT"
     configuration = {
-        "complianceType": overall,
+        "complianceType": "NON_COMPLIANT" if "NON_COMPLIANT" in rules.values() else "COMPLIANT",
         "targetResourceId": account_id,
         "targetResourceType": RESOURCE_TYPE,
         "configRuleList": entries,
