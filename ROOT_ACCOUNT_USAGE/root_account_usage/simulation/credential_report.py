@@ -77,9 +77,7 @@ def render_report(
 ) -> bytes:
     """Render rows as a credential report CSV."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=columns, lineterminator=newline, extrasaction="ignore"
-    )
+    writer = csv.DictWriter(buffer, columns, lineterminator=newline, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode()
@@ -99,13 +97,8 @@ def root_in_credential_report(
             header, _, users = report.partition("\n")
             root = render_report([root_row(account_id, use)]).decode().partition("\n")[2]
             report = f"{header}\n{root}{users}"
-        return ActionResult(
-            {
-                "Content": report,
-                "ReportFormat": "text/csv",
-                "GeneratedTime": format_timestamp(generated_at),
-            }
-        )
+        at = format_timestamp(generated_at)
+        return ActionResult({"Content": report, "ReportFormat": "text/csv", "GeneratedTime": at})
 
     with mock.patch.object(IamResponse, "get_credential_report", get_credential_report):
         yield
