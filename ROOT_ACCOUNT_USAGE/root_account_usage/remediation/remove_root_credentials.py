@@ -138,9 +138,8 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
 
 
 def why_not_delete(annotation: str) -> str:
-    """Why the reporting rule's annotation is no ground to delete ("" when it names a use
-    inside the threshold that the credential report or CloudTrail showed: evidence no
-    principal of the member account can write)."""
+    """Why the rule's annotation is no ground to delete; "" when it names a use inside the
+    threshold that the credential report or CloudTrail showed (no member principal writes)."""
     if is_unable(annotation):
         return "the rule could not evaluate the account"
     seen = read_recent_root_use(annotation)
@@ -171,9 +170,8 @@ _REMOVAL_CALLS = frozenset((
 
 
 def _check_trigger_name(events: dict[str, Any]) -> str:
-    """The rule whose NON_COMPLIANT started the automation ("" when started by hand: a
-    person decided); refuses at once a rule whose name is not ours (the event pattern
-    matches prefixes only)."""
+    """The rule whose NON_COMPLIANT started the automation ("" when a person started it);
+    refuses a rule whose name is not ours (the event pattern matches prefixes only)."""
     trigger, expected = _text(events, "TriggeringRuleName"), _text(events, "RuleName")
     if trigger and not names_rule(trigger, expected):
         raise RefusedError(
@@ -320,10 +318,8 @@ def _remove_mfa(iam: Any, serial: str) -> str | None:
 
 
 def _ids(iam: Any, operation: str, key: str, field: str) -> list[str]:
-    """`field` of every item of an IAM list call, through botocore's paginator (which
-    refuses a token given twice; rule/'s pager is not embedded), at most MAX_PAGES pages.
-
-    Raises RuntimeError past MAX_PAGES."""
+    """`field` of every item of an IAM list call; RuntimeError past MAX_PAGES pages (botocore's
+    paginator refuses a token given twice; rule/'s pager is not embedded)."""
     ids: list[str] = []
     for number, page in enumerate(iam.get_paginator(operation).paginate(), start=1):
         if number > MAX_PAGES:
@@ -333,13 +329,8 @@ def _ids(iam: Any, operation: str, key: str, field: str) -> list[str]:
 
 
 def _result(account: str, outcome: str, what: str, deleted: tuple[str, ...] = ()) -> dict[str, Any]:
-    summary = f"Root credentials of AWS account {account or '(none given)'}: {what}."
-    return {
-        "AccountId": account,
-        "Outcome": outcome,
-        "Summary": summary[:MAX_SUMMARY],
-        "Deleted": list(deleted),
-    }
+    summary = f"Root credentials of AWS account {account or '(none given)'}: {what}."[:MAX_SUMMARY]
+    return {"AccountId": account, "Outcome": outcome, "Summary": summary, "Deleted": [*deleted]}
 
 
 def _text(events: dict[str, Any], key: str) -> str:

@@ -93,19 +93,19 @@ class SimulatedConfig:
     methods: `rules` (name -> story) each evaluated daily, an item per change of any verdict,
     the first `throttled_calls` calls refused (ServiceError, a ClientError)."""
 
+    region = DEMO_REGION
+
     def __init__(
         self,
         now: datetime,
-        days: int = 120,
         *,
         account_id: str = DEMO_ACCOUNT,
-        region: str = DEMO_REGION,
         rules: Mapping[str, Story] | None = None,
         throttled_calls: int = 0,
     ) -> None:
-        self.account_id, self.region = account_id, region
+        self.account_id = account_id
         self.rules = dict(rules if rules is not None else {RULE_NAME: DEMO_STORY})
-        self.evaluations = {name: daily_verdicts(now, days, s) for name, s in self.rules.items()}
+        self.evaluations = {name: daily_verdicts(now, 120, s) for name, s in self.rules.items()}
         self.items: list[dict[str, Any]] = []
         self.aggregate: list[dict[str, Any]] = []  # as an aggregator in this account lists it
         self.aggregated: dict[str, SimulatedConfig] = {}  # account -> its Config, for details
@@ -113,16 +113,13 @@ class SimulatedConfig:
         self._lock = threading.Lock()
         previous: dict[str, str] = {}
         for runs in zip(*self.evaluations.values(), strict=True):  # every rule, the same moments
-            state = dict(
-                zip(self.rules, (verdict.compliance_type for _, verdict in runs), strict=True)
-            )
+            state = {name: v.compliance_type for name, (_, v) in zip(self.rules, runs, strict=True)}
             if state != previous:
                 at = runs[0][0] + timedelta(minutes=1)
-                self.items.append(compliance_item(at, state, account_id=account_id, region=region))
+                self.items.append(compliance_item(at, state, account_id=account_id))
             previous = state
 
     def throttle(self) -> None:
-        """Refuse this call if throttled calls remain."""
         with self._lock:
             if self._throttled > 0:
                 self._throttled -= 1
@@ -252,9 +249,8 @@ def compliance_item(
         }
         for n, (name, compliance_type) in enumerate(rules.items())
     ]
-    overall = "NON_COMPLIANT" if "NON_COMPLIANT" in rules.values() else "COMPLIANT"
     configuration = {
-        "complianceType": overall,
+        "complianceType": "NON_COMPLIANT" if "NON_COMPLIANT" in rules.values() else "COMPLIANT",
         "targetResourceId": account_id,
         "targetResourceType": RESOURCE_TYPE,
         "configRuleList": entries,

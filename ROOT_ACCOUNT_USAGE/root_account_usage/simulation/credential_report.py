@@ -15,17 +15,6 @@ from unittest import mock
 
 from ..core.timestamps import format_timestamp
 
-# The columns of a real credential report, in IAM's order.
-REPORT_COLUMNS = (
-    "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
-    "password_last_changed", "password_next_rotation", "mfa_active",
-    "access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date",
-    "access_key_1_last_used_region", "access_key_1_last_used_service",
-    "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
-    "access_key_2_last_used_region", "access_key_2_last_used_service",
-    "cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class RootUse:
@@ -51,10 +40,9 @@ class RootUse:
 
 
 def root_row(account_id: str, use: RootUse) -> dict[str, str]:
-    """A root row as IAM writes it: the root's password columns say not_supported."""
-    key_1_used = use.access_key_1_last_used not in ("N/A", "")
-    key_2_used = use.access_key_2_last_used not in ("N/A", "")
-    return {
+    """A root row as IAM writes it, in IAM's column order: the root's password columns
+    say not_supported."""
+    row = {
         "user": "<root_account>",
         "arn": f"arn:aws:iam::{account_id}:root",
         "user_creation_time": "2019-03-04T09:10:11+00:00",
@@ -63,21 +51,25 @@ def root_row(account_id: str, use: RootUse) -> dict[str, str]:
         "password_last_changed": "not_supported",
         "password_next_rotation": "not_supported",
         "mfa_active": "true",
-        "access_key_1_active": str(key_1_used).lower(),
-        "access_key_1_last_rotated": "2019-03-04T09:12:00+00:00" if key_1_used else "N/A",
-        "access_key_1_last_used_date": use.access_key_1_last_used,
-        "access_key_1_last_used_region": "us-east-1" if key_1_used else "N/A",
-        "access_key_1_last_used_service": "iam" if key_1_used else "N/A",
-        "access_key_2_active": str(key_2_used).lower(),
-        "access_key_2_last_rotated": "2019-03-04T09:13:00+00:00" if key_2_used else "N/A",
-        "access_key_2_last_used_date": use.access_key_2_last_used,
-        "access_key_2_last_used_region": "eu-west-1" if key_2_used else "N/A",
-        "access_key_2_last_used_service": "s3" if key_2_used else "N/A",
-        "cert_1_active": "false",
-        "cert_1_last_rotated": "N/A",
-        "cert_2_active": "false",
-        "cert_2_last_rotated": "N/A",
     }
+    for n, last_used, region, service in (
+        (1, use.access_key_1_last_used, "us-east-1", "iam"),
+        (2, use.access_key_2_last_used, "eu-west-1", "s3"),
+    ):
+        used = last_used not in ("N/A", "")
+        row |= {
+            f"access_key_{n}_active": str(used).lower(),
+            f"access_key_{n}_last_rotated": f"2019-03-04T09:1{n + 1}:00+00:00" if used else "N/A",
+            f"access_key_{n}_last_used_date": last_used,
+            f"access_key_{n}_last_used_region": region if used else "N/A",
+            f"access_key_{n}_last_used_service": service if used else "N/A",
+        }
+    row |= {"cert_1_active": "false", "cert_1_last_rotated": "N/A"}
+    return row | {"cert_2_active": "false", "cert_2_last_rotated": "N/A"}
+
+
+# The columns of a real credential report, in IAM's order.
+REPORT_COLUMNS = tuple(root_row("", RootUse()))
 
 
 def render_report(
@@ -85,9 +77,7 @@ def render_report(
 ) -> bytes:
     """Render rows as a credential report CSV."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=columns, lineterminator=newline, extrasaction="ignore"
-    )
+    writer = csv.DictWriter(buffer, columns, lineterminator=newline, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode()
@@ -97,8 +87,7 @@ def render_report(
 def root_in_credential_report(
     account_id: str, use: RootUse | None, generated_at: datetime
 ) -> Iterator[None]:
-    """Make moto's GetCredentialReport carry a root row (first, as IAM puts it) and
-    `generated_at` as GeneratedTime. With `use` None the report keeps moto's lack of one."""
+    """moto's GetCredentialReport with a root row first (none if `use` is None), as IAM."""
     from moto.core.responses import ActionResult
     from moto.iam.responses import IamResponse
 
@@ -108,22 +97,15 @@ def root_in_credential_report(
             header, _, users = report.partition("\n")
             root = render_report([root_row(account_id, use)]).decode().partition("\n")[2]
             report = f"{header}\n{root}{users}"
-        return ActionResult(
-            {
-                "Content": report,
-                "ReportFormat": "text/csv",
-                "GeneratedTime": format_timestamp(generated_at),
-            }
-        )
+        at = format_timestamp(generated_at)
+        return ActionResult({"Content": report, "ReportFormat": "text/csv", "GeneratedTime": at})
 
     with mock.patch.object(IamResponse, "get_credential_report", get_credential_report):
         yield
 
 
 def _iam_time(moment: datetime | None, marker: str) -> str:
-    if moment is None:
-        return marker
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return marker if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def config_without_history() -> AbstractContextManager[Any]:

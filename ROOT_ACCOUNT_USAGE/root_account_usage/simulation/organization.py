@@ -74,42 +74,36 @@ class SimulatedOrganization:
     """The accounts, their AWS Config, the auditor's aggregator, and STS (AssumeRole into
     each account's read role; `assumed` lists the roles asked for)."""
 
+    region = DEMO_REGION
+
     def __init__(
         self,
         now: datetime,
         accounts: Sequence[SimulatedAccount] | None = None,
         *,
         auditor: str = AUDITOR_ACCOUNT,
-        region: str = DEMO_REGION,
-        days: int = 120,
     ) -> None:
-        self.now, self.auditor, self.region = now, auditor, region
+        self.now, self.auditor = now, auditor
         self.accounts = {a.account_id: a for a in (accounts or demo_accounts())}
-        aggregate = [
-            {
-                "ConfigRuleName": name,
-                "AccountId": account.account_id,
-                "AwsRegion": region,
-                "Compliance": {"ComplianceType": "COMPLIANT"},
-            }
-            for account in self.accounts.values()
-            for name in account.rules
-        ]
         self.configs = {
-            account.account_id: SimulatedConfig(
-                now,
-                days,
-                account_id=account.account_id,
-                region=region,
-                rules=account.rules,
-                throttled_calls=account.throttled_calls,
+            a.account_id: SimulatedConfig(
+                now, account_id=a.account_id, rules=a.rules, throttled_calls=a.throttled_calls
             )
-            for account in self.accounts.values()
+            for a in self.accounts.values()
         }
         # An auditor account outside the evaluated ones holds only the aggregator.
-        alone = SimulatedConfig(now, days, account_id=auditor, region=region, rules={})
-        self.configs.setdefault(auditor, alone).aggregate = aggregate
-        self.configs[auditor].aggregated = self.configs
+        alone = SimulatedConfig(now, account_id=auditor, rules={})
+        self.configs.setdefault(auditor, alone).aggregated = self.configs
+        self.configs[auditor].aggregate = [
+            {
+                "ConfigRuleName": name,
+                "AccountId": a.account_id,
+                "AwsRegion": self.region,
+                "Compliance": {"ComplianceType": "COMPLIANT"},
+            }
+            for a in self.accounts.values()
+            for name in a.rules
+        ]
         self.assumed: list[str] = []
         self._lock = threading.Lock()
 

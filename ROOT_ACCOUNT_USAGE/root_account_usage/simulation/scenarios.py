@@ -20,11 +20,7 @@ class Scenario(NamedTuple):
 
 SCENARIOS = (
     Scenario(
-        "never_used",
-        "Root never used",
-        lambda now: RootUse(),
-        "COMPLIANT",
-        "no recorded use",
+        "never_used", "Root never used", lambda now: RootUse(), "COMPLIANT", "no recorded use"
     ),
     Scenario(
         "console_sign_in_two_days_ago",
