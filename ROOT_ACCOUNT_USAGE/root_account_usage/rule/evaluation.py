@@ -13,10 +13,17 @@ from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
 from ..core.events import PeriodicEvent
 from ..core.exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
-from ..core.memory import apply_memory, remembered_use
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
 from ..core.report import parse_credential_report
-from ..core.verdict import NON_COMPLIANT, Verdict, decide, require_account, unable_to_evaluate
+from ..core.verdict import (
+    NON_COMPLIANT,
+    Verdict,
+    apply_memory,
+    decide,
+    remembered_use,
+    require_account,
+    unable_to_evaluate,
+)
 from .aws import error_code, error_message
 from .budget import Budget
 from .cloudtrail import HISTORY_DAYS, enabled_regions, lookup_root_activity
@@ -41,7 +48,7 @@ def evaluate_periodic_event(
     """Judge the account a (parsed) AWS Config periodic event names with the clients
     `build` makes; every problem fails closed. A source that fails
     loses nothing another found, and the annotation says what was not read. The rule's
-    own last evaluation adds the use it named (core/memory.py)."""
+    own last evaluation adds the use it named (core/verdict.py)."""
     budget = Budget.for_lambda(context)
     # Read first, while the budget is whole: the one source a deletion cannot erase.
     annotation: str | None = None
@@ -61,7 +68,7 @@ def evaluate_periodic_event(
     # carried every source's use into the memory, which a record must not be older than.
     early_since = None
     if annotation and not text.is_unable(annotation) and text.RECORD_DECIDES not in annotation:
-        early_since = remembered.time if remembered else datetime.min.replace(tzinfo=UTC)
+        early_since = remembered[1] if remembered else datetime.min.replace(tzinfo=UTC)
     verdict = _judge(periodic, build, home_region, budget, early_since)
     return apply_memory(
         verdict,
