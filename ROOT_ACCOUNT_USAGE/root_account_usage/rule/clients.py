@@ -111,15 +111,10 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
     def __init__(
         self, arn: str, role: RoleChoice, within: Budget | None = None, by: Budget | None = None
     ) -> None:
-        self._role_arn: str | None = None
-        if role.assume_role:
-            self._role_arn = arn
-            if role.role_name is not None:
-                self._role_arn = f"{arn.split('/')[0]}/{role.role_name}"
+        named = arn if role.role_name is None else f"{arn.split('/')[0]}/{role.role_name}"
+        self._role_arn = named if role.assume_role else None
         self._region = role.region or os.environ.get("AWS_REGION")
-        self._assume_role = role.assume_role
-        self._budget = within
-        self._deadline = by
+        self._assume_role, self._budget, self._deadline = role.assume_role, within, by
         self._credentials: CredentialsTypeDef | None = None
         self._refusal: Exception | None = None
         super().__init__(self._role_arn, region=self._region, assume_role_mode=self._assume_role)
