@@ -102,11 +102,9 @@ def sts_limits_within(within: Budget) -> CallLimits:
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory with bounded clients, for validated role parameters (never the
-    raw event): the function's own role's clients are reused by warm invocations. The role
-    assumed is ExecutionRoleName in the account of `arn` (executionRoleArn), else `arn`, with
-    fresh credentials per invocation from the regional STS endpoint; AssumeRole ends
-    `within` the budget, is not asked again once refused, and every call ends `by` that budget."""
+    """rdklib's ClientFactory with bounded clients for validated role parameters: it assumes
+    ExecutionRoleName in `arn`'s account (else `arn`) once per invocation, regionally,
+    ending `within` the budget; every call ends `by` that budget (docs: "Time bounds")."""
 
     def __init__(
         self, arn: str, role: RoleChoice, within: Budget | None = None, by: Budget | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import annotation as text
@@ -45,10 +46,8 @@ FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
 def evaluate_periodic_event(
     periodic: PeriodicEvent, build: Build, *, home_region: str, context: object
 ) -> Verdict:
-    """Judge the account a (parsed) AWS Config periodic event names with the clients
-    `build` makes; every problem fails closed. A source that fails
-    loses nothing another found, and the annotation says what was not read. The rule's
-    own last evaluation adds the use it named (core/verdict.py)."""
+    """Judge the account a periodic event names with the clients `build` makes; every
+    problem fails closed, a failed source is named, and the last evaluation's use is kept."""
     budget = Budget.for_lambda(context)
     # Read first, while the budget is whole: the one source a deletion cannot erase.
     annotation: str | None = None
@@ -90,9 +89,7 @@ def _judge(
         return fail_closed(error)
     now, days = periodic.notification_time, parameters.threshold_days
     exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
-
-    def include(activity: RootActivity) -> bool:
-        return counted(activity, exclude_assume_root=exclude)
+    include = partial(counted, exclude_assume_root=exclude)
 
     path = parameters.root_activity_evidence
     # Read first as well as last: a root event recorded before this run decides at once,

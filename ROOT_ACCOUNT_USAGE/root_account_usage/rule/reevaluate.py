@@ -15,11 +15,10 @@ from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, root_activity_in_record
 from ..core.events import ACCOUNT_ID
 from ..core.recorded_activity import slot_of
-from ..core.regions import is_region_name
+from ..core.regions import COMMERCIAL_SIGN_IN_REGION, is_region_name
 from .aws import error_code
 from .budget import CONFIG_LIMITS, Budget
 from .clients import new_client
-from .cloudtrail import SIGN_IN_REGION
 from .recorded_events import record_activity
 
 logger = logging.getLogger(__name__)
@@ -105,7 +104,9 @@ def activity_of(event: dict[str, Any]) -> RootActivity | None:
     # The region the record names, where a record can hold it (any region name).
     candidates = (detail.get("awsRegion"), event.get("region"), os.environ.get("AWS_REGION"))
     region = next((r for r in candidates if isinstance(r, str) and is_region_name(r)), None)
-    return root_activity_in_record(detail, region or SIGN_IN_REGION, source=text.EVENTBRIDGE)
+    return root_activity_in_record(
+        detail, region or COMMERCIAL_SIGN_IN_REGION, source=text.EVENTBRIDGE
+    )
 
 
 def own_account(context: object) -> str | None:
