@@ -1,7 +1,5 @@
-"""AWS Config custom rule ROOT_ACCOUNT_USAGE, wired through rdklib's public API: what
-rdklib's Evaluator.handle does for a periodic rule, but with role parameters validated
-first, every SDK client bounded in time (rule/clients.py), and a failure to publish
-raised rather than returned."""
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE through rdklib's public API: Evaluator.handle
+for a periodic rule, with role parameters validated, clients bounded, a failed publish raised."""
 
 from __future__ import annotations
 
@@ -61,10 +59,8 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
 
 
 def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
-    """Evaluate, publish with PutEvaluations, and return the evaluations ([] for another
-    organization's rule at a central function, ORGANIZATION_ID set). Raises
-    InvalidEventError for an event it cannot read, EvaluationNotPublishedError when
-    nothing reached Config."""
+    """Evaluate, publish and return the evaluations ([] for another organization's rule).
+    Raises InvalidEventError, or EvaluationNotPublishedError when nothing reached Config."""
     periodic = parse_periodic_event(event)
     # Any account's AWS Config may invoke a central function (its permission cannot name
     # an organization): a rule that is not this organization's gets no call and no alarm.

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NoReturn
 
+from ..core.events import ACCOUNT_ID
 from ..core.parameters import is_role_name
 from ..core.plain_text import VALUE
 from ..core.timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
@@ -79,7 +80,7 @@ def _option(what: str, valid: Callable[[str], object], hint: str = "") -> Callab
 
 # The values AWS accepts (each message says which), checked where they are typed, so that
 # a mistake is one usage line rather than an AWS error per account read.
-account_id = _option("an AWS account id (12 digits)", re.compile(r"[0-9]{12}").fullmatch)
+account_id = _option("an AWS account id (12 digits)", ACCOUNT_ID.fullmatch)
 role_name = _option(
     "an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-, optionally after a path: team/reader)",
     is_role_name,

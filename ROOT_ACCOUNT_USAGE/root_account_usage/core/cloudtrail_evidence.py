@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from . import annotation as text
+from .events import ACCOUNT_ID
 from .json_text import load_record
 from .plain_text import shortened
 from .timestamps import as_utc, parse_timestamp
@@ -24,7 +24,6 @@ _PLAIN_NAMES = {
     "CheckMfa": "sign-in MFA check",
     "CreateAccessKey": "access key creation",
 }
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # userIdentity.invokedBy values that are the principal acting in the console, not an AWS
 # service on its behalf. template.yaml's and the forwarder's patterns list the same.
 ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
@@ -106,7 +105,7 @@ def root_activity(
     if account_id is not None:
         # userIdentity.accountId, when recipientAccountId (where present) names the same.
         named = detail["userIdentity"].get("accountId")
-        valid = isinstance(named, str) and _ACCOUNT_ID.fullmatch(named) is not None
+        valid = isinstance(named, str) and ACCOUNT_ID.fullmatch(named) is not None
         if not valid or detail.get("recipientAccountId", named) != named:
             raise UnreadableRecordError("root record names no account")
         if named != account_id:

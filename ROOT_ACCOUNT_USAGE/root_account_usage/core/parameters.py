@@ -182,8 +182,7 @@ def _shown(value: object) -> str:
 
 
 def _shown_keys(keys: Collection[str]) -> str:
-    """The first keys, each a name or a placeholder: no outside text reaches the annotation
-    the rule's memory reads back."""
+    """The first keys, each a name or a placeholder: no outside text reaches the memory."""
     return ", ".join(
         key if re.fullmatch(r"[A-Za-z0-9_]{1,40}", key) else "(a key that is not a name)"
         for key in sorted(keys)[:3]

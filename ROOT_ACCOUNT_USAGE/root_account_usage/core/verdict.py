@@ -13,7 +13,7 @@ from .exceptions import (
     StaleReportError,
 )
 from .report import RootCredentials
-from .timestamps import format_timestamp
+from .timestamps import format_timestamp, parse_timestamp
 
 COMPLIANT = "COMPLIANT"
 NON_COMPLIANT = "NON_COMPLIANT"
@@ -96,3 +96,48 @@ def unable_to_evaluate(error: RootAccountUsageError, **known: Any) -> Verdict:
     """The fail-closed verdict (NON_COMPLIANT, the reason), with what is `known` of it."""
     reason = str(error).strip() or error.code
     return Verdict(NON_COMPLIANT, text.unable(reason, error.code), error_code=error.code, **known)
+
+
+def remembered_use(annotation: str) -> tuple[str, datetime] | None:
+    """The root use an annotation of this rule names (credential, time); None if none."""
+    seen = text.read_root_use(annotation)
+    try:
+        return None if seen is None else (seen.credential, parse_timestamp(seen.time))
+    except ValueError:  # a time the annotation wrote but no calendar has
+        return None
+
+
+def apply_memory(
+    verdict: Verdict,
+    remembered: tuple[str, datetime] | None,
+    *,
+    now: datetime,
+    threshold_days: int | None,
+    unavailable: bool = False,
+) -> Verdict:
+    """The verdict with a remembered use newer than its own: NON_COMPLIANT inside the
+    threshold, else carried at the end of the annotation (where there is room, unless
+    fail-closed). `unavailable`: the memory could not be read, said, never "no use"."""
+    note = text.unavailable_note(text.LAST_EVALUATION) if unavailable else ""
+    if remembered is not None and verdict.last_used is not None:
+        remembered = remembered if remembered[1] > verdict.last_used else None
+    carried = "" if remembered is None else text.remembered_note(*remembered)
+    if not verdict.evaluated:
+        # The error code stays last, as every fail-closed annotation has it.
+        code = f" [{verdict.error_code}]"
+        base = verdict.annotation.removesuffix(code)
+        if (carried or note) and not base.endswith("."):
+            base += "."
+        return verdict._replace(annotation=text.fit(base, carried + note + code))
+    window = timedelta(days=threshold_days or 0)
+    if remembered is None or threshold_days is None or remembered[1] < now - window:
+        annotation = text.fit_optional(verdict.annotation, [(carried,)], note)
+        return verdict._replace(annotation=annotation)
+    credential, last_used = remembered
+    use = text.remembered_use(credential, last_used, threshold_days, verdict.report_generated_at)
+    return verdict._replace(
+        compliance_type=NON_COMPLIANT,
+        annotation=text.fit(use, note),
+        credential=credential,
+        last_used=last_used,
+    )

@@ -102,24 +102,17 @@ def sts_limits_within(within: Budget) -> CallLimits:
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory with bounded clients, for validated role parameters (never the
-    raw event): the function's own role's clients are reused by warm invocations. The role
-    assumed is ExecutionRoleName in the account of `arn` (executionRoleArn), else `arn`, with
-    fresh credentials per invocation from the regional STS endpoint; AssumeRole ends
-    `within` the budget, is not asked again once refused, and every call ends `by` that budget."""
+    """rdklib's ClientFactory with bounded clients for validated role parameters: it assumes
+    ExecutionRoleName in `arn`'s account (else `arn`) once per invocation, regionally,
+    ending `within` the budget; every call ends `by` that budget (docs: "Time bounds")."""
 
     def __init__(
         self, arn: str, role: RoleChoice, within: Budget | None = None, by: Budget | None = None
     ) -> None:
-        self._role_arn: str | None = None
-        if role.assume_role:
-            self._role_arn = arn
-            if role.role_name is not None:
-                self._role_arn = f"{arn.split('/')[0]}/{role.role_name}"
+        named = arn if role.role_name is None else f"{arn.split('/')[0]}/{role.role_name}"
+        self._role_arn = named if role.assume_role else None
         self._region = role.region or os.environ.get("AWS_REGION")
-        self._assume_role = role.assume_role
-        self._budget = within
-        self._deadline = by
+        self._assume_role, self._budget, self._deadline = role.assume_role, within, by
         self._credentials: CredentialsTypeDef | None = None
         self._refusal: Exception | None = None
         super().__init__(self._role_arn, region=self._region, assume_role_mode=self._assume_role)

@@ -16,7 +16,7 @@ import boto3
 
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
-from ..core.regions import COMMERCIAL_SIGN_IN_REGION, cloudtrail_regions, is_region_name
+from ..core.regions import cloudtrail_regions, is_region_name
 from .aws import Retrier, error_code
 from .budget import Backoff, Budget, Sleep, limits_for
 
@@ -36,9 +36,6 @@ MAX_THREADS = 32  # every commercial region at once
 # Event history keeps 90 days: a longer threshold is searched over these only (and said).
 HISTORY_DAYS = 90
 THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
-# Root console sign-ins are recorded in us-east-1 (commercial partition), whatever the
-# home region: core/regions.py says which event histories a home region searches.
-SIGN_IN_REGION = COMMERCIAL_SIGN_IN_REGION
 
 
 def enabled_regions(build_client: Callable[[], Any], home_region: str, budget: Budget) -> list[str]:

@@ -7,16 +7,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
 from ..core.events import PeriodicEvent
 from ..core.exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
-from ..core.memory import apply_memory, remembered_use
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
 from ..core.report import parse_credential_report
-from ..core.verdict import NON_COMPLIANT, Verdict, decide, require_account, unable_to_evaluate
+from ..core.verdict import (
+    NON_COMPLIANT,
+    Verdict,
+    apply_memory,
+    decide,
+    remembered_use,
+    require_account,
+    unable_to_evaluate,
+)
 from .aws import error_code, error_message
 from .budget import Budget
 from .cloudtrail import HISTORY_DAYS, enabled_regions, lookup_root_activity
@@ -38,10 +46,8 @@ FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
 def evaluate_periodic_event(
     periodic: PeriodicEvent, build: Build, *, home_region: str, context: object
 ) -> Verdict:
-    """Judge the account a (parsed) AWS Config periodic event names with the clients
-    `build` makes; every problem fails closed. A source that fails
-    loses nothing another found, and the annotation says what was not read. The rule's
-    own last evaluation adds the use it named (core/memory.py)."""
+    """Judge the account a periodic event names with the clients `build` makes; every
+    problem fails closed, a failed source is named, and the last evaluation's use is kept."""
     budget = Budget.for_lambda(context)
     # Read first, while the budget is whole: the one source a deletion cannot erase.
     annotation: str | None = None
@@ -61,7 +67,7 @@ def evaluate_periodic_event(
     # carried every source's use into the memory, which a record must not be older than.
     early_since = None
     if annotation and not text.is_unable(annotation) and text.RECORD_DECIDES not in annotation:
-        early_since = remembered.time if remembered else datetime.min.replace(tzinfo=UTC)
+        early_since = remembered[1] if remembered else datetime.min.replace(tzinfo=UTC)
     verdict = _judge(periodic, build, home_region, budget, early_since)
     return apply_memory(
         verdict,
@@ -83,9 +89,7 @@ def _judge(
         return fail_closed(error)
     now, days = periodic.notification_time, parameters.threshold_days
     exclude = parameters.assume_root_sessions == EXCLUDE_ASSUME_ROOT
-
-    def include(activity: RootActivity) -> bool:
-        return counted(activity, exclude_assume_root=exclude)
+    include = partial(counted, exclude_assume_root=exclude)
 
     path = parameters.root_activity_evidence
     # Read first as well as last: a root event recorded before this run decides at once,

@@ -1,4 +1,4 @@
-"""This rule's last evaluation of the account, read back from AWS Config (core/memory.py)
+"""This rule's last evaluation of the account, read back from AWS Config (core/verdict.py)
 with the client rdklib publishes with, so from the account it publishes to."""
 
 from __future__ import annotations

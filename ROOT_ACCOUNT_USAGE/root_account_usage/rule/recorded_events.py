@@ -111,8 +111,7 @@ def record_activity(client: SSMClient, path: str, activity: RootActivity, *, bud
 
 
 def _retrier(budget: Budget, reason: str) -> Retrier:
-    """A retrier of SSM calls, each starting only when its worst case fits in `budget`;
-    raises OutOfTimeError when not even the first call fits."""
+    """SSM's retrier within `budget`; raises OutOfTimeError when not even one call fits."""
     seconds = limits_for("ssm").worst_case_seconds
     budget.require(seconds, reason, code=RecordedEventsUnavailableError.code)
     return Retrier(THROTTLING_CODES, backoff=RECORD_BACKOFF, budget=budget, call_seconds=seconds)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from typing import Any
 
@@ -14,12 +13,12 @@ from botocore.exceptions import ClientError
 
 from ..core import annotation as text
 from ..core.cloudtrail_evidence import RootActivity, root_activity_in_record
+from ..core.events import ACCOUNT_ID
 from ..core.recorded_activity import slot_of
-from ..core.regions import is_region_name
+from ..core.regions import COMMERCIAL_SIGN_IN_REGION, is_region_name
 from .aws import error_code
 from .budget import CONFIG_LIMITS, Budget
 from .clients import new_client
-from .cloudtrail import SIGN_IN_REGION
 from .recorded_events import record_activity
 
 logger = logging.getLogger(__name__)
@@ -37,7 +36,6 @@ NOT_ROOT_ACTIVITY = "other"  # debounce key of events that are not root use by o
 # The longest a start may take (botocore's retries included): no start begins with less.
 _START_SECONDS = CONFIG_LIMITS.worst_case_seconds
 BUSY = "EvaluationBusy"  # the code of OutOfTimeError when no start can be asked for
-_ACCOUNT = re.compile(r"[0-9]{12}")
 
 _state: dict[str, Any] = {"config": None, "ssm": None, "handled": {}}
 
@@ -106,14 +104,16 @@ def activity_of(event: dict[str, Any]) -> RootActivity | None:
     # The region the record names, where a record can hold it (any region name).
     candidates = (detail.get("awsRegion"), event.get("region"), os.environ.get("AWS_REGION"))
     region = next((r for r in candidates if isinstance(r, str) and is_region_name(r)), None)
-    return root_activity_in_record(detail, region or SIGN_IN_REGION, source=text.EVENTBRIDGE)
+    return root_activity_in_record(
+        detail, region or COMMERCIAL_SIGN_IN_REGION, source=text.EVENTBRIDGE
+    )
 
 
 def own_account(context: object) -> str | None:
     """The function's account, from its ARN in the Lambda context (None outside Lambda)."""
     arn = getattr(context, "invoked_function_arn", None)
     parts = arn.split(":") if isinstance(arn, str) else []
-    return parts[4] if len(parts) > 4 and _ACCOUNT.fullmatch(parts[4]) else None
+    return parts[4] if len(parts) > 4 and ACCOUNT_ID.fullmatch(parts[4]) else None
 
 
 def other_account(event: dict[str, Any], account: str | None) -> str | None:
