@@ -14,7 +14,6 @@ from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from rdklib import ClientFactory
 
-from ..core.exceptions import OutOfTimeError
 from ..core.parameters import RoleChoice
 from .budget import Budget, CallLimits, limits_for
 
@@ -93,12 +92,11 @@ def sts_limits_within(within: Budget) -> CallLimits:
     """STS's limits with as many of its attempts as end `within` the budget; raises
     OutOfTimeError (code AssumeRoleOutOfTime) when not even one does."""
     sts = limits_for("sts")
-    for attempts in range(sts.max_attempts, 0, -1):
-        limits = sts._replace(max_attempts=attempts)
-        if within.fits(limits.worst_case_seconds):
-            return limits
+    one = sts._replace(max_attempts=1)
     reason = f"{within.left():.0f} s left: too little for AssumeRole to end before publishing"
-    raise OutOfTimeError(reason, code="AssumeRoleOutOfTime")
+    within.require(one.worst_case_seconds, reason, code="AssumeRoleOutOfTime")
+    more = (sts._replace(max_attempts=n) for n in range(sts.max_attempts, 1, -1))
+    return next((limits for limits in more if within.fits(limits.worst_case_seconds)), one)
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from ..core.exceptions import OutOfTimeError, ReportUnavailableError, RootAccountUsageError
+from ..core.exceptions import ReportUnavailableError, RootAccountUsageError
 from ..core.timestamps import as_utc
 from .aws import THROTTLING_CODES, Retrier, error_code, error_message
 from .budget import Backoff, Budget, Jitter, Sleep, limits_for
@@ -97,9 +97,8 @@ class CredentialReportFetcher:
         ReportUnavailableError or OutOfTimeError for the failure that ended it."""
         transient_failures = 0
         while True:
-            if not self._budget.fits(self._call_seconds):
-                reason = f"no time left to call IAM {operation} within the Lambda's remaining time"
-                raise OutOfTimeError(reason, code="ReportNotReady")
+            reason = f"no time left to call IAM {operation} within the Lambda's remaining time"
+            self._budget.require(self._call_seconds, reason, code="ReportNotReady")
             try:
                 answer: dict[str, Any] = getattr(self._iam, xform_name(operation))()
             except Exception as error:
