@@ -41,7 +41,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
     checked. Raises InvalidEventError naming what is wrong."""
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
-    invoking_event, repeated = load_rule_parameters(
+    invoking_event, repeated = load_json_object(
         event.get("invokingEvent"), "invokingEvent", MAX_INVOKING_EVENT_CHARS
     )
     if repeated:
@@ -83,7 +83,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
             f"{shortened(named, SHORT)!r}"
         )
     # Absent means none; present, rdklib json.loads it, so it must be a JSON string.
-    parameters, repeated = load_rule_parameters(event.get("ruleParameters", "{}"))
+    parameters, repeated = load_json_object(event.get("ruleParameters", "{}"))
     # rdklib reads both on every invocation, executionRoleArn even in its own-role mode.
     for field in ("resultToken", "executionRoleArn"):
         if not isinstance(event.get(field), str) or not event[field]:
@@ -98,7 +98,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
     )
 
 
-def load_rule_parameters(
+def load_json_object(
     raw: object, name: str = "ruleParameters", max_chars: int = MAX_RULE_PARAMETERS_CHARS
 ) -> tuple[dict[str, Any], frozenset[str]]:
     """The JSON object in `raw` (ruleParameters, InputParameters, invokingEvent) and the

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from ..core.events import load_rule_parameters
+from ..core.events import load_json_object
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.json_text import load_json
 from ..core.parameters import RuleParameters, parse_rule_parameters
@@ -55,7 +55,7 @@ def rule_parameters(raw: object) -> tuple[RuleParameters | None, str | None]:
     try:
         if not isinstance(raw, str):
             return parse_rule_parameters({}, frozenset()), None
-        return parse_rule_parameters(*load_rule_parameters(raw, "InputParameters")), None
+        return parse_rule_parameters(*load_json_object(raw, "InputParameters")), None
     except (InvalidEventError, InvalidParameterError) as error:
         return None, str(error)
 
