@@ -556,6 +556,14 @@ CLOUDTRAIL_USE = seen("console sign-in from 203.0.113.7 without MFA", text.CLOUD
 FORGED_RECORD = seen("console sign-in without MFA", text.EVENTBRIDGE)
 SESSION = seen(f"{text.ASSUMED_ROOT_SESSION}: ListAccessKeys in us-east-1", text.CLOUDTRAIL)
 RECORDED_SESSION = seen(f"{text.ASSUMED_ROOT_SESSION}: AssumeRoot", text.EVENTBRIDGE)
+# A record decides before the report is read (the early path), then the next evaluations
+# carry it from their memory: still only what the member's SSM parameter said.
+RECORD_DECIDES = text.record_decides(
+    text.activity_seen("console sign-in without MFA", SIGNED_IN, text.EVENTBRIDGE, "us-east-1"), 7
+)
+REMEMBERED_RECORD = text.remembered_use(
+    f"{text.EVENTBRIDGE}: console sign-in without MFA", SIGNED_IN, 7, GENERATED
+)
 UNABLE = text.unable("the credential report was not ready", "ReportNotReady")
 OLD_USE = text.report_use(
     "password",
@@ -617,13 +625,24 @@ def rule_described(clients: Clients, name: str = ORG_RULE, **changes):
     ("annotation", "why"),
     [
         (FORGED_RECORD, "only a recorded event (an SSM parameter the member account can write)"),
+        (RECORD_DECIDES, "only a recorded event"),
+        (REMEMBERED_RECORD, "only a recorded event"),
         (SESSION, "an AssumeRoot session, not the root user's own"),
         (RECORDED_SESSION, "an AssumeRoot session"),
         (UNABLE, "the rule could not evaluate the account"),
         (OLD_USE, "names no root use inside its threshold"),
         ("", "names no root use"),
     ],
-    ids=["forged record", "its own session", "recorded session", "unable", "old use", "empty"],
+    ids=[
+        "forged record",
+        "record decides",
+        "remembered record",
+        "its own session",
+        "recorded session",
+        "unable",
+        "old use",
+        "empty",
+    ],
 )
 def test_evidence_a_member_can_write_or_no_use_notifies_only(clients, annotation, why):
     checks_pass(clients)
