@@ -35,8 +35,7 @@ from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
 from . import options
 from .options import MAX_WORKERS
-from .output import emit
-from .progress import TerminalProgress
+from .output import TerminalProgress, emit
 
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client
 Checks = Iterator[Check]

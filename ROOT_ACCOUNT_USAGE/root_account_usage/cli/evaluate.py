@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -15,11 +16,11 @@ from ..core.parameters import parse_threshold_days
 from ..core.plain_text import plain
 from ..core.report import MAX_REPORT_BYTES
 from ..core.timestamps import format_timestamp
-from ..core.verdict import COMPLIANT
+from ..core.verdict import COMPLIANT, RESOURCE_TYPE, Verdict
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
 from ..rule.evaluation import evaluate_account, evaluate_report
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, fail, time_option
-from .output import emit, render_json, render_text
+from .output import emit
 from .report_file import SavedReport, load_saved_report
 
 if TYPE_CHECKING:
@@ -114,3 +115,28 @@ def _live_iam(
     except ProfileNotFound as error:
         parser.error(f"--profile: {error}")
     return lambda: session.client("iam", config=sdk_config("iam"))
+
+
+def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
+    """A verdict in its stable JSON shape (times as format_timestamp writes them)."""
+    document = {
+        "compliance_type": verdict.compliance_type,
+        "annotation": verdict.annotation,
+        "credential": verdict.credential,
+        "last_used": verdict.last_used,
+        "threshold_days": verdict.threshold_days,
+        "resource_type": RESOURCE_TYPE,
+        "resource_id": verdict.account_id,
+        "report_generated_at": verdict.report_generated_at,
+        "evaluated_at": evaluated_at,
+        "error_code": verdict.error_code,
+    }
+    return json.dumps(document, indent=2, default=format_timestamp)
+
+
+def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True) -> str:
+    """The verdict line, then (with `reason`) its annotation, each value made plain."""
+    account = plain(verdict.account_id or "unknown account")
+    line = f"{verdict.compliance_type}  {RESOURCE_TYPE} {account}"
+    line += f"  (evaluated at {format_timestamp(evaluated_at)})"
+    return f"{line}\n  {plain(verdict.annotation)}" if reason else line

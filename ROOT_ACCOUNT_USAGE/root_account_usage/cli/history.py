@@ -22,9 +22,7 @@ from .options import (
     file_name,
     time_option,
 )
-from .output import emit
-from .output_file import write_whole
-from .progress import TerminalProgress
+from .output import TerminalProgress, emit, write_whole
 
 DEFAULT_PERIOD = timedelta(days=90)
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
