@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import binascii
 import codecs
 import contextlib
 import json
@@ -213,7 +212,7 @@ def _refuse_known_mistakes(data: bytes) -> None:
 def _decodes_to_a_report(text: bytes) -> bool:
     try:
         decoded = base64.b64decode(re.sub(rb"\s", b"", text), validate=True)
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error is one
         return False
     return decoded.removeprefix(codecs.BOM_UTF8).startswith(b"user")
 
@@ -229,7 +228,7 @@ def _from_cli_json(data: bytes) -> SavedReport:
         )
     try:
         content = base64.b64decode(document["Content"], validate=True)
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error is one
         raise MalformedReportError("report JSON Content is not valid base64") from None
     generated = document.get("GeneratedTime")
     if generated is None:  # absent, as the API allows
