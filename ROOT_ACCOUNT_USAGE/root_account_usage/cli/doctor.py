@@ -87,9 +87,8 @@ class _Account:
         self, service: str, operation: str, key: str, region: str = "", /, **request: Any
     ) -> Iterator[Any]:
         """Every item under `key` of every page."""
-        client = self.client(service, operation, region)
-        for page in self.retrier.pages(client, operation, **request):
-            yield from page.get(key, [])
+        pages = self.retrier.pages(self.client(service, operation, region), operation, **request)
+        return (item for page in pages for item in page.get(key, []))
 
 
 def _rule(a: _Account) -> Checks:
