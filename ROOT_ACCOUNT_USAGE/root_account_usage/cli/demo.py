@@ -46,9 +46,9 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 0
 
 
-class Source(NamedTuple):
+class Source(NamedTuple):  # the accounts `history` reads, as collect_evidence takes them
     config: ConfigServiceClient  # the auditor's account (holding the aggregator)
-    account: str
+    account_id: str
     region: str
     aggregator: str | None = None
     members: AccountOpener | None = None

@@ -1,6 +1,5 @@
-"""`root-account-usage doctor`: does the deployment work in this account, region by region?
-Reads only (`_Account.client` refuses any call but Describe, Get, List, Lookup, Simulate);
-judges with core/health.py; an organization's accounts are opened as history's are."""
+"""`root-account-usage doctor`: does the deployment work, account by account, region by
+region? Reads only (`_Account.client` refuses any other call); judges with core/health.py."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -35,8 +34,7 @@ from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
 from . import options
 from .options import MAX_WORKERS
-from .output import emit
-from .progress import TerminalProgress
+from .output import TerminalProgress, emit
 
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client
 Checks = Iterator[Check]
@@ -66,9 +64,9 @@ class _Account:
     regions: tuple[str, ...]
     now: datetime
     events: int
+    retrier: Retrier  # stateless: shared by every account
     pattern: dict[str, Any] | None = None  # the deployed re-evaluation rule's
     state: str = "ENABLED"
-    retrier: Retrier = field(default_factory=lambda: Retrier(THROTTLED))
     rule: RuleIdentity | None = None
     parameters: RuleParameters | None = None
 
@@ -89,9 +87,8 @@ class _Account:
         self, service: str, operation: str, key: str, region: str = "", /, **request: Any
     ) -> Iterator[Any]:
         """Every item under `key` of every page."""
-        client = self.client(service, operation, region)
-        for page in self.retrier.pages(client, operation, **request):
-            yield from page.get(key, [])
+        pages = self.retrier.pages(self.client(service, operation, region), operation, **request)
+        return (item for page in pages for item in page.get(key, []))
 
 
 def _rule(a: _Account) -> Checks:
@@ -355,9 +352,10 @@ def doctor(
     """Every check of the credentials' account, or of every account the aggregator knows
     (each through `members`; one that cannot be opened is a FAIL naming why)."""
     moment = now or datetime.now(UTC).replace(microsecond=0)
-    functions = frozenset(args.function_arn)
-    own = _Account(clients, account, home, args.rule_name, functions, regions, moment, args.events)
-    own.retrier = Retrier(THROTTLED, sleep=sleep)  # stateless: shared by every account
+    functions, retrier = frozenset(args.function_arn), Retrier(THROTTLED, sleep=sleep)
+    own = _Account(
+        clients, account, home, args.rule_name, functions, regions, moment, args.events, retrier
+    )
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)

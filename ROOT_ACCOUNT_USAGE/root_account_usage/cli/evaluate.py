@@ -1,30 +1,46 @@
-"""`root-account-usage evaluate`: a saved credential report, or the live account."""
+"""`root-account-usage evaluate`: a saved credential report, or the live account. A saved
+report is raw CSV or `aws iam get-credential-report` JSON, in any encoding PowerShell writes."""
 
 from __future__ import annotations
 
 import argparse
+import base64
+import codecs
 import contextlib
+import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..core.exceptions import InvalidParameterError, StaleReportError
+from ..core.exceptions import InvalidParameterError, MalformedReportError, StaleReportError
+from ..core.json_text import load_json
 from ..core.parameters import parse_threshold_days
-from ..core.plain_text import plain
+from ..core.plain_text import VALUE, plain, shortened
 from ..core.report import MAX_REPORT_BYTES
-from ..core.timestamps import format_timestamp
-from ..core.verdict import COMPLIANT
+from ..core.timestamps import format_timestamp, parse_timestamp
+from ..core.verdict import COMPLIANT, RESOURCE_TYPE, Verdict
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
 from ..rule.evaluation import evaluate_account, evaluate_report
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, fail, time_option
-from .output import emit, render_json, render_text
-from .report_file import SavedReport, load_saved_report
+from .output import emit
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_TEXT_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SAVE_JSON = "save `aws iam get-credential-report --output json` instead"
+_BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
+_YAML_KEY = re.compile(rb"(- )?(Content|GeneratedTime|ReportFormat):")
+_XML = re.compile(rb"<(\?xml|[A-Za-z]+Response\b)")
 # A saved report may be base64 JSON (4/3 of the CSV) around the largest CSV accepted.
 MAX_SAVED_REPORT_BYTES = 2 * MAX_REPORT_BYTES
 HELP = "evaluate a saved credential report, or the live account"
@@ -114,3 +130,117 @@ def _live_iam(
     except ProfileNotFound as error:
         parser.error(f"--profile: {error}")
     return lambda: session.client("iam", config=sdk_config("iam"))
+
+
+def render_json(verdict: Verdict, evaluated_at: datetime) -> str:
+    """A verdict in its stable JSON shape (times as format_timestamp writes them)."""
+    document = {
+        "compliance_type": verdict.compliance_type,
+        "annotation": verdict.annotation,
+        "credential": verdict.credential,
+        "last_used": verdict.last_used,
+        "threshold_days": verdict.threshold_days,
+        "resource_type": RESOURCE_TYPE,
+        "resource_id": verdict.account_id,
+        "report_generated_at": verdict.report_generated_at,
+        "evaluated_at": evaluated_at,
+        "error_code": verdict.error_code,
+    }
+    return json.dumps(document, indent=2, default=format_timestamp)
+
+
+def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True) -> str:
+    """The verdict line, then (with `reason`) its annotation, each value made plain."""
+    account = plain(verdict.account_id or "unknown account")
+    line = f"{verdict.compliance_type}  {RESOURCE_TYPE} {account}"
+    line += f"  (evaluated at {format_timestamp(evaluated_at)})"
+    return f"{line}\n  {plain(verdict.annotation)}" if reason else line
+
+
+class SavedReport(NamedTuple):
+    """The CSV bytes and, when the file says so, when IAM generated them."""
+
+    content: bytes
+    generated_at: datetime | None
+
+
+def load_saved_report(data: bytes) -> SavedReport:
+    """Tell the formats apart by the first character and decode them."""
+    data = _as_utf8(data)
+    if data.lstrip()[:1] == b"{":
+        return _from_cli_json(data)
+    _refuse_known_mistakes(data)
+    return SavedReport(content=data, generated_at=None)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """UTF-8 without a byte order mark, from UTF-8, UTF-16 or UTF-32 with one."""
+    for mark, encoding in _TEXT_ENCODINGS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding).encode("utf-8")
+            except UnicodeError:
+                raise MalformedReportError(
+                    f"report file starts with a {encoding.upper()} byte order mark "
+                    f"but is not {encoding.upper()} text"
+                ) from None
+    return data.removeprefix(codecs.BOM_UTF8)
+
+
+def _refuse_known_mistakes(data: bytes) -> None:
+    start = data.lstrip()
+    first_line = start.split(b"\n", 1)[0].rstrip(b"\r")
+    if _XML.match(start):
+        raise MalformedReportError(f"report file is XML (the raw IAM API answer); {_SAVE_JSON}")
+    if _YAML_KEY.match(first_line):
+        raise MalformedReportError(f"report file looks like `--output yaml`; {_SAVE_JSON}")
+    if b"\t" in first_line and b"text/csv" in first_line:
+        raise MalformedReportError(f"report file looks like `--output text`; {_SAVE_JSON}")
+    if start and _BASE64_TEXT.fullmatch(start) and _decodes_to_a_report(start):
+        raise MalformedReportError(
+            "report file is base64 text (the Content field, not decoded): decode it "
+            f"(base64 --decode) or {_SAVE_JSON}"
+        )
+    for separator, name in ((b";", "';'"), (b"\t", "tabs")):
+        if b"," not in first_line and b"user" in first_line.split(separator):
+            raise MalformedReportError(
+                f"report file separates fields with {name}, not commas (a spreadsheet "
+                "saved it in another format); use the file IAM gave"
+            )
+
+
+def _decodes_to_a_report(text: bytes) -> bool:
+    try:
+        decoded = base64.b64decode(re.sub(rb"\s", b"", text), validate=True)
+    except ValueError:  # binascii.Error is one
+        return False
+    return decoded.removeprefix(codecs.BOM_UTF8).startswith(b"user")
+
+
+def _from_cli_json(data: bytes) -> SavedReport:
+    try:
+        document = load_json(data)
+    except ValueError:
+        raise MalformedReportError("report file starts like JSON but is not valid JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("Content"), str):
+        raise MalformedReportError(
+            "report JSON has no Content string (expected `aws iam get-credential-report` output)"
+        )
+    try:
+        content = base64.b64decode(document["Content"], validate=True)
+    except ValueError:  # binascii.Error is one
+        raise MalformedReportError("report JSON Content is not valid base64") from None
+    generated = document.get("GeneratedTime")
+    if generated is None:  # absent, as the API allows
+        return SavedReport(content, None)
+    if not isinstance(generated, str):
+        raise MalformedReportError(
+            f"report JSON GeneratedTime is a {type(generated).__name__}, not a timestamp"
+        )
+    try:
+        return SavedReport(content, parse_timestamp(generated))
+    except ValueError:
+        raise MalformedReportError(
+            f"report JSON GeneratedTime {shortened(generated, VALUE)!r} is not an ISO-8601 "
+            "date and time in range"
+        ) from None

@@ -22,9 +22,7 @@ from .options import (
     file_name,
     time_option,
 )
-from .output import emit
-from .output_file import write_whole
-from .progress import TerminalProgress
+from .output import TerminalProgress, emit, write_whole
 
 DEFAULT_PERIOD = timedelta(days=90)
 RENDERERS = {"text": render_text, "csv": render_csv, "json": render_json, "html": render_html}
@@ -77,20 +75,16 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not 1 <= args.max_workers <= MAX_WORKERS:
         parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
     try:
-        config, account, region, aggregator, members = _source(parser, args, now)
+        source = _source(parser, args, now)
         with TerminalProgress(sys.stderr) as progress:
             report = collect_evidence(
-                config,
+                **source._asdict(),
                 rule_name=args.rule_name,
-                account_id=account,
-                region=region,
                 since=since,
                 until=until,
                 now=now,
-                aggregator=aggregator,
-                only_account=args.account if aggregator else None,
+                only_account=args.account if source.aggregator else None,
                 functions=args.function_arn,
-                members=members,
                 max_workers=args.max_workers,
                 progress=progress.weeks,
                 accounts_progress=progress.accounts,
@@ -128,11 +122,11 @@ def _source(parser: argparse.ArgumentParser, args: argparse.Namespace, now: date
         source = Source(
             auditor.config, auditor.account_id, auditor.region, args.aggregator, members
         )
-    if args.account and not source.aggregator and args.account != source.account:
+    if args.account and not source.aggregator and args.account != source.account_id:
         # Without an aggregator the credentials' own AWS Config is read: evidence under
         # another account's id would be evidence of the wrong account.
         parser.error(
-            f"--account: these credentials belong to account {source.account}, not "
+            f"--account: these credentials belong to account {source.account_id}, not "
             f"{args.account}; without --aggregator only their own account can be read"
         )
     return source

@@ -44,9 +44,8 @@ def time_option(
     *,
     earliest: datetime | None = EARLIEST_EVALUATION_TIME,
 ) -> datetime:
-    """An ISO-8601 option value (`default` when not given), or one usage line naming it:
-    a time of day without a zone (whose clock?), or before `earliest` (meaningless, and it
-    would overflow date arithmetic). A date alone is UTC midnight."""
+    """An ISO-8601 option value (`default` when not given; a date alone is UTC midnight),
+    or one usage line: not ISO-8601, a time of day in no zone, or before `earliest`."""
     if text is None:  # `is None`: an empty value is a mistake to name, never the default
         return default
     try:
@@ -106,9 +105,7 @@ function_arn = _option(
 
 
 def add_account_options(parser: argparse.ArgumentParser, function_help: str) -> Callable[..., Any]:
-    """The options `history` and `doctor` share: the rule, its function, the accounts to
-    read (an aggregator's, each through a read role, a few at a time) and the profile.
-    Returns the parser's add_argument."""
+    """Add the options `history` and `doctor` share; returns the parser's add_argument."""
     add = parser.add_argument
     add(
         "--rule-name",

@@ -9,8 +9,8 @@ import stat
 
 import pytest
 
-from root_account_usage.cli import output_file
-from root_account_usage.cli.output_file import write_whole
+from root_account_usage.cli import output
+from root_account_usage.cli.output import write_whole
 
 
 def test_a_new_file_gets_the_text_and_the_usual_mode(tmp_path):
@@ -33,7 +33,7 @@ def test_a_failed_write_leaves_the_earlier_evidence_as_it_was(tmp_path, monkeypa
     def disk_full(descriptor):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(output_file.os, "fsync", disk_full)
+    monkeypatch.setattr(output.os, "fsync", disk_full)
     with pytest.raises(OSError, match="No space left"):
         write_whole(str(target), "new evidence\n" * 1000)
     assert target.read_text() == "earlier evidence\n"
@@ -78,7 +78,7 @@ def test_a_writable_file_in_a_folder_that_takes_no_new_file_is_written_in_place(
     def refused(**_):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(output_file.tempfile, "mkstemp", refused)
+    monkeypatch.setattr(output.tempfile, "mkstemp", refused)
     write_whole(str(target), "new")
     assert target.read_text() == "new"
     with pytest.raises(PermissionError):  # and a new file there cannot be made at all

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from root_account_usage.cli.progress import TerminalProgress
+from root_account_usage.cli.output import TerminalProgress
 
 
 class Terminal(io.StringIO):

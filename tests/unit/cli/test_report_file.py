@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from root_account_usage.cli.report_file import load_saved_report
+from root_account_usage.cli.evaluate import load_saved_report
 from root_account_usage.core.exceptions import MalformedReportError
 from root_account_usage.simulation.credential_report import RootUse
 from tests.reports import report_with_root
