@@ -1,5 +1,4 @@
-"""A simulated AWS Organization for `history --demo organization`: each account's own
-AWS Config, the auditor's aggregator, and STS for each read role."""
+"""A simulated AWS Organization: each account's AWS Config, an aggregator, STS for each role."""
 
 from __future__ import annotations
 
@@ -93,8 +92,7 @@ class SimulatedOrganization:
         }
         # An auditor account outside the evaluated ones holds only the aggregator.
         alone = SimulatedConfig(now, account_id=auditor, rules={})
-        self.configs.setdefault(auditor, alone).aggregated = self.configs
-        self.configs[auditor].aggregate = [
+        self.configs.setdefault(auditor, alone).aggregate = [
             {
                 "ConfigRuleName": name,
                 "AccountId": a.account_id,
