@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from root_account_usage.simulation.config import simulated_config_client
+from root_account_usage.simulation.organization import SimulatedOrganization
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
-    from root_account_usage.simulation.organization import SimulatedOrganization
+
+class RecordingOrganization(SimulatedOrganization):
+    """The simulated organization; `assumed` lists the roles asked for."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__(now)
+        self.assumed: list[str] = []
+        self._lock = threading.Lock()
+
+    def assume_role(self, **request: Any) -> dict[str, Any]:
+        with self._lock:
+            self.assumed.append(request["RoleArn"])
+        return super().assume_role(**request)
 
 
 class AggregatorDetails:
