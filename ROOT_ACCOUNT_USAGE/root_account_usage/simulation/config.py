@@ -217,34 +217,17 @@ def compliance_item(
     rules: Mapping[str, str],
     *,
     account_id: str = DEMO_ACCOUNT,
-    region: str = DEMO_REGION,
     status: str = "ResourceDiscovered",
 ) -> dict[str, Any]:
-    """The account's AWS::Config::ResourceCompliance item: `rules` maps name -> compliance."""
-    entries = [
-        {
-            "configRuleArn": f"arn:aws:config:{region}:{account_id}:config-rule/config-rule-{n}",
-            "configRuleId": f"config-rule-{n}",
-            "configRuleName": name,
-            "complianceType": compliance_type,
-        }
-        for n, (name, compliance_type) in enumerate(rules.items())
-    ]
-    configuration = {
-        "complianceType": "NON_COMPLIANT" if "NON_COMPLIANT" in rules.values() else "COMPLIANT",
-        "targetResourceId": account_id,
-        "targetResourceType": RESOURCE_TYPE,
-        "configRuleList": entries,
-    }
+    """The account's AWS::Config::ResourceCompliance item, with the fields `history` reads:
+    `rules` maps rule name -> compliance type."""
+    entries = [{"configRuleName": name, "complianceType": state} for name, state in rules.items()]
     return {
-        "version": "1.3",
-        "accountId": account_id,
-        "configurationItemCaptureTime": captured_at,
-        "configurationItemStatus": status,
         "resourceType": "AWS::Config::ResourceCompliance",
         "resourceId": f"{RESOURCE_TYPE}/{account_id}",
-        "awsRegion": region,
-        "configuration": json.dumps(configuration),
+        "configurationItemCaptureTime": captured_at,
+        "configurationItemStatus": status,
+        "configuration": json.dumps({"configRuleList": entries}),
     }
 
 
@@ -265,8 +248,7 @@ def simulated_client(
     region: str = DEMO_REGION,
     credentials: Mapping[str, str] | None = None,
 ) -> Any:
-    """A boto3 client answered by `simulation`'s methods (nothing is sent), checked against
-    the API model."""
+    """A boto3 client answered by `simulation`'s methods, checked by the API model; none sent."""
     keys = credentials or {"aws_access_key_id": "simulated", "aws_secret_access_key": "simulated"}
     with _SESSION_LOCK:  # boto3 sessions are not thread-safe; clients are
         client: Any = _SESSION.client(service, region_name=region, **keys)  # type: ignore[call-overload]

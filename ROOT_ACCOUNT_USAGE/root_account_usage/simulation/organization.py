@@ -116,25 +116,18 @@ class SimulatedOrganization:
                 f"User: arn:aws:sts::{self.auditor}:assumed-role/Auditor/auditor "
                 f"is not authorized to perform: sts:AssumeRole on resource: {arn}",
             )
-        session = request["RoleSessionName"]
-        return {
-            "Credentials": {
-                "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
-                "SecretAccessKey": "simulated-secret",
-                "SessionToken": "simulated-session-token",
-                "Expiration": self.now + timedelta(seconds=900),
-            },
-            "AssumedRoleUser": {
-                "AssumedRoleId": f"AROAEXAMPLE{account_id}:{session}",
-                "Arn": f"arn:aws:sts::{account_id}:assumed-role/{READ_ROLE}/{session}",
-            },
+        credentials = {
+            "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
+            "SecretAccessKey": "simulated-secret",
+            "SessionToken": "simulated-session-token",
+            "Expiration": self.now + timedelta(seconds=900),
         }
+        return {"Credentials": credentials}  # all that the opener reads
 
     def config_client(
         self, region: str, credentials: Mapping[str, str] | None
     ) -> ConfigServiceClient:
-        """A member.ClientFactory: the account is the one the credentials were issued for
-        (the auditor's without credentials)."""
+        """A member.ClientFactory: the credentials' account (the auditor's without any)."""
         key = (credentials or {}).get("aws_access_key_id", self.auditor)
         config = self.configs[key.removeprefix(_KEY_PREFIX)[:12]]
         return cast("ConfigServiceClient", simulated_config_client(config, region, credentials))
