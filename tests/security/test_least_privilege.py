@@ -142,6 +142,7 @@ def history_scenarios():
     from root_account_usage.simulation.organization import AGGREGATOR, SimulatedOrganization
     from tests.doubles import stubbed
     from tests.functional.history.test_history import collect, single_account_responses
+    from tests.simulation_extras import aggregator_alone
 
     client, stub = stubbed("config")
     with stub:
@@ -149,7 +150,7 @@ def history_scenarios():
         collect(client)
     organization = SimulatedOrganization(NOW)
     collect_evidence(
-        organization.auditor_config(),
+        aggregator_alone(organization),
         rule_name="root-account-usage",
         account_id=organization.auditor,
         region=organization.region,

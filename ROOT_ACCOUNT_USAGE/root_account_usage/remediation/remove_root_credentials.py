@@ -1,6 +1,5 @@
-"""Remove a member account's root credentials through centralized root access: the script
-of rdk_config/root-credentials-removal.yaml (tools/embed_remediation_script.py embeds it);
-its steps and their reasons: docs/deploy.md, "Centralized root access"."""
+"""Remove a member account's root credentials through centralized root access: the script of
+rdk_config/root-credentials-removal.yaml; its reasons: docs/deploy.md, "Centralized root access"."""
 
 from __future__ import annotations
 
@@ -59,9 +58,8 @@ def handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def client_maker() -> ClientMaker:
-    """boto3 clients with bounded retries, STS on its Regional endpoint as botocore resolves
-    it for the region's partition (AssumeRoot refuses the global one; an older SDK's
-    "legacy" default would send us-east-1 there)."""
+    """boto3 clients with bounded retries, STS on its Regional endpoint in every partition
+    (AssumeRoot refuses the global one, where an older SDK's "legacy" default sends it)."""
     import boto3
     import botocore.session
     from botocore.config import Config
@@ -158,20 +156,25 @@ def why_not_delete(annotation: str) -> str:
     return ""
 
 
-# The calls this removal makes in its root session. AWS's example of an action in an
-# AssumeRoot session (IAM user guide, "Track privileged tasks in CloudTrail") carries no
-# marker in the member account, so the rule may count them as root's own: they alone
-# never start a deletion, or a dry run would start the next one.
-_REMOVAL_CALLS = frozenset((
-    "ListAccessKeys", "ListSigningCertificates", "GetLoginProfile", "ListMFADevices",
-    "DeleteAccessKey", "DeleteSigningCertificate", "DeleteLoginProfile",
-    "DeactivateMFADevice", "DeleteVirtualMFADevice",
-))  # fmt: skip
+# The calls this removal makes in its root session: an action in an AssumeRoot session
+# carries no marker in the member account (IAM user guide, "Track privileged tasks in
+# CloudTrail"), so the rule may count them as root's own. Alone they never start a deletion,
+# or a dry run would start the next one.
+_REMOVAL_CALLS = {
+    "ListAccessKeys",
+    "ListSigningCertificates",
+    "GetLoginProfile",
+    "ListMFADevices",
+    "DeleteAccessKey",
+    "DeleteSigningCertificate",
+    "DeleteLoginProfile",
+    "DeactivateMFADevice",
+    "DeleteVirtualMFADevice",
+}
 
 
 def _check_trigger_name(events: dict[str, Any]) -> str:
-    """The rule whose NON_COMPLIANT started the automation ("" when a person started it);
-    refuses a rule whose name is not ours (the event pattern matches prefixes only)."""
+    """The rule that started the automation ("" for a person); refuses a name that is not ours."""
     trigger, expected = _text(events, "TriggeringRuleName"), _text(events, "RuleName")
     if trigger and not names_rule(trigger, expected):
         raise RefusedError(
@@ -184,8 +187,8 @@ def _check_trigger_name(events: dict[str, Any]) -> str:
 def _check_rule_identity(
     events: dict[str, Any], trigger: str, account: str, partition: str, client: ClientMaker
 ) -> None:
-    """Refuse unless the rule of TriggeringRuleArn, described in the member account through
-    RuleReaderRole, is ours by what it runs and the parameters it was deployed with."""
+    """Refuse unless TriggeringRuleArn's rule, read through RuleReaderRole, runs our function
+    with the parameters it was deployed with."""
     arn = _text(events, "TriggeringRuleArn")
     parts = arn.split(":")
     if len(parts) < 6 or parts[1:3] != [partition, "config"] or parts[4] != account:
@@ -216,8 +219,7 @@ def _check_rule_identity(
 
 
 def _check_target(account: str, region: str, client: ClientMaker) -> str:
-    """Refuse the management account, this account, and an organization without
-    centralized root access; return the partition."""
+    """Refuse this account, the management account, or no centralized root; return the partition."""
     identity = client("sts", region_name=region).get_caller_identity()
     partition = str(identity["Arn"]).split(":")[1]
     if account == identity["Account"]:
@@ -276,20 +278,13 @@ Deletion = Callable[[], object]  # returns a str when something was left undone
 def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deletion]]:
     """(what, how to delete it) for each root credential asked for, MFA devices last (after
     the password they protect). No UserName: in a root session IAM takes the root user."""
-    found: list[tuple[str, Deletion]] = [
-        (f"access key ...{key_id[-4:]}", partial(iam.delete_access_key, AccessKeyId=key_id))
-        for key_id in _ids(iam, "list_access_keys", "AccessKeyMetadata", "AccessKeyId")
-    ]
+    found: list[tuple[str, Deletion]] = []
+    for key in _ids(iam, "list_access_keys", "AccessKeyMetadata", "AccessKeyId"):
+        found.append((f"access key ...{key[-4:]}", partial(iam.delete_access_key, AccessKeyId=key)))
     if "SigningCertificates" in also:
-        found += [
-            (
-                f"signing certificate ...{certificate[-4:]}",
-                partial(iam.delete_signing_certificate, CertificateId=certificate),
-            )
-            for certificate in _ids(
-                iam, "list_signing_certificates", "Certificates", "CertificateId"
-            )
-        ]
+        for certificate in _ids(iam, "list_signing_certificates", "Certificates", "CertificateId"):
+            delete = partial(iam.delete_signing_certificate, CertificateId=certificate)
+            found.append((f"signing certificate ...{certificate[-4:]}", delete))
     if "LoginProfile" in also:
         try:
             iam.get_login_profile()
@@ -299,10 +294,8 @@ def _list_credentials(iam: Any, also: tuple[str, ...]) -> list[tuple[str, Deleti
         else:
             found.append(("login profile (console password)", iam.delete_login_profile))
     if "MFADevices" in also:
-        found += [
-            (f"MFA device {serial}", partial(_remove_mfa, iam, serial))
-            for serial in _ids(iam, "list_mfa_devices", "MFADevices", "SerialNumber")
-        ]
+        for serial in _ids(iam, "list_mfa_devices", "MFADevices", "SerialNumber"):
+            found.append((f"MFA device {serial}", partial(_remove_mfa, iam, serial)))
     return found
 
 
@@ -318,8 +311,7 @@ def _remove_mfa(iam: Any, serial: str) -> str | None:
 
 
 def _ids(iam: Any, operation: str, key: str, field: str) -> list[str]:
-    """`field` of every item of an IAM list call; RuntimeError past MAX_PAGES pages (botocore's
-    paginator refuses a token given twice; rule/'s pager is not embedded)."""
+    """`field` of every item of an IAM list call; raises RuntimeError past MAX_PAGES pages."""
     ids: list[str] = []
     for number, page in enumerate(iam.get_paginator(operation).paginate(), start=1):
         if number > MAX_PAGES:

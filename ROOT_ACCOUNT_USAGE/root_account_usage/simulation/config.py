@@ -1,5 +1,4 @@
-"""A simulated AWS Config holding a rule's history (one evaluation a day, judged by the
-real verdict code) for `history --demo`, the tests and the bench."""
+"""A simulated AWS Config holding a rule's history, judged daily by the real verdict code."""
 
 from __future__ import annotations
 
@@ -52,8 +51,7 @@ DEMO_STORY = Story(
 
 @functools.lru_cache(maxsize=16)  # an organization's accounts share a few stories
 def daily_verdicts(now: datetime, days: int, story: Story) -> tuple[tuple[datetime, Verdict], ...]:
-    """What the real rule would have published: one evaluation a day at 06:00 UTC, and
-    the latest ten minutes ago, each judged by the real verdict code."""
+    """The rule's evaluations: one a day at 06:00 UTC, and the latest ten minutes ago."""
     first = (now - timedelta(days=days)).replace(hour=6, minute=0, second=0, microsecond=0)
     runs = (now - timedelta(hours=1) - first).days + 1  # the daily ones: an hour ago at most
     moments = [first + timedelta(days=n) for n in range(runs)] + [now - timedelta(minutes=10)]
@@ -89,9 +87,8 @@ def _verdict(now: datetime, moment: datetime, story: Story, unreadable: bool) ->
 
 
 class SimulatedConfig:
-    """The AWS Config calls of `history` for one simulated account and region, as a client's
-    methods: `rules` (name -> story) each evaluated daily, an item per change of any verdict,
-    the first `throttled_calls` calls refused (ServiceError, a ClientError)."""
+    """The AWS Config calls of `history` for one account and region: `rules` (name -> story),
+    an item per change of any verdict, the first `throttled_calls` calls refused."""
 
     region = DEMO_REGION
 
@@ -108,7 +105,6 @@ class SimulatedConfig:
         self.evaluations = {name: daily_verdicts(now, 120, s) for name, s in self.rules.items()}
         self.items: list[dict[str, Any]] = []
         self.aggregate: list[dict[str, Any]] = []  # as an aggregator in this account lists it
-        self.aggregated: dict[str, SimulatedConfig] = {}  # account -> its Config, for details
         self._throttled = throttled_calls
         self._lock = threading.Lock()
         previous: dict[str, str] = {}
@@ -199,20 +195,6 @@ class SimulatedConfig:
             }
         ]
 
-    def get_aggregate_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
-        """What the aggregator holds of another account: only COMPLIANT and NON_COMPLIANT."""
-        self.throttle()
-        source = self.aggregated.get(request["AccountId"])
-        name = request["ConfigRuleName"]
-        if source is None or name not in source.evaluations:
-            return {"AggregateEvaluationResults": []}
-        return {
-            "AggregateEvaluationResults": [
-                result | {"AccountId": request["AccountId"], "AwsRegion": request["AwsRegion"]}
-                for result in source.latest_results(name, ["COMPLIANT", "NON_COMPLIANT"])
-            ]
-        }
-
     def describe_aggregate_compliance_by_config_rules(self, **request: Any) -> dict[str, Any]:
         self.throttle()
         limit = request.get("Limit") or 1000
@@ -235,35 +217,17 @@ def compliance_item(
     rules: Mapping[str, str],
     *,
     account_id: str = DEMO_ACCOUNT,
-    region: str = DEMO_REGION,
     status: str = "ResourceDiscovered",
 ) -> dict[str, Any]:
-    """A configuration item of AWS::Config::ResourceCompliance for the account resource,
-    as GetResourceConfigHistory returns it: `rules` maps rule name -> compliance type."""
-    entries = [
-        {
-            "configRuleArn": f"arn:aws:config:{region}:{account_id}:config-rule/config-rule-{n}",
-            "configRuleId": f"config-rule-{n}",
-            "configRuleName": name,
-            "complianceType": compliance_type,
-        }
-        for n, (name, compliance_type) in enumerate(rules.items())
-    ]
-    configuration = {
-        "complianceType": "NON_COMPLIANT" if "NON_COMPLIANT" in rules.values() else "COMPLIANT",
-        "targetResourceId": account_id,
-        "targetResourceType": RESOURCE_TYPE,
-        "configRuleList": entries,
-    }
+    """The account's AWS::Config::ResourceCompliance item, with the fields `history` reads:
+    `rules` maps rule name -> compliance type."""
+    entries = [{"configRuleName": name, "complianceType": state} for name, state in rules.items()]
     return {
-        "version": "1.3",
-        "accountId": account_id,
-        "configurationItemCaptureTime": captured_at,
-        "configurationItemStatus": status,
         "resourceType": "AWS::Config::ResourceCompliance",
         "resourceId": f"{RESOURCE_TYPE}/{account_id}",
-        "awsRegion": region,
-        "configuration": json.dumps(configuration),
+        "configurationItemCaptureTime": captured_at,
+        "configurationItemStatus": status,
+        "configuration": json.dumps({"configRuleList": entries}),
     }
 
 
@@ -284,8 +248,7 @@ def simulated_client(
     region: str = DEMO_REGION,
     credentials: Mapping[str, str] | None = None,
 ) -> Any:
-    """A real boto3 client of `service` answered by `simulation`'s method of each operation,
-    both checked against the API model; nothing is sent, `credentials` only sign."""
+    """A boto3 client answered by `simulation`'s methods, checked by the API model; none sent."""
     keys = credentials or {"aws_access_key_id": "simulated", "aws_secret_access_key": "simulated"}
     with _SESSION_LOCK:  # boto3 sessions are not thread-safe; clients are
         client: Any = _SESSION.client(service, region_name=region, **keys)  # type: ignore[call-overload]

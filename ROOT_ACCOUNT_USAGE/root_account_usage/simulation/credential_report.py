@@ -1,5 +1,4 @@
-"""Credential reports as IAM writes them, and moto with its gaps filled: the report's root
-row and GeneratedTime, Config's read of a rule's evaluations, CloudTrail's LookupEvents."""
+"""Credential reports as IAM writes them, and moto's gaps filled (in IAM, Config, CloudTrail)."""
 
 from __future__ import annotations
 
@@ -40,8 +39,7 @@ class RootUse:
 
 
 def root_row(account_id: str, use: RootUse) -> dict[str, str]:
-    """A root row as IAM writes it, in IAM's column order: the root's password columns
-    say not_supported."""
+    """A root row as IAM writes it, in IAM's column order (password columns: not_supported)."""
     row = {
         "user": "<root_account>",
         "arn": f"arn:aws:iam::{account_id}:root",

@@ -1,5 +1,4 @@
-"""AWS Config's periodic invoking event for a given account and instant (the samples in
-events/ have the same shape; a test keeps them in step)."""
+"""AWS Config's periodic invoking event (the samples in events/ are alike; a test checks it)."""
 
 from __future__ import annotations
 

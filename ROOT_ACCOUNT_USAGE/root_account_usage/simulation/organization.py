@@ -1,9 +1,7 @@
-"""A simulated AWS Organization for `history --demo organization`: each account's own
-AWS Config, the auditor's aggregator, and STS for each read role."""
+"""A simulated AWS Organization: each account's AWS Config, an aggregator, STS for each role."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -38,41 +36,39 @@ class SimulatedAccount(NamedTuple):
     throttled_calls: int = 0  # its AWS Config refuses this many first calls
 
 
-def demo_accounts() -> tuple[SimulatedAccount, ...]:
-    """Seven accounts, each telling a different story."""
-    days = timedelta(days=1)
-    return (
-        # The auditor's own account: root never used.
-        SimulatedAccount(AUDITOR_ACCOUNT, {RULE_NAME: Story()}),
-        # A console sign-in, a day unreadable, an access key used two hours ago; its
-        # organization rule name carries AWS's prefix and suffix.
-        SimulatedAccount("222222222222", {f"OrgConfigRule-{RULE_NAME}-ab12cd34": DEMO_STORY}),
-        # Root used long ago only; a legacy rule of another name is not this rule.
-        SimulatedAccount(
-            "333333333333",
-            {
-                f"OrgConfigRule-{RULE_NAME}-ef56gh78": Story(password_uses=(400 * days,)),
-                f"legacy-{RULE_NAME}": Story(),
-            },
-        ),
-        # The read role was never deployed here.
-        SimulatedAccount("444444444444", {RULE_NAME: Story()}, refuses_role=True),
-        # Busy: AWS Config throttles the first calls; deployed by a conformance pack.
-        SimulatedAccount(
-            "555555555555",
-            {f"{RULE_NAME}-conformance-pack-k3m9x2p7q": Story(threshold_days=30)},
-            throttled_calls=2,
-        ),
-        # A root sign-in that only CloudTrail saw, nine days ago: non-compliant for a week.
-        SimulatedAccount("666666666666", {RULE_NAME: Story(cloudtrail_uses=(9 * days, 3 * days))}),
-        # No root-account-usage rule at all (the aggregator knows it by another rule).
-        SimulatedAccount("777777777777", {"s3-bucket-versioning-enabled": Story()}),
-    )
+DAY = timedelta(days=1)
+# Seven accounts, each telling a different story.
+DEMO_ACCOUNTS = (
+    # The auditor's own account: root never used.
+    SimulatedAccount(AUDITOR_ACCOUNT, {RULE_NAME: Story()}),
+    # A console sign-in, a day unreadable, an access key used two hours ago; its
+    # organization rule name carries AWS's prefix and suffix.
+    SimulatedAccount("222222222222", {f"OrgConfigRule-{RULE_NAME}-ab12cd34": DEMO_STORY}),
+    # Root used long ago only; a legacy rule of another name is not this rule.
+    SimulatedAccount(
+        "333333333333",
+        {
+            f"OrgConfigRule-{RULE_NAME}-ef56gh78": Story(password_uses=(400 * DAY,)),
+            f"legacy-{RULE_NAME}": Story(),
+        },
+    ),
+    # The read role was never deployed here.
+    SimulatedAccount("444444444444", {RULE_NAME: Story()}, refuses_role=True),
+    # Busy: AWS Config throttles the first calls; deployed by a conformance pack.
+    SimulatedAccount(
+        "555555555555",
+        {f"{RULE_NAME}-conformance-pack-k3m9x2p7q": Story(threshold_days=30)},
+        throttled_calls=2,
+    ),
+    # A root sign-in that only CloudTrail saw, nine days ago: non-compliant for a week.
+    SimulatedAccount("666666666666", {RULE_NAME: Story(cloudtrail_uses=(9 * DAY, 3 * DAY))}),
+    # No root-account-usage rule at all (the aggregator knows it by another rule).
+    SimulatedAccount("777777777777", {"s3-bucket-versioning-enabled": Story()}),
+)
 
 
 class SimulatedOrganization:
-    """The accounts, their AWS Config, the auditor's aggregator, and STS (AssumeRole into
-    each account's read role; `assumed` lists the roles asked for)."""
+    """The accounts, their AWS Config, the auditor's aggregator, and STS for each read role."""
 
     region = DEMO_REGION
 
@@ -84,7 +80,7 @@ class SimulatedOrganization:
         auditor: str = AUDITOR_ACCOUNT,
     ) -> None:
         self.now, self.auditor = now, auditor
-        self.accounts = {a.account_id: a for a in (accounts or demo_accounts())}
+        self.accounts = {a.account_id: a for a in (accounts or DEMO_ACCOUNTS)}
         self.configs = {
             a.account_id: SimulatedConfig(
                 now, account_id=a.account_id, rules=a.rules, throttled_calls=a.throttled_calls
@@ -93,8 +89,7 @@ class SimulatedOrganization:
         }
         # An auditor account outside the evaluated ones holds only the aggregator.
         alone = SimulatedConfig(now, account_id=auditor, rules={})
-        self.configs.setdefault(auditor, alone).aggregated = self.configs
-        self.configs[auditor].aggregate = [
+        self.configs.setdefault(auditor, alone).aggregate = [
             {
                 "ConfigRuleName": name,
                 "AccountId": a.account_id,
@@ -104,8 +99,6 @@ class SimulatedOrganization:
             for a in self.accounts.values()
             for name in a.rules
         ]
-        self.assumed: list[str] = []
-        self._lock = threading.Lock()
 
     def auditor_config(self) -> ConfigServiceClient:
         return self.config_client(self.region, None)
@@ -117,33 +110,24 @@ class SimulatedOrganization:
         arn = request["RoleArn"]
         account_id = arn.split(":")[4]
         account = self.accounts.get(account_id)
-        with self._lock:
-            self.assumed.append(arn)
         if account is None or account.refuses_role or not arn.endswith(f":role/{READ_ROLE}"):
             raise ServiceError(
                 "AccessDenied",
                 f"User: arn:aws:sts::{self.auditor}:assumed-role/Auditor/auditor "
                 f"is not authorized to perform: sts:AssumeRole on resource: {arn}",
             )
-        session = request["RoleSessionName"]
-        return {
-            "Credentials": {
-                "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
-                "SecretAccessKey": "simulated-secret",
-                "SessionToken": "simulated-session-token",
-                "Expiration": self.now + timedelta(seconds=900),
-            },
-            "AssumedRoleUser": {
-                "AssumedRoleId": f"AROAEXAMPLE{account_id}:{session}",
-                "Arn": f"arn:aws:sts::{account_id}:assumed-role/{READ_ROLE}/{session}",
-            },
+        credentials = {
+            "AccessKeyId": f"{_KEY_PREFIX}{account_id}SIMULATED",
+            "SecretAccessKey": "simulated-secret",
+            "SessionToken": "simulated-session-token",
+            "Expiration": self.now + timedelta(seconds=900),
         }
+        return {"Credentials": credentials}  # all that the opener reads
 
     def config_client(
         self, region: str, credentials: Mapping[str, str] | None
     ) -> ConfigServiceClient:
-        """A member.ClientFactory: the account is the one the credentials were issued for
-        (the auditor's without credentials)."""
+        """A member.ClientFactory: the credentials' account (the auditor's without any)."""
         key = (credentials or {}).get("aws_access_key_id", self.auditor)
         config = self.configs[key.removeprefix(_KEY_PREFIX)[:12]]
         return cast("ConfigServiceClient", simulated_config_client(config, region, credentials))

@@ -35,6 +35,7 @@ from root_account_usage.simulation.organization import (
     SimulatedOrganization,
 )
 from tests.doubles import stubbed
+from tests.simulation_extras import RecordingOrganization
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SINCE, UNTIL = NOW - timedelta(days=90), NOW
@@ -42,7 +43,7 @@ SINCE, UNTIL = NOW - timedelta(days=90), NOW
 
 @pytest.fixture(scope="module")
 def organization_report():
-    organization = SimulatedOrganization(NOW)
+    organization = RecordingOrganization(NOW)
     sleeps: list[float] = []
     opener = MemberRoleOpener(
         organization.sts_client(),
