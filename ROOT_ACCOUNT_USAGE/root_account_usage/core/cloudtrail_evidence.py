@@ -127,17 +127,15 @@ def root_activity_in_record(
     `lookup`: its LookupEvents entry, whose EventTime and EventName botocore read."""
     if not _is_root_action(detail):
         return None
-    lookup = lookup or {}
-    try:
+    lookup, time = lookup or {}, None
+    with contextlib.suppress(KeyError, ValueError):
         time = parse_timestamp(str(detail["eventTime"]))
-    except (KeyError, ValueError):
-        fallback = lookup.get("EventTime")
-        if not isinstance(fallback, datetime):
-            return None
-        try:
+    fallback = lookup.get("EventTime")  # botocore's reading, for an unreadable eventTime
+    if time is None and isinstance(fallback, datetime):
+        with contextlib.suppress(ValueError):
             time = as_utc(fallback)
-        except ValueError:
-            return None
+    if time is None:
+        return None
     extra, source_ip = detail.get("additionalEventData"), detail.get("sourceIPAddress")
     mfa = extra.get("MFAUsed") if isinstance(extra, dict) else None
     context = detail["userIdentity"].get("sessionContext")

@@ -27,17 +27,11 @@ REQUIRED_COLUMNS = ("user", "arn", *(column for _, column in CREDENTIAL_COLUMNS)
 # Root's password_enabled is "not_supported" on accounts from before IAM reported it:
 # only "false" means no password. An inactive access key or signing certificate still
 # exists, with a last_rotated time: only "false" and "N/A" together mean there is none.
-ABSENT_CREDENTIALS = (
-    ("password_enabled", "false"),
-    ("access_key_1_active", "false"),
-    ("access_key_1_last_rotated", "n/a"),
-    ("access_key_2_active", "false"),
-    ("access_key_2_last_rotated", "n/a"),
-    ("cert_1_active", "false"),
-    ("cert_1_last_rotated", "n/a"),
-    ("cert_2_active", "false"),
-    ("cert_2_last_rotated", "n/a"),
-)
+ABSENT_CREDENTIALS = {"password_enabled": "false"} | {
+    f"{credential}_{column}": absent
+    for credential in ("access_key_1", "access_key_2", "cert_1", "cert_2")
+    for column, absent in (("active", "false"), ("last_rotated", "n/a"))
+}
 # IAM's largest report (5,000 users and root) is about 2.5 MB; refuse far larger input
 # rather than parse it into memory.
 MAX_REPORT_BYTES = 32 * 1024 * 1024
@@ -96,7 +90,7 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
         ),
         credentials_removed=all(
             values.get(column, "").strip().lower() == absent
-            for column, absent in ABSENT_CREDENTIALS
+            for column, absent in ABSENT_CREDENTIALS.items()
         ),
     )
 

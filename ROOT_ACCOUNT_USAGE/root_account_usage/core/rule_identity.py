@@ -120,15 +120,12 @@ def _problem(
 
 def parameters_of(raw: str) -> dict[str, str] | None:
     """InputParameters as a mapping ("" is none); None unless a JSON object of strings."""
-    if not raw.strip():
-        return {}
     try:
-        loaded = load_record(raw, ValueError, "InputParameters")
+        loaded = load_record(raw, ValueError, "InputParameters") if raw.strip() else {}
     except ValueError:
         return None
-    if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
-        return None
-    return loaded
+    strings = isinstance(loaded, dict) and all(isinstance(v, str) for v in loaded.values())
+    return loaded if strings else None
 
 
 def _account(arn: str) -> str:
