@@ -24,8 +24,7 @@ _PLAIN_NAMES = {
     "CheckMfa": "sign-in MFA check",
     "CreateAccessKey": "access key creation",
 }
-# userIdentity.invokedBy values that are the principal acting in the console, not an AWS
-# service on its behalf. template.yaml's and the forwarder's patterns list the same.
+# invokedBy when root acts in the console itself, not a service; EventBridge patterns agree.
 ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
 
 

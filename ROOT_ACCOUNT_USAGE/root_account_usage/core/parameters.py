@@ -154,9 +154,8 @@ _RULE_PARSERS: dict[str, Callable[[str, object], Any]] = {
     "RootActivityEvidence": _evidence_path,
 }
 RULE_PARAMETERS = frozenset(_RULE_PARSERS)
-# Parameters rdklib reads to choose the role the rule runs as, validated here because
-# rdklib reads them unchecked (`null` or `1` crash it; any AssumeRoleMode but "false" is
-# true to it).
+# The parameters choosing the role the rule runs as: rdklib reads them unchecked (`null` or
+# `1` crash it; any AssumeRoleMode but "false" is true to it).
 _ROLE_PARSERS: dict[str, Callable[[str, object], Any]] = {
     "AssumeRoleMode": partial(_choice, choices=_SWITCH, default=True),
     "ExecutionRoleName": partial(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-# Control characters (newlines, terminal escapes), invisible format characters, line
-# and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
+# Control (newlines, escapes), invisible format and separator characters, lone surrogates.
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
@@ -24,9 +23,8 @@ def plain(value: object) -> str:
     )
 
 
-# How much of a value from outside is shown: a short typed value (a flag, an ID), a
-# longer one (a timestamp, a key), a name (of a rule), a reason (an error message), and
-# a reason with its context.
+# How much outside text is shown: a typed value (a flag, an ID), a longer one (a timestamp),
+# a name (of a rule), a reason (an error message), and a reason with its context.
 SHORT, VALUE, NAME, REASON, LONG = 20, 40, 128, 200, 300
 
 
