@@ -179,14 +179,12 @@ def apply_activity(
     unavailable: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> Verdict:
-    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use at
-    or after now - threshold; a fail-closed verdict stays. `cloudtrail_read`: searched to
-    the end, so finding nothing is said (with `scope`); `unavailable` and `notes` always."""
+    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use inside
+    the threshold. `cloudtrail_read`: searched to the end, so finding nothing is said."""
     if not verdict.evaluated:
         return verdict
     required = "".join(text.unavailable_note(source) for source in unavailable) + "".join(notes)
-    window_start = now - timedelta(days=threshold_days)
-    in_window = [activity for activity in activities if activity.time >= window_start]
+    in_window = [a for a in activities if a.time >= now - timedelta(days=threshold_days)]
     latest = max((a for a in in_window if not a.attempt), key=attrgetter("time"), default=None)
     attempt = max((a for a in in_window if a.attempt), key=attrgetter("time"), default=None)
     # Named where there is room: with its address, else without.

@@ -35,8 +35,7 @@ class PeriodicEvent(NamedTuple):
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
-    """The event's account, time and ruleParameters, and the fields rdklib relies on
-    checked. Raises InvalidEventError naming what is wrong."""
+    """The event's account, time and ruleParameters. Raises InvalidEventError naming a fault."""
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
     invoking_event, repeated = load_json_object(
@@ -98,9 +97,8 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
 def load_json_object(
     raw: object, name: str = "ruleParameters", max_chars: int = MAX_RULE_PARAMETERS_CHARS
 ) -> tuple[dict[str, Any], frozenset[str]]:
-    """The JSON object in `raw` (ruleParameters, InputParameters, invokingEvent) and the
-    keys its top level gives twice. Raises InvalidEventError naming `name` for no JSON
-    object, or one too long."""
+    """The JSON object in `raw` and the keys its top level gives twice. Raises
+    InvalidEventError naming `name` for no JSON object, or one too long."""
     if not isinstance(raw, str):
         raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:

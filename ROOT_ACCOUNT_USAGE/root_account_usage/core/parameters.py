@@ -75,9 +75,8 @@ def parse_threshold_days(value: object) -> int:
 def parse_rule_parameters(
     raw: Mapping[str, object], repeated: Collection[str] = ()
 ) -> RuleParameters:
-    """The event's ruleParameters as RuleParameters. Raises InvalidParameterError for a
-    bad value, an unknown key (a typo never falls back to the default), a null, and a key
-    given twice (`repeated`)."""
+    """The event's ruleParameters. Raises InvalidParameterError for a bad value, an unknown
+    key (never the default), a null, and a key given twice (`repeated`)."""
     if repeated:
         raise InvalidParameterError(
             f"rule parameter(s) {_shown_keys(repeated)} given more than once"

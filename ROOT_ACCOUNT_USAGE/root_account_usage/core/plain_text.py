@@ -44,8 +44,7 @@ def aws_error_code(error: BaseException) -> str:
 
 
 def error_text(error: BaseException, limit: int = REASON) -> str:
-    """An AWS error as "Code: message" (the message shortened); the class name of any
-    other error."""
+    """An AWS error as "Code: message" (shortened); any other error's class name."""
     code, message = aws_error_code(error), _aws_error(error).get("Message")
     if not code:
         return type(error).__name__

@@ -51,9 +51,8 @@ class RootCredentials(NamedTuple):
 
 
 def parse_credential_report(content: bytes | str) -> RootCredentials:
-    """The root row of a credential report; only the header and the lines that mention
-    `<root_account>` are decoded. Raises MalformedReportError (RootRowMissingError when
-    no row is root's) for a report that is not one the rule can read."""
+    """The root row of a credential report (only the header and root's lines decoded).
+    Raises MalformedReportError (RootRowMissingError when no row is root's)."""
     data = content.encode() if isinstance(content, str) else content
     if len(data) > MAX_REPORT_BYTES:
         raise MalformedReportError(

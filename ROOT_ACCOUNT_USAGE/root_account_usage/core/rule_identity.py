@@ -69,8 +69,7 @@ def identify(
     functions: Iterable[str],
     parameters: Mapping[str, str] | None = None,
 ) -> RuleIdentity:
-    """The identity of a DescribeConfigRules entry, judged against our rule `name`, the
-    `functions` that may back it and (unless None) its deployed `parameters`."""
+    """A DescribeConfigRules entry, judged against our `name`, `functions` and `parameters`."""
     source = rule["Source"] if isinstance(rule.get("Source"), Mapping) else {}
     identity = RuleIdentity(
         name=_text(rule.get("ConfigRuleName")),
