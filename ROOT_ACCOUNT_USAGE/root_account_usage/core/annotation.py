@@ -21,29 +21,23 @@ CREDENTIAL_LABELS = {
 # Every root credential gone, not merely the active ones (core/report.py, ABSENT_CREDENTIALS).
 NO_CREDENTIALS = "no console password, access keys or signing certificates"
 # Where a root action outside the report was found: event history, or a recorded event.
-CLOUDTRAIL = "CloudTrail"
-EVENTBRIDGE = "EventBridge"
-ACTIVITY_SOURCES = (CLOUDTRAIL, EVENTBRIDGE)
+ACTIVITY_SOURCES = ("CloudTrail", "EventBridge")
+CLOUDTRAIL, EVENTBRIDGE = ACTIVITY_SOURCES
 RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, when unreadable
 # AssumeRoot: a task run from the management account or IAM's delegated administrator.
 ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
-# A root action's description is cut so its time and source fit after it; shorter after
-# "also:", so the report's use before it and a note that a source failed fit too.
-MAX_ACTIVITY_DESCRIPTION = 100
-MAX_ALSO_DESCRIPTION = 70
+MAX_ACTIVITY_DESCRIPTION = 100  # a root action's, so its time and source fit after it
+MAX_ALSO_DESCRIPTION = 70  # after "also:", so the report's use and a failed source fit too
 NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
 NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempts
-# CloudTrailEvidence "false": a team's choice, said on every evaluated verdict, since a
-# key used and deleted within one report cycle is then seen by nothing.
+# CloudTrailEvidence "false": said on every verdict (a key used and deleted goes unseen).
 REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
 RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
-# A recorded root event's problems, most telling first: `none` written over a record, a
-# record the function would not write, no parameter (core/recorded_activity.py).
+# A recorded root event's problems, most telling first (core/recorded_activity.py).
 RECORD_PROBLEMS = ("reset", "unreadable", "missing")
 RECORD_RESET, RECORD_UNREADABLE, RECORD_MISSING = RECORD_PROBLEMS
 # The rule's memory: its own last evaluation of the account, read back from AWS Config.
 LAST_EVALUATION = "This rule's last evaluation"
-REMEMBERED = "remembered"  # where a remembered CloudTrail or EventBridge use is said to be from
 
 
 def fit(base: str, suffix: str = "") -> str:
@@ -51,8 +45,7 @@ def fit(base: str, suffix: str = "") -> str:
     room = MAX_ANNOTATION_LENGTH - len(suffix)
     if len(base) > room:
         base = base[: max(room - 3, 0)].rstrip() + "..."
-    # AWS Config refuses a longer annotation: the limit holds even for a suffix that
-    # would not fit (none of ours comes near it).
+    # AWS Config refuses a longer annotation, even where the suffix alone is too long.
     return (base + suffix)[:MAX_ANNOTATION_LENGTH]
 
 
@@ -68,11 +61,11 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def generated_text(report_generated_at: datetime | None) -> str:
-    """How an annotation states the report's age."""
+def _dated(said: str, report_generated_at: datetime | None) -> str:
+    """`said`, then the report's age."""
     if report_generated_at is None:
-        return "report generation time unknown"
-    return f"report generated {format_timestamp(report_generated_at)}"
+        return f"{said}; report generation time unknown."
+    return f"{said}; report generated {format_timestamp(report_generated_at)}."
 
 
 def no_use(
@@ -83,7 +76,7 @@ def no_use(
         said = f"Root has {NO_CREDENTIALS} (no recorded use)"
     else:
         said = "Root user has no recorded use of its console password or access keys"
-    return fit(f"{said}; threshold {threshold_days} days; {generated_text(report_generated_at)}.")
+    return fit(_dated(f"{said}; threshold {threshold_days} days", report_generated_at))
 
 
 def report_use(
@@ -101,15 +94,10 @@ def report_use(
     removed = f"; root has {NO_CREDENTIALS} now" if credentials_removed else ""
     if recent:
         later = " (after the evaluation time)" if after_now else ""
-        used, where = f"Root {label} was used at {when}{later}", "within"
+        used = f"Root {label} was used at {when}{later}, within"
     else:
-        used, where = f"Root last used at {when} ({label})", "outside"
-    return fit(f"{used}, " + _judged(where, threshold_days, report_generated_at, removed))
-
-
-def _judged(where: str, days: int, report_generated_at: datetime | None, also: str = "") -> str:
-    """`where` ("within", "outside") the threshold, what else is `also` said, the report."""
-    return f"{where} the {days}-day threshold{also}; {generated_text(report_generated_at)}."
+        used = f"Root last used at {when} ({label}), outside"
+    return fit(_dated(f"{used} the {threshold_days}-day threshold{removed}", report_generated_at))
 
 
 def unable(reason: str, code: str) -> str:
@@ -128,7 +116,7 @@ def activity_seen(
 
 def activity_use(seen: str, threshold_days: int, report_generated_at: datetime | None) -> str:
     """A use seen outside the report, not yet fitted: the caller adds its notes."""
-    return f"Root {seen}, " + _judged("within", threshold_days, report_generated_at)
+    return _dated(f"Root {seen}, within the {threshold_days}-day threshold", report_generated_at)
 
 
 def record_decides(seen: str, threshold_days: int) -> str:
@@ -170,11 +158,12 @@ def remembered_use(
     """A use inside the threshold only the rule's last evaluation still shows."""
     source, _, what = credential.partition(": ")
     if source in ACTIVITY_SOURCES:
-        used = f"{what} at {format_timestamp(when)} ({source} {REMEMBERED})"
+        used = f"{what} at {format_timestamp(when)} ({source} remembered)"
     else:
         used = f"{credential} was used at {format_timestamp(when)}"
-    shown = "; shown by this rule's last evaluation, not by the report now"
-    return fit(f"Root {used}, " + _judged("within", threshold_days, report_generated_at, shown))
+    within = f"within the {threshold_days}-day threshold"
+    shown = "shown by this rule's last evaluation, not by the report now"
+    return fit(_dated(f"Root {used}, {within}; {shown}", report_generated_at))
 
 
 class RootUseSeen(NamedTuple):

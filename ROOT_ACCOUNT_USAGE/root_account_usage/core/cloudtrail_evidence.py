@@ -24,8 +24,7 @@ _PLAIN_NAMES = {
     "CheckMfa": "sign-in MFA check",
     "CreateAccessKey": "access key creation",
 }
-# userIdentity.invokedBy values that are the principal acting in the console, not an AWS
-# service on its behalf. template.yaml's and the forwarder's patterns list the same.
+# invokedBy when root acts in the console itself, not a service; EventBridge patterns agree.
 ROOT_CONSOLE_INVOKERS = ("signin.amazonaws.com",)
 
 
@@ -127,17 +126,15 @@ def root_activity_in_record(
     `lookup`: its LookupEvents entry, whose EventTime and EventName botocore read."""
     if not _is_root_action(detail):
         return None
-    lookup = lookup or {}
-    try:
+    lookup, time = lookup or {}, None
+    with contextlib.suppress(KeyError, ValueError):
         time = parse_timestamp(str(detail["eventTime"]))
-    except (KeyError, ValueError):
-        fallback = lookup.get("EventTime")
-        if not isinstance(fallback, datetime):
-            return None
-        try:
+    fallback = lookup.get("EventTime")  # botocore's reading, for an unreadable eventTime
+    if time is None and isinstance(fallback, datetime):
+        with contextlib.suppress(ValueError):
             time = as_utc(fallback)
-        except ValueError:
-            return None
+    if time is None:
+        return None
     extra, source_ip = detail.get("additionalEventData"), detail.get("sourceIPAddress")
     mfa = extra.get("MFAUsed") if isinstance(extra, dict) else None
     context = detail["userIdentity"].get("sessionContext")
@@ -182,14 +179,12 @@ def apply_activity(
     unavailable: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> Verdict:
-    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use at
-    or after now - threshold; a fail-closed verdict stays. `cloudtrail_read`: searched to
-    the end, so finding nothing is said (with `scope`); `unavailable` and `notes` always."""
+    """The verdict with root activity seen outside the report: NON_COMPLIANT for a use inside
+    the threshold. `cloudtrail_read`: searched to the end, so finding nothing is said."""
     if not verdict.evaluated:
         return verdict
     required = "".join(text.unavailable_note(source) for source in unavailable) + "".join(notes)
-    window_start = now - timedelta(days=threshold_days)
-    in_window = [activity for activity in activities if activity.time >= window_start]
+    in_window = [a for a in activities if a.time >= now - timedelta(days=threshold_days)]
     latest = max((a for a in in_window if not a.attempt), key=attrgetter("time"), default=None)
     attempt = max((a for a in in_window if a.attempt), key=attrgetter("time"), default=None)
     # Named where there is room: with its address, else without.

@@ -14,12 +14,10 @@ from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timest
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
 MAX_INVOKING_EVENT_CHARS = 64 * 1024  # a periodic invokingEvent is a few hundred characters
-# AWS Config caps a rule's InputParameters at 1,024 characters; allow room to spare.
-MAX_RULE_PARAMETERS_CHARS = 4 * 1024
+MAX_RULE_PARAMETERS_CHARS = 4 * 1024  # AWS Config caps InputParameters at 1,024 characters
 ACCOUNT_ID = re.compile(r"[0-9]{12}")  # an AWS account id: fullmatch, no trailing newline
-# notificationCreationTime as AWS Config writes it (2026-11-27T12:00:00.000Z). rdklib
-# sends the raw string back as PutEvaluations' OrderingTimestamp, which botocore refuses
-# in some forms Python reads ("...00.Z"): anything else is refused here, before the work.
+# notificationCreationTime as AWS Config writes it: rdklib sends it back as PutEvaluations'
+# OrderingTimestamp, which botocore refuses in some forms Python reads ("...00.Z").
 _AWS_TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
@@ -37,8 +35,7 @@ class PeriodicEvent(NamedTuple):
 
 
 def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
-    """The event's account, time and ruleParameters, and the fields rdklib relies on
-    checked. Raises InvalidEventError naming what is wrong."""
+    """The event's account, time and ruleParameters. Raises InvalidEventError naming a fault."""
     if not isinstance(event, Mapping):
         raise InvalidEventError("event is not a JSON object")
     invoking_event, repeated = load_json_object(
@@ -71,8 +68,7 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
             f"notificationCreationTime {shortened(raw_time, VALUE)!r} is before "
             f"{format_timestamp(EARLIEST_EVALUATION_TIME)}"
         )
-    # AWS Config writes accountId and invokingEvent's awsAccountId, the same: two that
-    # differ leave the account in doubt, and are refused rather than one chosen.
+    # accountId and invokingEvent's awsAccountId are the same: two that differ are refused.
     account_id = event["accountId"] if "accountId" in event else invoking_event.get("awsAccountId")
     if not isinstance(account_id, str) or not ACCOUNT_ID.fullmatch(account_id):
         raise InvalidEventError("event has no accountId of 12 digits")
@@ -101,9 +97,8 @@ def parse_periodic_event(event: Mapping[str, Any]) -> PeriodicEvent:
 def load_json_object(
     raw: object, name: str = "ruleParameters", max_chars: int = MAX_RULE_PARAMETERS_CHARS
 ) -> tuple[dict[str, Any], frozenset[str]]:
-    """The JSON object in `raw` (ruleParameters, InputParameters, invokingEvent) and the
-    keys its top level gives twice. Raises InvalidEventError naming `name` for no JSON
-    object, or one too long."""
+    """The JSON object in `raw` and the keys its top level gives twice. Raises
+    InvalidEventError naming `name` for no JSON object, or one too long."""
     if not isinstance(raw, str):
         raise InvalidEventError(f"event has no {name} JSON string")
     if len(raw) > max_chars:

@@ -149,8 +149,7 @@ def pattern_key(text: object) -> str | None:
 
 
 def guards(policy: object, arn: str) -> bool:
-    """Whether an SCP's content (JSON text) denies ssm:PutParameter on the parameter `arn`,
-    wildcards as IAM reads them."""
+    """Whether an SCP (JSON text) denies ssm:PutParameter on `arn`, wildcards as IAM reads them."""
     try:
         statements = json.loads(str(policy)).get("Statement", [])
     except (ValueError, AttributeError):

@@ -16,8 +16,7 @@ def load_json(text: str | bytes, **options: Any) -> Any:
 
 
 def load_with_repeats(text: str) -> tuple[Any, list[frozenset[str]]]:
-    """load_json's value, and the keys each object gives more than once (json.loads would
-    silently keep the last), innermost object first: the top level's are last."""
+    """load_json's value, and the keys each object gives twice, innermost first (top last)."""
     repeated: list[frozenset[str]] = []
 
     def keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -29,8 +28,7 @@ def load_with_repeats(text: str) -> tuple[Any, list[frozenset[str]]]:
 
 
 def load_record(text: str, error: type[ValueError], what: str) -> Any:
-    """A record from outside. Raises `error`, naming `what`, for text that is not JSON or
-    a key given twice: a tampered record is refused, never read last-wins."""
+    """A record from outside. Raises `error` naming `what` for non-JSON or a key given twice."""
     try:
         loaded, repeated = load_with_repeats(text)
     except ValueError:

@@ -14,17 +14,14 @@ from .regions import is_region_name
 DEFAULT_THRESHOLD_DAYS = 7
 MIN_THRESHOLD_DAYS = 1
 MAX_THRESHOLD_DAYS = 3650
-# The organization rule names its organization; a central function refuses other rules.
-ORGANIZATION_PARAMETER = "OrganizationId"
-# AssumeRoot sessions (privileged tasks only the management account or IAM's delegated
-# administrator can run, each in CloudTrail) are left out unless "count": otherwise the
-# credential removal's own dry run would make the account NON_COMPLIANT (docs/deploy.md).
+ORGANIZATION_PARAMETER = "OrganizationId"  # names the rule's organization: others are refused
+# AssumeRoot sessions (run only from the management account or IAM's delegated admin) are
+# left out unless "count": else the removal's own dry run is a root use (docs/deploy.md).
 EXCLUDE_ASSUME_ROOT = "exclude"
 ASSUME_ROOT_SESSIONS = (EXCLUDE_ASSUME_ROOT, "count")  # the first is the default
 
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
-# The SSM parameter path the re-evaluation function records root events under
-# (template.yaml sets it): SSM's name characters, absolute, no empty segment.
+# Where the re-evaluation function records root events: an absolute SSM parameter path.
 _EVIDENCE_PATH = re.compile(r"^(/[A-Za-z0-9_.-]+){1,15}$")
 MAX_EVIDENCE_PATH_CHARS = 900  # SSM names are at most 1011 characters, with the slot
 # An IAM role name (64 characters at most), optionally after a path: team/reader.
@@ -78,9 +75,8 @@ def parse_threshold_days(value: object) -> int:
 def parse_rule_parameters(
     raw: Mapping[str, object], repeated: Collection[str] = ()
 ) -> RuleParameters:
-    """The event's ruleParameters as RuleParameters. Raises InvalidParameterError for a
-    bad value, an unknown key (a typo never falls back to the default), a null, and a key
-    given twice (`repeated`)."""
+    """The event's ruleParameters. Raises InvalidParameterError for a bad value, an unknown
+    key (never the default), a null, and a key given twice (`repeated`)."""
     if repeated:
         raise InvalidParameterError(
             f"rule parameter(s) {_shown_keys(repeated)} given more than once"
@@ -157,9 +153,8 @@ _RULE_PARSERS: dict[str, Callable[[str, object], Any]] = {
     "RootActivityEvidence": _evidence_path,
 }
 RULE_PARAMETERS = frozenset(_RULE_PARSERS)
-# Parameters rdklib reads to choose the role the rule runs as, validated here because
-# rdklib reads them unchecked (`null` or `1` crash it; any AssumeRoleMode but "false" is
-# true to it).
+# The parameters choosing the role the rule runs as: rdklib reads them unchecked (`null` or
+# `1` crash it; any AssumeRoleMode but "false" is true to it).
 _ROLE_PARSERS: dict[str, Callable[[str, object], Any]] = {
     "AssumeRoleMode": partial(_choice, choices=_SWITCH, default=True),
     "ExecutionRoleName": partial(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-# Control characters (newlines, terminal escapes), invisible format characters, line
-# and paragraph separators, and lone surrogates (which no UTF-8 file can hold).
+# Control (newlines, escapes), invisible format and separator characters, lone surrogates.
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
@@ -24,9 +23,8 @@ def plain(value: object) -> str:
     )
 
 
-# How much of a value from outside is shown: a short typed value (a flag, an ID), a
-# longer one (a timestamp, a key), a name (of a rule), a reason (an error message), and
-# a reason with its context.
+# How much outside text is shown: a typed value (a flag, an ID), a longer one (a timestamp),
+# a name (of a rule), a reason (an error message), and a reason with its context.
 SHORT, VALUE, NAME, REASON, LONG = 20, 40, 128, 200, 300
 
 
@@ -46,8 +44,7 @@ def aws_error_code(error: BaseException) -> str:
 
 
 def error_text(error: BaseException, limit: int = REASON) -> str:
-    """An AWS error as "Code: message" (the message shortened); the class name of any
-    other error."""
+    """An AWS error as "Code: message" (shortened); any other error's class name."""
     code, message = aws_error_code(error), _aws_error(error).get("Message")
     if not code:
         return type(error).__name__

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-# us-east-1, eu-central-2, us-gov-west-1, cn-north-1, us-isob-east-1, and the European
-# Sovereign Cloud's eusc-de-east-1: a 2- to 4-letter prefix, words, a number.
+# us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1: prefix, words, number.
 _REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
-# Partitions other than the commercial one, by their regions' prefixes.
-_OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso", "eusc-")
+_OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso", "eusc-")  # not the commercial partition
 # In the commercial partition, root console sign-ins and the other global-service events
 # (IAM, STS, sign-in) are recorded in us-east-1's event history, whatever the home region.
 COMMERCIAL_SIGN_IN_REGION = "us-east-1"

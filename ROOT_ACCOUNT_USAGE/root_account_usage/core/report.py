@@ -22,24 +22,14 @@ CREDENTIAL_COLUMNS = (
     ("access_key_2", "access_key_2_last_used_date"),
 )
 REQUIRED_COLUMNS = ("user", "arn", *(column for _, column in CREDENTIAL_COLUMNS))
-# Each column with the value that says root does not hold that credential (centralized
-# root access removes them all); without them the rule only cannot say they are gone.
-# Root's password_enabled is "not_supported" on accounts from before IAM reported it:
-# only "false" means no password. An inactive access key or signing certificate still
-# exists, with a last_rotated time: only "false" and "N/A" together mean there is none.
-ABSENT_CREDENTIALS = (
-    ("password_enabled", "false"),
-    ("access_key_1_active", "false"),
-    ("access_key_1_last_rotated", "n/a"),
-    ("access_key_2_active", "false"),
-    ("access_key_2_last_rotated", "n/a"),
-    ("cert_1_active", "false"),
-    ("cert_1_last_rotated", "n/a"),
-    ("cert_2_active", "false"),
-    ("cert_2_last_rotated", "n/a"),
-)
-# IAM's largest report (5,000 users and root) is about 2.5 MB; refuse far larger input
-# rather than parse it into memory.
+# Each column with the value that says root holds no such credential (docs/development.md,
+# "The credential-report lifecycle": why only these values).
+ABSENT_CREDENTIALS = {"password_enabled": "false"} | {
+    f"{credential}_{column}": absent
+    for credential in ("access_key_1", "access_key_2", "cert_1", "cert_2")
+    for column, absent in (("active", "false"), ("last_rotated", "n/a"))
+}
+# IAM's largest report (5,000 users and root) is about 2.5 MB: far larger input is refused.
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 # arn:<partition>:iam::<12 digits>:root, matched whole (fullmatch), ASCII digits only.
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
@@ -61,17 +51,15 @@ class RootCredentials(NamedTuple):
 
 
 def parse_credential_report(content: bytes | str) -> RootCredentials:
-    """The root row of a credential report; only the header and the lines that mention
-    `<root_account>` are decoded. Raises MalformedReportError (RootRowMissingError when
-    no row is root's) for a report that is not one the rule can read."""
+    """The root row of a credential report (only the header and root's lines decoded).
+    Raises MalformedReportError (RootRowMissingError when no row is root's)."""
     data = content.encode() if isinstance(content, str) else content
     if len(data) > MAX_REPORT_BYTES:
         raise MalformedReportError(
             f"credential report is {len(data)} bytes, over the {MAX_REPORT_BYTES} limit"
         )
     data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
-    header_end = _line_end(data, 0)
-    header = _parse_line(data[:header_end])
+    header, header_end = _line_at(data, 0)
     if not header or header == [""]:
         raise MalformedReportError("credential report is empty")
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
@@ -96,7 +84,7 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
         ),
         credentials_removed=all(
             values.get(column, "").strip().lower() == absent
-            for column, absent in ABSENT_CREDENTIALS
+            for column, absent in ABSENT_CREDENTIALS.items()
         ),
     )
 
@@ -106,9 +94,7 @@ def _root_row(data: bytes, header_end: int, user_column: int) -> list[str]:
     found: list[str] | None = None
     position = data.find(_ROOT_MARKER, header_end)
     while position != -1:
-        start = data.rfind(b"\n", 0, position) + 1
-        end = _line_end(data, position)
-        row = _parse_line(data[start:end])
+        row, end = _line_at(data, position)
         if len(row) > user_column and row[user_column] == ROOT_USER:
             if found is not None:
                 raise MalformedReportError("credential report has more than one <root_account> row")
@@ -119,15 +105,12 @@ def _root_row(data: bytes, header_end: int, user_column: int) -> list[str]:
     return found
 
 
-def _line_end(data: bytes, position: int) -> int:
-    """Where the line holding `position` ends (its line break, or the end of `data`)."""
-    end = data.find(b"\n", position)
-    return len(data) if end == -1 else end
-
-
-def _parse_line(line: bytes) -> list[str]:
+def _line_at(data: bytes, position: int) -> tuple[list[str], int]:
+    """The fields of the line holding `position`, and where that line ends."""
+    start, end = data.rfind(b"\n", 0, position) + 1, data.find(b"\n", position)
+    end = len(data) if end == -1 else end
     try:
-        return next(csv.reader([line.decode("utf-8")]), [])
+        return next(csv.reader([data[start:end].decode("utf-8")]), []), end
     except UnicodeDecodeError as error:
         raise MalformedReportError("credential report is not UTF-8 text") from error
     except csv.Error as error:
@@ -141,8 +124,7 @@ def _parse_last_used(column: str, value: str) -> datetime | None:
     try:
         return parse_timestamp(value)
     except ValueError:
-        # The value itself is never repeated: this message reaches the annotation and the
-        # logs, and a garbled field may hold anything (an address, a name).
+        # Never the value itself: it reaches the annotation and logs, and may hold anything.
         kind = (
             "a date without a time of day"
             if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)

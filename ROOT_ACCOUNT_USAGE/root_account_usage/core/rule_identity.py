@@ -13,10 +13,9 @@ from .json_text import load_record
 from .plain_text import NAME, shortened
 
 CUSTOM_LAMBDA = "CUSTOM_LAMBDA"
-# The services that create the rules AWS derives from ours (their service-linked rule
-# ARNs name them). ConfigRule.CreatedBy is empty for a rule an account principal created
-# and no principal can set it; the exact value is unconfirmed without a real account, so
-# any service is accepted for a derived name, and none for our own name.
+# The services that create the rules AWS derives from ours. CreatedBy is empty for a rule an
+# account principal made; its exact value needs a real account, so any service is accepted
+# for a derived name, and none for our own (docs/deploy.md).
 ORGANIZATION_RULE_CREATOR = "config-multiaccountsetup.amazonaws.com"
 CONFORMANCE_PACK_CREATOR = "config-conforms.amazonaws.com"
 _SUFFIX = "[a-z0-9]+"  # AWS does not document its length: any is accepted
@@ -24,8 +23,7 @@ _DERIVED_NAMES = (
     ("OrgConfigRule-{}-" + _SUFFIX, ORGANIZATION_RULE_CREATOR),
     ("{}-conformance-pack-" + _SUFFIX, CONFORMANCE_PACK_CREATOR),
 )
-# The one problem that leaves a rule unverified rather than another's: no function was
-# given to compare its source with (`history` then counts it, flagged).
+# The one problem that leaves a rule unverified, not another's (`history` counts it, flagged).
 NO_FUNCTION = "no function ARN to compare its source with"
 
 
@@ -71,8 +69,7 @@ def identify(
     functions: Iterable[str],
     parameters: Mapping[str, str] | None = None,
 ) -> RuleIdentity:
-    """The identity of a DescribeConfigRules entry, judged against our rule `name`, the
-    `functions` that may back it and (unless None) its deployed `parameters`."""
+    """A DescribeConfigRules entry, judged against our `name`, `functions` and `parameters`."""
     source = rule["Source"] if isinstance(rule.get("Source"), Mapping) else {}
     identity = RuleIdentity(
         name=_text(rule.get("ConfigRuleName")),
@@ -105,8 +102,7 @@ def _problem(
         return f"runs {_shown(rule.source)}, not {' or '.join(sorted(functions))}"
     rule_account, function_account = _account(rule.arn), _account(rule.source)
     if not rule.created_by and rule_account and function_account != rule_account:
-        # Any account's Config may invoke the central function: only a rule AWS created
-        # for the organization may use it from another account.
+        # Any account's Config may invoke the central function: only AWS's rule, elsewhere.
         return "created by an account principal in an account other than its function's"
     if parameters is not None:
         found = parameters_of(rule.parameters)
@@ -120,15 +116,12 @@ def _problem(
 
 def parameters_of(raw: str) -> dict[str, str] | None:
     """InputParameters as a mapping ("" is none); None unless a JSON object of strings."""
-    if not raw.strip():
-        return {}
     try:
-        loaded = load_record(raw, ValueError, "InputParameters")
+        loaded = load_record(raw, ValueError, "InputParameters") if raw.strip() else {}
     except ValueError:
         return None
-    if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
-        return None
-    return loaded
+    strings = isinstance(loaded, dict) and all(isinstance(v, str) for v in loaded.values())
+    return loaded if strings else None
 
 
 def _account(arn: str) -> str:

@@ -61,9 +61,8 @@ def decide(
     threshold_days: int,
     report_generated_at: datetime | None,
 ) -> Verdict:
-    """NON_COMPLIANT when the latest use of a root credential is at or after `now -
-    threshold_days` (a future use counts), even if the credentials were removed since.
-    Raises StaleReportError for a report older than MAX_REPORT_AGE."""
+    """NON_COMPLIANT when root's latest use is at or after `now - threshold_days` (a future
+    use counts, removed credentials too). Raises StaleReportError past MAX_REPORT_AGE."""
     if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
         raise StaleReportError(
             f"newest credential report was generated {format_timestamp(report_generated_at)}, "
@@ -116,8 +115,7 @@ def apply_memory(
     unavailable: bool = False,
 ) -> Verdict:
     """The verdict with a remembered use newer than its own: NON_COMPLIANT inside the
-    threshold, else carried at the end of the annotation (where there is room, unless
-    fail-closed). `unavailable`: the memory could not be read, said, never "no use"."""
+    threshold, else carried at the end. `unavailable`: said, never read as "no use"."""
     note = text.unavailable_note(text.LAST_EVALUATION) if unavailable else ""
     if remembered is not None and verdict.last_used is not None:
         remembered = remembered if remembered[1] > verdict.last_used else None
