@@ -40,22 +40,23 @@ class RecordedEvents(NamedTuple):
     """The recorded root events that could be read, and what was wrong with the others."""
 
     found: list[RootActivity]
-    problems: dict[str, str]  # parameter name -> RECORD_RESET, RECORD_UNREADABLE or _MISSING
-    reasons: dict[str, str]  # parameter name -> what was wrong, for the log
+    # parameter name -> (RECORD_RESET, RECORD_UNREADABLE or _MISSING; the reason, logged)
+    problems: dict[str, tuple[str, str]]
 
-    def warn(self) -> None:
-        """Log each problem at WARNING (once per evaluation: the caller's choice)."""
-        for name, problem in self.problems.items():
+    def note(self) -> str:
+        """Log each problem at WARNING; the annotation's note naming the worst one."""
+        for name, (problem, reason) in self.problems.items():
             fields = {
                 "parameter": name[:120],
                 "error_code": RecordedEventsUnavailableError.code,
                 "problem": problem,
-                "reason": self.reasons[name][:120],
+                "reason": reason[:120],
             }
             logger.warning(
                 "recorded root event not counted; the other evidence decides",
                 extra={"fields": fields},
             )
+        return text.record_note(problem for problem, _ in self.problems.values())
 
 
 def read_recorded_activity(
@@ -75,8 +76,7 @@ def read_recorded_activity(
             f"GetParameters under {path[:80]}: {error_code(error)}"
         ) from None
     found: list[RootActivity] = []
-    problems: dict[str, str] = {}
-    reasons: dict[str, str] = {}
+    problems: dict[str, tuple[str, str]] = {}
     answered: set[str] = set()
     for parameter in response.get("Parameters", []):
         name = str(parameter.get("Name"))
@@ -88,16 +88,16 @@ def read_recorded_activity(
         try:
             activity = decode(value, slot)
         except MalformedRecordError as error:
-            problems[name], reasons[name] = text.RECORD_UNREADABLE, str(error)
+            problems[name] = (text.RECORD_UNREADABLE, str(error))
             continue
         if activity is not None:
             found.append(activity)
         elif was_reset(value, parameter.get("Version")):
-            problems[name] = text.RECORD_RESET
-            reasons[name] = f"none written at version {parameter.get('Version')}"
+            reset = f"none written at version {parameter.get('Version')}"
+            problems[name] = (text.RECORD_RESET, reset)
     for name in names.keys() - answered:
-        problems[name], reasons[name] = text.RECORD_MISSING, "no such parameter"
-    return RecordedEvents(found, problems, reasons)
+        problems[name] = (text.RECORD_MISSING, "no such parameter")
+    return RecordedEvents(found, problems)
 
 
 def record_activity(client: SSMClient, path: str, activity: RootActivity, *, budget: Budget) -> str:
