@@ -30,8 +30,7 @@ class CallLimits(NamedTuple):
 
     @property
     def worst_case_seconds(self) -> float:
-        """The longest one call lasts, every attempt timing out after its backoff
-        (clients.DeadlineClient holds a call to it, read_timeout being per socket read)."""
+        """The longest one call lasts (clients.DeadlineClient holds it to this)."""
         backoff = sum(
             min(2.0**retry, _SDK_MAX_BACKOFF) + _SDK_RETRY_AFTER_EXTRA
             for retry in range(self.max_attempts - 1)
@@ -39,9 +38,8 @@ class CallLimits(NamedTuple):
         return self.max_attempts * (self.connect_timeout + self.read_timeout) + backoff
 
 
-# IAM, CloudTrail and SSM: one attempt per call; the rule retries them itself, within
-# its budget (credential_report.py, cloudtrail.py, recorded_events.py), so no SDK retry
-# can run past it.
+# IAM, CloudTrail and SSM: one attempt per call, so that no SDK retry can run past the
+# budget: the rule retries them itself, within it.
 IAM_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=10.0, max_attempts=1)
 CLOUDTRAIL_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=10.0, max_attempts=1)
 # SSM GetParameters (recorded root events): two small parameters, read twice.
@@ -69,9 +67,7 @@ MIN_PUBLISH_RESERVE_SECONDS = 3.0
 
 
 def publish_reserve(remaining_seconds: float) -> float:
-    """Seconds kept back to publish the verdict, for an invocation that starts with this
-    much time: a quarter of it, at least MIN_PUBLISH_RESERVE_SECONDS, at most
-    PutEvaluations' worst case with every retry."""
+    """Seconds kept back to publish the verdict (docs/development.md, "Time bounds")."""
     share = remaining_seconds * 0.25
     return min(CONFIG_LIMITS.worst_case_seconds, max(MIN_PUBLISH_RESERVE_SECONDS, share))
 
@@ -90,9 +86,7 @@ class Backoff(NamedTuple):
 
 
 class Budget:
-    """The time an invocation may still spend on AWS calls, and the one check before each
-    call: `require` (raising) or `fits` (asking) whether its worst case, after a wait, ends
-    in time."""
+    """The time an invocation may still spend on AWS calls, and the check before each."""
 
     def __init__(self, left: Callable[[], float]) -> None:
         self.left = left  # seconds left now
@@ -110,8 +104,7 @@ class Budget:
         reserve: Callable[[float], float] = publish_reserve,
         default_seconds: float = DEFAULT_BUDGET_SECONDS,
     ) -> Budget:
-        """The Lambda's remaining time less `reserve(time left at the start)` (by default
-        the publish reserve); without a Lambda context (CLI, local runs) `default_seconds`."""
+        """The Lambda's remaining time less `reserve(time left at the start)`."""
         remaining_millis = getattr(context, "get_remaining_time_in_millis", None)
         if not callable(remaining_millis):
             return cls.fixed(default_seconds)

@@ -35,8 +35,7 @@ for _sdk_logger in ("boto3", "botocore", "urllib3", "s3transfer"):
 
 
 def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
-    """botocore's Config for `service`: explicit timeouts, standard retries, N attempts
-    (`limits`, or the service's own)."""
+    """botocore's Config for `service`: explicit timeouts, standard retries, N attempts."""
     limits = limits or limits_for(service)
     return Config(
         connect_timeout=limits.connect_timeout,
@@ -55,9 +54,8 @@ def new_client(
 
 
 class DeadlineClient:
-    """A boto3 client whose every call has a total deadline (its limits' worst case, or what
-    is left of `deadline` if less), which botocore's per-read timeout is not: the call runs
-    in a daemon thread, and past the deadline the caller gets ReadTimeoutError."""
+    """A boto3 client whose every call ends by a deadline, else raises ReadTimeoutError
+    (why: docs/development.md, "Time bounds")."""
 
     def __init__(self, client: Any, limits: CallLimits, deadline: Budget | None) -> None:
         self.client, self._limits, self._deadline = client, limits, deadline
@@ -100,9 +98,8 @@ def sts_limits_within(within: Budget) -> CallLimits:
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory with bounded clients for validated role parameters: it assumes
-    ExecutionRoleName in `arn`'s account (else `arn`) once per invocation, regionally,
-    ending `within` the budget; every call ends `by` that budget (docs: "Time bounds")."""
+    """rdklib's ClientFactory with bounded clients (docs/development.md, "Time bounds"):
+    the role is assumed once, ending `within` that budget; every call ends `by` this one."""
 
     def __init__(
         self, arn: str, role: RoleChoice, within: Budget | None = None, by: Budget | None = None
