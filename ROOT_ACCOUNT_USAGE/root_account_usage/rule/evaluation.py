@@ -97,20 +97,17 @@ def last_annotation(
         raise LastEvaluationUnavailableError(
             f"GetComplianceDetailsByConfigRule: {code}", code=code
         ) from None
-    ours = [
-        result
-        for result in answer.get("EvaluationResults", [])
-        if _qualifier(result) == (rule_name, RESOURCE_TYPE, account_id)
-    ]
+    ours = [r for r in answer.get("EvaluationResults", []) if _names(r, rule_name, account_id)]
     if not ours:
         return None
     latest = max(ours, key=lambda result: result.get("ResultRecordedTime") or 0)
     return str(latest.get("Annotation") or "")
 
 
-def _qualifier(result: dict[str, Any]) -> tuple[Any, ...]:
+def _names(result: dict[str, Any], rule_name: str, account_id: str) -> bool:
     qualifier = result.get("EvaluationResultIdentifier", {}).get("EvaluationResultQualifier", {})
-    return tuple(qualifier.get(k) for k in ("ConfigRuleName", "ResourceType", "ResourceId"))
+    named = (qualifier.get(k) for k in ("ConfigRuleName", "ResourceType", "ResourceId"))
+    return tuple(named) == (rule_name, RESOURCE_TYPE, account_id)
 
 
 def _judge(
