@@ -1,5 +1,4 @@
-"""AWS Config custom rule ROOT_ACCOUNT_USAGE on rdklib's public API: role parameters
-validated, clients bounded, a failed publish raised."""
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE: rdklib's ConfigRule and the Lambda handler."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What every AWS caller of the package shares: an error's code, the one retry wrapper
-over the SDK's own retries (Retrier) and the one pager (Retrier.pages)."""
+"""What every AWS caller shares: an error's code, the one retry (Retrier) and one pager."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Time and retries: the bounds of every SDK call, the one time Budget every call is
-checked against, and the one backoff formula (see docs/development.md, "Time bounds")."""
+"""Time: every SDK call's bounds, the one time Budget and the one backoff formula."""
 
 from __future__ import annotations
 

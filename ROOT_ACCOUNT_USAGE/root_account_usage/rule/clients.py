@@ -1,5 +1,4 @@
-"""The rule's SDK clients, each bounded in time (budget.py), built through rdklib's
-ClientFactory interface (why not rdklib's own: docs/development.md, "Time bounds")."""
+"""The rule's SDK clients, each bounded in time, through rdklib's ClientFactory interface."""
 
 from __future__ import annotations
 
@@ -54,8 +53,7 @@ def new_client(
 
 
 class DeadlineClient:
-    """A boto3 client whose every call ends by a deadline, else raises ReadTimeoutError
-    (why: docs/development.md, "Time bounds")."""
+    """A boto3 client whose every call ends by a deadline, else raises ReadTimeoutError."""
 
     def __init__(self, client: Any, limits: CallLimits, deadline: Budget | None) -> None:
         self.client, self._limits, self._deadline = client, limits, deadline
@@ -98,8 +96,7 @@ def sts_limits_within(within: Budget) -> CallLimits:
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory with bounded clients (docs/development.md, "Time bounds"):
-    the role is assumed once, ending `within` that budget; every call ends `by` this one."""
+    """rdklib's ClientFactory: the role assumed once, `within` a budget; calls end `by` one."""
 
     def __init__(
         self, arn: str, role: RoleChoice, within: Budget | None = None, by: Budget | None = None

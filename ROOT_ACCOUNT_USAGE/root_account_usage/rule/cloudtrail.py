@@ -1,5 +1,4 @@
-"""Look up the root user's activity in each region's CloudTrail event history
-(docs/development.md, "CloudTrail event history")."""
+"""The root user's activity in each region's CloudTrail event history (LookupEvents)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Fetch the IAM credential report, the one module that calls IAM (the lifecycle:
-docs/development.md, "The credential-report lifecycle")."""
+"""Fetch the IAM credential report: the one module that calls IAM."""
 
 from __future__ import annotations
 
@@ -24,14 +23,11 @@ logger = logging.getLogger(__name__)
 FRESH_FOR = timedelta(hours=4)
 GET, GENERATE = "GetCredentialReport", "GenerateCredentialReport"
 # Codes that mean "not yet": wait and ask again.
-RETRYABLE_CODES = frozenset({"ReportInProgress", "LimitExceeded", "ServiceFailure"}) | (
-    THROTTLING_CODES
-)
+RETRYABLE_CODES = THROTTLING_CODES | {"ReportInProgress", "LimitExceeded", "ServiceFailure"}
 # Codes of GetCredentialReport that mean "generate one first".
 REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
 DONE_STATE = "COMPLETE"
-# A timeout, a dropped connection or a gateway error (5xx): tried again this many times
-# at most, then the rule fails closed naming it.
+# A timeout, a dropped connection or a 5xx: tried again this often, then it fails closed.
 MAX_TRANSIENT_RETRIES = 2
 
 
@@ -127,6 +123,8 @@ class CredentialReportFetcher:
 def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, bool]:
     """The error to fail closed with, and whether another try may help."""
     transient = isinstance(error, (ConnectionError, HTTPClientError))
+    # Anything else the SDK lets through (an HTML error page...) is still "no report".
+    detail = error_code(error)
     if isinstance(error, ClientError):
         detail = f"{error_code(error)}: {error_message(error, 120)}"
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -137,10 +135,6 @@ def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, 
         # botocore raises binascii.Error (a ValueError) for Content that is not base64.
         message = f"IAM {operation} returned a response that could not be decoded"
         return ReportUnavailableError(message, code="MalformedResponse"), False
-    else:
-        # Anything else the SDK lets through (e.g. ResponseParserError on an HTML error
-        # page) is still "no report": fail closed, never crash.
-        detail = error_code(error)
     message = f"IAM {operation} failed: {detail}".rstrip(": ")[:200]
     return ReportUnavailableError(message, code=error_code(error)), transient
 

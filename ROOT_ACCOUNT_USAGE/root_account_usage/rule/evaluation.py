@@ -1,5 +1,5 @@
-"""Evaluate one account (the Lambda handler and the CLI): every reason it cannot decide
-becomes a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line."""
+"""Evaluate one account (the Lambda handler and the CLI); what stops a decision fails
+closed: a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line."""
 
 from __future__ import annotations
 
@@ -62,9 +62,8 @@ def evaluate_periodic_event(
         _log(logging.WARNING, "this rule's last evaluation unavailable", error)
         unavailable = True
     remembered = remembered_use(annotation) if annotation else None
-    # The records may decide first only after a full evaluation of this account (not
-    # failed closed, not decided by the records): it bound the report to the account and
-    # carried every source's use into the memory, which a record must not be older than.
+    # Records decide first only after a full evaluation (not failed closed, not decided by
+    # a record): it carried every source's use into the memory, and no record may be older.
     early_since = None
     if annotation and not text.is_unable(annotation) and text.RECORD_DECIDES not in annotation:
         early_since = remembered[1] if remembered else datetime.min.replace(tzinfo=UTC)
@@ -82,7 +81,7 @@ def last_annotation(
     config: ConfigServiceClient, rule_name: str, account_id: str, *, budget: Budget
 ) -> str | None:
     """The annotation of `rule_name`'s latest evaluation of the account, None if none.
-    Raises LastEvaluationUnavailableError (or OutOfTimeError)."""
+    Raises LastEvaluationUnavailableError or OutOfTimeError."""
     if not rule_name:
         raise LastEvaluationUnavailableError("the event names no configRuleName")
     reason = "no time left to read the last evaluation"
@@ -113,8 +112,7 @@ def _names(result: dict[str, Any], rule_name: str, account_id: str) -> bool:
 def _judge(
     periodic: PeriodicEvent, build: Build, home_region: str, budget: Budget, since: datetime | None
 ) -> Verdict:
-    """The verdict from the report, CloudTrail and the recorded events; with `since`, a
-    recorded use since then decides before the others are read."""
+    """The verdict from the report, CloudTrail and the records (first: a use since `since`)."""
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
     except InvalidParameterError as error:
@@ -124,10 +122,8 @@ def _judge(
     include = partial(counted, exclude_assume_root=exclude)
 
     path = parameters.root_activity_evidence
-    # Read first as well as last: a root event recorded before this run decides at once,
-    # without the report's generation wait or the search of every region. Only where
-    # CloudTrail is searched and keeps the whole threshold: a use the skipped sources
-    # hold is then still found by the next, full, evaluation.
+    # Read first as well as last, to decide at once without the report's wait or the search;
+    # only where the next, full, evaluation still finds a use the skipped sources hold.
     if since and path and parameters.cloudtrail_evidence and days <= HISTORY_DAYS:
         start = max(since, now - timedelta(days=days))
         try:
@@ -239,8 +235,7 @@ def evaluate_account(
 def evaluate_report(
     fetch: Callable[[], Any], *, now: datetime, threshold_days: int, account_id: str | None = None
 ) -> Verdict:
-    """Judge the report `fetch` returns (its `content` and `generated_at`), which must be
-    `account_id`'s when given; every RootAccountUsageError fails closed."""
+    """Judge the report `fetch` returns, which must be `account_id`'s when given."""
     generated_at, root = None, None
     try:
         report = fetch()

@@ -1,5 +1,4 @@
-"""Lambda for the EventBridge rule on root activity: record the event, then ask AWS Config
-to re-evaluate now (docs/development.md, "The re-evaluation function")."""
+"""Lambda for EventBridge's root events: record the event, ask AWS Config to re-evaluate."""
 
 from __future__ import annotations
 
