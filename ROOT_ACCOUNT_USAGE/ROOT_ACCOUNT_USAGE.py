@@ -31,14 +31,12 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
 
     def __init__(self, periodic: PeriodicEvent, context: object = None) -> None:
         super().__init__()
-        self.periodic = periodic
-        self.context = context
+        self.periodic, self.context = periodic, context
 
     def evaluate_periodic(
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: dict[str, Any]
     ) -> list[Evaluation]:
-        # Parameters are validated in evaluate_periodic_event, so that a bad one fails
-        # closed with a published NON_COMPLIANT rather than an error and no evaluation.
+        # Parameters are validated there, so that a bad one is a published NON_COMPLIANT.
         verdict = evaluate_periodic_event(
             self.periodic,
             client_factory.build_client,

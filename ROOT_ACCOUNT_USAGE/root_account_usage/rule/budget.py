@@ -12,8 +12,7 @@ from ..core.exceptions import OutOfTimeError
 Jitter = Callable[[float, float], float]
 Sleep = Callable[[float], None]
 
-# Waiting budget when there is no Lambda context (CLI, local tests).
-DEFAULT_BUDGET_SECONDS = 60.0
+DEFAULT_BUDGET_SECONDS = 60.0  # without a Lambda context (CLI, local tests)
 
 # botocore's standard retry mode waits at most min(2**i, 20) s before retry i+1, and an
 # x-amz-retry-after header may add up to 5 s more.
@@ -59,10 +58,8 @@ def limits_for(service: str) -> CallLimits:
     }.get(service, CONFIG_LIMITS)
 
 
-# Kept back from every call's deadline: the handler's return after the last call.
-RETURN_SECONDS = 1.0
-# The least publish_reserve keeps: a PutEvaluations answered promptly.
-MIN_PUBLISH_RESERVE_SECONDS = 3.0
+RETURN_SECONDS = 1.0  # kept back from every call's deadline: the handler's return
+MIN_PUBLISH_RESERVE_SECONDS = 3.0  # the least publish_reserve keeps: a prompt PutEvaluations
 
 
 def publish_reserve(remaining_seconds: float) -> float:

@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 ROLE_SESSION_NAME = "configLambdaExecution"
 ROLE_SESSION_SECONDS = 900
 
-# (service, region) -> client, kept for the life of the Lambda container.
-_CLIENTS: dict[tuple[str, str | None], Any] = {}
+_CLIENTS: dict[tuple[str, str | None], Any] = {}  # (service, region): the container's
 
 # The SDK logs whole responses at DEBUG, the credential report among them: its loggers
 # stay at WARNING whatever the function's log level (both functions import this module).

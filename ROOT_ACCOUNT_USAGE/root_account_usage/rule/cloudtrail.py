@@ -29,8 +29,7 @@ PAGE_SIZE = 50
 MAX_PAGES_PER_REGION = 40
 PAUSE_BETWEEN_CALLS = 0.5  # LookupEvents allows 2 requests per second per region
 MAX_THREADS = 32  # every commercial region at once
-# Event history keeps 90 days: a longer threshold is searched over these only (and said).
-HISTORY_DAYS = 90
+HISTORY_DAYS = 90  # event history's: a longer threshold is searched over these (and said)
 THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
 
 
@@ -39,8 +38,7 @@ def enabled_regions(build_client: Callable[[], Any], home_region: str, budget: B
     every region of the home region's partition (one not enabled then reads incomplete)."""
     try:
         budget.require(limits_for("account").worst_case_seconds, "no time to list the regions")
-        # The regions this account may use: opted in, or on by default.
-        enabled = ["ENABLED", "ENABLED_BY_DEFAULT"]
+        enabled = ["ENABLED", "ENABLED_BY_DEFAULT"]  # opted in, or on by default
         pages = Retrier(budget=budget).pages(
             build_client(), "list_regions", RegionOptStatusContains=enabled
         )

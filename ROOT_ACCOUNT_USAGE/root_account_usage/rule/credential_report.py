@@ -24,8 +24,7 @@ FRESH_FOR = timedelta(hours=4)
 GET, GENERATE = "GetCredentialReport", "GenerateCredentialReport"
 # Codes that mean "not yet": wait and ask again.
 RETRYABLE_CODES = THROTTLING_CODES | {"ReportInProgress", "LimitExceeded", "ServiceFailure"}
-# Codes of GetCredentialReport that mean "generate one first".
-REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
+REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})  # "generate one first"
 DONE_STATE = "COMPLETE"
 # A timeout, a dropped connection or a 5xx: tried again this often, then it fails closed.
 MAX_TRANSIENT_RETRIES = 2

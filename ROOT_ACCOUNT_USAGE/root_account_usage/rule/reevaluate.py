@@ -51,8 +51,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     kind = slot_of(activity) if activity is not None else NOT_ROOT_ACTIVITY
     # Log what happened, not who or from where: the event carries the root's IP address.
     fields = {"event_id": event.get("id"), "detail_type": event.get("detail-type"), "kind": kind}
-    other = other_account(event, own_account(context))
-    if other is not None:
+    if other_account(event, own_account(context)) is not None:
         logger.warning("root event of another account ignored", extra={"fields": fields})
         return {"started": False, "reason": "another account"}
     if activity is not None and activity.attempt:
