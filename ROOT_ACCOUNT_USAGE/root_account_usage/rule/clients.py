@@ -104,8 +104,7 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         self._role_arn = named if role.assume_role else None
         self._region = role.region or os.environ.get("AWS_REGION")
         self._assume_role, self._budget, self._deadline = role.assume_role, within, by
-        self._credentials: CredentialsTypeDef | None = None
-        self._refusal: Exception | None = None
+        self._assumed: CredentialsTypeDef | Exception | None = None  # or why it was refused
         super().__init__(self._role_arn, region=self._region, assume_role_mode=self._assume_role)
 
     def build_client(
@@ -127,23 +126,22 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         )
 
     def _assumed_credentials(self) -> CredentialsTypeDef:
-        if self._refusal is not None:
-            raise self._refusal  # refused once, within this invocation: do not wait again
-        if self._credentials is None:
+        if self._assumed is None:
             if not self._role_arn:
                 raise ValueError("no role to assume: the event has no executionRoleArn")
             try:
                 limits = None if self._budget is None else sts_limits_within(self._budget)
                 sts = regional_sts_client(self._region, limits, self._deadline)
-                self._credentials = sts.assume_role(
+                self._assumed = sts.assume_role(
                     RoleArn=self._role_arn,
                     RoleSessionName=ROLE_SESSION_NAME,
                     DurationSeconds=ROLE_SESSION_SECONDS,
                 )["Credentials"]
             except Exception as error:
-                self._refusal = error
-                raise
-        return self._credentials
+                self._assumed = error
+        if isinstance(self._assumed, Exception):
+            raise self._assumed  # refused once, within this invocation: do not wait again
+        return self._assumed
 
 
 def regional_sts_client(
