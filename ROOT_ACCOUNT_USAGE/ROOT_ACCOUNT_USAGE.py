@@ -1,5 +1,4 @@
-"""AWS Config custom rule ROOT_ACCOUNT_USAGE through rdklib's public API: Evaluator.handle
-for a periodic rule, with role parameters validated, clients bounded, a failed publish raised."""
+"""AWS Config custom rule ROOT_ACCOUNT_USAGE: rdklib's ConfigRule and the Lambda handler."""
 
 from __future__ import annotations
 
@@ -32,14 +31,12 @@ class ROOT_ACCOUNT_USAGE(ConfigRule):  # type: ignore[misc]  # noqa: N801 - rdk'
 
     def __init__(self, periodic: PeriodicEvent, context: object = None) -> None:
         super().__init__()
-        self.periodic = periodic
-        self.context = context
+        self.periodic, self.context = periodic, context
 
     def evaluate_periodic(
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: dict[str, Any]
     ) -> list[Evaluation]:
-        # Parameters are validated in evaluate_periodic_event, so that a bad one fails
-        # closed with a published NON_COMPLIANT rather than an error and no evaluation.
+        # Parameters are validated there, so that a bad one is a published NON_COMPLIANT.
         verdict = evaluate_periodic_event(
             self.periodic,
             client_factory.build_client,
@@ -62,13 +59,11 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
     """Evaluate, publish and return the evaluations ([] for another organization's rule).
     Raises InvalidEventError, or EvaluationNotPublishedError when nothing reached Config."""
     periodic = parse_periodic_event(event)
-    # Any account's AWS Config may invoke a central function (its permission cannot name
-    # an organization): a rule that is not this organization's gets no call and no alarm.
-    # Its own is one AWS created (ORGANIZATION_RULE_PATH), that names the organization, and
-    # that reads members through their role (AssumeRoleMode "false" would read the central
-    # account itself for an outsider).
-    organization = os.environ.get("ORGANIZATION_ID")
     parameters = periodic.rule_parameters
+    # Any account's AWS Config may invoke a central function: only this organization's rule
+    # (one AWS created, naming the organization, reading members through their role, not
+    # the central account itself as AssumeRoleMode "false" would) gets a call or an alarm.
+    organization = os.environ.get("ORGANIZATION_ID")
     if organization and not (
         parameters.get(ORGANIZATION_PARAMETER) == organization
         and ORGANIZATION_RULE_PATH in str(event.get("configRuleArn", ""))
@@ -79,17 +74,17 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
             extra={"fields": {"account_id": periodic.account_id}},
         )
         return []
-    rule = ROOT_ACCOUNT_USAGE(periodic, context)
-    # A bad role parameter fails the verdict closed (evaluate_periodic); the verdict is
-    # still published with the role rdklib would use were that parameter absent.
-    role = usable_role_choice(periodic.rule_parameters)
-    # AssumeRole, the first call, ends within the budget that keeps time to publish; no
-    # call, PutEvaluations included, outlives the Lambda's time (less a second to return).
+    # A bad role parameter fails the verdict closed (evaluate_periodic), which is still
+    # published with the role rdklib would use were that parameter absent.
+    role = usable_role_choice(parameters)
+    # AssumeRole ends within the budget that keeps time to publish; no call, PutEvaluations
+    # included, outlives the Lambda's time (less a second to return).
     deadline = Budget.for_lambda(context, reserve=lambda _: RETURN_SECONDS)
     client_factory = BoundedClientFactory(
         periodic.execution_role_arn, role, within=Budget.for_lambda(context), by=deadline
     )
-    evaluations = rule.evaluate_periodic(event, client_factory, dict(periodic.rule_parameters))
+    rule = ROOT_ACCOUNT_USAGE(periodic, context)
+    evaluations = rule.evaluate_periodic(event, client_factory, dict(parameters))
     # Ordered by the event's notification time, through rdklib's public Evaluation API.
     for evaluation in evaluations:
         evaluation.import_fields_from_periodic_event(event)
@@ -106,8 +101,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any
         failed = isinstance(answer, dict) and answer.get("FailedEvaluations")
         code = "FailedEvaluations" if failed else None
     except (ClientError, BotoCoreError, OutOfTimeError) as error:
-        # PutEvaluations (after botocore's retries) or the role to publish with was
-        # refused, or there was no time to assume it.
+        # PutEvaluations or AssumeRole refused (after botocore's retries), or no time.
         failure, code = error, error_code(error)
     if code is not None:  # nothing reached Config: the invocation must fail visibly
         logger.error("evaluation was not published", extra={"fields": {"error_code": code}})

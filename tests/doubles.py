@@ -48,7 +48,7 @@ def stubbed(service: str) -> tuple[object, Stubber]:
     return client, Stubber(client)
 
 
-# This rule has not evaluated the account before: its memory (rule/memory.py) is empty.
+# This rule has not evaluated the account before: its memory (evaluation.last_annotation) is empty.
 NO_LAST_EVALUATION = {"EvaluationResults": []}
 
 

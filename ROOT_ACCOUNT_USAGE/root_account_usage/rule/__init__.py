@@ -1,2 +1,1 @@
-"""The Lambda side: read IAM (and CloudTrail) within the Lambda's time, decide with the
-core, and fail closed. Shipped in the Lambda package with `core`."""
+"""The Lambda side: read IAM, CloudTrail and SSM in time, decide with `core`, fail closed."""

@@ -1,5 +1,4 @@
-"""What every AWS caller of the package shares: an error's code, the one retry wrapper
-over the SDK's own retries (Retrier) and the one pager (Retrier.pages)."""
+"""What every AWS caller shares: an error's code, the one retry (Retrier) and one pager."""
 
 from __future__ import annotations
 
@@ -29,8 +28,7 @@ READ_BACKOFF = Backoff(base_delay=0.5, max_delay=8.0, max_attempts=6)
 
 
 def error_code(error: BaseException) -> str:
-    """The AWS error code of a ClientError, the code of one of the package's errors;
-    otherwise the exception's class name."""
+    """The AWS code of a ClientError, the code of the package's own, else the class name."""
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code") or "Unknown")
     if isinstance(error, RootAccountUsageError):
@@ -47,9 +45,7 @@ def error_message(error: BaseException, limit: int = 160) -> str:
 
 @dataclass
 class Retrier:
-    """Asks again a call refused with one of `codes`, after `backoff`'s wait, while its
-    attempts last and, with a `budget`, one more call (`call_seconds`) fits after the
-    longest wait. `sleep` and `jitter` default to time.sleep and random.uniform."""
+    """Asks again a call refused with one of `codes` while `wait` allows (the one retry)."""
 
     codes: Collection[str] = THROTTLING_CODES
     _: KW_ONLY
@@ -60,9 +56,9 @@ class Retrier:
     call_seconds: float = 0.0
 
     def wait(self, attempt: int, operation: str, reason: str) -> bool:
-        """Sleeps before retry number `attempt` (0-based); False, without sleeping, when
-        the attempts are spent or the budget would not hold the wait and one more call."""
-        longest = self.backoff.delay(attempt, lambda low, high: high)
+        """Sleeps before retry `attempt` (0-based); False, without sleeping, when the
+        attempts are spent or, with a `budget`, it would not hold the wait and one call."""
+        longest = self.backoff.delay(attempt, lambda _, high: high)
         if attempt >= self.backoff.max_attempts or (
             self.budget and not self.budget.fits(self.call_seconds, longest)
         ):
@@ -95,10 +91,8 @@ class Retrier:
         max_pages: int = 1_000,  # more than any answer of the calls made here holds
         **request: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation`, by botocore's paging model; a throttled page is
-        asked again with its own token. Raises EndlessPagingError on a token given before
-        (a cycle) or past `max_pages`: botocore's paginators catch only a token repeated
-        by the next page, and retry no page from where it stopped."""
+        """Every page of `operation`, a throttled page asked again with its own token.
+        Raises EndlessPagingError on a token given before (a cycle) or past `max_pages`."""
         input_token, output_token, limit = paging_keys(client, operation)
         if page_size is not None:
             if limit is None:
@@ -124,16 +118,14 @@ class Retrier:
 
 
 class EndlessPagingError(PaginationError):
-    """A service would have been paged without end (a botocore error, as its own
-    same-token check raises)."""
+    """A service would have been paged without end (like botocore's same-token check)."""
 
     fmt = "paging stopped: {message}"
 
 
 def paging_keys(client: Any, operation: str) -> tuple[str, str, str | None]:
-    """The request's token, the answer's token and the page size names of `operation`,
-    from botocore's paging model; raises ValueError for paging of several tokens or a
-    "more" flag (none used here)."""
+    """`operation`'s request token, answer token and page size names (botocore's model).
+    Raises ValueError for paging by several tokens or a "more" flag (none used here)."""
     model = client.meta.service_model
     return _paging_keys(
         model.service_name, model.api_version, client.meta.method_to_api_mapping[operation]

@@ -1,5 +1,4 @@
-"""Time and retries: the bounds of every SDK call, the one time Budget every call is
-checked against, and the one backoff formula (see docs/development.md, "Time bounds")."""
+"""Time: every SDK call's bounds, the one time Budget and the one backoff formula."""
 
 from __future__ import annotations
 
@@ -13,8 +12,7 @@ from ..core.exceptions import OutOfTimeError
 Jitter = Callable[[float, float], float]
 Sleep = Callable[[float], None]
 
-# Waiting budget when there is no Lambda context (CLI, local tests).
-DEFAULT_BUDGET_SECONDS = 60.0
+DEFAULT_BUDGET_SECONDS = 60.0  # without a Lambda context (CLI, local tests)
 
 # botocore's standard retry mode waits at most min(2**i, 20) s before retry i+1, and an
 # x-amz-retry-after header may add up to 5 s more.
@@ -30,8 +28,7 @@ class CallLimits(NamedTuple):
 
     @property
     def worst_case_seconds(self) -> float:
-        """The longest one call lasts, every attempt timing out after its backoff
-        (clients.DeadlineClient holds a call to it, read_timeout being per socket read)."""
+        """The longest one call lasts (clients.DeadlineClient holds it to this)."""
         backoff = sum(
             min(2.0**retry, _SDK_MAX_BACKOFF) + _SDK_RETRY_AFTER_EXTRA
             for retry in range(self.max_attempts - 1)
@@ -39,9 +36,8 @@ class CallLimits(NamedTuple):
         return self.max_attempts * (self.connect_timeout + self.read_timeout) + backoff
 
 
-# IAM, CloudTrail and SSM: one attempt per call; the rule retries them itself, within
-# its budget (credential_report.py, cloudtrail.py, recorded_events.py), so no SDK retry
-# can run past it.
+# IAM, CloudTrail and SSM: one attempt per call, so that no SDK retry can run past the
+# budget: the rule retries them itself, within it.
 IAM_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=10.0, max_attempts=1)
 CLOUDTRAIL_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=10.0, max_attempts=1)
 # SSM GetParameters (recorded root events): two small parameters, read twice.
@@ -62,16 +58,12 @@ def limits_for(service: str) -> CallLimits:
     }.get(service, CONFIG_LIMITS)
 
 
-# Kept back from every call's deadline: the handler's return after the last call.
-RETURN_SECONDS = 1.0
-# The least publish_reserve keeps: a PutEvaluations answered promptly.
-MIN_PUBLISH_RESERVE_SECONDS = 3.0
+RETURN_SECONDS = 1.0  # kept back from every call's deadline: the handler's return
+MIN_PUBLISH_RESERVE_SECONDS = 3.0  # the least publish_reserve keeps: a prompt PutEvaluations
 
 
 def publish_reserve(remaining_seconds: float) -> float:
-    """Seconds kept back to publish the verdict, for an invocation that starts with this
-    much time: a quarter of it, at least MIN_PUBLISH_RESERVE_SECONDS, at most
-    PutEvaluations' worst case with every retry."""
+    """Seconds kept back to publish the verdict (docs/development.md, "Time bounds")."""
     share = remaining_seconds * 0.25
     return min(CONFIG_LIMITS.worst_case_seconds, max(MIN_PUBLISH_RESERVE_SECONDS, share))
 
@@ -90,9 +82,7 @@ class Backoff(NamedTuple):
 
 
 class Budget:
-    """The time an invocation may still spend on AWS calls, and the one check before each
-    call: `require` (raising) or `fits` (asking) whether its worst case, after a wait, ends
-    in time."""
+    """The time an invocation may still spend on AWS calls, and the check before each."""
 
     def __init__(self, left: Callable[[], float]) -> None:
         self.left = left  # seconds left now
@@ -110,8 +100,7 @@ class Budget:
         reserve: Callable[[float], float] = publish_reserve,
         default_seconds: float = DEFAULT_BUDGET_SECONDS,
     ) -> Budget:
-        """The Lambda's remaining time less `reserve(time left at the start)` (by default
-        the publish reserve); without a Lambda context (CLI, local runs) `default_seconds`."""
+        """The Lambda's remaining time less `reserve(time left at the start)`."""
         remaining_millis = getattr(context, "get_remaining_time_in_millis", None)
         if not callable(remaining_millis):
             return cls.fixed(default_seconds)

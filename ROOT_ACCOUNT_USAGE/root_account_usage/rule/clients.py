@@ -1,5 +1,4 @@
-"""The rule's SDK clients, each bounded in time (budget.py), built through rdklib's
-ClientFactory interface (why not rdklib's own: docs/development.md, "Time bounds")."""
+"""The rule's SDK clients, each bounded in time, through rdklib's ClientFactory interface."""
 
 from __future__ import annotations
 
@@ -25,8 +24,7 @@ if TYPE_CHECKING:
 ROLE_SESSION_NAME = "configLambdaExecution"
 ROLE_SESSION_SECONDS = 900
 
-# (service, region) -> client, kept for the life of the Lambda container.
-_CLIENTS: dict[tuple[str, str | None], Any] = {}
+_CLIENTS: dict[tuple[str, str | None], Any] = {}  # (service, region): the container's
 
 # The SDK logs whole responses at DEBUG, the credential report among them: its loggers
 # stay at WARNING whatever the function's log level (both functions import this module).
@@ -35,8 +33,7 @@ for _sdk_logger in ("boto3", "botocore", "urllib3", "s3transfer"):
 
 
 def sdk_config(service: str, limits: CallLimits | None = None) -> Config:
-    """botocore's Config for `service`: explicit timeouts, standard retries, N attempts
-    (`limits`, or the service's own)."""
+    """botocore's Config for `service`: explicit timeouts, standard retries, N attempts."""
     limits = limits or limits_for(service)
     return Config(
         connect_timeout=limits.connect_timeout,
@@ -55,9 +52,7 @@ def new_client(
 
 
 class DeadlineClient:
-    """A boto3 client whose every call has a total deadline (its limits' worst case, or what
-    is left of `deadline` if less), which botocore's per-read timeout is not: the call runs
-    in a daemon thread, and past the deadline the caller gets ReadTimeoutError."""
+    """A boto3 client whose every call ends by a deadline, else raises ReadTimeoutError."""
 
     def __init__(self, client: Any, limits: CallLimits, deadline: Budget | None) -> None:
         self.client, self._limits, self._deadline = client, limits, deadline
@@ -100,9 +95,7 @@ def sts_limits_within(within: Budget) -> CallLimits:
 
 
 class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no type hints
-    """rdklib's ClientFactory with bounded clients for validated role parameters: it assumes
-    ExecutionRoleName in `arn`'s account (else `arn`) once per invocation, regionally,
-    ending `within` the budget; every call ends `by` that budget (docs: "Time bounds")."""
+    """rdklib's ClientFactory: the role assumed once, `within` a budget; calls end `by` one."""
 
     def __init__(
         self, arn: str, role: RoleChoice, within: Budget | None = None, by: Budget | None = None
@@ -111,8 +104,7 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         self._role_arn = named if role.assume_role else None
         self._region = role.region or os.environ.get("AWS_REGION")
         self._assume_role, self._budget, self._deadline = role.assume_role, within, by
-        self._credentials: CredentialsTypeDef | None = None
-        self._refusal: Exception | None = None
+        self._assumed: CredentialsTypeDef | Exception | None = None  # or why it was refused
         super().__init__(self._role_arn, region=self._region, assume_role_mode=self._assume_role)
 
     def build_client(
@@ -134,23 +126,22 @@ class BoundedClientFactory(ClientFactory):  # type: ignore[misc] # rdklib has no
         )
 
     def _assumed_credentials(self) -> CredentialsTypeDef:
-        if self._refusal is not None:
-            raise self._refusal  # refused once, within this invocation: do not wait again
-        if self._credentials is None:
+        if self._assumed is None:
             if not self._role_arn:
                 raise ValueError("no role to assume: the event has no executionRoleArn")
             try:
                 limits = None if self._budget is None else sts_limits_within(self._budget)
                 sts = regional_sts_client(self._region, limits, self._deadline)
-                self._credentials = sts.assume_role(
+                self._assumed = sts.assume_role(
                     RoleArn=self._role_arn,
                     RoleSessionName=ROLE_SESSION_NAME,
                     DurationSeconds=ROLE_SESSION_SECONDS,
                 )["Credentials"]
             except Exception as error:
-                self._refusal = error
-                raise
-        return self._credentials
+                self._assumed = error
+        if isinstance(self._assumed, Exception):
+            raise self._assumed  # refused once, within this invocation: do not wait again
+        return self._assumed
 
 
 def regional_sts_client(

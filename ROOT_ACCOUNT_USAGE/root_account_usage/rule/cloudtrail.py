@@ -1,6 +1,4 @@
-"""Look up the root user's activity in each region's CloudTrail event history
-(LookupEvents); a region not searched to the end is named, never taken for clean
-(docs/development.md, "CloudTrail event history")."""
+"""The root user's activity in each region's CloudTrail event history (LookupEvents)."""
 
 from __future__ import annotations
 
@@ -26,26 +24,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-# LookupEvents can filter on one attribute only; Username "root" also matches an IAM user
-# named root, whose calls can fill the pages before an older root action. Past this many
-# pages (2,000 events) the region's search is reported incomplete, never clean. The rate
-# limit (2 requests a second per account and region) is shared with every other caller.
+# Username "root" (LookupEvents' one filter) also matches an IAM user named root, whose
+# calls can fill the pages: past this many the region's search is incomplete, never clean.
 MAX_PAGES_PER_REGION = 40
 PAUSE_BETWEEN_CALLS = 0.5  # LookupEvents allows 2 requests per second per region
 MAX_THREADS = 32  # every commercial region at once
-# Event history keeps 90 days: a longer threshold is searched over these only (and said).
-HISTORY_DAYS = 90
+HISTORY_DAYS = 90  # event history's: a longer threshold is searched over these (and said)
 THROTTLE_BACKOFF = Backoff(base_delay=1.0, max_delay=4.0, max_attempts=3)
 
 
 def enabled_regions(build_client: Callable[[], Any], home_region: str, budget: Budget) -> list[str]:
-    """Every region enabled for the account (account:ListRegions), the histories
-    cloudtrail_regions names first; when the listing fails, every region botocore knows
-    for the home region's partition (a region not enabled then reads as incomplete)."""
+    """The account's enabled regions, cloudtrail_regions' first; when they cannot be listed,
+    every region of the home region's partition (one not enabled then reads incomplete)."""
     try:
         budget.require(limits_for("account").worst_case_seconds, "no time to list the regions")
-        # The regions this account may use: opted in, or on by default.
-        enabled = ["ENABLED", "ENABLED_BY_DEFAULT"]
+        enabled = ["ENABLED", "ENABLED_BY_DEFAULT"]  # opted in, or on by default
         pages = Retrier(budget=budget).pages(
             build_client(), "list_regions", RegionOptStatusContains=enabled
         )
@@ -71,12 +64,7 @@ class CloudTrailSearch(NamedTuple):
 
     found: list[RootActivity]  # per region: its latest use, and its latest attempt
     incomplete: dict[str, str]  # region -> why its search stopped before the end
-    pages_read: int = 0
-
-    @property
-    def unavailable(self) -> bool:
-        """No page could be read anywhere: CloudTrail said nothing at all."""
-        return bool(self.incomplete) and self.pages_read == 0 and not self.found
+    unavailable: bool  # no page could be read anywhere: CloudTrail said nothing at all
 
 
 def lookup_root_activity(
@@ -90,10 +78,9 @@ def lookup_root_activity(
     include: Callable[[RootActivity], bool] | None = None,
     account_id: str | None = None,
 ) -> CloudTrailSearch:
-    """Each region's latest root action (of `account_id`'s root, when given) within
-    [start, end], and its latest sign-in attempt newer than that. An action `include`
-    leaves out (AssumeRoot) never hides an older one that counts. A region whose search
-    fails or stops early keeps what it found, and is named in `incomplete` and logged."""
+    """Each region's latest root action within [start, end] that `include` counts (one it
+    leaves out never hides an older one), and its latest sign-in attempt newer than that;
+    a region not searched to the end is named in `incomplete`."""
     pause = sleep or time.sleep
     seconds = limits_for("cloudtrail").worst_case_seconds
     retrier = Retrier(backoff=THROTTLE_BACKOFF, sleep=pause, budget=budget, call_seconds=seconds)
@@ -116,9 +103,8 @@ def lookup_root_activity(
             )
             for number, page in enumerate(pages, start=1):
                 searched.pages = number
-                if any(searched.take(event) for event in page.get("Events", [])):
-                    break
-                if not page.get("NextToken"):
+                found = any(searched.take(event) for event in page.get("Events", []))
+                if found or not page.get("NextToken"):
                     break
                 if number == MAX_PAGES_PER_REGION:
                     raise CloudTrailUnavailableError(
@@ -153,7 +139,8 @@ def lookup_root_activity(
                 extra={"fields": fields | {"error_code": CloudTrailUnavailableError.code}},
             )
     found = [a for s in searches for a in (s.use, s.attempt) if a is not None]
-    return CloudTrailSearch(found, incomplete, sum(s.pages for s in searches))
+    nothing_read = not found and not any(s.pages for s in searches)
+    return CloudTrailSearch(found, incomplete, bool(incomplete) and nothing_read)
 
 
 @dataclass

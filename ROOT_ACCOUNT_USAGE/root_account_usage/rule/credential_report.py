@@ -1,5 +1,4 @@
-"""Fetch the IAM credential report, the one module that calls IAM (the lifecycle:
-docs/development.md, "The credential-report lifecycle")."""
+"""Fetch the IAM credential report: the one module that calls IAM."""
 
 from __future__ import annotations
 
@@ -24,14 +23,10 @@ logger = logging.getLogger(__name__)
 FRESH_FOR = timedelta(hours=4)
 GET, GENERATE = "GetCredentialReport", "GenerateCredentialReport"
 # Codes that mean "not yet": wait and ask again.
-RETRYABLE_CODES = frozenset({"ReportInProgress", "LimitExceeded", "ServiceFailure"}) | (
-    THROTTLING_CODES
-)
-# Codes of GetCredentialReport that mean "generate one first".
-REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
+RETRYABLE_CODES = THROTTLING_CODES | {"ReportInProgress", "LimitExceeded", "ServiceFailure"}
+REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})  # "generate one first"
 DONE_STATE = "COMPLETE"
-# A timeout, a dropped connection or a gateway error (5xx): tried again this many times
-# at most, then the rule fails closed naming it.
+# A timeout, a dropped connection or a 5xx: tried again this often, then it fails closed.
 MAX_TRANSIENT_RETRIES = 2
 
 
@@ -43,8 +38,7 @@ class FetchedReport(NamedTuple):
 
 
 class CredentialReportFetcher:
-    """Runs the GetCredentialReport / GenerateCredentialReport lifecycle once; its waits
-    ("not yet" and transient failures alike) are one Retrier's, within the budget."""
+    """Runs the GetCredentialReport / GenerateCredentialReport lifecycle once."""
 
     def __init__(
         self,
@@ -55,24 +49,20 @@ class CredentialReportFetcher:
         sleep: Sleep | None = None,
         jitter: Jitter | None = None,
     ) -> None:
-        self._iam = iam
-        self._budget = budget
+        self._iam, self._budget, self._waits = iam, budget, 0
         # The longest one IAM call may take: no call starts with less time left.
         self._call_seconds = limits_for("iam").worst_case_seconds
         self._retrier = Retrier(
-            RETRYABLE_CODES,
             backoff=backoff or Backoff(),
             sleep=sleep,
             jitter=jitter,
             budget=budget,
             call_seconds=self._call_seconds,
         )
-        self._waits = 0
 
     def fetch(self, now: datetime) -> FetchedReport:
         """A report under four hours old, or the newest one IAM will give. Raises
-        ReportUnavailableError (or OutOfTimeError, code ReportNotReady) when IAM refuses,
-        keeps failing, or no report is ready in time and none exists."""
+        ReportUnavailableError (or OutOfTimeError, code ReportNotReady)."""
         answer = self._ask(GET, until=REGENERATE_CODES)
         existing = _report(answer) if isinstance(answer, dict) else None
         if existing is not None and now - existing.generated_at < FRESH_FOR:
@@ -92,9 +82,8 @@ class CredentialReportFetcher:
         return _report(self._ask(GET))
 
     def _ask(self, operation: str, until: frozenset[str] = frozenset()) -> Any:
-        """IAM's answer to `operation`, asked again while IAM says "not yet" (a code, or
-        a report still generating), or a code of `until` as IAM gave it. Raises
-        ReportUnavailableError or OutOfTimeError for the failure that ended it."""
+        """IAM's answer to `operation`, asked again while IAM says "not yet", or a code of
+        `until` as IAM gave it. Raises ReportUnavailableError or OutOfTimeError."""
         transient_failures = 0
         while True:
             reason = f"no time left to call IAM {operation} within the Lambda's remaining time"
@@ -131,9 +120,10 @@ class CredentialReportFetcher:
 
 
 def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, bool]:
-    """The error to fail closed with, and whether another try may help (a timeout, a
-    dropped connection or a 5xx)."""
+    """The error to fail closed with, and whether another try may help."""
     transient = isinstance(error, (ConnectionError, HTTPClientError))
+    # Anything else the SDK lets through (an HTML error page...) is still "no report".
+    detail = error_code(error)
     if isinstance(error, ClientError):
         detail = f"{error_code(error)}: {error_message(error, 120)}"
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -144,17 +134,13 @@ def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, 
         # botocore raises binascii.Error (a ValueError) for Content that is not base64.
         message = f"IAM {operation} returned a response that could not be decoded"
         return ReportUnavailableError(message, code="MalformedResponse"), False
-    else:
-        # Anything else the SDK lets through (e.g. ResponseParserError on an HTML error
-        # page) is still "no report": fail closed, never crash.
-        detail = error_code(error)
     message = f"IAM {operation} failed: {detail}".rstrip(": ")[:200]
     return ReportUnavailableError(message, code=error_code(error)), transient
 
 
 def _report(answer: dict[str, Any]) -> FetchedReport:
-    """The report in IAM's answer. Without GeneratedTime a report's age, and so its worth
-    as evidence (the 24-hour rule), is unknown: raises ReportUnavailableError."""
+    """The report in IAM's answer; raises ReportUnavailableError without GeneratedTime
+    (its age, and so its worth as evidence, unknown)."""
     generated = answer.get("GeneratedTime")
     if isinstance(generated, datetime):
         with contextlib.suppress(ValueError):

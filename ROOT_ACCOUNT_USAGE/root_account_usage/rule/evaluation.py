@@ -1,6 +1,5 @@
-"""Evaluate one account (the Lambda handler and the CLI): the report, CloudTrail, the
-recorded events and the rule's memory; any reason it cannot decide becomes a NON_COMPLIANT
-'Unable to evaluate' verdict and one ERROR log line."""
+"""Evaluate one account (the Lambda handler and the CLI); what stops a decision fails
+closed: a NON_COMPLIANT 'Unable to evaluate' verdict and one ERROR log line."""
 
 from __future__ import annotations
 
@@ -18,6 +17,7 @@ from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
 from ..core.report import parse_credential_report
 from ..core.verdict import (
     NON_COMPLIANT,
+    RESOURCE_TYPE,
     Verdict,
     apply_memory,
     decide,
@@ -26,13 +26,13 @@ from ..core.verdict import (
     unable_to_evaluate,
 )
 from .aws import error_code, error_message
-from .budget import Budget
+from .budget import Budget, limits_for
 from .cloudtrail import HISTORY_DAYS, enabled_regions, lookup_root_activity
 from .credential_report import CredentialReportFetcher, FetchedReport
-from .memory import LastEvaluationUnavailableError, last_annotation
 from .recorded_events import RecordedEvents, read_recorded_activity
 
 if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
     from mypy_boto3_iam import IAMClient
 
 logger = logging.getLogger(__name__)
@@ -43,28 +43,27 @@ Build = Callable[..., Any]
 FAIL_CLOSED_LOG_MESSAGE = "unable to evaluate root account usage"
 
 
+class LastEvaluationUnavailableError(RootAccountUsageError):
+    """This rule's last evaluation could not be read (the annotation says so)."""
+
+
 def evaluate_periodic_event(
     periodic: PeriodicEvent, build: Build, *, home_region: str, context: object
 ) -> Verdict:
-    """Judge the account a periodic event names with the clients `build` makes; every
-    problem fails closed, a failed source is named, and the last evaluation's use is kept."""
+    """Judge the account a periodic event names, keeping the last evaluation's use."""
     budget = Budget.for_lambda(context)
     # Read first, while the budget is whole: the one source a deletion cannot erase.
-    annotation: str | None = None
+    annotation, unavailable = None, False
     try:
         annotation = last_annotation(
             build("config"), periodic.rule_name, periodic.account_id, budget=budget
         )
-        unavailable = False
     except Exception as error:  # refused, unreachable, no time, no role: said, not raised
-        code = str(getattr(error, "code", None) or error_code(error))
-        problem = LastEvaluationUnavailableError(str(error)[:200], code=code)
-        _log(logging.WARNING, "this rule's last evaluation unavailable", problem)
+        _log(logging.WARNING, "this rule's last evaluation unavailable", error)
         unavailable = True
     remembered = remembered_use(annotation) if annotation else None
-    # The records may decide first only after a full evaluation of this account (not
-    # failed closed, not decided by the records): it bound the report to the account and
-    # carried every source's use into the memory, which a record must not be older than.
+    # Records decide first only after a full evaluation (not failed closed, not decided by
+    # a record): it carried every source's use into the memory, and no record may be older.
     early_since = None
     if annotation and not text.is_unable(annotation) and text.RECORD_DECIDES not in annotation:
         early_since = remembered[1] if remembered else datetime.min.replace(tzinfo=UTC)
@@ -78,11 +77,42 @@ def evaluate_periodic_event(
     )
 
 
+def last_annotation(
+    config: ConfigServiceClient, rule_name: str, account_id: str, *, budget: Budget
+) -> str | None:
+    """The annotation of `rule_name`'s latest evaluation of the account, None if none.
+    Raises LastEvaluationUnavailableError or OutOfTimeError."""
+    if not rule_name:
+        raise LastEvaluationUnavailableError("the event names no configRuleName")
+    reason = "no time left to read the last evaluation"
+    budget.require(limits_for("config").worst_case_seconds, reason)
+    try:
+        # One resource per account (AWS::::Account): the first page holds it.
+        answer: Any = config.get_compliance_details_by_config_rule(
+            ConfigRuleName=rule_name, ComplianceTypes=["COMPLIANT", "NON_COMPLIANT"], Limit=100
+        )
+    except Exception as error:  # ClientError, BotoCoreError: said in the annotation
+        code = error_code(error)
+        raise LastEvaluationUnavailableError(
+            f"GetComplianceDetailsByConfigRule: {code}", code=code
+        ) from None
+    ours = [r for r in answer.get("EvaluationResults", []) if _names(r, rule_name, account_id)]
+    if not ours:
+        return None
+    latest = max(ours, key=lambda result: result.get("ResultRecordedTime") or 0)
+    return str(latest.get("Annotation") or "")
+
+
+def _names(result: dict[str, Any], rule_name: str, account_id: str) -> bool:
+    qualifier = result.get("EvaluationResultIdentifier", {}).get("EvaluationResultQualifier", {})
+    named = (qualifier.get(k) for k in ("ConfigRuleName", "ResourceType", "ResourceId"))
+    return tuple(named) == (rule_name, RESOURCE_TYPE, account_id)
+
+
 def _judge(
     periodic: PeriodicEvent, build: Build, home_region: str, budget: Budget, since: datetime | None
 ) -> Verdict:
-    """The verdict from the report, CloudTrail and the recorded events; with `since`, a
-    recorded use since then decides before the others are read."""
+    """The verdict from the report, CloudTrail and the records (first: a use since `since`)."""
     try:
         parameters = parse_rule_parameters(periodic.rule_parameters, periodic.repeated_parameters)
     except InvalidParameterError as error:
@@ -92,24 +122,20 @@ def _judge(
     include = partial(counted, exclude_assume_root=exclude)
 
     path = parameters.root_activity_evidence
-    # Read first as well as last: a root event recorded before this run decides at once,
-    # without the report's generation wait or the search of every region. Only where
-    # CloudTrail is searched and keeps the whole threshold: a use the skipped sources
-    # hold is then still found by the next, full, evaluation.
+    # Read first as well as last, to decide at once without the report's wait or the search;
+    # only where the next, full, evaluation still finds a use the skipped sources hold.
     if since and path and parameters.cloudtrail_evidence and days <= HISTORY_DAYS:
         start = max(since, now - timedelta(days=days))
         try:
             early = read_recorded_activity(lambda: build("ssm"), path, budget=budget)
         except RootAccountUsageError:
-            early = RecordedEvents([], {}, {})  # read again, and said, after the report
+            early = RecordedEvents([], {})  # read again, and said, after the report
         uses = [a for a in early.found if include(a) and not a.attempt and a.time >= start]
         if uses:  # else the problems are logged after the second read
-            early.warn()
             latest = max(uses, key=lambda activity: activity.time)
-            note = text.record_note(early.problems.values())
             return Verdict(
                 NON_COMPLIANT,
-                text.fit(text.record_decides(latest.seen(), days), note),
+                text.fit(text.record_decides(latest.seen(), days), early.note()),
                 days,
                 credential=latest.source.lower(),
                 last_used=latest.time,
@@ -162,9 +188,8 @@ def _judge(
             _log(logging.WARNING, "recorded root events unavailable", error)
             unavailable.append(text.RECORDED_EVENTS)
         else:
-            recorded.warn()
+            notes.append(recorded.note())
             activities += filter(include, recorded.found)
-            notes.append(text.record_note(recorded.problems.values()))
     return apply_activity(
         verdict,
         activities,
@@ -177,11 +202,11 @@ def _judge(
     )
 
 
-def _log(level: int, message: str, error: RootAccountUsageError) -> None:
+def _log(level: int, message: str, error: Exception) -> None:
     if level == logging.WARNING:
         message += "; the other evidence decides"
-    fields = {"error_code": error.code, "reason": str(error)[:200]}
-    logger.log(level, message, extra={"fields": fields})
+    code = str(getattr(error, "code", None) or error_code(error))
+    logger.log(level, message, extra={"fields": {"error_code": code, "reason": str(error)[:200]}})
 
 
 def evaluate_account(
@@ -210,8 +235,7 @@ def evaluate_account(
 def evaluate_report(
     fetch: Callable[[], Any], *, now: datetime, threshold_days: int, account_id: str | None = None
 ) -> Verdict:
-    """Judge the report `fetch` returns (its `content` and `generated_at`), which must be
-    `account_id`'s when given; every RootAccountUsageError fails closed."""
+    """Judge the report `fetch` returns, which must be `account_id`'s when given."""
     generated_at, root = None, None
     try:
         report = fetch()

@@ -1,5 +1,4 @@
-"""Root events recorded in SSM Parameter Store: written by the re-evaluation function,
-read by the rule (core/recorded_activity.py says what a record holds and why)."""
+"""Root events recorded in SSM by the re-evaluation function, read by the rule."""
 
 from __future__ import annotations
 
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Read as an evaluation starts and again after the report (and written by the re-evaluation
-# function, before it starts one): two quick retries at most.
+# Read twice an evaluation, written before one starts: two quick retries at most.
 RECORD_BACKOFF = Backoff(base_delay=0.5, max_delay=1.0, max_attempts=2)
 
 
@@ -40,31 +38,30 @@ class RecordedEvents(NamedTuple):
     """The recorded root events that could be read, and what was wrong with the others."""
 
     found: list[RootActivity]
-    problems: dict[str, str]  # parameter name -> RECORD_RESET, RECORD_UNREADABLE or _MISSING
-    reasons: dict[str, str]  # parameter name -> what was wrong, for the log
+    # parameter name -> (RECORD_RESET, RECORD_UNREADABLE or _MISSING; the reason, logged)
+    problems: dict[str, tuple[str, str]]
 
-    def warn(self) -> None:
-        """Log each problem at WARNING (once per evaluation: the caller's choice)."""
-        for name, problem in self.problems.items():
+    def note(self) -> str:
+        """Log each problem at WARNING; the annotation's note naming the worst one."""
+        for name, (problem, reason) in self.problems.items():
             fields = {
                 "parameter": name[:120],
                 "error_code": RecordedEventsUnavailableError.code,
                 "problem": problem,
-                "reason": self.reasons[name][:120],
+                "reason": reason[:120],
             }
             logger.warning(
                 "recorded root event not counted; the other evidence decides",
                 extra={"fields": fields},
             )
+        return text.record_note(problem for problem, _ in self.problems.values())
 
 
 def read_recorded_activity(
     build_client: Callable[[], SSMClient], path: str, *, budget: Budget
 ) -> RecordedEvents:
-    """The root events recorded under `path`, one per kind at most; a record malformed,
-    reset to `none`, or missing (the stack creates both: deleted) is named in `problems`
-    while the others still count. Raises RecordedEventsUnavailableError when SSM cannot
-    be read, OutOfTimeError when there is no time to try."""
+    """The root events recorded under `path`; one malformed, reset or missing is named in
+    `problems`. Raises RecordedEventsUnavailableError, or OutOfTimeError."""
     names = {parameter_name(path, slot): slot for slot in SLOTS}
     retrier = _retrier(budget, "time budget exhausted before reading them")
     try:
@@ -75,29 +72,26 @@ def read_recorded_activity(
             f"GetParameters under {path[:80]}: {error_code(error)}"
         ) from None
     found: list[RootActivity] = []
-    problems: dict[str, str] = {}
-    reasons: dict[str, str] = {}
-    answered: set[str] = set()
+    # The stack creates every parameter: one SSM does not answer for was deleted.
+    problems = {name: (text.RECORD_MISSING, "no such parameter") for name in names}
     for parameter in response.get("Parameters", []):
         name = str(parameter.get("Name"))
         slot = names.get(name)
         if slot is None:
             continue  # not asked for; SSM answers with the names it was given
-        answered.add(name)
+        problems.pop(name, None)
         value = str(parameter.get("Value", ""))
         try:
             activity = decode(value, slot)
         except MalformedRecordError as error:
-            problems[name], reasons[name] = text.RECORD_UNREADABLE, str(error)
+            problems[name] = (text.RECORD_UNREADABLE, str(error))
             continue
         if activity is not None:
             found.append(activity)
         elif was_reset(value, parameter.get("Version")):
-            problems[name] = text.RECORD_RESET
-            reasons[name] = f"none written at version {parameter.get('Version')}"
-    for name in names.keys() - answered:
-        problems[name], reasons[name] = text.RECORD_MISSING, "no such parameter"
-    return RecordedEvents(found, problems, reasons)
+            reset = f"none written at version {parameter.get('Version')}"
+            problems[name] = (text.RECORD_RESET, reset)
+    return RecordedEvents(found, problems)
 
 
 def record_activity(client: SSMClient, path: str, activity: RootActivity, *, budget: Budget) -> str:

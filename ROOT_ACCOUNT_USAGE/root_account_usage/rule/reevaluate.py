@@ -1,6 +1,4 @@
-"""Lambda for the EventBridge rule on root activity: record the event, then ask AWS Config
-to re-evaluate now (handler `root_account_usage.rule.reevaluate.lambda_handler`; see
-docs/development.md, "The re-evaluation function")."""
+"""Lambda for EventBridge's root events: record the event, ask AWS Config to re-evaluate."""
 
 from __future__ import annotations
 
@@ -28,13 +26,10 @@ ALREADY_RUNNING = "LimitExceededException"
 # AWS Config allows one start a minute: asking again this long after the record was
 # written, a refusal proves an evaluation that reads the record.
 RETRY_AFTER_SECONDS = 65.0
-# Kept back from the function's remaining time for its last log line.
-MARGIN_SECONDS = 2.0
-# Without a Lambda context (tests, local runs): template.yaml's timeout.
-DEFAULT_SECONDS = 120.0
+MARGIN_SECONDS = 2.0  # kept back from the function's time for its last log line
+DEFAULT_SECONDS = 120.0  # without a Lambda context: template.yaml's timeout
 NOT_ROOT_ACTIVITY = "other"  # debounce key of events that are not root use by our reading
-# The longest a start may take (botocore's retries included): no start begins with less.
-_START_SECONDS = CONFIG_LIMITS.worst_case_seconds
+_START_SECONDS = CONFIG_LIMITS.worst_case_seconds  # no start begins with less time left
 BUSY = "EvaluationBusy"  # the code of OutOfTimeError when no start can be asked for
 
 _state: dict[str, Any] = {"config": None, "ssm": None, "handled": {}}
@@ -56,8 +51,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     kind = slot_of(activity) if activity is not None else NOT_ROOT_ACTIVITY
     # Log what happened, not who or from where: the event carries the root's IP address.
     fields = {"event_id": event.get("id"), "detail_type": event.get("detail-type"), "kind": kind}
-    other = other_account(event, own_account(context))
-    if other is not None:
+    if other_account(event, own_account(context)) is not None:
         logger.warning("root event of another account ignored", extra={"fields": fields})
         return {"started": False, "reason": "another account"}
     if activity is not None and activity.attempt:
@@ -96,8 +90,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
 
 
 def activity_of(event: dict[str, Any]) -> RootActivity | None:
-    """The root activity an EventBridge CloudTrail event carries; None when it carries none
-    (not a CloudTrail record, or not the root user's own action by the rule's reading)."""
+    """The root activity an EventBridge CloudTrail event carries, else None."""
     detail = event.get("detail") if isinstance(event, dict) else None
     if not isinstance(detail, dict):
         return None
@@ -117,8 +110,7 @@ def own_account(context: object) -> str | None:
 
 
 def other_account(event: dict[str, Any], account: str | None) -> str | None:
-    """The first of the event's, its record's and its root's accounts (`account`,
-    `recipientAccountId`, `userIdentity.accountId`) that is not `account`, else None."""
+    """The first account the event, its record or its root names that is not `account`."""
     if account is None:
         return None
     detail = _object(event.get("detail"))
