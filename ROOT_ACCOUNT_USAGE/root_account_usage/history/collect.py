@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING
 from ..core.annotation import read_threshold
 from ..rule.budget import Sleep
 from .config_reader import ConfigHistoryReader, HistoryUnavailableError, Progress, count_nothing
-from .model import AccountHistory, EvidenceReport, UnreadableAccount
+from .model import LATEST_DUE, AccountHistory, EvidenceReport, UnreadableAccount, bounded
 from .organization import DEFAULT_MAX_WORKERS, AccountOpener, read_accounts
-from .period import bounded
-from .rules import LATEST_DUE
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient

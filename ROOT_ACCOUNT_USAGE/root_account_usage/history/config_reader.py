@@ -19,9 +19,15 @@ from ..core.rule_identity import names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code
 from ..rule.budget import Sleep
-from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
-from .period import EARLIEST
-from .rules import MatchedRule, match_rule
+from .model import (
+    EARLIEST,
+    UNKNOWN,
+    AccountHistory,
+    CurrentEvaluation,
+    MatchedRule,
+    counted,
+    match_rule,
+)
 from .timeline import changes_by_rule, states_from_item
 
 if TYPE_CHECKING:

@@ -1,13 +1,18 @@
-"""Every account of an organization, read through its read-only role, several at a time."""
+"""The auditor's AWS session, and every account of an organization read through its
+read-only role, several at a time."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.plain_text import LONG, shortened
 from ..rule.aws import Retrier
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 logger = logging.getLogger(__name__)
+_SESSION_LOCK = threading.Lock()
 
 DEFAULT_MAX_WORKERS = 8
 SESSION_NAME = "root-account-usage-history"  # what each member account's CloudTrail shows
@@ -145,3 +151,65 @@ def each_in_parallel[T, R](
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return [future.result() for future in futures]
+
+
+class NoRegionError(HistoryUnavailableError):
+    """No region was given or configured, so there is no AWS Config to read."""
+
+    code = "NoRegion"
+
+
+class AuditorSession(NamedTuple):
+    config: ConfigServiceClient
+    account_id: str
+    region: str
+    session: Any = None  # the boto3 session, for member accounts' clients
+
+
+def open_session(profile: str | None, region: str | None) -> AuditorSession:
+    """A Config client through the standard credential chain, and the account those
+    credentials belong to, as sts:GetCallerIdentity says (it needs no permission)."""
+    import boto3
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        if not session.region_name:
+            raise NoRegionError("no region given or configured for AWS Config")
+        account = session.client("sts").get_caller_identity()["Account"]
+        return AuditorSession(session.client("config"), account, session.region_name, session)
+    except (BotoCoreError, ClientError) as error:
+        raise HistoryUnavailableError(shortened(f"no AWS session: {error}")) from None
+
+
+def member_opener(
+    auditor: AuditorSession,
+    role_name: str,
+    external_id: str | None,
+    client_factory: Callable[[str, Any], Any] | None = None,
+) -> MemberRoleOpener:
+    """Each account's read role, assumed from the auditor's session (the role's ARN in
+    the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...); the member's
+    clients from `client_factory` (default: Config clients of the auditor's session)."""
+    session = auditor.session
+    return MemberRoleOpener(
+        session.client("sts", region_name=auditor.region),  # the regional STS endpoint
+        client_factory or (lambda region, keys: session_clients(session, keys)("config", region)),
+        role_name=role_name,
+        partition=session.get_partition_for_region(auditor.region),
+        own_account=auditor.account_id,
+        external_id=external_id,
+    )
+
+
+def session_clients(
+    session: Any, credentials: Mapping[str, str] | None = None
+) -> Callable[..., Any]:
+    """(service, region) -> a client of the boto3 session, each made once and one at a
+    time (a session is not thread-safe)."""
+
+    @functools.cache
+    def client(service: str, region: str) -> Any:
+        with _SESSION_LOCK:
+            return session.client(service, region_name=region, **(credentials or {}))
+
+    return client

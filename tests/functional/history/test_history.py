@@ -23,7 +23,7 @@ from root_account_usage.history.config_reader import (
     HistoryUnavailableError,
 )
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
-from root_account_usage.history.session import AuditorSession
+from root_account_usage.history.organization import AuditorSession
 from root_account_usage.simulation.config import compliance_item
 from tests.doubles import stubbed
 
