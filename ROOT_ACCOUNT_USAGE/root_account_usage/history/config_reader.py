@@ -28,7 +28,7 @@ from .model import (
     counted,
     match_rule,
 )
-from .timeline import changes_by_rule, states_from_item
+from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -130,65 +130,57 @@ class ConfigHistoryReader:
         resource = f"{RESOURCE_TYPE}/{account_id}"
         where = dict(resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=resource)
         note = None if self.records_compliance() else "not recorded"
+        recorded: list[RecordedStates] = []
         try:
             if note is None:
                 prior = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
+                # The item in force when the period began: its states, timed at the start.
+                in_force = (
+                    states_from_item(i, matches) for i in prior.get("configurationItems", [])
+                )
+                recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
             note = "no compliance history recorded"
-        histories = [
-            AccountHistory(account_id, region, history_note=note, rule_name=name)
-            for name in sorted(ours)
-        ]
-        if note is None:
-            # The item in force when the period began: its states, timed at the start.
-            in_force = (
-                states_from_item(item, matches) for item in prior.get("configurationItems", [])
+        at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
+        weeks = math.ceil((until - since) / WINDOW) if note is None else 0  # 366 at most (bounded)
+        starts = [since + WINDOW * n for n in range(weeks)]
+        for done, start in enumerate(starts, start=1):
+            for page in self._pages(
+                "get_resource_config_history",
+                page_size=100,
+                **where,
+                earlierTime=start,
+                laterTime=min(start + WINDOW, until),
+                chronologicalOrder="Forward",
+            ):
+                for item in page.get("configurationItems", []):
+                    states = states_from_item(item, matches)
+                    if states is not None and since <= states.time < until:
+                        recorded.append(states)
+            self.progress(done, len(starts))
+        names = sorted(set(ours) | {n for r in recorded for n in r.states})
+        changes = changes_by_rule(recorded, names, at_start)
+        # When the records first and last list a rule (its state at the start: the start).
+        times = {name: [r.time for r in recorded if name in r.states] for name in names}
+        histories = others + [
+            AccountHistory(
+                account_id,
+                region,
+                tuple(changes[name]),
+                at_start.get(name),
+                self.current(account_id, name) if name in ours else None,
+                note,
+                name,
+                recorded=(min(times[name]), max(times[name])) if times[name] else None,
+                exists=name in ours,
+                **(ours[name]._asdict() if name in ours else {}),
             )
-            recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
-            at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
-            starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
-            for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
-                for page in self._pages(
-                    "get_resource_config_history",
-                    page_size=100,
-                    **where,
-                    earlierTime=start,
-                    laterTime=min(start + WINDOW, until),
-                    chronologicalOrder="Forward",
-                ):
-                    for item in page.get("configurationItems", []):
-                        states = states_from_item(item, matches)
-                        if states is not None and since <= states.time < until:
-                            recorded.append(states)
-                self.progress(done, len(starts))
-            names = sorted(set(ours) | {n for r in recorded for n in r.states})
-            changes = changes_by_rule(recorded, names, at_start)
-            # When the records first and last list a rule (its state at the start: the start).
-            times = {name: [r.time for r in recorded if name in r.states] for name in names}
-            histories = [
-                AccountHistory(
-                    account_id,
-                    region,
-                    tuple(changes[name]),
-                    at_start.get(name),
-                    rule_name=name,
-                    recorded=(min(times[name]), max(times[name])) if times[name] else None,
-                    exists=name in ours,
-                )
-                for name in names
-            ]
-        if not histories and not others:
-            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-            return [AccountHistory(account_id, region, history_note=note)]
-        return others + [
-            h._replace(current=self.current(account_id, h.rule_name), **ours[h.rule_name]._asdict())
-            if h.rule_name in ours
-            else h
-            for h in histories
-            if h.rule_name is not None
+            for name in names
         ]
+        note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
+        return histories or [AccountHistory(account_id, region, history_note=note)]
 
     def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None
