@@ -37,12 +37,10 @@ def collect_evidence(
     accounts_progress: Progress = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
-    """Everything AWS Config holds for the rule and the period (period.bounded), with
+    """Everything AWS Config holds for the rule and the period (model.bounded), with
     `members` from each account the aggregator knows; an account not read is listed.
     Raises PeriodOutOfReachError, or HistoryUnavailableError when Config cannot be read."""
-    period = bounded(since, until, now)
-    since, until = period.since, period.until
-    notes = list(period.notes)
+    since, until, notes = bounded(since, until, now)
     reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
     accounts: list[AccountHistory] = []
     unreadable: list[UnreadableAccount] = []

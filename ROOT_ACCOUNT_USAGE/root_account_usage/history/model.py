@@ -45,9 +45,7 @@ class CurrentEvaluation(NamedTuple):
     @property
     def state(self) -> str:
         """NON_COMPLIANT evaluations that failed closed count as UNABLE_TO_EVALUATE."""
-        if is_unable(self.annotation):
-            return UNABLE_TO_EVALUATE
-        return self.compliance_type
+        return UNABLE_TO_EVALUATE if is_unable(self.annotation) else self.compliance_type
 
 
 class AccountHistory(NamedTuple):
@@ -104,21 +102,17 @@ MAX_RETENTION = timedelta(days=2557)
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
-class Period(NamedTuple):
-    since: datetime
-    until: datetime
-    notes: tuple[str, ...] = ()
-
-
 class PeriodOutOfReachError(ValueError):
     """No part of the period is one AWS Config can still hold."""
 
 
-def bounded(since: datetime, until: datetime, now: datetime) -> Period:
-    """[since, until) cut to [now - 2,557 days, now], with a note for each cut. Raises
+def bounded(
+    since: datetime, until: datetime, now: datetime
+) -> tuple[datetime, datetime, list[str]]:
+    """[since, until) cut to [now - 2,557 days, now], and a note for each cut. Raises
     PeriodOutOfReachError when nothing of the period is left."""
     earliest = now - MAX_RETENTION
-    notes = []
+    notes: list[str] = []
     if since < earliest:
         notes.append(
             f"The period asked for starts {format_timestamp(since)}; AWS Config keeps at most "
@@ -136,7 +130,7 @@ def bounded(since: datetime, until: datetime, now: datetime) -> Period:
             "the period lies entirely outside what AWS Config can hold "
             f"({format_timestamp(earliest)} to {format_timestamp(now)})"
         )
-    return Period(since, until, tuple(notes))
+    return since, until, notes
 
 
 # ConfigRule.MaximumExecutionFrequency (and a ScheduledNotification's): a periodic rule

@@ -6,11 +6,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from ..core.annotation import read_root_use
 from ..core.json_text import load_json
 from ..core.parameters import MIN_THRESHOLD_DAYS
-from ..core.timestamps import parse_timestamp
-from ..core.verdict import COMPLIANT, NON_COMPLIANT
+from ..core.verdict import COMPLIANT, NON_COMPLIANT, remembered_use
 from .model import (
     INSUFFICIENT_DATA,
     NOT_APPLICABLE,
@@ -148,13 +146,9 @@ def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime
     recorded = current.recorded_at
     if current.state in NON_COMPLIANT_STATES and (recorded is None or recorded < until):
         return True
-    seen = read_root_use(current.annotation)
-    try:
-        used = parse_timestamp(seen.time) if seen else None
-    except ValueError:  # a time the annotation wrote but no calendar has
-        used = None
-    if used is None:
+    if (remembered := remembered_use(current.annotation)) is None:
         return False
+    used = remembered[1]
     # The threshold the rule applies now; when its parameters are invalid, the shortest
     # it can apply (a use inside the period counts whatever the threshold).
     days = history.threshold_days or MIN_THRESHOLD_DAYS
