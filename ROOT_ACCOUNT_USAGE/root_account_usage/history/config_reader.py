@@ -87,8 +87,7 @@ class ConfigHistoryReader:
     progress: Progress = count_nothing
 
     def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
-        """Rules named `name`, or named by AWS from it, each with its identity (judged
-        against `functions`), parameters and how often it runs."""
+        """Rules named `name`, or named by AWS from it, judged against `functions`."""
         pages = self._pages("describe_config_rules")
         found = (match_rule(r, name, functions) for p in pages for r in p.get("ConfigRules", []))
         return {matched.identity.name: matched for matched in found if matched is not None}
@@ -206,8 +205,7 @@ class ConfigHistoryReader:
     def current(
         self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""
     ) -> CurrentEvaluation | None:
-        """The account's latest evaluation under exactly this rule (as `aggregator` holds
-        it, when given)."""
+        """The account's latest evaluation under exactly this rule (from `aggregator`)."""
         if aggregator is None:
             operation, results = "get_compliance_details_by_config_rule", "EvaluationResults"
             request: dict[str, Any] = {"ComplianceTypes": EVALUATION_TYPES}

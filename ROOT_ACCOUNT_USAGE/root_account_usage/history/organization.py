@@ -63,8 +63,7 @@ class AccountOpener(Protocol):
 
 @dataclass(repr=False, eq=False)  # as before: no field (the external ID) in a repr
 class MemberRoleOpener:
-    """Opens an account's AWS Config through its read role (the auditor's own account
-    through the auditor's own credentials)."""
+    """Opens an account's AWS Config through its read role (the auditor's: its own keys)."""
 
     sts: STSClient
     client_factory: ClientFactory
@@ -119,8 +118,7 @@ def read_accounts(
     sleep: Sleep | None = None,
     progress: Progress = count_nothing,
 ) -> list[AccountOutcome]:
-    """Each (account, region) of `targets` read, `max_workers` at a time: what was read,
-    or why not, in the order of `targets`."""
+    """Each (account, region) of `targets`, `max_workers` at a time: read, or why not."""
 
     def read_one(target: tuple[str, str]) -> AccountOutcome:
         account_id, region = target
@@ -174,9 +172,8 @@ def collect_evidence(
     accounts_progress: Progress = count_nothing,
     sleep: Sleep | None = None,
 ) -> EvidenceReport:
-    """Everything AWS Config holds for the rule and the period (model.bounded), with
-    `members` from each account the aggregator knows; an account not read is listed.
-    Raises PeriodOutOfReachError, or HistoryUnavailableError when Config cannot be read."""
+    """Everything AWS Config holds for the rule and the period; an account not read is
+    listed. Raises PeriodOutOfReachError, or HistoryUnavailableError (Config unreadable)."""
     since, until, notes = bounded(since, until, now)
     reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
     accounts: list[AccountHistory] = []
@@ -195,7 +192,7 @@ def collect_evidence(
         source = f"aggregator {aggregator}, read from account {account_id} in {region}"
         if members is not None:
             source += f"; {members.description}"
-            for outcome in read_accounts(
+            outcomes = read_accounts(
                 list(view.targets),
                 members,
                 rule_name,
@@ -205,11 +202,9 @@ def collect_evidence(
                 max_workers=max_workers,
                 sleep=sleep,
                 progress=accounts_progress,
-            ):
-                if outcome.read is not None:
-                    accounts.extend(outcome.read)
-                if outcome.unreadable is not None:
-                    unreadable.append(outcome.unreadable)
+            )
+            accounts += [history for outcome in outcomes for history in outcome.read or ()]
+            unreadable += [outcome.unreadable for outcome in outcomes if outcome.unreadable]
         else:
             notes.append(
                 "Compliance history is kept in each account; timelines are shown for the "
@@ -264,8 +259,7 @@ def collect_evidence(
 def _aggregated(
     reader: ConfigHistoryReader, aggregator: str, rule: str, account_id: str, region: str
 ) -> AccountHistory:
-    """The aggregator's latest evaluation, judged with the threshold it states (it shows
-    no account's parameters); the history stays in that account."""
+    """The aggregator's latest evaluation, judged with the threshold it states."""
     current = reader.current(account_id, rule, aggregator, region)
     return AccountHistory(
         account_id,
@@ -292,8 +286,8 @@ class AuditorSession(NamedTuple):
 
 
 def open_session(profile: str | None, region: str | None) -> AuditorSession:
-    """A Config client through the standard credential chain, and the account those
-    credentials belong to, as sts:GetCallerIdentity says (it needs no permission)."""
+    """A Config client through the standard credential chain, and its account (from
+    sts:GetCallerIdentity, which needs no permission). Raises HistoryUnavailableError."""
     import boto3
 
     try:
@@ -312,9 +306,8 @@ def member_opener(
     external_id: str | None,
     client_factory: Callable[[str, Any], Any] | None = None,
 ) -> MemberRoleOpener:
-    """Each account's read role, assumed from the auditor's session (the role's ARN in
-    the partition of the auditor's region: aws, aws-cn, aws-us-gov, ...); the member's
-    clients from `client_factory` (default: Config clients of the auditor's session)."""
+    """Each account's read role, assumed from the auditor's session in the partition of
+    its region; the member's clients from `client_factory` (default: the session's)."""
     session = auditor.session
     return MemberRoleOpener(
         session.client("sts", region_name=auditor.region),  # the regional STS endpoint
@@ -329,8 +322,7 @@ def member_opener(
 def session_clients(
     session: Any, credentials: Mapping[str, str] | None = None
 ) -> Callable[..., Any]:
-    """(service, region) -> a client of the boto3 session, each made once and one at a
-    time (a session is not thread-safe)."""
+    """(service, region) -> a client of the session, each made once, one at a time."""
 
     @functools.cache
     def client(service: str, region: str) -> Any:
