@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 logger = logging.getLogger(__name__)
-_SESSION_LOCK = threading.Lock()
+_SESSION_LOCK = threading.Lock()  # a boto3 session is not thread-safe
 
 DEFAULT_MAX_WORKERS = 8
 ALL_REGIONS = ""  # an account the aggregator knows in no particular region

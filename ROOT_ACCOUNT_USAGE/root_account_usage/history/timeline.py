@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, NamedTuple
 
 from ..core.json_text import load_json
@@ -118,13 +119,8 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
     if stale is not None and stale < until:  # the time after it is stale, counted apart
         pieces = [p._replace(end=min(p.end, stale)) for p in pieces if p.start < stale]
         pieces.append(Segment(max(stale, since), until, STALE))
-    merged: list[Segment] = []  # neighbours of one state made one
-    for piece in pieces:
-        if merged and merged[-1].state == piece.state:
-            merged[-1] = merged[-1]._replace(end=piece.end)
-        else:
-            merged.append(piece)
-    return merged
+    runs = (list(run) for _, run in groupby(pieces, key=lambda piece: piece.state))
+    return [run[0]._replace(end=run[-1].end) for run in runs]  # one piece per run of a state
 
 
 def share(pieces: list[Segment], states: Collection[str]) -> float:
