@@ -40,18 +40,14 @@ WINDOW = timedelta(days=7)  # the API's limit for one call
 EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
-# The most pages each read may take: several times the largest real answer, so that
-# AWS Config paging without end stops there (a token given twice stops at once,
-# Retrier.pages); the account is then unreadable, with the reason.
+# The most pages each read may take (several times the largest real answer, see
+# docs/development.md): paging without end stops there, the account unreadable.
 MAX_PAGES = {
-    "describe_config_rules": 200,  # 1,000 rules an account and region (quota), 25 a page: 40
-    # A week of changes, 100 a page: 1,000 rules changing every hour would take 1,680.
+    "describe_config_rules": 200,
     "get_resource_config_history": 2_000,
-    "get_compliance_details_by_config_rule": 100,  # one rule, one account: one evaluation
-    # Every account, region and rule the aggregator knows, 1,000 a page: 10,000 accounts
-    # in 20 regions with 250 rules each would take 50,000.
+    "get_compliance_details_by_config_rule": 100,
     "describe_aggregate_compliance_by_config_rules": 50_000,
-    "get_aggregate_compliance_details_by_config_rule": 100,  # one rule, account and region
+    "get_aggregate_compliance_details_by_config_rule": 100,
 }
 
 

@@ -106,9 +106,8 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
     recorded = history.current.recorded_at if history.current else None
     unable = history.current is not None and history.current.state == UNABLE_TO_EVALUATE
     if unable and state == NON_COMPLIANT and recorded is not None and recorded < until:
-        # History items carry no annotation: only the latest evaluation says it failed
-        # closed, and only from when it was recorded. One recorded after the period (or
-        # at an unknown time) says nothing of it: the period keeps what Config recorded.
+        # Only the latest evaluation says it failed closed, and only from when it was
+        # recorded (docs/development.md, "Two records").
         if cursor < recorded:
             pieces.append(Segment(cursor, recorded, state))
             cursor = recorded
