@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ROOT_ACCOUNT_USAGE
 
 import boto3
 
-from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.evidence import render_html, render_json
+from root_account_usage.history.organization import collect_evidence
 from root_account_usage.simulation.config import ServiceError, SimulatedConfig, Story
 from root_account_usage.simulation.organization import SimulatedAccount, SimulatedOrganization
 

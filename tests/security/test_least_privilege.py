@@ -137,8 +137,7 @@ def history_scenarios():
     """history's every path: one account, an aggregator alone, an organization through
     its members' read roles, and the auditor's own session."""
     from root_account_usage.cli.main import main
-    from root_account_usage.history.collect import collect_evidence
-    from root_account_usage.history.session import open_session
+    from root_account_usage.history.organization import collect_evidence, open_session
     from root_account_usage.simulation.organization import AGGREGATOR, SimulatedOrganization
     from tests.doubles import stubbed
     from tests.functional.history.test_history import collect, single_account_responses

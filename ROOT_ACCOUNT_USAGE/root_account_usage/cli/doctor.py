@@ -25,10 +25,15 @@ from ..core.rule_identity import RuleIdentity, identify, names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
 from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
-from ..history.model import UNABLE_TO_EVALUATE
-from ..history.organization import MemberRoleOpener, each_in_parallel
-from ..history.rules import rule_parameters
-from ..history.session import NoRegionError, member_opener, open_session, session_clients
+from ..history.model import UNABLE_TO_EVALUATE, rule_parameters
+from ..history.organization import (
+    MemberRoleOpener,
+    NoRegionError,
+    each_in_parallel,
+    member_opener,
+    open_session,
+    session_clients,
+)
 from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE

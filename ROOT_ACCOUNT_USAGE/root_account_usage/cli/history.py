@@ -6,11 +6,10 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
-from ..history.collect import collect_evidence
 from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
-from ..history.period import EARLIEST, PeriodOutOfReachError
-from ..history.session import NoRegionError, member_opener, open_session
+from ..history.model import EARLIEST, PeriodOutOfReachError
+from ..history.organization import NoRegionError, collect_evidence, member_opener, open_session
 from .demo import Source, simulated_source
 from .options import (
     EXIT_COMPLIANT,

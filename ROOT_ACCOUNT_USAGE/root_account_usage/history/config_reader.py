@@ -19,10 +19,16 @@ from ..core.rule_identity import names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code
 from ..rule.budget import Sleep
-from .model import UNKNOWN, AccountHistory, CurrentEvaluation, counted
-from .period import EARLIEST
-from .rules import MatchedRule, match_rule
-from .timeline import changes_by_rule, states_from_item
+from .model import (
+    EARLIEST,
+    UNKNOWN,
+    AccountHistory,
+    CurrentEvaluation,
+    MatchedRule,
+    counted,
+    match_rule,
+)
+from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -34,18 +40,14 @@ WINDOW = timedelta(days=7)  # the API's limit for one call
 EVALUATION_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # AWS Config also answers LimitExceededException when called too fast.
 THROTTLED = THROTTLING_CODES | {"LimitExceededException"}
-# The most pages each read may take: several times the largest real answer, so that
-# AWS Config paging without end stops there (a token given twice stops at once,
-# Retrier.pages); the account is then unreadable, with the reason.
+# The most pages each read may take (several times the largest real answer, see
+# docs/development.md): paging without end stops there, the account unreadable.
 MAX_PAGES = {
-    "describe_config_rules": 200,  # 1,000 rules an account and region (quota), 25 a page: 40
-    # A week of changes, 100 a page: 1,000 rules changing every hour would take 1,680.
+    "describe_config_rules": 200,
     "get_resource_config_history": 2_000,
-    "get_compliance_details_by_config_rule": 100,  # one rule, one account: one evaluation
-    # Every account, region and rule the aggregator knows, 1,000 a page: 10,000 accounts
-    # in 20 regions with 250 rules each would take 50,000.
+    "get_compliance_details_by_config_rule": 100,
     "describe_aggregate_compliance_by_config_rules": 50_000,
-    "get_aggregate_compliance_details_by_config_rule": 100,  # one rule, account and region
+    "get_aggregate_compliance_details_by_config_rule": 100,
 }
 
 
@@ -81,8 +83,7 @@ class ConfigHistoryReader:
     progress: Progress = count_nothing
 
     def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
-        """Rules named `name`, or named by AWS from it, each with its identity (judged
-        against `functions`), parameters and how often it runs."""
+        """Rules named `name`, or named by AWS from it, judged against `functions`."""
         pages = self._pages("describe_config_rules")
         found = (match_rule(r, name, functions) for p in pages for r in p.get("ConfigRules", []))
         return {matched.identity.name: matched for matched in found if matched is not None}
@@ -124,65 +125,57 @@ class ConfigHistoryReader:
         resource = f"{RESOURCE_TYPE}/{account_id}"
         where = dict(resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=resource)
         note = None if self.records_compliance() else "not recorded"
+        recorded: list[RecordedStates] = []
         try:
             if note is None:
                 prior = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
+                # The item in force when the period began: its states, timed at the start.
+                in_force = (
+                    states_from_item(i, matches) for i in prior.get("configurationItems", [])
+                )
+                recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
             note = "no compliance history recorded"
-        histories = [
-            AccountHistory(account_id, region, history_note=note, rule_name=name)
-            for name in sorted(ours)
-        ]
-        if note is None:
-            # The item in force when the period began: its states, timed at the start.
-            in_force = (
-                states_from_item(item, matches) for item in prior.get("configurationItems", [])
+        at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
+        weeks = math.ceil((until - since) / WINDOW) if note is None else 0  # 366 at most (bounded)
+        starts = [since + WINDOW * n for n in range(weeks)]
+        for done, start in enumerate(starts, start=1):
+            for page in self._pages(
+                "get_resource_config_history",
+                page_size=100,
+                **where,
+                earlierTime=start,
+                laterTime=min(start + WINDOW, until),
+                chronologicalOrder="Forward",
+            ):
+                for item in page.get("configurationItems", []):
+                    states = states_from_item(item, matches)
+                    if states is not None and since <= states.time < until:
+                        recorded.append(states)
+            self.progress(done, len(starts))
+        names = sorted(set(ours) | {n for r in recorded for n in r.states})
+        changes = changes_by_rule(recorded, names, at_start)
+        # When the records first and last list a rule (its state at the start: the start).
+        times = {name: [r.time for r in recorded if name in r.states] for name in names}
+        histories = others + [
+            AccountHistory(
+                account_id,
+                region,
+                tuple(changes[name]),
+                at_start.get(name),
+                current=self.current(account_id, name) if name in ours else None,
+                history_note=note,
+                rule_name=name,
+                recorded=(min(times[name]), max(times[name])) if times[name] else None,
+                exists=name in ours,
+                **(ours[name]._asdict() if name in ours else {}),
             )
-            recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
-            at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
-            starts = [since + WINDOW * n for n in range(math.ceil((until - since) / WINDOW))]
-            for done, start in enumerate(starts, start=1):  # 366 at most (period.bounded)
-                for page in self._pages(
-                    "get_resource_config_history",
-                    page_size=100,
-                    **where,
-                    earlierTime=start,
-                    laterTime=min(start + WINDOW, until),
-                    chronologicalOrder="Forward",
-                ):
-                    for item in page.get("configurationItems", []):
-                        states = states_from_item(item, matches)
-                        if states is not None and since <= states.time < until:
-                            recorded.append(states)
-                self.progress(done, len(starts))
-            names = sorted(set(ours) | {n for r in recorded for n in r.states})
-            changes = changes_by_rule(recorded, names, at_start)
-            # When the records first and last list a rule (its state at the start: the start).
-            times = {name: [r.time for r in recorded if name in r.states] for name in names}
-            histories = [
-                AccountHistory(
-                    account_id,
-                    region,
-                    tuple(changes[name]),
-                    at_start.get(name),
-                    rule_name=name,
-                    recorded=(min(times[name]), max(times[name])) if times[name] else None,
-                    exists=name in ours,
-                )
-                for name in names
-            ]
-        if not histories and not others:
-            note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-            return [AccountHistory(account_id, region, history_note=note)]
-        return others + [
-            h._replace(current=self.current(account_id, h.rule_name), **ours[h.rule_name]._asdict())
-            if h.rule_name in ours
-            else h
-            for h in histories
-            if h.rule_name is not None
+            for name in names
         ]
+        note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
+        return histories or [AccountHistory(account_id, region, history_note=note)]
 
     def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None
@@ -208,8 +201,7 @@ class ConfigHistoryReader:
     def current(
         self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""
     ) -> CurrentEvaluation | None:
-        """The account's latest evaluation under exactly this rule (as `aggregator` holds
-        it, when given)."""
+        """The account's latest evaluation under exactly this rule (from `aggregator`)."""
         if aggregator is None:
             operation, results = "get_compliance_details_by_config_rule", "EvaluationResults"
             request: dict[str, Any] = {"ComplianceTypes": EVALUATION_TYPES}

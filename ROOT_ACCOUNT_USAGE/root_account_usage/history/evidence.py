@@ -16,8 +16,7 @@ from ..core.annotation import read_root_use
 from ..core.plain_text import plain, writable
 from ..core.rule_identity import NO_FUNCTION
 from ..core.timestamps import format_timestamp, parse_timestamp
-from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport, counted
-from .rules import input_parameters
+from .model import STALE, UNKNOWN, AccountHistory, EvidenceReport, counted, input_parameters
 from .timeline import NON_COMPLIANT_STATES, STATES, ever_non_compliant, segments, share, stale_from
 
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it

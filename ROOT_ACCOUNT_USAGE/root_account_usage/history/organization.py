@@ -1,14 +1,21 @@
-"""Every account of an organization, read through its read-only role, several at a time."""
+"""One report of what AWS Config holds for the rule (an account, aggregator or
+organization), the auditor's AWS session, and member accounts read through their
+read-only role, several at a time."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..core.annotation import read_threshold
 from ..core.plain_text import LONG, shortened
 from ..rule.aws import Retrier
 from ..rule.budget import Sleep
@@ -20,15 +27,17 @@ from .config_reader import (
     count_nothing,
     unavailable_on_failure,
 )
-from .model import AccountHistory, UnreadableAccount
+from .model import LATEST_DUE, AccountHistory, EvidenceReport, UnreadableAccount, bounded
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
     from mypy_boto3_sts import STSClient
 
 logger = logging.getLogger(__name__)
+_SESSION_LOCK = threading.Lock()  # a boto3 session is not thread-safe
 
 DEFAULT_MAX_WORKERS = 8
+ALL_REGIONS = ""  # an account the aggregator knows in no particular region
 SESSION_NAME = "root-account-usage-history"  # what each member account's CloudTrail shows
 # Reading one account takes seconds; the shortest session STS grants is ample.
 SESSION_SECONDS = 900
@@ -54,8 +63,7 @@ class AccountOpener(Protocol):
 
 @dataclass(repr=False, eq=False)  # as before: no field (the external ID) in a repr
 class MemberRoleOpener:
-    """Opens an account's AWS Config through its read role (the auditor's own account
-    through the auditor's own credentials)."""
+    """Opens an account's AWS Config through its read role (the auditor's: its own keys)."""
 
     sts: STSClient
     client_factory: ClientFactory
@@ -110,8 +118,7 @@ def read_accounts(
     sleep: Sleep | None = None,
     progress: Progress = count_nothing,
 ) -> list[AccountOutcome]:
-    """Each (account, region) of `targets` read, `max_workers` at a time: what was read,
-    or why not, in the order of `targets`."""
+    """Each (account, region) of `targets`, `max_workers` at a time: read, or why not."""
 
     def read_one(target: tuple[str, str]) -> AccountOutcome:
         account_id, region = target
@@ -145,3 +152,181 @@ def each_in_parallel[T, R](
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return [future.result() for future in futures]
+
+
+def collect_evidence(
+    config: ConfigServiceClient,
+    *,
+    rule_name: str,
+    account_id: str,
+    region: str,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    aggregator: str | None = None,
+    only_account: str | None = None,
+    functions: Collection[str] = (),
+    members: AccountOpener | None = None,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    progress: Progress = count_nothing,
+    accounts_progress: Progress = count_nothing,
+    sleep: Sleep | None = None,
+) -> EvidenceReport:
+    """Everything AWS Config holds for the rule and the period; an account not read is
+    listed. Raises PeriodOutOfReachError, or HistoryUnavailableError (Config unreadable)."""
+    since, until, notes = bounded(since, until, now)
+    reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
+    accounts: list[AccountHistory] = []
+    unreadable: list[UnreadableAccount] = []
+    if aggregator is None:
+        local_rules = reader.matching_rules(rule_name, functions)  # raises: Config unreadable
+        try:
+            accounts.extend(
+                reader.read_account(account_id, region, rule_name, since, until, rules=local_rules)
+            )
+        except HistoryUnavailableError as error:
+            unreadable.append(UnreadableAccount(account_id, region, str(error)))
+        source = f"account {account_id} in {region}"
+    else:
+        view = reader.aggregator_view(aggregator, rule_name, only_account)
+        source = f"aggregator {aggregator}, read from account {account_id} in {region}"
+        if members is not None:
+            source += f"; {members.description}"
+            outcomes = read_accounts(
+                list(view.targets),
+                members,
+                rule_name,
+                since,
+                until,
+                functions=functions,
+                max_workers=max_workers,
+                sleep=sleep,
+                progress=accounts_progress,
+            )
+            accounts += [history for outcome in outcomes for history in outcome.read or ()]
+            unreadable += [outcome.unreadable for outcome in outcomes if outcome.unreadable]
+        else:
+            notes.append(
+                "Compliance history is kept in each account; timelines are shown for the "
+                f"account these credentials belong to ({account_id}). Give --member-role "
+                "to read every account's own history."
+            )
+            for (account, where), names in view.targets.items():
+                try:
+                    if (account, where) == (account_id, region):
+                        read = reader.read_account(
+                            account, where, rule_name, since, until, functions=functions
+                        )
+                        accounts.extend(read)
+                    else:
+                        for name in names:
+                            accounts.append(_aggregated(reader, aggregator, name, account, where))
+                except HistoryUnavailableError as error:
+                    unreadable.append(UnreadableAccount(account, where, str(error)))
+        # Accounts the aggregator has results for, but none of this rule: a gap to show.
+        gap = f"the aggregator has results for other rules here, none for {rule_name}"
+        for account in sorted(view.known_accounts - {known for known, _ in view.targets}):
+            accounts.append(AccountHistory(account, ALL_REGIONS, history_note=gap))
+        if only_account is not None and only_account not in view.known_accounts:
+            # Asked for by name: a gap to show, never an empty report.
+            notes.append(
+                f"The aggregator {aggregator} has no results for account {only_account}: "
+                "it is not an account the aggregator covers, or AWS Config evaluates no "
+                "rule there."
+            )
+            note = "the aggregator has no results for this account"
+            accounts.append(AccountHistory(only_account, ALL_REGIONS, history_note=note))
+    if not any(a.rule_name for a in accounts):
+        notes.append(f"No AWS Config rule {rule_name} (or one AWS named from it) was found.")
+    if any(a.history_note == "not recorded" for a in accounts):
+        notes.append(
+            "Where the configuration recorder does not record "
+            "AWS::Config::ResourceCompliance, AWS Config kept no compliance history; only the "
+            "latest evaluation is shown."
+        )
+    return EvidenceReport(
+        rule_name=rule_name,
+        since=since,
+        until=until,
+        generated_at=now,
+        source=source,
+        accounts=tuple(sorted(accounts, key=lambda a: (a.account_id, a.region, a.rule_name or ""))),
+        unreadable=tuple(sorted(unreadable)),
+        notes=tuple(notes),
+    )
+
+
+def _aggregated(
+    reader: ConfigHistoryReader, aggregator: str, rule: str, account_id: str, region: str
+) -> AccountHistory:
+    """The aggregator's latest evaluation, judged with the threshold it states."""
+    current = reader.current(account_id, rule, aggregator, region)
+    return AccountHistory(
+        account_id,
+        region,
+        current=current,
+        history_note="history kept in that account",
+        rule_name=rule,
+        threshold_days=read_threshold(current.annotation) if current else None,
+        stale_after=LATEST_DUE,  # its frequency is that account's to know
+    )
+
+
+class NoRegionError(HistoryUnavailableError):
+    """No region was given or configured, so there is no AWS Config to read."""
+
+    code = "NoRegion"
+
+
+class AuditorSession(NamedTuple):
+    config: ConfigServiceClient
+    account_id: str
+    region: str
+    session: Any = None  # the boto3 session, for member accounts' clients
+
+
+def open_session(profile: str | None, region: str | None) -> AuditorSession:
+    """A Config client through the standard credential chain, and its account (from
+    sts:GetCallerIdentity, which needs no permission). Raises HistoryUnavailableError."""
+    import boto3
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        if not session.region_name:
+            raise NoRegionError("no region given or configured for AWS Config")
+        account = session.client("sts").get_caller_identity()["Account"]
+        return AuditorSession(session.client("config"), account, session.region_name, session)
+    except (BotoCoreError, ClientError) as error:
+        raise HistoryUnavailableError(shortened(f"no AWS session: {error}")) from None
+
+
+def member_opener(
+    auditor: AuditorSession,
+    role_name: str,
+    external_id: str | None,
+    client_factory: Callable[[str, Any], Any] | None = None,
+) -> MemberRoleOpener:
+    """Each account's read role, assumed from the auditor's session in the partition of
+    its region; the member's clients from `client_factory` (default: the session's)."""
+    session = auditor.session
+    return MemberRoleOpener(
+        session.client("sts", region_name=auditor.region),  # the regional STS endpoint
+        client_factory or (lambda region, keys: session_clients(session, keys)("config", region)),
+        role_name=role_name,
+        partition=session.get_partition_for_region(auditor.region),
+        own_account=auditor.account_id,
+        external_id=external_id,
+    )
+
+
+def session_clients(
+    session: Any, credentials: Mapping[str, str] | None = None
+) -> Callable[..., Any]:
+    """(service, region) -> a client of the session, each made once, one at a time."""
+
+    @functools.cache
+    def client(service: str, region: str) -> Any:
+        with _SESSION_LOCK:
+            return session.client(service, region_name=region, **(credentials or {}))
+
+    return client

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, NamedTuple
 
-from ..core.annotation import read_root_use
 from ..core.json_text import load_json
 from ..core.parameters import MIN_THRESHOLD_DAYS
-from ..core.timestamps import parse_timestamp
-from ..core.verdict import COMPLIANT, NON_COMPLIANT
+from ..core.verdict import COMPLIANT, NON_COMPLIANT, remembered_use
 from .model import (
     INSUFFICIENT_DATA,
     NOT_APPLICABLE,
@@ -107,9 +106,8 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
     recorded = history.current.recorded_at if history.current else None
     unable = history.current is not None and history.current.state == UNABLE_TO_EVALUATE
     if unable and state == NON_COMPLIANT and recorded is not None and recorded < until:
-        # History items carry no annotation: only the latest evaluation says it failed
-        # closed, and only from when it was recorded. One recorded after the period (or
-        # at an unknown time) says nothing of it: the period keeps what Config recorded.
+        # Only the latest evaluation says it failed closed, and only from when it was
+        # recorded (docs/development.md, "Two records").
         if cursor < recorded:
             pieces.append(Segment(cursor, recorded, state))
             cursor = recorded
@@ -120,13 +118,8 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
     if stale is not None and stale < until:  # the time after it is stale, counted apart
         pieces = [p._replace(end=min(p.end, stale)) for p in pieces if p.start < stale]
         pieces.append(Segment(max(stale, since), until, STALE))
-    merged: list[Segment] = []  # neighbours of one state made one
-    for piece in pieces:
-        if merged and merged[-1].state == piece.state:
-            merged[-1] = merged[-1]._replace(end=piece.end)
-        else:
-            merged.append(piece)
-    return merged
+    runs = (list(run) for _, run in groupby(pieces, key=lambda piece: piece.state))
+    return [run[0]._replace(end=run[-1].end) for run in runs]  # one piece per run of a state
 
 
 def share(pieces: list[Segment], states: Collection[str]) -> float:
@@ -148,13 +141,9 @@ def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime
     recorded = current.recorded_at
     if current.state in NON_COMPLIANT_STATES and (recorded is None or recorded < until):
         return True
-    seen = read_root_use(current.annotation)
-    try:
-        used = parse_timestamp(seen.time) if seen else None
-    except ValueError:  # a time the annotation wrote but no calendar has
-        used = None
-    if used is None:
+    if (remembered := remembered_use(current.annotation)) is None:
         return False
+    used = remembered[1]
     # The threshold the rule applies now; when its parameters are invalid, the shortest
     # it can apply (a use inside the period counts whatever the threshold).
     days = history.threshold_days or MIN_THRESHOLD_DAYS

@@ -33,8 +33,11 @@ from moto.awslambda.models import lambda_backends
 from root_account_usage.cli import doctor as doctor_module
 from root_account_usage.cli.main import build_parser, main
 from root_account_usage.core.health import FAIL, PASS, exit_code, render_text
-from root_account_usage.history.organization import MemberRoleOpener, MemberRoleRefusedError
-from root_account_usage.history.session import session_clients
+from root_account_usage.history.organization import (
+    MemberRoleOpener,
+    MemberRoleRefusedError,
+    session_clients,
+)
 from tests import call_recorder
 from tests.cfn import load_template
 from tests.deployment import moto_gaps  # noqa: F401 - registers AWS::Config::ConfigRule

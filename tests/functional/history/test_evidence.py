@@ -25,11 +25,9 @@ from root_account_usage.core.exceptions import InvalidEventError, InvalidParamet
 from root_account_usage.core.parameters import parse_rule_parameters
 from root_account_usage.core.report import CredentialUse, RootCredentials
 from root_account_usage.core.verdict import decide
-from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
-from root_account_usage.history.organization import read_accounts
-from root_account_usage.history.session import AuditorSession
+from root_account_usage.history.organization import AuditorSession, collect_evidence, read_accounts
 from root_account_usage.simulation.events import periodic_event
 from tests.functional.history.records import (
     ACCOUNT,

@@ -15,7 +15,6 @@ import pytest
 from root_account_usage.cli.main import main
 from root_account_usage.core.annotation import report_use
 from root_account_usage.core.rule_identity import derived_creator
-from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import (
     COMPLIANCE_RESOURCE_TYPE,
     EVALUATION_TYPES,
@@ -23,7 +22,7 @@ from root_account_usage.history.config_reader import (
     HistoryUnavailableError,
 )
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
-from root_account_usage.history.session import AuditorSession
+from root_account_usage.history.organization import AuditorSession, collect_evidence
 from root_account_usage.simulation.config import compliance_item
 from tests.doubles import stubbed
 

@@ -18,16 +18,17 @@ from moto import mock_aws
 
 from root_account_usage.cli.main import main
 from root_account_usage.cli.options import role_name
-from root_account_usage.history.collect import collect_evidence
 from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
 from root_account_usage.history.organization import (
     SESSION_NAME,
+    AuditorSession,
     MemberRoleOpener,
     MemberRoleRefusedError,
+    collect_evidence,
+    member_opener,
     read_accounts,
 )
-from root_account_usage.history.session import AuditorSession, member_opener
 from root_account_usage.simulation.organization import (
     AGGREGATOR,
     AUDITOR_ACCOUNT,
