@@ -73,13 +73,15 @@ def read_recorded_activity(
         ) from None
     found: list[RootActivity] = []
     # The stack creates every parameter: one SSM does not answer for was deleted.
-    problems = {name: (text.RECORD_MISSING, "no such parameter") for name in names}
+    missing = (text.RECORD_MISSING, "no such parameter")
+    problems = dict.fromkeys(names, missing)
     for parameter in response.get("Parameters", []):
         name = str(parameter.get("Name"))
         slot = names.get(name)
         if slot is None:
             continue  # not asked for; SSM answers with the names it was given
-        problems.pop(name, None)
+        if problems.get(name) == missing:  # a problem an answer showed stays, even if repeated
+            del problems[name]
         value = str(parameter.get("Value", ""))
         try:
             activity = decode(value, slot)

@@ -307,3 +307,26 @@ def test_no_time_left_skips_the_read_and_says_so():
     # Less than one GetParameters may take (5 s): not started either, the reserve kept.
     with pytest.raises(OutOfTimeError, match="time budget"):
         read_recorded_activity(never, PATH, budget=Budget(lambda: 4.0))
+
+
+def test_a_name_answered_twice_keeps_the_problem_its_first_answer_showed():
+    from root_account_usage.core.recorded_activity import SLOTS, parameter_name
+    from root_account_usage.rule.recorded_events import read_recorded_activity
+
+    root, session = (parameter_name(PATH, slot) for slot in SLOTS)
+    ssm, stub = stubbed("ssm")
+    # SSM does not repeat a name; a malformed answer that does must not clear the first
+    # entry's problem with a later, clean one.
+    answer = [
+        {"Name": root, "Value": "{", "Version": 2},
+        {"Name": root, "Value": "none", "Version": 1},
+        {"Name": session, "Value": "none", "Version": 1},
+    ]
+    stub.add_response("get_parameters", {"Parameters": answer}, {"Names": [root, session]})
+    with stub:
+        read = read_recorded_activity(lambda: ssm, PATH, budget=Budget(lambda: 60.0))
+    assert read.found == []
+    assert [(name, problem) for name, (problem, _) in read.problems.items()] == [
+        (root, "unreadable")
+    ]
+    assert read.note() == " Recorded root event unreadable."
