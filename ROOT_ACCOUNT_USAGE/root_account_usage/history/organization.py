@@ -50,8 +50,6 @@ ClientFactory = Callable[[str, "Mapping[str, str] | None"], "ConfigServiceClient
 class MemberRoleRefusedError(HistoryUnavailableError):
     """The member account's read role could not be assumed."""
 
-    code = "AssumeRoleFailed"
-
 
 class AccountOpener(Protocol):
     description: str  # how accounts are reached, for the report's source line
