@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ROOT_ACCOUNT_USAGE
 import boto3
 
 from root_account_usage.history.evidence import render_html, render_json
-from root_account_usage.history.organization import collect_evidence
+from root_account_usage.history.organization import AuditorSession, collect_evidence
 from root_account_usage.simulation.config import ServiceError, SimulatedConfig, Story
 from root_account_usage.simulation.organization import SimulatedAccount, SimulatedOrganization
 
@@ -144,15 +144,17 @@ def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
     scale = latency / REALISTIC_LATENCY
     started, cpu = time.perf_counter(), time.process_time()
     report = collect_evidence(
-        TimedConfig(calls, organization.configs[AUDITOR]),  # type: ignore[arg-type]
+        AuditorSession(
+            TimedConfig(calls, organization.configs[AUDITOR]),  # type: ignore[arg-type]
+            AUDITOR,
+            "us-east-1",
+            aggregator="organization",
+            members=FakeOpener(calls, organization),
+        ),
         rule_name=RULE,
-        account_id=AUDITOR,
-        region="us-east-1",
         since=NOW - PERIOD,
         until=NOW,
         now=NOW,
-        aggregator="organization",
-        members=FakeOpener(calls, organization),
         functions=(),  # each simulated rule runs its own account's function: none compared
         max_workers=workers,
         sleep=lambda seconds: time.sleep(seconds * scale),

@@ -137,7 +137,11 @@ def history_scenarios():
     """history's every path: one account, an aggregator alone, an organization through
     its members' read roles, and the auditor's own session."""
     from root_account_usage.cli.main import main
-    from root_account_usage.history.organization import collect_evidence, open_session
+    from root_account_usage.history.organization import (
+        AuditorSession,
+        collect_evidence,
+        open_session,
+    )
     from root_account_usage.simulation.organization import AGGREGATOR, SimulatedOrganization
     from tests.doubles import stubbed
     from tests.functional.history.test_history import collect, single_account_responses
@@ -148,15 +152,13 @@ def history_scenarios():
         single_account_responses(stub)
         collect(client)
     organization = SimulatedOrganization(NOW)
+    where = (aggregator_alone(organization), organization.auditor, organization.region)
     collect_evidence(
-        aggregator_alone(organization),
+        AuditorSession(*where, aggregator=AGGREGATOR),
         rule_name="root-account-usage",
-        account_id=organization.auditor,
-        region=organization.region,
         since=NOW - timedelta(days=30),
         until=NOW,
         now=NOW,
-        aggregator=AGGREGATOR,
         sleep=lambda seconds: None,
     )
     assert (

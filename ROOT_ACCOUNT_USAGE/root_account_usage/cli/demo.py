@@ -7,10 +7,10 @@ import importlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 from unittest import mock
 
-from ..history.organization import AccountOpener, MemberRoleOpener
+from ..history.organization import AuditorSession, MemberRoleOpener
 from ..simulation.credential_report import (
     cloudtrail_without_root_events,
     config_without_history,
@@ -18,9 +18,6 @@ from ..simulation.credential_report import (
 )
 from ..simulation.events import periodic_event
 from ..simulation.scenarios import SCENARIOS
-
-if TYPE_CHECKING:
-    from mypy_boto3_config import ConfigServiceClient
 
 ACCOUNT_ID = "123456789012"
 HELP = "run the Lambda handler against a simulated AWS account"
@@ -46,17 +43,9 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 0
 
 
-class Source(NamedTuple):  # the accounts `history` reads, as collect_evidence takes them
-    config: ConfigServiceClient  # the auditor's account (holding the aggregator)
-    account_id: str
-    region: str
-    aggregator: str | None = None
-    members: AccountOpener | None = None
-
-
 def simulated_source(
     demo: str, now: datetime, role_name: str | None = None, external_id: str | None = None
-) -> Source:
+) -> AuditorSession:
     """`history --demo`: a simulated account's AWS Config; `--demo organization`: an
     organization of seven accounts, read through the same AssumeRole code as a real one."""
     from ..simulation import config
@@ -64,7 +53,7 @@ def simulated_source(
 
     if demo != "organization":
         client = config.simulated_config_client(config.SimulatedConfig(now))
-        return Source(client, config.DEMO_ACCOUNT, config.DEMO_REGION)
+        return AuditorSession(client, config.DEMO_ACCOUNT, config.DEMO_REGION)
     organization = SimulatedOrganization(now)
     members = MemberRoleOpener(
         organization.sts_client(),
@@ -74,8 +63,8 @@ def simulated_source(
         own_account=organization.auditor,
         external_id=external_id,
     )
-    auditor, region = organization.auditor, organization.region
-    return Source(organization.auditor_config(), auditor, region, AGGREGATOR, members)
+    auditor = (organization.auditor_config(), organization.auditor, organization.region)
+    return AuditorSession(*auditor, aggregator=AGGREGATOR, members=members)
 
 
 def _run_scenarios(now: datetime) -> None:

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from ..core.exceptions import InvalidParameterError, MalformedReportError, StaleReportError
 from ..core.json_text import load_json
@@ -23,6 +23,7 @@ from ..core.report import MAX_REPORT_BYTES
 from ..core.timestamps import format_timestamp, parse_timestamp
 from ..core.verdict import COMPLIANT, RESOURCE_TYPE, Verdict
 from ..rule.budget import DEFAULT_BUDGET_SECONDS, Budget
+from ..rule.credential_report import FetchedReport
 from ..rule.evaluation import evaluate_account, evaluate_report
 from .options import EXIT_COMPLIANT, EXIT_NON_COMPLIANT, fail, time_option
 from .output import emit
@@ -103,7 +104,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_COMPLIANT if verdict.compliance_type == COMPLIANT else EXIT_NON_COMPLIANT
 
 
-def _saved(parser: argparse.ArgumentParser, path: str) -> Callable[[], SavedReport]:
+def _saved(parser: argparse.ArgumentParser, path: str) -> Callable[[], FetchedReport]:
     """The reader of a saved report (file or stdin), its bytes read and bounded here."""
     try:
         with open(path, "rb") if path != "-" else contextlib.nullcontext(sys.stdin.buffer) as file:
@@ -157,20 +158,13 @@ def render_text(verdict: Verdict, evaluated_at: datetime, *, reason: bool = True
     return f"{line}\n  {plain(verdict.annotation)}" if reason else line
 
 
-class SavedReport(NamedTuple):
-    """The CSV bytes and, when the file says so, when IAM generated them."""
-
-    content: bytes
-    generated_at: datetime | None
-
-
-def load_saved_report(data: bytes) -> SavedReport:
+def load_saved_report(data: bytes) -> FetchedReport:
     """Tell the formats apart by the first character and decode them."""
     data = _as_utf8(data)
     if data.lstrip()[:1] == b"{":
         return _from_cli_json(data)
     _refuse_known_mistakes(data)
-    return SavedReport(content=data, generated_at=None)
+    return FetchedReport(content=data, generated_at=None)
 
 
 def _as_utf8(data: bytes) -> bytes:
@@ -217,7 +211,7 @@ def _decodes_to_a_report(text: bytes) -> bool:
     return decoded.removeprefix(codecs.BOM_UTF8).startswith(b"user")
 
 
-def _from_cli_json(data: bytes) -> SavedReport:
+def _from_cli_json(data: bytes) -> FetchedReport:
     try:
         document = load_json(data)
     except ValueError:
@@ -232,13 +226,13 @@ def _from_cli_json(data: bytes) -> SavedReport:
         raise MalformedReportError("report JSON Content is not valid base64") from None
     generated = document.get("GeneratedTime")
     if generated is None:  # absent, as the API allows
-        return SavedReport(content, None)
+        return FetchedReport(content, None)
     if not isinstance(generated, str):
         raise MalformedReportError(
             f"report JSON GeneratedTime is a {type(generated).__name__}, not a timestamp"
         )
     try:
-        return SavedReport(content, parse_timestamp(generated))
+        return FetchedReport(content, parse_timestamp(generated))
     except ValueError:
         raise MalformedReportError(
             f"report JSON GeneratedTime {shortened(generated, VALUE)!r} is not an ISO-8601 "

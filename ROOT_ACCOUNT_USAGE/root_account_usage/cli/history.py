@@ -9,8 +9,14 @@ from datetime import UTC, datetime, timedelta
 from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
 from ..history.model import EARLIEST, PeriodOutOfReachError
-from ..history.organization import NoRegionError, collect_evidence, member_opener, open_session
-from .demo import Source, simulated_source
+from ..history.organization import (
+    AuditorSession,
+    NoRegionError,
+    collect_evidence,
+    member_opener,
+    open_session,
+)
+from .demo import simulated_source
 from .options import (
     EXIT_COMPLIANT,
     MAX_WORKERS,
@@ -77,7 +83,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         source = _source(parser, args, now)
         with TerminalProgress(sys.stderr) as progress:
             report = collect_evidence(
-                **source._asdict(),
+                source,
                 rule_name=args.rule_name,
                 since=since,
                 until=until,
@@ -105,9 +111,10 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_COMPLIANT
 
 
-def _source(parser: argparse.ArgumentParser, args: argparse.Namespace, now: datetime) -> Source:
-    """The AWS Config to read (simulated with --demo), its account and region, the
-    aggregator and how member accounts open. Raises HistoryUnavailableError."""
+def _source(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, now: datetime
+) -> AuditorSession:
+    """What to read (simulated with --demo). Raises HistoryUnavailableError."""
     if args.demo:
         source = simulated_source(args.demo, now, args.member_role, args.external_id)
         source = source._replace(aggregator=args.aggregator or source.aggregator)
@@ -118,9 +125,7 @@ def _source(parser: argparse.ArgumentParser, args: argparse.Namespace, now: date
             parser.error(f"--region: {error}")
         role = args.member_role
         members = member_opener(auditor, role, args.external_id) if role else None
-        source = Source(
-            auditor.config, auditor.account_id, auditor.region, args.aggregator, members
-        )
+        source = auditor._replace(aggregator=args.aggregator, members=members)
     if args.account and not source.aggregator and args.account != source.account_id:
         # Without an aggregator the credentials' own AWS Config is read: evidence under
         # another account's id would be evidence of the wrong account.

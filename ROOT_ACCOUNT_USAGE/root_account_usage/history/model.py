@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from ..core.annotation import is_unable
 from ..core.events import load_json_object
 from ..core.exceptions import InvalidEventError, InvalidParameterError
+from ..core.health import EVERY
 from ..core.json_text import load_json
 from ..core.parameters import RuleParameters, parse_rule_parameters
 from ..core.rule_identity import NO_FUNCTION, RuleIdentity, identify, names_rule
@@ -133,9 +134,6 @@ def bounded(
     return since, until, notes
 
 
-# ConfigRule.MaximumExecutionFrequency (and a ScheduledNotification's): a periodic rule
-# runs every 24 hours unless it names another (AWS Config API, ConfigRule).
-_HOURS = {"One_Hour": 1, "Three_Hours": 3, "Six_Hours": 6, "Twelve_Hours": 12}
 # How late an evaluation may be before the latest one is stale: AWS Config starts
 # periodic evaluations late by minutes, the credential report may take some too.
 STALE_MARGIN = timedelta(hours=2)
@@ -202,7 +200,8 @@ def match_rule(
         for d in details
         if d.get("MessageType") == "ScheduledNotification"
     ]
-    hours = min((_HOURS.get(f, 24) for f in frequencies if f), default=24)
+    # A periodic rule runs every 24 hours unless it names another (AWS Config API, ConfigRule).
+    hours = min((EVERY.get(f, 24) for f in frequencies if f), default=24)
     parameters, invalid = rule_parameters(rule.get("InputParameters"))
     return MatchedRule(
         identify(rule, name=name, functions=functions),

@@ -50,8 +50,6 @@ ClientFactory = Callable[[str, "Mapping[str, str] | None"], "ConfigServiceClient
 class MemberRoleRefusedError(HistoryUnavailableError):
     """The member account's read role could not be assumed."""
 
-    code = "AssumeRoleFailed"
-
 
 class AccountOpener(Protocol):
     description: str  # how accounts are reached, for the report's source line
@@ -155,18 +153,14 @@ def each_in_parallel[T, R](
 
 
 def collect_evidence(
-    config: ConfigServiceClient,
+    auditor: AuditorSession,
     *,
     rule_name: str,
-    account_id: str,
-    region: str,
     since: datetime,
     until: datetime,
     now: datetime,
-    aggregator: str | None = None,
     only_account: str | None = None,
     functions: Collection[str] = (),
-    members: AccountOpener | None = None,
     max_workers: int = DEFAULT_MAX_WORKERS,
     progress: Progress = count_nothing,
     accounts_progress: Progress = count_nothing,
@@ -174,6 +168,7 @@ def collect_evidence(
 ) -> EvidenceReport:
     """Everything AWS Config holds for the rule and the period; an account not read is
     listed. Raises PeriodOutOfReachError, or HistoryUnavailableError (Config unreadable)."""
+    config, account_id, region, _, aggregator, members = auditor
     since, until, notes = bounded(since, until, now)
     reader = ConfigHistoryReader(config, sleep=sleep, progress=progress)
     accounts: list[AccountHistory] = []
@@ -279,10 +274,15 @@ class NoRegionError(HistoryUnavailableError):
 
 
 class AuditorSession(NamedTuple):
+    """The auditor's AWS Config, account and region; for `history`, also the aggregator
+    read there and how member accounts open."""
+
     config: ConfigServiceClient
     account_id: str
     region: str
     session: Any = None  # the boto3 session, for member accounts' clients
+    aggregator: str | None = None
+    members: AccountOpener | None = None
 
 
 def open_session(profile: str | None, region: str | None) -> AuditorSession:

@@ -31,10 +31,10 @@ MAX_TRANSIENT_RETRIES = 2
 
 
 class FetchedReport(NamedTuple):
-    """The raw report as IAM returned it."""
+    """The raw report as IAM returned it (or saved; a saved one may not say when it was made)."""
 
     content: bytes
-    generated_at: datetime
+    generated_at: datetime | None
 
 
 class CredentialReportFetcher:
@@ -65,7 +65,7 @@ class CredentialReportFetcher:
         ReportUnavailableError (or OutOfTimeError, code ReportNotReady)."""
         answer = self._ask(GET, until=REGENERATE_CODES)
         existing = _report(answer) if isinstance(answer, dict) else None
-        if existing is not None and now - existing.generated_at < FRESH_FOR:
+        if existing and existing.generated_at and now - existing.generated_at < FRESH_FOR:
             return existing
         try:
             self._ask(GENERATE)

@@ -27,7 +27,11 @@ from root_account_usage.core.report import CredentialUse, RootCredentials
 from root_account_usage.core.verdict import decide
 from root_account_usage.history.config_reader import HistoryUnavailableError
 from root_account_usage.history.evidence import render_csv, render_html, render_json, render_text
-from root_account_usage.history.organization import AuditorSession, collect_evidence, read_accounts
+from root_account_usage.history.organization import (
+    AuditorSession,
+    collect_evidence,
+    read_accounts,
+)
 from root_account_usage.simulation.events import periodic_event
 from tests.functional.history.records import (
     ACCOUNT,
@@ -55,10 +59,8 @@ RENDERERS = {"json": render_json, "csv": render_csv, "text": render_text, "html"
 
 def collect(records: ConfigRecords, rule_name: str = RULE, **options):
     return collect_evidence(
-        records.client(),
+        AuditorSession(records.client(), records.account_id, REGION),
         rule_name=rule_name,
-        account_id=records.account_id,
-        region=REGION,
         since=options.pop("since", SINCE),
         until=options.pop("until", UNTIL),
         now=NOW,

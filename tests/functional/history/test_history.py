@@ -189,13 +189,11 @@ def config():
         stub.assert_no_pending_responses()
 
 
-def collect(client, **options):
+def collect(client, aggregator=None, **options):
     sleeps = []
     report = collect_evidence(
-        client,
+        AuditorSession(client, ACCOUNT, "us-east-1", aggregator=aggregator),
         rule_name=RULE,
-        account_id=ACCOUNT,
-        region="us-east-1",
         since=SINCE,
         until=UNTIL,
         now=NOW,

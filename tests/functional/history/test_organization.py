@@ -56,15 +56,17 @@ def organization_report():
     )
     progress: list[tuple[int, int]] = []
     report = collect_evidence(
-        organization.auditor_config(),
+        AuditorSession(
+            organization.auditor_config(),
+            AUDITOR_ACCOUNT,
+            "us-east-1",
+            aggregator=AGGREGATOR,
+            members=opener,
+        ),
         rule_name="root-account-usage",
-        account_id=AUDITOR_ACCOUNT,
-        region="us-east-1",
         since=SINCE,
         until=UNTIL,
         now=NOW,
-        aggregator=AGGREGATOR,
-        members=opener,
         max_workers=3,
         sleep=sleeps.append,
         accounts_progress=lambda done, total: progress.append((done, total)),
