@@ -32,12 +32,16 @@ import boto3
 from root_account_usage.history.evidence import render_html, render_json
 from root_account_usage.history.organization import collect_evidence
 from root_account_usage.simulation.config import ServiceError, SimulatedConfig, Story
-from root_account_usage.simulation.organization import SimulatedAccount, SimulatedOrganization
+from root_account_usage.simulation.organization import (
+    AUDITOR_ACCOUNT,
+    SimulatedAccount,
+    SimulatedOrganization,
+)
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 PERIOD = timedelta(days=90)  # history's default: 13 seven-day windows
 REALISTIC_LATENCY = 0.050  # what the scaled latency stands for
-AUDITOR = "999999999999"
+AUDITOR = AUDITOR_ACCOUNT  # none of the accounts made here: it holds only the aggregator
 RULE = "root-account-usage"
 
 
@@ -135,9 +139,7 @@ def account(index: int) -> SimulatedAccount:
 
 def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
     calls = Calls(latency)
-    organization = SimulatedOrganization(
-        NOW, [account(n) for n in range(accounts)], auditor=AUDITOR
-    )
+    organization = SimulatedOrganization(NOW, [account(n) for n in range(accounts)])
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")  # restart the peak (VmHWM) from here
     before = kib("VmRSS:")

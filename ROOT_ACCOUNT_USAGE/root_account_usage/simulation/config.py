@@ -213,11 +213,7 @@ def _page(
 
 
 def compliance_item(
-    captured_at: datetime,
-    rules: Mapping[str, str],
-    *,
-    account_id: str = DEMO_ACCOUNT,
-    status: str = "ResourceDiscovered",
+    captured_at: datetime, rules: Mapping[str, str], *, account_id: str = DEMO_ACCOUNT
 ) -> dict[str, Any]:
     """The account's AWS::Config::ResourceCompliance item, with the fields `history` reads:
     `rules` maps rule name -> compliance type."""
@@ -226,7 +222,7 @@ def compliance_item(
         "resourceType": "AWS::Config::ResourceCompliance",
         "resourceId": f"{RESOURCE_TYPE}/{account_id}",
         "configurationItemCaptureTime": captured_at,
-        "configurationItemStatus": status,
+        "configurationItemStatus": "ResourceDiscovered",
         "configuration": json.dumps({"configRuleList": entries}),
     }
 

@@ -70,16 +70,10 @@ DEMO_ACCOUNTS = (
 class SimulatedOrganization:
     """The accounts, their AWS Config, the auditor's aggregator, and STS for each read role."""
 
-    region = DEMO_REGION
+    region, auditor = DEMO_REGION, AUDITOR_ACCOUNT
 
-    def __init__(
-        self,
-        now: datetime,
-        accounts: Sequence[SimulatedAccount] | None = None,
-        *,
-        auditor: str = AUDITOR_ACCOUNT,
-    ) -> None:
-        self.now, self.auditor = now, auditor
+    def __init__(self, now: datetime, accounts: Sequence[SimulatedAccount] | None = None) -> None:
+        self.now = now
         self.accounts = {a.account_id: a for a in (accounts or DEMO_ACCOUNTS)}
         self.configs = {
             a.account_id: SimulatedConfig(
@@ -88,8 +82,8 @@ class SimulatedOrganization:
             for a in self.accounts.values()
         }
         # An auditor account outside the evaluated ones holds only the aggregator.
-        alone = SimulatedConfig(now, account_id=auditor, rules={})
-        self.configs.setdefault(auditor, alone).aggregate = [
+        alone = SimulatedConfig(now, account_id=self.auditor, rules={})
+        self.configs.setdefault(self.auditor, alone).aggregate = [
             {
                 "ConfigRuleName": name,
                 "AccountId": a.account_id,
