@@ -138,7 +138,7 @@ def history_scenarios():
     its members' read roles, and the auditor's own session."""
     from root_account_usage.cli.main import main
     from root_account_usage.history.organization import collect_evidence, open_session
-    from root_account_usage.simulation.organization import AGGREGATOR, SimulatedOrganization
+    from root_account_usage.simulation.config import AGGREGATOR, SimulatedOrganization
     from tests.doubles import stubbed
     from tests.functional.history.test_history import collect, single_account_responses
     from tests.simulation_extras import aggregator_alone
