@@ -4,7 +4,7 @@ Run as a script (a fresh process, so its peak memory is its own):
     python bench/organization.py ACCOUNTS LATENCY_S WORKERS
 It prints one JSON line: calls made, wall and CPU time, the floor, peak memory.
 
-Each account's AWS Config is the simulation's (simulation.organization): a rule (an
+Each account's AWS Config is the simulation's (simulation.config): a rule (an
 organization rule in a third of them) and a legacy rule of another name, root used 30 days
 ago in one account in seven, one account in twenty throttled on its first call. Every AWS
 call (AssumeRole and each AWS Config read) takes LATENCY_S of sleep, as a network round
@@ -31,13 +31,19 @@ import boto3
 
 from root_account_usage.history.evidence import render_html, render_json
 from root_account_usage.history.organization import AuditorSession, collect_evidence
-from root_account_usage.simulation.config import ServiceError, SimulatedConfig, Story
-from root_account_usage.simulation.organization import SimulatedAccount, SimulatedOrganization
+from root_account_usage.simulation.config import (
+    AUDITOR_ACCOUNT,
+    ServiceError,
+    SimulatedAccount,
+    SimulatedConfig,
+    SimulatedOrganization,
+    Story,
+)
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 PERIOD = timedelta(days=90)  # history's default: 13 seven-day windows
 REALISTIC_LATENCY = 0.050  # what the scaled latency stands for
-AUDITOR = "999999999999"
+AUDITOR = AUDITOR_ACCOUNT  # none of the accounts made here: it holds only the aggregator
 RULE = "root-account-usage"
 
 
@@ -135,9 +141,7 @@ def account(index: int) -> SimulatedAccount:
 
 def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
     calls = Calls(latency)
-    organization = SimulatedOrganization(
-        NOW, [account(n) for n in range(accounts)], auditor=AUDITOR
-    )
+    organization = SimulatedOrganization(NOW, [account(n) for n in range(accounts)])
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")  # restart the peak (VmHWM) from here
     before = kib("VmRSS:")

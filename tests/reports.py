@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import io
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from root_account_usage.core import annotation as text
@@ -11,7 +13,6 @@ from root_account_usage.core.verdict import Verdict
 from root_account_usage.simulation.credential_report import (
     REPORT_COLUMNS,
     RootUse,
-    render_report,
     root_row,
 )
 
@@ -40,6 +41,17 @@ def user_row(
         }
     )
     return row
+
+
+def render_report(
+    rows: list[Mapping[str, str]], columns: tuple[str, ...] = REPORT_COLUMNS, newline: str = "\n"
+) -> bytes:
+    """Rows as a credential report CSV: IAM's columns and line ends unless told otherwise."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator=newline, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
 
 
 def report_with_root(

@@ -6,8 +6,7 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from root_account_usage.simulation.config import simulated_config_client
-from root_account_usage.simulation.organization import SimulatedOrganization
+from root_account_usage.simulation.config import SimulatedOrganization, simulated_config_client
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient

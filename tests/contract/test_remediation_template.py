@@ -35,7 +35,6 @@ def test_the_document_embeds_the_tested_modules_verbatim():
         "root_account_usage.core.timestamps",
         "root_account_usage.core.annotation",
         "root_account_usage.core.regions",
-        "root_account_usage.core.json_text",
         "root_account_usage.core.rule_identity",
         "root_account_usage.remediation.remove_root_credentials",
     ]

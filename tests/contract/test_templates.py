@@ -566,7 +566,7 @@ def test_central_topic_takes_alarms_by_source_org_and_roles_by_principal_org():
 
 
 def test_auditor_read_role_only_reads_config_and_trusts_only_the_auditor_in_the_organization():
-    from root_account_usage.simulation.organization import READ_ROLE
+    from root_account_usage.simulation.config import READ_ROLE
 
     template = load_template("rdk_config/auditor-read-role.yaml")
     role = template["Resources"]["AuditorReadRole"]

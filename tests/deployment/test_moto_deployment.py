@@ -186,7 +186,7 @@ def invoke_deployed_rule(account: Account, region: str, monkeypatch, use: RootUs
     function = account.client("lambda", region).get_function_configuration(
         FunctionName=rule["Source"]["SourceIdentifier"]
     )
-    event = periodic_event(account.id, NOW, region=region) | {
+    event = periodic_event(account.id, NOW) | {
         "ruleParameters": rule["InputParameters"],
         "configRuleName": rule["ConfigRuleName"],
         "configRuleArn": rule["ConfigRuleArn"],

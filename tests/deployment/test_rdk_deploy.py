@@ -141,7 +141,7 @@ def test_the_zip_rdk_built_runs_the_handler_with_rdklib_from_the_layer(deployed,
     [rule] = config.describe_config_rules(ConfigRuleNames=[RULE])["ConfigRules"]
     function = client("lambda", endpoint).get_function_configuration(FunctionName=FUNCTION)
     now = datetime.now(UTC).replace(microsecond=0)
-    event = periodic_event(ACCOUNT, now, region=REGION) | {
+    event = periodic_event(ACCOUNT, now) | {
         "ruleParameters": rule["InputParameters"],  # what AWS Config sends, verbatim
         "configRuleName": rule["ConfigRuleName"],
         "configRuleArn": rule["ConfigRuleArn"],

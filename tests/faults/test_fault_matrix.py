@@ -25,14 +25,13 @@ from root_account_usage.rule import budget
 from root_account_usage.simulation.credential_report import (
     REPORT_COLUMNS,
     RootUse,
-    render_report,
     root_in_credential_report,
     root_row,
 )
 from root_account_usage.simulation.events import periodic_event
 from tests.doubles import DripEndpoint, FakeClock, FakeLambdaContext
 from tests.faults import injector as inject
-from tests.reports import user_row
+from tests.reports import render_report, user_row
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 FRESH = "2026-11-27T11:55:00Z"

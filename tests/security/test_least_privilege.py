@@ -142,7 +142,7 @@ def history_scenarios():
         collect_evidence,
         open_session,
     )
-    from root_account_usage.simulation.organization import AGGREGATOR, SimulatedOrganization
+    from root_account_usage.simulation.config import AGGREGATOR, SimulatedOrganization
     from tests.doubles import stubbed
     from tests.functional.history.test_history import collect, single_account_responses
     from tests.simulation_extras import aggregator_alone

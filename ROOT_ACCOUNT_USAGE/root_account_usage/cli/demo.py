@@ -49,22 +49,21 @@ def simulated_source(
     """`history --demo`: a simulated account's AWS Config; `--demo organization`: an
     organization of seven accounts, read through the same AssumeRole code as a real one."""
     from ..simulation import config
-    from ..simulation.organization import AGGREGATOR, READ_ROLE, SimulatedOrganization
 
     if demo != "organization":
         client = config.simulated_config_client(config.SimulatedConfig(now))
         return AuditorSession(client, config.DEMO_ACCOUNT, config.DEMO_REGION)
-    organization = SimulatedOrganization(now)
+    organization = config.SimulatedOrganization(now)
     members = MemberRoleOpener(
         organization.sts_client(),
         organization.config_client,
-        role_name=role_name or READ_ROLE,
+        role_name=role_name or config.READ_ROLE,
         partition="aws",
         own_account=organization.auditor,
         external_id=external_id,
     )
     auditor = (organization.auditor_config(), organization.auditor, organization.region)
-    return AuditorSession(*auditor, aggregator=AGGREGATOR, members=members)
+    return AuditorSession(*auditor, aggregator=config.AGGREGATOR, members=members)
 
 
 def _run_scenarios(now: datetime) -> None:

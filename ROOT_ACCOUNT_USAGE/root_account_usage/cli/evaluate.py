@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..core.exceptions import InvalidParameterError, MalformedReportError, StaleReportError
-from ..core.json_text import load_json
 from ..core.parameters import parse_threshold_days
-from ..core.plain_text import VALUE, plain, shortened
+from ..core.plain_text import VALUE, load_json, plain, shortened
 from ..core.report import MAX_REPORT_BYTES
 from ..core.timestamps import format_timestamp, parse_timestamp
 from ..core.verdict import COMPLIANT, RESOURCE_TYPE, Verdict

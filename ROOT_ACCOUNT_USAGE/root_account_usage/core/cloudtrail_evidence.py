@@ -11,8 +11,7 @@ from typing import Any, NamedTuple
 
 from . import annotation as text
 from .events import ACCOUNT_ID
-from .json_text import load_record
-from .plain_text import shortened
+from .plain_text import load_record, shortened
 from .timestamps import as_utc, parse_timestamp
 from .verdict import NON_COMPLIANT, Verdict
 

@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from .exceptions import InvalidEventError
-from .json_text import load_with_repeats
-from .plain_text import NAME, SHORT, VALUE, shortened
+from .plain_text import NAME, SHORT, VALUE, load_with_repeats, shortened
 from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timestamp
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"

@@ -1,8 +1,11 @@
-"""Text from outside (AWS, a report file) made safe to show, and cut to size. Pure."""
+"""Text from outside (AWS, a report file) made safe to show, and cut to size; JSON from
+outside (events, records, Config items, files) read with every fault one ValueError. Pure."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from collections import Counter
 from typing import Any
 
 # Control (newlines, escapes), invisible format and separator characters, lone surrogates.
@@ -59,3 +62,34 @@ def writable(text: str) -> str:
 def for_terminal(text: str) -> str:
     """Whole output for a terminal: each line made plain, the line breaks kept."""
     return "\n".join(plain(line) for line in text.split("\n"))
+
+
+def load_json(text: str | bytes, **options: Any) -> Any:
+    """json.loads raising only ValueError, also for nesting too deep and huge integers."""
+    try:
+        return json.loads(text, **options)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def load_with_repeats(text: str) -> tuple[Any, list[frozenset[str]]]:
+    """load_json's value, and the keys each object gives twice, innermost first (top last)."""
+    repeated: list[frozenset[str]] = []
+
+    def keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        counts = Counter(key for key, _ in pairs)
+        repeated.append(frozenset(key for key, count in counts.items() if count > 1))
+        return dict(pairs)
+
+    return load_json(text, object_pairs_hook=keep_repeats), repeated
+
+
+def load_record(text: str, error: type[ValueError], what: str) -> Any:
+    """A record from outside. Raises `error` naming `what` for non-JSON or a key given twice."""
+    try:
+        loaded, repeated = load_with_repeats(text)
+    except ValueError:
+        raise error(f"{what} is not valid JSON") from None
+    if any(repeated):
+        raise error(f"{what} gives a key twice")
+    return loaded

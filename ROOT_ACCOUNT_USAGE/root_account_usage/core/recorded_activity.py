@@ -8,8 +8,7 @@ from typing import Any
 
 from . import annotation as text
 from .cloudtrail_evidence import RootActivity
-from .json_text import load_record
-from .plain_text import NAME, shortened
+from .plain_text import NAME, load_record, shortened
 from .regions import is_region_name
 from .timestamps import format_timestamp, parse_timestamp
 

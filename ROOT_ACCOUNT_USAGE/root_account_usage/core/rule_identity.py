@@ -9,8 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .json_text import load_record
-from .plain_text import NAME, shortened
+from .plain_text import NAME, load_record, shortened
 
 CUSTOM_LAMBDA = "CUSTOM_LAMBDA"
 # The services that create the rules AWS derives from ours. CreatedBy is empty for a rule an

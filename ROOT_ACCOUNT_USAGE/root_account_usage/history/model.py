@@ -12,8 +12,8 @@ from ..core.annotation import is_unable
 from ..core.events import load_json_object
 from ..core.exceptions import InvalidEventError, InvalidParameterError
 from ..core.health import EVERY
-from ..core.json_text import load_json
 from ..core.parameters import RuleParameters, parse_rule_parameters
+from ..core.plain_text import load_json
 from ..core.rule_identity import NO_FUNCTION, RuleIdentity, identify, names_rule
 from ..core.timestamps import format_timestamp
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any, NamedTuple
 
-from ..core.json_text import load_json
 from ..core.parameters import MIN_THRESHOLD_DAYS
+from ..core.plain_text import load_json
 from ..core.verdict import COMPLIANT, NON_COMPLIANT, remembered_use
 from .model import (
     INSUFFICIENT_DATA,

@@ -70,12 +70,10 @@ def root_row(account_id: str, use: RootUse) -> dict[str, str]:
 REPORT_COLUMNS = tuple(root_row("", RootUse()))
 
 
-def render_report(
-    rows: list[Mapping[str, str]], columns: tuple[str, ...] = REPORT_COLUMNS, newline: str = "\n"
-) -> bytes:
-    """Render rows as a credential report CSV."""
+def render_report(rows: list[Mapping[str, str]]) -> bytes:
+    """Render rows as a credential report CSV, as IAM writes it."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator=newline, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, REPORT_COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode()

@@ -9,11 +9,7 @@ from typing import Any
 
 
 def periodic_event(
-    account_id: str,
-    now: datetime,
-    rule_parameters: Mapping[str, str] | None = None,
-    result_token: str = "TESTMODE",  # noqa: S107 - rdklib's test-mode token, not a secret
-    region: str = "us-east-1",
+    account_id: str, now: datetime, rule_parameters: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """A ScheduledNotification event as AWS Config sends it to a custom Lambda rule."""
     notification_time = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
@@ -28,11 +24,11 @@ def periodic_event(
             }
         ),
         "ruleParameters": json.dumps(dict(rule_parameters or {"ThresholdDays": "7"})),
-        "resultToken": result_token,
+        "resultToken": "TESTMODE",  # rdklib's test-mode token: PutEvaluations with TestMode
         "eventLeftScope": False,
         "executionRoleArn": f"arn:aws:iam::{account_id}:role/aws-service-role/"
         "config.amazonaws.com/AWSServiceRoleForConfig",
-        "configRuleArn": f"arn:aws:config:{region}:{account_id}:config-rule/config-rule-abc123",
+        "configRuleArn": f"arn:aws:config:us-east-1:{account_id}:config-rule/config-rule-abc123",
         "configRuleName": "root-account-usage",
         "configRuleId": "config-rule-abc123",
         "accountId": account_id,

@@ -41,7 +41,7 @@ class ConfigRecords:
         self.rules, self.latest, self.account_id = rules, latest, account_id
         self.definitions = definitions or {}
         self.items = [
-            compliance_item(when, states, account_id=account_id, status="OK")
+            compliance_item(when, states, account_id=account_id) | {"configurationItemStatus": "OK"}
             for when, states in items
         ]
         self.calls: list[str] = []

@@ -55,7 +55,7 @@ def ci(when, compliance, **others):
     states = {LEGACY_RULE: "COMPLIANT", RULE: compliance, ORG_RULE: "COMPLIANT"}
     states |= {PACK_RULE: "COMPLIANT", "s3-bucket-logging": "NON_COMPLIANT"}
     states |= {name.replace("_", "-"): value for name, value in others.items()}
-    return compliance_item(when, states, account_id=ACCOUNT, status="OK")
+    return compliance_item(when, states, account_id=ACCOUNT) | {"configurationItemStatus": "OK"}
 
 
 def evaluation_result(rule, compliance, annotation, recorded, account=ACCOUNT, region=None):

@@ -1,5 +1,5 @@
 """Every account of an organization: each read in its own AWS Config through the read
-role, several at a time, none dropped. Against simulation.organization (seven accounts:
+role, several at a time, none dropped. Against simulation.config's organization (seven accounts:
 different timelines, one whose role is refused, one throttled, one without the rule),
 botocore Stubber for STS's edges, and moto for a real AssumeRole answer."""
 
@@ -29,7 +29,7 @@ from root_account_usage.history.organization import (
     member_opener,
     read_accounts,
 )
-from root_account_usage.simulation.organization import (
+from root_account_usage.simulation.config import (
     AGGREGATOR,
     AUDITOR_ACCOUNT,
     READ_ROLE,

@@ -117,9 +117,8 @@ def test_real_result_token_is_not_test_mode(clients, clock):
         test_mode=False,
         token="real-token",
     )
-    event = periodic_event(
-        ACCOUNT_ID, NOW, {"ThresholdDays": "30", **REPORT_ONLY}, result_token="real-token"
-    )
+    parameters = {"ThresholdDays": "30", **REPORT_ONLY}
+    event = periodic_event(ACCOUNT_ID, NOW, parameters) | {"resultToken": "real-token"}
     lambda_handler(event, FakeLambdaContext(clock))
 
 

@@ -9,13 +9,14 @@ import pytest
 
 from root_account_usage.core.exceptions import MalformedReportError, RootRowMissingError
 from root_account_usage.core.report import parse_credential_report
-from root_account_usage.simulation.credential_report import (
-    REPORT_COLUMNS,
-    RootUse,
+from root_account_usage.simulation.credential_report import REPORT_COLUMNS, RootUse, root_row
+from tests.reports import (
+    ACCOUNT_ID,
     render_report,
-    root_row,
+    report_with_root,
+    report_without_root,
+    user_row,
 )
-from tests.reports import ACCOUNT_ID, report_with_root, report_without_root, user_row
 
 USED = RootUse(
     password_last_used="2026-11-20T10:00:00+00:00",

@@ -31,7 +31,7 @@ LEGACY = "legacy-root-account-usage"
 
 
 def item(when, states, status="OK"):
-    return compliance_item(when, states, status=status)
+    return compliance_item(when, states) | {"configurationItemStatus": status}
 
 
 def day(n, hours=0):
