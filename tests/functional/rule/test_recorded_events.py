@@ -309,7 +309,7 @@ def test_no_time_left_skips_the_read_and_says_so():
         read_recorded_activity(never, PATH, budget=Budget(lambda: 4.0))
 
 
-def test_a_name_answered_twice_keeps_the_problem_its_first_answer_showed():
+def test_a_clean_entry_listed_again_never_clears_a_problem_an_earlier_entry_showed():
     from root_account_usage.core.recorded_activity import SLOTS, parameter_name
     from root_account_usage.rule.recorded_events import read_recorded_activity
 
