@@ -97,18 +97,25 @@ def unable_to_evaluate(error: RootAccountUsageError, **known: Any) -> Verdict:
     return Verdict(NON_COMPLIANT, text.unable(reason, error.code), error_code=error.code, **known)
 
 
-def remembered_use(annotation: str) -> tuple[str, datetime] | None:
-    """The root use an annotation of this rule names (credential, time); None if none."""
+class RememberedUse(NamedTuple):
+    """The most recent root use an earlier evaluation of this rule named."""
+
+    credential: str
+    time: datetime
+
+
+def remembered_use(annotation: str) -> RememberedUse | None:
+    """The root use an annotation of this rule names; None if none."""
     seen = text.read_root_use(annotation)
     try:
-        return None if seen is None else (seen.credential, parse_timestamp(seen.time))
+        return None if seen is None else RememberedUse(seen.credential, parse_timestamp(seen.time))
     except ValueError:  # a time the annotation wrote but no calendar has
         return None
 
 
 def apply_memory(
     verdict: Verdict,
-    remembered: tuple[str, datetime] | None,
+    remembered: RememberedUse | None,
     *,
     now: datetime,
     threshold_days: int | None,
@@ -118,7 +125,7 @@ def apply_memory(
     threshold, else carried at the end. `unavailable`: said, never read as "no use"."""
     note = text.unavailable_note(text.LAST_EVALUATION) if unavailable else ""
     if remembered is not None and verdict.last_used is not None:
-        remembered = remembered if remembered[1] > verdict.last_used else None
+        remembered = remembered if remembered.time > verdict.last_used else None
     carried = "" if remembered is None else text.remembered_note(*remembered)
     if not verdict.evaluated:
         # The error code stays last, as every fail-closed annotation has it.
@@ -128,7 +135,7 @@ def apply_memory(
             base += "."
         return verdict._replace(annotation=text.fit(base, carried + note + code))
     window = timedelta(days=threshold_days or 0)
-    if remembered is None or threshold_days is None or remembered[1] < now - window:
+    if remembered is None or threshold_days is None or remembered.time < now - window:
         annotation = text.fit_optional(verdict.annotation, [(carried,)], note)
         return verdict._replace(annotation=annotation)
     credential, last_used = remembered

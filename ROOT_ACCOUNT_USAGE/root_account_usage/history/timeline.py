@@ -143,7 +143,7 @@ def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime
         return True
     if (remembered := remembered_use(current.annotation)) is None:
         return False
-    used = remembered[1]
+    used = remembered.time
     # The threshold the rule applies now; when its parameters are invalid, the shortest
     # it can apply (a use inside the period counts whatever the threshold).
     days = history.threshold_days or MIN_THRESHOLD_DAYS

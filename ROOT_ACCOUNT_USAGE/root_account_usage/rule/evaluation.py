@@ -66,7 +66,7 @@ def evaluate_periodic_event(
     # a record): it carried every source's use into the memory, and no record may be older.
     early_since = None
     if annotation and not text.is_unable(annotation) and text.RECORD_DECIDES not in annotation:
-        early_since = remembered[1] if remembered else datetime.min.replace(tzinfo=UTC)
+        early_since = remembered.time if remembered else datetime.min.replace(tzinfo=UTC)
     verdict = _judge(periodic, build, home_region, budget, early_since)
     return apply_memory(
         verdict,
