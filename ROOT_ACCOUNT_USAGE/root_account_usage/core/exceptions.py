@@ -53,5 +53,3 @@ class OutOfTimeError(RootAccountUsageError):
 
 class EvaluationNotPublishedError(RuntimeError):
     """rdklib could not publish the evaluation; the invocation must fail visibly."""
-
-    code: str | None = None
