@@ -18,6 +18,7 @@ import ast
 import fnmatch
 import io
 import json
+import sys
 import threading
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ from root_account_usage.cli import doctor as doctor_module
 from root_account_usage.cli.main import build_parser, main
 from root_account_usage.core.health import FAIL, PASS, exit_code, render_text
 from root_account_usage.history.organization import (
+    AuditorSession,
     MemberRoleOpener,
     MemberRoleRefusedError,
     session_clients,
@@ -50,6 +52,7 @@ ACCOUNT = "123456789012"  # moto's default
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 READ_VERBS = ("Describe", "Get", "List", "Lookup", "Simulate")
 SIGN_IN = json.loads((ROOT / "events" / "eventbridge-root-console-sign-in.json").read_text())
+SESSION_CALL = json.loads((ROOT / "events" / "eventbridge-root-session-api-call.json").read_text())
 
 
 class Gaps:
@@ -63,6 +66,7 @@ class Gaps:
         self.events = {OTHER: [_lookup_record(SIGN_IN["detail"])], HOME: []}
         self.aggregate: list[dict[str, str]] = []
         self.delivery = "Success"
+        self.annotation = "Root user has no recorded use; threshold 7 days."
 
     def answer(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
         if operation == "DescribeConfigRuleEvaluationStatus":
@@ -84,7 +88,7 @@ class Gaps:
                         "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
                         "ComplianceType": "COMPLIANT",
                         "ResultRecordedTime": self.evaluated,
-                        "Annotation": "Root user has no recorded use; threshold 7 days.",
+                        "Annotation": self.annotation,
                     }
                 ]
             }
@@ -544,3 +548,47 @@ def test_a_malformed_function_arn_is_a_one_line_usage_error(arn, capsys):
     err = capsys.readouterr().err
     assert "is not a Lambda function ARN" in err
     assert err.count("\n") == 1
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_an_annotation_is_shown_cut_to_200_characters_and_escaped_on_a_terminal(
+    deployed, monkeypatch
+):
+    """Config shows what any rule wrote (a member's own rule of the name too): the command
+    on a terminal shows 200 characters of it, no control character live."""
+    hostile = "Root user \x1b]0;owned\x07 used " + "x" * 300
+    deployed.gaps.annotation = hostile
+    auditor = AuditorSession(None, ACCOUNT, HOME, deployed.session)  # no Config client: unread
+    monkeypatch.setattr(doctor_module, "open_session", lambda profile, region: auditor)
+    monkeypatch.setattr(doctor_module, "session_clients", lambda session: deployed.clients)
+    monkeypatch.setattr(sys, "stdout", terminal := Terminal())
+    main(["doctor", "--regions", f"{HOME},{OTHER}"])
+    out = terminal.getvalue()
+    [line] = [line for line in out.splitlines() if " rule.evaluation: " in line]
+    shown = hostile[:200].replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+    assert f"h ago: {shown}" in line
+    assert f"{shown}x" not in line  # the 201st character is not shown
+    assert "\x1b" not in out
+    assert "\x07" not in out
+
+
+def test_a_root_record_is_described_as_the_rule_would_cut_to_100_characters(deployed):
+    """A long (real) event name in an AssumeRoot session: the description the rule's
+    annotation would give, cut at 100 characters with "...", then when and where."""
+    detail = SESSION_CALL["detail"] | {
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "PutBucketIntelligentTieringConfiguration",
+    }
+    deployed.gaps.events[OTHER] = [_lookup_record(detail)]
+    saw = by_name(deployed.run())[f"events:{OTHER}"].saw
+    described = (
+        "privileged session from the management account (AssumeRoot): "
+        "PutBucketIntelligentTieringConfiguration in us-east-1"
+    )
+    assert len(described) > 100
+    assert saw.startswith(f"AssumeRoot session: {described[:97]}... at 2026-11-27T11:40:15")
+    assert saw.endswith(f"(CloudTrail {OTHER})")
