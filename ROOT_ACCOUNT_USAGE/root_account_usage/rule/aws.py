@@ -91,8 +91,9 @@ class Retrier:
         max_pages: int = 1_000,  # more than any answer of the calls made here holds
         **request: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of `operation`, a throttled page asked again with its own token.
-        Raises EndlessPagingError on a token given before (a cycle) or past `max_pages`."""
+        """Every page of `operation`, a throttled page asked again with its own token; with a
+        `budget`, each next page only if `call_seconds` fit. Raises EndlessPagingError on a
+        token given before (a cycle) or past `max_pages`, or OutOfTimeError."""
         input_token, output_token, limit = paging_keys(client, operation)
         if page_size is not None:
             if limit is None:
@@ -115,6 +116,8 @@ class Retrier:
                 )
             seen.add(str(token))
             request[input_token] = token
+            if self.budget:  # each page its own call: started only if its worst case fits
+                self.budget.require(self.call_seconds, f"no time for page {number + 1}")
 
 
 class EndlessPagingError(PaginationError):

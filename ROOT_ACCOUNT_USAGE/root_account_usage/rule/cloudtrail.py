@@ -37,9 +37,10 @@ def enabled_regions(build_client: Callable[[], Any], home_region: str, budget: B
     """The account's enabled regions, cloudtrail_regions' first; when they cannot be listed,
     every region of the home region's partition (one not enabled then reads incomplete)."""
     try:
-        budget.require(limits_for("account").worst_case_seconds, "no time to list the regions")
+        seconds = limits_for("account").worst_case_seconds
+        budget.require(seconds, "no time to list the regions")
         enabled = ["ENABLED", "ENABLED_BY_DEFAULT"]  # opted in, or on by default
-        pages = Retrier(budget=budget).pages(
+        pages = Retrier(budget=budget, call_seconds=seconds).pages(
             build_client(), "list_regions", RegionOptStatusContains=enabled
         )
         listed = [region.get("RegionName") for page in pages for region in page["Regions"]]

@@ -10,7 +10,7 @@ import pytest
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
 from root_account_usage.core import annotation as text
-from root_account_usage.rule.budget import Budget
+from root_account_usage.rule.budget import CONFIG_LIMITS, Budget, limits_for
 from root_account_usage.rule.clients import BoundedClientFactory
 from root_account_usage.rule.cloudtrail import (
     MAX_PAGES_PER_REGION,
@@ -559,3 +559,52 @@ def test_regions_not_listed_fall_back_to_every_region_of_the_partition(caplog):
     assert not any(r.startswith(("cn-", "us-gov-")) for r in regions)  # this partition's
     [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
     assert warning.fields["error_code"] == "AccessDeniedException"
+
+
+def test_regions_listed_without_end_fall_back_to_the_partition_in_time(caplog):
+    """account:ListRegions giving a new token with every slow page (no cycle for the cycle
+    check): its pages stop while a call still fits, not after 1,000 pages."""
+    account, account_stub = stubbed("account")
+    clock = FakeClock(budget_seconds=60)
+    account.meta.events.register("before-call.*.*", lambda **_: clock.sleep(0.5))
+    for n in range(1_000):
+        page = {"Regions": [{"RegionName": "eu-west-1"}], "NextToken": f"t{n + 1}"}
+        account_stub.add_response("list_regions", page)
+    with account_stub:
+        regions = enabled_regions(lambda: account, "eu-west-1", Budget(clock.time_left))
+    assert {"ap-south-1", "sa-east-1", "eu-central-1"} <= set(regions)  # the partition's
+    worst_case = limits_for("account").worst_case_seconds
+    assert worst_case - 0.5 <= clock.time_left() < worst_case  # the last page fitted
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.fields["error_code"] == "OutOfTime"
+
+
+def test_the_rule_publishes_in_time_when_regions_are_listed_without_end(monkeypatch):
+    """The same endless ListRegions under the handler: it once paged to t=299.5 s of a
+    300 s Lambda and its PutEvaluations timed out; now the verdict is published in time."""
+    clock = FakeClock(budget_seconds=300)  # template.yaml: Timeout 300
+    monkeypatch.setattr("time.sleep", clock.sleep)
+    iam, iam_stub = stubbed("iam")
+    config, config_stub = stubbed("config")
+    account, account_stub = stubbed("account")
+    trail, trail_stub = stubbed("cloudtrail")  # no time is left for it: never called
+    clients = {"iam": iam, "config": config, "account": account, "cloudtrail": trail}
+    monkeypatch.setattr(BoundedClientFactory, "build_client", lambda _, s, *a, **k: clients[s])
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    account.meta.events.register("before-call.*.*", lambda **_: clock.sleep(0.5))
+    for stub in (iam_stub, config_stub, account_stub, trail_stub):
+        stub.activate()
+    expect_no_last_evaluation(config_stub)
+    iam_stub.add_response(
+        "get_credential_report", report_response(report_with_root(RootUse()), NOW)
+    )
+    for n in range(1_000):
+        page = {"Regions": [{"RegionName": "eu-west-1"}], "NextToken": f"t{n + 1}"}
+        account_stub.add_response("list_regions", page)
+    config_stub.add_response("put_evaluations", {"FailedEvaluations": []})
+    event = periodic_event(ACCOUNT_ID, NOW, {"CloudTrailEvidence": "true"})
+    [evaluation] = lambda_handler(event, FakeLambdaContext(clock))
+    config_stub.assert_no_pending_responses()  # published
+    assert clock.time_left() > CONFIG_LIMITS.worst_case_seconds  # with its reserve kept
+    assert evaluation["ComplianceType"] == "COMPLIANT"  # the report decides, and says
+    assert evaluation["Annotation"].endswith(" CloudTrail unavailable.")  # what it lacked

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from root_account_usage.core.exceptions import OutOfTimeError
 from root_account_usage.rule.aws import EndlessPagingError, Retrier, paging_keys
-from tests.doubles import stubbed
+from root_account_usage.rule.budget import Budget
+from tests.doubles import FakeClock, stubbed
 
 ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]
 
@@ -71,6 +73,24 @@ def test_ever_new_tokens_stop_at_the_page_limit():
     with stub, pytest.raises(EndlessPagingError, match="more pages after 5"):
         list(lookup(Retrier(), client, max_pages=5))
     stub.assert_no_pending_responses()  # exactly five calls
+
+
+def test_with_a_budget_a_next_page_starts_only_if_its_worst_case_fits():
+    """Each page is a call of its own (Budget.require before it): ever-new tokens from a
+    slow service stop when one more page could end past the budget, not at the page cap."""
+    client, stub = stubbed("cloudtrail")
+    clock = FakeClock(budget_seconds=30)
+    client.meta.events.register("before-call.*.*", lambda **_: clock.sleep(5))  # 5 s a page
+    for n in range(10):
+        stub.add_response(
+            "lookup_events", events_page(f"e{n}", f"t{n + 1}"), request(f"t{n}" if n else None)
+        )
+    read: list[dict[str, object]] = []
+    retrier = Retrier(budget=Budget(clock.time_left), call_seconds=13)
+    with stub, pytest.raises(OutOfTimeError, match="no time for page 5"):
+        read.extend(lookup(retrier, client))
+    assert len(read) == 4  # the fifth would start with 10 s left, 13 s its worst case
+    assert clock.time_left() == 10
 
 
 def test_paging_keys_come_from_botocores_model():
