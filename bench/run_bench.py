@@ -50,6 +50,9 @@ BUDGETS = {
     # the whole search within 1.5x its slowest single call (the regions run concurrently).
     "region_calls_per_region": 1,
     "region_search_ratio": 1.5,
+    # A header ten times wider (extra columns, as a malformed answer or --report file may
+    # have): linear is 10-22x here (caches, allocation), a quadratic scan 100x.
+    "wide_header_ratio": 30.0,
 }
 REGIONS_ENABLED, CALL_LATENCY_S = 17, 0.05
 # history over an organization: 5,000 accounts, each call 2 ms (50 ms scaled by 1/25, so
@@ -377,6 +380,16 @@ def root_search() -> dict[str, float]:
         figures[f"root_{where}_ours_ms"] = ours * 1e3
         figures[f"root_{where}_dictreader_ms"] = theirs * 1e3
         figures[f"root_{where}_speedup"] = theirs / ours
+    header, root_line = render_report([root]).decode().splitlines()
+
+    def widened(extra: int) -> bytes:
+        return f"{header}{''.join(f',x{n}' for n in range(extra))}\n{root_line}{',' * extra}\n".encode()
+
+    narrow, wide = (
+        median_seconds(lambda c=content: parse_credential_report(c), rounds=5)
+        for content in (widened(20_000), widened(200_000))
+    )
+    figures["wide_header_ratio"] = wide / narrow
     return figures
 
 
@@ -606,6 +619,11 @@ def main() -> int:
             f"CloudTrail, {REGIONS_ENABLED} regions: search wall / slowest single call",
             results["regions"]["ratio"],
             "region_search_ratio",
+        ),
+        (
+            "credential report header 10x wider: parse time ratio",
+            results["root_search"]["wide_header_ratio"],
+            "wide_header_ratio",
         ),
     ]
     budgets = [(name, value, BUDGETS[key]) for name, value, key in checks]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from datetime import datetime
 from typing import NamedTuple
 
@@ -65,7 +66,7 @@ def parse_credential_report(content: bytes | str) -> RootCredentials:
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise MalformedReportError("credential report lacks column(s) " + ", ".join(missing))
-    repeated = sorted({column for column in header if header.count(column) > 1})
+    repeated = sorted(column for column, times in Counter(header).items() if times > 1)
     if repeated:
         shown = ", ".join(shortened(column, VALUE) for column in repeated[:3])
         raise MalformedReportError(f"credential report has column(s) {shown} more than once")
