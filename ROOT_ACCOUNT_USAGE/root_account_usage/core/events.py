@@ -13,7 +13,7 @@ from .timestamps import EARLIEST_EVALUATION_TIME, format_timestamp, parse_timest
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
 MAX_INVOKING_EVENT_CHARS = 64 * 1024  # a periodic invokingEvent is a few hundred characters
-MAX_RULE_PARAMETERS_CHARS = 4 * 1024  # AWS Config caps InputParameters at 1,024 characters
+MAX_RULE_PARAMETERS_CHARS = 4 * 1024  # room to spare over AWS Config's 1,024-character cap
 ACCOUNT_ID = re.compile(r"[0-9]{12}")  # an AWS account id: fullmatch, no trailing newline
 # notificationCreationTime as AWS Config writes it: rdklib sends it back as PutEvaluations'
 # OrderingTimestamp, which botocore refuses in some forms Python reads ("...00.Z").

@@ -160,7 +160,7 @@ def why_not_delete(annotation: str) -> str:
 # carries no marker in the member account (IAM user guide, "Track privileged tasks in
 # CloudTrail"), so the rule may count them as root's own. Alone they never start a deletion,
 # or a dry run would start the next one.
-_REMOVAL_CALLS = {
+_REMOVAL_CALLS = (
     "ListAccessKeys",
     "ListSigningCertificates",
     "GetLoginProfile",
@@ -170,7 +170,7 @@ _REMOVAL_CALLS = {
     "DeleteLoginProfile",
     "DeactivateMFADevice",
     "DeleteVirtualMFADevice",
-}
+)
 
 
 def _check_trigger_name(events: dict[str, Any]) -> str:
