@@ -21,7 +21,6 @@ from root_account_usage.core.rule_identity import identify, names_rule, paramete
 ROOT_TASK_POLICY = "IAMDeleteRootUserCredentials"
 REQUIRED_FEATURE = "RootCredentialsManagement"
 SESSION_SECONDS = 900  # AssumeRoot's maximum
-MAX_SUBJECT = 100  # SNS Publish's limit for a subject
 MAX_SUMMARY = 1500
 MAX_PAGES = 100  # of one IAM list call
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
@@ -82,10 +81,12 @@ def remove_and_notify(events: dict[str, Any], client: ClientMaker) -> dict[str, 
     topic = str(events.get("TopicArn") or "")
     result["Notified"] = "no: no TopicArn"
     if topic:
-        subject = f"Root credentials of AWS account {result['AccountId']}: {result['Outcome']}"
+        # SNS takes one line under 100 characters: an AccountId refused as such is not in it.
+        account = result["AccountId"] if _ACCOUNT_ID.match(result["AccountId"]) else "(invalid)"
+        subject = f"Root credentials of AWS account {account}: {result['Outcome']}"
         try:
             client("sns", region_name=_region(events)).publish(
-                TopicArn=topic, Subject=subject[:MAX_SUBJECT], Message=result["Summary"]
+                TopicArn=topic, Subject=subject, Message=result["Summary"]
             )
             result["Notified"] = "yes"
         except Exception as error:

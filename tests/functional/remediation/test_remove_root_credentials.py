@@ -301,6 +301,7 @@ def test_the_password_mfa_and_certificates_go_only_when_asked(clients):
     result = removal.remove_and_notify(events(DryRun="false", AlsoDelete=ALL), clients)
     assert result["Outcome"] == "removed"
     assert result["Deleted"][-2:] == [f"MFA device {VIRTUAL_MFA}", "MFA device GAHT12345678"]
+    assert "signing certificate ...MPLE" in result["Deleted"]  # its id's last four only
     assert set(clients.session_calls) - {"DeleteVirtualMFADevice"} <= TASK_POLICY_ACTIONS
 
 
@@ -409,12 +410,41 @@ def test_not_in_an_organization_is_refused(clients):
         ({"AccountId": "12345"}, "AccountId must be 12 digits"),
         ({"AlsoDelete": ["RootPassword"]}, "AlsoDelete may name only"),
         ({"DryRun": "maybe"}, 'DryRun must be "true" or "false"'),
+        ({"AccountId": "12345", "AlsoDelete": None}, "AccountId must be 12 digits"),
     ],
+    ids=["short account", "unknown credential", "dry run maybe", "no AlsoDelete at all"],
 )
 def test_bad_inputs_are_refused_without_any_aws_call(clients, changes, why):
     result = removal.remove_root_credentials(events(**changes), clients)
     assert (result["Outcome"], why in result["Summary"]) == ("refused", True)
     assert clients.built == []
+
+
+def test_a_refused_account_id_is_left_out_of_the_one_line_sns_subject(clients):
+    # SNS Publish (botocore's model): "Subjects must be UTF-8 text with no line breaks or
+    # control characters, and less than 100 characters long". The message still names it.
+    notified(clients, "Root credentials of AWS account (invalid): refused", "'12345\\n")
+    with pytest.raises(removal.RemovalNotCompleteError, match="AccountId must be 12 digits"):
+        removal.remove_and_notify(events(AccountId="12345\n" + "9" * 200), clients)
+
+
+def listing_in_pages(session: Stubber, pages: int):
+    """ListAccessKeys answering in `pages` pages, KEY_1 alone on the last."""
+    key = {"AccessKeyId": KEY_1, "Status": "Active", "CreateDate": datetime(2019, 3, 4, tzinfo=UTC)}
+    for number in range(1, pages + 1):
+        asked = {"Marker": f"m{number - 1}"} if number > 1 else {}
+        more = {"IsTruncated": True, "Marker": f"m{number}"} if number < pages else {}
+        keys = [key] if number == pages else []
+        session.add_response("list_access_keys", {"AccessKeyMetadata": keys} | more, asked)
+
+
+@pytest.mark.parametrize(("pages", "outcome"), [(100, "dry-run"), (101, "failed")])
+def test_a_listing_is_read_to_100_pages_and_no_further(clients, pages, outcome):
+    checks_pass(clients)
+    listing_in_pages(assumes_root(clients), pages)
+    result = removal.remove_root_credentials(events(), clients)
+    assert (result["Outcome"], clients.session_calls.count("ListAccessKeys")) == (outcome, pages)
+    assert ("would delete access key ...MPLE" in result["Summary"]) == (pages == 100)
 
 
 def test_a_failure_midway_says_what_was_deleted_before_it(clients):
