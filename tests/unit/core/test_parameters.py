@@ -97,6 +97,31 @@ def test_bad_role_parameter_is_refused_naming_it_never_a_default(raw, named):
         parse_rule_parameters(raw)
 
 
+# At the edges: IAM allows a role path of 512 characters and a name of 64; the evidence
+# path is at most 900 characters (and 15 levels, as SSM's hierarchies).
+LONGEST_ROLE = "p" * 511 + "/" + "n" * 64
+LONGEST_PATH = ("/" + "a" * 59) * 15
+
+
+def test_the_longest_role_and_evidence_path_are_accepted_one_more_character_is_not():
+    parsed = parse_rule_parameters(
+        {"ExecutionRoleName": LONGEST_ROLE, "RootActivityEvidence": LONGEST_PATH}
+    )
+    assert (parsed.role.role_name, parsed.root_activity_evidence) == (LONGEST_ROLE, LONGEST_PATH)
+    for too_long in (
+        {"ExecutionRoleName": "p" + LONGEST_ROLE},
+        {"RootActivityEvidence": LONGEST_PATH + "a"},
+    ):
+        with pytest.raises(InvalidParameterError, match=next(iter(too_long))):
+            parse_rule_parameters(too_long)
+
+
+@pytest.mark.parametrize(("raw", "kind"), [(7.0, "float"), (True, "bool"), ([], "list")])
+def test_a_threshold_that_is_not_text_or_a_whole_number_is_named_by_its_type(raw, kind):
+    with pytest.raises(InvalidParameterError, match=f"as a string, got {kind}$"):
+        parse_threshold_days(raw)
+
+
 def test_a_bad_role_parameter_counts_as_absent_only_to_publish_the_refusal():
     raw = {
         "AssumeRoleMode": "maybe",

@@ -96,6 +96,7 @@ def test_a_service_cannot_lend_a_plain_name_its_authority() -> None:
         '{"ThresholdDays": "7", "AssumeRoleMode": "false", "AssumeRootSessions": "exclude"}',
         '{"ThresholdDays": "7", "ThresholdDays": "7", "AssumeRoleMode": "false"}',
         '{"ThresholdDays": 7, "AssumeRoleMode": "false"}',
+        '["ThresholdDays", "7"]',
         "not json",
     ],
 )

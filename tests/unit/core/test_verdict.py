@@ -19,7 +19,9 @@ from root_account_usage.core.verdict import (
     COMPLIANT,
     NON_COMPLIANT,
     Verdict,
+    apply_memory,
     decide,
+    remembered_use,
     require_account,
     unable_to_evaluate,
 )
@@ -95,6 +97,22 @@ def test_use_six_days_23_hours_ago_is_inside_threshold():
 def test_use_exactly_at_the_threshold_edge_is_inside():
     verdict = judge(RootUse.at(password=NOW - timedelta(days=7)))
     assert verdict.compliance_type == NON_COMPLIANT
+
+
+def test_a_remembered_use_exactly_at_the_threshold_edge_is_inside_as_a_reported_one():
+    remembered = remembered_use(judge(RootUse.at(password=NOW - timedelta(days=7))).annotation)
+    assert remembered is not None
+    for now, expected in ((NOW, NON_COMPLIANT), (NOW + timedelta(seconds=1), COMPLIANT)):
+        verdict = apply_memory(judge(RootUse()), remembered, now=now, threshold_days=7)
+        assert verdict.compliance_type == expected
+
+
+def test_a_remembered_use_the_report_still_shows_changes_nothing():
+    reported = judge(RootUse.at(access_key_1=NOW - timedelta(days=2)))
+    remembered = remembered_use(reported.annotation)
+    assert remembered is not None
+    assert remembered.time == reported.last_used
+    assert apply_memory(reported, remembered, now=NOW, threshold_days=7) == reported
 
 
 def test_use_seven_days_and_one_second_ago_is_outside():
