@@ -168,3 +168,22 @@ def test_an_empty_account_id_is_refused_not_replaced():
     event = periodic_event(ACCOUNT_ID, NOW) | {"accountId": ""}
     with pytest.raises(InvalidEventError, match="accountId of 12 digits"):
         parse_periodic_event(event)
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("invokingEvent", 64 * 1024), ("ruleParameters", 4096)]
+)
+def test_a_json_field_of_exactly_its_limit_is_read_one_character_more_is_refused(field, limit):
+    event = periodic_event(ACCOUNT_ID, NOW)
+    padded = event[field] + " " * (limit - len(event[field]))
+    assert parse_periodic_event(event | {field: padded}).account_id == ACCOUNT_ID
+    over = f"{field} is {limit + 1} characters, over the {limit} limit"
+    with pytest.raises(InvalidEventError, match=over):
+        parse_periodic_event(event | {field: padded + " "})
+
+
+def test_the_earliest_notification_time_is_read_a_millisecond_before_it_is_refused():
+    earliest = with_invoking(notificationCreationTime="2000-01-01T00:00:00.000Z")
+    assert parse_periodic_event(earliest).notification_time == datetime(2000, 1, 1, tzinfo=UTC)
+    with pytest.raises(InvalidEventError, match="before 2000-01-01"):
+        parse_periodic_event(with_invoking(notificationCreationTime="1999-12-31T23:59:59.999Z"))

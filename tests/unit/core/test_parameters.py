@@ -179,3 +179,8 @@ def test_a_bad_evidence_path_is_refused(raw):
 def test_the_refusal_lists_every_accepted_parameter():
     with pytest.raises(InvalidParameterError, match="AssumeRootSessions, CloudTrailEvidence"):
         parse_rule_parameters({"AssumeRootSession": "count"})
+
+
+def test_the_refusal_of_unknown_keys_names_only_the_first_three():
+    with pytest.raises(InvalidParameterError, match=r"parameter\(s\) Aa, Bb, Cc; expected"):
+        parse_rule_parameters({"Dd": "1", "Aa": "1", "Cc": "1", "Bb": "1"})

@@ -142,6 +142,12 @@ def test_future_timestamp_counts_as_recent_use():
     assert "after the evaluation time" in verdict.annotation
 
 
+def test_a_use_at_the_evaluation_time_itself_is_not_after_it():
+    verdict = judge(RootUse.at(access_key_1=NOW))
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert "after the evaluation time" not in verdict.annotation
+
+
 def test_latest_of_three_credentials_is_reported():
     verdict = judge(
         RootUse.at(
