@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -301,3 +302,27 @@ def test_a_report_without_the_presence_columns_is_no_proof():
     row |= {"access_key_1_active": "false", "access_key_2_active": "false"}
     content = render_report([row], columns=columns)
     assert parse_credential_report(content).credentials_removed is False
+
+
+def test_a_report_of_exactly_32_mib_is_read_one_byte_more_is_refused():
+    report = report_with_root(USED)
+    padded = report + b"x" * (32 * 1024 * 1024 - len(report))  # a last line, not root's
+    assert uses_of(padded)["access_key_1"] == datetime(2026, 11, 21, 11, tzinfo=UTC)
+    with pytest.raises(MalformedReportError, match="33554433 bytes, over the 33554432 limit"):
+        parse_credential_report(padded + b"x")
+
+
+def test_a_marker_line_too_short_to_reach_the_user_column_is_not_the_root_row():
+    columns = ("arn", "user", *(c for c in REPORT_COLUMNS if c not in ("arn", "user")))
+    report = report_with_root(USED, columns=columns)
+    assert uses_of(report + b"<root_account>\n")["password"] is not None
+
+
+def test_columns_given_twice_are_named_three_at_most():
+    lines = report_with_root(USED).decode().split("\n")
+    repeated = ("arn", "mfa_active", "password_last_used", "user")
+    lines[0] += "," + ",".join(repeated)
+    lines[1] += ",N/A" * len(repeated)
+    shown = "column(s) arn, mfa_active, password_last_used more than once"
+    with pytest.raises(MalformedReportError, match=re.escape(shown)):
+        parse_credential_report("\n".join(lines))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import botocore.session
 import pytest
 
 from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH, UNABLE_PREFIX
@@ -253,3 +254,10 @@ def test_an_error_code_too_long_for_an_annotation_still_yields_one_aws_config_ac
     verdict = unable_to_evaluate(ReportUnavailableError("refused", code="X" * 300))
     assert len(verdict.annotation) == MAX_ANNOTATION_LENGTH
     assert verdict.compliance_type == "NON_COMPLIANT"
+
+
+def test_the_annotation_limit_is_aws_configs_own():
+    # botocore's model of PutEvaluations: Evaluation.Annotation is a StringWithCharLimit256.
+    config = botocore.session.get_session().get_service_model("config")
+    annotation = config.shape_for("Evaluation").members["Annotation"]
+    assert annotation.metadata["max"] == MAX_ANNOTATION_LENGTH == 256
