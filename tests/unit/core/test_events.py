@@ -187,3 +187,21 @@ def test_the_earliest_notification_time_is_read_a_millisecond_before_it_is_refus
     assert parse_periodic_event(earliest).notification_time == datetime(2000, 1, 1, tzinfo=UTC)
     with pytest.raises(InvalidEventError, match="before 2000-01-01"):
         parse_periodic_event(with_invoking(notificationCreationTime="1999-12-31T23:59:59.999Z"))
+
+
+@pytest.mark.parametrize("field", ["resultToken", "executionRoleArn"])
+@pytest.mark.parametrize("value", [None, "", 7], ids=["absent", "empty", "a number"])
+def test_an_event_without_its_result_token_or_role_is_refused_naming_it(field, value):
+    event = periodic_event(ACCOUNT_ID, NOW) | {field: value}
+    if value is None:
+        del event[field]
+    with pytest.raises(InvalidEventError, match=f"^event has no {field}$"):
+        parse_periodic_event(event)
+
+
+def test_keys_the_invoking_event_gives_twice_are_named_three_at_most():
+    event = periodic_event(ACCOUNT_ID, NOW)
+    twice = ", ".join(f'"{key}": 1, "{key}": 1' for key in "dcba")
+    event["invokingEvent"] = event["invokingEvent"][:-1] + ", " + twice + "}"
+    with pytest.raises(InvalidEventError, match=r"key\(s\) a, b, c more than once$"):
+        parse_periodic_event(event)
