@@ -171,6 +171,10 @@ def test_connection_error_is_reported_with_its_type(clock, monkeypatch):
     with pytest.raises(ReportUnavailableError) as error:
         fetch(client, clock)
     assert error.value.code == "EndpointConnectionError"
+    # botocore's own words, which name the endpoint that could not be reached.
+    assert str(error.value) == (
+        'IAM GetCredentialReport failed: Could not connect to the endpoint URL: "https://iam.amazonaws.com/"'
+    )
 
 
 def test_backoff_is_capped_and_jittered():

@@ -79,6 +79,14 @@ def test_anything_the_function_would_not_write_is_malformed(value):
         decode(value, ROOT_SLOT)
 
 
+def test_a_record_of_1024_characters_is_read_one_more_is_malformed():
+    value = good()
+    padded = value[:-1] + " " * (1024 - len(value)) + "}"  # JSON spacing, as no writer adds
+    assert decode(padded, ROOT_SLOT) == decode(value, ROOT_SLOT)
+    with pytest.raises(MalformedRecordError, match="record is 1025 characters"):
+        decode(padded[:-1] + " }", ROOT_SLOT)
+
+
 def test_a_forged_record_in_the_future_still_only_adds_use():
     # Forging can make the account NON_COMPLIANT, never COMPLIANT: a far-future time is a
     # recent use, as a future timestamp in the report is.
