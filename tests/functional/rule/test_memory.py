@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
+from root_account_usage.rule.budget import Budget
+from root_account_usage.rule.evaluation import last_annotation
 from root_account_usage.simulation.credential_report import RootUse
 from root_account_usage.simulation.events import periodic_event
-from tests.doubles import FakeClock, FakeLambdaContext, report_response
+from tests.doubles import FakeClock, FakeLambdaContext, report_response, stubbed
 from tests.functional.rule import test_handler_stubber
 from tests.reports import ACCOUNT_ID, NOW, report_with_root
 
@@ -106,3 +108,15 @@ def test_a_memory_that_cannot_be_read_is_said_never_read_as_no_use(stubbed_clien
     )
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert evaluation["Annotation"].endswith(" This rule's last evaluation unavailable.")
+
+
+def test_of_two_results_for_the_account_the_memory_reads_the_latest_recorded():
+    older = last({"ComplianceType": "COMPLIANT", "Annotation": "older"}, NOW - timedelta(days=2))
+    newer = last({"ComplianceType": "NON_COMPLIANT", "Annotation": "newer"}, NOW)
+    results = older["EvaluationResults"] + newer["EvaluationResults"]
+    for answer in (results, results[::-1]):
+        config, stub = stubbed("config")
+        stub.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": answer})
+        with stub:
+            read = last_annotation(config, RULE, ACCOUNT_ID, budget=Budget(FakeClock().time_left))
+        assert read == "newer"

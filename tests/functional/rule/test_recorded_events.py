@@ -97,6 +97,14 @@ def test_a_recorded_sign_in_decides_before_the_report_is_read():
     )
 
 
+def test_a_threshold_of_exactly_cloudtrails_90_days_still_lets_a_recorded_use_decide():
+    calls: list[str] = []
+    records = {"root": encode(SIGN_IN), "assumed-root": "none"}
+    evaluation = evaluate(records, calls=calls, CloudTrailEvidence="true", ThresholdDays="90")
+    assert "90-day threshold; credential report and CloudTrail not read" in evaluation["Annotation"]
+    assert "GetCredentialReport" not in calls
+
+
 EARLY_DECIDED = (
     "Root console sign-in without MFA at 2026-11-26T11:00:00Z (EventBridge us-east-1), within "
     "the 7-day threshold; credential report and CloudTrail not read: a recorded root use decides."
