@@ -320,3 +320,23 @@ def test_the_limit_holds_even_for_a_suffix_longer_than_it():
     annotation = text.fit("Unable to evaluate: reason.", " [" + "X" * 300 + "]")
     assert len(annotation) == text.MAX_ANNOTATION_LENGTH
     assert annotation.startswith("... [XXX")
+
+
+def test_a_root_action_is_described_in_100_characters_at_most():
+    def described(what: str) -> str:
+        return text.activity_seen(what, NOW, "CloudTrail", "us-east-1").split(" at 2026-")[0]
+
+    assert described("x" * 100) == "x" * 100
+    assert described("x" * 101) == "x" * 97 + "..."
+
+
+def test_a_text_that_fits_exactly_is_never_cut():
+    assert text.fit("a" * 250, "b" * 6) == "a" * 250 + "b" * 6
+    assert text.fit("a" * 251, "b" * 6) == "a" * 247 + "..." + "b" * 6
+
+
+def test_the_threshold_an_annotation_states_is_read_back_or_none():
+    never_used = RootCredentials(ACCOUNT, tuple(CredentialUse(c, None) for c in CREDENTIALS))
+    verdict = decide(never_used, now=NOW, threshold_days=30, report_generated_at=NOW)
+    assert text.read_threshold(verdict.annotation) == 30
+    assert text.read_threshold("Unable to evaluate: AccessDenied [AccessDenied]") is None

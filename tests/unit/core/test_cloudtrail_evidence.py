@@ -177,6 +177,14 @@ def test_the_most_recent_evidence_is_named():
     assert newer_call.annotation.startswith("Root API call StopLogging in us-east-1")
 
 
+def test_what_cloudtrail_also_saw_is_described_in_70_characters_at_most():
+    recent_key = report_verdict(RootUse.at(access_key_1=NOW - timedelta(hours=1)))
+    long_call = activity_at(NOW - timedelta(days=1), "Put" + "A" * 80)
+    verdict = apply_cloudtrail(recent_key, [long_call], now=NOW, threshold_days=7)
+    described = verdict.annotation.split(" also: ")[1].split(" at 2026-")[0]
+    assert (len(described), described[-3:]) == (70, "...")
+
+
 def test_lookup_failure_leaves_the_report_verdict_and_says_so():
     verdict = apply_cloudtrail(
         report_verdict(), [], now=NOW, threshold_days=7, unavailable="Throttled"
