@@ -90,6 +90,23 @@ def test_publish_reserve_scales_with_the_time_left():
     assert publish_reserve(300) == publish_reserve(900) == CONFIG_LIMITS.worst_case_seconds
 
 
+def test_a_lambda_budget_is_its_remaining_time_less_the_reserve_and_runs_down_with_it():
+    clock = FakeClock(budget_seconds=300)
+    deadline = Budget.for_lambda(FakeLambdaContext(clock), reserve=lambda seconds: seconds / 100)
+    assert deadline.left() == 297  # 300 s left (in milliseconds), 3 kept back
+    clock.sleep(290)
+    assert (deadline.left(), deadline.fits(7), deadline.fits(7.5)) == (7, True, False)
+
+
+def test_without_a_lambda_context_the_budget_is_fixed_and_runs_down_too():
+    clock = FakeClock()
+    fixed = Budget.for_lambda(None, default_seconds=60)
+    assert 50 < fixed.left() <= 60  # the real clock: a moment has passed
+    own = Budget.fixed(60, clock=lambda: clock.elapsed)
+    clock.sleep(45)
+    assert own.left() == 15
+
+
 def test_with_20_seconds_left_a_throttled_report_read_is_retried_after_a_short_wait():
     clock = FakeClock(budget_seconds=20)
     client, stubber = stubbed("iam")

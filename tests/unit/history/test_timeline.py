@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from root_account_usage.core.annotation import read_root_use
 from root_account_usage.history.model import (
     UNABLE_TO_EVALUATE,
@@ -11,6 +13,8 @@ from root_account_usage.history.model import (
     AccountHistory,
     ComplianceChange,
     CurrentEvaluation,
+    PeriodOutOfReachError,
+    bounded,
 )
 from root_account_usage.history.timeline import (
     changes_by_rule,
@@ -245,3 +249,19 @@ def test_root_use_is_read_from_either_annotation_form():
     assert read_root_use(old.annotation) == ("console password", "2026-01-02T03:04:05Z")
     never = CurrentEvaluation(RULE, "COMPLIANT", "Root user has no recorded use ...", None)
     assert read_root_use(never.annotation) is None
+
+
+def test_a_period_at_the_edges_of_what_aws_config_holds_is_kept_whole_and_uncommented():
+    # AWS Config keeps history 2,557 days at most (PutRetentionConfiguration: 30 to 2,557).
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    earliest = now - timedelta(days=2557)
+    assert bounded(earliest, now, now) == (earliest, now, [])
+    cut = bounded(earliest - timedelta(seconds=1), now + timedelta(seconds=1), now)
+    assert cut[:2] == (earliest, now)
+    assert len(cut[2]) == 2
+
+
+def test_a_period_of_no_time_is_refused():
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    with pytest.raises(PeriodOutOfReachError, match="entirely outside"):
+        bounded(now, now, now)
