@@ -730,3 +730,33 @@ def test_aggregator_rows_are_stale_after_a_day_without_evaluation(config):
     [account] = json.loads(render_json(report))["accounts"]
     assert account["stale"] is True
     assert account["stale_from"] == "2026-11-04T08:00:00Z"
+
+
+def test_the_current_evaluation_is_only_ever_this_accounts_under_this_rule():
+    # Newer results for another account, another resource type and another rule come
+    # first: none of them is this account's evaluation, however recent.
+    def result(rule, resource_type, resource_id, days_ago, annotation):
+        qualifier = {
+            "ConfigRuleName": rule,
+            "ResourceType": resource_type,
+            "ResourceId": resource_id,
+        }
+        return {
+            "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
+            "ComplianceType": "NON_COMPLIANT",
+            "ResultRecordedTime": datetime(2026, 12, 3, tzinfo=UTC) - timedelta(days=days_ago),
+            "Annotation": annotation,
+        }
+
+    answer = [
+        result("root-account-usage", "AWS::::Account", "999988887777", 1, "another account"),
+        result("root-account-usage", "AWS::S3::Bucket", "111122223333", 1, "another type"),
+        result("root-account-usage-v2", "AWS::::Account", "111122223333", 1, "another rule"),
+        result("root-account-usage", "AWS::::Account", "111122223333", 5, "ours"),
+    ]
+    client, stub = stubbed("config")
+    stub.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": answer})
+    with stub:
+        found = ConfigHistoryReader(client).current("111122223333", "root-account-usage")
+    assert found is not None
+    assert found.annotation == "ours"
