@@ -561,6 +561,17 @@ def test_regions_not_listed_fall_back_to_every_region_of_the_partition(caplog):
     assert warning.fields["error_code"] == "AccessDeniedException"
 
 
+def test_only_region_names_listed_are_searched():
+    # RegionName is any 1 to 50 characters to the Account API's model: one that is not a region name
+    # never becomes an endpoint to call.
+    account, account_stub = stubbed("account")
+    listed = ["eu-central-1", "EU-WEST-3", "evil.example.com/x", "ap-south-1"]
+    account_stub.add_response("list_regions", {"Regions": [{"RegionName": r} for r in listed]})
+    with account_stub:
+        regions = enabled_regions(lambda: account, "eu-west-1", Budget(FakeClock().time_left))
+    assert regions == ["us-east-1", "eu-west-1", "eu-central-1", "ap-south-1"]
+
+
 def test_regions_listed_without_end_fall_back_to_the_partition_in_time(caplog):
     """account:ListRegions giving a new token with every slow page (no cycle for the cycle
     check): its pages stop while a call still fits, not after 1,000 pages."""
