@@ -173,7 +173,8 @@ def test_connection_error_is_reported_with_its_type(clock, monkeypatch):
     assert error.value.code == "EndpointConnectionError"
     # botocore's own words, which name the endpoint that could not be reached.
     assert str(error.value) == (
-        'IAM GetCredentialReport failed: Could not connect to the endpoint URL: "https://iam.amazonaws.com/"'
+        "IAM GetCredentialReport failed: "
+        'Could not connect to the endpoint URL: "https://iam.amazonaws.com/"'
     )
 
 
