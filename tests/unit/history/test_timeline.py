@@ -15,6 +15,7 @@ from root_account_usage.history.model import (
     CurrentEvaluation,
     PeriodOutOfReachError,
     bounded,
+    match_rule,
 )
 from root_account_usage.history.timeline import (
     changes_by_rule,
@@ -265,3 +266,19 @@ def test_a_period_of_no_time_is_refused():
     now = datetime(2026, 12, 3, tzinfo=UTC)
     with pytest.raises(PeriodOutOfReachError, match="entirely outside"):
         bounded(now, now, now)
+
+
+def test_a_rule_is_stale_after_its_own_periodic_frequency_and_two_hours():
+    # ConfigRule (AWS Config API): a periodic rule runs every 24 hours unless it names
+    # another frequency, on its ScheduledNotification source detail.
+    def stale_after(*details: dict) -> timedelta:
+        source = {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": "x", "SourceDetails": [*details]}
+        rule = {"ConfigRuleName": "root-account-usage", "Source": source}
+        matched = match_rule(rule, "root-account-usage", functions=())
+        assert matched is not None
+        return matched.stale_after
+
+    hourly = {"MessageType": "ScheduledNotification", "MaximumExecutionFrequency": "One_Hour"}
+    other = dict(hourly, MessageType="ConfigurationItemChangeNotification")
+    assert stale_after(hourly) == timedelta(hours=3)
+    assert stale_after(other) == stale_after() == timedelta(hours=26)
