@@ -224,6 +224,31 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
     assert len(sleeps) == 1  # the throttled call was retried after a pause
 
 
+def test_the_period_holds_a_change_at_its_start_and_none_at_its_end(config):
+    # [since, until): an item AWS Config returns at `until` itself belongs to the next period.
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(SINCE - timedelta(days=3), "COMPLIANT")]},
+        history_request(laterTime=SINCE, limit=1),
+    )
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(SINCE, "NON_COMPLIANT")]},
+        window(SINCE, SINCE + timedelta(days=7)),
+    )
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(UNTIL, "COMPLIANT")]},
+        window(SINCE + timedelta(days=7), UNTIL),
+    )
+    expect_current(stub, RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22))
+    [account] = [a for a in collect(client)[0].accounts if a.rule_name == RULE]
+    assert [(c.time, c.compliance_type) for c in account.changes] == [(SINCE, "NON_COMPLIANT")]
+
+
 def test_json_output_matches_the_golden_file(config):
     client, stub = config
     single_account_responses(stub)
