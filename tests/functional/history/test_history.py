@@ -779,9 +779,14 @@ def test_the_current_evaluation_is_only_ever_this_accounts_under_this_rule():
         result("root-account-usage-v2", "AWS::::Account", "111122223333", 1, "another rule"),
         result("root-account-usage", "AWS::::Account", "111122223333", 5, "ours"),
     ]
-    client, stub = stubbed("config")
-    stub.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": answer})
-    with stub:
-        found = ConfigHistoryReader(client).current("111122223333", "root-account-usage")
-    assert found is not None
-    assert found.annotation == "ours"
+    untimed = result("root-account-usage", "AWS::::Account", "111122223333", 0, "untimed")
+    del untimed["ResultRecordedTime"]
+    # One recorded with no time is taken only when none has one.
+    older = result("root-account-usage", "AWS::::Account", "111122223333", 9, "older")
+    for given, expected in (([older, *answer, untimed], "ours"), ([untimed], "untimed")):
+        client, stub = stubbed("config")
+        stub.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": given})
+        with stub:
+            found = ConfigHistoryReader(client).current("111122223333", "root-account-usage")
+        assert found is not None
+        assert found.annotation == expected
