@@ -140,6 +140,17 @@ def expect_no_current(stub, rule):
     )
 
 
+def expect_compliant_before(stub, when):
+    """The rule, the recorder, and the last record before the period: COMPLIANT at `when`."""
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(when, "COMPLIANT")]},
+        history_request(laterTime=SINCE, limit=1),
+    )
+
+
 def single_account_responses(stub):
     expect_rules(stub, LEGACY_RULE, RULE, ORG_RULE, PACK_RULE, V2_RULE)
     expect_recorder(stub, {"allSupported": True})
@@ -227,13 +238,7 @@ def test_single_account_history_reads_pages_windows_and_every_matching_rule(conf
 def test_the_period_holds_a_change_at_its_start_and_none_at_its_end(config):
     # [since, until): an item AWS Config returns at `until` itself belongs to the next period.
     client, stub = config
-    expect_rules(stub, RULE)
-    expect_recorder(stub, {"allSupported": True})
-    stub.add_response(
-        "get_resource_config_history",
-        {"configurationItems": [ci(SINCE - timedelta(days=3), "COMPLIANT")]},
-        history_request(laterTime=SINCE, limit=1),
-    )
+    expect_compliant_before(stub, SINCE - timedelta(days=3))
     stub.add_response(
         "get_resource_config_history",
         {"configurationItems": [ci(SINCE, "NON_COMPLIANT")]},
@@ -279,13 +284,7 @@ def test_recorder_without_resource_compliance_is_said_not_shown_empty(config):
 
 def test_empty_period_keeps_the_state_it_started_with(config):
     client, stub = config
-    expect_rules(stub, RULE)
-    expect_recorder(stub, {"allSupported": True})
-    stub.add_response(
-        "get_resource_config_history",
-        {"configurationItems": [ci(SINCE - timedelta(days=40), "COMPLIANT")]},
-        history_request(laterTime=SINCE, limit=1),
-    )
+    expect_compliant_before(stub, SINCE - timedelta(days=40))
     for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
         stub.add_response(
             "get_resource_config_history", {"configurationItems": []}, window(start, end)
