@@ -757,35 +757,29 @@ def test_aggregator_rows_are_stale_after_a_day_without_evaluation(config):
 
 
 def test_the_current_evaluation_is_only_ever_this_accounts_under_this_rule():
-    # Newer results for another account, another resource type and another rule come
-    # first: none of them is this account's evaluation, however recent.
-    def result(rule, resource_type, resource_id, days_ago, annotation):
-        qualifier = {
-            "ConfigRuleName": rule,
-            "ResourceType": resource_type,
-            "ResourceId": resource_id,
-        }
-        return {
-            "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
-            "ComplianceType": "NON_COMPLIANT",
-            "ResultRecordedTime": datetime(2026, 12, 3, tzinfo=UTC) - timedelta(days=days_ago),
-            "Annotation": annotation,
-        }
+    # Newer results for another account, another resource type and another rule: none of
+    # them is this account's evaluation, however recent; of its own, the latest recorded.
+    def result(annotation, recorded, rule=RULE, account=ACCOUNT):
+        return evaluation_result(rule, "NON_COMPLIANT", annotation, recorded, account)
 
-    answer = [
-        result("root-account-usage", "AWS::::Account", "999988887777", 1, "another account"),
-        result("root-account-usage", "AWS::S3::Bucket", "111122223333", 1, "another type"),
-        result("root-account-usage-v2", "AWS::::Account", "111122223333", 1, "another rule"),
-        result("root-account-usage", "AWS::::Account", "111122223333", 5, "ours"),
-    ]
-    untimed = result("root-account-usage", "AWS::::Account", "111122223333", 0, "untimed")
+    another_type = result("another type", day(9))
+    qualifier = another_type["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+    qualifier["ResourceType"] = "AWS::S3::Bucket"
+    untimed = result("untimed", day(9))
     del untimed["ResultRecordedTime"]
+    answer = [
+        result("older", day(1)),
+        result("another account", day(9), account="999988887777"),
+        another_type,
+        result("another rule", day(9), rule=f"{RULE}-v2"),
+        result("ours", day(5)),
+        untimed,
+    ]
     # One recorded with no time is taken only when none has one.
-    older = result("root-account-usage", "AWS::::Account", "111122223333", 9, "older")
-    for given, expected in (([older, *answer, untimed], "ours"), ([untimed], "untimed")):
+    for given, expected in ((answer, "ours"), ([untimed], "untimed")):
         client, stub = stubbed("config")
         stub.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": given})
         with stub:
-            found = ConfigHistoryReader(client).current("111122223333", "root-account-usage")
+            found = ConfigHistoryReader(client).current(ACCOUNT, RULE)
         assert found is not None
         assert found.annotation == expected
