@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.loaders import create_loader
 
 from root_account_usage.core import health
 from root_account_usage.core.health import FAIL, PASS, WARN
@@ -51,6 +52,12 @@ def test_compliance_recorded_in_every_recording_mode(group, recorded):
     assert health.records_type({"name": "default", "recordingGroup": group}, COMPLIANCE) is recorded
 
 
+def test_a_recorder_without_a_recording_group_records_every_supported_type():
+    # Config's API reference, RecordingGroup: "By default, Config records configuration
+    # changes for all current and future supported resource types".
+    assert health.records_type({"name": "default"}, COMPLIANCE) is True
+
+
 def test_a_failure_after_the_last_success_fails_the_invocation_check():
     status = {
         "LastSuccessfulInvocationTime": NOW - timedelta(hours=2),
@@ -59,6 +66,26 @@ def test_a_failure_after_the_last_success_fails_the_invocation_check():
     }
     check = health.invocation(status, timedelta(hours=24), NOW)
     assert (check.status, check.saw) == (FAIL, "last run failed at 2026-11-27T11:00Z: AccessDenied")
+
+
+@pytest.mark.parametrize("failed_hours_ago", [3, 2])
+def test_a_failure_before_or_at_the_last_success_does_not_fail_the_invocation_check(
+    failed_hours_ago,
+):
+    # A run that failed and then succeeded is working: only a failure after the last success
+    # (or with no success at all) is a failed invocation.
+    status = {
+        "LastSuccessfulInvocationTime": NOW - timedelta(hours=2),
+        "LastFailedInvocationTime": NOW - timedelta(hours=failed_hours_ago),
+        "LastErrorCode": "AccessDenied",
+    }
+    check = health.invocation(status, timedelta(hours=24), NOW)
+    assert (check.status, check.saw) == (
+        PASS,
+        "last successful run 2026-11-27T10:00Z; runs every 24 h",
+    )
+    failed_only = {k: v for k, v in status.items() if k != "LastSuccessfulInvocationTime"}
+    assert health.invocation(failed_only, timedelta(hours=24), NOW).status == FAIL
 
 
 def test_a_run_within_its_period_and_an_hour_passes_and_later_fails():
@@ -70,10 +97,23 @@ def test_a_run_within_its_period_and_an_hour_passes_and_later_fails():
     assert health.invocation({}, every, NOW).saw.startswith("never run")
 
 
-def test_period_is_the_rules_frequency_or_24_hours():
-    source = {"SourceDetails": [{"MaximumExecutionFrequency": "Three_Hours"}]}
-    assert health.period({"Source": source}) == timedelta(hours=3)
+HOURS = {"One_Hour": 1, "Three_Hours": 3, "Six_Hours": 6, "Twelve_Hours": 12}
+HOURS |= {"TwentyFour_Hours": 24}
+
+
+def test_every_frequency_aws_defines_is_known():
+    model = create_loader().load_service_model("config", "service-2")
+    assert set(model["shapes"]["MaximumExecutionFrequency"]["enum"]) == set(HOURS)
+
+
+@pytest.mark.parametrize(("frequency", "hours"), HOURS.items())
+def test_period_is_the_rules_frequency_or_24_hours(frequency, hours):
+    source = {"SourceDetails": [{"MaximumExecutionFrequency": frequency}]}
+    assert health.period({"Source": source}) == timedelta(hours=hours)
     assert health.period({"Source": {}}) == timedelta(hours=24)
+    status = {"LastSuccessfulInvocationTime": NOW}
+    saw = health.invocation(status, health.period({"Source": source}), NOW).saw
+    assert saw.endswith(f"; runs every {hours} h")
 
 
 def test_a_multi_region_trail_covers_every_region_only_while_logging_management_events():
@@ -92,6 +132,8 @@ def test_a_multi_region_trail_covers_every_region_only_while_logging_management_
         ({}, True),
         ({"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]}, True),
         ({"EventSelectors": [{"ReadWriteType": "ReadOnly"}]}, False),
+        # CloudTrail's API reference: IncludeManagementEvents "By default, the value is true".
+        ({"EventSelectors": [{"ReadWriteType": "WriteOnly"}]}, True),
         ({"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": False}]}, False),
         (
             {
