@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 THROTTLING_CODES = frozenset(
     {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 )
-# Reads that may take a little longer: up to 6 tries, 0.5 s doubling to 8 s between them.
+# Reads that may take a little longer: up to 6 retries, 0.5 s doubling to 8 s between them.
 READ_BACKOFF = Backoff(base_delay=0.5, max_delay=8.0, max_attempts=6)
 
 

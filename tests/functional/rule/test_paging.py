@@ -7,6 +7,7 @@ calls are paged through the same code in tests/functional/history.)"""
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
 from root_account_usage.core.exceptions import OutOfTimeError
 from root_account_usage.rule.aws import EndlessPagingError, Retrier, paging_keys
@@ -43,6 +44,19 @@ def test_a_throttled_page_is_retried_with_its_own_token_never_from_the_start():
         assert ids(lookup(Retrier(sleep=sleeps.append), client)) == ["a", "b"]
         stub.assert_no_pending_responses()
     assert len(sleeps) == 1
+
+
+def test_a_read_throttled_every_time_is_asked_six_more_times_then_fails():
+    # READ_BACKOFF: six waits, 0.5 s doubling to at most 8 s (here each at its ceiling).
+    client, stub = stubbed("cloudtrail")
+    for _ in range(7):
+        stub.add_client_error("lookup_events", "ThrottlingException", http_status_code=400)
+    sleeps: list[float] = []
+    retrier = Retrier(sleep=sleeps.append, jitter=lambda _, high: high)
+    with stub, pytest.raises(ClientError, match="ThrottlingException"):
+        list(lookup(retrier, client))
+    stub.assert_no_pending_responses()
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
 
 
 @pytest.mark.parametrize(
