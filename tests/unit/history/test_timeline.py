@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from root_account_usage.core.annotation import read_root_use
 from root_account_usage.history.model import (
+    STALE,
     UNABLE_TO_EVALUATE,
     UNKNOWN,
     AccountHistory,
@@ -64,6 +66,12 @@ def test_deleted_or_garbled_items_do_not_crash():
     assert states_from_item({"configuration": None}, {RULE}.__contains__) is None
     not_a_list = {"configuration": '{"configRuleList": 5}', "configurationItemCaptureTime": day(1)}
     assert states_from_item(not_a_list, {RULE}.__contains__) is None
+    # Entries that are not a rule's (not an object, or no name as text) are passed over.
+    entries = ["junk", {"complianceType": "COMPLIANT"}, {"configRuleName": 5}]
+    entries += [{"configRuleName": RULE, "complianceType": "NON_COMPLIANT"}]
+    odd = {"configuration": json.dumps({"configRuleList": entries})}
+    odd |= {"configurationItemCaptureTime": day(1)}
+    assert states_from_item(odd, {RULE}.__contains__).states == {RULE: "NON_COMPLIANT"}
 
 
 def test_changes_are_each_rules_own_and_only_real_changes():
@@ -100,6 +108,8 @@ def test_ever_non_compliant_reads_the_timeline_or_else_the_latest_evaluation():
     assert ever_non_compliant(no_history._replace(current=failed), SINCE, UNTIL)
     later = failed._replace(recorded_at=day(20))  # after the period: says nothing of it
     assert not ever_non_compliant(no_history._replace(current=later), SINCE, UNTIL)
+    at_end = failed._replace(recorded_at=UNTIL)  # [since, until): the end is after it
+    assert not ever_non_compliant(no_history._replace(current=at_end), SINCE, UNTIL)
 
 
 def used(when: datetime, compliance: str = "NON_COMPLIANT", recorded: datetime | None = None):
@@ -216,6 +226,55 @@ def test_a_failure_recorded_after_the_period_leaves_the_period_as_config_recorde
     # Recorded before the period: in force throughout it, from the first change on.
     earlier = history._replace(current=failed._replace(recorded_at=SINCE - timedelta(days=1)))
     assert segments(earlier, SINCE, day(5))[-1] == (day(2), day(5), UNABLE_TO_EVALUATE)
+
+
+COMPLIANT_FROM_DAY_4 = CurrentEvaluation(RULE, "COMPLIANT", "Root user has no recorded use", day(4))
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        # A change recorded exactly as the period starts: the period is its state throughout.
+        (
+            AccountHistory(
+                "1", "r", (ComplianceChange(SINCE, "NON_COMPLIANT", RULE),), "COMPLIANT"
+            ),
+            [(SINCE, UNTIL, "NON_COMPLIANT")],
+        ),
+        # Failed closed, recorded exactly as the change to NON_COMPLIANT: unable from then.
+        (
+            AccountHistory(
+                "1",
+                "r",
+                (ComplianceChange(day(6), "NON_COMPLIANT", RULE),),
+                "COMPLIANT",
+                CurrentEvaluation(RULE, "NON_COMPLIANT", "Unable to evaluate: x [X]", day(6)),
+            ),
+            [(SINCE, day(6), "COMPLIANT"), (day(6), UNTIL, UNABLE_TO_EVALUATE)],
+        ),
+        # Due again exactly as the period ends: not stale within it.
+        (
+            AccountHistory(
+                "1", "r", (), "COMPLIANT", COMPLIANT_FROM_DAY_4, stale_after=UNTIL - day(4)
+            ),
+            [(SINCE, UNTIL, "COMPLIANT")],
+        ),
+        # Due again exactly when the rule's record ended: stale from then, nothing else.
+        (
+            AccountHistory(
+                "1",
+                "r",
+                (ComplianceChange(day(6), UNKNOWN, RULE),),
+                "COMPLIANT",
+                COMPLIANT_FROM_DAY_4,
+                stale_after=timedelta(days=2),
+            ),
+            [(SINCE, day(6), "COMPLIANT"), (day(6), UNTIL, STALE)],
+        ),
+    ],
+)
+def test_a_timeline_has_no_piece_of_no_time_at_its_edges(history, expected):
+    assert [(p.start, p.end, p.state) for p in segments(history, SINCE, UNTIL)] == expected
 
 
 def test_equal_neighbours_merge_and_changes_after_the_period_are_ignored():
