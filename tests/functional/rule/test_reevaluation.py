@@ -324,6 +324,9 @@ def test_this_accounts_root_event_names_it_everywhere_and_is_recorded(clients):
 def test_the_function_reads_its_account_from_its_arn():
     assert reevaluate.own_account(Context()) == ACCOUNT
     assert reevaluate.own_account(None) is None  # outside Lambda: nothing to compare with
+    short = Context()
+    short.invoked_function_arn = "arn:aws:lambda:eu-west-1"  # no account part: none read
+    assert reevaluate.own_account(short) is None
     assert reevaluate.other_account(other_account_event(account=True), None) is None
 
 
@@ -339,6 +342,22 @@ FAILED_SIGN_IN = cloudtrail_event(
     responseElements={"ConsoleLogin": "Failure"},
     additionalEventData={"MFAUsed": "No"},
 )
+
+
+def test_a_record_without_awsregion_is_placed_where_the_event_or_function_is(monkeypatch):
+    # awsRegion first, then the EventBridge event's region, then the function's, then
+    # us-east-1 (where a console sign-in is recorded): whichever is a region name.
+    detail = {"eventName": "CreateAccessKey", "eventTime": "2026-11-27T11:57:30Z"}
+    event = cloudtrail_event(API_CALL, eventSource="iam.amazonaws.com", **detail)
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+    assert reevaluate.activity_of(event).region == "us-east-1"  # the event's own
+    event["region"] = "eu-west-1"
+    event["detail"]["awsRegion"] = "not a region"
+    assert reevaluate.activity_of(event).lookup_region == "eu-west-1"
+    del event["region"]
+    assert reevaluate.activity_of(event).lookup_region == "ap-southeast-2"
+    monkeypatch.delenv("AWS_REGION")
+    assert reevaluate.activity_of(event).lookup_region == "us-east-1"
 
 
 def test_a_failed_sign_in_is_not_recorded_and_never_holds_back_a_real_one(clients):
