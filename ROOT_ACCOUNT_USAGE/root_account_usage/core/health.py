@@ -78,9 +78,12 @@ def unreadable(name: str, reason: str) -> Check:
 
 
 def period(rule: Mapping[str, Any]) -> timedelta:
-    """How often a periodic rule runs (DescribeConfigRules; AWS's default is 24 hours)."""
-    details = (rule.get("Source") or {}).get("SourceDetails") or [{}]
-    return timedelta(hours=min(EVERY.get(d.get("MaximumExecutionFrequency"), 24) for d in details))
+    """How often a DescribeConfigRules rule runs: the shortest frequency it or a
+    ScheduledNotification source detail names, else 24 hours (AWS Config API, ConfigRule)."""
+    details = (rule.get("Source") or {}).get("SourceDetails") or []
+    named = [d for d in details if d.get("MessageType") == "ScheduledNotification"] + [rule]
+    frequencies = (EVERY.get(d.get("MaximumExecutionFrequency"), 24) for d in named)
+    return timedelta(hours=min(frequencies))
 
 
 def invocation(status: Mapping[str, Any], every: timedelta, now: datetime) -> Check:

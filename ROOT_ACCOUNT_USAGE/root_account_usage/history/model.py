@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from ..core.annotation import is_unable
 from ..core.events import load_json_object
 from ..core.exceptions import InvalidEventError, InvalidParameterError
-from ..core.health import EVERY
+from ..core.health import period
 from ..core.parameters import RuleParameters, parse_rule_parameters
 from ..core.plain_text import load_json
 from ..core.rule_identity import NO_FUNCTION, RuleIdentity, identify, names_rule
@@ -194,18 +194,10 @@ def match_rule(
     (core.rule_identity) against `functions`; None for a rule of another name."""
     if not names_rule(str(rule.get("ConfigRuleName", "")), name):
         return None
-    details = rule.get("Source", {}).get("SourceDetails") or []
-    frequencies = [rule.get("MaximumExecutionFrequency")] + [
-        d.get("MaximumExecutionFrequency")
-        for d in details
-        if d.get("MessageType") == "ScheduledNotification"
-    ]
-    # A periodic rule runs every 24 hours unless it names another (AWS Config API, ConfigRule).
-    hours = min((EVERY.get(f, 24) for f in frequencies if f), default=24)
     parameters, invalid = rule_parameters(rule.get("InputParameters"))
     return MatchedRule(
         identify(rule, name=name, functions=functions),
         parameters.threshold_days if parameters else None,
         invalid,
-        LATEST_DUE - timedelta(hours=24 - hours),
+        period(rule) + STALE_MARGIN,  # the frequency doctor judges its runs by
     )

@@ -108,11 +108,16 @@ def test_every_frequency_aws_defines_is_known():
 
 @pytest.mark.parametrize(("frequency", "hours"), HOURS.items())
 def test_period_is_the_rules_frequency_or_24_hours(frequency, hours):
-    source = {"SourceDetails": [{"MaximumExecutionFrequency": frequency}]}
-    assert health.period({"Source": source}) == timedelta(hours=hours)
+    # SourceDetail: a MaximumExecutionFrequency needs MessageType ScheduledNotification;
+    # ConfigRule's own is for managed rules and snapshot-triggered custom ones.
+    named = {"MessageType": "ScheduledNotification", "MaximumExecutionFrequency": frequency}
+    source, every = {"SourceDetails": [named]}, timedelta(hours=hours)
+    assert health.period({"Source": source}) == every
+    assert health.period({"Source": {}, "MaximumExecutionFrequency": frequency}) == every
     assert health.period({"Source": {}}) == timedelta(hours=24)
-    status = {"LastSuccessfulInvocationTime": NOW}
-    saw = health.invocation(status, health.period({"Source": source}), NOW).saw
+    other = named | {"MessageType": "ConfigurationItemChangeNotification"}
+    assert health.period({"Source": {"SourceDetails": [other]}}) == timedelta(hours=24)
+    saw = health.invocation({"LastSuccessfulInvocationTime": NOW}, every, NOW).saw
     assert saw.endswith(f"; runs every {hours} h")
 
 
