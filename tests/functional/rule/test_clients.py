@@ -8,7 +8,7 @@ from moto import mock_aws
 
 from root_account_usage.core.exceptions import OutOfTimeError
 from root_account_usage.core.parameters import RoleChoice
-from root_account_usage.rule import budget
+from root_account_usage.rule import budget, clients
 from root_account_usage.rule.budget import (
     CLOUDTRAIL_LIMITS,
     CONFIG_LIMITS,
@@ -73,6 +73,29 @@ def test_execution_role_name_is_assumed_in_the_events_account():
     factory = BoundedClientFactory(EVENT_ROLE, RoleChoice(role_name="audit/reader"))
     assert factory._role_arn == "arn:aws:iam::123456789012:role/audit/reader"
     assert BoundedClientFactory(EVENT_ROLE, RoleChoice())._role_arn == EVENT_ROLE
+
+
+def test_the_role_is_assumed_once_in_the_execution_role_region_as_rdklib_asks(monkeypatch):
+    # rdklib's ClientFactory: session configLambdaExecution for 900 s (STS's shortest).
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    sts, stub = stubbed("sts")
+    credentials = {"AccessKeyId": "ASIA" + "A" * 16, "SecretAccessKey": "s", "SessionToken": "t"}
+    answer = {"Credentials": credentials | {"Expiration": NOW}}
+    asked = {"RoleArn": EVENT_ROLE, "RoleSessionName": "configLambdaExecution"}
+    stub.add_response("assume_role", answer, asked | {"DurationSeconds": 900})
+    regions: list[str | None] = []
+
+    def regional_sts(region: str | None, *_: object) -> object:
+        regions.append(region)
+        return sts
+
+    monkeypatch.setattr(clients, "regional_sts_client", regional_sts)
+    factory = BoundedClientFactory(EVENT_ROLE, RoleChoice(region="eu-west-1"))
+    with stub:
+        built = [factory.build_client("config"), factory.build_client("ssm")]
+    stub.assert_no_pending_responses()
+    assert regions == ["eu-west-1"]
+    assert [client.meta.region_name for client in built] == ["eu-west-1", "eu-west-1"]
 
 
 def test_worst_case_of_a_call_counts_every_attempt_and_the_longest_backoffs():
