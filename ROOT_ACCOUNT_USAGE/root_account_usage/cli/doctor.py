@@ -23,17 +23,10 @@ from ..core.recorded_activity import SLOTS, parameter_name
 from ..core.regions import is_region_name
 from ..core.rule_identity import RuleIdentity, identify, names_rule
 from ..core.verdict import RESOURCE_TYPE
+from ..history import organization
 from ..history.config_reader import COMPLIANCE_RESOURCE_TYPE as COMPLIANCE
 from ..history.config_reader import THROTTLED, ConfigHistoryReader, HistoryUnavailableError
 from ..history.model import UNABLE_TO_EVALUATE, rule_parameters
-from ..history.organization import (
-    MemberRoleOpener,
-    NoRegionError,
-    each_in_parallel,
-    member_opener,
-    open_session,
-    session_clients,
-)
 from ..rule.aws import Retrier, error_code
 from ..rule.budget import Sleep
 from ..rule.evaluation import FAIL_CLOSED_LOG_MESSAGE
@@ -322,17 +315,20 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if bad := [r for r in regions if not is_region_name(r)]:
         parser.error(f"--regions: {options.shown(bad[0])} is not a region name")
     try:
-        auditor = open_session(args.profile, args.region)
-    except NoRegionError as error:
+        auditor = organization.open_session(args.profile, args.region)
+    except organization.NoRegionError as error:
         parser.error(f"--region: {error}")
     except HistoryUnavailableError as error:
         return options.fail(str(error))
     session, members = auditor.session, None
     if args.member_role:  # a member opens as its clients by (service, region)
-        members = member_opener(
-            auditor, args.member_role, args.external_id, lambda _, k: session_clients(session, k)
+        members = organization.member_opener(
+            auditor,
+            args.member_role,
+            args.external_id,
+            lambda _, k: organization.session_clients(session, k),
         )
-    clients = session_clients(session)
+    clients = organization.session_clients(session)
     try:
         with TerminalProgress(sys.stderr) as progress:
             where = (auditor.account_id, auditor.region)
@@ -349,7 +345,7 @@ def doctor(
     home: str,
     args: argparse.Namespace,
     regions: tuple[str, ...] = (),
-    members: MemberRoleOpener | None = None,
+    members: organization.MemberRoleOpener | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
     now: datetime | None = None,
     sleep: Sleep | None = None,
@@ -381,7 +377,7 @@ def doctor(
         named = f"{target} (management)" if target == management.get("MasterAccountId") else target
         return [c._replace(account=named) for c in checks]
 
-    each = each_in_parallel(one, accounts, args.max_workers, progress)
+    each = organization.each_in_parallel(one, accounts, args.max_workers, progress)
     return setup + [check for checks in each for check in checks]
 
 

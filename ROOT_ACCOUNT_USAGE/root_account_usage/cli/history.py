@@ -6,27 +6,12 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
+from ..history import organization
 from ..history.config_reader import HistoryUnavailableError
 from ..history.evidence import render_csv, render_html, render_json, render_text
 from ..history.model import EARLIEST, PeriodOutOfReachError
-from ..history.organization import (
-    AuditorSession,
-    NoRegionError,
-    collect_evidence,
-    member_opener,
-    open_session,
-)
+from . import options
 from .demo import simulated_source
-from .options import (
-    EXIT_COMPLIANT,
-    MAX_WORKERS,
-    PROG,
-    account_id,
-    add_account_options,
-    fail,
-    file_name,
-    time_option,
-)
 from .output import TerminalProgress, emit, write_whole
 
 DEFAULT_PERIOD = timedelta(days=90)
@@ -40,7 +25,7 @@ DESCRIPTION = (
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    add = add_account_options(
+    add = options.add_account_options(
         parser,
         function_help="the rule's Lambda function (repeatable; the stack output FunctionArn): "
         "a matched rule running anything else is shown as not this rule and not counted; "
@@ -48,14 +33,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     add(
         "--account",
-        type=account_id,
+        type=options.account_id,
         help="with --aggregator, read only this account; without it, the credentials' own "
         "account, checked with sts:GetCallerIdentity (default: that account)",
     )
     add("--since", metavar="TIMESTAMP", help="start (default: 90 days before --until)")
     add("--until", metavar="TIMESTAMP", help="end (default: now)")
     add("--format", choices=tuple(RENDERERS), default="text")
-    add("--output", type=file_name, metavar="FILE", help="write there instead of stdout")
+    add("--output", type=options.file_name, metavar="FILE", help="write there instead of stdout")
     add("--region", help="AWS region of AWS Config (or the aggregator)")
     add(
         "--demo",
@@ -68,21 +53,22 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    until = time_option(parser, "--until", args.until, now, earliest=None)  # bounded() clamps
+    # No floor for either: bounded() clamps the period to what AWS Config keeps.
+    until = options.time_option(parser, "--until", args.until, now, earliest=None)
     since = max(until, EARLIEST + DEFAULT_PERIOD) - DEFAULT_PERIOD  # never before year 1
-    since = time_option(parser, "--since", args.since, since, earliest=None)
+    since = options.time_option(parser, "--since", args.since, since, earliest=None)
     if since >= until:
         parser.error("--since must be before --until")
     if args.member_role is not None and not (args.aggregator or args.demo == "organization"):
         parser.error("--member-role needs --aggregator (the accounts to read come from it)")
     if args.external_id is not None and args.member_role is None:
         parser.error("--external-id needs --member-role")
-    if not 1 <= args.max_workers <= MAX_WORKERS:
-        parser.error(f"--max-workers must be from 1 to {MAX_WORKERS}")
+    if not 1 <= args.max_workers <= options.MAX_WORKERS:
+        parser.error(f"--max-workers must be from 1 to {options.MAX_WORKERS}")
     try:
         source = _source(parser, args, now)
         with TerminalProgress(sys.stderr) as progress:
-            report = collect_evidence(
+            report = organization.collect_evidence(
                 source,
                 rule_name=args.rule_name,
                 since=since,
@@ -97,34 +83,34 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except PeriodOutOfReachError as error:
         parser.error(f"--since/--until: {error}")
     except HistoryUnavailableError as error:
-        return fail(f"cannot read AWS Config: {error}")
+        return options.fail(f"cannot read AWS Config: {error}")
     rendered = RENDERERS[args.format](report)
     if args.output is not None:
         try:
-            name = f"{PROG}-history.{args.format.replace('text', 'txt')}"
+            name = f"{options.PROG}-history.{args.format.replace('text', 'txt')}"
             written = write_whole(args.output, rendered, name)
         except OSError as error:
             parser.error(f"--output: cannot write {args.output}: {error.strerror or error}")
         print(f"wrote {written}", file=sys.stderr)
     else:
         emit(rendered)
-    return EXIT_COMPLIANT
+    return options.EXIT_COMPLIANT
 
 
 def _source(
     parser: argparse.ArgumentParser, args: argparse.Namespace, now: datetime
-) -> AuditorSession:
+) -> organization.AuditorSession:
     """What to read (simulated with --demo). Raises HistoryUnavailableError."""
     if args.demo:
         source = simulated_source(args.demo, now, args.member_role, args.external_id)
         source = source._replace(aggregator=args.aggregator or source.aggregator)
     else:
         try:
-            auditor = open_session(args.profile, args.region)
-        except NoRegionError as error:
+            auditor = organization.open_session(args.profile, args.region)
+        except organization.NoRegionError as error:
             parser.error(f"--region: {error}")
         role = args.member_role
-        members = member_opener(auditor, role, args.external_id) if role else None
+        members = organization.member_opener(auditor, role, args.external_id) if role else None
         source = auditor._replace(aggregator=args.aggregator, members=members)
     if args.account and not source.aggregator and args.account != source.account_id:
         # Without an aggregator the credentials' own AWS Config is read: evidence under

@@ -22,6 +22,7 @@ from .timeline import NON_COMPLIANT_STATES, STATES, ever_non_compliant, segments
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
 _MADE = ("owner", "source", "created_by")  # what runs the rule and who made it
 _RULE_KEYS = ("account_id", "region", "identity", *_MADE, "parameters", "rule_exists")
+_CURRENT = ("rule_name", "compliance_type", "state", "annotation")  # then recorded_at
 _STYLES = (  # colour and label, in the order of STATES
     ("#2e7d32", "compliant"),
     ("#c62828", "non-compliant"),
@@ -105,13 +106,8 @@ def _account(
         "ever_non_compliant": counted(identity)
         and ever_non_compliant(history, report.since, report.until),
         "current": current
-        and {
-            "rule_name": current.rule_name,
-            "compliance_type": current.compliance_type,
-            "state": current.state,
-            "annotation": current.annotation,
-            "recorded_at": format_timestamp(current.recorded_at) if current.recorded_at else None,
-        },
+        and {key: getattr(current, key) for key in _CURRENT}
+        | {"recorded_at": format_timestamp(current.recorded_at) if current.recorded_at else None},
         "most_recent_root_use": root_use and _stamped(root_use),
     }
 

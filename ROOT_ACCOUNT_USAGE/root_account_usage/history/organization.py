@@ -83,16 +83,11 @@ class MemberRoleOpener:
         if account_id == self.own_account:
             return self.client_factory(region, None)
         arn = self.role_arn(account_id)
-        external_id = {"ExternalId": self.external_id} if self.external_id else {}
+        request = dict(RoleArn=arn, RoleSessionName=SESSION_NAME, DurationSeconds=SESSION_SECONDS)
+        request |= {"ExternalId": self.external_id} if self.external_id else {}
         with unavailable_on_failure(f"cannot assume {arn}", MemberRoleRefusedError):
-            credentials = Retrier(THROTTLED, sleep=self.sleep).call(
-                self.sts,
-                "assume_role",
-                RoleArn=arn,
-                RoleSessionName=SESSION_NAME,
-                DurationSeconds=SESSION_SECONDS,
-                **external_id,
-            )["Credentials"]
+            retrier = Retrier(THROTTLED, sleep=self.sleep)
+            credentials = retrier.call(self.sts, "assume_role", **request)["Credentials"]
         keys = zip(_SDK_KEYS, ("AccessKeyId", "SecretAccessKey", "SessionToken"), strict=True)
         return self.client_factory(region, {sdk: credentials[key] for sdk, key in keys})
 

@@ -7,17 +7,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..core import annotation as text
+from ..core import recorded_activity as record
 from ..core.cloudtrail_evidence import RootActivity
 from ..core.exceptions import RootAccountUsageError
-from ..core.recorded_activity import (
-    SLOTS,
-    MalformedRecordError,
-    decode,
-    encode,
-    parameter_name,
-    slot_of,
-    was_reset,
-)
 from .aws import THROTTLING_CODES, Retrier, error_code
 from .budget import Backoff, Budget, limits_for
 
@@ -62,7 +54,7 @@ def read_recorded_activity(
 ) -> RecordedEvents:
     """The root events recorded under `path`; one malformed, reset or missing is named in
     `problems`. Raises RecordedEventsUnavailableError, or OutOfTimeError."""
-    names = {parameter_name(path, slot): slot for slot in SLOTS}
+    names = {record.parameter_name(path, slot): slot for slot in record.SLOTS}
     retrier = _retrier(budget, "time budget exhausted before reading them")
     try:
         client = build_client()
@@ -84,13 +76,13 @@ def read_recorded_activity(
             del problems[name]
         value = str(parameter.get("Value", ""))
         try:
-            activity = decode(value, slot)
-        except MalformedRecordError as error:
+            activity = record.decode(value, slot)
+        except record.MalformedRecordError as error:
             problems[name] = (text.RECORD_UNREADABLE, str(error))
             continue
         if activity is not None:
             found.append(activity)
-        elif was_reset(value, parameter.get("Version")):
+        elif record.was_reset(value, parameter.get("Version")):
             reset = f"none written at version {parameter.get('Version')}"
             problems[name] = (text.RECORD_RESET, reset)
     return RecordedEvents(found, problems)
@@ -99,9 +91,10 @@ def read_recorded_activity(
 def record_activity(client: SSMClient, path: str, activity: RootActivity, *, budget: Budget) -> str:
     """Store `activity` as the latest of its kind under `path`; returns the parameter name.
     Raises OutOfTimeError when no call could start within `budget`."""
-    name = parameter_name(path, slot_of(activity))
+    name = record.parameter_name(path, record.slot_of(activity))
+    value = record.encode(activity)
     _retrier(budget, "time budget exhausted before recording").call(
-        client, "put_parameter", Name=name, Value=encode(activity), Type="String", Overwrite=True
+        client, "put_parameter", Name=name, Value=value, Type="String", Overwrite=True
     )
     return name
 

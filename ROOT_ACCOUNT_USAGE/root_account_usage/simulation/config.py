@@ -128,28 +128,20 @@ class SimulatedConfig:
 
     def describe_config_rules(self, **_: Any) -> dict[str, Any]:
         self.throttle()
-        return {
-            "ConfigRules": [
-                {
-                    "ConfigRuleName": name,
-                    "Source": {
-                        "Owner": "CUSTOM_LAMBDA",
-                        "SourceIdentifier": f"arn:aws:lambda:{self.region}:{self.account_id}:"
-                        "function:root-account-usage",
-                        "SourceDetails": [
-                            {
-                                "EventSource": "aws.config",
-                                "MessageType": "ScheduledNotification",
-                                "MaximumExecutionFrequency": "TwentyFour_Hours",
-                            }
-                        ],
-                    },
-                    "InputParameters": json.dumps(story.parameters()),
-                }
-                | ({"CreatedBy": by} if (by := derived_creator(name, RULE_NAME)) else {})
-                for name, story in self.rules.items()
-            ]
+        function = f"arn:aws:lambda:{self.region}:{self.account_id}:function:root-account-usage"
+        daily = {
+            "EventSource": "aws.config",
+            "MessageType": "ScheduledNotification",
+            "MaximumExecutionFrequency": "TwentyFour_Hours",
         }
+        source = {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": function, "SourceDetails": [daily]}
+        rules = [
+            {"ConfigRuleName": name, "Source": source}
+            | {"InputParameters": json.dumps(story.parameters())}
+            | ({"CreatedBy": by} if (by := derived_creator(name, RULE_NAME)) else {})
+            for name, story in self.rules.items()
+        ]
+        return {"ConfigRules": rules}
 
     def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
         self.throttle()

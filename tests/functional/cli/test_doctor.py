@@ -34,6 +34,7 @@ from moto.awslambda.models import lambda_backends
 from root_account_usage.cli import doctor as doctor_module
 from root_account_usage.cli.main import build_parser, main
 from root_account_usage.core.health import FAIL, PASS, exit_code, render_text
+from root_account_usage.history import organization
 from root_account_usage.history.organization import (
     AuditorSession,
     MemberRoleOpener,
@@ -563,8 +564,8 @@ def test_an_annotation_is_shown_cut_to_200_characters_and_escaped_on_a_terminal(
     hostile = "Root user \x1b]0;owned\x07 used " + "x" * 300
     deployed.gaps.annotation = hostile
     auditor = AuditorSession(None, ACCOUNT, HOME, deployed.session)  # no Config client: unread
-    monkeypatch.setattr(doctor_module, "open_session", lambda profile, region: auditor)
-    monkeypatch.setattr(doctor_module, "session_clients", lambda session: deployed.clients)
+    monkeypatch.setattr(organization, "open_session", lambda profile, region: auditor)
+    monkeypatch.setattr(organization, "session_clients", lambda session: deployed.clients)
     monkeypatch.setattr(sys, "stdout", terminal := Terminal())
     main(["doctor", "--regions", f"{HOME},{OTHER}"])
     out = terminal.getvalue()

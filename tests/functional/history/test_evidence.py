@@ -630,7 +630,7 @@ def test_a_lone_surrogate_from_aws_is_written_as_an_escape_in_every_format(fmt, 
     target = tmp_path / f"evidence.{fmt}"
     target.write_text("earlier evidence")
     session = AuditorSession(records.client(), ACCOUNT, REGION)
-    with mock.patch("root_account_usage.cli.history.open_session", return_value=session):
+    with mock.patch("root_account_usage.history.organization.open_session", return_value=session):
         code = main(["history", "--region", REGION, "--format", fmt, "--output", str(target)])
     assert code == 0, capsys.readouterr().err
     written = target.read_text(encoding="utf-8")

@@ -488,7 +488,7 @@ def test_cli_history_without_config_access_exits_2(monkeypatch, capsys):
     stub.add_client_error("describe_config_rules", "AccessDeniedException", http_status_code=400)
     stub.activate()
     monkeypatch.setattr(
-        "root_account_usage.cli.history.open_session",
+        "root_account_usage.history.organization.open_session",
         lambda profile, region: AuditorSession(client, ACCOUNT, "us-east-1"),
     )
     assert main(["history"]) == 2

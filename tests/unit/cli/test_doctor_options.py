@@ -19,7 +19,7 @@ from root_account_usage.cli.main import main
 )
 def test_bad_options_are_one_usage_line(argv, said, capsys, monkeypatch):
     monkeypatch.setattr(
-        "root_account_usage.cli.doctor.open_session",
+        "root_account_usage.history.organization.open_session",
         lambda *_: pytest.fail("AWS reached despite a usage error"),
     )
     with pytest.raises(SystemExit) as stopped:
