@@ -7,6 +7,7 @@ client checked against the API model."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -809,10 +810,8 @@ def test_stale_time_is_counted_apart_from_the_verdict_before_it():
     )
     [account] = document(records)["accounts"]
     assert account["stale_from"] == "2026-11-07T02:00:00Z"
-    assert account["non_compliant_share"] == pytest.approx(
-        0.4083, abs=1e-4
-    )  # day 2 to day 6, 02:00
-    assert account["stale_share"] == pytest.approx(0.3917, abs=1e-4)
+    # Day 2 to day 6, 02:00, then stale to the end; to four places.
+    assert (account["non_compliant_share"], account["stale_share"]) == (0.4083, 0.3917)
 
 
 def test_a_rule_run_hourly_is_stale_after_three_hours():
@@ -824,3 +823,77 @@ def test_a_rule_run_hourly_is_stale_after_three_hours():
     )
     [account] = document(records)["accounts"]
     assert account["stale_from"] == "2026-11-10T23:00:00Z"
+
+
+# What the page and the text show of each account ------------------------------------
+
+
+def test_each_account_says_what_its_rule_runs_who_made_it_and_how_it_started():
+    records = ConfigRecords(
+        {RULE: parameters(), ORG_RULE: parameters()},
+        [(SINCE - timedelta(days=1), {RULE: "NON_COMPLIANT"}), (day(1, 8), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, day(9, 20)), ORG_RULE: ("COMPLIANT", NO_USE, day(9, 21))},
+        definitions={ORG_RULE: {"CreatedBy": "config.amazonaws.com"}},
+    )
+    report = collect(records, functions=[FUNCTION])
+
+    def runs(creator: str) -> str:
+        made = f"this rule; CUSTOM_LAMBDA {FUNCTION}, created by {creator}, parameters "
+        return made + '{"ThresholdDays": "7"}'
+
+    own, made_by_aws = runs("an account principal"), runs("config.amazonaws.com")
+    text = render_text(report)
+    assert f"  rule: {own}\n  state at start: NON_COMPLIANT\n" in text
+    assert f"  rule: {made_by_aws}\n  state at start: no record\n" in text
+    page = render_html(report)
+    shown = re.findall(r'<p class="rule">Rule: (.*?)</p>', page)
+    assert sorted(shown) == sorted(html.escape(line) for line in (own, made_by_aws))
+    tables = re.findall(r'<table class="changes">(.*?)</table>', page, re.S)
+    header = "<tr><th>Time (UTC)</th><th>Verdict</th><th>Rule</th></tr>"
+    started = f"<tr><td>2026-11-01T00:00:00Z (start)</td><td>NON_COMPLIANT</td><td>{RULE}</td></tr>"
+    changed = f"<tr><td>2026-11-02T08:00:00Z</td><td>COMPLIANT</td><td>{RULE}</td></tr>"
+    none = '<tr><td colspan="3">No change of compliance in the period.</td></tr>'
+    assert sorted(tables) == sorted([f"{header}\n{none}\n", f"{header}\n{started}\n{changed}\n"])
+
+
+def test_the_timeline_bar_spans_the_period_to_scale_under_five_dated_ticks():
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1, 8), {RULE: "COMPLIANT"}), (day(5, 0), {RULE: "NON_COMPLIANT"})],
+        {RULE: ("NON_COMPLIANT", RECENT, day(9, 20))},
+    )
+    report = collect(records)
+    page = render_html(report)
+    assert 'viewBox="0 0 920 70"' in page  # the 900-unit bar and 10 either side
+    rects = re.findall(r'data-state="(\w+)" x="([\d.]+)" y="5" width="([\d.]+)"', page)
+    # 32 hours unknown, then compliant to day 5, then non-compliant: to scale on 900 units.
+    assert rects == [
+        ("UNKNOWN", "10.0", "120.0"),
+        ("COMPLIANT", "130.0", "330.0"),
+        ("NON_COMPLIANT", "460.0", "450.0"),
+    ]
+    ticks = re.findall(r'<text x="([\d.]+)" y="62" text-anchor="\w+">([\d-]+)</text>', page)
+    # The two ends and three between (a quarter is two and a half days).
+    assert ticks == [
+        ("10.0", "2026-11-01"),
+        ("235.0", "2026-11-03"),
+        ("460.0", "2026-11-06"),
+        ("685.0", "2026-11-08"),
+        ("910.0", "2026-11-11"),
+    ]
+    [account] = json.loads(render_json(report))["accounts"]
+    # Shares to four places: 32 of 240 hours.
+    assert (account["unknown_share"], account["non_compliant_share"]) == (0.1333, 0.5)
+
+
+def test_an_evaluation_due_exactly_when_the_period_ends_is_not_stale_in_it():
+    # A daily rule's evaluation is due again 26 hours after the last.
+    records = ConfigRecords(
+        {RULE: parameters()},
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, UNTIL - timedelta(hours=26))},
+    )
+    evidence = document(records)
+    [account] = evidence["accounts"]
+    assert (account["stale"], account["stale_from"]) == (False, "2026-11-11T00:00:00Z")
+    assert evidence["summary"]["stale"] == []
