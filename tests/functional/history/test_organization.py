@@ -247,6 +247,16 @@ def test_member_role_arn_is_in_the_partition_of_the_auditors_region(region, part
     assert opener.role_arn("222222222222") == f"arn:{partition}:iam::222222222222:role/Auditor"
 
 
+def test_the_default_opener_reads_the_auditors_own_config_and_never_shows_the_external_id():
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1")
+        auditor = AuditorSession(None, "111111111111", "us-east-1", session)
+        opener = member_opener(auditor, "Auditor", "external-id-2026")
+        own = opener.open("111111111111", "eu-west-1")  # the session's own keys: no AssumeRole
+    assert (own.meta.service_model.service_name, own.meta.region_name) == ("config", "eu-west-1")
+    assert "external-id-2026" not in repr(opener)  # a shared secret between the accounts
+
+
 def test_assume_role_asks_for_a_short_session_with_the_external_id_and_retries_throttling():
     sts, stub = stubbed("sts")
     built = []
