@@ -10,11 +10,13 @@ import subprocess
 import sys
 from datetime import timedelta
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from root_account_usage.cli import evaluate as evaluate_command
 from root_account_usage.cli.main import main
 from root_account_usage.simulation.credential_report import RootUse, root_in_credential_report
 from root_account_usage.simulation.scenarios import SCENARIOS
@@ -293,3 +295,49 @@ def test_a_duplicated_column_name_cannot_redraw_the_terminal(capsys, write, monk
     assert code == 2
     assert "\x1b" not in out + err
     assert "\\x1b[1A" in err
+
+
+def test_as_of_a_date_alone_is_midnight_utc(capsys, write):
+    report = write(cli_json(report_with_root(RootUse()), "2026-11-26T20:00:00Z"), "r.json")
+    code = main(["evaluate", "--report", report, "--as-of", "2026-11-27", "--format", "json"])
+    assert (code, json.loads(capsys.readouterr().out)["evaluated_at"]) == (
+        0,
+        "2026-11-27T00:00:00Z",
+    )
+
+
+def test_a_fresh_verdict_carries_no_as_of_hint(capsys, write):
+    # Only a stale report's verdict points at --as-of (the report's own time).
+    report = write(cli_json(report_with_root(RootUse())), "report.json")
+    code, out, _ = evaluate(capsys, "--report", report, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["report_generated_at"] == "2026-11-27T10:00:00Z"
+    assert "--as-of" not in json.loads(out)["annotation"]
+
+
+def test_a_saved_report_is_read_up_to_its_limit_and_refused_one_byte_over(capsys, write):
+    content = cli_json(report_with_root(RootUse()))
+    report = write(content, "report.json")
+    with mock.patch.object(evaluate_command, "MAX_SAVED_REPORT_BYTES", len(content)):
+        assert evaluate(capsys, "--report", report)[0] == 0
+    with (
+        mock.patch.object(evaluate_command, "MAX_SAVED_REPORT_BYTES", len(content) - 1),
+        pytest.raises(SystemExit),
+    ):
+        evaluate(capsys, "--report", report)
+    assert f"is larger than {len(content) - 1} bytes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # Characters outside base64 are refused, never skipped to decode what is left.
+        (b'{"Content": "dXNlcg==!"}', "report JSON Content is not valid base64"),
+        # Letters that do not decode are not taken for an undecoded Content.
+        (b"abcde\n", "credential report lacks column(s) user"),
+    ],
+)
+def test_text_that_is_not_base64_is_named_for_what_it_is(content, message, capsys, write):
+    code, _, err = evaluate(capsys, "--report", write(content, "report"))
+    assert code == 2
+    assert message in err
