@@ -814,15 +814,28 @@ def test_stale_time_is_counted_apart_from_the_verdict_before_it():
     assert (account["non_compliant_share"], account["stale_share"]) == (0.4083, 0.3917)
 
 
-def test_a_rule_run_hourly_is_stale_after_three_hours():
+@pytest.mark.parametrize(
+    ("definition", "hours_before_end", "stale", "stale_from"),
+    [
+        # Hourly: due again three hours after the last evaluation.
+        ({"MaximumExecutionFrequency": "One_Hour"}, 4, True, "2026-11-10T23:00:00Z"),
+        # Daily, due again 26 hours after it: exactly as the period ends, so not stale in it.
+        ({}, 26, False, "2026-11-11T00:00:00Z"),
+    ],
+)
+def test_a_rule_is_stale_from_when_its_frequency_and_two_hours_have_passed(
+    definition, hours_before_end, stale, stale_from
+):
     records = ConfigRecords(
         {RULE: parameters()},
         [(day(1), {RULE: "COMPLIANT"})],
-        {RULE: ("COMPLIANT", NO_USE, UNTIL - timedelta(hours=4))},
-        definitions={RULE: {"MaximumExecutionFrequency": "One_Hour"}},
+        {RULE: ("COMPLIANT", NO_USE, UNTIL - timedelta(hours=hours_before_end))},
+        definitions={RULE: definition},
     )
-    [account] = document(records)["accounts"]
-    assert account["stale_from"] == "2026-11-10T23:00:00Z"
+    evidence = document(records)
+    [account] = evidence["accounts"]
+    assert (account["stale"], account["stale_from"]) == (stale, stale_from)
+    assert evidence["summary"]["stale"] == ([ACCOUNT] if stale else [])
 
 
 # What the page and the text show of each account ------------------------------------
@@ -884,16 +897,3 @@ def test_the_timeline_bar_spans_the_period_to_scale_under_five_dated_ticks():
     [account] = json.loads(render_json(report))["accounts"]
     # Shares to four places: 32 of 240 hours.
     assert (account["unknown_share"], account["non_compliant_share"]) == (0.1333, 0.5)
-
-
-def test_an_evaluation_due_exactly_when_the_period_ends_is_not_stale_in_it():
-    # A daily rule's evaluation is due again 26 hours after the last.
-    records = ConfigRecords(
-        {RULE: parameters()},
-        [(day(1), {RULE: "COMPLIANT"})],
-        {RULE: ("COMPLIANT", NO_USE, UNTIL - timedelta(hours=26))},
-    )
-    evidence = document(records)
-    [account] = evidence["accounts"]
-    assert (account["stale"], account["stale_from"]) == (False, "2026-11-11T00:00:00Z")
-    assert evidence["summary"]["stale"] == []
