@@ -13,15 +13,17 @@ from root_account_usage.cli import output
 from root_account_usage.cli.output import write_whole
 
 
-def test_a_new_file_gets_the_text_and_the_usual_mode(tmp_path):
+@pytest.mark.parametrize(("umask", "mode"), [(0o027, 0o640), (0o022, 0o644), (0o002, 0o664)])
+def test_a_new_file_gets_the_text_and_the_usual_mode(tmp_path, umask, mode):
+    # As open() makes a file: 0o666 less the umask, never executable.
     target = tmp_path / "evidence.html"
-    previous = os.umask(0o027)
+    previous = os.umask(umask)
     try:
         write_whole(str(target), "<p>é</p>")
     finally:
         os.umask(previous)
     assert target.read_bytes() == "<p>é</p>".encode()
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert stat.S_IMODE(target.stat().st_mode) == mode
     assert os.listdir(tmp_path) == ["evidence.html"]  # no temporary file left
 
 
