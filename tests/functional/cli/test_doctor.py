@@ -329,6 +329,8 @@ def test_healthy_deployment_passes_every_check_and_makes_only_read_calls(deploye
         "evidence.records",
     ):
         assert found[name].status == PASS, found[name]
+    # Three always, LookupEvents with CloudTrailEvidence, GetParameters with the records.
+    assert found["function.role"].saw == "allows the 5 calls the rule makes"
     assert "console sign-in" in found[f"events:{OTHER}"].saw
     assert found[f"events:{OTHER}"].saw.startswith("use: ")
     assert deployed.gaps.made, "doctor made no call"
@@ -375,9 +377,28 @@ def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
     config.put_config_rule(
         ConfigRule={k: rule[k] for k in ("ConfigRuleName", "InputParameters")} | {"Source": source}
     )
-    check = failing(deployed.run(), "rule.ours")
+    checks = deployed.run()
+    check = failing(checks, "rule.ours")
     assert other in check.saw
     assert "redeploy" in check.fix
+    assert [c.name for c in checks if c.name.startswith("function.")] == []  # not ours to judge
+
+
+def test_a_function_built_for_another_architecture_fails(deployed, monkeypatch):
+    # moto keeps a function's architecture as created: the answer says x86_64 here.
+    lambdas = deployed.client("lambda", HOME)
+    built = lambdas.get_function_configuration(FunctionName=_function(deployed))
+    built = {k: v for k, v in built.items() if k != "ResponseMetadata"}
+    answer = deployed.gaps.answer
+
+    def x86_64(operation: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
+        if operation == "GetFunctionConfiguration":
+            return built | {"Architectures": ["x86_64"]}
+        return answer(operation, params, region)
+
+    monkeypatch.setattr(deployed.gaps, "answer", x86_64)
+    check = failing(deployed.run(), "function.runtime")
+    assert check.saw == "python3.13 on ['x86_64']"
 
 
 def test_stale_evaluation_fails(deployed):
