@@ -15,6 +15,7 @@ import pytest
 from root_account_usage.cli.main import main
 from root_account_usage.core.annotation import report_use
 from root_account_usage.core.rule_identity import derived_creator
+from root_account_usage.core.timestamps import parse_timestamp
 from root_account_usage.history.config_reader import (
     COMPLIANCE_RESOURCE_TYPE,
     EVALUATION_TYPES,
@@ -454,6 +455,8 @@ def test_cli_demo_writes_each_format(tmp_path, capsys):
         assert main(["history", "--demo", "--format", fmt, "--output", str(target)]) == 0
         assert target.stat().st_size > 200
     document = json.loads((tmp_path / "evidence.json").read_text())
+    since, until = (parse_timestamp(document["period"][end]) for end in ("since", "until"))
+    assert until - since == timedelta(days=90)  # without --since: 90 days before --until
     [account] = document["accounts"]
     assert account["current"]["compliance_type"] == "NON_COMPLIANT"
     assert {change["compliance_type"] for change in account["changes"]} == {
@@ -468,6 +471,10 @@ def test_cli_demo_writes_each_format(tmp_path, capsys):
         (["--since", "last week"], "--since: 'last week' is not an ISO-8601 timestamp"),
         (
             ["--since", "2026-11-02T00:00:00Z", "--until", "2026-11-01T00:00:00Z"],
+            "--since must be before",
+        ),
+        (  # an empty period too
+            ["--since", "2026-11-02T00:00:00Z", "--until", "2026-11-02T00:00:00Z"],
             "--since must be before",
         ),
         (["--format", "pdf"], "invalid choice"),
