@@ -363,9 +363,11 @@ def test_cli_demo_organization_with_another_role_lists_every_member_unreadable(c
         ["--member-role", "RootAccountUsageAuditor"],
         ["--external-id", "x" * 1224],  # the longest sts:AssumeRole accepts
         ["--external-id", "Ab0_+=,.@:/-"],  # every character it accepts
+        ["--max-workers", "1"],  # the fewest and the most workers allowed
+        ["--max-workers", "64"],
     ],
 )
-def test_cli_demo_organization_takes_every_value_aws_accepts(args, capsys):
+def test_cli_demo_organization_takes_every_value_aws_and_the_options_allow(args, capsys):
     assert role_name("team/reader") == "team/reader"  # a role under a path
     full = (
         ["--member-role", "RootAccountUsageAuditor", *args] if args[0] != "--member-role" else args
