@@ -33,7 +33,7 @@ from moto.awslambda.models import lambda_backends
 
 from root_account_usage.cli import doctor as doctor_module
 from root_account_usage.cli.main import build_parser, main
-from root_account_usage.core.health import FAIL, PASS, exit_code, render_text
+from root_account_usage.core.health import FAIL, PASS, WARN, exit_code, render_text
 from root_account_usage.history import organization
 from root_account_usage.history.organization import (
     AuditorSession,
@@ -68,6 +68,7 @@ class Gaps:
         self.aggregate: list[dict[str, str]] = []
         self.delivery = "Success"
         self.annotation = "Root user has no recorded use; threshold 7 days."
+        self.compliance = "COMPLIANT"
 
     def answer(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
         if operation == "DescribeConfigRuleEvaluationStatus":
@@ -87,7 +88,7 @@ class Gaps:
                 "EvaluationResults": [
                     {
                         "EvaluationResultIdentifier": {"EvaluationResultQualifier": qualifier},
-                        "ComplianceType": "COMPLIANT",
+                        "ComplianceType": self.compliance,
                         "ResultRecordedTime": self.evaluated,
                         "Annotation": self.annotation,
                     }
@@ -329,6 +330,7 @@ def test_healthy_deployment_passes_every_check_and_makes_only_read_calls(deploye
         "evidence.records",
     ):
         assert found[name].status == PASS, found[name]
+    assert found["rule.ours"].saw == f"runs {_function(deployed)}"
     # Three always, LookupEvents with CloudTrailEvidence, GetParameters with the records.
     assert found["function.role"].saw == "allows the 5 calls the rule makes"
     assert "console sign-in" in found[f"events:{OTHER}"].saw
@@ -406,6 +408,31 @@ def test_stale_evaluation_fails(deployed):
     checks = deployed.run()
     assert "2026-11-24" in failing(checks, "rule.invoked").saw
     assert "72 h ago" in failing(checks, "rule.evaluation").saw
+
+
+def test_runs_and_an_evaluation_due_exactly_now_pass(deployed):
+    # A daily rule may run an hour late (GRACE): 25 hours ago is still on time.
+    deployed.gaps.last_run = deployed.gaps.evaluated = NOW - timedelta(hours=25)
+    found = by_name(deployed.run())
+    assert (found["rule.invoked"].status, found["rule.evaluation"].status) == (PASS, PASS)
+
+
+def test_a_non_compliant_evaluation_naming_the_root_use_is_the_rule_working(deployed):
+    deployed.gaps.compliance = "NON_COMPLIANT"
+    deployed.gaps.annotation = (
+        "Root console password was used at 2026-11-27T09:00:00Z, within the 7-day threshold; "
+        "report generated 2026-11-27T10:00:00Z."
+    )
+    assert by_name(deployed.run())["rule.evaluation"].status == PASS
+    deployed.gaps.annotation = "Unable to evaluate: credential report not readable [AccessDenied]"
+    assert failing(deployed.run(), "rule.evaluation").saw.startswith("UNABLE_TO_EVALUATE 1 h ago")
+
+
+def test_a_function_without_an_on_failure_destination_warns(deployed):
+    lambdas = deployed.client("lambda", HOME)
+    lambdas.delete_function_event_invoke_config(FunctionName=_function(deployed))
+    check = by_name(deployed.run())["function.on-failure"]
+    assert (check.status, check.saw) == (WARN, "no on-failure destination")
 
 
 def test_a_region_without_a_trail_fails(deployed):
