@@ -386,21 +386,39 @@ def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
     assert [c.name for c in checks if c.name.startswith("function.")] == []  # not ours to judge
 
 
-def test_a_function_built_for_another_architecture_fails(deployed, monkeypatch):
-    # moto keeps a function's architecture as created: the answer says x86_64 here.
+def answer_instead(deployed: Deployment, monkeypatch: Any, operation: str, answer: Any) -> None:
+    """doctor is given `answer` for `operation`, an answer moto cannot be brought to give."""
+    moto = deployed.gaps.answer
+
+    def instead(name: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
+        return answer if name == operation else moto(name, params, region)
+
+    monkeypatch.setattr(deployed.gaps, "answer", instead)
+
+
+@pytest.mark.parametrize(
+    ("changes", "name", "saw"),
+    [
+        ({"Architectures": ["x86_64"]}, "function.runtime", "python3.13 on ['x86_64']"),
+        ({"LastUpdateStatus": "Failed"}, "function.active", "Active, Failed"),
+    ],
+)
+def test_a_function_built_otherwise_or_whose_update_failed_fails(
+    deployed, monkeypatch, changes, name, saw
+):
     lambdas = deployed.client("lambda", HOME)
     built = lambdas.get_function_configuration(FunctionName=_function(deployed))
     built = {k: v for k, v in built.items() if k != "ResponseMetadata"}
-    answer = deployed.gaps.answer
+    answer_instead(deployed, monkeypatch, "GetFunctionConfiguration", built | changes)
+    assert failing(deployed.run(), name).saw == saw
 
-    def x86_64(operation: str, params: dict[str, Any], region: str) -> dict[str, Any] | None:
-        if operation == "GetFunctionConfiguration":
-            return built | {"Architectures": ["x86_64"]}
-        return answer(operation, params, region)
 
-    monkeypatch.setattr(deployed.gaps, "answer", x86_64)
-    check = failing(deployed.run(), "function.runtime")
-    assert check.saw == "python3.13 on ['x86_64']"
+def test_a_recorder_whose_last_recording_failed_fails(deployed, monkeypatch):
+    status = deployed.client("config", HOME).describe_configuration_recorder_status()
+    [recorder] = status["ConfigurationRecordersStatus"]
+    answer = {"ConfigurationRecordersStatus": [recorder | {"lastStatus": "Failure"}]}
+    answer_instead(deployed, monkeypatch, "DescribeConfigurationRecorderStatus", answer)
+    assert failing(deployed.run(), "config.recorder").saw == "0/1 recording"
 
 
 def test_stale_evaluation_fails(deployed):
