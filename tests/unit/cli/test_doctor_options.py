@@ -28,3 +28,20 @@ def test_bad_options_are_one_usage_line(argv, said, capsys, monkeypatch):
     error = capsys.readouterr().err
     assert said in error
     assert error.count("\n") == 1
+
+
+class Reached(BaseException):  # not an Exception: main's one-line handler lets it through
+    """AWS would have been asked: the options were taken."""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--events", "1"], ["--events", "50"], ["--max-workers", "1"], ["--max-workers", "64"]],
+)
+def test_the_ends_of_each_range_are_taken(argv, monkeypatch):
+    def reached(*_: object) -> None:
+        raise Reached
+
+    monkeypatch.setattr("root_account_usage.history.organization.open_session", reached)
+    with pytest.raises(Reached):
+        main(["doctor", *argv])
