@@ -413,6 +413,17 @@ def test_a_function_built_otherwise_or_whose_update_failed_fails(
     assert failing(deployed.run(), name).saw == saw
 
 
+def test_a_stack_without_its_root_activity_rule_fails_the_forwarders(deployed, monkeypatch):
+    stacks = deployed.client("cloudformation", HOME).describe_stacks(StackName="root-account-usage")
+    [stack] = stacks["Stacks"]
+    outputs = [o for o in stack["Outputs"] if o["OutputKey"] != "RootActivityRuleArn"]
+    answer_instead(
+        deployed, monkeypatch, "DescribeStacks", {"Stacks": [stack | {"Outputs": outputs}]}
+    )
+    check = failing(deployed.run(), "evidence.forwarders")
+    assert check.saw == "no deployed RootActivityRule to compare"
+
+
 def test_a_recorder_whose_last_recording_failed_fails(deployed, monkeypatch):
     status = deployed.client("config", HOME).describe_configuration_recorder_status()
     [recorder] = status["ConfigurationRecordersStatus"]
