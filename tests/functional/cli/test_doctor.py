@@ -331,6 +331,8 @@ def test_healthy_deployment_passes_every_check_and_makes_only_read_calls(deploye
     ):
         assert found[name].status == PASS, found[name]
     assert found["rule.ours"].saw == f"runs {_function(deployed)}"
+    assert found[f"events:{OTHER}"].status == PASS
+    assert found["rule.ours"].region == HOME  # a check of no region is the home region's
     # Three always, LookupEvents with CloudTrailEvidence, GetParameters with the records.
     assert found["function.role"].saw == "allows the 5 calls the rule makes"
     assert "console sign-in" in found[f"events:{OTHER}"].saw
@@ -422,6 +424,20 @@ def test_a_stack_without_its_root_activity_rule_fails_the_forwarders(deployed, m
     )
     check = failing(deployed.run(), "evidence.forwarders")
     assert check.saw == "no deployed RootActivityRule to compare"
+
+
+def test_no_evaluation_of_the_account_fails(deployed, monkeypatch):
+    answer_instead(
+        deployed, monkeypatch, "GetComplianceDetailsByConfigRule", {"EvaluationResults": []}
+    )
+    assert failing(deployed.run(), "rule.evaluation").saw == "no evaluation of the account"
+
+
+def test_a_function_without_its_alarm_fails(deployed):
+    cloudwatch = deployed.client("cloudwatch", HOME)
+    alarms = [a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]]
+    cloudwatch.delete_alarms(AlarmNames=alarms)
+    assert failing(deployed.run(), "function.alarm:Errors").saw == "no alarm"
 
 
 def test_a_recorder_whose_last_recording_failed_fails(deployed, monkeypatch):
