@@ -136,8 +136,7 @@ class SimulatedConfig:
         }
         source = {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": function, "SourceDetails": [daily]}
         rules = [
-            {"ConfigRuleName": name, "Source": source}
-            | {"InputParameters": json.dumps(story.parameters())}
+            dict(ConfigRuleName=name, Source=source, InputParameters=json.dumps(story.parameters()))
             | ({"CreatedBy": by} if (by := derived_creator(name, RULE_NAME)) else {})
             for name, story in self.rules.items()
         ]

@@ -97,8 +97,13 @@ def test_a_run_within_its_period_and_an_hour_passes_and_later_fails():
     assert health.invocation({}, every, NOW).saw.startswith("never run")
 
 
-HOURS = {"One_Hour": 1, "Three_Hours": 3, "Six_Hours": 6, "Twelve_Hours": 12}
-HOURS |= {"TwentyFour_Hours": 24}
+HOURS = {
+    "One_Hour": 1,
+    "Three_Hours": 3,
+    "Six_Hours": 6,
+    "Twelve_Hours": 12,
+    "TwentyFour_Hours": 24,
+}
 
 
 def test_every_frequency_aws_defines_is_known():
