@@ -28,6 +28,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.stub import Stubber
 from botocore.validate import validate_parameters
 from moto.awslambda.models import lambda_backends
 
@@ -686,3 +687,98 @@ def test_a_root_record_is_described_as_the_rule_would_cut_to_100_characters(depl
     assert len(described) > 100
     assert saw.startswith(f"AssumeRoot session: {described[:97]}... at 2026-11-27T11:40:15")
     assert saw.endswith(f"(CloudTrail {OTHER})")
+
+
+def _rule_as_config_describes_it(d: Deployment) -> dict[str, Any]:
+    config = d.client("config", HOME)
+    [rule] = config.describe_config_rules(ConfigRuleNames=["root-account-usage"])["ConfigRules"]
+    return rule
+
+
+def test_the_rule_of_the_exact_name_is_judged_before_one_aws_derived(deployed, monkeypatch):
+    """An organization rule whose name AWS derived from ours, running another function,
+    listed first: doctor judges the rule of the exact name."""
+    exact = _rule_as_config_describes_it(deployed)
+    derived = exact | {
+        "ConfigRuleName": "OrgConfigRule-root-account-usage-ab12cd34",
+        "Source": exact["Source"] | {"SourceIdentifier": f"{_function(deployed)}-other"},
+    }
+    answer = {"ConfigRules": [derived, exact]}
+    answer_instead(deployed, monkeypatch, "DescribeConfigRules", answer)
+    found = by_name(deployed.run())
+    assert found["rule.exists"].saw.startswith("root-account-usage (")
+    assert found["rule.ours"].status == PASS
+
+
+def test_a_function_in_another_account_is_left_to_a_doctor_run_there(deployed, monkeypatch):
+    """An organization rule running the delegated administrator's function."""
+    rule = _rule_as_config_describes_it(deployed)
+    elsewhere = "arn:aws:lambda:eu-west-1:210987654321:function:root-account-usage"
+    rule["Source"] = rule["Source"] | {"SourceIdentifier": elsewhere}
+    rule["ConfigRuleName"] = "OrgConfigRule-root-account-usage-ab12cd34"
+    rule["CreatedBy"] = "config-multiaccountsetup.amazonaws.com"
+    answer_instead(deployed, monkeypatch, "DescribeConfigRules", {"ConfigRules": [rule]})
+    checks = deployed.run("--function-arn", elsewhere)
+    functions = [(c.name, c.status, c.saw) for c in checks if c.name.startswith("function.")]
+    assert functions == [
+        ("function.active", PASS, "in account 210987654321: run doctor there"),
+    ]
+
+
+def test_a_rule_reading_through_a_role_leaves_the_role_check_to_that_account(deployed, monkeypatch):
+    rule = _rule_as_config_describes_it(deployed)
+    parameters = json.loads(rule["InputParameters"]) | {"AssumeRoleMode": "true"}
+    rule["InputParameters"] = json.dumps(parameters)
+    answer_instead(deployed, monkeypatch, "DescribeConfigRules", {"ConfigRules": [rule]})
+    found = by_name(deployed.run())
+    assert (found["function.role"].status, found["function.role"].saw) == (
+        WARN,
+        "reads through a role: run doctor there",
+    )
+    assert "function.role.least" not in found
+
+
+def test_an_action_denied_on_one_record_is_named_missing(deployed, monkeypatch):
+    """The simulator answers a decision per action and one per resource asked about
+    (ResourceSpecificResults): an action is missing when any of them is not "allowed"."""
+    moto = deployed.gaps.answer
+
+    def last_record_denied(name: str, params: dict[str, Any], region: str) -> Any:
+        answer = moto(name, params, region)
+        if name == "SimulatePrincipalPolicy" and params["ResourceArns"] != ["*"]:
+            *allowed, denied = params["ResourceArns"]
+            for result in answer["EvaluationResults"]:
+                result["ResourceSpecificResults"] = [
+                    {"EvalResourceName": r, "EvalResourceDecision": "allowed"} for r in allowed
+                ] + [{"EvalResourceName": denied, "EvalResourceDecision": "explicitDeny"}]
+                assert result["EvalDecision"] == "allowed"
+        return answer
+
+    monkeypatch.setattr(deployed.gaps, "answer", last_record_denied)
+    assert failing(deployed.run(), "function.role").saw == "missing ssm:GetParameters"
+
+
+def test_scps_that_cannot_be_read_warn_naming_why(deployed, monkeypatch):
+    clients = deployed.clients
+
+    def organizations_refusing(service: str, region: str) -> Any:
+        client = clients(service, region)
+        if service == "organizations":  # as to a member account that may not list SCPs
+            stubber = Stubber(client)
+            stubber.add_client_error("list_policies", "AccessDeniedException")
+            stubber.activate()
+        return client
+
+    monkeypatch.setattr(deployed, "clients", organizations_refusing)
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert check.status == WARN
+    assert check.saw == "SCPs not readable here (AccessDeniedException)"
+
+
+@pytest.mark.parametrize(("function_given", "status"), [(True, WARN), (False, FAIL)])
+def test_a_stack_that_cannot_be_read_fails_unless_the_function_is_given(
+    deployed, function_given, status
+):
+    given = ["--function-arn", _function(deployed)] if function_given else []
+    check = by_name(deployed.run("--stack-name", "not-deployed", *given))["stack"]
+    assert (check.status, check.saw) == (status, "not-deployed not readable: ValidationError")
