@@ -19,15 +19,7 @@ from ..core.rule_identity import names_rule
 from ..core.verdict import RESOURCE_TYPE
 from ..rule.aws import THROTTLING_CODES, Retrier, error_code
 from ..rule.budget import Sleep
-from .model import (
-    EARLIEST,
-    UNKNOWN,
-    AccountHistory,
-    CurrentEvaluation,
-    MatchedRule,
-    counted,
-    match_rule,
-)
+from . import model
 from .timeline import RecordedStates, changes_by_rule, states_from_item
 
 if TYPE_CHECKING:
@@ -82,10 +74,10 @@ class ConfigHistoryReader:
     sleep: Sleep | None = None
     progress: Progress = count_nothing
 
-    def matching_rules(self, name: str, functions: Collection[str] = ()) -> dict[str, MatchedRule]:
+    def matching_rules(self, name: str, functions: Collection[str]) -> dict[str, model.MatchedRule]:
         """Rules named `name`, or named by AWS from it, judged against `functions`."""
-        pages = self._pages("describe_config_rules")
-        found = (match_rule(r, name, functions) for p in pages for r in p.get("ConfigRules", []))
+        rules = (r for p in self._pages("describe_config_rules") for r in p.get("ConfigRules", []))
+        found = (model.match_rule(rule, name, functions) for rule in rules)
         return {matched.identity.name: matched for matched in found if matched is not None}
 
     def records_compliance(self) -> bool:
@@ -102,17 +94,17 @@ class ConfigHistoryReader:
         until: datetime,
         *,
         functions: Collection[str] = (),
-        rules: dict[str, MatchedRule] | None = None,
-    ) -> list[AccountHistory]:
+        rules: dict[str, model.MatchedRule] | None = None,
+    ) -> list[model.AccountHistory]:
         """Every matching rule's changes in [since, until), state at `since` and latest
         evaluation for the account (one entry saying there is none otherwise): the rules
         there now (looked up unless given) and those only its records name, marked as gone.
         A rule shown to be another's is listed, never read."""
         if rules is None:
             rules = self.matching_rules(rule_name, functions)
-        ours = {name: matched for name, matched in rules.items() if counted(matched.identity)}
+        ours = {name: matched for name, matched in rules.items() if model.counted(matched.identity)}
         others = [
-            AccountHistory(
+            model.AccountHistory(
                 account_id, region, history_note=f"not this rule: {m.identity.problem}"
             )._replace(rule_name=name, identity=m.identity)
             for name, m in rules.items()
@@ -138,7 +130,7 @@ class ConfigHistoryReader:
             if error.code != "ResourceNotDiscoveredException":
                 raise
             note = "no compliance history recorded"
-        at_start = {n: s for r in recorded for n, s in r.states.items() if s != UNKNOWN}
+        at_start = {n: s for r in recorded for n, s in r.states.items() if s != model.UNKNOWN}
         weeks = math.ceil((until - since) / WINDOW) if note is None else 0  # 366 at most (bounded)
         starts = [since + WINDOW * n for n in range(weeks)]
         for done, start in enumerate(starts, start=1):
@@ -160,7 +152,7 @@ class ConfigHistoryReader:
         # When the records first and last list a rule (its state at the start: the start).
         times = {name: [r.time for r in recorded if name in r.states] for name in names}
         histories = others + [
-            AccountHistory(
+            model.AccountHistory(
                 account_id,
                 region,
                 tuple(changes[name]),
@@ -175,7 +167,7 @@ class ConfigHistoryReader:
             for name in names
         ]
         note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
-        return histories or [AccountHistory(account_id, region, history_note=note)]
+        return histories or [model.AccountHistory(account_id, region, history_note=note)]
 
     def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None
@@ -200,7 +192,7 @@ class ConfigHistoryReader:
 
     def current(
         self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""
-    ) -> CurrentEvaluation | None:
+    ) -> model.CurrentEvaluation | None:
         """The account's latest evaluation under exactly this rule (from `aggregator`)."""
         if aggregator is None:
             operation, results = "get_compliance_details_by_config_rule", "EvaluationResults"
@@ -220,7 +212,7 @@ class ConfigHistoryReader:
         # The first of those recorded latest; one with no time only when none has one.
         return max(
             found,
-            key=lambda e: (e.recorded_at is not None, e.recorded_at or EARLIEST),
+            key=lambda e: (e.recorded_at is not None, e.recorded_at or model.EARLIEST),
             default=None,
         )
 
@@ -248,11 +240,11 @@ def unavailable_on_failure(
         raise kind(shortened(f"{what}: {error}"), code=error_code(error)) from None
 
 
-def _evaluation(result: Mapping[str, Any], account_id: str) -> CurrentEvaluation | None:
+def _evaluation(result: Mapping[str, Any], account_id: str) -> model.CurrentEvaluation | None:
     qualifier = result.get("EvaluationResultIdentifier", {}).get("EvaluationResultQualifier", {})
     if qualifier.get("ResourceType") != RESOURCE_TYPE or qualifier.get("ResourceId") != account_id:
         return None
-    return CurrentEvaluation(
+    return model.CurrentEvaluation(
         rule_name=qualifier.get("ConfigRuleName", ""),
         compliance_type=result.get("ComplianceType", "UNKNOWN"),
         annotation=result.get("Annotation", ""),
