@@ -74,12 +74,6 @@ def counted(identity: RuleIdentity | None) -> bool:
     return identity is None or identity.problem in ("", NO_FUNCTION)
 
 
-class Segment(NamedTuple):
-    start: datetime
-    end: datetime
-    state: str
-
-
 class UnreadableAccount(NamedTuple):
     """An account (in a region) whose records could not be read, and why."""
 

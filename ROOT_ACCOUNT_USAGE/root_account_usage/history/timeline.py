@@ -10,30 +10,21 @@ from typing import Any, NamedTuple
 from ..core.parameters import MIN_THRESHOLD_DAYS
 from ..core.plain_text import load_json
 from ..core.verdict import COMPLIANT, NON_COMPLIANT, remembered_use
-from .model import (
-    INSUFFICIENT_DATA,
-    NOT_APPLICABLE,
-    STALE,
-    UNABLE_TO_EVALUATE,
-    UNKNOWN,
-    AccountHistory,
-    ComplianceChange,
-    Segment,
-)
+from . import model
 
 # Every state the evidence can show, in the order legends list them.
 STATES = (
     COMPLIANT,
     NON_COMPLIANT,
-    UNABLE_TO_EVALUATE,
-    NOT_APPLICABLE,
-    INSUFFICIENT_DATA,
-    STALE,
-    UNKNOWN,
+    model.UNABLE_TO_EVALUATE,
+    model.NOT_APPLICABLE,
+    model.INSUFFICIENT_DATA,
+    model.STALE,
+    model.UNKNOWN,
 )
 # The states that count as non-compliant: the rule publishes a fail-closed verdict as
 # NON_COMPLIANT too.
-NON_COMPLIANT_STATES = frozenset({NON_COMPLIANT, UNABLE_TO_EVALUATE})
+NON_COMPLIANT_STATES = frozenset({NON_COMPLIANT, model.UNABLE_TO_EVALUATE})
 
 
 class RecordedStates(NamedTuple):
@@ -41,6 +32,12 @@ class RecordedStates(NamedTuple):
 
     time: datetime
     states: dict[str, str]  # rule name -> compliance type; a rule not listed has no record
+
+
+class Segment(NamedTuple):
+    start: datetime
+    end: datetime
+    state: str
 
 
 def states_from_item(
@@ -62,7 +59,7 @@ def states_from_item(
     if not isinstance(entries, list):
         return None
     named = (e for e in entries if isinstance(e, dict) and isinstance(e.get("configRuleName"), str))
-    listed = {e["configRuleName"]: str(e.get("complianceType") or UNKNOWN) for e in named}
+    listed = {e["configRuleName"]: str(e.get("complianceType") or model.UNKNOWN) for e in named}
     return RecordedStates(time, {name: state for name, state in listed.items() if matches(name)})
 
 
@@ -70,20 +67,20 @@ def changes_by_rule(
     recorded: Iterable[RecordedStates],
     rule_names: Collection[str],
     state_at_start: Mapping[str, str | None],
-) -> dict[str, list[ComplianceChange]]:
+) -> dict[str, list[model.ComplianceChange]]:
     """For each rule, the items at which its own state changed, in time order."""
     last: dict[str, str | None] = {name: state_at_start.get(name) for name in rule_names}
-    changes: dict[str, list[ComplianceChange]] = {name: [] for name in rule_names}
+    changes: dict[str, list[model.ComplianceChange]] = {name: [] for name in rule_names}
     for states in sorted(recorded, key=lambda r: r.time):
         for name in rule_names:
-            state = states.states.get(name, UNKNOWN)
-            if state != (last[name] or UNKNOWN):
-                changes[name].append(ComplianceChange(states.time, state, name))
+            state = states.states.get(name, model.UNKNOWN)
+            if state != (last[name] or model.UNKNOWN):
+                changes[name].append(model.ComplianceChange(states.time, state, name))
             last[name] = state
     return changes
 
 
-def stale_from(history: AccountHistory) -> datetime | None:
+def stale_from(history: model.AccountHistory) -> datetime | None:
     """When the latest evaluation was due again and none came (None when unknown)."""
     current = history.current
     if current is None or current.recorded_at is None or history.stale_after is None:
@@ -91,9 +88,9 @@ def stale_from(history: AccountHistory) -> datetime | None:
     return current.recorded_at + history.stale_after
 
 
-def segments(history: AccountHistory, since: datetime, until: datetime) -> list[Segment]:
+def segments(history: model.AccountHistory, since: datetime, until: datetime) -> list[Segment]:
     """The period cut into stretches of one state, first to last."""
-    state = history.state_at_start or UNKNOWN
+    state = history.state_at_start or model.UNKNOWN
     cursor = since
     pieces: list[Segment] = []
     for change in sorted(history.changes):
@@ -104,20 +101,20 @@ def segments(history: AccountHistory, since: datetime, until: datetime) -> list[
             cursor = change.time
         state = change.compliance_type
     recorded = history.current.recorded_at if history.current else None
-    unable = history.current is not None and history.current.state == UNABLE_TO_EVALUATE
+    unable = history.current is not None and history.current.state == model.UNABLE_TO_EVALUATE
     if unable and state == NON_COMPLIANT and recorded is not None and recorded < until:
         # Only the latest evaluation says it failed closed, and only from when it was
         # recorded (docs/development.md, "Two records").
         if cursor < recorded:
             pieces.append(Segment(cursor, recorded, state))
             cursor = recorded
-        state = UNABLE_TO_EVALUATE
+        state = model.UNABLE_TO_EVALUATE
     if cursor < until:
         pieces.append(Segment(cursor, until, state))
     stale = stale_from(history)
     if stale is not None and stale < until:  # the time after it is stale, counted apart
         pieces = [p._replace(end=min(p.end, stale)) for p in pieces if p.start < stale]
-        pieces.append(Segment(max(stale, since), until, STALE))
+        pieces.append(Segment(max(stale, since), until, model.STALE))
     runs = (list(run) for _, run in groupby(pieces, key=lambda piece: piece.state))
     return [run[0]._replace(end=run[-1].end) for run in runs]  # one piece per run of a state
 
@@ -129,7 +126,7 @@ def share(pieces: list[Segment], states: Collection[str]) -> float:
     return inside / total if total > 0 else 0.0
 
 
-def ever_non_compliant(history: AccountHistory, since: datetime, until: datetime) -> bool:
+def ever_non_compliant(history: model.AccountHistory, since: datetime, until: datetime) -> bool:
     """Whether the account was non-compliant under the rule at any time in [since, until):
     by its timeline, its latest evaluation, or the root use that names (docs/development.md)."""
     if history.history_note is None and any(
