@@ -56,7 +56,6 @@ class AccountOpener(Protocol):
 
     def open(self, account_id: str, region: str) -> ConfigServiceClient:
         """A Config client reading `account_id` in `region`."""
-        ...
 
 
 @dataclass(repr=False, eq=False)  # as before: no field (the external ID) in a repr
@@ -204,10 +203,9 @@ def collect_evidence(
             for (account, where), names in view.targets.items():
                 try:
                     if (account, where) == (account_id, region):
-                        read = reader.read_account(
+                        accounts += reader.read_account(
                             account, where, rule_name, since, until, functions=functions
                         )
-                        accounts.extend(read)
                     else:
                         for name in names:
                             accounts.append(_aggregated(reader, aggregator, name, account, where))
