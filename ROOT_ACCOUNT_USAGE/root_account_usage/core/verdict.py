@@ -6,12 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from . import annotation as text
-from .exceptions import (
-    AccountMismatchError,
-    MalformedReportError,
-    RootAccountUsageError,
-    StaleReportError,
-)
+from . import exceptions
 from .report import RootCredentials
 from .timestamps import format_timestamp, parse_timestamp
 
@@ -44,12 +39,12 @@ def require_account(root: RootCredentials, account_id: str) -> None:
     """Refuse a report that is not `account_id`'s own: raises AccountMismatchError, or
     MalformedReportError when the root ARN names no account."""
     if root.account_id is None:
-        raise MalformedReportError(
+        raise exceptions.MalformedReportError(
             f"root row has an ARN that is not an account root ARN, so the report cannot be "
             f"shown to belong to account {account_id}"
         )
     if root.account_id != account_id:
-        raise AccountMismatchError(
+        raise exceptions.AccountMismatchError(
             f"credential report belongs to account {root.account_id}, not {account_id}"
         )
 
@@ -64,7 +59,7 @@ def decide(
     """NON_COMPLIANT when root's latest use is at or after `now - threshold_days` (a future
     use counts, removed credentials too). Raises StaleReportError past MAX_REPORT_AGE."""
     if report_generated_at is not None and now - report_generated_at > MAX_REPORT_AGE:
-        raise StaleReportError(
+        raise exceptions.StaleReportError(
             f"newest credential report was generated {format_timestamp(report_generated_at)}, "
             f"more than {MAX_REPORT_AGE.total_seconds() / 3600:.0f} hours before "
             f"{format_timestamp(now)}"
@@ -91,7 +86,7 @@ def decide(
     )
 
 
-def unable_to_evaluate(error: RootAccountUsageError, **known: Any) -> Verdict:
+def unable_to_evaluate(error: exceptions.RootAccountUsageError, **known: Any) -> Verdict:
     """The fail-closed verdict (NON_COMPLIANT, the reason), with what is `known` of it."""
     reason = str(error).strip() or error.code
     return Verdict(NON_COMPLIANT, text.unable(reason, error.code), error_code=error.code, **known)

@@ -57,8 +57,7 @@ def read_recorded_activity(
     names = {record.parameter_name(path, slot): slot for slot in record.SLOTS}
     retrier = _retrier(budget, "time budget exhausted before reading them")
     try:
-        client = build_client()
-        response = retrier.call(client, "get_parameters", Names=list(names))
+        response = retrier.call(build_client(), "get_parameters", Names=list(names))
     except Exception as error:
         raise RecordedEventsUnavailableError(
             f"GetParameters under {path[:80]}: {error_code(error)}"
