@@ -719,7 +719,12 @@ def test_a_rule_deleted_since_keeps_its_non_compliant_record():
     assert gone["identity"] == "unverified: the rule no longer exists"
     assert evidence["summary"]["ever_non_compliant"] == [ACCOUNT]
     assert evidence["summary"]["rule_deleted"] == [ACCOUNT]
-    assert "deleted since" in render_text(collect(records))
+    deleted = (
+        "deleted since, named in the records from 2026-11-02T06:00:00Z to 2026-11-02T06:00:00Z"
+    )
+    assert f"unverified: the rule no longer exists; {deleted}; " in render_text(collect(records))
+    summary_row = f"<tr><th>With a rule deleted since</th><td>1: {ACCOUNT}</td></tr>"
+    assert summary_row in render_html(collect(records))
 
 
 @pytest.mark.parametrize(
@@ -843,18 +848,21 @@ def test_a_rule_is_stale_from_when_its_frequency_and_two_hours_have_passed(
 
 def test_each_account_says_what_its_rule_runs_who_made_it_and_how_it_started():
     records = ConfigRecords(
-        {RULE: parameters(), ORG_RULE: parameters()},
+        {RULE: parameters(), ORG_RULE: parameters(CloudTrailEvidence="false")},
         [(SINCE - timedelta(days=1), {RULE: "NON_COMPLIANT"}), (day(1, 8), {RULE: "COMPLIANT"})],
         {RULE: ("COMPLIANT", NO_USE, day(9, 20)), ORG_RULE: ("COMPLIANT", NO_USE, day(9, 21))},
         definitions={ORG_RULE: {"CreatedBy": "config.amazonaws.com"}},
     )
     report = collect(records, functions=[FUNCTION])
 
-    def runs(creator: str) -> str:
+    def runs(creator: str, parameters: str) -> str:
         made = f"this rule; CUSTOM_LAMBDA {FUNCTION}, created by {creator}, parameters "
-        return made + '{"ThresholdDays": "7"}'
+        return made + parameters
 
-    own, made_by_aws = runs("an account principal"), runs("config.amazonaws.com")
+    own = runs("an account principal", '{"ThresholdDays": "7"}')
+    # Shown with its keys sorted, whatever order the rule was given them in.
+    sorted_keys = '{"CloudTrailEvidence": "false", "ThresholdDays": "7"}'
+    made_by_aws = runs("config.amazonaws.com", sorted_keys)
     text = render_text(report)
     assert f"  rule: {own}\n  state at start: NON_COMPLIANT\n" in text
     assert f"  rule: {made_by_aws}\n  state at start: no record\n" in text
