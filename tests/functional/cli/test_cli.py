@@ -8,7 +8,7 @@ import json
 import logging
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from unittest import mock
 
@@ -229,14 +229,23 @@ def test_module_entry_point_and_version():
 def test_demo_prints_each_scenario_evaluation(capsys, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     assert main(["demo"]) == 0
-    blocks = capsys.readouterr().out.split("\n\n")[1:]
+    header, *blocks = capsys.readouterr().out.split("\n\n")
+    now = datetime.strptime(header.rsplit(" now ", 1)[1], "%Y-%m-%dT%H:%M:%SZ")
+    generated = f"report generated {now - timedelta(minutes=30):%Y-%m-%dT%H:%M:%SZ}"
     assert len(blocks) == len(SCENARIOS)
-    for block, scenario in zip(blocks, SCENARIOS, strict=True):
+    annotations = []
+    for number, (block, scenario) in enumerate(zip(blocks, SCENARIOS, strict=True), start=1):
         title, body = block.split("\n", 1)
-        assert title.endswith(scenario.title)
-        [evaluation] = [json.loads(body)]
+        assert title == f"{number}. {scenario.title}"  # as README shows it
+        evaluation = json.loads(body)
+        assert body.rstrip("\n") == json.dumps(evaluation, indent=2)
         assert evaluation["ComplianceType"] == scenario.compliance_type
         assert scenario.annotation_contains in evaluation["Annotation"]
+        annotations.append(evaluation["Annotation"])
+    # Each report was generated half an hour before the demo's now.
+    dated = [annotation for annotation in annotations if "report generated" in annotation]
+    assert dated
+    assert all(generated in annotation for annotation in dated)
 
 
 def test_unexpected_failure_is_one_line_not_a_traceback(capsys, write, monkeypatch):
