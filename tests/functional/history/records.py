@@ -1,6 +1,7 @@
 """An AWS Config account for the history tests, answering by what each request asks
 (not by call order), through a real boto3 client that checks every request and answer
-against Config's API model (simulation.config.simulated_config_client)."""
+against Config's API model (simulation.config.simulated_config_client). Its history
+and recorders are the simulated AWS Config's: seven days a call, pages of `limit`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from root_account_usage.core.rule_identity import derived_creator
-from root_account_usage.simulation.config import compliance_item, simulated_config_client
+from root_account_usage.simulation.config import (
+    SimulatedConfig,
+    compliance_item,
+    simulated_config_client,
+)
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -24,7 +29,7 @@ def day(n: float, hours: float = 6) -> datetime:
     return SINCE + timedelta(days=n, hours=hours)
 
 
-class ConfigRecords:
+class ConfigRecords(SimulatedConfig):
     """What one account's AWS Config holds: rules, ResourceCompliance items, and the
     latest evaluation of each rule. `max_calls` stops a run that reads without end."""
 
@@ -38,7 +43,8 @@ class ConfigRecords:
         max_calls: int = 1_000,
         definitions: dict[str, dict[str, Any]] | None = None,  # rule -> fields to override
     ) -> None:
-        self.rules, self.latest, self.account_id = rules, latest, account_id
+        super().__init__(NOW, account_id=account_id, rules={})
+        self.rules, self.latest = rules, latest  # type: ignore[assignment]
         self.definitions = definitions or {}
         self.items = [
             compliance_item(when, states, account_id=account_id) | {"configurationItemStatus": "OK"}
@@ -72,26 +78,13 @@ class ConfigRecords:
             for name, parameters in self.rules.items()
         ]
 
-    def describe_configuration_recorders(self, **_: Any) -> dict[str, Any]:
+    def describe_configuration_recorders(self, **request: Any) -> dict[str, Any]:
         self._called("DescribeConfigurationRecorders")
-        return {
-            "ConfigurationRecorders": [
-                {"name": "default", "recordingGroup": {"allSupported": True}}
-            ]
-        }
+        return super().describe_configuration_recorders(**request)
 
     def get_resource_config_history(self, **request: Any) -> dict[str, Any]:
         self._called("GetResourceConfigHistory")
-        earlier, later = request.get("earlierTime"), request.get("laterTime")
-        chosen = [
-            item
-            for item in self.items
-            if (earlier is None or item["configurationItemCaptureTime"] >= earlier)
-            and (later is None or item["configurationItemCaptureTime"] <= later)
-        ]
-        if request.get("chronologicalOrder") != "Forward":
-            chosen.reverse()
-        return {"configurationItems": chosen[: request.get("limit") or 10]}
+        return super().get_resource_config_history(**request)
 
     def get_compliance_details_by_config_rule(self, **request: Any) -> dict[str, Any]:
         self._called("GetComplianceDetailsByConfigRule")

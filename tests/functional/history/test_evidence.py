@@ -553,7 +553,8 @@ class Cycling(ConfigRecords):
         return self._page(page, request, "NextToken")
 
     def get_resource_config_history(self, **request):
-        page = super().get_resource_config_history(**request)
+        first = {key: value for key, value in request.items() if key != "nextToken"}
+        page = super().get_resource_config_history(**first)  # whatever token it is given
         if self.operation != "get_resource_config_history" or request.get("limit") == 1:
             return page
         return self._page(page, request, "nextToken")
