@@ -701,6 +701,7 @@ def test_the_rule_of_the_exact_name_is_judged_before_one_aws_derived(deployed, m
     exact = _rule_as_config_describes_it(deployed)
     derived = exact | {
         "ConfigRuleName": "OrgConfigRule-root-account-usage-ab12cd34",
+        "CreatedBy": "config-multiaccountsetup.amazonaws.com",
         "Source": exact["Source"] | {"SourceIdentifier": f"{_function(deployed)}-other"},
     }
     answer = {"ConfigRules": [derived, exact]}
