@@ -366,8 +366,7 @@ def test_failing_delivery_fails(deployed):
 
 
 def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
-    config = deployed.client("config", HOME)
-    [rule] = config.describe_config_rules(ConfigRuleNames=["root-account-usage"])["ConfigRules"]
+    rule = _rule_as_config_describes_it(deployed)
     mine = deployed.client("lambda", HOME).get_function_configuration(
         FunctionName=_function(deployed)
     )
@@ -379,7 +378,7 @@ def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
         Code={"S3Bucket": "code", "S3Key": "rule.zip"},
     )["FunctionArn"]
     source = rule["Source"] | {"SourceIdentifier": other}
-    config.put_config_rule(
+    deployed.client("config", HOME).put_config_rule(
         ConfigRule={k: rule[k] for k in ("ConfigRuleName", "InputParameters")} | {"Source": source}
     )
     checks = deployed.run()

@@ -24,12 +24,13 @@ HOURS = [NOW - timedelta(hours=n) for n in range(25, 0, -1)]  # oldest first
 RESOURCE = {"resourceType": "AWS::Config::ResourceCompliance", "resourceId": f"{RESOURCE_TYPE}/1"}
 
 
-def config_holding(aggregated: int = 0, throttled: int = 0) -> tuple[SimulatedConfig, Any]:
+def config_holding(aggregated: int = 0, throttled: int = 0) -> Any:
+    """A client of a simulated Config holding 25 hourly items and `aggregated` rules."""
     config = SimulatedConfig(NOW, rules={}, throttled_calls=throttled)
     config.items = [compliance_item(t, {"r": "COMPLIANT"}) for t in HOURS]
     entry = {"AccountId": "1", "AwsRegion": "us-east-1"}
     config.aggregate = [entry | {"ConfigRuleName": f"r{n}"} for n in range(aggregated)]
-    return config, simulated_config_client(config)
+    return simulated_config_client(config)
 
 
 def times(client: Any, **request: Any) -> list[list[datetime]]:
@@ -39,19 +40,19 @@ def times(client: Any, **request: Any) -> list[list[datetime]]:
 
 
 def test_history_comes_newest_first_in_pages_of_ten_by_default():
-    _, client = config_holding()
+    client = config_holding()
     newest_first = HOURS[::-1]
     assert times(client) == [newest_first[:10], newest_first[10:20], newest_first[20:]]
 
 
 def test_history_comes_oldest_first_in_pages_of_limit_when_asked():
-    _, client = config_holding()
+    client = config_holding()
     pages = times(client, chronologicalOrder="Forward", limit=5)
     assert pages == [HOURS[n : n + 5] for n in range(0, 25, 5)]  # no empty page after
 
 
 def test_history_is_what_lies_between_the_earlier_and_later_time():
-    _, client = config_holding()
+    client = config_holding()
     # Bounds between items: whether AWS includes an item captured at a bound, no page says.
     half = timedelta(minutes=30)
     window = {"earlierTime": HOURS[5] - half, "laterTime": HOURS[8] + half}
@@ -60,7 +61,7 @@ def test_history_is_what_lies_between_the_earlier_and_later_time():
 
 
 def test_a_call_may_span_seven_days_and_no_more():
-    _, client = config_holding()
+    client = config_holding()
     week = RESOURCE | {"earlierTime": NOW - timedelta(days=7), "laterTime": NOW}
     assert len(client.get_resource_config_history(**week)["configurationItems"]) == 10
     longer = week | {"earlierTime": NOW - timedelta(days=7, seconds=1)}
@@ -70,7 +71,7 @@ def test_a_call_may_span_seven_days_and_no_more():
 
 
 def test_an_aggregate_comes_in_pages_of_its_maximum_1000_or_of_limit():
-    _, client = config_holding(aggregated=1_001)
+    client = config_holding(aggregated=1_001)
     pages = client.get_paginator("describe_aggregate_compliance_by_config_rules")
     request = {"ConfigurationAggregatorName": "organization"}
     for limit, sizes in ((None, [1_000, 1]), (400, [400, 400, 201])):
@@ -85,7 +86,7 @@ def test_an_aggregate_comes_in_pages_of_its_maximum_1000_or_of_limit():
 
 
 def test_the_first_calls_are_throttled_as_configured():
-    _, client = config_holding(throttled=1)
+    client = config_holding(throttled=1)
     with pytest.raises(ClientError) as error:
         client.get_resource_config_history(**RESOURCE)
     assert error.value.response["Error"]["Code"] == "ThrottlingException"
