@@ -162,7 +162,10 @@ def test_malformed_json_report_exits_2(capsys, write):
         (["--as-of", "0001-01-01T00:00:00Z"], "--as-of: '0001-01-01T00:00:00Z' is before"),
         (["--as-of", "9999-12-31T23:59:59-01:00"], "is not an ISO-8601 timestamp"),
         (["--format", "xml"], "argument --format: invalid choice"),
-        (["--report", "/nonexistent/report.csv"], "--report: cannot read /nonexistent/report.csv"),
+        (
+            ["--report", "/nonexistent/report.csv"],
+            "--report: cannot read /nonexistent/report.csv: No such file or directory (see",
+        ),
     ],
 )
 def test_bad_usage_exits_2_with_one_clear_line(capsys, args, message):

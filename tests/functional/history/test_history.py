@@ -552,7 +552,10 @@ def test_cli_history_output_that_cannot_be_written_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["history", "--demo", "--output", "/nonexistent/folder/evidence.html"])
     assert exit_.value.code == 2
-    assert "--output: cannot write" in capsys.readouterr().err
+    assert (
+        "--output: cannot write /nonexistent/folder/evidence.html: No such file or directory (see"
+        in capsys.readouterr().err
+    )
 
 
 def test_aggregator_can_be_narrowed_to_one_account(config):
