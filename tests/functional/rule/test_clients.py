@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import boto3
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 
 from root_account_usage.core.exceptions import OutOfTimeError
@@ -169,3 +172,20 @@ def test_assume_role_gets_as_many_sdk_attempts_as_end_in_the_time_left():
     with pytest.raises(OutOfTimeError) as error:
         sts_limits_within(within(one.worst_case_seconds - 0.1))
     assert error.value.code == "AssumeRoleOutOfTime"
+
+
+def test_a_call_that_never_answers_ends_by_its_limits_and_cannot_hold_the_process():
+    # The CLI exits while such a call still waits: its worker must not keep Python alive.
+    release = threading.Event()
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.get_credential_report = lambda **_: release.wait(30)  # accepted, never answered
+    limits = CallLimits(connect_timeout=0.1, read_timeout=0.1, max_attempts=1)
+    before = set(threading.enumerate())
+    try:
+        with pytest.raises(ReadTimeoutError, match=r"no answer in 0\.2 s"):
+            clients.DeadlineClient(iam, limits, None).get_credential_report()
+        waiting = [thread for thread in threading.enumerate() if thread not in before]
+        assert waiting
+        assert all(thread.daemon for thread in waiting)
+    finally:
+        release.set()

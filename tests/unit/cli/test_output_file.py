@@ -87,10 +87,11 @@ def test_a_writable_file_in_a_folder_that_takes_no_new_file_is_written_in_place(
         write_whole(str(tmp_path / "new.txt"), "new")
 
 
-def test_a_read_only_file_is_never_replaced(tmp_path):
+@pytest.mark.parametrize("mode", [0o444, 0o555])  # no write bit, with or without execute
+def test_a_read_only_file_is_never_replaced(tmp_path, mode):
     target = tmp_path / "evidence.csv"
     target.write_text("signed evidence\n")
-    target.chmod(0o444)
+    target.chmod(mode)
     with pytest.raises(PermissionError, match="read-only"):
         write_whole(str(target), "new")
     assert target.read_text() == "signed evidence\n"

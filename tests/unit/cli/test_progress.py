@@ -43,6 +43,11 @@ def test_without_tqdm_a_terminal_gets_a_line_now_and_then(monkeypatch):
     assert shown == weeks + [f"read {n}/40 accounts" for n in range(2, 41, 2)]
 
 
+def test_without_tqdm_a_few_accounts_get_a_line_each(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    assert run(Terminal(), total=3).splitlines() == [f"read {n}/3 accounts" for n in (1, 2, 3)]
+
+
 def test_weeks_of_history_get_their_own_bar():
     pytest.importorskip("tqdm")
     shown = run(Terminal(), total=0, weeks=361)
