@@ -56,8 +56,11 @@ def test_weeks_of_history_get_their_own_bar():
     assert shown.count("\n") <= 1  # one line, redrawn
 
 
-def test_a_closed_stream_counts_as_no_terminal():
-    stream = Terminal()
-    stream.close()
+@pytest.mark.parametrize("tqdm_installed", [True, False])
+def test_a_closed_stream_counts_as_no_terminal(monkeypatch, tqdm_installed):
+    if not tqdm_installed:
+        monkeypatch.setitem(sys.modules, "tqdm", None)  # a plain line would be printed to it
+    stream = io.StringIO()
+    stream.close()  # isatty() now raises ValueError, as a closed file's does
     with TerminalProgress(stream) as progress:
         progress.accounts(1, 1)  # writes nothing, raises nothing
