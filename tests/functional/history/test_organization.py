@@ -26,6 +26,7 @@ from root_account_usage.history.organization import (
     MemberRoleOpener,
     MemberRoleRefusedError,
     collect_evidence,
+    each_in_parallel,
     member_opener,
     read_accounts,
 )
@@ -212,6 +213,53 @@ def test_accounts_run_concurrently_but_never_more_than_max_workers():
     assert [(o.account_id, o.unreadable.error) for o in outcomes] == [
         (account, f"refused {account}") for account, _ in targets
     ]
+
+
+def test_one_worker_reads_one_account_at_a_time():
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def read(item: int) -> int:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.02)
+        with lock:
+            active[0] -= 1
+        return item
+
+    assert each_in_parallel(read, range(4), 1, lambda done, total: None) == [0, 1, 2, 3]
+    assert peak[0] == 1
+
+
+def test_a_failing_item_stops_the_run_and_no_item_waiting_is_started():
+    started: list[int] = []
+
+    def read(item: int) -> None:
+        started.append(item)
+        if item == 0:
+            raise RuntimeError("surprise")
+        time.sleep(0.3)  # longer than the run takes to cancel what waits
+
+    with pytest.raises(RuntimeError, match="surprise"):
+        each_in_parallel(read, range(5), 1, lambda done, total: None)
+    assert started in ([0], [0, 1])  # the one worker may have taken the next already
+
+
+def test_a_failing_run_ends_only_after_the_items_already_started_have_ended():
+    # No read of an account goes on behind the error the command reports.
+    slow_started, ended = threading.Event(), []
+
+    def read(item: str) -> None:
+        if item == "fails":
+            slow_started.wait(5)
+            raise RuntimeError("surprise")
+        slow_started.set()
+        time.sleep(0.2)
+        ended.append(item)
+
+    with pytest.raises(RuntimeError, match="surprise"):
+        each_in_parallel(read, ["fails", "slow"], 2, lambda done, total: None)
+    assert ended == ["slow"]
 
 
 def test_an_unexpected_error_in_one_account_is_listed_and_the_others_still_read(capsys):
