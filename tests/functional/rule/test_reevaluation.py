@@ -197,7 +197,10 @@ def test_a_burst_of_one_kind_is_debounced_but_another_kind_is_not(clients):
     recorded(ssm, "assumed-root", SESSION_RECORD)
     start(config)
     assert reevaluate.lambda_handler(SESSION_EVENT, Context())["started"] is True
-    clock["now"] += reevaluate.DEBOUNCE_SECONDS + 1
+    # Debounced for DEBOUNCE_SECONDS after the first was handled, and no longer.
+    clock["now"] += reevaluate.DEBOUNCE_SECONDS - 1
+    assert reevaluate.lambda_handler(EVENT, Context()) == {"started": False, "reason": "debounced"}
+    clock["now"] += 1
     recorded(ssm, "root", SIGN_IN_RECORD)
     start(config)
     assert reevaluate.lambda_handler(EVENT, Context())["started"] is True
