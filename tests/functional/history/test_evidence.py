@@ -134,8 +134,8 @@ def test_names_that_merely_contain_the_rule_are_other_rules(other):
 
 
 def test_each_matched_rule_is_shown_separately_with_its_own_verdict():
-    records = ConfigRecords(
-        {ORG_RULE: parameters(), RULE: parameters(ThresholdDays="30"), PACK_RULE: parameters()},
+    records = ConfigRecords(  # listed by Config in no particular order
+        {PACK_RULE: parameters(), RULE: parameters(ThresholdDays="30"), ORG_RULE: parameters()},
         [
             (SINCE - timedelta(days=1), {ORG_RULE: "COMPLIANT", RULE: "COMPLIANT"}),
             (day(4), {ORG_RULE: "COMPLIANT", RULE: "NON_COMPLIANT", PACK_RULE: "COMPLIANT"}),
@@ -149,7 +149,7 @@ def test_each_matched_rule_is_shown_separately_with_its_own_verdict():
     report = collect(records)
     evidence = json.loads(render_json(report))
     by_rule = {a["rule_name"]: a for a in evidence["accounts"]}
-    assert sorted(by_rule) == sorted([ORG_RULE, RULE, PACK_RULE])
+    assert list(by_rule) == sorted([ORG_RULE, RULE, PACK_RULE])  # the same order every run
     assert by_rule[ORG_RULE]["non_compliant_share"] == 0.0
     assert by_rule[RULE]["non_compliant_share"] == pytest.approx(0.575)
     assert by_rule[RULE]["threshold_days"] == 30
@@ -770,6 +770,21 @@ def test_a_rule_that_is_not_this_one_is_shown_and_never_counted(name, definition
     assert summary["not_this_rule"] == [ACCOUNT]
     assert "not this rule" in render_text(report)
     assert "not this rule" in render_html(report)
+
+
+def test_rules_that_are_not_this_one_are_listed_in_name_order_with_those_that_are():
+    other = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:always-ok"
+    records = ConfigRecords(
+        {PACK_RULE: parameters(), RULE: parameters()},  # Config's order, not the name's
+        [(day(1), {RULE: "COMPLIANT"})],
+        {RULE: ("COMPLIANT", NO_USE, day(9, 20))},
+        definitions={PACK_RULE: {"Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": other}}},
+    )
+    accounts = json.loads(render_json(collect(records, functions=[FUNCTION])))["accounts"]
+    assert [(a["rule_name"], a["identity"][:13]) for a in accounts] == [
+        (RULE, "this rule"),
+        (PACK_RULE, "not this rule"),
+    ]
 
 
 def test_without_a_function_arn_a_matched_rule_counts_flagged_unverified():
