@@ -188,19 +188,30 @@ def test_csv_and_json_carry_period_threshold_and_rule_on_every_account_row(organ
     assert "Accounts: 7" in render_text(report)
 
 
+class PeakConcurrency:
+    """The most threads inside `hold` at once."""
+
+    def __init__(self) -> None:
+        self.active = self.peak = 0
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(seconds)
+        with self._lock:
+            self.active -= 1
+
+
 def test_accounts_run_concurrently_but_never_more_than_max_workers():
-    active, peak, lock = [0], [0], threading.Lock()
+    concurrency = PeakConcurrency()
 
     class SlowRefusingOpener:
         description = "slow"
 
         def open(self, account_id, region):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            time.sleep(0.05)
-            with lock:
-                active[0] -= 1
+            concurrency.hold(0.05)
             raise MemberRoleRefusedError(f"refused {account_id}", code="AccessDenied")
 
     targets = [(f"{n:012d}", "eu-west-1") for n in range(12)]
@@ -209,26 +220,21 @@ def test_accounts_run_concurrently_but_never_more_than_max_workers():
         targets, SlowRefusingOpener(), rule_name="r", since=SINCE, until=UNTIL, max_workers=4
     )
     assert time.monotonic() - started < 12 * 0.05  # overlapped
-    assert peak[0] == 4
+    assert concurrency.peak == 4
     assert [(o.account_id, o.unreadable.error) for o in outcomes] == [
         (account, f"refused {account}") for account, _ in targets
     ]
 
 
 def test_one_worker_reads_one_account_at_a_time():
-    active, peak, lock = [0], [0], threading.Lock()
+    concurrency = PeakConcurrency()
 
     def read(item: int) -> int:
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-        time.sleep(0.02)
-        with lock:
-            active[0] -= 1
+        concurrency.hold(0.02)
         return item
 
     assert each_in_parallel(read, range(4), 1, lambda done, total: None) == [0, 1, 2, 3]
-    assert peak[0] == 1
+    assert concurrency.peak == 1
 
 
 def test_a_failing_item_stops_the_run_and_no_item_waiting_is_started():
