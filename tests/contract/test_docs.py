@@ -1,13 +1,16 @@
 """The documentation agrees with the code: the failure table is the fault matrix, the
-README stays a front door, and every relative link resolves."""
+README stays a front door, every relative link resolves, and history's worker counts are
+the audit guide's."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
 import pytest
 
+from root_account_usage.cli.options import MAX_WORKERS, add_account_options
 from tests.faults.test_fault_matrix import MATRIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,3 +57,13 @@ def test_relative_links_resolve(document):
         if target.startswith(("http://", "https://", "mailto:")):
             continue
         assert (document.parent / target).exists(), f"{document.name}: {target}"
+
+
+def test_the_audit_guide_gives_history_s_own_worker_default_and_most():
+    text = " ".join((ROOT / "docs" / "audit.md").read_text().split())
+    said = re.search(r"`--max-workers` accounts at a time \(default (\d+), at most (\d+)\)", text)
+    assert said is not None
+    parser = argparse.ArgumentParser()
+    add_account_options(parser, "")
+    default = parser.parse_args([]).max_workers
+    assert (default, MAX_WORKERS) == (int(said[1]), int(said[2]))
