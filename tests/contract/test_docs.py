@@ -4,13 +4,12 @@ the audit guide's."""
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
 import pytest
 
-from root_account_usage.cli.options import MAX_WORKERS, add_account_options
+from root_account_usage.cli.options import MAX_WORKERS, Parser, add_account_options
 from tests.faults.test_fault_matrix import MATRIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +62,7 @@ def test_the_audit_guide_gives_history_s_own_worker_default_and_most():
     text = " ".join((ROOT / "docs" / "audit.md").read_text().split())
     said = re.search(r"`--max-workers` accounts at a time \(default (\d+), at most (\d+)\)", text)
     assert said is not None
-    parser = argparse.ArgumentParser()
+    parser = Parser()
     add_account_options(parser, "")
     default = parser.parse_args([]).max_workers
     assert (default, MAX_WORKERS) == (int(said[1]), int(said[2]))
