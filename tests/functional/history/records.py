@@ -44,7 +44,7 @@ class ConfigRecords(SimulatedConfig):
         definitions: dict[str, dict[str, Any]] | None = None,  # rule -> fields to override
     ) -> None:
         super().__init__(NOW, account_id=account_id, rules={})
-        self.rules, self.latest = rules, latest  # type: ignore[assignment]
+        self.rule_parameters, self.latest = rules, latest  # not the parent's rule stories
         self.definitions = definitions or {}
         self.items = [
             compliance_item(when, states, account_id=account_id) | {"configurationItemStatus": "OK"}
@@ -75,7 +75,7 @@ class ConfigRecords(SimulatedConfig):
             | ({} if parameters is None else {"InputParameters": parameters})
             | ({"CreatedBy": by} if (by := derived_creator(name, RULE)) else {})
             | self.definitions.get(name, {})
-            for name, parameters in self.rules.items()
+            for name, parameters in self.rule_parameters.items()
         ]
 
     def describe_configuration_recorders(self, **request: Any) -> dict[str, Any]:
