@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +83,23 @@ def test_cli_refuses_an_oversized_report_file_without_reading_it_all(tmp_path, c
         main(["evaluate", "--report", str(path)])
     assert exit_.value.code == 2
     assert f"larger than {MAX_SAVED_REPORT_BYTES} bytes" in capsys.readouterr().err
+
+
+def literal_cuts():
+    """Each `x[:N]`, N an integer written in product code, as "file:line" -> N."""
+    rule_dir = Path(__file__).resolve().parents[2] / "ROOT_ACCOUNT_USAGE"
+    for path in sorted(rule_dir.rglob("*.py")):
+        if path.name.endswith("_test.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            upper = node.upper if isinstance(node, ast.Slice) and node.lower is None else None
+            if isinstance(upper, ast.Constant) and isinstance(upper.value, int):
+                yield f"{path.relative_to(rule_dir)}:{node.lineno}", upper.value
+
+
+def test_text_from_outside_is_cut_only_to_the_named_lengths():
+    # The cuts written as numbers are counts (the first three keys) and an account ID's
+    # 12 digits; a text's length is one of core/plain_text's SHORT .. LONG.
+    cuts = dict(literal_cuts())
+    assert cuts, "the scan found no slice at all"
+    assert {where: n for where, n in cuts.items() if n > 12} == {}

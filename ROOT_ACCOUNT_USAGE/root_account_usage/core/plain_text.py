@@ -46,9 +46,14 @@ def aws_error_code(error: BaseException) -> str:
     return str(_aws_error(error).get("Code") or "")
 
 
+def aws_error_message(error: BaseException) -> str:
+    """The AWS error message of a botocore ClientError; "" for any other error."""
+    return str(_aws_error(error).get("Message") or "")
+
+
 def error_text(error: BaseException, limit: int = REASON) -> str:
     """An AWS error as "Code: message" (shortened); any other error's class name."""
-    code, message = aws_error_code(error), _aws_error(error).get("Message")
+    code, message = aws_error_code(error), aws_error_message(error)
     if not code:
         return type(error).__name__
     return f"{code}: {shortened(message, limit)}" if message else code

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError, PaginationError
 from botocore.loaders import create_loader
 
 from ..core.exceptions import RootAccountUsageError
+from ..core.plain_text import REASON, aws_error_code, aws_error_message, shortened
 from .budget import Backoff, Budget, Jitter, Sleep
 
 logger = logging.getLogger(__name__)
@@ -30,17 +31,15 @@ READ_BACKOFF = Backoff(base_delay=0.5, max_delay=8.0, max_attempts=6)
 def error_code(error: BaseException) -> str:
     """The AWS code of a ClientError, the code of the package's own, else the class name."""
     if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code") or "Unknown")
+        return aws_error_code(error) or "Unknown"
     if isinstance(error, RootAccountUsageError):
         return error.code
     return type(error).__name__
 
 
-def error_message(error: BaseException, limit: int = 160) -> str:
+def error_message(error: BaseException, limit: int = REASON) -> str:
     """The AWS error message of a ClientError (shortened); otherwise str(error)."""
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Message") or "")[:limit]
-    return str(error)[:limit]
+    return shortened(aws_error_message(error) if isinstance(error, ClientError) else error, limit)
 
 
 @dataclass

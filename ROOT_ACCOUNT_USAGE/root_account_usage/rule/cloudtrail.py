@@ -14,6 +14,7 @@ import boto3
 
 from ..core.cloudtrail_evidence import RootActivity, UnreadableRecordError, root_activity
 from ..core.exceptions import RootAccountUsageError
+from ..core.plain_text import VALUE, shortened
 from ..core.regions import cloudtrail_regions, is_region_name
 from .aws import Retrier, error_code
 from .budget import Backoff, Budget, Sleep, limits_for
@@ -134,7 +135,7 @@ def lookup_root_activity(
     incomplete = {s.region: s.stopped for s in searches if s.stopped is not None}
     for s in searches:
         if s.stopped is not None:
-            fields = {"region": s.region, "reason": s.stopped[:200], "pages": s.pages}
+            fields = {"region": s.region, "reason": shortened(s.stopped), "pages": s.pages}
             logger.warning(
                 "CloudTrail search incomplete; what it found still counts",
                 extra={"fields": fields | {"error_code": CloudTrailUnavailableError.code}},
@@ -164,7 +165,7 @@ class _RegionSearch:
             activity = root_activity(event, self.region, self.account_id)
         except UnreadableRecordError as error:
             self.unreadable += 1
-            fields = {"region": self.region, "event_id": str(event.get("EventId"))[:64]}
+            fields = {"region": self.region, "event_id": shortened(event.get("EventId"), VALUE)}
             logger.warning(
                 "CloudTrail record skipped", extra={"fields": fields | {"reason": str(error)}}
             )

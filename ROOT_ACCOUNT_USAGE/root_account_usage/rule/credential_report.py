@@ -11,6 +11,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from ..core.exceptions import ReportUnavailableError, RootAccountUsageError
+from ..core.plain_text import NAME, shortened
 from ..core.timestamps import as_utc
 from .aws import THROTTLING_CODES, Retrier, error_code, error_message
 from .budget import Backoff, Budget, Jitter, Sleep, limits_for
@@ -125,7 +126,7 @@ def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, 
     # Anything else the SDK lets through (an HTML error page...) is still "no report".
     detail = error_code(error)
     if isinstance(error, ClientError):
-        detail = f"{error_code(error)}: {error_message(error, 120)}"
+        detail = f"{error_code(error)}: {error_message(error, NAME)}"
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         transient = isinstance(status, int) and status >= 500
     elif isinstance(error, BotoCoreError):
@@ -134,7 +135,7 @@ def _failure(operation: str, error: Exception) -> tuple[ReportUnavailableError, 
         # botocore raises binascii.Error (a ValueError) for Content that is not base64.
         message = f"IAM {operation} returned a response that could not be decoded"
         return ReportUnavailableError(message, code="MalformedResponse"), False
-    message = f"IAM {operation} failed: {detail}".rstrip(": ")[:200]
+    message = shortened(f"IAM {operation} failed: {detail}".rstrip(": "))
     return ReportUnavailableError(message, code=error_code(error)), transient
 
 

@@ -14,6 +14,7 @@ from ..core.cloudtrail_evidence import RootActivity, apply_activity, counted
 from ..core.events import PeriodicEvent
 from ..core.exceptions import InvalidParameterError, ReportUnavailableError, RootAccountUsageError
 from ..core.parameters import EXCLUDE_ASSUME_ROOT, parse_rule_parameters
+from ..core.plain_text import shortened
 from ..core.report import parse_credential_report
 from ..core.verdict import (
     NON_COMPLIANT,
@@ -206,7 +207,7 @@ def _log(level: int, message: str, error: Exception) -> None:
     if level == logging.WARNING:
         message += "; the other evidence decides"
     code = str(getattr(error, "code", None) or error_code(error))
-    logger.log(level, message, extra={"fields": {"error_code": code, "reason": str(error)[:200]}})
+    logger.log(level, message, extra={"fields": {"error_code": code, "reason": shortened(error)}})
 
 
 def evaluate_account(
@@ -226,7 +227,7 @@ def evaluate_account(
         except Exception as error:  # ClientError, BotoCoreError or rdklib's bare Exception
             code = error_code(error)
             reason = f"could not get credentials to read IAM: {code}: {error_message(error)}"
-            raise ReportUnavailableError(reason.rstrip(": ")[:200], code=code) from None
+            raise ReportUnavailableError(shortened(reason.rstrip(": ")), code=code) from None
         return CredentialReportFetcher(iam, budget=budget).fetch(now)
 
     return evaluate_report(fetch, now=now, threshold_days=threshold_days, account_id=account_id)

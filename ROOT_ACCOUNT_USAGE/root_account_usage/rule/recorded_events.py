@@ -10,6 +10,7 @@ from ..core import annotation as text
 from ..core import recorded_activity as record
 from ..core.cloudtrail_evidence import RootActivity
 from ..core.exceptions import RootAccountUsageError
+from ..core.plain_text import NAME, shortened
 from .aws import THROTTLING_CODES, Retrier, error_code
 from .budget import Backoff, Budget, limits_for
 
@@ -37,10 +38,10 @@ class RecordedEvents(NamedTuple):
         """Log each problem at WARNING; the annotation's note naming the worst one."""
         for name, (problem, reason) in self.problems.items():
             fields = {
-                "parameter": name[:120],
+                "parameter": shortened(name, NAME),
                 "error_code": RecordedEventsUnavailableError.code,
                 "problem": problem,
-                "reason": reason[:120],
+                "reason": shortened(reason),
             }
             logger.warning(
                 "recorded root event not counted; the other evidence decides",
@@ -60,7 +61,7 @@ def read_recorded_activity(
         response = retrier.call(build_client(), "get_parameters", Names=list(names))
     except Exception as error:
         raise RecordedEventsUnavailableError(
-            f"GetParameters under {path[:80]}: {error_code(error)}"
+            f"GetParameters under {shortened(path, NAME)}: {error_code(error)}"
         ) from None
     found: list[RootActivity] = []
     # The stack creates every parameter: one SSM does not answer for was deleted.
