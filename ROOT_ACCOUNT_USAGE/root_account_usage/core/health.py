@@ -15,9 +15,11 @@ STACK = "docs/deploy.md 'The stack'"
 ORGANIZATION = "docs/deploy.md 'Organization rollout, step by step'"
 EVIDENCE = "docs/deploy.md 'Minutes, not days'"
 DOCTOR = "docs/deploy.md 'Run doctor'"
-# MaximumExecutionFrequency -> hours between runs; a run may start late: GRACE more is allowed.
+# MaximumExecutionFrequency -> hours between runs.
 EVERY = dict(One_Hour=1, Three_Hours=3, Six_Hours=6, Twelve_Hours=12, TwentyFour_Hours=24)
-GRACE = timedelta(hours=1)
+# How late a run may be (doctor's checks, history's staleness): AWS Config starts periodic
+# evaluations late by minutes, the credential report may take some too.
+GRACE = timedelta(hours=2)
 Trail = tuple[Mapping[str, Any], bool, bool]  # DescribeTrails entry, IsLogging, management
 # Each check's fix; failing one of OPTIONAL is only a WARN (optional, or not provable).
 FIXES = {

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from ..core.annotation import is_unable
 from ..core.events import load_json_object
 from ..core.exceptions import InvalidEventError, InvalidParameterError
-from ..core.health import period
+from ..core.health import GRACE, period
 from ..core.parameters import RuleParameters, parse_rule_parameters
 from ..core.plain_text import load_json
 from ..core.rule_identity import NO_FUNCTION, RuleIdentity, identify, names_rule
@@ -128,11 +128,8 @@ def bounded(
     return since, until, notes
 
 
-# How late an evaluation may be before the latest one is stale: AWS Config starts
-# periodic evaluations late by minutes, the credential report may take some too.
-STALE_MARGIN = timedelta(hours=2)
 # A periodic rule runs at least daily: no evaluation is due later than this.
-LATEST_DUE = timedelta(hours=24) + STALE_MARGIN
+LATEST_DUE = timedelta(hours=24) + GRACE
 
 
 def input_parameters(raw: object) -> dict[str, Any]:
@@ -178,7 +175,7 @@ class MatchedRule(NamedTuple):
     identity: RuleIdentity
     threshold_days: int | None  # the threshold it applies; None when it refuses its parameters
     parameters_invalid: str | None  # why it refuses them
-    stale_after: timedelta  # its frequency and STALE_MARGIN
+    stale_after: timedelta  # its frequency and GRACE
 
 
 def match_rule(
@@ -193,5 +190,5 @@ def match_rule(
         identify(rule, name=name, functions=functions),
         parameters.threshold_days if parameters else None,
         invalid,
-        period(rule) + STALE_MARGIN,  # the frequency doctor judges its runs by
+        period(rule) + GRACE,  # as doctor judges its runs
     )

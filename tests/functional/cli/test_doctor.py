@@ -456,10 +456,14 @@ def test_stale_evaluation_fails(deployed):
 
 
 def test_runs_and_an_evaluation_due_exactly_now_pass(deployed):
-    # A daily rule may run an hour late (GRACE): 25 hours ago is still on time.
-    deployed.gaps.last_run = deployed.gaps.evaluated = NOW - timedelta(hours=25)
+    # A daily rule may run two hours late (GRACE), as history judges staleness: 26 hours
+    # ago is still on time, a minute more is not.
+    deployed.gaps.last_run = deployed.gaps.evaluated = NOW - timedelta(hours=26)
     found = by_name(deployed.run())
     assert (found["rule.invoked"].status, found["rule.evaluation"].status) == (PASS, PASS)
+    deployed.gaps.last_run = deployed.gaps.evaluated = NOW - timedelta(hours=26, minutes=1)
+    found = by_name(deployed.run())
+    assert (found["rule.invoked"].status, found["rule.evaluation"].status) == (FAIL, FAIL)
 
 
 def test_a_non_compliant_evaluation_naming_the_root_use_is_the_rule_working(deployed):

@@ -88,10 +88,11 @@ def test_a_failure_before_or_at_the_last_success_does_not_fail_the_invocation_ch
     assert health.invocation(failed_only, timedelta(hours=24), NOW).status == FAIL
 
 
-def test_a_run_within_its_period_and_an_hour_passes_and_later_fails():
+def test_a_run_within_its_period_and_two_hours_passes_and_later_fails():
+    # Two hours: the margin history allows before it calls an evaluation stale.
     every = timedelta(hours=1)
-    recent = {"LastSuccessfulInvocationTime": NOW - timedelta(hours=2)}
-    late = {"LastSuccessfulInvocationTime": NOW - timedelta(hours=2, seconds=1)}
+    recent = {"LastSuccessfulInvocationTime": NOW - timedelta(hours=3)}
+    late = {"LastSuccessfulInvocationTime": NOW - timedelta(hours=3, seconds=1)}
     assert health.invocation(recent, every, NOW).status == PASS
     assert health.invocation(late, every, NOW).status == FAIL
     assert health.invocation({}, every, NOW).saw.startswith("never run")
