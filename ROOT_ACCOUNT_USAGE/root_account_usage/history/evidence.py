@@ -22,7 +22,7 @@ from .timeline import NON_COMPLIANT_STATES, STATES, ever_non_compliant, segments
 FORMAT_VERSION = 1  # fields are only ever added; a change of meaning bumps it
 _MADE = ("owner", "source", "created_by")  # what runs the rule and who made it
 _RULE_KEYS = ("account_id", "region", "identity", *_MADE, "parameters", "rule_exists")
-_CURRENT = ("rule_name", "compliance_type", "state", "annotation")  # then recorded_at
+_CURRENT = ("rule_name", "compliance_type", "state", "annotation", "recorded_at")
 _STYLES = (  # colour and label, in the order of STATES
     ("#2e7d32", "compliant"),
     ("#c62828", "non-compliant"),
@@ -65,9 +65,9 @@ def evidence_document(report: EvidenceReport) -> dict[str, Any]:
     }
 
 
-def _stamped(record: Any) -> dict[str, Any]:
-    """A NamedTuple's fields by name, each time as format_timestamp writes it."""
-    fields = record._asdict().items()
+def _stamped(record: Any, keys: Iterable[str] = ()) -> dict[str, Any]:
+    """A NamedTuple's fields (or `keys`) by name, each time as format_timestamp writes it."""
+    fields = ((key, getattr(record, key)) for key in keys or record._fields)
     return {key: format_timestamp(v) if isinstance(v, datetime) else v for key, v in fields}
 
 
@@ -105,9 +105,7 @@ def _account(
         "stale_share": round(share(pieces, {STALE}), 4) if pieces else None,
         "ever_non_compliant": counted(identity)
         and ever_non_compliant(history, report.since, report.until),
-        "current": current
-        and {key: getattr(current, key) for key in _CURRENT}
-        | {"recorded_at": format_timestamp(current.recorded_at) if current.recorded_at else None},
+        "current": current and _stamped(current, _CURRENT),
         "most_recent_root_use": root_use and _stamped(root_use),
     }
 

@@ -132,11 +132,9 @@ def bounded(
 LATEST_DUE = timedelta(hours=24) + GRACE
 
 
-def input_parameters(raw: object) -> dict[str, Any]:
+def input_parameters(raw: str) -> dict[str, Any]:
     """A rule's InputParameters as a mapping to show ({} when absent or garbled);
     numbers JSON cannot hold are kept as their text."""
-    if not isinstance(raw, str):
-        return {}
     try:
         loaded = load_json(
             raw, parse_constant=str, parse_float=_finite_or_text, parse_int=_int_or_text
