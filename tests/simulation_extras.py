@@ -6,7 +6,7 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from root_account_usage.simulation.config import SimulatedOrganization, simulated_config_client
+from root_account_usage.simulation.config import SimulatedOrganization, simulated_client
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -54,4 +54,4 @@ class AggregatorDetails:
 
 def aggregator_alone(organization: SimulatedOrganization) -> ConfigServiceClient:
     """The auditor's AWS Config client, its aggregator answering for every account."""
-    return cast("ConfigServiceClient", simulated_config_client(AggregatorDetails(organization)))
+    return cast("ConfigServiceClient", simulated_client("config", AggregatorDetails(organization)))

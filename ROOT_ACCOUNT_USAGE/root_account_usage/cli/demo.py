@@ -20,6 +20,8 @@ from ..simulation.events import periodic_event
 from ..simulation.scenarios import SCENARIOS
 
 ACCOUNT_ID = "123456789012"
+# What the demo runs with unless the environment says otherwise (the evaluations speak).
+ENVIRONMENT = dict(AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1", LOG_LEVEL="CRITICAL")
 HELP = "run the Lambda handler against a simulated AWS account"
 DESCRIPTION = (
     "Runs the real lambda_handler against simulated accounts (moto) "
@@ -33,12 +35,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Run every scenario and print its evaluations; returns the exit code 0."""
-    settings = {
-        "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "CRITICAL"),  # the evaluations speak
-    }
-    with mock.patch.dict(os.environ, settings):
+    with mock.patch.dict(os.environ, ENVIRONMENT | os.environ):  # the environment wins
         _run_scenarios(datetime.now(UTC).replace(microsecond=0))
     return 0
 
@@ -51,18 +48,18 @@ def simulated_source(
     from ..simulation import config
 
     if demo != "organization":
-        client = config.simulated_config_client(config.SimulatedConfig(now))
+        client = config.simulated_client("config", config.SimulatedConfig(now))
         return AuditorSession(client, config.DEMO_ACCOUNT, config.DEMO_REGION)
-    organization = config.SimulatedOrganization(now)
+    simulated = config.SimulatedOrganization(now)
     members = MemberRoleOpener(
-        organization.sts_client(),
-        organization.config_client,
+        config.simulated_client("sts", simulated),
+        simulated.config_client,
         role_name=role_name or config.READ_ROLE,
         partition="aws",
-        own_account=organization.auditor,
+        own_account=simulated.auditor,
         external_id=external_id,
     )
-    auditor = (organization.auditor_config(), organization.auditor, organization.region)
+    auditor = (simulated.config_client(simulated.region, None), simulated.auditor, simulated.region)
     return AuditorSession(*auditor, aggregator=config.AGGREGATOR, members=members)
 
 

@@ -152,11 +152,9 @@ def _judge(
     # for it, so that no CloudTrail or SSM quota is spent on a result thrown away.
     if not verdict.evaluated:
         return verdict
-    if not parameters.cloudtrail_evidence and path is None:
-        return apply_activity(verdict, [], now=now, threshold_days=1, notes=[text.REPORT_ONLY])
     activities: list[RootActivity] = []
     unavailable: list[str] = []
-    notes: list[str] = []
+    notes = [text.REPORT_ONLY] if not parameters.cloudtrail_evidence and path is None else []
     cloudtrail_read, scope = False, ""
     if parameters.cloudtrail_evidence:
         regions = enabled_regions(lambda: build("account"), home_region, budget)

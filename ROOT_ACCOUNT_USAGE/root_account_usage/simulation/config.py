@@ -24,7 +24,6 @@ from .credential_report import RootUse, render_report, root_row
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
-    from mypy_boto3_sts import STSClient
 
 RULE_NAME = "root-account-usage"
 DEMO_ACCOUNT = "123456789012"
@@ -264,9 +263,6 @@ def simulated_client(
     return client
 
 
-simulated_config_client = functools.partial(simulated_client, "config")
-
-
 AUDITOR_ACCOUNT = "111111111111"
 AGGREGATOR = "organization"
 READ_ROLE = "RootAccountUsageAuditor"
@@ -340,12 +336,6 @@ class SimulatedOrganization:
             for name in a.rules
         ]
 
-    def auditor_config(self) -> ConfigServiceClient:
-        return self.config_client(self.region, None)
-
-    def sts_client(self) -> STSClient:
-        return cast("STSClient", simulated_client("sts", self, self.region))
-
     def assume_role(self, **request: Any) -> dict[str, Any]:
         arn = request["RoleArn"]
         account_id = arn.split(":")[4]
@@ -370,4 +360,4 @@ class SimulatedOrganization:
         """A member.ClientFactory: the credentials' account (the auditor's without any)."""
         key = (credentials or {}).get("aws_access_key_id", self.auditor)
         config = self.configs[key.removeprefix(_KEY_PREFIX)[:12]]
-        return cast("ConfigServiceClient", simulated_config_client(config, region, credentials))
+        return cast("ConfigServiceClient", simulated_client("config", config, region, credentials))

@@ -1,6 +1,6 @@
 """An AWS Config account for the history tests, answering by what each request asks
 (not by call order), through a real boto3 client that checks every request and answer
-against Config's API model (simulation.config.simulated_config_client). Its history
+against Config's API model (simulation.config.simulated_client). Its history
 and recorders are the simulated AWS Config's: seven days a call, pages of `limit`."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from root_account_usage.core.rule_identity import derived_creator
 from root_account_usage.simulation.config import (
     SimulatedConfig,
     compliance_item,
-    simulated_config_client,
+    simulated_client,
 )
 
 ACCOUNT = "111122223333"
@@ -114,7 +114,7 @@ class ConfigRecords(SimulatedConfig):
         }
 
     def client(self) -> Any:
-        return simulated_config_client(self, REGION)
+        return simulated_client("config", self, REGION)
 
 
 def parameters(**values: Any) -> str:

@@ -35,6 +35,7 @@ from root_account_usage.simulation.config import (
     AUDITOR_ACCOUNT,
     READ_ROLE,
     SimulatedOrganization,
+    simulated_client,
 )
 from tests.doubles import stubbed
 from tests.simulation_extras import RecordingOrganization
@@ -48,7 +49,7 @@ def organization_report():
     organization = RecordingOrganization(NOW)
     sleeps: list[float] = []
     opener = MemberRoleOpener(
-        organization.sts_client(),
+        simulated_client("sts", organization),
         organization.config_client,
         role_name=READ_ROLE,
         partition="aws",
@@ -58,7 +59,7 @@ def organization_report():
     progress: list[tuple[int, int]] = []
     report = collect_evidence(
         AuditorSession(
-            organization.auditor_config(),
+            organization.config_client("us-east-1", None),
             AUDITOR_ACCOUNT,
             "us-east-1",
             aggregator=AGGREGATOR,

@@ -16,7 +16,7 @@ from root_account_usage.core.verdict import RESOURCE_TYPE
 from root_account_usage.simulation.config import (
     SimulatedConfig,
     compliance_item,
-    simulated_config_client,
+    simulated_client,
 )
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def config_holding(aggregated: int = 0, throttled: int = 0) -> Any:
     config.items = [compliance_item(t, {"r": "COMPLIANT"}) for t in HOURS]
     entry = {"AccountId": "1", "AwsRegion": "us-east-1"}
     config.aggregate = [entry | {"ConfigRuleName": f"r{n}"} for n in range(aggregated)]
-    return simulated_config_client(config)
+    return simulated_client("config", config)
 
 
 def times(client: Any, **request: Any) -> list[list[datetime]]:
