@@ -65,7 +65,7 @@ def evidence_document(report: EvidenceReport) -> dict[str, Any]:
     }
 
 
-def _stamped(record: Any, keys: Iterable[str] = ()) -> dict[str, Any]:
+def _stamped(record: Any, keys: tuple[str, ...] = ()) -> dict[str, Any]:
     """A NamedTuple's fields (or `keys`) by name, each time as format_timestamp writes it."""
     fields = ((key, getattr(record, key)) for key in keys or record._fields)
     return {key: format_timestamp(v) if isinstance(v, datetime) else v for key, v in fields}

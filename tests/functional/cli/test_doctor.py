@@ -455,7 +455,7 @@ def test_stale_evaluation_fails(deployed):
     assert "72 h ago" in failing(checks, "rule.evaluation").saw
 
 
-def test_runs_and_an_evaluation_due_exactly_now_pass(deployed):
+def test_runs_and_an_evaluation_due_exactly_now_pass_and_a_minute_later_fail(deployed):
     # A daily rule may run two hours late (GRACE), as history judges staleness: 26 hours
     # ago is still on time, a minute more is not.
     deployed.gaps.last_run = deployed.gaps.evaluated = NOW - timedelta(hours=26)
