@@ -42,6 +42,9 @@ RUNTIME, ARCHITECTURE = "python3.13", "arm64"  # as template.yaml deploys the fu
 MUST_NOT = ("iam:CreateAccessKey", "iam:DeleteLoginProfile", "config:PutConfigRule")
 MAX_EVENTS = 50
 ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]  # as rule/cloudtrail.py
+GUARD = "evidence.records-guard"
+LIST_SCPS = ("organizations", "list_policies_for_target", "Policies")
+DESCRIBE_SCP = ("organizations", "describe_policy")
 HELP = "check that a deployment works (read-only)"
 DESCRIPTION = (
     "Check the rule, its function, AWS Config, the evidence paths and the account's root "
@@ -67,6 +70,8 @@ class _Account:
     state: str = "ENABLED"
     rule: RuleIdentity | None = None
     parameters: RuleParameters | None = None
+    organization: Clients | None = None  # the caller's own: members cannot read SCPs
+    management: str = ""  # the organization's management account, when it can be read
 
     @property
     def partition(self) -> str:
@@ -250,16 +255,34 @@ def _records(a: _Account, path: str) -> Checks:
     absent = a.call("ssm", "get_parameters", Names=names).get("InvalidParameters", [])
     saw = f"missing {', '.join(absent)}" if absent else "present"
     yield judged("evidence.records", not absent, saw)
+    arns = tuple(f"arn:{a.partition}:ssm:{a.home}:{a.account}:parameter{n}" for n in names)
+    yield _guard(a, arns, path)
+
+
+def _guard(a: _Account, arns: tuple[str, ...], path: str) -> Check:
+    """The SCPs in force on the account (attached to it, an OU above it, the root) deny every
+    change of the records; read with the caller's own credentials, as only the management
+    account or its delegated administrator may."""
+    if a.account == a.management:
+        return judged(GUARD, False, "SCPs never apply to the management account")
+    org = replace(a, clients=a.organization or a.clients)
     try:
-        kind = "SERVICE_CONTROL_POLICY"
-        scps = a.items("organizations", "list_policies", "Policies", Filter=kind)
-        texts = (a.call("organizations", "describe_policy", PolicyId=p["Id"]) for p in scps)
-        arn = f"arn:{a.partition}:ssm:{a.home}:{a.account}:parameter{names[0]}"
-        guarded = any(health.guards(text["Policy"].get("Content"), arn) for text in texts)
-        saw = f"{'an' if guarded else 'no'} SCP denies writes to {path}"
+        chain = [a.account]
+        for _ in range(6):  # an account sits at most five OUs below the root
+            [parent] = org.call("organizations", "list_parents", ChildId=chain[-1])["Parents"]
+            chain.append(parent["Id"])
+            if parent["Type"] == "ROOT":
+                break
+        scps = {"Filter": "SERVICE_CONTROL_POLICY"}
+        listed = (org.items(*LIST_SCPS, TargetId=target, **scps) for target in chain)
+        ids = sorted({policy["Id"] for policies in listed for policy in policies})
+        texts = [org.call(*DESCRIBE_SCP, PolicyId=i)["Policy"].get("Content") for i in ids]
     except (ClientError, BotoCoreError) as error:
-        guarded, saw = False, f"SCPs not readable here ({error_code(error)})"
-    yield judged("evidence.records-guard", guarded, saw)
+        return judged(GUARD, False, f"SCPs not readable here ({error_code(error)})")
+    where = f"the SCPs on {' < '.join(chain)}"
+    if missing := health.undenied(texts, arns):
+        return judged(GUARD, False, f"{', '.join(missing)} on {path} not denied by {where}")
+    return judged(GUARD, True, f"{where} deny changing {path}")
 
 
 def _events(a: _Account) -> Checks:
@@ -357,16 +380,18 @@ def doctor(
     own = _Account(
         clients, account, home, args.rule_name, functions, regions, moment, args.events, retrier
     )
+    own.organization = clients  # each member's SCPs are read with the caller's credentials
+    try:
+        found = own.call("organizations", "describe_organization")["Organization"]
+        own.management = found["MasterAccountId"]
+    except Exception:  # no organization, or not allowed to read it: nobody is marked
+        own.management = ""
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)
     reader = ConfigHistoryReader(clients("config", home))
     view = reader.aggregator_view(args.aggregator, args.rule_name)
     accounts = sorted(view.known_accounts | {target for target, _ in view.targets})
-    try:
-        management = own.call("organizations", "describe_organization")["Organization"]
-    except Exception:  # no organization, or not allowed to read it: nobody is marked
-        management = {}
 
     def one(target: str) -> list[Check]:
         try:
@@ -374,7 +399,7 @@ def doctor(
             checks = check_account(replace(own, clients=opened, account=target))
         except HistoryUnavailableError as error:  # its role could not be assumed
             checks = [judged("account", False, shortened(error))._replace(region=home)]
-        named = f"{target} (management)" if target == management.get("MasterAccountId") else target
+        named = f"{target} (management)" if target == own.management else target
         return [c._replace(account=named) for c in checks]
 
     each = organization.each_in_parallel(one, accounts, args.max_workers, progress)

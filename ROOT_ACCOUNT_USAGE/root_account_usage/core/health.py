@@ -3,8 +3,8 @@ WARN (not seen, or optional and off) or FAIL (seen broken, with its fix). Pure."
 
 from __future__ import annotations
 
-import fnmatch
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -153,24 +153,44 @@ def pattern_key(text: object) -> str | None:
         return None
 
 
-def guards(policy: object, arn: str) -> bool:
-    """Whether an SCP (JSON text) denies ssm:PutParameter on `arn`, wildcards as IAM reads them."""
-    try:
-        statements = json.loads(str(policy)).get("Statement", [])
-    except (ValueError, AttributeError):
-        return False
+# Every call that changes or removes a record: the guard SCP must deny each one.
+RECORD_CHANGES = ("ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters")
+
+
+def undenied(policies: Iterable[object], arns: tuple[str, ...]) -> list[str]:
+    """The RECORD_CHANGES no Deny statement of `policies` (SCPs, JSON text) covers on every one
+    of `arns`. Wildcards and case as IAM reads them; Action and Resource only (NotAction and
+    NotResource are not proof; a Condition is not evaluated: the guard's spares its writers)."""
 
     def listed(value: object) -> list[str]:
         items = value if isinstance(value, list) else [value]
         return [item for item in items if isinstance(item, str)]
 
-    return any(
-        s.get("Effect") == "Deny"
-        and any(fnmatch.fnmatchcase("ssm:PutParameter", a) for a in listed(s.get("Action")))
-        and any(fnmatch.fnmatchcase(arn, r) for r in listed(s.get("Resource")))
+    def matches(value: str, patterns: object, flags: int = 0) -> bool:
+        regexes = (re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in listed(patterns))
+        return any(re.fullmatch(regex, value, flags) for regex in regexes)
+
+    denies = [s for policy in policies for s in _statements(policy) if s.get("Effect") == "Deny"]
+
+    def denied(action: str, arn: str) -> bool:
+        return any(
+            matches(action, s.get("Action"), re.I) and matches(arn, s.get("Resource"))
+            for s in denies
+        )
+
+    return [a for a in RECORD_CHANGES if not arns or not all(denied(a, arn) for arn in arns)]
+
+
+def _statements(policy: object) -> list[dict[str, Any]]:
+    try:
+        statements = json.loads(str(policy)).get("Statement", [])
+    except (ValueError, AttributeError):
+        return []
+    return [
+        s
         for s in (statements if isinstance(statements, list) else [statements])
         if isinstance(s, dict)
-    )
+    ]
 
 
 def exit_code(checks: Iterable[Check]) -> int:

@@ -30,7 +30,10 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
+from moto.awslambda import utils as moto_lambda
 from moto.awslambda.models import lambda_backends
+from moto.organizations import utils as moto_organization_ids
+from moto.organizations.models import organizations_backends
 
 from root_account_usage.cli import doctor as doctor_module
 from root_account_usage.cli.main import build_parser, main
@@ -618,23 +621,139 @@ def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypat
     assert by_name([c for c in checks if c.account == ACCOUNT])["rule.ours"].status == PASS
 
 
-def test_the_records_guard_scp_of_the_repository_passes(deployed):
-    """rdk_config/records-guard-scp.yaml's policy, created in the organization as
-    CloudFormation would (partition resolved)."""
+MANAGEMENT = "999999999999"
+RECORDS = "/root-account-usage/root-account-usage"  # template.yaml's, for its rule name
+ALL_CHANGES = "ssm:PutParameter, ssm:DeleteParameter, ssm:DeleteParameters"
+
+
+def guard_policy(organizations: Any, **changed: Any) -> str:
+    """rdk_config/records-guard-scp.yaml's policy as CloudFormation would create it (partition
+    resolved; `changed` replaces fields of its records' statement); its id."""
     policy = load_template("rdk_config/records-guard-scp.yaml")["Resources"]["RecordsGuard"]
-    content = policy["Properties"]["Content"]
-    statement = content["Statement"][0]  # the records' statement
+    statement = policy["Properties"]["Content"]["Statement"][0]  # the records' statement
     resource = statement["Resource"]["Fn::Sub"].replace("${AWS::Partition}", "aws")
-    document = {"Version": "2012-10-17", "Statement": [statement | {"Resource": resource}]}
-    del document["Statement"][0]["Condition"]  # the roles it spares: not what is checked
-    organizations = deployed.client("organizations", "us-east-1")
-    organizations.create_organization(FeatureSet="ALL")
-    organizations.create_policy(
+    statement = {k: v for k, v in statement.items() if k != "Condition"}  # spares its writers
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [statement | {"Resource": resource} | changed],
+    }
+    created = organizations.create_policy(
         Content=json.dumps(document), Description="guard", Name="guard",
         Type="SERVICE_CONTROL_POLICY",
     )  # fmt: skip
+    return str(created["Policy"]["PolicySummary"]["Id"])
+
+
+def member_of_an_organization(deployed: Deployment, monkeypatch: Any) -> tuple[Any, str, str]:
+    """The deployment's account moved into an OU of an organization MANAGEMENT manages, and
+    doctor reading the organization as its delegated administrator does. moto keeps SCPs to
+    the management account's credentials and makes member ids at random: both filled here.
+    Returns the management account's client, the OU and the root."""
+    sts = deployed.client("sts", HOME)
+    role = f"arn:aws:iam::{MANAGEMENT}:role/OrganizationAdmin"
+    keys = sts.assume_role(RoleArn=role, RoleSessionName="doctor")["Credentials"]
+
+    def manager(service: str = "organizations", region: str = "us-east-1") -> Any:
+        return deployed.session.client(
+            service, region_name=region, endpoint_url=deployed.endpoint,
+            aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+            aws_session_token=keys["SessionToken"],
+        )  # fmt: skip
+
+    organizations = manager()
+    # moto's reset keeps which account is whose member: this test's is undone with it.
+    monkeypatch.setattr(organizations_backends, "master_accounts", {})
+    organizations.create_organization(FeatureSet="ALL")
+    with monkeypatch.context() as patched:
+        patched.setattr(moto_organization_ids, "make_random_account_id", lambda: ACCOUNT)
+        organizations.create_account(AccountName="workload", Email="workload@example.com")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    made = organizations.create_organizational_unit(ParentId=root, Name="workloads")
+    ou = made["OrganizationalUnit"]["Id"]
+    organizations.move_account(AccountId=ACCOUNT, SourceParentId=root, DestinationParentId=ou)
+    client = deployed.client
+    monkeypatch.setattr(
+        deployed, "client", lambda s, r: manager(s, r) if s == "organizations" else client(s, r)
+    )
+    return organizations, ou, root
+
+
+@pytest.mark.parametrize("where", ["account", "ou", "root"])
+def test_the_records_guard_scp_attached_above_the_account_passes(deployed, monkeypatch, where):
+    organizations, ou, root = member_of_an_organization(deployed, monkeypatch)
+    target = {"account": ACCOUNT, "ou": ou, "root": root}[where]
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=target)
     check = by_name(deployed.run())["evidence.records-guard"]
     assert check.status == PASS, check
+    assert check.saw == f"the SCPs on {ACCOUNT} < {ou} < {root} deny changing {RECORDS}"
+
+
+def test_a_records_guard_attached_elsewhere_warns_naming_what_is_not_denied(deployed, monkeypatch):
+    # It once passed on any SCP of the organization, wherever attached, or attached nowhere.
+    organizations, ou, root = member_of_an_organization(deployed, monkeypatch)
+    sandbox = organizations.create_organizational_unit(ParentId=root, Name="sandbox")
+    sibling = sandbox["OrganizationalUnit"]["Id"]
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=sibling)
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert check.status == WARN
+    assert (
+        check.saw
+        == f"{ALL_CHANGES} on {RECORDS} not denied by the SCPs on {ACCOUNT} < {ou} < {root}"
+    )
+    assert "records' guard SCP" in check.fix
+
+
+def test_a_guard_denying_only_writes_leaves_erasure_named(deployed, monkeypatch):
+    # A deleted record is evidence gone: the guard must deny deletions too.
+    organizations, _, root = member_of_an_organization(deployed, monkeypatch)
+    policy = guard_policy(organizations, Action="ssm:PutParameter")
+    organizations.attach_policy(PolicyId=policy, TargetId=root)
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert check.status == WARN
+    assert check.saw.startswith(f"ssm:DeleteParameter, ssm:DeleteParameters on {RECORDS} not ")
+
+
+def test_a_members_scps_are_read_with_the_callers_credentials(deployed, monkeypatch):
+    """Across an organization each member is read through its role, but a member may not
+    list SCPs: the organization is read with the caller's own credentials."""
+    organizations, ou, root = member_of_an_organization(deployed, monkeypatch)
+    made = organizations.create_account(AccountName="other", Email="other@example.com")
+    member = made["CreateAccountStatus"]["AccountId"]
+    organizations.move_account(AccountId=member, SourceParentId=root, DestinationParentId=ou)
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=ou)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", deployed.endpoint)
+    session = deployed.session
+    opener = MemberRoleOpener(
+        session.client("sts", region_name=HOME),
+        lambda _, credentials: session_clients(session, credentials),
+        role_name="Reader",
+        partition="aws",
+        own_account=ACCOUNT,
+    )
+    [rule] = deployed.client("config", HOME).describe_config_rules()["ConfigRules"]
+    config = opener.open(member, HOME)("config", HOME)
+    with monkeypatch.context() as patched:  # moto finds a rule's function in its own account
+        central = lambda_backends[ACCOUNT]
+        patched.setattr(moto_lambda, "get_backend", lambda _, region: central[region])
+        given = {k: rule[k] for k in ("ConfigRuleName", "Source", "InputParameters")}
+        config.put_config_rule(ConfigRule=given)
+    deployed.gaps.aggregate = [
+        {"ConfigRuleName": "root-account-usage", "AccountId": member, "AwsRegion": HOME}
+    ]
+    checks = deployed.run("--aggregator", "org", "--member-role", "Reader", members=opener)
+    check = by_name([c for c in checks if c.account == member])["evidence.records-guard"]
+    assert check.status == PASS, check
+    assert check.saw == f"the SCPs on {member} < {ou} < {root} deny changing {RECORDS}"
+
+
+def test_the_management_account_is_never_guarded_by_an_scp(deployed):
+    # SCPs never apply to the management account: the guard attached to its root once passed.
+    organizations = deployed.client("organizations", "us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=root)
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert (check.status, check.saw) == (WARN, "SCPs never apply to the management account")
 
 
 @pytest.mark.parametrize("arn", ["foo", "arn:aws:lambda:us-east-1:123:function:x"])
@@ -769,7 +888,7 @@ def test_scps_that_cannot_be_read_warn_naming_why(deployed, monkeypatch):
         client = clients(service, region)
         if service == "organizations":  # as to a member account that may not list SCPs
             stubber = Stubber(client)
-            stubber.add_client_error("list_policies", "AccessDeniedException")
+            stubber.add_client_error("list_parents", "AccessDeniedException")
             stubber.activate()
         return client
 

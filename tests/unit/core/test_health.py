@@ -198,14 +198,51 @@ def test_text_and_json_carry_the_same_lines():
     assert json.loads(health.render_json(checks))[0]["status"] == FAIL
 
 
-def test_the_records_guard_is_a_deny_of_writes_on_their_arn():
-    arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/root-account-usage/rule/root"
-    deny = {"Effect": "Deny", "Action": ["ssm:PutParameter", "ssm:DeleteParameter"]}
-    guard = {"Statement": [deny | {"Resource": "arn:aws:ssm:*:*:parameter/root-account-usage/*"}]}
-    assert health.guards(json.dumps(guard), arn)
-    elsewhere = {"Statement": [deny | {"Resource": "arn:aws:ssm:*:*:parameter/other/*"}]}
-    allow = {"Statement": [guard["Statement"][0] | {"Effect": "Allow"}]}
-    reads = {"Statement": [guard["Statement"][0] | {"Action": "ssm:GetParameter"}]}
-    for other in (elsewhere, allow, reads):
-        assert not health.guards(json.dumps(other), arn)
-    assert not health.guards("not json", arn)
+ARNS = tuple(
+    f"arn:aws:ssm:eu-west-1:123456789012:parameter/root-account-usage/rule/{slot}"
+    for slot in ("root", "assumed-root")
+)
+RECORDS = "arn:aws:ssm:*:*:parameter/root-account-usage/*"
+DENY = {"Effect": "Deny", "Action": list(health.RECORD_CHANGES), "Resource": RECORDS}
+
+
+def scp(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def test_the_records_guard_denies_every_change_of_every_record():
+    assert health.undenied([scp(DENY)], ARNS) == []
+    # As IAM reads them: an action in any case, wildcards, a statement that is not a list.
+    written = DENY | {"Action": ["SSM:putparameter", "ssm:Delete*"], "Resource": ["x", "*"]}
+    assert health.undenied([json.dumps({"Statement": written})], ARNS) == []
+    # Each change may be denied by another policy attached on the way to the root.
+    puts, deletes = DENY | {"Action": "ssm:PutParameter"}, DENY | {"Action": "ssm:Delete?arameter*"}
+    assert health.undenied([scp(puts), "not json", scp(deletes)], ARNS) == []
+
+
+@pytest.mark.parametrize(
+    ("statements", "undenied"),
+    [
+        ([DENY | {"Action": "ssm:PutParameter"}], ["ssm:DeleteParameter", "ssm:DeleteParameters"]),
+        ([DENY | {"Effect": "Allow"}], list(health.RECORD_CHANGES)),
+        ([DENY | {"Resource": RECORDS.replace("*:*", "*:*:x")}], list(health.RECORD_CHANGES)),
+        # One record left out: its erasure is not denied.
+        ([DENY | {"Resource": ARNS[0]}], list(health.RECORD_CHANGES)),
+        # NotAction is not read as proof, nor a statement without a Resource.
+        (
+            [{"Effect": "Deny", "NotAction": "ssm:Get*", "Resource": "*"}],
+            list(health.RECORD_CHANGES),
+        ),
+        ([{"Effect": "Deny", "Action": "ssm:*"}], list(health.RECORD_CHANGES)),
+        # fnmatch would take [..] as a class; IAM takes it as written.
+        ([DENY | {"Resource": "arn:aws:ssm:[e]u-west-1:*"}], list(health.RECORD_CHANGES)),
+    ],
+    ids=["puts-only", "allow", "other-path", "one-record", "not-action", "no-resource", "brackets"],
+)
+def test_a_guard_that_leaves_a_change_open_names_it(statements, undenied):
+    assert health.undenied([scp(*statements)], ARNS) == undenied
+
+
+def test_no_policy_or_no_record_denies_nothing():
+    assert health.undenied([], ARNS) == list(health.RECORD_CHANGES)
+    assert health.undenied([scp(DENY)], ()) == list(health.RECORD_CHANGES)
