@@ -30,8 +30,10 @@ MAX_ACTIVITY_DESCRIPTION = 100  # a root action's, so its time and source fit af
 MAX_ALSO_DESCRIPTION = 70  # after "also:", so the report's use and a failed source fit too
 NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
 NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempts
-# CloudTrailEvidence "false": said on every verdict (a key used and deleted goes unseen).
+# CloudTrailEvidence "false": said on every verdict (a key used and deleted goes unseen);
+# the second when the recorded root events are read besides the report.
 REPORT_ONLY = " Credential report only: CloudTrailEvidence is false."
+CLOUDTRAIL_OFF = " CloudTrail not searched: CloudTrailEvidence is false."
 RECORD_DECIDES = "; credential report and CloudTrail not read: a recorded root use decides."
 # A recorded root event's problems, most telling first (core/recorded_activity.py).
 RECORD_PROBLEMS = ("reset", "unreadable", "missing")

@@ -154,7 +154,8 @@ def _judge(
         return verdict
     activities: list[RootActivity] = []
     unavailable: list[str] = []
-    notes = [text.REPORT_ONLY] if not parameters.cloudtrail_evidence and path is None else []
+    off = text.REPORT_ONLY if path is None else text.CLOUDTRAIL_OFF
+    notes = [] if parameters.cloudtrail_evidence else [off]
     cloudtrail_read, scope = False, ""
     if parameters.cloudtrail_evidence:
         regions = enabled_regions(lambda: build("account"), home_region, budget)

@@ -163,12 +163,15 @@ def test_otherwise_everything_is_read(records, parameters, last, read_first):
     assert "not read" not in evaluation["Annotation"]
 
 
-def test_nothing_recorded_leaves_the_report_to_decide():
+def test_nothing_recorded_leaves_the_report_to_decide_and_cloudtrail_off_is_said():
+    # README: with CloudTrailEvidence "false" each annotation says so; the records read
+    # besides the report once left it unsaid.
     evaluation = evaluate({"root": "none", "assumed-root": "none"})
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert evaluation["Annotation"] == (
         "Root user has no recorded use of its console password or access keys; threshold 7 "
-        "days; report generated 2026-11-27T09:00:00Z."
+        "days; report generated 2026-11-27T09:00:00Z. CloudTrail not searched: "
+        "CloudTrailEvidence is false."
     )
 
 
@@ -268,7 +271,8 @@ def test_ssm_refusing_leaves_the_report_to_decide(monkeypatch):
     monkeypatch.setattr(recorded_events.Retrier, "call", denied)
     evaluation = evaluate({})
     assert evaluation["ComplianceType"] == "COMPLIANT"
-    assert evaluation["Annotation"].endswith(" Recorded root events unavailable.")
+    unavailable = " Recorded root events unavailable. CloudTrail not searched: "
+    assert evaluation["Annotation"].endswith(unavailable + "CloudTrailEvidence is false.")
 
 
 @pytest.fixture
