@@ -263,6 +263,8 @@ def _guard(a: _Account, arns: tuple[str, ...], path: str) -> Check:
     """The SCPs in force on the account (attached to it, an OU above it, the root) deny every
     change of the records; read with the caller's own credentials, as only the management
     account or its delegated administrator may."""
+    if not a.management:  # no SCP is proof before the management account is known
+        return judged(GUARD, False, "SCPs not readable here (DescribeOrganization unanswered)")
     if a.account == a.management:
         return judged(GUARD, False, "SCPs never apply to the management account")
     org = replace(a, clients=a.organization or a.clients)

@@ -28,7 +28,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.stub import Stubber
+from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 from moto.awslambda import utils as moto_lambda
 from moto.awslambda.models import lambda_backends
@@ -881,21 +881,42 @@ def test_an_action_denied_on_one_record_is_named_missing(deployed, monkeypatch):
     assert failing(deployed.run(), "function.role").saw == "missing ssm:GetParameters"
 
 
+def refusing(deployed: Deployment, monkeypatch: Any, operation: str) -> None:
+    """Every organizations client doctor makes refuses `operation`, as IAM would."""
+    make = deployed.client
+
+    def refuse(**_: Any) -> None:
+        error = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
+        raise ClientError(error, operation)  # type: ignore[arg-type]
+
+    def client(service: str, region: str) -> Any:
+        made = make(service, region)
+        if service == "organizations":
+            made.meta.events.register(f"before-call.organizations.{operation}", refuse)
+        return made
+
+    monkeypatch.setattr(deployed, "client", client)
+
+
 def test_scps_that_cannot_be_read_warn_naming_why(deployed, monkeypatch):
-    clients = deployed.clients
-
-    def organizations_refusing(service: str, region: str) -> Any:
-        client = clients(service, region)
-        if service == "organizations":  # as to a member account that may not list SCPs
-            stubber = Stubber(client)
-            stubber.add_client_error("list_parents", "AccessDeniedException")
-            stubber.activate()
-        return client
-
-    monkeypatch.setattr(deployed, "clients", organizations_refusing)
+    organizations, _, root = member_of_an_organization(deployed, monkeypatch)
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=root)
+    refusing(deployed, monkeypatch, "ListParents")  # as to a member that may not list SCPs
     check = by_name(deployed.run())["evidence.records-guard"]
-    assert check.status == WARN
-    assert check.saw == "SCPs not readable here (AccessDeniedException)"
+    assert (check.status, check.saw) == (WARN, "SCPs not readable here (AccessDeniedException)")
+
+
+def test_without_the_management_account_known_no_scp_is_proof(deployed, monkeypatch):
+    # The guard at the root of the organization this account manages, readable, but not
+    # which account manages it: read as a member's, it once passed.
+    organizations = deployed.client("organizations", "us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=root)
+    refusing(deployed, monkeypatch, "DescribeOrganization")
+    check = by_name(deployed.run())["evidence.records-guard"]
+    expected = "SCPs not readable here (DescribeOrganization unanswered)"
+    assert (check.status, check.saw) == (WARN, expected)
 
 
 @pytest.mark.parametrize(("function_given", "status"), [(True, WARN), (False, FAIL)])
