@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from ..core import health
 from ..core.annotation import read_root_use
@@ -72,6 +72,7 @@ class _Account:
     parameters: RuleParameters | None = None
     organization: Clients | None = None  # the caller's own: members cannot read SCPs
     management: str = ""  # the organization's management account, when it can be read
+    unorganized: str = ""  # else why not: DescribeOrganization's error
 
     @property
     def partition(self) -> str:
@@ -264,14 +265,15 @@ def _guard(a: _Account, arns: tuple[str, ...], path: str) -> Check:
     change of the records; read with the caller's own credentials, as only the management
     account or its delegated administrator may."""
     if not a.management:  # no SCP is proof before the management account is known
-        return judged(GUARD, False, "SCPs not readable here (DescribeOrganization unanswered)")
+        why = f"DescribeOrganization: {a.unorganized}"
+        return judged(GUARD, False, f"SCPs not readable here ({why})")
     if a.account == a.management:
         return judged(GUARD, False, "SCPs never apply to the management account")
     org = replace(a, clients=a.organization or a.clients)
     try:
         chain = [a.account]
         for _ in range(6):  # an account sits at most five OUs below the root
-            [parent] = org.call("organizations", "list_parents", ChildId=chain[-1])["Parents"]
+            [parent] = org.items("organizations", "list_parents", "Parents", ChildId=chain[-1])
             chain.append(parent["Id"])
             if parent["Type"] == "ROOT":
                 break
@@ -279,7 +281,7 @@ def _guard(a: _Account, arns: tuple[str, ...], path: str) -> Check:
         listed = (org.items(*LIST_SCPS, TargetId=target, **scps) for target in chain)
         ids = sorted({policy["Id"] for policies in listed for policy in policies})
         texts = [org.call(*DESCRIBE_SCP, PolicyId=i)["Policy"].get("Content") for i in ids]
-    except (ClientError, BotoCoreError) as error:
+    except Exception as error:  # refused, or an answer of another shape
         return judged(GUARD, False, f"SCPs not readable here ({error_code(error)})")
     where = f"the SCPs on {' < '.join(chain)}"
     if missing := health.undenied(texts, arns):
@@ -386,8 +388,8 @@ def doctor(
     try:
         found = own.call("organizations", "describe_organization")["Organization"]
         own.management = found["MasterAccountId"]
-    except Exception:  # no organization, or not allowed to read it: nobody is marked
-        own.management = ""
+    except Exception as error:  # no organization, or not allowed to read it: nobody is marked
+        own.unorganized = error_code(error)
     setup = _setup(own, args.stack_name)
     if members is None:
         return setup + check_account(own)

@@ -155,12 +155,16 @@ def pattern_key(text: object) -> str | None:
 
 # Every call that changes or removes a record: the guard SCP must deny each one.
 RECORD_CHANGES = ("ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters")
+# A Condition the guard may have: one sparing the records' writers by aws:PrincipalArn. One
+# sparing the role Organizations makes in each account to administer it spares anyone.
+SPARING, KEY = ("ArnNotLike", "ArnNotEquals"), "aws:principalarn"
+ADMINISTRATOR = "OrganizationAccountAccessRole"
 
 
 def undenied(policies: Iterable[object], arns: tuple[str, ...]) -> list[str]:
     """The RECORD_CHANGES no Deny statement of `policies` (SCPs, JSON text) covers on every one
-    of `arns`. Wildcards and case as IAM reads them; Action and Resource only (NotAction and
-    NotResource are not proof; a Condition is not evaluated: the guard's spares its writers)."""
+    of `arns`. Wildcards and case as IAM reads them; NotAction and NotResource are not proof,
+    nor a Condition other than one sparing a few principals (SPARING, not ADMINISTRATOR)."""
 
     def listed(value: object) -> list[str]:
         items = value if isinstance(value, list) else [value]
@@ -170,11 +174,25 @@ def undenied(policies: Iterable[object], arns: tuple[str, ...]) -> list[str]:
         regexes = (re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in listed(patterns))
         return any(re.fullmatch(regex, value, flags) for regex in regexes)
 
+    def binds(condition: object, arn: str) -> bool:
+        if condition is None:
+            return True
+        if not isinstance(condition, dict) or not set(condition) <= set(SPARING):
+            return False
+        tests = list(condition.values())
+        if not all(isinstance(t, dict) and {str(k).lower() for k in t} <= {KEY} for t in tests):
+            return False
+        partition, account = arn.split(":")[1], arn.split(":")[4]
+        administrator = f"arn:{partition}:iam::{account}:role/{ADMINISTRATOR}"
+        return not any(matches(administrator, spared) for t in tests for spared in t.values())
+
     denies = [s for policy in policies for s in _statements(policy) if s.get("Effect") == "Deny"]
 
     def denied(action: str, arn: str) -> bool:
         return any(
-            matches(action, s.get("Action"), re.I) and matches(arn, s.get("Resource"))
+            matches(action, s.get("Action"), re.I)
+            and matches(arn, s.get("Resource"))
+            and binds(s.get("Condition"), arn)
             for s in denies
         )
 

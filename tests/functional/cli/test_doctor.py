@@ -627,16 +627,19 @@ ALL_CHANGES = "ssm:PutParameter, ssm:DeleteParameter, ssm:DeleteParameters"
 
 
 def guard_policy(organizations: Any, **changed: Any) -> str:
-    """rdk_config/records-guard-scp.yaml's policy as CloudFormation would create it (partition
-    resolved; `changed` replaces fields of its records' statement); its id."""
-    policy = load_template("rdk_config/records-guard-scp.yaml")["Resources"]["RecordsGuard"]
-    statement = policy["Properties"]["Content"]["Statement"][0]  # the records' statement
+    """rdk_config/records-guard-scp.yaml's policy as CloudFormation would create it with its
+    defaults (`changed` replaces fields of its records' statement); its id."""
+    template = load_template("rdk_config/records-guard-scp.yaml")
+    defaults = {name: p["Default"] for name, p in template["Parameters"].items() if "Default" in p}
+    policy = template["Resources"]["RecordsGuard"]["Properties"]["Content"]
+    statement = policy["Statement"][0]  # the records'
     resource = statement["Resource"]["Fn::Sub"].replace("${AWS::Partition}", "aws")
-    statement = {k: v for k, v in statement.items() if k != "Condition"}  # spares its writers
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [statement | {"Resource": resource} | changed],
-    }
+    [(test, spared)] = statement["Condition"].items()
+    assert (test, list(spared)) == ("ArnNotLike", ["aws:PrincipalArn"])  # as resolved here
+    writers = [defaults["ReevaluationRoleName"], *defaults["DeployerRoleNames"].split(",")]
+    condition = {test: {"aws:PrincipalArn": [f"arn:*:iam::*:role/{name}" for name in writers]}}
+    statement = statement | {"Resource": resource, "Condition": condition} | changed
+    document = {"Version": "2012-10-17", "Statement": [statement]}
     created = organizations.create_policy(
         Content=json.dumps(document), Description="guard", Name="guard",
         Type="SERVICE_CONTROL_POLICY",
@@ -686,6 +689,28 @@ def test_the_records_guard_scp_attached_above_the_account_passes(deployed, monke
     check = by_name(deployed.run())["evidence.records-guard"]
     assert check.status == PASS, check
     assert check.saw == f"the SCPs on {ACCOUNT} < {ou} < {root} deny changing {RECORDS}"
+
+
+def test_the_guard_at_the_root_reaches_an_account_five_ous_deep(deployed, monkeypatch):
+    organizations, ou, root = member_of_an_organization(deployed, monkeypatch)
+    chain = [ou]  # the most AWS allows under a root for SCPs: five
+    for depth in range(2, 6):
+        made = organizations.create_organizational_unit(ParentId=chain[-1], Name=f"level{depth}")
+        chain.append(made["OrganizationalUnit"]["Id"])
+    organizations.move_account(AccountId=ACCOUNT, SourceParentId=ou, DestinationParentId=chain[-1])
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=root)
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert check.status == PASS, check
+    assert check.saw.startswith(f"the SCPs on {' < '.join([ACCOUNT, *chain[::-1], root])} deny")
+
+
+def test_a_parent_answer_of_another_shape_warns_on_the_guards_line(deployed, monkeypatch):
+    # The model lets ListParents answer an empty page (with a token, or none): no proof.
+    organizations, _, root = member_of_an_organization(deployed, monkeypatch)
+    organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=root)
+    answer_instead(deployed, monkeypatch, "ListParents", {"Parents": []})
+    check = by_name(deployed.run())["evidence.records-guard"]
+    assert (check.status, check.saw) == (WARN, "SCPs not readable here (ValueError)")
 
 
 def test_a_records_guard_attached_elsewhere_warns_naming_what_is_not_denied(deployed, monkeypatch):
@@ -915,7 +940,7 @@ def test_without_the_management_account_known_no_scp_is_proof(deployed, monkeypa
     organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=root)
     refusing(deployed, monkeypatch, "DescribeOrganization")
     check = by_name(deployed.run())["evidence.records-guard"]
-    expected = "SCPs not readable here (DescribeOrganization unanswered)"
+    expected = "SCPs not readable here (DescribeOrganization: AccessDeniedException)"
     assert (check.status, check.saw) == (WARN, expected)
 
 

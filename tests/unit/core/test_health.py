@@ -204,6 +204,7 @@ ARNS = tuple(
 )
 RECORDS = "arn:aws:ssm:*:*:parameter/root-account-usage/*"
 DENY = {"Effect": "Deny", "Action": list(health.RECORD_CHANGES), "Resource": RECORDS}
+ALL = list(health.RECORD_CHANGES)
 
 
 def scp(*statements: dict) -> str:
@@ -236,11 +237,31 @@ def test_the_records_guard_denies_every_change_of_every_record():
         ([{"Effect": "Deny", "Action": "ssm:*"}], list(health.RECORD_CHANGES)),
         # fnmatch would take [..] as a class; IAM takes it as written.
         ([DENY | {"Resource": "arn:aws:ssm:[e]u-west-1:*"}], list(health.RECORD_CHANGES)),
+        # A resource's case matters, unlike an action's.
+        ([DENY | {"Resource": RECORDS.upper()}], list(health.RECORD_CHANGES)),
+        # A Condition that can leave the deny unapplied is no proof: another test, another
+        # key, or sparing the administrator role Organizations makes in every account.
+        ([DENY | {"Condition": {"StringEquals": {"aws:RequestedRegion": "x"}}}], ALL),
+        ([DENY | {"Condition": {"ArnNotLike": {"aws:SourceArn": "arn:*"}}}], ALL),
+        ([DENY | {"Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:*:iam::*:role/*"}}}], ALL),
+        ([DENY | {"Condition": {"ArnNotLike": {"aws:PrincipalArn": ["x", "*"]}}}], ALL),
+        ([DENY | {"Condition": "ArnNotLike"}], ALL),
     ],
-    ids=["puts-only", "allow", "other-path", "one-record", "not-action", "no-resource", "brackets"],
-)
+    ids=[
+        "puts-only", "allow", "other-path", "one-record", "not-action", "no-resource",
+        "brackets", "resource-case", "other-test", "other-key", "spares-roles", "spares-all",
+        "not-an-object",
+    ],
+)  # fmt: skip
 def test_a_guard_that_leaves_a_change_open_names_it(statements, undenied):
     assert health.undenied([scp(*statements)], ARNS) == undenied
+
+
+def test_the_guards_condition_sparing_the_records_writers_still_denies():
+    # As rdk_config/records-guard-scp.yaml spares the re-evaluation and deployer roles.
+    writers = ["arn:*:iam::*:role/*-ReevaluationRole-*", "arn:*:iam::*:role/stacksets-exec-*"]
+    spared = DENY | {"Condition": {"ArnNotLike": {"AWS:PrincipalArn": writers}}}
+    assert health.undenied([scp(spared)], ARNS) == []
 
 
 def test_no_policy_or_no_record_denies_nothing():
