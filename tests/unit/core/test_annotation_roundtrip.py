@@ -268,6 +268,19 @@ def report_only(draw: st.DrawFn) -> tuple[Verdict, Case]:
 
 
 @st.composite
+def cloudtrail_off(draw: st.DrawFn) -> tuple[Verdict, Case]:
+    """CloudTrailEvidence "false" with the recorded events read: said, read back, the use
+    unchanged, and not taken for "the credential report only"."""
+    base, case = draw(evaluated)
+    notes = [text.CLOUDTRAIL_OFF, *draw(st.sampled_from([[], [text.record_note(["reset"])]]))]
+    verdict = apply_activity(
+        base, [], now=NOW, threshold_days=base.threshold_days or 1, notes=notes
+    )
+    assert text.CLOUDTRAIL_OFF in verdict.annotation
+    return verdict, Case(verdict.annotation, case.expected)
+
+
+@st.composite
 def fail_closed(draw: st.DrawFn) -> tuple[Verdict, Case]:
     """Any reason, even one that quotes a use, and long enough to be cut to 256."""
     reason = draw(
@@ -292,6 +305,7 @@ KINDS: dict[str, Callable[[], st.SearchStrategy[tuple[Verdict, Case]]]] = {
     "a sign-in attempt, not a use": attempts_only,
     "no root activity in CloudTrail": nothing_elsewhere,
     "the credential report only": report_only,
+    "CloudTrail off, the records read": cloudtrail_off,
     "fail closed": fail_closed,
 }
 
