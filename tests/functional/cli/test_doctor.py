@@ -597,18 +597,23 @@ def test_the_command_prints_json_and_exits_by_the_worst_check(deployed, monkeypa
     assert code == (1 if FAIL in statuses.values() else 0)
 
 
-def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypatch):
-    """history's member-role opener, with doctor's client factory: the member's empty
-    moto account is what doctor sees there, not the auditor's deployment."""
+def member_role_opener(deployed: Deployment, monkeypatch: Any) -> MemberRoleOpener:
+    """history's member-role opener (role Reader) on moto, with doctor's client factory."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", deployed.endpoint)
     session = deployed.session
-    opener = MemberRoleOpener(
+    return MemberRoleOpener(
         session.client("sts", region_name=HOME),
         lambda _, credentials: session_clients(session, credentials),
         role_name="Reader",
         partition="aws",
         own_account=ACCOUNT,
     )
+
+
+def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypatch):
+    """history's member-role opener, with doctor's client factory: the member's empty
+    moto account is what doctor sees there, not the auditor's deployment."""
+    opener = member_role_opener(deployed, monkeypatch)
     member = "222222222222"
     deployed.gaps.aggregate = [
         {"ConfigRuleName": "root-account-usage", "AccountId": a, "AwsRegion": HOME}
@@ -746,15 +751,7 @@ def test_a_members_scps_are_read_with_the_callers_credentials(deployed, monkeypa
     member = made["CreateAccountStatus"]["AccountId"]
     organizations.move_account(AccountId=member, SourceParentId=root, DestinationParentId=ou)
     organizations.attach_policy(PolicyId=guard_policy(organizations), TargetId=ou)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", deployed.endpoint)
-    session = deployed.session
-    opener = MemberRoleOpener(
-        session.client("sts", region_name=HOME),
-        lambda _, credentials: session_clients(session, credentials),
-        role_name="Reader",
-        partition="aws",
-        own_account=ACCOUNT,
-    )
+    opener = member_role_opener(deployed, monkeypatch)
     [rule] = deployed.client("config", HOME).describe_config_rules()["ConfigRules"]
     config = opener.open(member, HOME)("config", HOME)
     with monkeypatch.context() as patched:  # moto finds a rule's function in its own account
