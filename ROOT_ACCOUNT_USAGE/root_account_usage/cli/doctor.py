@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -66,13 +66,16 @@ class _Account:
     now: datetime
     events: int
     retrier: Retrier  # stateless: shared by every account
+    organization: Clients  # the caller's own: members cannot read SCPs
     pattern: dict[str, Any] | None = None  # the deployed re-evaluation rule's
     state: str = "ENABLED"
     rule: RuleIdentity | None = None
     parameters: RuleParameters | None = None
-    organization: Clients | None = None  # the caller's own: members cannot read SCPs
     management: str = ""  # the organization's management account, when it can be read
     unorganized: str = ""  # else why not: DescribeOrganization's error
+    # One run's reads of the organization, shared by its accounts: an OU's parent, the SCPs of
+    # the root or an OU and an SCP's text are read once, however many accounts sit below.
+    read_once: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @property
     def partition(self) -> str:
@@ -269,18 +272,32 @@ def _guard(a: _Account, arns: tuple[str, ...], path: str) -> Check:
         return judged(GUARD, False, f"SCPs not readable here ({why})")
     if a.account == a.management:
         return judged(GUARD, False, "SCPs never apply to the management account")
-    org = replace(a, clients=a.organization or a.clients)
+    org = replace(a, clients=a.organization)
+
+    def once(read: Callable[[str], Any], key: str) -> Any:
+        if (read.__name__, key) not in a.read_once:  # two threads may both read: one answer
+            a.read_once[read.__name__, key] = read(key)
+        return a.read_once[read.__name__, key]
+
+    def parents(child: str) -> list[Any]:
+        return list(org.items("organizations", "list_parents", "Parents", ChildId=child))
+
+    def scps(target: str) -> list[str]:
+        listed = org.items(*LIST_SCPS, TargetId=target, Filter="SERVICE_CONTROL_POLICY")
+        return [policy["Id"] for policy in listed]
+
+    def text(policy: str) -> Any:
+        return org.call(*DESCRIBE_SCP, PolicyId=policy)["Policy"].get("Content")
+
     try:
         chain = [a.account]
         for _ in range(6):  # an account sits at most five OUs below the root
-            [parent] = org.items("organizations", "list_parents", "Parents", ChildId=chain[-1])
+            [parent] = once(parents, chain[-1])
             chain.append(parent["Id"])
             if parent["Type"] == "ROOT":
                 break
-        scps = {"Filter": "SERVICE_CONTROL_POLICY"}
-        listed = (org.items(*LIST_SCPS, TargetId=target, **scps) for target in chain)
-        ids = sorted({policy["Id"] for policies in listed for policy in policies})
-        texts = [org.call(*DESCRIBE_SCP, PolicyId=i)["Policy"].get("Content") for i in ids]
+        ids = sorted({policy for target in chain for policy in once(scps, target)})
+        texts = [once(text, policy) for policy in ids]
     except Exception as error:  # refused, or an answer of another shape
         return judged(GUARD, False, f"SCPs not readable here ({error_code(error)})")
     where = f"the SCPs on {' < '.join(chain)}"
@@ -381,10 +398,10 @@ def doctor(
     (each through `members`; one that cannot be opened is a FAIL naming why)."""
     moment = now or datetime.now(UTC).replace(microsecond=0)
     functions, retrier = frozenset(args.function_arn), Retrier(THROTTLED, sleep=sleep)
-    own = _Account(
-        clients, account, home, args.rule_name, functions, regions, moment, args.events, retrier
-    )
-    own.organization = clients  # each member's SCPs are read with the caller's credentials
+    own = _Account(  # each member's SCPs are read with the caller's own clients
+        clients, account, home, args.rule_name, functions, regions, moment, args.events, retrier,
+        clients,
+    )  # fmt: skip
     try:
         found = own.call("organizations", "describe_organization")["Organization"]
         own.management = found["MasterAccountId"]

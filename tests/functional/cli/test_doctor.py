@@ -627,6 +627,7 @@ def test_member_accounts_are_read_with_their_own_credentials(deployed, monkeypat
 
 
 MANAGEMENT = "999999999999"
+ORGANIZATION_READS = ("ListParents", "ListPoliciesForTarget", "DescribePolicy")
 RECORDS = "/root-account-usage/root-account-usage"  # template.yaml's, for its rule name
 ALL_CHANGES = "ssm:PutParameter, ssm:DeleteParameter, ssm:DeleteParameters"
 
@@ -760,12 +761,22 @@ def test_a_members_scps_are_read_with_the_callers_credentials(deployed, monkeypa
         given = {k: rule[k] for k in ("ConfigRuleName", "Source", "InputParameters")}
         config.put_config_rule(ConfigRule=given)
     deployed.gaps.aggregate = [
-        {"ConfigRuleName": "root-account-usage", "AccountId": member, "AwsRegion": HOME}
+        {"ConfigRuleName": "root-account-usage", "AccountId": a, "AwsRegion": HOME}
+        for a in (ACCOUNT, member)
     ]
-    checks = deployed.run("--aggregator", "org", "--member-role", "Reader", members=opener)
-    check = by_name([c for c in checks if c.account == member])["evidence.records-guard"]
-    assert check.status == PASS, check
-    assert check.saw == f"the SCPs on {member} < {ou} < {root} deny changing {RECORDS}"
+    deployed.gaps.made.clear()
+    options = ("--aggregator", "org", "--member-role", "Reader", "--max-workers", "1")
+    checks = deployed.run(*options, members=opener)
+    for account in (ACCOUNT, member):
+        check = by_name([c for c in checks if c.account == account])["evidence.records-guard"]
+        assert check.status == PASS, check
+        assert check.saw == f"the SCPs on {account} < {ou} < {root} deny changing {RECORDS}"
+    # The OU and the root both accounts sit below are read once: each account's own parent
+    # and SCPs, then the OU's parent, the OU's and root's SCPs, and each SCP's text.
+    read = [op for op in deployed.gaps.made if op in ORGANIZATION_READS]
+    assert sorted(read) == sorted(
+        ["ListParents"] * 3 + ["ListPoliciesForTarget"] * 4 + ["DescribePolicy"] * 2
+    )  # two SCPs: the guard, and the FullAWSAccess every target has
 
 
 def test_the_management_account_is_never_guarded_by_an_scp(deployed):
