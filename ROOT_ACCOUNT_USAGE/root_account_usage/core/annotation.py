@@ -121,9 +121,10 @@ def activity_use(seen: str, threshold_days: int, report_generated_at: datetime |
     return _dated(f"Root {seen}, within the {threshold_days}-day threshold", report_generated_at)
 
 
-def record_decides(seen: str, threshold_days: int) -> str:
-    """A recorded use inside the threshold, published before the report is read."""
-    return f"Root {seen}, within the {threshold_days}-day threshold{RECORD_DECIDES}"
+def record_decides(seen: str, threshold_days: int, note: str = "") -> str:
+    """A recorded use inside the threshold, published before the report is read; never
+    cut is RECORD_DECIDES, which makes the next evaluation a full one."""
+    return fit(f"Root {seen}, within the {threshold_days}-day threshold", RECORD_DECIDES + note)
 
 
 def searched_scope(regions: int, days: int, threshold_days: int) -> str:
@@ -181,6 +182,9 @@ _LABEL = "|".join(re.escape(label) for label in CREDENTIAL_LABELS.values())
 _SOURCE = "|".join(ACTIVITY_SOURCES)
 _OLD_USE = re.compile(rf"^Root last used at {_TIME} \((?P<label>{_LABEL})\)")
 _READERS = (
+    # The rule's memory first: carried only when newer than the use the verdict names.
+    # Only the shapes remembered_note writes; the last one, which follows any reason.
+    re.compile(rf"{_KNOWN_MARKER}(?P<known>(?:{_LABEL})|(?:{_SOURCE}): .+?) at {_TIME}\."),
     re.compile(rf"^Root (?P<label>{_LABEL}) was used at {_TIME}"),
     _OLD_USE,
     # Greedy, so that an event's own text cannot end the description early: the last
@@ -188,8 +192,6 @@ _READERS = (
     re.compile(
         rf"^Root (?P<seen>.+) at {_TIME} \((?P<source>{_SOURCE}) [a-z0-9-]+\), within", re.DOTALL
     ),
-    # Only the shapes remembered_note writes; the last one, which follows any reason.
-    re.compile(rf"{_KNOWN_MARKER}(?P<known>(?:{_LABEL})|(?:{_SOURCE}): .+?) at {_TIME}\."),
 )
 # What the writers above say of the threshold: "within the 7-day threshold", "threshold 7 days".
 _THRESHOLD = re.compile(r"\bthe ([0-9]{1,4})-day threshold\b|; threshold ([0-9]{1,4}) days;")
@@ -201,7 +203,7 @@ def is_unable(annotation: str) -> bool:
 
 
 def read_root_use(annotation: str) -> RootUseSeen | None:
-    """The root use an annotation written above names first; None when it names none."""
+    """The most recent root use an annotation written above names; None when none."""
     for reader in _READERS:
         match = next(reversed(list(reader.finditer(annotation))), None)
         if match is not None:

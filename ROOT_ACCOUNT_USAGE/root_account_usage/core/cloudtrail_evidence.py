@@ -101,12 +101,11 @@ def root_activity(
     if not _is_root_action(detail):
         return None
     if account_id is not None:
-        # userIdentity.accountId, when recipientAccountId (where present) names the same.
         named = detail["userIdentity"].get("accountId")
-        valid = isinstance(named, str) and ACCOUNT_ID.fullmatch(named) is not None
-        if not valid or detail.get("recipientAccountId", named) != named:
+        if not isinstance(named, str) or ACCOUNT_ID.fullmatch(named) is None:
             raise UnreadableRecordError("root record names no account")
-        if named != account_id:
+        # Another account's root, here or where recipientAccountId (if any) names another.
+        if account_id != named or detail.get("recipientAccountId", named) != named:
             return None
     activity = root_activity_in_record(detail, lookup_region, lookup=event)
     if activity is None:
@@ -196,8 +195,11 @@ def apply_activity(
             tried = any(a.source == text.CLOUDTRAIL for a in in_window)
             nothing = text.NO_CLOUDTRAIL_USE if tried else text.NO_CLOUDTRAIL_ACTIVITY
             nothing = nothing.removesuffix(".") + scope + "."
-        annotation = text.fit_optional(verdict.annotation, attempt_said, nothing + required)
-        return verdict._replace(annotation=annotation)
+        # What was (not) searched: caveats a later fit keeps (Verdict.kept). Not where a
+        # use is named: there its words the removal and the memory read come first.
+        kept = nothing + required
+        annotation = text.fit_optional(verdict.annotation, attempt_said, kept)
+        return verdict._replace(annotation=annotation, kept=kept)
     report_is_newer = verdict.last_used is not None and verdict.last_used >= latest.time
     if report_is_newer and verdict.compliance_type == NON_COMPLIANT:
         also = f" {latest.source} also: {latest.seen(text.MAX_ALSO_DESCRIPTION)}."

@@ -28,6 +28,7 @@ class Verdict(NamedTuple):
     report_generated_at: datetime | None = None
     account_id: str | None = None
     error_code: str | None = None
+    kept: str = ""  # the annotation's ending (caveats) a later fit keeps whole
 
     @property
     def evaluated(self) -> bool:
@@ -131,8 +132,10 @@ def apply_memory(
         return verdict._replace(annotation=text.fit(base, carried + note + code))
     window = timedelta(days=threshold_days or 0)
     if remembered is None or threshold_days is None or remembered.time < now - window:
-        annotation = text.fit_optional(verdict.annotation, [(carried,)], note)
-        return verdict._replace(annotation=annotation)
+        head = verdict.annotation.removesuffix(verdict.kept)
+        kept = verdict.kept + note
+        annotation = text.fit_optional(head, [(carried,)], kept)
+        return verdict._replace(annotation=annotation, kept=kept)
     credential, last_used = remembered
     use = text.remembered_use(credential, last_used, threshold_days, verdict.report_generated_at)
     return verdict._replace(

@@ -482,10 +482,28 @@ def test_a_failed_password_change_is_root_use_made_signed_in(rule_clients):
     assert evaluation["Annotation"].startswith("Root console password change in us-east-1 at")
 
 
-def test_another_accounts_root_record_does_not_decide_this_account(rule_clients):
+def with_recipient(record, account):
+    detail = json.loads(record["CloudTrailEvent"]) | {"recipientAccountId": account}
+    return record | {"CloudTrailEvent": json.dumps(detail)}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        event(accountId="999999999999"),
+        # Another account's root acting on this account's resources (CloudTrail user
+        # guide, "CloudTrail userIdentity element": cross-account calls).
+        with_recipient(event(accountId="999999999999"), ACCOUNT_ID),
+        with_recipient(event(), "999999999999"),
+    ],
+    ids=["another root", "another root, here", "this root, elsewhere"],
+)
+def test_another_accounts_root_record_does_not_decide_this_account(rule_clients, record):
     iam_stub, trails = rule_clients
-    evaluation = run_with_us_east_1(iam_stub, trails, event(accountId="999999999999"))
+    evaluation = run_with_us_east_1(iam_stub, trails, record)
     assert evaluation["ComplianceType"] == "COMPLIANT"
+    # Read, and not this account's: the search is whole, not "incomplete".
+    assert " No root activity in CloudTrail (2 regions, last 7 days)." in evaluation["Annotation"]
 
 
 @pytest.mark.parametrize(

@@ -83,8 +83,9 @@ def test_a_key_used_then_deleted_stays_non_compliant_until_its_use_plus_the_thre
     # One second past the use plus the threshold: over, and still remembered.
     after = evaluate(stubbed_clients, USED + timedelta(days=7, seconds=1), RootUse(), evaluation)
     assert after["ComplianceType"] == "COMPLIANT"
+    # The memory, then the caveats of this evaluation, which no later fit cuts.
     assert after["Annotation"].endswith(
-        " Last known root use: access key 1 at 2026-11-27T11:00:00Z."
+        " Last known root use: access key 1 at 2026-11-27T11:00:00Z. CloudTrail unavailable."
     )
 
 

@@ -12,7 +12,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ROOT_ACCOUNT_USAGE import lambda_handler
-from root_account_usage.core.annotation import RootUseSeen, read_root_use
+from root_account_usage.core.annotation import RECORD_DECIDES, RootUseSeen, read_root_use
 from root_account_usage.core.cloudtrail_evidence import RootActivity
 from root_account_usage.core.recorded_activity import encode
 from root_account_usage.rule.budget import Budget
@@ -95,6 +95,24 @@ def test_a_recorded_sign_in_decides_before_the_report_is_read():
     assert read_root_use(evaluation["Annotation"]) == RootUseSeen(
         "EventBridge: console sign-in without MFA", "2026-11-27T11:57:00Z"
     )
+
+
+def test_a_long_recorded_use_keeps_what_makes_the_next_evaluation_a_full_one():
+    # A long event name, and the AssumeRoot sessions' parameter missing: the words that
+    # say a record decided are never what 256 characters cut, or records decide again.
+    long = SIGN_IN._replace(
+        event_name="ModifyVpcEndpointServicePayerResponsibility",
+        mfa_used=None,
+        region="ap-southeast-2",
+        lookup_region="ap-southeast-2",
+    )
+    first = evaluate({"root": encode(long)}, CloudTrailEvidence="true")
+    assert first["ComplianceType"] == "NON_COMPLIANT"
+    assert first["Annotation"].endswith(f"{RECORD_DECIDES} Recorded root event missing.")
+    assert len(first["Annotation"]) <= 256
+    calls: list[str] = []
+    evaluate({"root": encode(long)}, calls=calls, last=first["Annotation"])
+    assert "GetCredentialReport" in calls
 
 
 def test_a_threshold_of_exactly_cloudtrails_90_days_still_lets_a_recorded_use_decide():

@@ -24,7 +24,7 @@ from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_acti
 from root_account_usage.core.exceptions import RootAccountUsageError
 from root_account_usage.core.report import CredentialUse, RootCredentials
 from root_account_usage.core.timestamps import format_timestamp
-from root_account_usage.core.verdict import Verdict, decide, unable_to_evaluate
+from root_account_usage.core.verdict import Verdict, apply_memory, decide, unable_to_evaluate
 from tests.reports import read_report_only
 
 NOW = datetime.fromisoformat("2026-11-27T12:00:00+00:00")
@@ -294,6 +294,28 @@ def fail_closed(draw: st.DrawFn) -> tuple[Verdict, Case]:
     return verdict, Case(verdict.annotation, None)
 
 
+MEMORY_UNAVAILABLE = "this rule's last evaluation unavailable, over any kind"
+
+
+def memory_unavailable() -> st.SearchStrategy[tuple[Verdict, Case]]:
+    """Said last by apply_memory over any other kind: the use read back is unchanged, and
+    a compliant verdict keeps what it said was not searched."""
+    others = [kind() for name, kind in KINDS.items() if name != MEMORY_UNAVAILABLE]
+    return st.one_of(others).map(_memory_unavailable)
+
+
+def _memory_unavailable(drawn: tuple[Verdict, Case]) -> tuple[Verdict, Case]:
+    verdict, case = drawn
+    said = apply_memory(
+        verdict, None, now=NOW, threshold_days=verdict.threshold_days, unavailable=True
+    )
+    note = text.unavailable_note(text.LAST_EVALUATION)
+    assert note in said.annotation
+    # Before a fail-closed verdict's error code; else last, after every caveat kept.
+    assert not verdict.evaluated or said.annotation.endswith(verdict.kept + note)
+    return said, Case(said.annotation, case.expected)
+
+
 KINDS: dict[str, Callable[[], st.SearchStrategy[tuple[Verdict, Case]]]] = {
     "report use, recent": lambda: report_verdict(recent),
     "report use, old": lambda: report_verdict(old),
@@ -307,6 +329,7 @@ KINDS: dict[str, Callable[[], st.SearchStrategy[tuple[Verdict, Case]]]] = {
     "the credential report only": report_only,
     "CloudTrail off, the records read": cloudtrail_off,
     "fail closed": fail_closed,
+    MEMORY_UNAVAILABLE: memory_unavailable,
 }
 
 
@@ -317,7 +340,7 @@ def test_parser_recovers_exactly_the_use_the_writer_named(kind, data):
     assert 1 <= len(case.annotation) <= text.MAX_ANNOTATION_LENGTH
     assert read_root_use(case.annotation) == case.expected
     assert text.is_unable(case.annotation) == (not verdict.evaluated)
-    assert read_report_only(case.annotation) == (kind == "the credential report only")
+    assert read_report_only(case.annotation) == (text.REPORT_ONLY in verdict.kept)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

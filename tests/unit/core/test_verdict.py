@@ -7,7 +7,9 @@ from datetime import timedelta
 import botocore.session
 import pytest
 
+from root_account_usage.core import annotation as text
 from root_account_usage.core.annotation import MAX_ANNOTATION_LENGTH, UNABLE_PREFIX
+from root_account_usage.core.cloudtrail_evidence import RootActivity, apply_activity
 from root_account_usage.core.exceptions import (
     AccountMismatchError,
     MalformedReportError,
@@ -19,6 +21,7 @@ from root_account_usage.core.report import parse_credential_report
 from root_account_usage.core.verdict import (
     COMPLIANT,
     NON_COMPLIANT,
+    RememberedUse,
     Verdict,
     apply_memory,
     decide,
@@ -108,12 +111,42 @@ def test_a_remembered_use_exactly_at_the_threshold_edge_is_inside_as_a_reported_
         assert verdict.compliance_type == expected
 
 
+def test_the_memory_carried_past_an_older_report_use_is_what_is_remembered():
+    # The report shows an old password use; the memory carries a newer key use, deleted
+    # since. The newer one is remembered, or a threshold raised later would not see it.
+    key_used = NOW - timedelta(days=100)
+    reported = judge(RootUse.at(password=NOW - timedelta(days=700)))
+    carried = apply_memory(
+        reported, RememberedUse("access key 1", key_used), now=NOW, threshold_days=7
+    )
+    assert carried.compliance_type == COMPLIANT
+    assert carried.annotation.startswith("Root last used at ")
+    assert remembered_use(carried.annotation) == RememberedUse("access key 1", key_used)
+
+
 def test_a_remembered_use_the_report_still_shows_changes_nothing():
     reported = judge(RootUse.at(access_key_1=NOW - timedelta(days=2)))
     remembered = remembered_use(reported.annotation)
     assert remembered is not None
     assert remembered.time == reported.last_used
     assert apply_memory(reported, remembered, now=NOW, threshold_days=7) == reported
+
+
+def test_the_caveats_of_a_compliant_verdict_outlast_the_memory_note():
+    # A failed sign-in (anyone who knows the root e-mail can cause one) fills the
+    # annotation; that the search did not finish must still be said after the memory's note.
+    attempt = RootActivity(
+        NOW - timedelta(hours=2), "ConsoleLogin", "us-east-1", "203.0.113.9", None, "us-east-1"
+    )._replace(attempt=True)
+    incomplete = text.incomplete_note(text.CLOUDTRAIL)
+    searched = apply_activity(
+        judge(RootUse()), [attempt], now=NOW, threshold_days=7, notes=[incomplete]
+    )
+    assert "Failed root sign-in attempt from 203.0.113.9" in searched.annotation
+    verdict = apply_memory(searched, None, now=NOW, threshold_days=7, unavailable=True)
+    assert verdict.compliance_type == COMPLIANT
+    assert verdict.annotation.endswith(incomplete + text.unavailable_note(text.LAST_EVALUATION))
+    assert len(verdict.annotation) <= MAX_ANNOTATION_LENGTH
 
 
 def test_use_seven_days_and_one_second_ago_is_outside():
