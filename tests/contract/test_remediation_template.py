@@ -82,9 +82,14 @@ def test_the_automation_role_grants_exactly_what_the_script_calls():
         "organizations:DescribeOrganization",
         "sns:Publish",
         "sts:AssumeRole",  # the member's rule reader, for automatic starts only
+        # Automatic starts only: AssumeRoot calls in this account's own event history.
+        "cloudtrail:LookupEvents",
+        "ec2:DescribeRegions",
     }
     [grant] = [s for s in statements if actions_of(s) == {"sts:AssumeRole"}]
     assert grant["_condition"] == "Automatic"
+    [search] = [s for s in statements if "cloudtrail:LookupEvents" in actions_of(s)]
+    assert search["_condition"] == "Automatic"
     assert grant["Resource"] == {
         "Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${RuleReaderRoleName}"
     }

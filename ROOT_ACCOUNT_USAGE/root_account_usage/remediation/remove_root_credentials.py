@@ -3,26 +3,37 @@ rdk_config/root-credentials-removal.yaml; its reasons: docs/deploy.md, "Centrali
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from root_account_usage.core.annotation import (
     ASSUMED_ROOT_SESSION,
+    CLOUDTRAIL,
     EVENTBRIDGE,
     is_unable,
     read_recent_root_use,
+    read_threshold,
 )
 from root_account_usage.core.plain_text import NAME, REASON, SHORT, aws_error_code, error_text
 from root_account_usage.core.regions import is_region_name
 from root_account_usage.core.rule_identity import identify, names_rule, parameters_of
+from root_account_usage.core.timestamps import format_timestamp, parse_timestamp
 
 ROOT_TASK_POLICY = "IAMDeleteRootUserCredentials"
 REQUIRED_FEATURE = "RootCredentialsManagement"
 SESSION_SECONDS = 900  # AssumeRoot's maximum
+CLOCK_SLACK = timedelta(seconds=60)  # between two CloudTrail records' times
 MAX_SUMMARY = 1500
 MAX_PAGES = 100  # of one IAM list call
+MAX_LOOKUP_PAGES = 10  # of AssumeRoot calls in one region's 16-minute window
+# The step's timeoutSeconds, and one call's worst case with client_maker's settings:
+# 3 attempts of a 10 s connect and a 20 s read, and the standard mode's backoff.
+STEP_SECONDS, CALL_SECONDS = 600, 110
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _FEATURE_ERRORS = {
@@ -51,14 +62,24 @@ class RemovalNotCompleteError(RuntimeError):
 ClientMaker = Callable[..., Any]
 
 
+class StepError(RuntimeError):
+    """A failure this script names itself (an AWS error is named by its code)."""
+
+
+class OutOfTimeError(StepError):
+    """No call starts unless its worst case ends before the step's timeout."""
+
+
 def handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
     """aws:executeScript entry point: remove, notify, and fail unless it succeeded."""
     return remove_and_notify(events, client_maker())
 
 
-def client_maker() -> ClientMaker:
-    """boto3 clients with bounded retries, STS on its Regional endpoint in every partition
-    (AssumeRoot refuses the global one, where an older SDK's "legacy" default sends it)."""
+def client_maker(clock: Callable[[], float] = time.monotonic) -> ClientMaker:
+    """boto3 clients with bounded retries and timeouts, STS on its Regional endpoint in
+    every partition (AssumeRoot refuses the global one, where an older SDK's "legacy"
+    default sends it). A call raises OutOfTimeError rather than start too late to finish
+    before the step's timeout, leaving one call's time to notify."""
     import boto3
     import botocore.session
     from botocore.config import Config
@@ -66,12 +87,26 @@ def client_maker() -> ClientMaker:
     core = botocore.session.get_session()
     core.set_config_variable("sts_regional_endpoints", "regional")
     session = boto3.Session(botocore_session=core)
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=20)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=10, read_timeout=20
+    )
+    started = clock()
+
+    def in_time(model: Any, **_: Any) -> None:
+        last_start = STEP_SECONDS - CALL_SECONDS * (1 if model.name == "Publish" else 2)
+        if clock() - started > last_start:
+            raise OutOfTimeError(f"{model.name} not started: the step's {STEP_SECONDS} s end first")
 
     def client(service: str, **options: Any) -> Any:
-        return session.client(service, config=config, **options)  # type: ignore[call-overload]
+        made = session.client(service, config=config, **options)  # type: ignore[call-overload]
+        made.meta.events.register_first("before-call.*.*", in_time)
+        return made
 
     return client
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def remove_and_notify(events: dict[str, Any], client: ClientMaker) -> dict[str, Any]:
@@ -111,7 +146,10 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         partition = _check_target(account, region, client)
         if trigger:
             _check_rule_identity(events, trigger, account, partition, client)
-            why_not = why_not_delete(str(events.get("Annotation") or ""))
+            annotation = str(events.get("Annotation") or "")
+            why_not = why_not_delete(annotation, now=_now())
+            if not why_not:
+                why_not = _session_opened_into(account, annotation, region, client)
             if why_not:
                 return _result(account, NOTIFY_ONLY, f"nothing deleted (notify only): {why_not}")
         iam = _root_session(account, region, partition, client)
@@ -133,12 +171,14 @@ def remove_root_credentials(events: dict[str, Any], client: ClientMaker) -> dict
         return _result(account, REFUSED, f"refused: {refusal}")
     except Exception as error:  # AWS errors and the unexpected: report, never hide
         done = f"; deleted before it: {', '.join(deleted)}" if deleted else ""
-        return _result(account, FAILED, f"failed: {error_text(error)}{done}", tuple(deleted))
+        named = str(error) if isinstance(error, StepError) else error_text(error)
+        return _result(account, FAILED, f"failed: {named}{done}", tuple(deleted))
 
 
-def why_not_delete(annotation: str) -> str:
-    """Why the rule's annotation is no ground to delete; "" when it names a use inside the
-    threshold that the credential report or CloudTrail showed (no member principal writes)."""
+def why_not_delete(annotation: str, *, now: datetime) -> str:
+    """Why the rule's annotation is no ground to delete at `now`; "" when it names a use
+    inside the threshold that the credential report or CloudTrail showed (no member
+    principal writes). A CloudTrail use is then checked against AssumeRoot sessions."""
     if is_unable(annotation):
         return "the rule could not evaluate the account"
     seen = read_recent_root_use(annotation)
@@ -147,31 +187,61 @@ def why_not_delete(annotation: str) -> str:
     if ASSUMED_ROOT_SESSION in seen.credential:
         return "the use it names is an AssumeRoot session, not the root user's own"
     if seen.credential.startswith(EVENTBRIDGE):
+        # The evaluation that then reads them stays NON_COMPLIANT: Config sends no event.
         return (
             "the use it names is only a recorded event (an SSM parameter the member account "
-            "can write), not the credential report or CloudTrail"
+            "can write), not the credential report or CloudTrail; if the use was real, start "
+            "this removal by hand"
         )
-    call = re.search(r"\bAPI call ([A-Za-z]+)\b", seen.credential)
-    if call and call.group(1) in _REMOVAL_CALLS:
-        return f"the use it names, {call.group(1)}, is a call this removal makes itself"
+    # A late or replayed event: the evaluation no longer holds.
+    threshold = read_threshold(annotation)
+    if threshold is None or parse_timestamp(seen.time) < now - timedelta(days=threshold):
+        return f"the use it names, at {seen.time}, is no longer inside the rule's threshold"
     return ""
 
 
-# The calls this removal makes in its root session: an action in an AssumeRoot session
-# carries no marker in the member account (IAM user guide, "Track privileged tasks in
-# CloudTrail"), so the rule may count them as root's own. Alone they never start a deletion,
-# or a dry run would start the next one.
-_REMOVAL_CALLS = (
-    "ListAccessKeys",
-    "ListSigningCertificates",
-    "GetLoginProfile",
-    "ListMFADevices",
-    "DeleteAccessKey",
-    "DeleteSigningCertificate",
-    "DeleteLoginProfile",
-    "DeactivateMFADevice",
-    "DeleteVirtualMFADevice",
-)
+def _session_opened_into(account: str, annotation: str, region: str, client: ClientMaker) -> str:
+    """Why a CloudTrail use may be an AssumeRoot session's ("" when none): this account's
+    own event history (which no member writes) shows AssumeRoot into `account` at most
+    900 s before it. An action in such a session is type Root with no marker in the
+    member account (IAM user guide, "Track privileged tasks in CloudTrail"), so the rule
+    counts it as root's: this removal's own calls, or another task run from here."""
+    seen = read_recent_root_use(annotation)
+    if seen is None or not seen.credential.startswith(f"{CLOUDTRAIL}: "):
+        return ""  # the report's columns: root's password and keys, never a session's
+    used = parse_timestamp(seen.time)
+    window = {
+        "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "AssumeRoot"}],
+        "StartTime": used - timedelta(seconds=SESSION_SECONDS) - CLOCK_SLACK,
+        "EndTime": used + CLOCK_SLACK,
+    }
+    # AssumeRoot has Regional endpoints only: each call is in its region's event history.
+    regions = client("ec2", region_name=region).describe_regions()["Regions"]
+    for name in sorted(str(r["RegionName"]) for r in regions):
+        pages = client("cloudtrail", region_name=name).get_paginator("lookup_events")
+        for number, page in enumerate(pages.paginate(**window), start=1):
+            if number > MAX_LOOKUP_PAGES:
+                raise StepError(f"AssumeRoot calls in {name}: more than {number - 1} pages")
+            for event in page.get("Events", []):
+                opened = _opened_into(event, account)
+                if opened:
+                    return (
+                        f"the use it names may be an AssumeRoot session into the account, "
+                        f"opened from this account at {opened} ({name})"
+                    )
+    return ""
+
+
+def _opened_into(event: dict[str, Any], account: str) -> str:
+    """The time of a successful AssumeRoot into `account` (by id or root ARN), else ""."""
+    try:
+        record = json.loads(str(event.get("CloudTrailEvent")))
+        target = str((record.get("requestParameters") or {}).get("targetPrincipal", ""))
+        opened = format_timestamp(parse_timestamp(str(record["eventTime"])))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise StepError("an AssumeRoot record CloudTrail returned could not be read") from None
+    into = target == account or re.fullmatch(rf"arn:[a-z-]+:iam::{account}:root", target)
+    return opened if into and not record.get("errorCode") else ""
 
 
 def _check_trigger_name(events: dict[str, Any]) -> str:
@@ -312,11 +382,11 @@ def _remove_mfa(iam: Any, serial: str) -> str | None:
 
 
 def _ids(iam: Any, operation: str, key: str, field: str) -> list[str]:
-    """`field` of every item of an IAM list call; raises RuntimeError past MAX_PAGES pages."""
+    """`field` of every item of an IAM list call; raises StepError past MAX_PAGES pages."""
     ids: list[str] = []
     for number, page in enumerate(iam.get_paginator(operation).paginate(), start=1):
         if number > MAX_PAGES:
-            raise RuntimeError(f"{key}: more than {MAX_PAGES} pages")
+            raise StepError(f"{key}: more than {MAX_PAGES} pages")
         ids += [str(item[field]) for item in page.get(key, [])]
     return ids
 

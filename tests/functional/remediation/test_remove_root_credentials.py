@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -19,8 +19,10 @@ import pytest
 from botocore.stub import Stubber
 
 from root_account_usage.core import annotation as text
+from root_account_usage.core.timestamps import format_timestamp
 from root_account_usage.remediation import remove_root_credentials as removal
 from tests.cfn import ROOT, load_template
+from tests.functional.rule.test_cloudtrail_corpus import CORPUS
 from tests.unit.core.test_rule_identity import described
 
 MEMBER = "222233334444"
@@ -175,7 +177,8 @@ def events(**changes):
 
 
 @pytest.fixture
-def clients():
+def clients(monkeypatch):
+    monkeypatch.setattr(removal, "_now", lambda: NOW)  # the annotations' own day
     made = Clients()
     yield made
     made.verify()
@@ -494,7 +497,33 @@ def test_sts_is_regional_in_every_partition_as_botocore_resolves_it(monkeypatch,
     monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
     sts = removal.client_maker()("sts", region_name=region)
     assert sts.meta.endpoint_url == f"https://sts.{region}.{suffix}"
-    assert sts.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}
+    assert sts.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
+    config = sts.meta.config
+    # CALL_SECONDS is this call's worst case: 3 tries of a connect and a read, and backoff.
+    assert 3 * (config.connect_timeout + config.read_timeout) < removal.CALL_SECONDS
+
+
+def test_no_call_starts_that_could_outlast_the_step_and_notifying_keeps_its_time():
+    # The Automation step stops at timeoutSeconds (600) without notifying or naming what
+    # was deleted: a call starts only if its worst case, and then the notice's, fit.
+    clock = [0.0]
+    make = removal.client_maker(clock=lambda: clock[0])
+    sts, sns = make("sts", region_name=REGION), make("sns", region_name=REGION)
+    for client, operation in ((sts, "get_caller_identity"), (sns, "publish")):
+        stub = Stubber(client)
+        stub.add_response(operation, {})
+        stub.add_response(operation, {})
+        stub.activate()
+    last_call = removal.STEP_SECONDS - 2 * removal.CALL_SECONDS
+    clock[0] = last_call
+    sts.get_caller_identity()
+    clock[0] = last_call + 1
+    with pytest.raises(removal.OutOfTimeError, match="GetCallerIdentity not started"):
+        sts.get_caller_identity()
+    sns.publish(TopicArn=TOPIC, Message="m")  # the notice still has its time
+    clock[0] = removal.STEP_SECONDS - removal.CALL_SECONDS + 1
+    with pytest.raises(removal.OutOfTimeError, match="Publish not started"):
+        sns.publish(TopicArn=TOPIC, Message="m")
 
 
 def test_the_handler_fails_visibly_when_no_client_can_be_built(monkeypatch):
@@ -525,10 +554,14 @@ def test_the_script_runs_on_the_automation_runtime_python_311():
         "root_account_usage.core.plain_text",
         "root_account_usage.core.regions",
         "root_account_usage.core.rule_identity",
+        "root_account_usage.core.timestamps",
     }
     assert imported - package <= {
         "__future__",
+        "json",
         "re",
+        "time",
+        "datetime",
         "collections.abc",
         "functools",
         "typing",
@@ -695,6 +728,8 @@ def test_evidence_a_member_can_write_or_no_use_notifies_only(clients, annotation
 def test_a_use_the_report_or_cloudtrail_showed_deletes(clients, annotation):
     checks_pass(clients)
     rule_described(clients)
+    if annotation == CLOUDTRAIL_USE:
+        sessions_opened(clients)
     session = assumes_root(clients)
     root_keys(session, KEY_1)
     session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_1})
@@ -830,9 +865,11 @@ def test_the_embedded_document_runs_on_its_own(tmp_path):
         + "\n"
         + (
             "import json, sys\n"
+            "from datetime import UTC, datetime\n"
             "removal = sys.modules['root_account_usage.remediation.remove_root_credentials']\n"
             "bad = {'AccountId': '1', 'Region': 'eu-west-1'}\n"
-            "print(json.dumps([removal.why_not_delete(sys.argv[1]),\n"
+            "now = datetime.now(UTC)\n"
+            "print(json.dumps([removal.why_not_delete(sys.argv[1], now=now),\n"
             "    removal.remove_root_credentials(bad, None)]))\n"
         )
     )
@@ -848,7 +885,7 @@ def test_the_embedded_document_runs_on_its_own(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     why, refused = json.loads(run.stdout)
-    assert why == removal.why_not_delete(FORGED_RECORD) != ""
+    assert why == removal.why_not_delete(FORGED_RECORD, now=NOW) != ""
     assert refused["Outcome"] == "refused"
     assert str(ROOT) not in run.stdout
 
@@ -865,13 +902,118 @@ def test_a_rule_that_is_gone_is_a_failure_naming_it_before_any_root_session(clie
     assert [service for service, _ in clients.built].count("sts") == 2  # no AssumeRoot
 
 
-@pytest.mark.parametrize("call", ["ListAccessKeys", "DeleteLoginProfile", "DeactivateMFADevice"])
-def test_a_call_the_removal_makes_itself_never_grounds_a_deletion(call):
-    # AWS's example of an action in an AssumeRoot session is type Root with no marker:
-    # the rule counts the rehearsal's calls as root's, which alone must not delete.
+def sessions_opened(clients: Clients, *records: dict, found: bool = False):
+    """This account's two regions, and the AssumeRoot calls CloudTrail holds for the window
+    before the use: `records` in eu-west-1, searched first (name order); us-east-1 is
+    searched too unless a session into the member was `found` there."""
+    regions = ("us-east-1", "eu-west-1")
+    listed = [{"RegionName": r, "Endpoint": f"ec2.{r}.amazonaws.com"} for r in regions]
+    clients.add("ec2").add_response("describe_regions", {"Regions": listed}, {})
+    window = {
+        "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "AssumeRoot"}],
+        "StartTime": SIGNED_IN - removal.CLOCK_SLACK - timedelta(seconds=900),
+        "EndTime": SIGNED_IN + removal.CLOCK_SLACK,
+    }
+    events = [{"EventId": "e", "CloudTrailEvent": json.dumps(r)} for r in records]
+    clients.add("cloudtrail").add_response("lookup_events", {"Events": events}, window)
+    if not found:
+        clients.add("cloudtrail").add_response("lookup_events", {"Events": []}, window)
+
+
+def assume_root_record(target=MEMBER, **changes) -> dict:
+    """AWS's AssumeRoot record ("Track privileged tasks in CloudTrail", step 1), made
+    from this account into `target` 10 minutes before the use."""
+    [sample] = [e["record"] for e in CORPUS if e["record"].get("eventName") == "AssumeRoot"]
+    opened = format_timestamp(SIGNED_IN - timedelta(minutes=10))
+    requested = sample["requestParameters"] | {"targetPrincipal": target}
+    return sample | {"eventTime": opened, "requestParameters": requested} | changes
+
+
+@pytest.mark.parametrize(
+    "call", ["ListAccessKeys", "GetAccountSummary", "CreateLoginProfile", "DeleteBucketPolicy"]
+)
+@pytest.mark.parametrize(
+    "target", [MEMBER, f"arn:aws:iam::{MEMBER}:root"], ids=["account id", "root ARN"]
+)
+def test_a_root_call_inside_a_session_opened_from_here_notifies_only(clients, call, target):
+    # This removal's own calls, or another task run from here (an audit, a recovery
+    # password): in the member they carry no marker, and must not delete.
+    checks_pass(clients)
+    rule_described(clients)
+    sessions_opened(clients, assume_root_record(target), found=True)
+    why = "may be an AssumeRoot session into the account, opened from this account at"
+    notified(clients, f"Root credentials of AWS account {MEMBER}: notify-only", why)
     annotation = seen(f"API call {call} in us-east-1", text.CLOUDTRAIL)
-    assert "a call this removal makes itself" in removal.why_not_delete(annotation)
-    assert (
-        removal.why_not_delete(seen("API call DeleteBucketPolicy in us-west-2", text.CLOUDTRAIL))
-        == ""
-    )
+    result = removal.remove_and_notify(automatic(annotation), clients)
+    assert result["Outcome"] == removal.NOTIFY_ONLY
+    assert "at 2026-11-27T11:48:00Z (eu-west-1)" in result["Summary"]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        None,
+        assume_root_record(target="999988887777"),  # into another account
+        assume_root_record(errorCode="AccessDenied"),  # refused: no session opened
+    ],
+    ids=["no session", "another account", "refused"],
+)
+def test_a_root_call_no_session_from_here_explains_deletes(clients, record):
+    # A leaked root key (or console session) whose last call is one the removal makes
+    # itself still deletes: only this account's own CloudTrail can excuse it.
+    checks_pass(clients)
+    rule_described(clients)
+    sessions_opened(clients, *([record] if record else []))
+    session = assumes_root(clients)
+    root_keys(session, KEY_1)
+    session.add_response("delete_access_key", {}, {"AccessKeyId": KEY_1})
+    notified(clients, f"Root credentials of AWS account {MEMBER}: removed", "deleted access key")
+    annotation = seen("API call ListAccessKeys in us-east-1", text.CLOUDTRAIL)
+    assert removal.why_not_delete(annotation, now=NOW) == ""
+    result = removal.remove_and_notify(automatic(annotation), clients)
+    assert result["Outcome"] == removal.REMOVED
+
+
+def test_only_a_cloudtrail_use_is_checked_against_sessions(clients):
+    # The report's columns are root's password and keys, which no session uses.
+    checks_pass(clients)
+    rule_described(clients)
+    root_keys(assumes_root(clients), KEY_1)
+    result = removal.remove_root_credentials(automatic(REPORT_USE, DryRun="true"), clients)
+    assert result["Outcome"] == removal.DRY_RUN
+    assert "ec2" not in [service for service, _ in clients.built]
+
+
+@pytest.mark.parametrize(
+    ("age", "why"),
+    [
+        (timedelta(days=7), ""),
+        (timedelta(days=7, seconds=1), "is no longer inside the rule's threshold"),
+        (timedelta(days=400), "is no longer inside the rule's threshold"),
+    ],
+)
+def test_a_late_or_replayed_evaluation_no_longer_deletes(age, why):
+    # EventBridge retries a target for 24 hours; an old event must not act today.
+    for annotation in (REPORT_USE, CLOUDTRAIL_USE):
+        reason = removal.why_not_delete(annotation, now=SIGNED_IN + age)
+        assert (why in reason) if why else reason == ""
+
+
+def test_a_session_search_that_pages_on_and_on_fails_deleting_nothing(clients):
+    checks_pass(clients)
+    rule_described(clients)
+    listed = [{"RegionName": "eu-west-1", "Endpoint": "ec2.eu-west-1.amazonaws.com"}]
+    clients.add("ec2").add_response("describe_regions", {"Regions": listed}, {})
+    trail = clients.add("cloudtrail")
+    for page in range(removal.MAX_LOOKUP_PAGES + 1):  # the last is read, then refused
+        trail.add_response("lookup_events", {"Events": [], "NextToken": f"t{page}"})
+    notified(clients, f"Root credentials of AWS account {MEMBER}: failed", "more than 10 pages")
+    with pytest.raises(removal.RemovalNotCompleteError, match="AssumeRoot calls in eu-west-1"):
+        removal.remove_and_notify(automatic(CLOUDTRAIL_USE), clients)
+    assert [service for service, _ in clients.built].count("sts") == 2  # no AssumeRoot
+
+
+@pytest.mark.parametrize("raw", ["{", "[]", '{"eventTime": "soon"}'])
+def test_an_assume_root_record_that_cannot_be_read_is_a_failure_not_a_pass(raw):
+    with pytest.raises(removal.StepError, match="could not be read"):
+        removal._opened_into({"CloudTrailEvent": raw}, MEMBER)
