@@ -43,6 +43,10 @@ MAX_PAGES = {
 }
 
 
+# The item in force at a period's start: seven days a page, about 14 months back at most.
+PRIOR_PAGES = 60
+
+
 class HistoryUnavailableError(RootAccountUsageError):
     """AWS Config could not be read for the history."""
 
@@ -116,37 +120,37 @@ class ConfigHistoryReader:
 
         resource = f"{RESOURCE_TYPE}/{account_id}"
         where = dict(resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=resource)
-        note = None if self.records_compliance() else "not recorded"
+        # Read even when the recorder no longer records the type: what it kept stays
+        # readable (AWS Config guide), and stopping it now must not hide the past.
+        recording, note = self.records_compliance(), None
+        prior: list[RecordedStates] = []
         recorded: list[RecordedStates] = []
         try:
-            if note is None:
-                prior = self._call("get_resource_config_history", **where, laterTime=since, limit=1)
-                # The item in force when the period began: its states, timed at the start.
-                in_force = (
-                    states_from_item(i, matches) for i in prior.get("configurationItems", [])
-                )
-                recorded = [s._replace(time=since) for s in in_force if s is not None][:1]
+            prior = self._in_force_at(since, where, matches)
+            recorded = list(prior)
+            weeks = math.ceil((until - since) / WINDOW)  # 366 at most (bounded)
+            starts = [since + WINDOW * n for n in range(weeks)]
+            for done, start in enumerate(starts, start=1):
+                for page in self._pages(
+                    "get_resource_config_history",
+                    page_size=100,
+                    **where,
+                    earlierTime=start,
+                    laterTime=min(start + WINDOW, until),
+                    chronologicalOrder="Forward",
+                ):
+                    for item in page.get("configurationItems", []):
+                        states = states_from_item(item, matches)
+                        if states is not None and since <= states.time < until:
+                            recorded.append(states)
+                self.progress(done, len(starts))
         except HistoryUnavailableError as error:
             if error.code != "ResourceNotDiscoveredException":
                 raise
             note = "no compliance history recorded"
-        at_start = {n: s for r in recorded for n, s in r.states.items() if s != model.UNKNOWN}
-        weeks = math.ceil((until - since) / WINDOW) if note is None else 0  # 366 at most (bounded)
-        starts = [since + WINDOW * n for n in range(weeks)]
-        for done, start in enumerate(starts, start=1):
-            for page in self._pages(
-                "get_resource_config_history",
-                page_size=100,
-                **where,
-                earlierTime=start,
-                laterTime=min(start + WINDOW, until),
-                chronologicalOrder="Forward",
-            ):
-                for item in page.get("configurationItems", []):
-                    states = states_from_item(item, matches)
-                    if states is not None and since <= states.time < until:
-                        recorded.append(states)
-            self.progress(done, len(starts))
+        if not recording and not recorded:
+            note = "not recorded"
+        at_start = {n: s for r in prior for n, s in r.states.items() if s != model.UNKNOWN}
         names = sorted(set(ours) | {n for r in recorded for n in r.states})
         changes = changes_by_rule(recorded, names, at_start)
         # When the records first and last list a rule (its state at the start: the start).
@@ -168,6 +172,19 @@ class ConfigHistoryReader:
         ]
         note = f"no AWS Config rule {rule_name} (or one AWS named from it) in {region}"
         return histories or [model.AccountHistory(account_id, region, history_note=note)]
+
+    def _in_force_at(
+        self, since: datetime, where: dict[str, str], matches: Callable[[str], bool]
+    ) -> list[RecordedStates]:
+        """The item in force when the period began, timed at its start ([] if none). Each
+        call spans at most seven days back, so an empty page with a token reads on."""
+        pages = self._pages("get_resource_config_history", page_size=1, **where, laterTime=since)
+        for number, page in enumerate(pages, start=1):
+            in_force = (states_from_item(i, matches) for i in page.get("configurationItems", []))
+            found = [s._replace(time=since) for s in in_force if s is not None][:1]
+            if found or number == PRIOR_PAGES:
+                return found
+        return []
 
     def aggregator_view(
         self, aggregator: str, rule_name: str, only_account: str | None = None

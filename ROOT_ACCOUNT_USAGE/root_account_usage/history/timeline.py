@@ -48,7 +48,9 @@ def states_from_item(
     time = item.get("configurationItemCaptureTime")
     if not isinstance(time, datetime):
         return None
-    if item.get("configurationItemStatus") in ("ResourceDeleted", "ResourceDeletedNotRecorded"):
+    # Deleted, or no longer recorded (the recorder stopped): no state until the next item.
+    gone = ("ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded")
+    if item.get("configurationItemStatus") in gone:
         return RecordedStates(time, {})
     raw = item.get("configuration")
     try:
@@ -144,4 +146,5 @@ def ever_non_compliant(history: model.AccountHistory, since: datetime, until: da
     # The threshold the rule applies now; when its parameters are invalid, the shortest
     # it can apply (a use inside the period counts whatever the threshold).
     days = history.threshold_days or MIN_THRESHOLD_DAYS
-    return used < until and since < used + timedelta(days=days)
+    # Inside at `since` itself, as the rule judges: a use exactly `days` before it counts.
+    return used < until and since <= used + timedelta(days=days)

@@ -19,6 +19,7 @@ from root_account_usage.core.timestamps import parse_timestamp
 from root_account_usage.history.config_reader import (
     COMPLIANCE_RESOURCE_TYPE,
     EVALUATION_TYPES,
+    PRIOR_PAGES,
     ConfigHistoryReader,
     HistoryUnavailableError,
 )
@@ -269,10 +270,26 @@ def test_csv_output_matches_the_golden_file(config):
     assert render_csv(report) == (GOLDEN / "history.csv").read_text()
 
 
+def history_read(stub, before=(), *weeks):
+    """The item in force at SINCE (none: `before` empty), then each week's items."""
+    prior = {"configurationItems": list(before)}
+    stub.add_response(
+        "get_resource_config_history", prior, history_request(laterTime=SINCE, limit=1)
+    )
+    for (start, end), items in zip(
+        ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)),
+        weeks or ([], []),
+        strict=True,
+    ):
+        answer = {"configurationItems": list(items)}
+        stub.add_response("get_resource_config_history", answer, window(start, end))
+
+
 def test_recorder_without_resource_compliance_is_said_not_shown_empty(config):
     client, stub = config
     expect_rules(stub, RULE)
     expect_recorder(stub, {"allSupported": False, "resourceTypes": ["AWS::IAM::User"]})
+    history_read(stub)  # read all the same: nothing was ever recorded
     expect_current(stub, RULE, "COMPLIANT", "Root user has no recorded use", day(9))
     report, _ = collect(client)
     [account] = report.accounts
@@ -281,6 +298,79 @@ def test_recorder_without_resource_compliance_is_said_not_shown_empty(config):
     document = json.loads(render_json(report))
     assert document["accounts"][0]["history_available"] is False
     assert document["accounts"][0]["timeline"] == []
+
+
+def test_a_recorder_that_stopped_recording_the_type_hides_nothing_it_recorded(config):
+    # A member administrator drops AWS::Config::ResourceCompliance from the recording
+    # group today: the items recorded before stay readable, and are read.
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": False, "resourceTypes": ["AWS::IAM::User"]})
+    history_read(
+        stub,
+        [ci(SINCE - timedelta(days=3), "COMPLIANT")],
+        [ci(day(2), "NON_COMPLIANT"), ci(day(4), "COMPLIANT")],
+        [],
+    )
+    expect_current(stub, RULE, "COMPLIANT", "Root user has no recorded use", day(9))
+    report, _ = collect(client)
+    document = json.loads(render_json(report))
+    assert document["summary"]["ever_non_compliant"] == [ACCOUNT]
+    [ours] = [a for a in document["accounts"] if a["rule_name"] == RULE]
+    assert ours["history_available"] is True
+    assert ours["state_at_start"] == "COMPLIANT"
+
+
+def test_a_gap_in_recording_is_no_record_not_the_state_before_it(config):
+    # AWS Config writes ResourceNotRecorded when the recorder stops recording the type:
+    # nothing is known until the next item (botocore: ConfigurationItemStatus).
+    client, stub = config
+    expect_compliant_before(stub, SINCE - timedelta(days=40))
+    stopped = ci(day(2), "COMPLIANT") | {"configurationItemStatus": "ResourceNotRecorded"}
+    del stopped["configuration"]
+    for (start, end), items in zip(
+        ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)),
+        ([stopped], [ci(day(8), "COMPLIANT")]),
+        strict=True,
+    ):
+        stub.add_response(
+            "get_resource_config_history", {"configurationItems": items}, window(start, end)
+        )
+    expect_no_current(stub, RULE)
+    report, _ = collect(client)
+    [account] = [a for a in json.loads(render_json(report))["accounts"] if a["rule_name"] == RULE]
+    assert [(p["start"][:10], p["state"]) for p in account["timeline"]] == [
+        ("2026-11-01", "COMPLIANT"),
+        ("2026-11-03", "UNKNOWN"),
+        ("2026-11-09", "COMPLIANT"),
+    ]
+
+
+def test_the_state_at_the_start_is_read_past_empty_seven_day_pages(config):
+    # GetResourceConfigHistory spans seven days a call, and may answer an empty page with
+    # a token (API reference): the item in force may be weeks before the period.
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    first = history_request(laterTime=SINCE, limit=1)
+    stub.add_response(
+        "get_resource_config_history", {"configurationItems": [], "nextToken": "w2"}, first
+    )
+    stub.add_response(
+        "get_resource_config_history",
+        {"configurationItems": [ci(SINCE - timedelta(days=20), "NON_COMPLIANT")]},
+        first | {"nextToken": "w2"},
+    )
+    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
+        stub.add_response(
+            "get_resource_config_history", {"configurationItems": []}, window(start, end)
+        )
+    expect_no_current(stub, RULE)
+    report, _ = collect(client)
+    document = json.loads(render_json(report))
+    [ours] = [a for a in document["accounts"] if a["rule_name"] == RULE]
+    assert ours["state_at_start"] == "NON_COMPLIANT"
+    assert document["summary"]["ever_non_compliant"] == [ACCOUNT]
 
 
 def test_empty_period_keeps_the_state_it_started_with(config):
@@ -793,3 +883,23 @@ def test_the_current_evaluation_is_only_ever_this_accounts_under_this_rule():
             found = ConfigHistoryReader(client).current(ACCOUNT, RULE)
         assert found is not None
         assert found.annotation == expected
+
+
+def test_the_state_at_the_start_is_looked_for_60_pages_back_and_no_further(config):
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    first = history_request(laterTime=SINCE, limit=1)
+    for page in range(PRIOR_PAGES):
+        token = {"nextToken": f"w{page}"} if page else {}
+        answer = {"configurationItems": [], "nextToken": f"w{page + 1}"}
+        stub.add_response("get_resource_config_history", answer, first | token)
+    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
+        stub.add_response(
+            "get_resource_config_history", {"configurationItems": []}, window(start, end)
+        )
+    expect_no_current(stub, RULE)
+    report, _ = collect(client)
+    [account] = report.accounts
+    assert account.state_at_start is None
+    assert account.history_note is None

@@ -143,11 +143,13 @@ def test_a_root_use_counts_for_its_threshold_days_and_no_longer():
         return ever_non_compliant(no_history._replace(current=current, **changes), SINCE, UNTIL)
 
     assert ever(SINCE - timedelta(days=6, hours=23))  # still within 7 days when it began
-    assert not ever(SINCE - timedelta(days=7))  # its seven days ended as the period began
+    # As the rule judges (last use >= now - 7 days): still inside at the period's first instant.
+    assert ever(SINCE - timedelta(days=7))
+    assert not ever(SINCE - timedelta(days=7, seconds=1))
     assert not ever(SINCE - timedelta(days=2), threshold_days=1)
     # Parameters the rule refuses (no threshold): the shortest it can apply, one day.
     assert ever(SINCE - timedelta(hours=23), threshold_days=None)
-    assert not ever(SINCE - timedelta(days=1), threshold_days=None)
+    assert not ever(SINCE - timedelta(days=1, seconds=1), threshold_days=None)
     assert not ever(UNTIL)  # after the period
     never = CurrentEvaluation(RULE, "COMPLIANT", "Root user has no recorded use; x.", day(40))
     assert not ever_non_compliant(no_history._replace(current=never), SINCE, UNTIL)
