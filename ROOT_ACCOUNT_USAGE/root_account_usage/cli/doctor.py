@@ -34,6 +34,10 @@ from . import options
 from .options import MAX_WORKERS
 from .output import TerminalProgress, emit
 
+# template.yaml's metric filter and the metric its alarm watches: (name, namespace).
+FAIL_CLOSED_PATTERN = f'{{ $.message = "{FAIL_CLOSED_LOG_MESSAGE}" }}'
+FAIL_CLOSED_METRIC = ("UnableToEvaluate", "RootAccountUsage")
+
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client
 Checks = Iterator[Check]
 READS = ("describe_", "get_", "list_", "lookup_", "simulate_")
@@ -130,8 +134,8 @@ def _function(a: _Account) -> Checks:
         return  # the rule's checks said why
     arn = a.rule.source
     _, _, _, region, account, *_ = arn.split(":")
-    if account != a.account:
-        yield judged("function.active", True, f"in account {account}: run doctor there")
+    if account != a.account:  # nothing here to read: not a PASS
+        yield judged("function.active", False, f"in account {account}: run doctor there", warn=True)
         return
     conf = a.call("lambda", "get_function_configuration", region, FunctionName=arn)
     state, update = conf.get("State", "Active"), conf.get("LastUpdateStatus", "Successful")
@@ -151,7 +155,7 @@ def _function(a: _Account) -> Checks:
     name = conf["FunctionName"]
     for metric, namespace, dimensions in (
         ("Errors", "AWS/Lambda", [{"Name": "FunctionName", "Value": name}]),
-        ("UnableToEvaluate", "RootAccountUsage", []),
+        (*FAIL_CLOSED_METRIC, []),
     ):
         metric_is = {"MetricName": metric, "Namespace": namespace, "Dimensions": dimensions}
         alarms = a.call("cloudwatch", "describe_alarms_for_metric", region, **metric_is)
@@ -159,9 +163,20 @@ def _function(a: _Account) -> Checks:
         yield judged(f"function.alarm:{metric}", states == ["OK"], ", ".join(states) or "no alarm")
     group = (conf.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
     filters = list(a.items("logs", "describe_metric_filters", "metricFilters", logGroupName=group))
-    counts = any(FAIL_CLOSED_LOG_MESSAGE in f.get("filterPattern", "") for f in filters)
+    counts = any(_counts_fail_closed(f) for f in filters)
     yield judged("function.metric-filter", counts, f"{len(filters)} filter(s) on {group}")
     yield from _role(a, conf["Role"])
+
+
+def _counts_fail_closed(metric_filter: Mapping[str, Any]) -> bool:
+    """template.yaml's filter: the fail-closed line counted into the metric the alarm
+    watches (a pattern that merely contains the message may be `!=`)."""
+    pattern = "".join(str(metric_filter.get("filterPattern", "")).split())
+    published = {
+        (t.get("metricName"), t.get("metricNamespace"))
+        for t in metric_filter.get("metricTransformations", [])
+    }
+    return pattern == "".join(FAIL_CLOSED_PATTERN.split()) and FAIL_CLOSED_METRIC in published
 
 
 def _role(a: _Account, role: str) -> Checks:
@@ -201,9 +216,16 @@ def _config(a: _Account) -> Checks:
     on = [s for s in recorders if s.get("recording") and s.get("lastStatus") != "Failure"]
     yield judged("config.recorder", bool(on), f"{len(on)}/{len(recorders)} recording")
     channels = a.call("config", "describe_delivery_channel_status")["DeliveryChannelsStatus"]
-    last = [c.get("configHistoryDeliveryInfo", {}).get("lastStatus") for c in channels]
-    sent = [status for status in last if status != "Failure"]
-    yield judged("config.delivery", bool(sent), f"{len(sent)}/{len(channels)} delivering")
+    # Delivered, and nothing failing; Not_Applicable (nothing delivered yet) proves nothing.
+    kinds = ("configHistoryDeliveryInfo", "configSnapshotDeliveryInfo", "configStreamDeliveryInfo")
+    last = [[(c.get(kind) or {}).get("lastStatus") for kind in kinds] for c in channels]
+    sent = [s for s in last if s[0] == "Success" and "Failure" not in s]
+    failed = any("Failure" in s for s in last)
+    saw = f"{len(sent)}/{len(channels)} delivering" + ", one failing" * failed
+    # FAIL on a failure or no channel; WARN while nothing was delivered yet.
+    yield judged(
+        "config.delivery", bool(sent) and not failed, saw, warn=bool(channels) and not failed
+    )
     groups = a.call("config", "describe_configuration_recorders")["ConfigurationRecorders"]
     records = any(health.records_type(r, COMPLIANCE) for r in groups)
     yield judged("config.records-compliance", records, f"{COMPLIANCE} recorded: {records}")

@@ -71,6 +71,7 @@ class Gaps:
         self.events = {OTHER: [_lookup_record(SIGN_IN["detail"])], HOME: []}
         self.aggregate: list[dict[str, str]] = []
         self.delivery = "Success"
+        self.snapshots = "Success"
         self.annotation = "Root user has no recorded use; threshold 7 days."
         self.compliance = "COMPLIANT"
 
@@ -101,7 +102,11 @@ class Gaps:
         if operation == "DescribeDeliveryChannelStatus":  # moto answers 500
             return {
                 "DeliveryChannelsStatus": [
-                    {"name": "default", "configHistoryDeliveryInfo": {"lastStatus": self.delivery}}
+                    {
+                        "name": "default",
+                        "configHistoryDeliveryInfo": {"lastStatus": self.delivery},
+                        "configSnapshotDeliveryInfo": {"lastStatus": self.snapshots},
+                    }
                 ]
             }
         if operation == "ListDiscoveredResources":
@@ -365,7 +370,45 @@ def test_no_recorder_fails_with_the_aws_config_fix(deployed):
 def test_failing_delivery_fails(deployed):
     deployed.gaps.delivery = "Failure"  # as DescribeDeliveryChannelStatus spells it
     check = failing(deployed.run(), "config.delivery")
-    assert check.saw == "0/1 delivering"
+    assert check.saw == "0/1 delivering, one failing"
+
+
+def test_failing_snapshots_fail_though_history_was_delivered(deployed):
+    deployed.gaps.snapshots = "Failure"  # e.g. NoSuchBucket: the bucket is gone
+    check = failing(deployed.run(), "config.delivery")
+    assert check.saw == "0/1 delivering, one failing"
+
+
+def test_a_channel_that_has_delivered_nothing_yet_is_not_a_pass(deployed):
+    # DeliveryStatus Not_Applicable: nothing delivered, so nothing shown to work.
+    deployed.gaps.delivery = "Not_Applicable"
+    check = by_name(deployed.run())["config.delivery"]
+    assert (check.status, check.saw) == (WARN, "0/1 delivering")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "metric"),
+    [
+        ('{ $.message != "unable to evaluate root account usage" }', "UnableToEvaluate"),
+        ('{ $.message = "unable to evaluate root account usage" }', "Other"),
+    ],
+    ids=["inverted", "another metric"],
+)
+def test_a_metric_filter_that_does_not_feed_the_alarm_fails(deployed, pattern, metric):
+    # Containing the message is not counting it into the metric the alarm watches.
+    logs = deployed.client("logs", HOME)
+    [metric_filter] = logs.describe_metric_filters()["metricFilters"]
+    logs.delete_metric_filter(
+        logGroupName=metric_filter["logGroupName"], filterName=metric_filter["filterName"]
+    )
+    transformation = metric_filter["metricTransformations"][0] | {"metricName": metric}
+    logs.put_metric_filter(
+        logGroupName=metric_filter["logGroupName"],
+        filterName="unable",
+        filterPattern=pattern,
+        metricTransformations=[transformation],
+    )
+    failing(deployed.run(), "function.metric-filter")
 
 
 def test_rule_backed_by_another_function_fails_as_not_ours(deployed):
@@ -877,7 +920,7 @@ def test_a_function_in_another_account_is_left_to_a_doctor_run_there(deployed, m
     checks = deployed.run("--function-arn", elsewhere)
     functions = [(c.name, c.status, c.saw) for c in checks if c.name.startswith("function.")]
     assert functions == [
-        ("function.active", PASS, "in account 210987654321: run doctor there"),
+        ("function.active", WARN, "in account 210987654321: run doctor there"),
     ]
 
 
