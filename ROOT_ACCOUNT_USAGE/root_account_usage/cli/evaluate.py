@@ -123,13 +123,14 @@ def _live_iam(
     import boto3  # imported here so that evaluating a file needs no AWS setup
     from botocore.exceptions import ProfileNotFound
 
-    from ..rule.clients import sdk_config  # bounded in time, as in the Lambda
+    from ..rule.budget import limits_for
+    from ..rule.clients import session_client  # bounded in time, as in the Lambda
 
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as error:
         parser.error(f"--profile: {error}")
-    return lambda: session.client("iam", config=sdk_config("iam"))
+    return lambda: session_client(session, "iam", limits_for("iam"))
 
 
 def render_json(verdict: Verdict, evaluated_at: datetime) -> str:

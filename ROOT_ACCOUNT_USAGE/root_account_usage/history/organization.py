@@ -19,6 +19,7 @@ from ..core.annotation import read_threshold
 from ..core.plain_text import LONG, shortened
 from ..rule.aws import Retrier
 from ..rule.budget import Sleep
+from ..rule.clients import session_client
 from .config_reader import (
     THROTTLED,
     ConfigHistoryReader,
@@ -287,8 +288,9 @@ def open_session(profile: str | None, region: str | None) -> AuditorSession:
         session = boto3.Session(profile_name=profile, region_name=region)
         if not session.region_name:
             raise NoRegionError("no region given or configured for AWS Config")
-        account = session.client("sts").get_caller_identity()["Account"]
-        return AuditorSession(session.client("config"), account, session.region_name, session)
+        account = session_client(session, "sts").get_caller_identity()["Account"]
+        config = session_client(session, "config")
+        return AuditorSession(config, account, session.region_name, session)
     except (BotoCoreError, ClientError) as error:
         raise HistoryUnavailableError(shortened(f"no AWS session: {error}")) from None
 
@@ -303,7 +305,7 @@ def member_opener(
     its region; the member's clients from `client_factory` (default: the session's)."""
     session = auditor.session
     return MemberRoleOpener(
-        session.client("sts", region_name=auditor.region),  # the regional STS endpoint
+        session_client(session, "sts", region_name=auditor.region),  # the regional endpoint
         client_factory or (lambda region, keys: session_clients(session, keys)("config", region)),
         role_name=role_name,
         partition=session.get_partition_for_region(auditor.region),
@@ -320,6 +322,6 @@ def session_clients(
     @functools.cache
     def client(service: str, region: str) -> Any:
         with _SESSION_LOCK:
-            return session.client(service, region_name=region, **(credentials or {}))
+            return session_client(session, service, region_name=region, **(credentials or {}))
 
     return client

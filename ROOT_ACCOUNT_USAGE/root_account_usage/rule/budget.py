@@ -45,6 +45,8 @@ SSM_LIMITS = CallLimits(connect_timeout=2.0, read_timeout=3.0, max_attempts=1)
 # STS AssumeRole and Config PutEvaluations: the SDK's own retries (throttling, 5xx).
 STS_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=5.0, max_attempts=3)
 CONFIG_LIMITS = CallLimits(connect_timeout=3.0, read_timeout=5.0, max_attempts=3)
+# The CLI's calls (history, doctor): time for AWS Config's large pages, none without end.
+CLI_LIMITS = CallLimits(connect_timeout=10.0, read_timeout=30.0, max_attempts=3)
 
 
 def limits_for(service: str) -> CallLimits:

@@ -14,7 +14,7 @@ from botocore.exceptions import ReadTimeoutError
 from rdklib import ClientFactory
 
 from ..core.parameters import RoleChoice
-from .budget import Budget, CallLimits, limits_for
+from .budget import CLI_LIMITS, Budget, CallLimits, limits_for
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -49,6 +49,15 @@ def new_client(
     limits = limits or limits_for(service)
     client = boto3.client(service, config=sdk_config(service, limits), **options)
     return DeadlineClient(client, limits, deadline)
+
+
+def session_client(
+    session: Any, service: str, limits: CallLimits = CLI_LIMITS, /, **options: Any
+) -> Any:
+    """`session`'s client for `service`, each call ended by its worst case: botocore's read
+    timeout is per read, so a server sending a byte at a time would hold it for ever."""
+    client = session.client(service, config=sdk_config(service, limits), **options)
+    return DeadlineClient(client, limits, None)
 
 
 class DeadlineClient:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import socket
 import threading
 
 import boto3
@@ -9,8 +11,10 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 
+from root_account_usage.cli import evaluate
 from root_account_usage.core.exceptions import OutOfTimeError
 from root_account_usage.core.parameters import RoleChoice
+from root_account_usage.history import organization
 from root_account_usage.rule import budget, clients
 from root_account_usage.rule.budget import (
     CLOUDTRAIL_LIMITS,
@@ -189,3 +193,48 @@ def test_a_call_that_never_answers_ends_by_its_limits_and_cannot_hold_the_proces
         assert all(thread.daemon for thread in waiting)
     finally:
         release.set()
+
+
+def test_a_server_sending_a_byte_at_a_time_cannot_hold_a_cli_call():
+    # botocore's read timeout is per read: a byte every 0.2 s would hold a plain client
+    # for hours (this server gives up after 5 s, so a broken bound fails, not hangs).
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(25):
+                if stop.wait(0.2):
+                    return
+                connection.sendall(b" ")
+
+    threading.Thread(target=drip, daemon=True).start()
+    session = boto3.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
+    endpoint = f"http://127.0.0.1:{server.getsockname()[1]}"
+    limits = CallLimits(connect_timeout=0.5, read_timeout=0.5, max_attempts=1)
+    config = clients.session_client(session, "config", limits, endpoint_url=endpoint)
+    try:
+        with pytest.raises(ReadTimeoutError, match="no answer in"):
+            config.describe_config_rules()
+    finally:
+        stop.set()
+        server.close()
+
+
+def test_the_cli_builds_its_clients_bounded():
+    session = boto3.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
+    for made in (
+        organization.session_clients(session)("config", "eu-west-1"),
+        evaluate._live_iam(argparse.ArgumentParser(), None, "us-east-1")(),  # evaluate's
+    ):
+        assert isinstance(made, clients.DeadlineClient)
+    history = organization.session_clients(session)("config", "eu-west-1")
+    retries = {"mode": "standard", "total_max_attempts": budget.CLI_LIMITS.max_attempts}
+    assert bounds(history.client) == (10.0, 30.0, retries)
