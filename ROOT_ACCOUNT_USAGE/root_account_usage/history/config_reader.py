@@ -67,6 +67,13 @@ class AggregatorView(NamedTuple):
 
     targets: dict[tuple[str, str], list[str]]  # (account, region) -> matching rule names
     known_accounts: frozenset[str]
+    regions: dict[str, list[str]]  # account -> where it has results of any rule
+
+    def ruleless(self) -> list[tuple[str, str]]:
+        """(account, region) of each account with no matching rule anywhere now: its own
+        records may still name one, deleted (config_reader.read_account reads them)."""
+        ruled = {account for account, _ in self.targets}
+        return [(a, r) for a in sorted(self.known_accounts - ruled) for r in self.regions[a]]
 
 
 @dataclass(repr=False, eq=False)
@@ -191,7 +198,7 @@ class ConfigHistoryReader:
     ) -> AggregatorView:
         """Where the aggregator sees a matching rule (one account if asked)."""
         targets: dict[tuple[str, str], set[str]] = {}
-        known: set[str] = set()
+        known: dict[str, set[str]] = {}
         for page in self._pages(
             "describe_aggregate_compliance_by_config_rules",
             page_size=1000,
@@ -201,11 +208,15 @@ class ConfigHistoryReader:
                 account = entry.get("AccountId", "")
                 if only_account is not None and account != only_account:
                     continue
-                known.add(account)
+                known.setdefault(account, set()).add(entry.get("AwsRegion", ""))
                 if names_rule(entry.get("ConfigRuleName", ""), rule_name):
                     key = (account, entry.get("AwsRegion", ""))
                     targets.setdefault(key, set()).add(entry["ConfigRuleName"])
-        return AggregatorView({k: sorted(n) for k, n in sorted(targets.items())}, frozenset(known))
+        return AggregatorView(
+            {k: sorted(n) for k, n in sorted(targets.items())},
+            frozenset(known),
+            {account: sorted(regions) for account, regions in known.items()},
+        )
 
     def current(
         self, account_id: str, rule_name: str, aggregator: str | None = None, region: str = ""

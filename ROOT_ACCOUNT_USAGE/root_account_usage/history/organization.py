@@ -183,7 +183,7 @@ def collect_evidence(
         if members is not None:
             source += f"; {members.description}"
             outcomes = read_accounts(
-                list(view.targets),
+                [*view.targets, *view.ruleless()],  # deleting a rule cannot clean an audit
                 members,
                 rule_name,
                 since,
@@ -201,7 +201,8 @@ def collect_evidence(
                 f"account these credentials belong to ({account_id}). Give --member-role "
                 "to read every account's own history."
             )
-            for (account, where), names in view.targets.items():
+            own = [(account_id, region)] if (account_id, region) in view.ruleless() else []
+            for (account, where), names in [*view.targets.items(), *((t, []) for t in own)]:
                 try:
                     if (account, where) == (account_id, region):
                         accounts += reader.read_account(
@@ -212,9 +213,11 @@ def collect_evidence(
                             accounts.append(_aggregated(reader, aggregator, name, account, where))
                 except HistoryUnavailableError as error:
                     unreadable.append(UnreadableAccount(account, where, str(error)))
-        # Accounts the aggregator has results for, but none of this rule: a gap to show.
+        # Accounts the aggregator has results for, but none of this rule, and not read:
+        # a gap to show.
         gap = f"the aggregator has results for other rules here, none for {rule_name}"
-        for account in sorted(view.known_accounts - {known for known, _ in view.targets}):
+        read = {a.account_id for a in accounts} | {u.account_id for u in unreadable}
+        for account in sorted(view.known_accounts - {known for known, _ in view.targets} - read):
             accounts.append(AccountHistory(account, ALL_REGIONS, history_note=gap))
         if only_account is not None and only_account not in view.known_accounts:
             # Asked for by name: a gap to show, never an empty report.

@@ -33,8 +33,11 @@ from root_account_usage.history.organization import (
 from root_account_usage.simulation.config import (
     AGGREGATOR,
     AUDITOR_ACCOUNT,
+    DAY,
     READ_ROLE,
+    SimulatedAccount,
     SimulatedOrganization,
+    Story,
     simulated_client,
 )
 from tests.doubles import stubbed
@@ -125,7 +128,8 @@ def test_an_account_whose_role_is_refused_is_listed_with_the_reason(organization
     assert refused.error.startswith(
         "cannot assume arn:aws:iam::444444444444:role/RootAccountUsageAuditor: AccessDenied: "
     )
-    # Each other account's role assumed once; the auditor's own account read directly.
+    # Each other account's role assumed once, 777777777777's too (no rule of ours now,
+    # so its own records are read for one deleted); the auditor's own account directly.
     assumed = sorted(arn.split(":")[4] for arn in organization.assumed)
     assert assumed == [
         "222222222222",
@@ -133,6 +137,7 @@ def test_an_account_whose_role_is_refused_is_listed_with_the_reason(organization
         "444444444444",
         "555555555555",
         "666666666666",
+        "777777777777",
     ]
 
 
@@ -144,7 +149,7 @@ def test_a_throttled_account_is_read_after_waiting(organization_report):
 
 def test_progress_is_told_once_per_account(organization_report):
     _, _, _, progress = organization_report
-    assert progress == [(n, 6) for n in range(1, 7)]
+    assert progress == [(n, 7) for n in range(1, 8)]
 
 
 def test_html_leads_with_the_organization_summary(organization_report):
@@ -409,6 +414,7 @@ def test_cli_demo_organization_with_another_role_lists_every_member_unreadable(c
         "444444444444",
         "555555555555",
         "666666666666",
+        "777777777777",
     ]
 
 
@@ -477,3 +483,65 @@ def test_cli_history_options_misused_are_one_usage_line(args, message, capsys):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_rule_deleted_in_a_member_still_shows_its_non_compliant_days():
+    # Deleting a member's rule (the aggregator then lists only its other rules) must not
+    # clean its audit: the account's own records, which still name the rule, are read.
+    member, org_rule = "222222222222", "OrgConfigRule-root-account-usage-ab12cd34"
+    accounts = (
+        SimulatedAccount(AUDITOR_ACCOUNT, {"root-account-usage": Story()}),
+        SimulatedAccount(
+            member,
+            {org_rule: Story(password_uses=(30 * DAY,)), "s3-bucket-versioning-enabled": Story()},
+        ),
+    )
+    organization = SimulatedOrganization(NOW, accounts)
+    del organization.configs[member].rules[org_rule]
+    auditor = organization.configs[AUDITOR_ACCOUNT]
+    auditor.aggregate = [e for e in auditor.aggregate if e["ConfigRuleName"] != org_rule]
+    opener = MemberRoleOpener(
+        simulated_client("sts", organization),
+        organization.config_client,
+        role_name=READ_ROLE,
+        partition="aws",
+        own_account=AUDITOR_ACCOUNT,
+    )
+    session = AuditorSession(
+        organization.config_client("us-east-1", None),
+        AUDITOR_ACCOUNT,
+        "us-east-1",
+        aggregator=AGGREGATOR,
+        members=opener,
+    )
+    report = collect_evidence(
+        session, rule_name="root-account-usage", since=SINCE, until=UNTIL, now=NOW
+    )
+    summary = json.loads(render_json(report))["summary"]
+    assert summary["ever_non_compliant"] == [member]
+    assert summary["rule_deleted"] == [member]
+    assert member not in summary["without_rule"]
+
+
+def test_a_rule_deleted_in_the_auditors_own_account_is_read_without_member_roles():
+    rule = "root-account-usage"
+    accounts = (
+        SimulatedAccount(
+            AUDITOR_ACCOUNT,
+            {rule: Story(password_uses=(30 * DAY,)), "s3-bucket-versioning-enabled": Story()},
+        ),
+    )
+    organization = SimulatedOrganization(NOW, accounts)
+    auditor = organization.configs[AUDITOR_ACCOUNT]
+    del auditor.rules[rule]
+    auditor.aggregate = [e for e in auditor.aggregate if e["ConfigRuleName"] != rule]
+    session = AuditorSession(
+        organization.config_client("us-east-1", None),
+        AUDITOR_ACCOUNT,
+        "us-east-1",
+        aggregator=AGGREGATOR,
+    )
+    report = collect_evidence(session, rule_name=rule, since=SINCE, until=UNTIL, now=NOW)
+    summary = json.loads(render_json(report))["summary"]
+    assert summary["ever_non_compliant"] == [AUDITOR_ACCOUNT]
+    assert summary["without_rule"] == []
