@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from ..core.events import ACCOUNT_ID
@@ -53,11 +53,19 @@ def time_option(
         zoned = datetime.fromisoformat(text.strip()).tzinfo is not None
     except ValueError:
         parser.error(f"{option}: {shown(text)} is not an ISO-8601 timestamp")
-    if not zoned and len(text.strip()) > len("2026-11-27"):  # a time of day, in no zone
+    if not zoned and not _is_date(text):  # a time of day, in no zone (any form, 2026W01T10)
         parser.error(f"{option}: {shown(text)} names no time zone; add Z for UTC or an offset")
     if earliest is not None and moment < earliest:
         parser.error(f"{option}: {shown(text)} is before {format_timestamp(earliest)}")
     return moment
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def shown(text: str) -> str:
