@@ -35,7 +35,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Run every scenario and print its evaluations; returns the exit code 0."""
-    with mock.patch.dict(os.environ, ENVIRONMENT | os.environ):  # the environment wins
+    # The environment wins, but for endpoints: the accounts are simulated in this process.
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    with mock.patch.dict(os.environ, ENVIRONMENT | kept, clear=True):
         _run_scenarios(datetime.now(UTC).replace(microsecond=0))
     return 0
 

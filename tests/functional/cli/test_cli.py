@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -229,9 +230,14 @@ def test_module_entry_point_and_version():
     assert result.stdout.startswith("root-account-usage ")
 
 
-def test_demo_prints_each_scenario_evaluation(capsys, monkeypatch):
+@pytest.mark.parametrize("endpoint", [None, "http://127.0.0.1:9"])
+def test_demo_prints_each_scenario_evaluation(capsys, monkeypatch, endpoint):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
+    if endpoint:  # a LocalStack user's shell: the simulated accounts are still the demo's
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", endpoint)
     assert main(["demo"]) == 0
+    assert os.environ.get("AWS_ENDPOINT_URL") == endpoint  # the shell's, given back
     header, *blocks = capsys.readouterr().out.split("\n\n")
     now = datetime.strptime(header.rsplit(" now ", 1)[1], "%Y-%m-%dT%H:%M:%SZ")
     generated = f"report generated {now - timedelta(minutes=30):%Y-%m-%dT%H:%M:%SZ}"
