@@ -13,12 +13,14 @@ function's.
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 from pathlib import Path, PurePath
 from typing import Any
 
 from botocore.client import BaseClient
 
 import root_account_usage
+from root_account_usage.rule.clients import DeadlineClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from package_lambda import SHIPPED_SUBPACKAGES
@@ -72,11 +74,24 @@ def _caller() -> str | None:
     return None
 
 
+# A DeadlineClient makes its call in a worker thread, whose stack holds no caller: the
+# room is read in the calling thread and handed over in the call's context.
+_ROOM: ContextVar[str | None] = ContextVar("room", default=None)
+
+
 def install(monkeypatch: Any) -> None:
     original = BaseClient._make_api_call
+    original_call = DeadlineClient._call
+
+    def calling(self: DeadlineClient, operation: Any, request: dict[str, Any]) -> Any:
+        room = _ROOM.set(_caller())
+        try:
+            return original_call(self, operation, request)
+        finally:
+            _ROOM.reset(room)
 
     def recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        caller = _caller()
+        caller = _ROOM.get() or _caller()
         if caller is not None:
             service = self.meta.service_model.service_name
             action = f"{_ACTION_PREFIX.get(service, service)}:{operation_name}"
@@ -95,3 +110,4 @@ def install(monkeypatch: Any) -> None:
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    monkeypatch.setattr(DeadlineClient, "_call", calling)

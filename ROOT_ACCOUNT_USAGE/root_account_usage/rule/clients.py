@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -84,7 +85,8 @@ class DeadlineClient:
             except BaseException as error:  # handed to the caller as raised
                 answer.set_exception(error)
 
-        threading.Thread(target=run, daemon=True).start()
+        # The caller's context (its context variables) goes with the call.
+        threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True).start()
         try:
             return answer.result(timeout=seconds)
         except TimeoutError:
