@@ -109,7 +109,18 @@ def test_eventbridge_may_start_only_this_automation_as_only_its_role():
     assert pass_role["Resource"] == {"Fn::GetAtt": ["AutomationRole", "Arn"]}
     assert pass_role["Condition"]["StringEquals"] == {"iam:PassedToService": "ssm.amazonaws.com"}
     policy = RESOURCES["ForwardedEventsPolicy"]["Properties"]["Statement"]
-    assert policy["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+    # The organization's accounts, and only the compliance changes they forward.
+    assert policy["Condition"] == {
+        "StringEquals": {
+            "aws:PrincipalOrgID": {"Ref": "OrganizationId"},
+            "events:detail-type": "Config Rules Compliance Change",
+        },
+        "ForAllValues:StringEquals": {"events:source": ["aws.config"]},
+        "Null": {"events:source": "false"},
+    }
+    pattern = RESOURCES["NonCompliantAccountRule"]["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.config"]
+    assert pattern["detail-type"] == [policy["Condition"]["StringEquals"]["events:detail-type"]]
 
 
 def resolved(pattern):
