@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from ..core import health
 from ..core.annotation import read_root_use
 from ..core.cloudtrail_evidence import UnreadableRecordError, root_activity
-from ..core.health import Check, judged
+from ..core.health import WARN, Check, judged
 from ..core.parameters import RuleParameters
 from ..core.plain_text import shortened
 from ..core.recorded_activity import SLOTS, parameter_name
@@ -135,7 +135,8 @@ def _function(a: _Account) -> Checks:
     arn = a.rule.source
     _, _, _, region, account, *_ = arn.split(":")
     if account != a.account:  # nothing here to read: not a PASS
-        yield judged("function.active", False, f"in account {account}: run doctor there", warn=True)
+        saw, fix = f"in account {account}", f"run doctor in account {account} for its checks"
+        yield Check("function.active", WARN, saw, fix)
         return
     conf = a.call("lambda", "get_function_configuration", region, FunctionName=arn)
     state, update = conf.get("State", "Active"), conf.get("LastUpdateStatus", "Successful")
@@ -222,10 +223,10 @@ def _config(a: _Account) -> Checks:
     sent = [s for s in last if s[0] == "Success" and "Failure" not in s]
     failed = any("Failure" in s for s in last)
     saw = f"{len(sent)}/{len(channels)} delivering" + ", one failing" * failed
-    # FAIL on a failure or no channel; WARN while nothing was delivered yet.
-    yield judged(
-        "config.delivery", bool(sent) and not failed, saw, warn=bool(channels) and not failed
-    )
+    if channels and not sent and not failed:  # nothing delivered yet: nothing shown to work
+        yield Check("config.delivery", WARN, saw, "run doctor again after AWS Config delivers")
+    else:
+        yield judged("config.delivery", bool(sent) and not failed, saw)
     groups = a.call("config", "describe_configuration_recorders")["ConfigurationRecorders"]
     records = any(health.records_type(r, COMPLIANCE) for r in groups)
     yield judged("config.records-compliance", records, f"{COMPLIANCE} recorded: {records}")

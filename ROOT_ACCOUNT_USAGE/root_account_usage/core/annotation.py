@@ -28,6 +28,7 @@ RECORDED_EVENTS = "Recorded root events"  # the store of EventBridge events, whe
 ASSUMED_ROOT_SESSION = "privileged session from the management account (AssumeRoot)"
 MAX_ACTIVITY_DESCRIPTION = 100  # a root action's, so its time and source fit after it
 MAX_ALSO_DESCRIPTION = 70  # after "also:", so the report's use and a failed source fit too
+MAX_RECORD_DESCRIPTION = 55  # a record deciding early: RECORD_DECIDES and its note fit too
 NO_CLOUDTRAIL_ACTIVITY = " No root activity in CloudTrail."
 NO_CLOUDTRAIL_USE = " No root use in CloudTrail."  # only failed sign-in attempts
 # CloudTrailEvidence "false": said on every verdict (a key used and deleted goes unseen);

@@ -13,7 +13,7 @@ from . import annotation as text
 from .events import ACCOUNT_ID
 from .plain_text import load_record, shortened
 from .timestamps import as_utc, parse_timestamp
-from .verdict import NON_COMPLIANT, Verdict
+from .verdict import COMPLIANT, NON_COMPLIANT, Verdict
 
 PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"  # noqa: S105 - an event name
 # What the console's root actions are called in an annotation (an API call otherwise).
@@ -195,10 +195,10 @@ def apply_activity(
             tried = any(a.source == text.CLOUDTRAIL for a in in_window)
             nothing = text.NO_CLOUDTRAIL_USE if tried else text.NO_CLOUDTRAIL_ACTIVITY
             nothing = nothing.removesuffix(".") + scope + "."
-        # What was (not) searched: caveats a later fit keeps (Verdict.kept). Not where a
-        # use is named: there its words the removal and the memory read come first.
-        kept = nothing + required
-        annotation = text.fit_optional(verdict.annotation, attempt_said, kept)
+        annotation = text.fit_optional(verdict.annotation, attempt_said, nothing + required)
+        # COMPLIANT: what was (not) searched is a caveat every later fit keeps. Not where a
+        # use is named: its words, which the removal and the memory read, come first.
+        kept = nothing + required if verdict.compliance_type == COMPLIANT else ""
         return verdict._replace(annotation=annotation, kept=kept)
     report_is_newer = verdict.last_used is not None and verdict.last_used >= latest.time
     if report_is_newer and verdict.compliance_type == NON_COMPLIANT:

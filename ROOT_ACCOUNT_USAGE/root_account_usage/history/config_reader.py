@@ -127,8 +127,9 @@ class ConfigHistoryReader:
 
         resource = f"{RESOURCE_TYPE}/{account_id}"
         where = dict(resourceType=COMPLIANCE_RESOURCE_TYPE, resourceId=resource)
-        # Read even when the recorder no longer records the type: what it kept stays
-        # readable (AWS Config guide), and stopping it now must not hide the past.
+        # Read even when the recorder does not record the type now: what it kept stays
+        # readable (AWS Config guide), and stopping it must not hide a past week. No
+        # timeline then (when it stopped is unknown), but its changes count.
         recording, note = self.records_compliance(), None
         prior: list[RecordedStates] = []
         recorded: list[RecordedStates] = []
@@ -155,7 +156,7 @@ class ConfigHistoryReader:
             if error.code != "ResourceNotDiscoveredException":
                 raise
             note = "no compliance history recorded"
-        if not recording and not recorded:
+        if not recording:
             note = "not recorded"
         at_start = {n: s for r in prior for n, s in r.states.items() if s != model.UNKNOWN}
         names = sorted(set(ours) | {n for r in recorded for n in r.states})
@@ -187,10 +188,12 @@ class ConfigHistoryReader:
         call spans at most seven days back, so an empty page with a token reads on."""
         pages = self._pages("get_resource_config_history", page_size=1, **where, laterTime=since)
         for number, page in enumerate(pages, start=1):
-            in_force = (states_from_item(i, matches) for i in page.get("configurationItems", []))
-            found = [s._replace(time=since) for s in in_force if s is not None][:1]
-            if found or number == PRIOR_PAGES:
-                return found
+            # The newest item decides; unreadable, the state is unknown (never an older one's).
+            if items := page.get("configurationItems", [])[:1]:
+                in_force = states_from_item(items[0], matches)
+                return [] if in_force is None else [in_force._replace(time=since)]
+            if number == PRIOR_PAGES:
+                break
         return []
 
     def aggregator_view(

@@ -193,7 +193,14 @@ def collect_evidence(
                 sleep=sleep,
                 progress=accounts_progress,
             )
-            accounts += [history for outcome in outcomes for history in outcome.read or ()]
+            # An account read for a deleted rule shows only what its records name.
+            ruleless = {account for account, _ in view.ruleless()}
+            accounts += [
+                history
+                for outcome in outcomes
+                for history in outcome.read or ()
+                if history.rule_name or history.account_id not in ruleless
+            ]
             unreadable += [outcome.unreadable for outcome in outcomes if outcome.unreadable]
         else:
             notes.append(

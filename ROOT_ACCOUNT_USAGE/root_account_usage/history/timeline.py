@@ -131,9 +131,10 @@ def share(pieces: list[Segment], states: Collection[str]) -> float:
 def ever_non_compliant(history: model.AccountHistory, since: datetime, until: datetime) -> bool:
     """Whether the account was non-compliant under the rule at any time in [since, until):
     by its timeline, its latest evaluation, or the root use that names (docs/development.md)."""
-    if history.history_note is None and any(
-        p.state in NON_COMPLIANT_STATES for p in segments(history, since, until)
-    ):
+    # What the records hold (the state at the start, each change in the period), even
+    # without a timeline: a recorder that stopped recording hides no past change.
+    states = [history.state_at_start, *(c.compliance_type for c in history.changes)]
+    if any(state in NON_COMPLIANT_STATES for state in states):
         return True
     if (current := history.current) is None:
         return False

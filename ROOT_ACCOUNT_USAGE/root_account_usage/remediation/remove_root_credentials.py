@@ -31,9 +31,11 @@ CLOCK_SLACK = timedelta(seconds=60)  # between two CloudTrail records' times
 MAX_SUMMARY = 1500
 MAX_PAGES = 100  # of one IAM list call
 MAX_LOOKUP_PAGES = 10  # of AssumeRoot calls in one region's 16-minute window
-# The step's timeoutSeconds, and one call's worst case with client_maker's settings:
-# 3 attempts of a 10 s connect and a 20 s read, and the standard mode's backoff.
-STEP_SECONDS, CALL_SECONDS = 600, 110
+# The step's timeoutSeconds, and what its start (the runtime, imports) may take before
+# client_maker's clock; one call's worst case with its settings: 3 attempts of a 10 s
+# connect and a 20 s read, and the standard mode's backoff. A read timeout is per read,
+# so a server sending a byte at a time could hold a call longer: AWS's endpoints do not.
+STEP_SECONDS, START_SECONDS, CALL_SECONDS = 600, 30, 110
 OPTIONAL_CREDENTIALS = ("LoginProfile", "MFADevices", "SigningCertificates")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _FEATURE_ERRORS = {
@@ -93,7 +95,8 @@ def client_maker(clock: Callable[[], float] = time.monotonic) -> ClientMaker:
     started = clock()
 
     def in_time(model: Any, **_: Any) -> None:
-        last_start = STEP_SECONDS - CALL_SECONDS * (1 if model.name == "Publish" else 2)
+        calls = 1 if model.name == "Publish" else 2  # this one, and the notice after it
+        last_start = STEP_SECONDS - START_SECONDS - CALL_SECONDS * calls
         if clock() - started > last_start:
             raise OutOfTimeError(f"{model.name} not started: the step's {STEP_SECONDS} s end first")
 

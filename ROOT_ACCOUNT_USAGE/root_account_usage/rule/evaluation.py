@@ -136,7 +136,7 @@ def _judge(
             latest = max(uses, key=lambda activity: activity.time)
             return Verdict(
                 NON_COMPLIANT,
-                text.record_decides(latest.seen(), days, early.note()),
+                text.record_decides(latest.seen(text.MAX_RECORD_DESCRIPTION), days, early.note()),
                 days,
                 credential=latest.source.lower(),
                 last_used=latest.time,

@@ -231,11 +231,14 @@ def test_module_entry_point_and_version():
 
 
 @pytest.mark.parametrize("endpoint", [None, "http://127.0.0.1:9"])
-def test_demo_prints_each_scenario_evaluation(capsys, monkeypatch, endpoint):
+def test_demo_prints_each_scenario_evaluation(capsys, monkeypatch, endpoint, tmp_path):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
-    if endpoint:  # a LocalStack user's shell: the simulated accounts are still the demo's
+    if endpoint:  # a LocalStack user's shell and config: the accounts are still the demo's
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
         monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", endpoint)
+        configured = tmp_path / "config"
+        configured.write_text(f"[default]\nendpoint_url = {endpoint}\n")
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(configured))
     assert main(["demo"]) == 0
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint  # the shell's, given back
     header, *blocks = capsys.readouterr().out.split("\n\n")

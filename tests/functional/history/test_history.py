@@ -302,7 +302,8 @@ def test_recorder_without_resource_compliance_is_said_not_shown_empty(config):
 
 def test_a_recorder_that_stopped_recording_the_type_hides_nothing_it_recorded(config):
     # A member administrator drops AWS::Config::ResourceCompliance from the recording
-    # group today: the items recorded before stay readable, and are read.
+    # group today: the items recorded before stay readable, are read, and count; no
+    # timeline is drawn, since when recording stopped is unknown.
     client, stub = config
     expect_rules(stub, RULE)
     expect_recorder(stub, {"allSupported": False, "resourceTypes": ["AWS::IAM::User"]})
@@ -317,8 +318,42 @@ def test_a_recorder_that_stopped_recording_the_type_hides_nothing_it_recorded(co
     document = json.loads(render_json(report))
     assert document["summary"]["ever_non_compliant"] == [ACCOUNT]
     [ours] = [a for a in document["accounts"] if a["rule_name"] == RULE]
-    assert ours["history_available"] is True
-    assert ours["state_at_start"] == "COMPLIANT"
+    assert (ours["history_available"], ours["history_note"]) == (False, "not recorded")
+    assert ours["timeline"] == []
+    assert [c["compliance_type"] for c in ours["changes"]] == ["NON_COMPLIANT", "COMPLIANT"]
+
+
+def test_a_recorder_not_recording_now_draws_no_compliant_days_from_an_old_item(config):
+    # Its last item is COMPLIANT, a month before the period; AWS documents no item written
+    # when the recording group changes: the days after are unknown, and said to be.
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": False, "resourceTypes": ["AWS::IAM::User"]})
+    history_read(stub, [ci(SINCE - timedelta(days=30), "COMPLIANT")], [], [])
+    expect_current(stub, RULE, "COMPLIANT", "Root user has no recorded use", day(9))
+    report, _ = collect(client)
+    [ours] = [a for a in report.accounts if a.rule_name == RULE]
+    assert ours.history_note == "not recorded"
+    assert any("does not record AWS::Config::ResourceCompliance" in note for note in report.notes)
+
+
+def test_an_unreadable_item_in_force_at_the_start_leaves_the_start_unknown(config):
+    # Never an older item's state, dated at the start, in place of the one in force.
+    client, stub = config
+    expect_rules(stub, RULE)
+    expect_recorder(stub, {"allSupported": True})
+    first = history_request(laterTime=SINCE, limit=1)
+    unreadable = ci(SINCE - timedelta(days=1), "NON_COMPLIANT") | {"configuration": "{"}
+    answer = {"configurationItems": [unreadable], "nextToken": "older"}
+    stub.add_response("get_resource_config_history", answer, first)
+    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
+        stub.add_response(
+            "get_resource_config_history", {"configurationItems": []}, window(start, end)
+        )
+    expect_no_current(stub, RULE)
+    report, _ = collect(client)
+    [ours] = report.accounts
+    assert ours.state_at_start is None
 
 
 def test_a_gap_in_recording_is_no_record_not_the_state_before_it(config):

@@ -36,6 +36,7 @@ from root_account_usage.simulation.config import (
     DAY,
     READ_ROLE,
     SimulatedAccount,
+    SimulatedConfig,
     SimulatedOrganization,
     Story,
     simulated_client,
@@ -545,3 +546,58 @@ def test_a_rule_deleted_in_the_auditors_own_account_is_read_without_member_roles
     summary = json.loads(render_json(report))["summary"]
     assert summary["ever_non_compliant"] == [AUDITOR_ACCOUNT]
     assert summary["without_rule"] == []
+
+
+def test_a_rule_deleted_in_a_member_with_results_in_two_regions_is_listed_once():
+    # The member's rule (us-east-1) was deleted; another of its rules reports in
+    # eu-west-1 too, where ours never was: one deleted rule, not also "without the rule".
+    member, org_rule = "222222222222", "OrgConfigRule-root-account-usage-ab12cd34"
+    accounts = (
+        SimulatedAccount(AUDITOR_ACCOUNT, {"root-account-usage": Story()}),
+        SimulatedAccount(
+            member,
+            {org_rule: Story(password_uses=(30 * DAY,)), "s3-bucket-versioning-enabled": Story()},
+        ),
+    )
+    organization = SimulatedOrganization(NOW, accounts)
+    del organization.configs[member].rules[org_rule]
+    auditor = organization.configs[AUDITOR_ACCOUNT]
+    auditor.aggregate = [e for e in auditor.aggregate if e["ConfigRuleName"] != org_rule]
+    auditor.aggregate.append(
+        {
+            "ConfigRuleName": "s3-bucket-versioning-enabled",
+            "AccountId": member,
+            "AwsRegion": "eu-west-1",
+            "Compliance": {"ComplianceType": "COMPLIANT"},
+        }
+    )
+    empty = SimulatedConfig(NOW, account_id=member, rules={"s3-bucket-versioning-enabled": Story()})
+
+    def config_client(region, credentials):
+        if region == "eu-west-1":
+            return simulated_client("config", empty, region, credentials)
+        return organization.config_client(region, credentials)
+
+    opener = MemberRoleOpener(
+        simulated_client("sts", organization),
+        config_client,
+        role_name=READ_ROLE,
+        partition="aws",
+        own_account=AUDITOR_ACCOUNT,
+    )
+    session = AuditorSession(
+        organization.config_client("us-east-1", None),
+        AUDITOR_ACCOUNT,
+        "us-east-1",
+        aggregator=AGGREGATOR,
+        members=opener,
+    )
+    report = collect_evidence(
+        session, rule_name="root-account-usage", since=SINCE, until=UNTIL, now=NOW
+    )
+    summary = json.loads(render_json(report))["summary"]
+    assert summary["ever_non_compliant"] == [member]
+    assert summary["rule_deleted"] == [member]
+    assert member not in summary["without_rule"], (
+        "listed both with a deleted rule and without the rule"
+    )

@@ -514,14 +514,18 @@ def test_no_call_starts_that_could_outlast_the_step_and_notifying_keeps_its_time
         stub.add_response(operation, {})
         stub.add_response(operation, {})
         stub.activate()
-    last_call = removal.STEP_SECONDS - 2 * removal.CALL_SECONDS
+    step = load_template("rdk_config/root-credentials-removal.yaml")["Resources"][
+        "RemovalDocument"
+    ]["Properties"]["Content"]["mainSteps"][0]
+    assert step["timeoutSeconds"] == removal.STEP_SECONDS
+    last_call = removal.STEP_SECONDS - removal.START_SECONDS - 2 * removal.CALL_SECONDS
     clock[0] = last_call
     sts.get_caller_identity()
     clock[0] = last_call + 1
     with pytest.raises(removal.OutOfTimeError, match="GetCallerIdentity not started"):
         sts.get_caller_identity()
     sns.publish(TopicArn=TOPIC, Message="m")  # the notice still has its time
-    clock[0] = removal.STEP_SECONDS - removal.CALL_SECONDS + 1
+    clock[0] = removal.STEP_SECONDS - removal.START_SECONDS - removal.CALL_SECONDS + 1
     with pytest.raises(removal.OutOfTimeError, match="Publish not started"):
         sns.publish(TopicArn=TOPIC, Message="m")
 

@@ -101,7 +101,7 @@ def test_a_long_recorded_use_keeps_what_makes_the_next_evaluation_a_full_one():
     # A long event name, and the AssumeRoot sessions' parameter missing: the words that
     # say a record decided are never what 256 characters cut, or records decide again.
     long = SIGN_IN._replace(
-        event_name="ModifyVpcEndpointServicePayerResponsibility",
+        event_name="DescribeInferenceRecommendationsJobStepsForModelPackages",
         mfa_used=None,
         region="ap-southeast-2",
         lookup_region="ap-southeast-2",
@@ -110,6 +110,8 @@ def test_a_long_recorded_use_keeps_what_makes_the_next_evaluation_a_full_one():
     assert first["ComplianceType"] == "NON_COMPLIANT"
     assert first["Annotation"].endswith(f"{RECORD_DECIDES} Recorded root event missing.")
     assert len(first["Annotation"]) <= 256
+    # ... nor the words the next evaluation's memory (and doctor) read the use from.
+    assert read_root_use(first["Annotation"]) is not None
     calls: list[str] = []
     evaluate({"root": encode(long)}, calls=calls, last=first["Annotation"])
     assert "GetCredentialReport" in calls

@@ -17,7 +17,8 @@ from root_account_usage.core.exceptions import (
     RootRowMissingError,
     StaleReportError,
 )
-from root_account_usage.core.report import parse_credential_report
+from root_account_usage.core.report import CredentialUse, RootCredentials, parse_credential_report
+from root_account_usage.core.timestamps import format_timestamp
 from root_account_usage.core.verdict import (
     COMPLIANT,
     NON_COMPLIANT,
@@ -109,6 +110,31 @@ def test_a_remembered_use_exactly_at_the_threshold_edge_is_inside_as_a_reported_
     for now, expected in ((NOW, NON_COMPLIANT), (NOW + timedelta(seconds=1), COMPLIANT)):
         verdict = apply_memory(judge(RootUse()), remembered, now=now, threshold_days=7)
         assert verdict.compliance_type == expected
+
+
+def test_a_reported_use_keeps_the_words_the_removal_reads_after_every_caveat():
+    # ThresholdDays 365; a key used after the evaluation time (the report generated later);
+    # CloudTrail searched to the end; a recorded event unreadable; the memory unavailable.
+    used = NOW + timedelta(minutes=5)
+    root = RootCredentials(ACCOUNT_ID, (CredentialUse("access_key_1", used),))
+    reported = decide(
+        root, now=NOW, threshold_days=365, report_generated_at=NOW + timedelta(minutes=10)
+    )
+    searched = apply_activity(
+        reported,
+        [],
+        now=NOW,
+        threshold_days=365,
+        cloudtrail_read=True,
+        scope=text.searched_scope(17, 90, 365),
+        notes=[text.record_note(["unreadable"])],
+    )
+    verdict = apply_memory(searched, None, now=NOW, threshold_days=365, unavailable=True)
+    assert verdict.compliance_type == NON_COMPLIANT
+    assert text.read_threshold(verdict.annotation) == 365
+    assert text.read_recent_root_use(verdict.annotation) == text.RootUseSeen(
+        "access key 1", format_timestamp(used)
+    )
 
 
 def test_the_memory_carried_past_an_older_report_use_is_what_is_remembered():
