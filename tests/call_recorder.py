@@ -60,11 +60,12 @@ def room_of(filename: str) -> str | None:
     return "history" if folder == "history" else "none"
 
 
-def _caller() -> str | None:
+def _caller(skip: int = 2) -> str | None:
     # history reads Config through the rule's shared AWS helpers, and the demo runs the
-    # handler: so the room that called is the most specific one anywhere on the stack.
+    # handler: so the room that called is the most specific one anywhere on the stack
+    # (above the `skip` frames of the recorder and the client itself).
     rooms = set()
-    frame = sys._getframe(2)
+    frame = sys._getframe(skip)
     while frame is not None:
         rooms.add(room_of(frame.f_code.co_filename))
         frame = frame.f_back
@@ -76,7 +77,10 @@ def _caller() -> str | None:
 
 # A DeadlineClient makes its call in a worker thread, whose stack holds no caller: the
 # room is read in the calling thread and handed over in the call's context.
-_ROOM: ContextVar[str | None] = ContextVar("room", default=None)
+# (A call a test makes itself hands over None: not the product's, whatever the worker's
+# stack holds.)
+_UNSET = "unset"
+_ROOM: ContextVar[str | None] = ContextVar("room", default=_UNSET)
 
 
 def install(monkeypatch: Any) -> None:
@@ -84,14 +88,15 @@ def install(monkeypatch: Any) -> None:
     original_call = DeadlineClient._call
 
     def calling(self: DeadlineClient, operation: Any, request: dict[str, Any]) -> Any:
-        room = _ROOM.set(_caller())
+        room = _ROOM.set(_caller(skip=3))  # not DeadlineClient's own frame
         try:
             return original_call(self, operation, request)
         finally:
             _ROOM.reset(room)
 
     def recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        caller = _ROOM.get() or _caller()
+        handed = _ROOM.get()
+        caller = _caller() if handed == _UNSET else handed
         if caller is not None:
             service = self.meta.service_model.service_name
             action = f"{_ACTION_PREFIX.get(service, service)}:{operation_name}"
