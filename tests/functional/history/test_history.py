@@ -276,6 +276,11 @@ def history_read(stub, before=(), *weeks):
     stub.add_response(
         "get_resource_config_history", prior, history_request(laterTime=SINCE, limit=1)
     )
+    weeks_read(stub, *weeks)
+
+
+def weeks_read(stub, *weeks):
+    """The period's two seven-day windows, each with its items (none by default)."""
     for (start, end), items in zip(
         ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)),
         weeks or ([], []),
@@ -346,10 +351,7 @@ def test_an_unreadable_item_in_force_at_the_start_leaves_the_start_unknown(confi
     unreadable = ci(SINCE - timedelta(days=1), "NON_COMPLIANT") | {"configuration": "{"}
     answer = {"configurationItems": [unreadable], "nextToken": "older"}
     stub.add_response("get_resource_config_history", answer, first)
-    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
-        stub.add_response(
-            "get_resource_config_history", {"configurationItems": []}, window(start, end)
-        )
+    weeks_read(stub)
     expect_no_current(stub, RULE)
     report, _ = collect(client)
     [ours] = report.accounts
@@ -396,10 +398,7 @@ def test_the_state_at_the_start_is_read_past_empty_seven_day_pages(config):
         {"configurationItems": [ci(SINCE - timedelta(days=20), "NON_COMPLIANT")]},
         first | {"nextToken": "w2"},
     )
-    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
-        stub.add_response(
-            "get_resource_config_history", {"configurationItems": []}, window(start, end)
-        )
+    weeks_read(stub)
     expect_no_current(stub, RULE)
     report, _ = collect(client)
     document = json.loads(render_json(report))
@@ -411,10 +410,7 @@ def test_the_state_at_the_start_is_read_past_empty_seven_day_pages(config):
 def test_empty_period_keeps_the_state_it_started_with(config):
     client, stub = config
     expect_compliant_before(stub, SINCE - timedelta(days=40))
-    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
-        stub.add_response(
-            "get_resource_config_history", {"configurationItems": []}, window(start, end)
-        )
+    weeks_read(stub)
     expect_no_current(stub, RULE)
     report, _ = collect(client)
     account = json.loads(render_json(report))["accounts"][0]
@@ -477,10 +473,7 @@ def test_aggregator_lists_accounts_and_never_drops_an_unreadable_one(config):
         {"configurationItems": []},
         history_request(laterTime=SINCE, limit=1),
     )
-    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
-        stub.add_response(
-            "get_resource_config_history", {"configurationItems": []}, window(start, end)
-        )
+    weeks_read(stub)
     expect_current(stub, RULE, "NON_COMPLIANT", ANNOTATION, day(9, 22))
     # The others: the aggregator's latest evaluation of each matching rule.
     stub.add_client_error(
@@ -929,10 +922,7 @@ def test_the_state_at_the_start_is_looked_for_60_pages_back_and_no_further(confi
         token = {"nextToken": f"w{page}"} if page else {}
         answer = {"configurationItems": [], "nextToken": f"w{page + 1}"}
         stub.add_response("get_resource_config_history", answer, first | token)
-    for start, end in ((SINCE, SINCE + timedelta(days=7)), (SINCE + timedelta(days=7), UNTIL)):
-        stub.add_response(
-            "get_resource_config_history", {"configurationItems": []}, window(start, end)
-        )
+    weeks_read(stub)
     expect_no_current(stub, RULE)
     report, _ = collect(client)
     [account] = report.accounts
