@@ -79,10 +79,10 @@ def answers(account: str, region: str) -> dict[str, Any]:
         },
         "get_compliance_details_by_config_rule": {"EvaluationResults": [evaluation]},
         "describe_configuration_recorder_status": {
-            "ConfigurationRecordersStatus": [{"recording": True, "lastStatus": "SUCCESS"}]
+            "ConfigurationRecordersStatus": [{"recording": True, "lastStatus": "Success"}]
         },
         "describe_delivery_channel_status": {
-            "DeliveryChannelsStatus": [{"configHistoryDeliveryInfo": {"lastStatus": "SUCCESS"}}]
+            "DeliveryChannelsStatus": [{"configHistoryDeliveryInfo": {"lastStatus": "Success"}}]
         },
         "describe_configuration_recorders": {"ConfigurationRecorders": [{"recordingGroup": {"allSupported": True}}]},
         "list_discovered_resources": {"resourceIdentifiers": [{"resourceId": f"AWS::::Account/{account}"}]},
@@ -193,8 +193,9 @@ def run(accounts: int, latency: float, workers: int) -> dict[str, Any]:
     failed = [c for c in checks if c.status == FAIL]
     assert not failed, failed[:3]
     assert len({c.account for c in checks} - {AUDITOR}) == accounts
-    warned = sorted({c.name for c in checks if c.status != "PASS"})
-    assert warned == [], warned
+    # Members run the central function: its checks are the auditor account's (a WARN).
+    warned = {(c.account == AUDITOR, c.name) for c in checks if c.status != "PASS"}
+    assert warned == {(False, "function.active")}, warned
     return calls.figures(accounts, workers, wall, cpu) | {
         "checks": len(checks),
         "before_mb": before / 1024,
