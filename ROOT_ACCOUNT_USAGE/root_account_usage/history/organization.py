@@ -240,8 +240,9 @@ def collect_evidence(
     if any(a.history_note == "not recorded" for a in accounts):
         notes.append(
             "Where the configuration recorder does not record "
-            "AWS::Config::ResourceCompliance, AWS Config kept no compliance history; only the "
-            "latest evaluation is shown."
+            "AWS::Config::ResourceCompliance now, no timeline is shown (when recording "
+            "stopped is unknown): the changes it recorded before are listed, and count, "
+            "with the latest evaluation."
         )
     return EvidenceReport(
         rule_name=rule_name,
