@@ -435,7 +435,7 @@ def doctor(
         return setup + check_account(own)
     reader = ConfigHistoryReader(clients("config", home))
     view = reader.aggregator_view(args.aggregator, args.rule_name)
-    accounts = sorted(view.known_accounts | {target for target, _ in view.targets})
+    accounts = sorted(view.regions.keys() | {target for target, _ in view.targets})
 
     def one(target: str) -> list[Check]:
         try:

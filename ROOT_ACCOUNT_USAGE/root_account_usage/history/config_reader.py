@@ -66,14 +66,13 @@ class AggregatorView(NamedTuple):
     """Where an aggregator sees a matching rule (with its names), and every account it knows."""
 
     targets: dict[tuple[str, str], list[str]]  # (account, region) -> matching rule names
-    known_accounts: frozenset[str]
-    regions: dict[str, list[str]]  # account -> where it has results of any rule
+    regions: dict[str, list[str]]  # every account it knows -> where it has results
 
     def ruleless(self) -> list[tuple[str, str]]:
         """(account, region) of each account with no matching rule anywhere now: its own
         records may still name one, deleted (config_reader.read_account reads them)."""
         ruled = {account for account, _ in self.targets}
-        return [(a, r) for a in sorted(self.known_accounts - ruled) for r in self.regions[a]]
+        return [(a, r) for a in sorted(self.regions.keys() - ruled) for r in self.regions[a]]
 
 
 @dataclass(repr=False, eq=False)
@@ -217,7 +216,6 @@ class ConfigHistoryReader:
                     targets.setdefault(key, set()).add(entry["ConfigRuleName"])
         return AggregatorView(
             {k: sorted(n) for k, n in sorted(targets.items())},
-            frozenset(known),
             {account: sorted(regions) for account, regions in known.items()},
         )
 

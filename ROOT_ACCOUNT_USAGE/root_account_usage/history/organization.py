@@ -179,11 +179,12 @@ def collect_evidence(
         source = f"account {account_id} in {region}"
     else:
         view = reader.aggregator_view(aggregator, rule_name, only_account)
+        ruleless = view.ruleless()  # read too: deleting a rule cannot clean an audit
         source = f"aggregator {aggregator}, read from account {account_id} in {region}"
         if members is not None:
             source += f"; {members.description}"
             outcomes = read_accounts(
-                [*view.targets, *view.ruleless()],  # deleting a rule cannot clean an audit
+                [*view.targets, *ruleless],
                 members,
                 rule_name,
                 since,
@@ -194,12 +195,12 @@ def collect_evidence(
                 progress=accounts_progress,
             )
             # An account read for a deleted rule shows only what its records name.
-            ruleless = {account for account, _ in view.ruleless()}
+            read_for_records = {account for account, _ in ruleless}
             accounts += [
                 history
                 for outcome in outcomes
                 for history in outcome.read or ()
-                if history.rule_name or history.account_id not in ruleless
+                if history.rule_name or history.account_id not in read_for_records
             ]
             unreadable += [outcome.unreadable for outcome in outcomes if outcome.unreadable]
         else:
@@ -208,7 +209,7 @@ def collect_evidence(
                 f"account these credentials belong to ({account_id}). Give --member-role "
                 "to read every account's own history."
             )
-            own = [(account_id, region)] if (account_id, region) in view.ruleless() else []
+            own = [(account_id, region)] if (account_id, region) in ruleless else []
             for (account, where), names in [*view.targets.items(), *((t, []) for t in own)]:
                 try:
                     if (account, where) == (account_id, region):
@@ -224,9 +225,9 @@ def collect_evidence(
         # a gap to show.
         gap = f"the aggregator has results for other rules here, none for {rule_name}"
         read = {a.account_id for a in accounts} | {u.account_id for u in unreadable}
-        for account in sorted(view.known_accounts - {known for known, _ in view.targets} - read):
+        for account in sorted(view.regions.keys() - {known for known, _ in view.targets} - read):
             accounts.append(AccountHistory(account, ALL_REGIONS, history_note=gap))
-        if only_account is not None and only_account not in view.known_accounts:
+        if only_account is not None and only_account not in view.regions:
             # Asked for by name: a gap to show, never an empty report.
             notes.append(
                 f"The aggregator {aggregator} has no results for account {only_account}: "
